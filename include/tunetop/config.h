@@ -1,0 +1,154 @@
+/*
+ * config — a sweep file (W&B sweep YAML, tunetop extensions, or an NNI
+ * search_space.json) turned into a tt_space and a tt_sweep spec.
+ *
+ * Loading never stops at the first problem: every error and warning found in
+ * one pass is collected as a tt_diag with the file, line and column of the
+ * node it is about, the dotted key path, and what was expected and found.
+ * Unknown keys are warnings with a "did you mean". A sweep with any error is
+ * not returned.
+ */
+#ifndef TUNETOP_CONFIG_H
+#define TUNETOP_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tunetop/sampler.h"
+#include "tunetop/space.h"
+#include "tunetop/util.h"
+
+typedef enum tt_severity { TT_DIAG_ERROR, TT_DIAG_WARNING } tt_severity;
+
+typedef struct tt_diag {
+    tt_severity severity;
+    char *file;
+    int line, col;        /* 1-based; 0 when the problem has no position */
+    char *path;           /* "parameters.lr.min"; "" for the document */
+    char *message;        /* "expected a number, found 'abc'" */
+} tt_diag;
+
+typedef struct tt_diags {
+    tt_diag *items;
+    size_t n, cap;
+    size_t n_errors, n_warnings;
+} tt_diags;
+
+void tt_diags_add(tt_diags *d, tt_severity sev, const char *file, int line, int col,
+                  const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* Writes each as "FILE:LINE:COL: error: PATH: MESSAGE", in file order. */
+void tt_diags_print(const tt_diags *d, FILE *out);
+void tt_diags_free(tt_diags *d);
+
+typedef enum tt_sweep_format { TT_FORMAT_WANDB, TT_FORMAT_NNI } tt_sweep_format;
+
+typedef enum tt_summary { TT_SUMMARY_LAST, TT_SUMMARY_BEST } tt_summary;
+
+typedef struct tt_metric_spec {
+    char *name;           /* NULL when the file names no metric */
+    tt_goal goal;
+    bool has_target;
+    double target;
+    tt_summary summary;
+} tt_metric_spec;
+
+/* early_terminate, as W&B defines it. */
+typedef struct tt_early_terminate {
+    bool enabled;
+    char *type;           /* "hyperband" */
+    long min_iter, max_iter, s; /* 0 when absent */
+    double eta;           /* default 3 */
+    bool strict;          /* default true */
+} tt_early_terminate;
+
+typedef enum tt_pruner_kind {
+    TT_PRUNER_NONE,
+    TT_PRUNER_MEDIAN,
+    TT_PRUNER_PERCENTILE,
+    TT_PRUNER_ASHA,
+    TT_PRUNER_HYPERBAND,
+    TT_PRUNER_PATIENCE,
+    TT_PRUNER_THRESHOLD
+} tt_pruner_kind;
+
+/* pruner: options; every field has the reference default when absent. */
+typedef struct tt_pruner_spec {
+    tt_pruner_kind kind;
+    long n_startup_trials;   /* 5 */
+    long n_warmup_steps;     /* 0 */
+    long interval_steps;     /* 1 */
+    long n_min_trials;       /* 1 */
+    double percentile;       /* 50 (median), required for percentile */
+    long min_resource;       /* asha: 0 = auto; hyperband: 1 */
+    long max_resource;       /* hyperband: 0 = auto */
+    double reduction_factor; /* asha 4, hyperband 3 */
+    long min_early_stopping_rate; /* 0 */
+    long bootstrap_count;    /* 0 */
+    long patience;           /* required for patience */
+    double min_delta;        /* 0 */
+    bool has_lower, has_upper;
+    double lower, upper;     /* threshold bounds */
+} tt_pruner_spec;
+
+typedef enum tt_executor_kind { TT_EXECUTOR_LOCAL, TT_EXECUTOR_SLURM } tt_executor_kind;
+
+typedef struct tt_executor_spec {
+    tt_executor_kind kind;
+    char *partition, *time, *mem, *gres, *account, *qos; /* NULL when absent */
+    long cpus_per_task;      /* 0 when absent */
+    char **sbatch_args;
+    size_t n_sbatch_args;
+} tt_executor_spec;
+
+typedef struct tt_sweep {
+    char *path;              /* as given to tt_sweep_load */
+    tt_sweep_format format;
+    char *name, *description, *project, *entity;
+    char *program;
+    char **command;          /* tokens, macros unexpanded; NULL = W&B default */
+    size_t n_command;
+    bool shell;              /* run command through /bin/sh (values quoted) */
+    tt_method method;
+    tt_metric_spec metric;
+    char **metrics;          /* extra metric names to collect */
+    size_t n_metrics;
+    tt_space *space;
+    tt_early_terminate early_terminate;
+    tt_pruner_spec pruner;
+    tt_executor_spec executor;
+    long run_cap;            /* 0 = unlimited */
+    long parallel;           /* default 1 */
+    bool has_seed;
+    uint64_t seed;
+    double trial_timeout;    /* seconds; 0 = none */
+    double time_budget;      /* seconds; 0 = none */
+    long retries;            /* default 0 */
+    long repeats;            /* default 1 */
+    long folds;              /* default 0 (no folds) */
+    char **devices;          /* GPU ids, one per slot */
+    size_t n_devices;
+} tt_sweep;
+
+/* Load and validate a sweep file. Problems go to diags (never NULL). Returns
+ * the sweep (caller frees with tt_sweep_free) when there is no error, else
+ * NULL. The format (W&B YAML or NNI JSON) is detected from the content. */
+tt_sweep *tt_sweep_load(const char *path, tt_diags *diags);
+/* Same, from text already in memory; name is used in messages. */
+tt_sweep *tt_sweep_load_text(const char *name, const char *text, size_t len,
+                             tt_diags *diags);
+void tt_sweep_free(tt_sweep *s);
+
+/* Parameters given as text (a JSON or YAML mapping of flattened names to
+ * values, as `enqueue` sends them) into out (sized to space->n). Every
+ * active parameter needs a value the space can produce; unknown names and
+ * out-of-range values are errors. */
+int tt_config_parse_params(const tt_space *space, const char *text, tt_assignment *out,
+                           tt_error *err);
+
+/* Parse a duration: a number of seconds, or "90s", "10m", "1h30m", "2d".
+ * Returns -1 when text is not a duration. */
+double tt_parse_duration(const char *text);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * sampler — where the next trial goes. Every sampler is a pure function of
+ * (space, history, seed): no I/O, no clock, no hidden state, so a resumed
+ * study suggests exactly what it would have suggested, and tests are exact.
+ *
+ * The history holds every trial so far, in trial-number order, including
+ * running ones (so parallel suggestions differ) and failed ones.
+ */
+#ifndef TUNETOP_SAMPLER_H
+#define TUNETOP_SAMPLER_H
+
+#include "tunetop/space.h"
+#include "tunetop/util.h"
+
+typedef enum tt_method {
+    TT_METHOD_GRID,
+    TT_METHOD_RANDOM,
+    TT_METHOD_SOBOL,
+    TT_METHOD_BAYES,     /* W&B's name; maps to a model-based sampler */
+    TT_METHOD_TPE,
+    TT_METHOD_GP,
+    TT_METHOD_EVOLUTION,
+    TT_METHOD_CMAES,
+    TT_METHOD_COUNT
+} tt_method;
+
+typedef enum tt_trial_state {
+    TT_TRIAL_QUEUED,
+    TT_TRIAL_RUNNING,
+    TT_TRIAL_COMPLETED,
+    TT_TRIAL_PRUNED,
+    TT_TRIAL_FAILED,
+    TT_TRIAL_KILLED,
+    TT_TRIAL_TIMEOUT,
+    TT_TRIAL_INTERRUPTED,
+    TT_TRIAL_STATE_COUNT
+} tt_trial_state;
+
+typedef enum tt_goal { TT_GOAL_MINIMIZE, TT_GOAL_MAXIMIZE } tt_goal;
+
+typedef struct tt_observation {
+    tt_assignment params;   /* borrowed */
+    tt_trial_state state;
+    double value;           /* objective; NAN when none */
+} tt_observation;
+
+typedef struct tt_history {
+    const tt_observation *obs;
+    size_t n;
+    tt_goal goal;
+} tt_history;
+
+const char *tt_method_name(tt_method m);
+/* Returns -1 when name is not a method. */
+int tt_method_from_name(const char *name);
+/* Whether the method is implemented in this build (grid, random, sobol so
+ * far); config warns about the others. */
+bool tt_method_available(tt_method m);
+const char *tt_trial_state_name(tt_trial_state s);
+
+/* Fill out (already sized to space->n) with the next suggestion. Returns 0,
+ * -TT_ERR_EXHAUSTED when a grid has no unvisited point left, or another
+ * negative code with err filled (a continuous parameter in a grid, an
+ * unavailable method). */
+int tt_sampler_suggest(tt_method method, const tt_space *space, const tt_history *history,
+                       uint64_t seed, tt_assignment *out, tt_error *err);
+
+/* Grid size (product over parameters, counting conditional combinations
+ * once). Returns 0 and fills err when the space has a continuous parameter;
+ * saturates at SIZE_MAX. */
+size_t tt_grid_size(const tt_space *space, tt_error *err);
+
+/* Individual samplers (same contract as tt_sampler_suggest). */
+int tt_grid_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
+                    tt_assignment *out, tt_error *err);
+int tt_random_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
+                      tt_assignment *out, tt_error *err);
+int tt_sobol_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
+                     tt_assignment *out, tt_error *err);
+
+/* Scrambled Sobol point `index` in dim dimensions (dim <= TT_SOBOL_MAX_DIM),
+ * written to u[0..dim). The scramble is fixed by seed. */
+#define TT_SOBOL_MAX_DIM 1024
+int tt_sobol_point(size_t dim, uint64_t index, uint64_t seed, double *u, tt_error *err);
+/* The plain (unscrambled) Joe–Kuo Sobol point `index`, in Gray-code order
+ * (0, 1/2, 3/4, 1/4, … in dimension 1), in [0,1); for tests and reference. */
+int tt_sobol_point_unscrambled(size_t dim, uint64_t index, double *u, tt_error *err);
+
+#endif

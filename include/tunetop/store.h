@@ -1,0 +1,233 @@
+/*
+ * store — a study's SQLite database (study.db, WAL mode): the study, every
+ * version of its sweep file, trials and their parameters, metric points,
+ * events, commands from the dashboard/CLI to the runner, and importance
+ * results.
+ *
+ * One writer (the runner) batches each tick's writes into one transaction
+ * (tt_store_begin/commit). Readers (dashboard, `status`, `export`) open the
+ * same file read-only and read incrementally by `rowid > last seen` (metrics,
+ * events) or `seq > last seen` (trials: every change to a trial row takes a
+ * new value of a study-wide sequence), so a reader never re-reads what it
+ * has and never blocks the runner. Only the command table is written by
+ * readers (tt_store_add_command).
+ *
+ * The schema carries a version (PRAGMA user_version); opening an older
+ * database migrates it forward in one transaction, and a newer one is
+ * refused with a message saying which tunetop wrote it.
+ */
+#ifndef TUNETOP_STORE_H
+#define TUNETOP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tunetop/sampler.h"
+#include "tunetop/util.h"
+
+#define TT_STORE_SCHEMA_VERSION 1
+
+typedef struct tt_store tt_store;
+
+typedef enum tt_store_mode {
+    TT_STORE_READ,        /* readers; never writes, except commands (the
+                             connection is read-write when the file allows,
+                             read-only otherwise; other writes are refused) */
+    TT_STORE_WRITE,       /* the runner; fails if the file is not writable */
+    TT_STORE_CREATE       /* like WRITE, creating the file (mode 0600) */
+} tt_store_mode;
+
+typedef enum tt_study_state {
+    TT_STUDY_RUNNING,
+    TT_STUDY_PAUSED,
+    TT_STUDY_STOPPED,     /* stopped by the user, may be resumed */
+    TT_STUDY_FINISHED     /* budget, run_cap or grid exhausted */
+} tt_study_state;
+
+typedef struct tt_study_info {
+    char *name;
+    char *sweep_path;     /* the file the study was created from */
+    char *workdir;        /* where trials run (the creator's cwd); may be NULL */
+    double created_at;    /* Unix seconds */
+    tt_study_state state;
+    long space_version;   /* newest version in `spaces` */
+    double elapsed_s;     /* runner time accumulated over all sessions */
+} tt_study_info;
+
+/* Bytes of a trial's stdout.log, stderr.log and metrics.csv already
+ * ingested, saved so a restarted runner resumes tailing where it stopped. */
+#define TT_STORE_N_OFFSETS 3
+
+/* One trial row. Strings and arrays are owned by the record
+ * (tt_trial_record_clear). Times are Unix seconds, 0 when not yet. */
+typedef struct tt_trial_record {
+    long number;
+    int attempt;          /* 1 for the first run; +1 per retry */
+    long space_version;
+    tt_trial_state state;
+    double value;         /* objective; NAN when none */
+    char *reason;         /* why it ended; NULL while running */
+    double queued_at, started_at, finished_at;
+    long pid;             /* shim pid; 0 when none */
+    uint64_t pid_start;   /* shim start time (/proc/PID/stat field 22) */
+    char *job_id;         /* Slurm job id; NULL for local trials */
+    long last_step;       /* highest metric step seen; -1 when none */
+    long seq;             /* study-wide change sequence of this row */
+    uint64_t offsets[TT_STORE_N_OFFSETS];   /* 0 for a new attempt */
+    size_t n_params;
+    char **param_names;   /* flattened names, in space order */
+    char **param_text;    /* the text given to the trial ("" = inactive) */
+    double *param_x;      /* tt_assignment.x (category index for categorical) */
+    bool *param_active;
+} tt_trial_record;
+
+typedef struct tt_metric_point {
+    int64_t rowid;
+    long trial;
+    int attempt;
+    long step;
+    const char *name;     /* borrowed: valid during the callback only */
+    double value;
+    double t;
+} tt_metric_point;
+
+typedef struct tt_event {
+    int64_t id;
+    double t;
+    long trial;           /* -1 when the event is about the study */
+    const char *kind;     /* "state", "reload", "error", "runner", … */
+    const char *message;
+} tt_event;
+
+typedef struct tt_command {
+    int64_t id;
+    double t;
+    char *kind;           /* pause, resume, stop, stop_now, kill, parallel,
+                             reload, enqueue */
+    char *arg;            /* trial number, N, JSON params; NULL when none */
+} tt_command;
+
+/* Open (or create) the database at path. Returns NULL and fills err when
+ * the file is missing (READ/WRITE), unreadable, not a tunetop study, or
+ * from a newer schema. WRITE/CREATE give an empty file the schema; an older
+ * schema is migrated in one transaction. Values: NaN is stored as NULL and
+ * read back as NAN; infinities round-trip. */
+tt_store *tt_store_open(const char *path, tt_store_mode mode, tt_error *err);
+/* Rolls back an open transaction, then closes. NULL is a no-op. */
+void tt_store_close(tt_store *st);
+/* The path given to tt_store_open (borrowed). */
+const char *tt_store_path(const tt_store *st);
+
+/* One transaction around a tick's writes (in READ mode: one read snapshot).
+ * Nested calls are counted; the outermost commit writes. When a write fails
+ * with SQLite abandoning the transaction (disk full, I/O error), the rest of
+ * the transaction and its commit fail with that cause: call rollback. */
+int tt_store_begin(tt_store *st, tt_error *err);
+int tt_store_commit(tt_store *st, tt_error *err);
+/* Undoes the whole (outermost) transaction and resets the nesting. */
+int tt_store_rollback(tt_store *st);
+
+/* Study row: set at creation (again: renames, keeps history; workdir may be
+ * NULL); state and elapsed are updated. */
+int tt_store_init_study(tt_store *st, const char *name, const char *sweep_path,
+                        const char *workdir, tt_error *err);
+int tt_store_get_study(tt_store *st, tt_study_info *out, tt_error *err);
+void tt_study_info_clear(tt_study_info *info);
+int tt_store_set_study_state(tt_store *st, tt_study_state state, tt_error *err);
+int tt_store_add_elapsed(tt_store *st, double seconds, tt_error *err);
+const char *tt_study_state_name(tt_study_state s);
+
+/* Sweep-file versions. add returns the new version number (1, 2, …). */
+long tt_store_add_space(tt_store *st, const char *path, const char *text, tt_error *err);
+/* The text of a version (caller frees); version 0 = newest. */
+char *tt_store_get_space(tt_store *st, long version, tt_error *err);
+
+/* A new trial in state QUEUED (or RUNNING's predecessor) with its
+ * parameters (x and active may be NULL: NAN / all active); returns its
+ * number (1, 2, …) or a negative code. Atomic, also inside a transaction. */
+long tt_store_add_trial(tt_store *st, long space_version, size_t n_params,
+                        char *const *names, char *const *texts, const double *x,
+                        const bool *active, tt_error *err);
+/* State changes. Each bumps the row's seq. */
+int tt_store_trial_started(tt_store *st, long number, long pid, uint64_t pid_start,
+                           const char *job_id, tt_error *err);
+int tt_store_trial_finished(tt_store *st, long number, tt_trial_state state, double value,
+                            const char *reason, tt_error *err);
+/* Back to QUEUED with attempt + 1 (a retry of an interrupted/failed trial),
+ * clearing pid, times, value and reason; adds a "retry" event saying how
+ * the previous attempt ended and why (reason). Old metrics keep their attempt. */
+int tt_store_trial_retry(tt_store *st, long number, const char *reason, tt_error *err);
+int tt_store_trial_set_value(tt_store *st, long number, double value, long last_step,
+                             tt_error *err);
+/* set_value plus the ingested offsets (TT_STORE_N_OFFSETS of them). */
+int tt_store_trial_set_progress(tt_store *st, long number, double value, long last_step,
+                                const uint64_t *offsets, tt_error *err);
+
+/* The hot path: one cached insert (cheapest with points grouped by trial). */
+int tt_store_add_metric(tt_store *st, long trial, int attempt, long step, const char *name,
+                        double value, double t, tt_error *err);
+/* trial < 0 for a study event; the time is now. */
+int tt_store_add_event(tt_store *st, long trial, const char *kind, const char *message,
+                       tt_error *err);
+
+/* Readers. Trials with seq > since_seq, ordered by number, appended to *rows
+ * (grown with tt_grow; *n and *cap updated). Pass 0 for all. */
+int tt_store_trials_since(tt_store *st, long since_seq, tt_trial_record **rows, size_t *n,
+                          size_t *cap, tt_error *err);
+int tt_store_get_trial(tt_store *st, long number, tt_trial_record *out, tt_error *err);
+void tt_trial_record_clear(tt_trial_record *r);
+/* Metric points with rowid > since (optionally of one trial; trial < 0 =
+ * all), in rowid order; the callback returns non-zero to stop. */
+int tt_store_metrics_since(tt_store *st, int64_t since, long trial,
+                           int (*fn)(const tt_metric_point *p, void *ud), void *ud,
+                           tt_error *err);
+int tt_store_events_since(tt_store *st, int64_t since,
+                          int (*fn)(const tt_event *e, void *ud), void *ud, tt_error *err);
+
+/* Commands: readers add, the runner fetches unacknowledged ones in id order
+ * and acknowledges each with a result ("ok" or an error message). */
+int64_t tt_store_add_command(tt_store *st, const char *kind, const char *arg, tt_error *err);
+int tt_store_pending_commands(tt_store *st, tt_command **cmds, size_t *n, tt_error *err);
+void tt_command_list_free(tt_command *cmds, size_t n);
+int tt_store_ack_command(tt_store *st, int64_t id, const char *result, tt_error *err);
+/* 0 with *result NULL while command id is pending, or its result once
+ * acknowledged (caller frees); negative when there is no such command. */
+int tt_store_get_command_result(tt_store *st, int64_t id, char **result, tt_error *err);
+
+/* Importance: one result set (method, trial count) replaces the previous
+ * one of the same method. */
+int tt_store_set_importance(tt_store *st, const char *method, long n_trials, size_t n,
+                            char *const *params, const double *value, const double *low,
+                            const double *high, tt_error *err);
+
+/* One method's latest importance result, most important first. */
+typedef struct tt_importance {
+    long n_trials;        /* trials the result was computed from */
+    double t;             /* when (Unix seconds) */
+    size_t n;
+    char **params;
+    double *value, *low, *high;   /* NAN when not given */
+} tt_importance;
+
+/* Fill out (cleared first; n = 0 when the method has no result yet). */
+int tt_store_get_importance(tt_store *st, const char *method, tt_importance *out,
+                            tt_error *err);
+void tt_importance_clear(tt_importance *imp);
+
+/* Exports. Trials CSV: one row per trial, columns
+ * trial,state,value,<params in space order>,started,finished,duration_s,reason
+ * (params: the union over trials in order of first appearance; times
+ * ISO 8601 UTC; duration with 3 decimals; empty when unknown or NaN).
+ * Metrics CSV (long format, each trial's current attempt):
+ * trial,step,name,value. JSON: an array of trial objects with the same
+ * fields plus "attempt" (params as an object of typed values: booleans,
+ * numbers, strings; inactive ones left out; non-finite numbers and unknown
+ * times are null; "metrics": [{step,name,value}] per trial when
+ * with_metrics). Written with libcsv quoting / proper JSON escaping. */
+int tt_store_export_trials_csv(tt_store *st, FILE *out, tt_error *err);
+int tt_store_export_metrics_csv(tt_store *st, FILE *out, tt_error *err);
+int tt_store_export_json(tt_store *st, FILE *out, bool with_metrics, tt_error *err);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * cli — private interface between main.c and the subcommands. Each command
+ * takes argc/argv after its own name and returns the process exit status:
+ * 0 ok, 1 the request failed, 2 usage error. Only this module prints to the
+ * user and picks exit codes.
+ */
+#ifndef TUNETOP_CLI_H
+#define TUNETOP_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tunetop/config.h"
+#include "tunetop/store.h"
+
+enum { TT_EXIT_OK = 0, TT_EXIT_FAIL = 1, TT_EXIT_USAGE = 2 };
+
+typedef struct tt_cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *synopsis;   /* one line for `tunetop --help` */
+    const char *help;       /* full text for `tunetop help NAME` */
+} tt_cli_command;
+
+/* The table of subcommands, terminated by a zero entry. */
+extern const tt_cli_command tt_cli_commands[];
+
+const tt_cli_command *tt_cli_find(const char *name);
+void tt_cli_print_usage(FILE *out);
+/* Prints "tunetop NAME: MESSAGE" and a pointer to `tunetop help NAME`;
+ * returns TT_EXIT_USAGE. */
+int tt_cli_usage_error(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Parses a non-negative integer option value; returns -1 on garbage. */
+long long tt_cli_parse_count(const char *text);
+
+/* A study opened for reading by status/best/export. */
+typedef struct tt_view {
+    const char *dir;
+    tt_store *store;
+    tt_study_info info;
+    tt_sweep *sweep;          /* newest version; NULL if it no longer loads */
+    tt_goal goal;
+    const char *metric;       /* objective name ("value" when none) */
+    tt_trial_record *trials;
+    size_t n_trials, cap_trials;
+    long runner_pid;          /* 0 when no runner is alive */
+} tt_view;
+
+/* Opens dir or prints why not; returns TT_EXIT_OK or TT_EXIT_FAIL. */
+int tt_view_open(const char *dir, tt_view *v, bool quiet);
+void tt_view_close(tt_view *v);
+/* running|paused|stopped|finished, seen from outside the runner. */
+const char *tt_view_state(const tt_view *v);
+/* Completed trials with a finite value, best first (caller frees *out). */
+size_t tt_view_ranked(const tt_view *v, const tt_trial_record ***out);
+
+int tt_cmd_validate(int argc, char **argv);
+int tt_cmd_run(int argc, char **argv);
+int tt_cmd_status(int argc, char **argv);
+int tt_cmd_best(int argc, char **argv);
+int tt_cmd_export(int argc, char **argv);
+int tt_cmd_stop(int argc, char **argv);
+int tt_cmd_pause(int argc, char **argv);
+int tt_cmd_resume(int argc, char **argv);
+int tt_cmd_kill(int argc, char **argv);
+int tt_cmd_suggest(int argc, char **argv);
+int tt_cmd_help(int argc, char **argv);
+
+#endif

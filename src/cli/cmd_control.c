@@ -1,0 +1,112 @@
+/*
+ * control — `tunetop stop|pause|resume DIR [--now]` and
+ * `tunetop kill DIR TRIAL`: a row in the study's command table, then a wait
+ * (≤ 10 s) for the runner to acknowledge it, so the user learns whether it
+ * happened. With no runner alive there is nobody to ask: that is an error,
+ * and no command is left behind to surprise the next runner.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "tunetop/runner.h"
+
+static int send(const char *name, const char *dir, const char *kind, const char *arg)
+{
+    long pid = tt_study_runner_pid(dir);
+    if (!tt_study_is_dir(dir)) {
+        fprintf(stderr, "tunetop %s: %s is not a tunetop study\n", name, dir);
+        return TT_EXIT_FAIL;
+    }
+    if (pid == 0) {
+        fprintf(stderr, "tunetop %s: no runner is alive for %s (`tunetop run %s` starts one)\n",
+                name, dir, dir);
+        return TT_EXIT_FAIL;
+    }
+    char *db = tt_xasprintf("%s/study.db", dir);
+    tt_error err = {0};
+    tt_store *st = tt_store_open(db, TT_STORE_READ, &err);
+    free(db);
+    if (!st) {
+        fprintf(stderr, "tunetop %s: %s\n", name, err.msg);
+        return TT_EXIT_FAIL;
+    }
+    int64_t id = tt_store_add_command(st, kind, arg, &err);
+    if (id < 0) {
+        fprintf(stderr, "tunetop %s: %s\n", name, err.msg);
+        tt_store_close(st);
+        return TT_EXIT_FAIL;
+    }
+    int status = TT_EXIT_FAIL;
+    char *result = NULL;
+    for (int i = 0; i < 400; i++) {
+        if (tt_store_get_command_result(st, id, &result, &err) == 0 && result)
+            break;
+        struct timespec ts = {0, 25 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (!result) {
+        fprintf(stderr, "tunetop %s: the runner (pid %ld) has not answered in 10 s; "
+                        "the request stays queued\n", name, pid);
+    } else if (strncmp(result, "ok", 2) == 0) {
+        printf("%s: %s%s%s\n", dir, kind, arg ? " " : "", arg ? arg : "");
+        status = TT_EXIT_OK;
+    } else {
+        fprintf(stderr, "tunetop %s: %s\n", name, result);
+    }
+    free(result);
+    tt_store_close(st);
+    return status;
+}
+
+static int simple(const char *name, int argc, char **argv, const char *kind, const char *now_kind)
+{
+    const char *dir = NULL;
+    bool now = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--now") == 0 && now_kind)
+            now = true;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(tt_cli_find(name)->help, stdout);
+            return TT_EXIT_OK;
+        } else if (argv[i][0] == '-')
+            return tt_cli_usage_error(name, "unknown option '%s'", argv[i]);
+        else if (dir)
+            return tt_cli_usage_error(name, "expected one study folder");
+        else
+            dir = argv[i];
+    }
+    if (!dir)
+        return tt_cli_usage_error(name, "expected a study folder");
+    return send(name, dir, now ? now_kind : kind, NULL);
+}
+
+int tt_cmd_stop(int argc, char **argv)
+{
+    return simple("stop", argc, argv, "stop", "stop_now");
+}
+
+int tt_cmd_pause(int argc, char **argv)
+{
+    return simple("pause", argc, argv, "pause", NULL);
+}
+
+int tt_cmd_resume(int argc, char **argv)
+{
+    return simple("resume", argc, argv, "resume", NULL);
+}
+
+int tt_cmd_kill(int argc, char **argv)
+{
+    if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        fputs(tt_cli_find("kill")->help, stdout);
+        return TT_EXIT_OK;
+    }
+    if (argc != 2)
+        return tt_cli_usage_error("kill", "expected a study folder and a trial number");
+    if (tt_cli_parse_count(argv[1]) < 1)
+        return tt_cli_usage_error("kill", "expected a trial number, found '%s'", argv[1]);
+    return send("kill", argv[0], "kill", argv[1]);
+}

@@ -1,0 +1,341 @@
+/*
+ * status and best — `tunetop status DIR [--json]` and
+ * `tunetop best DIR [-n K] [--format table|csv|json]`: plain-text views of
+ * a study for scripts and SSH sessions. The JSON of `status` is a stable
+ * interface documented in the README.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tunetop/runner.h"
+
+static const char *const state_keys[] = {"queued", "running", "completed", "pruned",
+                                         "failed", "killed",  "timeout",   "interrupted"};
+
+static void json_number(FILE *out, double v)
+{
+    char buf[40];
+    if (isfinite(v))
+        fputs(tt_format_double(v, buf, sizeof buf), out);
+    else
+        fputs("null", out);
+}
+
+/* Whether text is a number in JSON's grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
+static bool is_json_number(const char *p)
+{
+    if (*p == '-')
+        p++;
+    if (*p == '0')
+        p++;
+    else if (*p >= '1' && *p <= '9')
+        while (*p >= '0' && *p <= '9')
+            p++;
+    else
+        return false;
+    if (*p == '.') {
+        if (!(*++p >= '0' && *p <= '9'))
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return *p == '\0';
+}
+
+/* A parameter text as a JSON value: numbers and booleans typed. */
+static void json_param(FILE *out, const char *text)
+{
+    if (is_json_number(text))
+        fputs(text, out);
+    else if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
+        fputs(text, out);
+    else
+        tt_json_string(out, text);
+}
+
+static void json_params(FILE *out, const tt_trial_record *t)
+{
+    fputc('{', out);
+    bool first = true;
+    for (size_t i = 0; i < t->n_params; i++) {
+        if (!t->param_active[i])
+            continue;
+        fputs(first ? "" : ", ", out);
+        first = false;
+        tt_json_string(out, t->param_names[i]);
+        fputs(": ", out);
+        json_param(out, t->param_text[i]);
+    }
+    fputc('}', out);
+}
+
+static void format_elapsed(double s, char *buf, size_t n)
+{
+    long t = (long)s;
+    if (t >= 3600)
+        snprintf(buf, n, "%ldh %02ldm %02lds", t / 3600, t / 60 % 60, t % 60);
+    else if (t >= 60)
+        snprintf(buf, n, "%ldm %02lds", t / 60, t % 60);
+    else
+        snprintf(buf, n, "%.1fs", s);
+}
+
+static int status_json(const tt_view *v, const size_t *counts, const tt_trial_record *best)
+{
+    FILE *o = stdout;
+    fputs("{\"study\": ", o);
+    tt_json_string(o, v->info.name);
+    fputs(", \"dir\": ", o);
+    tt_json_string(o, v->dir);
+    fprintf(o, ", \"state\": \"%s\", \"counts\": {", tt_view_state(v));
+    for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
+        fprintf(o, "%s\"%s\": %zu", s ? ", " : "", state_keys[s], counts[s]);
+    fprintf(o, "}, \"total\": %zu, \"metric\": ", v->n_trials);
+    tt_json_string(o, v->metric);
+    fprintf(o, ", \"goal\": \"%s\", \"best\": ",
+            v->goal == TT_GOAL_MINIMIZE ? "minimize" : "maximize");
+    if (best) {
+        fprintf(o, "{\"trial\": %ld, \"value\": ", best->number);
+        json_number(o, best->value);
+        fputs(", \"params\": ", o);
+        json_params(o, best);
+        fputc('}', o);
+    } else {
+        fputs("null", o);
+    }
+    fputs(", \"run_cap\": ", o);
+    if (v->sweep && v->sweep->run_cap > 0)
+        fprintf(o, "%ld", v->sweep->run_cap);
+    else
+        fputs("null", o);
+    fputs(", \"elapsed_s\": ", o);
+    json_number(o, v->info.elapsed_s);
+    fputs(", \"runner_pid\": ", o);
+    if (v->runner_pid > 0)
+        fprintf(o, "%ld", v->runner_pid);
+    else
+        fputs("null", o);
+    fprintf(o, ", \"space_version\": %ld}\n", v->info.space_version);
+    return TT_EXIT_OK;
+}
+
+static void status_text(const tt_view *v, const size_t *counts, const tt_trial_record *best)
+{
+    char el[64];
+    format_elapsed(v->info.elapsed_s, el, sizeof el);
+    printf("study    %s (%s)\n", v->info.name, v->dir);
+    printf("state    %s", tt_view_state(v));
+    if (v->runner_pid > 0)
+        printf(", runner pid %ld", v->runner_pid);
+    printf(", sweep v%ld", v->info.space_version);
+    if (v->sweep)
+        printf(", method %s", tt_method_name(v->sweep->method));
+    printf("\ntrials   %zu", v->n_trials);
+    if (v->sweep && v->sweep->run_cap > 0)
+        printf(" of %ld", v->sweep->run_cap);
+    for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
+        if (counts[s])
+            printf(", %zu %s", counts[s], state_keys[s]);
+    printf("\nbest     ");
+    if (best) {
+        printf("trial %ld, %s=%.6g ", best->number, v->metric, best->value);
+        for (size_t i = 0; i < best->n_params; i++)
+            if (best->param_active[i])
+                printf(" %s=%s", best->param_names[i], best->param_text[i]);
+    } else {
+        printf("none yet");
+    }
+    printf("\nelapsed  %s\n", el);
+}
+
+int tt_cmd_status(int argc, char **argv)
+{
+    const char *dir = NULL;
+    bool json = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(tt_cli_find("status")->help, stdout);
+            return TT_EXIT_OK;
+        } else if (argv[i][0] == '-')
+            return tt_cli_usage_error("status", "unknown option '%s'", argv[i]);
+        else if (dir)
+            return tt_cli_usage_error("status", "expected one study folder");
+        else
+            dir = argv[i];
+    }
+    if (!dir)
+        return tt_cli_usage_error("status", "expected a study folder");
+    tt_view v;
+    if (tt_view_open(dir, &v, json) != TT_EXIT_OK)
+        return TT_EXIT_FAIL;
+    size_t counts[TT_TRIAL_STATE_COUNT] = {0};
+    for (size_t i = 0; i < v.n_trials; i++)
+        counts[v.trials[i].state]++;
+    const tt_trial_record **ranked;
+    size_t n = tt_view_ranked(&v, &ranked);
+    const tt_trial_record *best = n ? ranked[0] : NULL;
+    if (json)
+        status_json(&v, counts, best);
+    else
+        status_text(&v, counts, best);
+    free(ranked);
+    tt_view_close(&v);
+    return fflush(stdout) == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;
+}
+
+/* Parameter columns: the union of names over the trials shown, in order. */
+static size_t param_columns(const tt_trial_record **list, size_t n, const char ***out)
+{
+    const char **cols = NULL;
+    size_t nc = 0, cap = 0;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < list[k]->n_params; i++) {
+            bool seen = false;
+            for (size_t c = 0; c < nc && !seen; c++)
+                seen = strcmp(cols[c], list[k]->param_names[i]) == 0;
+            if (!seen) {
+                tt_grow((void **)&cols, &cap, nc + 1, sizeof *cols);
+                cols[nc++] = list[k]->param_names[i];
+            }
+        }
+    *out = cols;
+    return nc;
+}
+
+static const char *param_of(const tt_trial_record *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_params; i++)
+        if (strcmp(t->param_names[i], name) == 0)
+            return t->param_active[i] ? t->param_text[i] : "";
+    return "";
+}
+
+static void best_table(const tt_view *v, const tt_trial_record **list, size_t n)
+{
+    const char **cols;
+    size_t nc = param_columns(list, n, &cols);
+    size_t *w = tt_xcalloc(nc + 1, sizeof *w);
+    for (size_t c = 0; c < nc; c++) {
+        w[c] = strlen(cols[c]);
+        for (size_t k = 0; k < n; k++) {
+            size_t l = strlen(param_of(list[k], cols[c]));
+            if (l > w[c])
+                w[c] = l;
+        }
+    }
+    printf("%4s  %5s  %-12s", "rank", "trial", v->metric);
+    for (size_t c = 0; c < nc; c++)
+        printf("  %-*s", (int)w[c], cols[c]);
+    printf("\n");
+    for (size_t k = 0; k < n; k++) {
+        printf("%4zu  %5ld  %-12.6g", k + 1, list[k]->number, list[k]->value);
+        for (size_t c = 0; c < nc; c++)
+            printf("  %-*s", (int)w[c], param_of(list[k], cols[c]));
+        printf("\n");
+    }
+    free(w);
+    free(cols);
+}
+
+static void best_csv(const tt_view *v, const tt_trial_record **list, size_t n)
+{
+    const char **cols;
+    size_t nc = param_columns(list, n, &cols);
+    printf("rank,trial,");
+    tt_csv_field(stdout, v->metric);
+    for (size_t c = 0; c < nc; c++) {
+        putchar(',');
+        tt_csv_field(stdout, cols[c]);
+    }
+    putchar('\n');
+    char buf[40];
+    for (size_t k = 0; k < n; k++) {
+        printf("%zu,%ld,%s", k + 1, list[k]->number,
+               tt_format_double(list[k]->value, buf, sizeof buf));
+        for (size_t c = 0; c < nc; c++) {
+            putchar(',');
+            tt_csv_field(stdout, param_of(list[k], cols[c]));
+        }
+        putchar('\n');
+    }
+    free(cols);
+}
+
+static void best_json(const tt_view *v, const tt_trial_record **list, size_t n)
+{
+    printf("[");
+    for (size_t k = 0; k < n; k++) {
+        printf("%s\n  {\"rank\": %zu, \"trial\": %ld, \"metric\": ", k ? "," : "", k + 1,
+               list[k]->number);
+        tt_json_string(stdout, v->metric);
+        printf(", \"value\": ");
+        json_number(stdout, list[k]->value);
+        printf(", \"params\": ");
+        json_params(stdout, list[k]);
+        printf("}");
+    }
+    printf("%s]\n", n ? "\n" : "");
+}
+
+int tt_cmd_best(int argc, char **argv)
+{
+    const char *dir = NULL, *format = "table";
+    long long k = 10;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-n") == 0) {
+            if (++i >= argc || (k = tt_cli_parse_count(argv[i])) < 1)
+                return tt_cli_usage_error("best", "-n expects a positive count");
+        } else if (strcmp(argv[i], "--format") == 0) {
+            if (++i >= argc)
+                return tt_cli_usage_error("best", "--format needs table, csv or json");
+            format = argv[i];
+        } else if (strncmp(argv[i], "--format=", 9) == 0) {
+            format = argv[i] + 9;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(tt_cli_find("best")->help, stdout);
+            return TT_EXIT_OK;
+        } else if (argv[i][0] == '-') {
+            return tt_cli_usage_error("best", "unknown option '%s'", argv[i]);
+        } else if (dir) {
+            return tt_cli_usage_error("best", "expected one study folder");
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir)
+        return tt_cli_usage_error("best", "expected a study folder");
+    if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
+        return tt_cli_usage_error("best", "unknown format '%s' (table, csv, json)", format);
+    tt_view v;
+    if (tt_view_open(dir, &v, strcmp(format, "table") != 0) != TT_EXIT_OK)
+        return TT_EXIT_FAIL;
+    const tt_trial_record **ranked;
+    size_t n = tt_view_ranked(&v, &ranked);
+    if ((long long)n > k)
+        n = (size_t)k;
+    if (strcmp(format, "csv") == 0)
+        best_csv(&v, ranked, n);
+    else if (strcmp(format, "json") == 0)
+        best_json(&v, ranked, n);
+    else if (n == 0)
+        printf("no completed trial yet\n");
+    else
+        best_table(&v, ranked, n);
+    free(ranked);
+    tt_view_close(&v);
+    return fflush(stdout) == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;
+}

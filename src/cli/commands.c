@@ -1,0 +1,160 @@
+/*
+ * commands — the subcommand table, usage text and the small helpers every
+ * subcommand shares (usage errors, number parsing). `tunetop help NAME`
+ * prints the same text a man page would hold for NAME.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tunetop/util.h"
+
+const tt_cli_command tt_cli_commands[] = {
+    {"validate", tt_cmd_validate, "validate FILE...             check sweep files, summarise each",
+     "usage: tunetop validate FILE...\n"
+     "\n"
+     "Check each sweep file (W&B sweep YAML, tunetop extensions, or an NNI\n"
+     "search_space.json) and report every problem at once, as\n"
+     "  FILE:LINE:COL: error: KEY.PATH: expected ..., found ...\n"
+     "Unknown keys are warnings with a suggestion. For a valid file one\n"
+     "summary line is printed: parameter count, kinds, method, grid size when\n"
+     "the space is finite.\n"
+     "\n"
+     "Exit status: 0 when every file is valid, 1 when any is not, 2 on usage\n"
+     "error.\n"},
+    {"suggest", tt_cmd_suggest,
+     "suggest FILE [-n N] [--seed S] [--method M]   print N suggestions as CSV",
+     "usage: tunetop suggest FILE [-n N] [--seed S] [--method grid|random|sobol]\n"
+     "\n"
+     "Print the first N parameter suggestions (default 10) for the sweep file\n"
+     "as CSV on standard output, with an empty history: a header of the\n"
+     "flattened parameter names, then one row per suggestion. Parameters\n"
+     "switched off by a `when:` condition are empty.\n"
+     "\n"
+     "  -n N          number of suggestions (default 10)\n"
+     "  --seed S      random seed (default: the file's `seed`, else 0);\n"
+     "                the same seed always gives the same output\n"
+     "  --method M    override the file's method\n"
+     "\n"
+     "A grid prints at most its size and says so on standard error.\n"
+     "Exit status: 0 ok, 1 invalid file or method, 2 usage error.\n"},
+    {"run", tt_cmd_run, "run FILE|DIR [--dir DIR] [--detach]   run a sweep (foreground by default)",
+     "usage: tunetop run FILE|DIR [--dir DIR] [--detach]\n"
+     "\n"
+     "Run the sweep of FILE, or resume the study in DIR. A sweep file gets a\n"
+     "study folder, ./tunetop-runs/NAME by default (NAME from the file's `name`,\n"
+     "else its stem), or DIR with --dir; running a changed file again records\n"
+     "it as a new version of the search space.\n"
+     "\n"
+     "In the foreground the runner prints one line per trial state change.\n"
+     "Ctrl-C stops the sweep (running trials are killed); SIGTERM or a lost\n"
+     "terminal only ends the runner: trials keep running and `tunetop run DIR`\n"
+     "re-adopts them.\n"
+     "\n"
+     "  --detach, -d  start the runner as a daemon (output in DIR/runner.log),\n"
+     "                print the study folder and the runner's pid, return\n"
+     "  --dir DIR     the study folder for a sweep file\n"
+     "\n"
+     "Exit status: 0 when the study finished or was stopped, 1 on failure\n"
+     "(invalid file, a runner already running in the foreground case).\n"},
+    {"status", tt_cmd_status, "status DIR [--json]          state, counts, best trial",
+     "usage: tunetop status DIR [--json]\n"
+     "\n"
+     "The study's state (running, paused, stopped, finished), the number of\n"
+     "trials in each state, the best trial and the elapsed time. --json prints\n"
+     "one JSON object (documented in the README).\n"},
+    {"best", tt_cmd_best, "best DIR [-n K] [--format table|csv|json]   the top K trials",
+     "usage: tunetop best DIR [-n K] [--format table|csv|json]\n"
+     "\n"
+     "The K best completed trials (default 10), best first, with their\n"
+     "parameters.\n"},
+    {"export", tt_cmd_export, "export DIR [--format csv|json] [--metrics] [-o FILE]   trials or metrics",
+     "usage: tunetop export DIR [--format csv|json] [--metrics] [-o FILE]\n"
+     "\n"
+     "Every trial: trial, state, value, parameters, started, finished,\n"
+     "duration_s, reason. With --metrics, every metric point in long format\n"
+     "(trial, step, name, value); with --format json, the trials as a JSON\n"
+     "array (and their metrics with --metrics). -o writes FILE atomically.\n"},
+    {"stop", tt_cmd_stop, "stop DIR [--now]             no new trials (--now: kill running ones)",
+     "usage: tunetop stop DIR [--now]\n"
+     "\n"
+     "Ask the study's runner to start no new trials and to exit when the\n"
+     "running ones finish; with --now, running trials are killed. Waits up to\n"
+     "10 s for the runner's answer. `tunetop run DIR` resumes the study.\n"},
+    {"pause", tt_cmd_pause, "pause DIR                    start no new trials until resumed",
+     "usage: tunetop pause DIR\n\nStart no new trials until `tunetop resume DIR`; running trials go on.\n"},
+    {"resume", tt_cmd_resume, "resume DIR                   undo pause or stop",
+     "usage: tunetop resume DIR\n\nStart trials again after `pause` (or a `stop` still in progress).\n"},
+    {"kill", tt_cmd_kill, "kill DIR TRIAL               kill one running trial",
+     "usage: tunetop kill DIR TRIAL\n\nKill a running trial (SIGTERM to its process group, SIGKILL after a\ngrace period); it is recorded as killed.\n"},
+    {"help", tt_cmd_help, "help [COMMAND]               show help for a command",
+     "usage: tunetop help [COMMAND]\n\nShow the help text of COMMAND, or the list of commands.\n"},
+    {0},
+};
+
+const tt_cli_command *tt_cli_find(const char *name)
+{
+    for (const tt_cli_command *c = tt_cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+void tt_cli_print_usage(FILE *out)
+{
+    fprintf(out,
+            "tunetop %s — a terminal dashboard for hyperparameter tuning\n"
+            "\n"
+            "usage: tunetop COMMAND [ARGS...]\n"
+            "       tunetop --help | --version\n"
+            "\n"
+            "commands:\n",
+            TT_VERSION);
+    for (const tt_cli_command *c = tt_cli_commands; c->name; c++)
+        fprintf(out, "  %s\n", c->synopsis);
+    fprintf(out, "\n`tunetop help COMMAND` shows the options of one command.\n");
+}
+
+int tt_cli_usage_error(const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "tunetop %s: ", name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see `tunetop help %s`)\n", name);
+    va_end(ap);
+    return TT_EXIT_USAGE;
+}
+
+long long tt_cli_parse_count(const char *text)
+{
+    if (!text || !*text || *text == '-' || *text == '+')
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || *end)
+        return -1;
+    return v;
+}
+
+int tt_cmd_help(int argc, char **argv)
+{
+    if (argc == 0) {
+        tt_cli_print_usage(stdout);
+        return TT_EXIT_OK;
+    }
+    if (argc > 1)
+        return tt_cli_usage_error("help", "expected one command name, got %d", argc);
+    const tt_cli_command *c = tt_cli_find(argv[0]);
+    if (!c) {
+        fprintf(stderr, "tunetop help: unknown command '%s'\n", argv[0]);
+        tt_cli_print_usage(stderr);
+        return TT_EXIT_USAGE;
+    }
+    fputs(c->help, stdout);
+    return TT_EXIT_OK;
+}

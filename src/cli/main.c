@@ -1,0 +1,42 @@
+/*
+ * main — entry point: global options, then dispatch to a subcommand from
+ * the table in commands.c.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tunetop/runner.h"
+#include "tunetop/util.h"
+
+int main(int argc, char **argv)
+{
+    /* A closed reader (`tunetop suggest … | head`) becomes a write error we
+     * handle, not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (argc < 2) {
+        tt_cli_print_usage(stderr);
+        return TT_EXIT_USAGE;
+    }
+    const char *first = argv[1];
+    if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
+        tt_cli_print_usage(stdout);
+        return TT_EXIT_OK;
+    }
+    if (strcmp(first, "--version") == 0 || strcmp(first, "-V") == 0) {
+        printf("tunetop %s\n", TT_VERSION);
+        return TT_EXIT_OK;
+    }
+    /* The per-trial supervisor: hidden, started by the runner only. */
+    if (strcmp(first, "__shim") == 0)
+        return tt_shim_main(argc - 1, argv + 1);
+    const tt_cli_command *cmd = tt_cli_find(first);
+    if (!cmd) {
+        fprintf(stderr, "tunetop: unknown command '%s'\n", first);
+        tt_cli_print_usage(stderr);
+        return TT_EXIT_USAGE;
+    }
+    return cmd->run(argc - 2, argv + 2);
+}

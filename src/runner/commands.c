@@ -1,0 +1,153 @@
+/*
+ * commands — what the dashboard and the CLI ask of the runner. They insert
+ * rows in the store's command table; the runner executes each on its next
+ * tick, in order, and acknowledges it with "ok" or the reason it could not.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static tt_live *find_live(tt_runner *r, long number)
+{
+    for (size_t i = 0; i < r->n_live; i++)
+        if (r->live[i]->number == number)
+            return r->live[i];
+    return NULL;
+}
+
+static void set_state(tt_runner *r, tt_study_state s)
+{
+    r->state = s;
+    tt_store_set_study_state(r->store, s, NULL);
+}
+
+/* Re-read the sweep file the study was created from. An invalid file keeps
+ * the current space; the errors are recorded as an event. */
+static char *reload(tt_runner *r)
+{
+    tt_study_info info = {0};
+    tt_error err = {0};
+    if (tt_store_get_study(r->store, &info, &err) < 0)
+        return tt_xstrdup(err.msg);
+    char *result = NULL;
+    tt_diags diags = {0};
+    tt_sweep *sw = tt_sweep_load(info.sweep_path, &diags);
+    if (!sw) {
+        tt_buf b = {0};
+        tt_buf_printf(&b, "reload of %s failed; keeping sweep v%ld:", info.sweep_path,
+                      r->space_version);
+        for (size_t i = 0; i < diags.n; i++)
+            if (diags.items[i].severity == TT_DIAG_ERROR)
+                tt_buf_printf(&b, " %d:%d: %s: %s;", diags.items[i].line, diags.items[i].col,
+                              diags.items[i].path, diags.items[i].message);
+        result = tt_buf_take(&b);
+        tt_runner_event(r, -1, "reload", "%s", result);
+        goto out;
+    }
+    char *text = tt_read_file(info.sweep_path, NULL, &err);
+    char *latest = tt_store_get_space(r->store, 0, NULL);
+    if (!text) {
+        result = tt_xstrdup(err.msg);
+    } else if (latest && strcmp(latest, text) == 0 && info.space_version == r->space_version) {
+        result = tt_xstrdup("ok: unchanged");
+    } else {
+        long v = info.space_version;
+        if (!latest || strcmp(latest, text) != 0)
+            v = tt_store_add_space(r->store, info.sweep_path, text, &err);
+        if (v < 0) {
+            result = tt_xstrdup(err.msg);
+        } else {
+            char *copy = tt_xasprintf("%s/sweep-v%ld.yaml", r->study_dir, v);
+            FILE *f = fopen(copy, "w");
+            if (f) {
+                fputs(text, f);
+                fclose(f);
+            }
+            free(copy);
+            tt_sweep_free(r->sweep);
+            r->sweep = sw;
+            sw = NULL;
+            r->space_version = v;
+            r->exhausted = false;
+            result = tt_xasprintf("ok: sweep v%ld", v);
+            tt_runner_event(r, -1, "reload", "sweep file reloaded as v%ld", v);
+        }
+    }
+    free(text);
+    free(latest);
+out:
+    if (sw)
+        tt_sweep_free(sw);
+    tt_diags_free(&diags);
+    tt_study_info_clear(&info);
+    return result;
+}
+
+static char *execute(tt_runner *r, const tt_command *c)
+{
+    const char *k = c->kind;
+    if (strcmp(k, "pause") == 0) {
+        set_state(r, TT_STUDY_PAUSED);
+        tt_runner_event(r, -1, "state", "paused: no new trials until resumed");
+    } else if (strcmp(k, "resume") == 0) {
+        r->stop_after_running = false;
+        set_state(r, TT_STUDY_RUNNING);
+        tt_runner_event(r, -1, "state", "resumed");
+    } else if (strcmp(k, "stop") == 0) {
+        r->stop_after_running = true;
+        tt_runner_event(r, -1, "state", "stopping: running trials finish, no new ones");
+    } else if (strcmp(k, "stop_now") == 0) {
+        r->stop_after_running = true;
+        for (size_t i = 0; i < r->n_live; i++)
+            tt_live_request_end(r, r->live[i], TT_END_KILL, "stopped by the user");
+        tt_runner_event(r, -1, "state", "stopping now: running trials are killed");
+    } else if (strcmp(k, "kill") == 0) {
+        long n = c->arg ? strtol(c->arg, NULL, 10) : 0;
+        tt_live *lv = find_live(r, n);
+        if (!lv)
+            return tt_xasprintf("trial %s is not running", c->arg ? c->arg : "?");
+        tt_live_request_end(r, lv, TT_END_KILL, "killed by the user");
+    } else if (strcmp(k, "parallel") == 0) {
+        long n = c->arg ? strtol(c->arg, NULL, 10) : 0;
+        if (n < 1 || n > 4096)
+            return tt_xasprintf("parallel must be 1..4096, got '%s'", c->arg ? c->arg : "");
+        r->parallel = n;
+        tt_runner_event(r, -1, "state", "parallel set to %ld", n);
+    } else if (strcmp(k, "reload") == 0) {
+        return reload(r);
+    } else if (strcmp(k, "enqueue") == 0) {
+        if (!c->arg)
+            return tt_xstrdup("enqueue needs parameters");
+        tt_assignment a = tt_assignment_new(r->sweep->space->n);
+        tt_error err = {0};
+        int rc = tt_config_parse_params(r->sweep->space, c->arg, &a, &err);
+        tt_assignment_free(&a);
+        if (rc < 0)
+            return tt_xasprintf("rejected: %s", err.msg);
+        tt_grow((void **)&r->enqueued, &r->cap_enqueued, r->n_enqueued + 1, sizeof *r->enqueued);
+        r->enqueued[r->n_enqueued++] = tt_xstrdup(c->arg);
+        r->exhausted = false;
+    } else {
+        return tt_xasprintf("unknown command '%s'", k);
+    }
+    return tt_xstrdup("ok");
+}
+
+void tt_commands_poll(tt_runner *r)
+{
+    tt_command *cmds = NULL;
+    size_t n = 0;
+    tt_error err = {0};
+    if (tt_store_pending_commands(r->store, &cmds, &n, &err) < 0) {
+        tt_runner_say(r, "cannot read commands: %s", err.msg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *result = execute(r, &cmds[i]);
+        if (tt_store_ack_command(r->store, cmds[i].id, result, &err) < 0)
+            tt_runner_say(r, "cannot acknowledge a command: %s", err.msg);
+        free(result);
+    }
+    tt_command_list_free(cmds, n);
+}

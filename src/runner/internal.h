@@ -1,0 +1,150 @@
+/*
+ * Private state of the runner: the study it owns, the trials in flight and
+ * the files it tails for each. Shared by loop.c (the poll loop), live.c (one
+ * running trial: tailing, metrics, end), schedule.c (what to start next),
+ * commands.c and study.c (folders and the lock).
+ */
+#ifndef TUNETOP_RUNNER_INTERNAL_H
+#define TUNETOP_RUNNER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "launch.h"
+#include "tunetop/config.h"
+#include "tunetop/runner.h"
+#include "tunetop/store.h"
+
+/* A file of a trial read incrementally. `consumed` is the offset up to which
+ * every byte has been ingested (persisted with the trial so a restarted
+ * runner neither loses nor duplicates metrics); `offset` is how far it has
+ * been read. */
+typedef struct tt_tail {
+    const char *name;
+    int fd;
+    uint64_t offset;
+    uint64_t consumed;
+    ino_t ino;
+} tt_tail;
+
+enum { TT_TAIL_STDOUT, TT_TAIL_STDERR, TT_TAIL_CSV, TT_TAIL_COUNT };
+
+/* Why the runner itself asked a trial to end; decides the final state. */
+typedef enum tt_end_request {
+    TT_END_NONE,
+    TT_END_KILL,      /* `kill TRIAL`, stop now → killed */
+    TT_END_TIMEOUT,   /* trial_timeout → timeout */
+} tt_end_request;
+
+#define TT_STDERR_KEEP 5
+/* Seconds a trial gets between SIGTERM and SIGKILL (the shim enforces it;
+ * the runner steps in only if the shim itself does not respond). */
+#define TT_SHIM_GRACE_S 10.0
+
+typedef struct tt_live {
+    long number;
+    int attempt;
+    pid_t pid;
+    uint64_t pid_start;
+    bool is_child;           /* spawned by this runner (SIGCHLD applies) */
+    double started_at;
+    char *dir;
+    int dirfd;
+    int slot;                /* device slot, -1 when no devices */
+    tt_tail tails[TT_TAIL_COUNT];
+    tt_line_splitter lines[2];
+    tt_metric_csv *csv;
+    long next_report;        /* numbering of reports without a step */
+    bool csv_needs_header;   /* resumed mid-file: feed the header first */
+    bool has_value;
+    double value;            /* objective as summarised so far */
+    long last_step;
+    char *stderr_last[TT_STDERR_KEEP];
+    size_t n_stderr_last;
+    tt_end_request end_request;
+    char *end_reason;        /* reason given with the request */
+    double end_sent_at;
+    bool kill_escalated;
+    bool dirty;              /* value/offsets changed since last flush */
+} tt_live;
+
+typedef struct tt_runner {
+    char *study_dir;
+    int lock_fd;
+    tt_store *store;
+    tt_sweep *sweep;
+    long space_version;
+    char *self_exe;
+    FILE *progress;          /* one line per trial state change; NULL = quiet */
+
+    tt_live **live;
+    size_t n_live, cap_live;
+
+    tt_study_state state;
+    long parallel;
+    bool stop_after_running; /* `stop`: no new trials, exit when idle */
+    bool exhausted;          /* sampler or run_cap has nothing more */
+    bool quit;               /* leave the loop now (signal) */
+    double session_start;    /* monotonic clock at start */
+    double elapsed_before;   /* elapsed_s stored by earlier sessions */
+
+    char **enqueued;         /* JSON params from `enqueue`, FIFO */
+    size_t n_enqueued, cap_enqueued;
+
+    /* Every trial of the study, by number - 1, kept current from the
+     * store's change sequence so scheduling never re-reads the table. */
+    tt_trial_record *trials;
+    size_t n_trials, cap_trials;
+    long seen_seq;
+    uint64_t seed;           /* sampler seed: the file's, else derived from
+                                the study's creation, stable across resumes */
+    long best_trial;         /* 0 when none */
+    double best_value;
+
+    int sig_pipe[2];
+} tt_runner;
+
+/* clock */
+double tt_now_wall(void);
+double tt_now_mono(void);
+
+/* live.c */
+tt_live *tt_live_new(tt_runner *r, long number, int attempt, const char *dir);
+void tt_live_free(tt_live *lv);
+/* Read what the trial's files gained since the last call; store metrics. */
+void tt_live_poll(tt_runner *r, tt_live *lv);
+/* The trial has ended when its exit.status exists or its shim is gone.
+ * Returns true when it was finished and recorded (lv can be freed). */
+bool tt_live_check_end(tt_runner *r, tt_live *lv);
+/* Ask the trial to end (SIGTERM to its shim, which escalates). */
+void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const char *reason);
+/* Persist value and offsets when they changed. */
+void tt_live_flush(tt_runner *r, tt_live *lv);
+
+/* schedule.c */
+/* Bring r->trials up to date with the store. */
+void tt_schedule_sync(tt_runner *r);
+/* Record the end of a trial (state, reason), apply the retry policy and
+ * update the best-so-far. */
+void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state state,
+                          double value, const char *reason);
+/* Start trials while there is room; returns how many were started. */
+int tt_schedule_fill(tt_runner *r);
+/* Whether the study has work left (running trials, or new ones allowed). */
+bool tt_schedule_has_work(tt_runner *r);
+
+/* commands.c */
+void tt_commands_poll(tt_runner *r);
+
+/* reconcile.c */
+void tt_reconcile(tt_runner *r);
+
+/* progress lines */
+void tt_runner_say(tt_runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Record a study-level or trial event (also printed). */
+void tt_runner_event(tt_runner *r, long trial, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

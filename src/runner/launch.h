@@ -1,0 +1,204 @@
+/*
+ * launch — everything between "trial N has these parameters" and a running
+ * process: the argv built from the sweep's command template, the JSON of the
+ * parameters, the trial's environment, the shim that supervises the trial,
+ * and the /proc helpers that tell a live shim from a recycled pid.
+ *
+ * Internal to the runner module (the event loop includes it; the CLI calls
+ * tt_shim_main for the hidden `tunetop __shim` subcommand).
+ *
+ * Command macros follow the Weights & Biases agent (wandb/wandb_agent.py and
+ * wandb/sdk/launch/sweeps/utils.py):
+ *
+ *   ${env}                  "/usr/bin/env"
+ *   ${interpreter}          "python" (W&B); tunetop: "python" when it is on
+ *                           PATH, else "python3"
+ *   ${program}              the sweep's `program`
+ *   ${args}                 one element per active parameter: --name=value
+ *   ${args_no_hyphens}      name=value
+ *   ${args_no_equals}       two elements: --name  value
+ *   ${args_no_boolean_flags} --name for true, nothing for false; others
+ *                           --name=value
+ *   ${args_append_hydra}    +name=value
+ *   ${args_override_hydra}  ++name=value
+ *   ${args_json}            one element: the JSON object of the parameters
+ *   ${args_json_file}       the path of a file holding that JSON (the caller
+ *                           writes it; see tt_launch_uses_json_file)
+ *   ${envvar:NAME}          getenv(NAME); when NAME is unset, the text NAME
+ *                           itself, exactly as W&B does
+ *
+ * tunetop adds ${NAME} (one parameter's value; "" when that parameter is
+ * inactive), ${trial_id} and ${trial_dir}. Built-in macro names win over a
+ * parameter of the same name. Value text is W&B's: booleans True/False, a
+ * null None, numbers as tt_space_format writes them, strings as written.
+ *
+ * W&B expands the list macros only as a whole element; so does tunetop
+ * without a shell. Single-valued macros may also sit inside an element
+ * (`--lr=${lr}`, `out_${trial_id}`). Expansion is one pass: a substituted
+ * value is never scanned for macros again. An unknown ${...} is an error
+ * (W&B silently drops it), except under `shell: true`, where text the user
+ * wrote stays as written for their shell.
+ *
+ * Without `shell: true` values never meet a shell: each lands in argv as one
+ * literal element. With it, argv is {"/bin/sh", "-c", LINE}: the user's
+ * literal template text is copied as written, and every substituted value is
+ * single-quoted POSIX-style (a list macro becomes its quoted elements joined
+ * by spaces), so a value of `'; rm -rf ~; '` is data, never code.
+ */
+#ifndef TUNETOP_RUNNER_LAUNCH_H
+#define TUNETOP_RUNNER_LAUNCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tunetop/config.h"
+#include "tunetop/space.h"
+#include "tunetop/util.h"
+
+/* ---- argv, JSON, environment (pure but for getenv/PATH lookups) --------- */
+
+/* The trial's argv (NULL-terminated, every string malloc'd; free with
+ * tt_launch_strv_free). The command is sw->command, or W&B's default
+ * `${env} ${interpreter} ${program} ${args}` when there is none.
+ * params_json_file is what ${args_json_file} expands to (may be NULL when the
+ * command does not use it). Returns NULL with err filled on an unknown macro,
+ * a list macro inside an element (without shell), a missing program, or an
+ * empty command. */
+char **tt_launch_argv(const tt_sweep *sw, const tt_assignment *a, long trial,
+                      const char *trial_dir, const char *params_json_file, tt_error *err);
+
+/* Whether the command (or the default) uses ${args_json_file}, so the caller
+ * knows to write the params file before launching. */
+bool tt_launch_uses_json_file(const tt_sweep *sw);
+
+/* Frees a NULL-terminated vector of malloc'd strings (NULL is fine). */
+void tt_launch_strv_free(char **v);
+
+/* Flat JSON object of the ACTIVE parameters, in declaration order, with the
+ * flattened dotted names as keys and W&B's separators (`{"lr": 0.01, "opt":
+ * "adam"}`): integers as integers, floats shortest round-trip (an integral
+ * float keeps a ".0", non-finite ones become null), booleans true/false,
+ * strings escaped (quotes, backslash, control characters; UTF-8 passes
+ * through). Caller frees. */
+char *tt_launch_params_json(const tt_space *s, const tt_assignment *a);
+
+/* The text ${NAME} of parameter i expands to (see the file comment): malloc'd,
+ * "" when inactive. Caller frees. */
+char *tt_launch_param_text(const tt_space *s, const tt_assignment *a, size_t i);
+
+/* POSIX single-quoting of s: 'it'\''s'. Caller frees. */
+char *tt_launch_shell_quote(const char *s);
+
+/* "python" when an executable python is on PATH, else "python3". Static. */
+const char *tt_launch_interpreter(void);
+
+/* The environment name of a parameter: TUNETOP_PARAM_ + name upper-cased,
+ * every byte that is not an ASCII letter or digit turned into '_'
+ * ("optimizer.lr" → TUNETOP_PARAM_OPTIMIZER_LR). Caller frees. */
+char *tt_launch_param_env_name(const char *param_name);
+
+/* The trial's envp (NULL-terminated, malloc'd; free with
+ * tt_launch_strv_free): base_environ (may be NULL) without any TUNETOP_*
+ * entry (and without CUDA_VISIBLE_DEVICES when cuda_devices is given), plus
+ * TUNETOP_TRIAL_ID, TUNETOP_TRIAL_DIR, TUNETOP_PARAMS (tt_launch_params_json),
+ * TUNETOP_PARAM_<NAME> for each active parameter (value as ${NAME} gives it;
+ * when two names mangle alike the later parameter wins),
+ * TUNETOP_METRICS_FILE (trial_dir/metrics.csv), TUNETOP_CHECKPOINT_DIR
+ * (trial_dir/checkpoints, created by the caller), TUNETOP_FOLD when fold >= 0,
+ * and CUDA_VISIBLE_DEVICES when cuda_devices is not NULL. */
+char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignment *a,
+                     long trial, const char *trial_dir, int fold, const char *cuda_devices);
+
+/* ---- the shim ------------------------------------------------------------ */
+
+/* Files the shim writes in the trial folder. */
+#define TT_SHIM_STDOUT "stdout.log"
+#define TT_SHIM_STDERR "stderr.log"
+#define TT_SHIM_LOG "shim.log"
+#define TT_SHIM_PGID "trial.pgid"
+#define TT_SHIM_STATUS "exit.status"
+
+#define TT_SHIM_DEFAULT_GRACE 10.0
+
+typedef enum tt_shim_kind {
+    TT_SHIM_EXIT,        /* the trial exited; code = exit status */
+    TT_SHIM_SIGNAL,      /* a signal ended it; code = signal number */
+    TT_SHIM_EXEC_ERROR   /* the program could not be run; code = errno */
+} tt_shim_kind;
+
+/* exit.status, parsed. The file is two lines, written atomically:
+ *   exit 3 | signal 9 SIGKILL | exec_error 2 No such file or directory
+ *   end 1718000000.123                                                    */
+typedef struct tt_shim_status {
+    tt_shim_kind kind;
+    int code;
+    char message[256];   /* "SIGKILL", the strerror text; "" for exit */
+    double end_time;     /* unix seconds; 0 when the end line is missing */
+} tt_shim_status;
+
+/* `tunetop __shim TRIAL_DIR [--grace SECONDS] -- PROGRAM ARGS...`. argv is as
+ * main received it (argv[1] == "__shim"; a leading "__shim" is also accepted
+ * at argv[0]). The environment is the trial's, already prepared. Becomes a
+ * session leader, sends its own output to TRIAL_DIR/shim.log, runs PROGRAM in
+ * its own process group with stdout/stderr appended to stdout.log and
+ * stderr.log, writes the group id to trial.pgid, forwards SIGTERM/SIGINT/SIGHUP
+ * as SIGTERM to the group (SIGKILL after the grace period), kills whatever is
+ * left in the group when the trial ends, and writes exit.status. Survives the
+ * death of its parent. Returns the shim's exit code: the trial's exit code
+ * (128+N after signal N; 127/126 when the program cannot be run, like a
+ * shell), 2 on a usage error, 125 when the shim itself fails before the
+ * trial runs. */
+int tt_shim_main(int argc, char **argv);
+
+/* Starts `self_exe __shim trial_dir --grace G -- trial_argv...` as a detached
+ * session leader with environment envp (NULL: ours), stdin /dev/null,
+ * stdout/stderr appended to trial_dir/shim.log, no other inherited fd,
+ * default signal handlers; SIGTERM/SIGINT/SIGHUP/SIGCHLD stay blocked across
+ * the exec, so a SIGTERM sent right after this returns is forwarded to the
+ * trial rather than lost. grace_s < 0 means the default. Fills the shim's
+ * pid and /proc start time (start_out may be NULL). Returns 0, or
+ * -TT_ERR_IO with err filled (trial_dir unusable, fork or exec failure, which
+ * is reported here rather than as a vanished child). */
+int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
+                  char *const *trial_argv, char *const *envp, pid_t *pid_out,
+                  uint64_t *start_out, tt_error *err);
+
+/* Parse trial_dir/exit.status. Returns 0 when present and well-formed,
+ * -TT_ERR_IO when absent or unreadable (the trial is still running, or its
+ * shim died), -TT_ERR_INVALID when malformed. */
+int tt_shim_read_status(const char *trial_dir, tt_shim_status *st);
+
+/* Read trial_dir/trial.pgid. Returns 0, -TT_ERR_IO when absent,
+ * -TT_ERR_INVALID when malformed. */
+int tt_shim_read_pgid(const char *trial_dir, pid_t *pgid);
+
+/* ---- /proc helpers ------------------------------------------------------- */
+
+/* Start time of pid (field 22 of /proc/PID/stat, clock ticks since boot), or
+ * 0 when there is no such process. Robust to a comm holding spaces and
+ * parentheses. */
+uint64_t tt_proc_start_time(pid_t pid);
+
+/* Whether pid is the same process as when start was recorded (same start
+ * time) and is not a zombie. */
+bool tt_proc_alive(pid_t pid, uint64_t start);
+
+/* kill(-pgid, sig). Returns 0 (also when the group is already gone), or
+ * -TT_ERR_INVALID for pgid <= 1 (never signal "everything"), -TT_ERR_IO on
+ * another failure. */
+int tt_proc_kill_group(pid_t pgid, int sig);
+
+/* The path of the running executable (readlink /proc/self/exe, without a
+ * " (deleted)" suffix), malloc'd; NULL when unknown. */
+char *tt_proc_self_exe(void);
+
+/* Close every fd >= 3 except keep (-1 for none). Async-signal-safe: for use
+ * between fork and exec. */
+void tt_proc_close_fds(int keep);
+
+/* Reset every signal handler to SIG_DFL and unblock all signals.
+ * Async-signal-safe: for use between fork and exec. */
+void tt_proc_reset_signals(void);
+
+#endif

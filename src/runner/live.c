@@ -1,0 +1,416 @@
+/*
+ * live — one running trial as the runner sees it: the files it tails
+ * (stdout.log, stderr.log, metrics.csv), the metric points it stores, the
+ * objective so far, and how the trial ends (exit.status written by its shim,
+ * or a shim that vanished).
+ *
+ * Files are read with plain reads from a remembered offset, never through
+ * pipes, so a trial never dies of SIGPIPE when the runner goes away, and a
+ * restarted runner resumes exactly at the persisted `consumed` offsets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Over-long lines are cut here (a 10 MB line costs 1 MB of memory). */
+#define MAX_LINE (1u << 20)
+/* Per file and tick: bounded so one chatty trial cannot starve the others,
+ * large enough that 100k-line bursts are ingested in one tick. */
+#define READ_PER_TICK (8u << 20)
+
+static const char *const tail_names[TT_TAIL_COUNT] = {"stdout.log", "stderr.log", "metrics.csv"};
+
+tt_live *tt_live_new(tt_runner *r, long number, int attempt, const char *dir)
+{
+    (void)r;
+    tt_live *lv = tt_xcalloc(1, sizeof *lv);
+    lv->number = number;
+    lv->attempt = attempt;
+    lv->dir = tt_xstrdup(dir);
+    lv->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    lv->slot = -1;
+    lv->last_step = -1;
+    lv->value = NAN;
+    for (int i = 0; i < TT_TAIL_COUNT; i++) {
+        lv->tails[i].name = tail_names[i];
+        lv->tails[i].fd = -1;
+    }
+    tt_line_splitter_init(&lv->lines[0], MAX_LINE);
+    tt_line_splitter_init(&lv->lines[1], MAX_LINE);
+    lv->csv = tt_metric_csv_new();
+    return lv;
+}
+
+void tt_live_free(tt_live *lv)
+{
+    if (!lv)
+        return;
+    for (int i = 0; i < TT_TAIL_COUNT; i++)
+        if (lv->tails[i].fd >= 0)
+            close(lv->tails[i].fd);
+    if (lv->dirfd >= 0)
+        close(lv->dirfd);
+    tt_line_splitter_free(&lv->lines[0]);
+    tt_line_splitter_free(&lv->lines[1]);
+    tt_metric_csv_free(lv->csv);
+    for (size_t i = 0; i < lv->n_stderr_last; i++)
+        free(lv->stderr_last[i]);
+    free(lv->end_reason);
+    free(lv->dir);
+    free(lv);
+}
+
+/* ---- metrics ------------------------------------------------------------- */
+
+typedef struct ingest_ctx {
+    tt_runner *r;
+    tt_live *lv;
+    bool is_stderr;
+} ingest_ctx;
+
+static bool wanted(const tt_sweep *sw, const char *name)
+{
+    if (!sw->metric.name)
+        return true; /* nothing declared: keep every metric */
+    if (strcmp(sw->metric.name, name) == 0)
+        return true;
+    for (size_t i = 0; i < sw->n_metrics; i++)
+        if (strcmp(sw->metrics[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void record_point(tt_runner *r, tt_live *lv, long step, const char *name, double value)
+{
+    tt_error err = {0};
+    if (tt_store_add_metric(r->store, lv->number, lv->attempt, step, name, value, tt_now_wall(),
+                            &err) < 0)
+        tt_runner_say(r, "trial %ld: cannot store metric: %s", lv->number, err.msg);
+    if (step > lv->last_step)
+        lv->last_step = step;
+    const tt_metric_spec *m = &r->sweep->metric;
+    if (m->name && strcmp(m->name, name) == 0) {
+        /* "last" takes every report, so a final NaN makes the trial fail as
+         * non-finite; "best" ignores NaN reports once a number was seen. */
+        bool better = m->goal == TT_GOAL_MINIMIZE ? value < lv->value : value > lv->value;
+        if (m->summary == TT_SUMMARY_LAST || !lv->has_value || isnan(lv->value) ||
+            (!isnan(value) && better))
+            lv->value = value;
+        lv->has_value = true;
+    }
+    lv->dirty = true;
+}
+
+static void on_csv_point(long step, const char *name, double value, void *ud)
+{
+    ingest_ctx *c = ud;
+    record_point(c->r, c->lv, step, name, value);
+}
+
+/* Keep the last few stderr lines, printable only, for failure reasons. */
+static void keep_stderr(tt_live *lv, const char *line, size_t len)
+{
+    if (len == 0)
+        return;
+    if (len > 200)
+        len = 200;
+    char *copy = tt_xstrndup(line, len);
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    if (lv->n_stderr_last == TT_STDERR_KEEP) {
+        free(lv->stderr_last[0]);
+        memmove(lv->stderr_last, lv->stderr_last + 1,
+                (TT_STDERR_KEEP - 1) * sizeof lv->stderr_last[0]);
+        lv->n_stderr_last--;
+    }
+    lv->stderr_last[lv->n_stderr_last++] = copy;
+}
+
+static void on_line(const char *line, size_t len, bool truncated, void *ud)
+{
+    ingest_ctx *c = ud;
+    (void)truncated;
+    if (c->is_stderr)
+        keep_stderr(c->lv, line, len);
+    tt_metric_line ml;
+    if (tt_metric_parse_line(line, len, &ml) == 0)
+        return;
+    long step = ml.has_step ? ml.step : c->lv->next_report;
+    bool any = false;
+    for (size_t i = 0; i < ml.n; i++) {
+        if (!wanted(c->r->sweep, ml.kv[i].name))
+            continue;
+        record_point(c->r, c->lv, step, ml.kv[i].name, ml.kv[i].value);
+        any = true;
+    }
+    if (any && !ml.has_step)
+        c->lv->next_report++;
+}
+
+/* ---- tailing --------------------------------------------------------------- */
+
+static bool open_tail(tt_live *lv, tt_tail *t)
+{
+    if (t->fd >= 0)
+        return true;
+    if (lv->dirfd < 0)
+        return false;
+    /* O_NOFOLLOW: a symlink planted in a trial folder is not followed. */
+    t->fd = openat(lv->dirfd, t->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (t->fd < 0)
+        return false;
+    struct stat st;
+    if (fstat(t->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(t->fd);
+        t->fd = -1;
+        return false;
+    }
+    t->ino = st.st_ino;
+    t->offset = t->consumed;
+    return true;
+}
+
+/* The file was truncated or replaced: start over from its beginning. */
+static bool check_replaced(tt_live *lv, tt_tail *t, int which)
+{
+    struct stat by_name, by_fd;
+    bool replaced = false;
+    if (fstatat(lv->dirfd, t->name, &by_name, AT_SYMLINK_NOFOLLOW) == 0 && by_name.st_ino != t->ino)
+        replaced = true;
+    else if (fstat(t->fd, &by_fd) == 0 && (uint64_t)by_fd.st_size < t->offset)
+        replaced = true;
+    if (!replaced)
+        return false;
+    close(t->fd);
+    t->fd = -1;
+    t->offset = t->consumed = 0;
+    if (which == TT_TAIL_CSV) {
+        tt_metric_csv_free(lv->csv);
+        lv->csv = tt_metric_csv_new();
+        lv->csv_needs_header = false;
+    }
+    return true;
+}
+
+/* A resumed CSV is read from the middle: give the parser its header. */
+static void feed_csv_header(tt_runner *r, tt_live *lv, tt_tail *t)
+{
+    char buf[65536];
+    ssize_t n = pread(t->fd, buf, sizeof buf, 0);
+    lv->csv_needs_header = false;
+    if (n <= 0)
+        return;
+    char *nl = memchr(buf, '\n', (size_t)n);
+    if (!nl)
+        return;
+    ingest_ctx c = {r, lv, false};
+    tt_error err = {0};
+    tt_metric_csv_feed(lv->csv, buf, (size_t)(nl - buf + 1), on_csv_point, &c, &err);
+}
+
+static void poll_tail(tt_runner *r, tt_live *lv, int which)
+{
+    tt_tail *t = &lv->tails[which];
+    if (!open_tail(lv, t))
+        return;
+    if (check_replaced(lv, t, which) && !open_tail(lv, t))
+        return;
+    if (which == TT_TAIL_CSV && lv->csv_needs_header && t->consumed > 0)
+        feed_csv_header(r, lv, t);
+    static char buf[1 << 16];
+    size_t budget = READ_PER_TICK;
+    ingest_ctx c = {r, lv, which == TT_TAIL_STDERR};
+    while (budget > 0) {
+        ssize_t n = pread(t->fd, buf, sizeof buf, (off_t)t->offset);
+        if (n <= 0)
+            break;
+        t->offset += (uint64_t)n;
+        budget = (size_t)n > budget ? 0 : budget - (size_t)n;
+        if (which == TT_TAIL_CSV) {
+            tt_error err = {0};
+            if (tt_metric_csv_feed(lv->csv, buf, (size_t)n, on_csv_point, &c, &err) < 0) {
+                tt_runner_event(r, lv->number, "warning", "metrics.csv: %s", err.msg);
+                t->offset = t->consumed = UINT64_MAX / 2; /* ignore the rest */
+                break;
+            }
+            /* Persist only up to the last complete row. */
+            for (ssize_t i = n - 1; i >= 0; i--)
+                if (buf[i] == '\n') {
+                    t->consumed = t->offset - (uint64_t)(n - 1 - i);
+                    break;
+                }
+        } else {
+            tt_line_splitter *ls = &lv->lines[which];
+            tt_line_splitter_feed(ls, buf, (size_t)n, on_line, &c);
+            t->consumed = t->offset - ls->pending.len;
+        }
+        lv->dirty = true;
+    }
+}
+
+void tt_live_poll(tt_runner *r, tt_live *lv)
+{
+    for (int i = 0; i < TT_TAIL_COUNT; i++)
+        poll_tail(r, lv, i);
+}
+
+static void final_drain(tt_runner *r, tt_live *lv)
+{
+    tt_live_poll(r, lv);
+    ingest_ctx out = {r, lv, false}, err_ctx = {r, lv, true}, csv = {r, lv, false};
+    tt_line_splitter_finish(&lv->lines[0], on_line, &out);
+    tt_line_splitter_finish(&lv->lines[1], on_line, &err_ctx);
+    tt_error err = {0};
+    tt_metric_csv_finish(lv->csv, on_csv_point, &csv, &err);
+    for (int i = 0; i < TT_TAIL_COUNT; i++)
+        lv->tails[i].consumed = lv->tails[i].offset;
+}
+
+void tt_live_flush(tt_runner *r, tt_live *lv)
+{
+    if (!lv->dirty)
+        return;
+    tt_error err = {0};
+    uint64_t offsets[TT_TAIL_COUNT];
+    for (int i = 0; i < TT_TAIL_COUNT; i++)
+        offsets[i] = lv->tails[i].consumed;
+    if (tt_store_trial_set_progress(r->store, lv->number, lv->has_value ? lv->value : NAN,
+                                    lv->last_step, offsets, &err) < 0)
+        tt_runner_say(r, "trial %ld: cannot save progress: %s", lv->number, err.msg);
+    lv->dirty = false;
+}
+
+/* ---- ending ---------------------------------------------------------------- */
+
+static pid_t read_trial_pgid(tt_live *lv)
+{
+    char buf[32] = {0};
+    int fd = openat(lv->dirfd, "trial.pgid", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    return n > 0 ? (pid_t)strtol(buf, NULL, 10) : 0;
+}
+
+void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const char *reason)
+{
+    (void)r;
+    if (lv->end_request != TT_END_NONE)
+        return;
+    lv->end_request = why;
+    free(lv->end_reason);
+    lv->end_reason = tt_xstrdup(reason);
+    lv->end_sent_at = tt_now_mono();
+    if (tt_proc_alive(lv->pid, lv->pid_start))
+        kill(lv->pid, SIGTERM);
+}
+
+/* "exit code 3: last stderr lines…" */
+static char *reason_with_stderr(tt_live *lv, const char *head)
+{
+    tt_buf b = {0};
+    tt_buf_puts(&b, head);
+    if (lv->n_stderr_last > 0) {
+        tt_buf_puts(&b, "; stderr:");
+        for (size_t i = 0; i < lv->n_stderr_last; i++) {
+            tt_buf_puts(&b, i ? " | " : " ");
+            tt_buf_puts(&b, lv->stderr_last[i]);
+        }
+    }
+    return tt_buf_take(&b);
+}
+
+static void decide(tt_runner *r, tt_live *lv, const tt_shim_status *st, tt_trial_state *state,
+                   char **reason)
+{
+    const tt_metric_spec *m = &r->sweep->metric;
+    char head[512];
+    if (lv->end_request == TT_END_KILL) {
+        *state = TT_TRIAL_KILLED;
+        *reason = tt_xstrdup(lv->end_reason);
+    } else if (lv->end_request == TT_END_TIMEOUT) {
+        *state = TT_TRIAL_TIMEOUT;
+        *reason = tt_xstrdup(lv->end_reason);
+    } else if (st->kind == TT_SHIM_EXEC_ERROR) {
+        *state = TT_TRIAL_FAILED;
+        snprintf(head, sizeof head, "cannot run the command: %s", st->message);
+        *reason = tt_xstrdup(head);
+    } else if (st->kind == TT_SHIM_SIGNAL) {
+        *state = TT_TRIAL_FAILED;
+        snprintf(head, sizeof head, "killed by signal %d (%s)", st->code, strsignal(st->code));
+        *reason = reason_with_stderr(lv, head);
+    } else if (st->code != 0) {
+        *state = TT_TRIAL_FAILED;
+        snprintf(head, sizeof head, "exit code %d", st->code);
+        *reason = reason_with_stderr(lv, head);
+    } else if (!m->name) {
+        *state = TT_TRIAL_COMPLETED;
+        *reason = tt_xstrdup("exit code 0");
+    } else if (!lv->has_value) {
+        *state = TT_TRIAL_FAILED;
+        snprintf(head, sizeof head, "no value reported for metric %s", m->name);
+        *reason = tt_xstrdup(head);
+    } else if (!isfinite(lv->value)) {
+        *state = TT_TRIAL_FAILED;
+        snprintf(head, sizeof head, "objective %s is not finite (%g)", m->name, lv->value);
+        *reason = tt_xstrdup(head);
+    } else {
+        *state = TT_TRIAL_COMPLETED;
+        *reason = tt_xstrdup("exit code 0");
+    }
+}
+
+bool tt_live_check_end(tt_runner *r, tt_live *lv)
+{
+    double timeout = r->sweep->trial_timeout;
+    if (timeout > 0 && lv->end_request == TT_END_NONE && tt_now_wall() - lv->started_at > timeout) {
+        char reason[96];
+        snprintf(reason, sizeof reason, "timeout after %.0f s", timeout);
+        tt_live_request_end(r, lv, TT_END_TIMEOUT, reason);
+    }
+    tt_shim_status st;
+    bool have_status = tt_shim_read_status(lv->dir, &st) == 0;
+    if (!have_status) {
+        if (tt_proc_alive(lv->pid, lv->pid_start)) {
+            /* A shim that ignores our SIGTERM past its own grace period. */
+            if (lv->end_request != TT_END_NONE && !lv->kill_escalated &&
+                tt_now_mono() - lv->end_sent_at > TT_SHIM_GRACE_S + 5) {
+                pid_t pgid = read_trial_pgid(lv);
+                if (pgid > 1)
+                    tt_proc_kill_group(pgid, SIGKILL);
+                kill(lv->pid, SIGKILL);
+                lv->kill_escalated = true;
+            }
+            return false;
+        }
+        /* The shim may have written its status just before exiting. */
+        have_status = tt_shim_read_status(lv->dir, &st) == 0;
+    }
+    final_drain(r, lv);
+    tt_live_flush(r, lv);
+    tt_trial_state state;
+    char *reason;
+    if (have_status) {
+        decide(r, lv, &st, &state, &reason);
+    } else if (lv->end_request != TT_END_NONE) {
+        state = lv->end_request == TT_END_TIMEOUT ? TT_TRIAL_TIMEOUT : TT_TRIAL_KILLED;
+        reason = tt_xstrdup(lv->end_reason);
+    } else {
+        state = TT_TRIAL_INTERRUPTED;
+        reason = tt_xasprintf("its supervisor (pid %ld) vanished without an exit status",
+                              (long)lv->pid);
+    }
+    tt_schedule_finished(r, lv->number, lv->attempt, state, lv->has_value ? lv->value : NAN,
+                         reason);
+    free(reason);
+    return true;
+}

@@ -1,0 +1,351 @@
+/*
+ * loop — the runner's single-threaded event loop (Redis ae.c / tmux style).
+ * One poll() on the signal self-pipe with a tick timeout: every tick reads
+ * commands, tails the files of every running trial, ends finished trials,
+ * starts new ones, and commits everything it wrote in one transaction.
+ * Signal handlers only write a byte to the pipe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* ≤ 250 ms between looks at trial files (DESIGN.md); SIGCHLD wakes the
+ * loop at once when one of our own shims exits. */
+#define TICK_MS 100
+
+static int sig_write_fd = -1;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (sig_write_fd >= 0 && write(sig_write_fd, &b, 1) < 0) {
+        /* The pipe is full: the loop already has wake-ups pending. */
+    }
+    errno = saved;
+}
+
+double tt_now_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+double tt_now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void tt_runner_say(tt_runner *r, const char *fmt, ...)
+{
+    if (!r->progress)
+        return;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[16];
+    strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
+    fprintf(r->progress, "[%s] ", stamp);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(r->progress, fmt, ap);
+    va_end(ap);
+    fputc('\n', r->progress);
+    fflush(r->progress);
+}
+
+void tt_runner_event(tt_runner *r, long trial, const char *kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = tt_xvasprintf(fmt, ap);
+    va_end(ap);
+    tt_error err = {0};
+    if (tt_store_add_event(r->store, trial, kind, msg, &err) < 0)
+        tt_runner_say(r, "cannot record event: %s", err.msg);
+    if (trial > 0)
+        tt_runner_say(r, "trial %ld: %s", trial, msg);
+    else
+        tt_runner_say(r, "%s", msg);
+    free(msg);
+}
+
+static int take_lock(tt_runner *r, tt_error *err)
+{
+    char *path = tt_xasprintf("%s/runner.lock", r->study_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        int rc = tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        free(path);
+        return rc;
+    }
+    free(path);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char buf[32] = {0};
+        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+        close(fd);
+        return tt_error_set(err, TT_ERR_INVALID,
+                            "a runner is already running for %s (pid %s); use `tunetop status`",
+                            r->study_dir, n > 0 ? buf : "?");
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+        close(fd);
+        return tt_error_set(err, TT_ERR_IO, "cannot write the runner lock: %s", strerror(errno));
+    }
+    r->lock_fd = fd;
+    return 0;
+}
+
+/* Load the newest sweep version recorded in the study. */
+static int load_sweep(tt_runner *r, tt_error *err)
+{
+    tt_study_info info = {0};
+    if (tt_store_get_study(r->store, &info, err) < 0)
+        return -TT_ERR_IO;
+    char *text = tt_store_get_space(r->store, info.space_version, err);
+    if (!text) {
+        tt_study_info_clear(&info);
+        return -TT_ERR_IO;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "sweep-v%ld.yaml", info.space_version);
+    tt_diags diags = {0};
+    tt_sweep *sw = tt_sweep_load_text(name, text, strlen(text), &diags);
+    free(text);
+    if (!sw) {
+        tt_buf b = {0};
+        for (size_t i = 0; i < diags.n; i++)
+            if (diags.items[i].severity == TT_DIAG_ERROR)
+                tt_buf_printf(&b, "\n  %d:%d: %s: %s", diags.items[i].line, diags.items[i].col,
+                              diags.items[i].path, diags.items[i].message);
+        tt_error_set(err, TT_ERR_INVALID, "the study's sweep file (v%ld) is invalid:%s",
+                     info.space_version, b.data ? b.data : "");
+        tt_buf_free(&b);
+        tt_diags_free(&diags);
+        tt_study_info_clear(&info);
+        return -TT_ERR_INVALID;
+    }
+    tt_diags_free(&diags);
+    /* Trials run where the study was created, so relative program paths
+     * mean what they meant to the user. */
+    if (info.workdir && chdir(info.workdir) != 0) {
+        tt_error_set(err, TT_ERR_IO, "cannot enter the study's working folder %s: %s",
+                     info.workdir, strerror(errno));
+        tt_sweep_free(sw);
+        tt_study_info_clear(&info);
+        return -TT_ERR_IO;
+    }
+    if (r->sweep)
+        tt_sweep_free(r->sweep);
+    r->sweep = sw;
+    r->space_version = info.space_version;
+    r->elapsed_before = info.elapsed_s;
+    r->state = info.state;
+    tt_study_info_clear(&info);
+    return 0;
+}
+
+static void install_signals(tt_runner *r)
+{
+    sig_write_fd = r->sig_pipe[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGCHLD, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void restore_signals(void)
+{
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    sig_write_fd = -1;
+}
+
+/* Drain the self-pipe; reap our children; act on termination signals. */
+static void handle_signals(tt_runner *r)
+{
+    unsigned char buf[64];
+    ssize_t n;
+    while ((n = read(r->sig_pipe[0], buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] == SIGINT) {
+                tt_runner_event(r, -1, "runner", "interrupted: stopping now");
+                r->stop_after_running = true;
+                for (size_t k = 0; k < r->n_live; k++)
+                    tt_live_request_end(r, r->live[k], TT_END_KILL, "stopped by the user (SIGINT)");
+            } else if (buf[i] == SIGTERM || buf[i] == SIGHUP) {
+                /* Leave trials running: the next runner re-adopts them. */
+                r->quit = true;
+            }
+        }
+    }
+    int status;
+    while (waitpid(-1, &status, WNOHANG) > 0) {
+        /* Shims report through exit.status; reaping only clears zombies. */
+    }
+}
+
+static void tick(tt_runner *r)
+{
+    tt_error err = {0};
+    if (tt_store_begin(r->store, &err) < 0) {
+        tt_runner_say(r, "database busy: %s", err.msg);
+        return;
+    }
+    tt_commands_poll(r);
+    for (size_t i = 0; i < r->n_live;) {
+        tt_live *lv = r->live[i];
+        tt_live_poll(r, lv);
+        if (tt_live_check_end(r, lv)) {
+            tt_live_free(lv);
+            r->live[i] = r->live[--r->n_live];
+            continue;
+        }
+        tt_live_flush(r, lv);
+        i++;
+    }
+    tt_schedule_fill(r);
+    if (tt_store_commit(r->store, &err) < 0) {
+        tt_runner_say(r, "cannot commit to study.db: %s", err.msg);
+        tt_store_rollback(r->store);
+    }
+}
+
+static void save_elapsed(tt_runner *r)
+{
+    tt_error err = {0};
+    double spent = tt_now_mono() - r->session_start;
+    if (tt_store_add_elapsed(r->store, spent, &err) < 0)
+        tt_runner_say(r, "cannot save elapsed time: %s", err.msg);
+    r->session_start = tt_now_mono();
+}
+
+static void runner_free(tt_runner *r)
+{
+    for (size_t i = 0; i < r->n_live; i++)
+        tt_live_free(r->live[i]);
+    free(r->live);
+    for (size_t i = 0; i < r->n_enqueued; i++)
+        free(r->enqueued[i]);
+    free(r->enqueued);
+    if (r->sweep)
+        tt_sweep_free(r->sweep);
+    if (r->store)
+        tt_store_close(r->store);
+    if (r->lock_fd >= 0)
+        close(r->lock_fd);
+    if (r->sig_pipe[0] >= 0) {
+        close(r->sig_pipe[0]);
+        close(r->sig_pipe[1]);
+    }
+    free(r->self_exe);
+    free(r->study_dir);
+}
+
+int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
+{
+    tt_runner r = {0};
+    r.lock_fd = -1;
+    r.sig_pipe[0] = r.sig_pipe[1] = -1;
+    r.progress = opts->progress;
+    char *abs = realpath(opts->study_dir, NULL);
+    r.study_dir = abs ? abs : tt_xstrdup(opts->study_dir);
+    int rc = 0;
+    if (!tt_study_is_dir(r.study_dir)) {
+        rc = tt_error_set(err, TT_ERR_INVALID, "%s is not a tunetop study (no study.db)",
+                          opts->study_dir);
+        goto out;
+    }
+    if ((rc = take_lock(&r, err)) < 0)
+        goto out;
+    char *db = tt_xasprintf("%s/study.db", r.study_dir);
+    r.store = tt_store_open(db, TT_STORE_WRITE, err);
+    free(db);
+    if (!r.store) {
+        rc = -TT_ERR_IO;
+        goto out;
+    }
+    if ((rc = load_sweep(&r, err)) < 0)
+        goto out;
+    r.self_exe = tt_proc_self_exe();
+    if (!r.self_exe) {
+        rc = tt_error_set(err, TT_ERR_IO, "cannot find the tunetop executable (/proc/self/exe)");
+        goto out;
+    }
+    if (pipe2(r.sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        rc = tt_error_set(err, TT_ERR_IO, "cannot create a pipe: %s", strerror(errno));
+        goto out;
+    }
+    r.parallel = r.sweep->parallel > 0 ? r.sweep->parallel : 1;
+    r.session_start = tt_now_mono();
+    install_signals(&r);
+
+    if (tt_store_begin(r.store, err) < 0) {
+        rc = -TT_ERR_IO;
+        goto out_signals;
+    }
+    /* A stopped or finished study that is run again is resumed. */
+    if (r.state != TT_STUDY_PAUSED)
+        r.state = TT_STUDY_RUNNING;
+    tt_store_set_study_state(r.store, r.state, NULL);
+    tt_runner_event(&r, -1, "runner", "runner started (pid %ld), sweep v%ld, parallel %ld",
+                    (long)getpid(), r.space_version, r.parallel);
+    tt_reconcile(&r);
+    if (tt_store_commit(r.store, err) < 0) {
+        rc = -TT_ERR_IO;
+        goto out_signals;
+    }
+
+    double last_elapsed_save = tt_now_mono();
+    while (!r.quit) {
+        tick(&r);
+        if (!tt_schedule_has_work(&r))
+            break;
+        if (tt_now_mono() - last_elapsed_save > 10) {
+            save_elapsed(&r);
+            last_elapsed_save = tt_now_mono();
+        }
+        struct pollfd pfd = {.fd = r.sig_pipe[0], .events = POLLIN};
+        if (poll(&pfd, 1, TICK_MS) > 0)
+            handle_signals(&r);
+    }
+    save_elapsed(&r);
+    if (!r.quit) {
+        tt_study_state final = r.stop_after_running ? TT_STUDY_STOPPED : TT_STUDY_FINISHED;
+        tt_store_set_study_state(r.store, final, NULL);
+        tt_runner_event(&r, -1, "runner", "study %s", tt_study_state_name(final));
+    } else {
+        tt_runner_event(&r, -1, "runner",
+                        "runner leaving; %zu trial%s keep running and will be re-adopted",
+                        r.n_live, r.n_live == 1 ? "" : "s");
+    }
+out_signals:
+    restore_signals();
+out:
+    runner_free(&r);
+    return rc;
+}

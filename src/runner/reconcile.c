@@ -1,0 +1,104 @@
+/*
+ * reconcile — a runner's first act: make the store agree with the world.
+ * Every trial recorded `running` is either still supervised by its shim
+ * (same pid and start time: re-adopted, tailing resumes at the persisted
+ * offsets), ended while no runner watched (its exit.status is there:
+ * finished from it on the first tick), or lost (no shim, no status:
+ * `interrupted`, retried per policy).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The sampler seed when the file gives none: derived from the study's name
+ * and creation time, so it differs between studies but not across resumes. */
+static uint64_t derive_seed(tt_runner *r)
+{
+    if (r->sweep->has_seed)
+        return r->sweep->seed;
+    tt_study_info info = {0};
+    uint64_t seed = 0;
+    if (tt_store_get_study(r->store, &info, NULL) == 0) {
+        seed = tt_hash_bytes(info.name, strlen(info.name), (uint64_t)(info.created_at * 1000));
+        tt_study_info_clear(&info);
+    }
+    return seed;
+}
+
+static void adopt(tt_runner *r, const tt_trial_record *t)
+{
+    char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
+    tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
+    free(dir);
+    lv->pid = (pid_t)t->pid;
+    lv->pid_start = t->pid_start;
+    lv->started_at = t->started_at;
+    lv->last_step = t->last_step;
+    lv->next_report = t->last_step + 1;
+    if (!isnan(t->value)) {
+        lv->has_value = true;
+        lv->value = t->value;
+    }
+    for (int i = 0; i < TT_TAIL_COUNT; i++)
+        lv->tails[i].consumed = t->offsets[i];
+    lv->csv_needs_header = t->offsets[TT_TAIL_CSV] > 0;
+    tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
+    r->live[r->n_live++] = lv;
+}
+
+void tt_reconcile(tt_runner *r)
+{
+    tt_schedule_sync(r);
+    r->seed = derive_seed(r);
+    size_t adopted = 0, lost = 0;
+    for (size_t i = 0; i < r->n_trials; i++) {
+        tt_trial_record *t = &r->trials[i];
+        if (t->number <= 0)
+            continue;
+        if (t->state == TT_TRIAL_COMPLETED && isfinite(t->value)) {
+            bool better = r->best_trial == 0 ||
+                          (r->sweep->metric.goal == TT_GOAL_MINIMIZE ? t->value < r->best_value
+                                                                      : t->value > r->best_value);
+            if (better) {
+                r->best_trial = t->number;
+                r->best_value = t->value;
+            }
+        }
+        if (t->state != TT_TRIAL_RUNNING)
+            continue;
+        char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
+        tt_shim_status st;
+        bool ended = tt_shim_read_status(dir, &st) == 0;
+        free(dir);
+        if (ended || tt_proc_alive((pid_t)t->pid, t->pid_start)) {
+            adopt(r, t);
+            adopted++;
+        } else {
+            lost++;
+        }
+    }
+    /* Marking lost trials changes r->trials; do it after the scan. */
+    for (size_t i = 0; i < r->n_trials && lost > 0; i++) {
+        tt_trial_record *t = &r->trials[i];
+        if (t->number <= 0 || t->state != TT_TRIAL_RUNNING)
+            continue;
+        bool is_live = false;
+        for (size_t k = 0; k < r->n_live; k++)
+            is_live |= r->live[k]->number == t->number;
+        if (is_live)
+            continue;
+        long number = t->number;
+        int attempt = t->attempt;
+        char *reason = tt_xasprintf("its supervisor (pid %ld) was gone when the runner restarted",
+                                    t->pid);
+        tt_schedule_finished(r, number, attempt, TT_TRIAL_INTERRUPTED, NAN, reason);
+        free(reason);
+        lost--;
+        i = (size_t)-1; /* r->trials may have moved; rescan */
+    }
+    if (adopted)
+        tt_runner_event(r, -1, "runner", "re-adopted %zu running trial%s", adopted,
+                        adopted == 1 ? "" : "s");
+}

@@ -1,0 +1,380 @@
+/*
+ * schedule — what runs next, and what a trial's end means for the study.
+ *
+ * Order of precedence when a slot is free: trials already queued in the
+ * store (retries, or queued before a crash), then parameters enqueued by
+ * the user, then the sampler. The sampler sees the whole history (running
+ * trials included, so parallel suggestions differ) rebuilt from the store,
+ * which is what makes a resumed study continue exactly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+void tt_schedule_sync(tt_runner *r)
+{
+    tt_trial_record *rows = NULL;
+    size_t n = 0, cap = 0;
+    tt_error err = {0};
+    if (tt_store_trials_since(r->store, r->seen_seq, &rows, &n, &cap, &err) < 0) {
+        tt_runner_say(r, "cannot read trials: %s", err.msg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t idx = (size_t)rows[i].number - 1;
+        if (idx >= r->n_trials) {
+            tt_grow((void **)&r->trials, &r->cap_trials, idx + 1, sizeof *r->trials);
+            memset(r->trials + r->n_trials, 0, (idx + 1 - r->n_trials) * sizeof *r->trials);
+            r->n_trials = idx + 1;
+        } else {
+            tt_trial_record_clear(&r->trials[idx]);
+        }
+        r->trials[idx] = rows[i];
+        if (rows[i].seq > r->seen_seq)
+            r->seen_seq = rows[i].seq;
+    }
+    free(rows);
+}
+
+static bool is_better(const tt_runner *r, double v)
+{
+    if (!isfinite(v))
+        return false;
+    if (r->best_trial == 0)
+        return true;
+    return r->sweep->metric.goal == TT_GOAL_MINIMIZE ? v < r->best_value : v > r->best_value;
+}
+
+static size_t count_state(const tt_runner *r, tt_trial_state s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_trials; i++)
+        n += r->trials[i].number > 0 && r->trials[i].state == s;
+    return n;
+}
+
+void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state state,
+                          double value, const char *reason)
+{
+    tt_error err = {0};
+    if (tt_store_trial_finished(r->store, number, state, value, reason, &err) < 0)
+        tt_runner_say(r, "trial %ld: cannot record its end: %s", number, err.msg);
+    bool retry = (state == TT_TRIAL_FAILED || state == TT_TRIAL_INTERRUPTED) &&
+                 attempt <= r->sweep->retries && !r->stop_after_running;
+    const char *metric = r->sweep->metric.name ? r->sweep->metric.name : "value";
+    if (state == TT_TRIAL_COMPLETED && is_better(r, value)) {
+        r->best_trial = number;
+        r->best_value = value;
+    }
+    tt_schedule_sync(r);
+    size_t done = 0;
+    for (size_t i = 0; i < r->n_trials; i++)
+        done += r->trials[i].number > 0 && r->trials[i].state >= TT_TRIAL_COMPLETED;
+    char best[96] = "";
+    if (r->best_trial)
+        snprintf(best, sizeof best, "; best: trial %ld, %s=%.6g", r->best_trial, metric,
+                 r->best_value);
+    if (state == TT_TRIAL_COMPLETED)
+        tt_runner_say(r, "trial %ld completed: %s=%.6g%s [%zu done]", number, metric, value, best,
+                      done);
+    else
+        tt_runner_say(r, "trial %ld %s: %s%s [%zu done]", number, tt_trial_state_name(state),
+                      reason, best, done);
+    if (retry) {
+        if (tt_store_trial_retry(r->store, number, reason, &err) < 0)
+            tt_runner_say(r, "trial %ld: cannot queue a retry: %s", number, err.msg);
+        else
+            tt_runner_say(r, "trial %ld queued again (attempt %d of %ld)", number, attempt + 1,
+                          r->sweep->retries + 1);
+        tt_schedule_sync(r);
+    }
+}
+
+/* The history the sampler sees, in trial order, mapped onto the current
+ * space by parameter name (a parameter a trial did not have is inactive). */
+static tt_observation *build_history(tt_runner *r, size_t *n_out)
+{
+    const tt_space *space = r->sweep->space;
+    tt_observation *obs = tt_xcalloc(r->n_trials ? r->n_trials : 1, sizeof *obs);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_trials; i++) {
+        const tt_trial_record *t = &r->trials[i];
+        if (t->number <= 0)
+            continue;
+        tt_assignment a = tt_assignment_new(space->n);
+        for (size_t p = 0; p < space->n; p++) {
+            a.active[p] = false;
+            for (size_t q = 0; q < t->n_params; q++)
+                if (strcmp(t->param_names[q], space->params[p].name) == 0) {
+                    a.x[p] = t->param_x[q];
+                    a.active[p] = t->param_active[q];
+                    break;
+                }
+        }
+        obs[n].params = a;
+        obs[n].state = t->state;
+        obs[n].value = t->value;
+        n++;
+    }
+    *n_out = n;
+    return obs;
+}
+
+static void free_history(tt_observation *obs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        tt_assignment_free(&obs[i].params);
+    free(obs);
+}
+
+static int free_slot(const tt_runner *r)
+{
+    size_t n_dev = r->sweep->n_devices;
+    if (n_dev == 0)
+        return -1;
+    for (size_t s = 0; s < n_dev; s++) {
+        bool used = false;
+        for (size_t i = 0; i < r->n_live; i++)
+            used |= r->live[i]->slot == (int)s;
+        if (!used)
+            return (int)s;
+    }
+    return -2; /* every device busy */
+}
+
+static int write_params_json(int dirfd, const char *json, tt_error *err)
+{
+    int fd = openat(dirfd, "params.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                    0600);
+    if (fd < 0)
+        return tt_error_set(err, TT_ERR_IO, "cannot write params.json: %s", strerror(errno));
+    size_t len = strlen(json);
+    bool ok = write(fd, json, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+    close(fd);
+    return ok ? 0 : tt_error_set(err, TT_ERR_IO, "cannot write params.json: %s", strerror(errno));
+}
+
+/* Spawn the shim for trial t (already in the store as queued). */
+static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignment *a, int slot,
+                       tt_error *err)
+{
+    char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        int rc = tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+        free(dir);
+        return rc;
+    }
+    tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
+    lv->slot = slot;
+    int rc = 0;
+    char *json = NULL, **argv = NULL, **envp = NULL, *json_path = NULL, *ckpt = NULL;
+    if (lv->dirfd < 0) {
+        rc = tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    /* A retry starts with fresh files; the earlier attempt's are kept. */
+    if (t->attempt > 1) {
+        for (int i = 0; i < TT_TAIL_COUNT; i++) {
+            char from[64], to[64];
+            snprintf(from, sizeof from, "%s", lv->tails[i].name);
+            snprintf(to, sizeof to, "%s.%d", lv->tails[i].name, t->attempt - 1);
+            renameat(lv->dirfd, from, lv->dirfd, to);
+        }
+        unlinkat(lv->dirfd, "exit.status", 0);
+    }
+    json = tt_launch_params_json(r->sweep->space, a);
+    if ((rc = write_params_json(lv->dirfd, json, err)) < 0)
+        goto out;
+    ckpt = tt_xasprintf("%s/checkpoints", dir);
+    mkdir(ckpt, 0700);
+    json_path = tt_xasprintf("%s/params.json", dir);
+    argv = tt_launch_argv(r->sweep, a, t->number, dir, json_path, err);
+    if (!argv) {
+        rc = -TT_ERR_INVALID;
+        goto out;
+    }
+    char device[32];
+    if (slot >= 0)
+        snprintf(device, sizeof device, "%s", r->sweep->devices[slot]);
+    extern char **environ;
+    envp = tt_launch_env(environ, r->sweep, a, t->number, dir, -1, slot >= 0 ? device : NULL);
+    pid_t pid;
+    uint64_t start;
+    if ((rc = tt_shim_spawn(r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid, &start, err)) <
+        0)
+        goto out;
+    lv->pid = pid;
+    lv->pid_start = start;
+    lv->is_child = true;
+    lv->started_at = tt_now_wall();
+    if (tt_store_trial_started(r->store, t->number, (long)pid, start, NULL, err) < 0) {
+        tt_runner_say(r, "trial %ld: %s", t->number, err->msg);
+    }
+    tt_buf line = {0};
+    char buf[256];
+    for (size_t i = 0; i < r->sweep->space->n; i++)
+        if (a->active[i])
+            tt_buf_printf(&line, " %s=%s", r->sweep->space->params[i].name,
+                          tt_space_format(r->sweep->space, a, i, buf, sizeof buf));
+    tt_runner_say(r, "trial %ld running%s%s", t->number,
+                  t->attempt > 1 ? " (retry)" : "", line.data ? line.data : "");
+    tt_buf_free(&line);
+    tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
+    r->live[r->n_live++] = lv;
+    lv = NULL;
+out:
+    tt_live_free(lv);
+    free(json);
+    free(json_path);
+    free(ckpt);
+    tt_launch_strv_free(argv);
+    tt_launch_strv_free(envp);
+    free(dir);
+    return rc;
+}
+
+/* Rebuild the assignment of a stored trial on the current space. */
+static tt_assignment record_assignment(const tt_runner *r, const tt_trial_record *t)
+{
+    const tt_space *space = r->sweep->space;
+    tt_assignment a = tt_assignment_new(space->n);
+    for (size_t p = 0; p < space->n; p++)
+        for (size_t q = 0; q < t->n_params; q++)
+            if (strcmp(t->param_names[q], space->params[p].name) == 0)
+                a.x[p] = t->param_x[q];
+    tt_space_update_active(space, &a);
+    return a;
+}
+
+static long add_trial(tt_runner *r, const tt_assignment *a, tt_error *err)
+{
+    const tt_space *space = r->sweep->space;
+    char **names = tt_xcalloc(space->n + 1, sizeof *names);
+    char **texts = tt_xcalloc(space->n + 1, sizeof *texts);
+    char buf[512];
+    for (size_t i = 0; i < space->n; i++) {
+        names[i] = space->params[i].name;
+        texts[i] = tt_xstrdup(tt_space_format(space, a, i, buf, sizeof buf));
+    }
+    long number = tt_store_add_trial(r->store, r->space_version, space->n, names, texts, a->x,
+                                     a->active, err);
+    for (size_t i = 0; i < space->n; i++)
+        free(texts[i]);
+    free(texts);
+    free(names);
+    if (number > 0)
+        tt_schedule_sync(r);
+    return number;
+}
+
+static bool budget_left(tt_runner *r)
+{
+    const tt_sweep *sw = r->sweep;
+    if (sw->run_cap > 0 && (long)r->n_trials >= sw->run_cap)
+        return false;
+    double elapsed = r->elapsed_before + (tt_now_mono() - r->session_start);
+    if (sw->time_budget > 0 && elapsed >= sw->time_budget)
+        return false;
+    return true;
+}
+
+/* Pick the next trial to start: a queued one, an enqueued assignment, or a
+ * new suggestion. Returns its number, 0 when there is nothing to start. */
+static long next_trial(tt_runner *r, tt_error *err)
+{
+    for (size_t i = 0; i < r->n_trials; i++) {
+        tt_trial_record *t = &r->trials[i];
+        if (t->number <= 0 || t->state != TT_TRIAL_QUEUED)
+            continue;
+        bool live = false;
+        for (size_t k = 0; k < r->n_live; k++)
+            live |= r->live[k]->number == t->number;
+        if (!live)
+            return t->number;
+    }
+    while (r->n_enqueued > 0) {
+        char *json = r->enqueued[0];
+        memmove(r->enqueued, r->enqueued + 1, --r->n_enqueued * sizeof *r->enqueued);
+        tt_assignment a = tt_assignment_new(r->sweep->space->n);
+        tt_error perr = {0};
+        long number = 0;
+        if (tt_config_parse_params(r->sweep->space, json, &a, &perr) < 0)
+            tt_runner_event(r, -1, "error", "enqueued parameters rejected: %s", perr.msg);
+        else
+            number = add_trial(r, &a, err);
+        tt_assignment_free(&a);
+        free(json);
+        if (number != 0)
+            return number;
+    }
+    if (r->exhausted || !budget_left(r)) {
+        r->exhausted = true;
+        return 0;
+    }
+    size_t n_obs;
+    tt_observation *obs = build_history(r, &n_obs);
+    tt_history h = {.obs = obs, .n = n_obs, .goal = r->sweep->metric.goal};
+    tt_assignment a = tt_assignment_new(r->sweep->space->n);
+    int rc = tt_sampler_suggest(r->sweep->method, r->sweep->space, &h, r->seed, &a, err);
+    free_history(obs, n_obs);
+    long number = 0;
+    if (rc == -TT_ERR_EXHAUSTED) {
+        r->exhausted = true;
+        tt_runner_event(r, -1, "runner", "the search space is exhausted");
+    } else if (rc < 0) {
+        r->exhausted = true;
+        tt_runner_event(r, -1, "error", "cannot suggest: %s", err->msg);
+    } else {
+        number = add_trial(r, &a, err);
+    }
+    tt_assignment_free(&a);
+    return number;
+}
+
+int tt_schedule_fill(tt_runner *r)
+{
+    int started = 0;
+    if (r->state != TT_STUDY_RUNNING || r->stop_after_running)
+        return 0;
+    /* At most `parallel` starts per tick, so a command that fails at once
+     * cannot spin the loop. */
+    for (long k = 0; k < r->parallel && (long)r->n_live < r->parallel; k++) {
+        int slot = free_slot(r);
+        if (slot == -2)
+            break;
+        tt_error err = {0};
+        long number = next_trial(r, &err);
+        if (number < 0)
+            tt_runner_say(r, "cannot add a trial: %s", err.msg);
+        if (number <= 0)
+            break;
+        tt_trial_record *t = &r->trials[number - 1];
+        tt_assignment a = record_assignment(r, t);
+        if (start_trial(r, t, &a, slot, &err) < 0) {
+            tt_schedule_finished(r, number, t->attempt, TT_TRIAL_FAILED, NAN, err.msg);
+        } else {
+            started++;
+        }
+        tt_assignment_free(&a);
+    }
+    return started;
+}
+
+bool tt_schedule_has_work(tt_runner *r)
+{
+    if (r->n_live > 0)
+        return true;
+    if (r->stop_after_running)
+        return false;
+    if (r->state == TT_STUDY_PAUSED)
+        return true;
+    if (count_state(r, TT_TRIAL_QUEUED) > 0 || r->n_enqueued > 0)
+        return true;
+    return !r->exhausted;
+}

@@ -1,0 +1,571 @@
+/*
+ * shim — the supervisor between the runner and one trial
+ * (`tunetop __shim TRIAL_DIR [--grace S] -- PROGRAM ARGS...`).
+ *
+ * Why a separate process: the runner may crash, be upgraded, or be killed
+ * with -9, and a trial that has run for six hours must not die with it, nor
+ * lose its exit status. The shim is a session leader of its own, writes only
+ * to files in the trial folder (never to a pipe whose reader may vanish),
+ * and records three things a restarted runner needs: the trial's process
+ * group (trial.pgid, to stop it), its logs, and how it ended (exit.status,
+ * renamed into place so that a reader sees all of it or none of it).
+ *
+ * It follows tmux's job.c: fork with signals blocked, reset the child's
+ * signal state, own process group, close every fd not meant for the child,
+ * exec; an exec failure travels back through a close-on-exec pipe. Signals
+ * are never handled asynchronously: they stay blocked and the wait loop
+ * takes them with sigtimedwait, so no work happens in a handler.
+ */
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum {
+    SHIM_EXIT_USAGE = 2,
+    SHIM_EXIT_FAILED = 125,   /* the shim itself could not start the trial */
+    SHIM_EXIT_CANNOT_RUN = 126,
+    SHIM_EXIT_NOT_FOUND = 127,
+};
+
+/* Poll interval of the wait loop when no signal arrives: a safety net only,
+ * since SIGCHLD wakes the loop as soon as the trial exits. */
+#define SHIM_TICK_S 0.25
+
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line to shim.log (the shim's stderr once it has started). */
+static void shim_log(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 2;
+    line[len++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, len);
+    (void)w;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        data += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Write name in dirfd atomically: NAME.tmp, fsync, rename, fsync the dir. */
+static int write_atomic(int dirfd, const char *name, const char *content)
+{
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s.tmp", name);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    int rc = write_all(fd, content, strlen(content));
+    if (rc == 0 && fsync(fd) != 0)
+        rc = -1;
+    if (close(fd) != 0)
+        rc = -1;
+    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
+        rc = -1;
+    if (rc != 0) {
+        unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    fsync(dirfd);
+    return 0;
+}
+
+static void signal_name(int sig, char *buf, size_t n)
+{
+    const char *abbrev = sigabbrev_np(sig);
+    if (abbrev)
+        snprintf(buf, n, "SIG%s", abbrev);
+    else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+        snprintf(buf, n, "SIGRTMIN+%d", sig - SIGRTMIN);
+    else
+        snprintf(buf, n, "SIGUNKNOWN");
+}
+
+/* exit.status for the given outcome; returns the shim's exit code. */
+static int record_status(int dirfd, tt_shim_kind kind, int code)
+{
+    char first[320];
+    int exit_code;
+    switch (kind) {
+    case TT_SHIM_EXIT:
+        snprintf(first, sizeof first, "exit %d", code);
+        exit_code = code;
+        break;
+    case TT_SHIM_SIGNAL: {
+        char name[32];
+        signal_name(code, name, sizeof name);
+        snprintf(first, sizeof first, "signal %d %s", code, name);
+        exit_code = 128 + code;
+        break;
+    }
+    default:
+        snprintf(first, sizeof first, "exec_error %d %s", code, strerror(code));
+        exit_code = code == ENOENT ? SHIM_EXIT_NOT_FOUND : SHIM_EXIT_CANNOT_RUN;
+        break;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    char content[400];
+    snprintf(content, sizeof content, "%s\nend %lld.%03ld\n", first, (long long)now.tv_sec,
+             now.tv_nsec / 1000000L);
+    shim_log("tunetop shim: %s", first);
+    if (write_atomic(dirfd, TT_SHIM_STATUS, content) != 0) {
+        shim_log("tunetop shim: cannot write %s: %s", TT_SHIM_STATUS, strerror(errno));
+        return SHIM_EXIT_FAILED;
+    }
+    return exit_code;
+}
+
+static void wait_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGCHLD);
+}
+
+/* Signal the trial: its group, and the trial itself in case it left the
+ * group (it is not reaped yet, so its pid cannot have been recycled). */
+static void signal_trial(pid_t pid, int sig)
+{
+    kill(-pid, sig);
+    kill(pid, sig);
+}
+
+/* Wait until the trial has exited, without reaping it (WNOWAIT keeps its
+ * pid, hence its group id, reserved while the leftovers are killed).
+ * Forwards termination requests; SIGKILL after the grace period. */
+static int wait_trial(pid_t pid, double grace, siginfo_t *out)
+{
+    sigset_t set;
+    wait_set(&set);
+    bool term_sent = false, kill_sent = false;
+    double deadline = 0;
+    for (;;) {
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+            if (info.si_pid == pid) {
+                *out = info;
+                return 0;
+            }
+        } else if (errno != EINTR) {
+            return -1;
+        }
+        double now = monotonic_s();
+        if (term_sent && !kill_sent && now >= deadline) {
+            shim_log("tunetop shim: grace period over, sending SIGKILL to group %ld",
+                     (long)pid);
+            signal_trial(pid, SIGKILL);
+            kill_sent = true;
+        }
+        double wait_s = SHIM_TICK_S;
+        if (term_sent && !kill_sent && deadline - now < wait_s)
+            wait_s = deadline - now;
+        if (wait_s < 0)
+            wait_s = 0;
+        struct timespec ts = {(time_t)wait_s, (long)((wait_s - (double)(time_t)wait_s) * 1e9)};
+        siginfo_t si;
+        int sig = sigtimedwait(&set, &si, &ts);
+        if ((sig == SIGTERM || sig == SIGINT || sig == SIGHUP) && !term_sent) {
+            shim_log("tunetop shim: got signal %d, sending SIGTERM to group %ld", sig,
+                     (long)pid);
+            signal_trial(pid, SIGTERM);
+            /* A stopped trial would hold the SIGTERM until continued. */
+            signal_trial(pid, SIGCONT);
+            term_sent = true;
+            deadline = monotonic_s() + grace;
+        }
+    }
+}
+
+/* The trial child, after fork: never returns. */
+static void exec_trial(int out_fd, int err_fd, int errpipe, char **argv)
+{
+    tt_proc_reset_signals();
+    setpgid(0, 0);
+    if (dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0) {
+        int e = errno;
+        ssize_t w = write(errpipe, &e, sizeof e);
+        (void)w;
+        _exit(SHIM_EXIT_CANNOT_RUN);
+    }
+    tt_proc_close_fds(errpipe);
+    execvp(argv[0], argv);
+    int e = errno;
+    ssize_t w = write(errpipe, &e, sizeof e);
+    (void)w;
+    _exit(SHIM_EXIT_NOT_FOUND);
+}
+
+/* Point fd 0 at /dev/null and fds 1 and 2 at shim.log, so nothing the shim
+ * says ever goes to a terminal or pipe its parent owned. */
+static int redirect_self(int dirfd)
+{
+    int logfd = openat(dirfd, TT_SHIM_LOG,
+                       O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (logfd < 0 || nullfd < 0) {
+        if (logfd >= 0)
+            close(logfd);
+        if (nullfd >= 0)
+            close(nullfd);
+        return -1;
+    }
+    int rc = 0;
+    if (dup2(nullfd, STDIN_FILENO) < 0 || dup2(logfd, STDOUT_FILENO) < 0 ||
+        dup2(logfd, STDERR_FILENO) < 0)
+        rc = -1;
+    if (logfd > STDERR_FILENO)
+        close(logfd);
+    if (nullfd > STDERR_FILENO)
+        close(nullfd);
+    return rc;
+}
+
+static int write_pgid(int dirfd, pid_t pgid)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%ld\n", (long)pgid);
+    return write_atomic(dirfd, TT_SHIM_PGID, buf);
+}
+
+static int usage(const char *msg)
+{
+    fprintf(stderr,
+            "tunetop __shim: %s\n"
+            "usage: tunetop __shim TRIAL_DIR [--grace SECONDS] -- PROGRAM [ARGS...]\n",
+            msg);
+    return SHIM_EXIT_USAGE;
+}
+
+int tt_shim_main(int argc, char **argv)
+{
+    int i = 0;
+    if (i < argc && strcmp(argv[i], "__shim") != 0)
+        i++;
+    if (i < argc && strcmp(argv[i], "__shim") == 0)
+        i++;
+    if (i >= argc)
+        return usage("missing TRIAL_DIR");
+    const char *trial_dir = argv[i++];
+    double grace = TT_SHIM_DEFAULT_GRACE;
+    for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--grace") == 0 && i + 1 < argc) {
+            char *end;
+            grace = strtod(argv[++i], &end);
+            if (end == argv[i] || *end || !(grace >= 0) || grace > 1e7)
+                return usage("--grace needs a number of seconds");
+        } else {
+            return usage("unexpected argument before --");
+        }
+    }
+    if (i >= argc || i + 1 >= argc)
+        return usage("missing -- PROGRAM");
+    char **trial_argv = &argv[i + 1];
+
+    /* Already a session leader when tt_shim_spawn started us; EPERM then. */
+    setsid();
+    signal(SIGPIPE, SIG_IGN);
+    /* An inherited SIG_IGN for SIGCHLD would make the kernel reap the trial
+     * behind our back. */
+    signal(SIGCHLD, SIG_DFL);
+    sigset_t set;
+    wait_set(&set);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+
+    int dirfd = open(trial_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0) {
+        fprintf(stderr, "tunetop __shim: cannot open trial folder %s: %s\n", trial_dir,
+                strerror(errno));
+        return SHIM_EXIT_FAILED;
+    }
+    if (redirect_self(dirfd) != 0) {
+        fprintf(stderr, "tunetop __shim: cannot open %s/%s: %s\n", trial_dir, TT_SHIM_LOG,
+                strerror(errno));
+        close(dirfd);
+        return SHIM_EXIT_FAILED;
+    }
+    int flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
+    int out_fd = openat(dirfd, TT_SHIM_STDOUT, flags, 0600);
+    int err_fd = out_fd >= 0 ? openat(dirfd, TT_SHIM_STDERR, flags, 0600) : -1;
+    int errpipe[2] = {-1, -1};
+    if (err_fd < 0 || pipe2(errpipe, O_CLOEXEC) != 0) {
+        int e = errno;
+        shim_log("tunetop shim: cannot open the trial's logs: %s", strerror(e));
+        int rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, e);
+        close(dirfd);
+        return rc;
+    }
+
+    pid_t pid = fork();
+    if (pid == 0)
+        exec_trial(out_fd, err_fd, errpipe[1], trial_argv);
+    int fork_errno = errno;
+    close(errpipe[1]);
+    close(out_fd);
+    close(err_fd);
+    if (pid < 0) {
+        close(errpipe[0]);
+        shim_log("tunetop shim: fork: %s", strerror(fork_errno));
+        int rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, fork_errno);
+        close(dirfd);
+        return rc;
+    }
+    /* Both sides set the group, so it exists whichever runs first. */
+    setpgid(pid, pid);
+    if (write_pgid(dirfd, pid) != 0)
+        shim_log("tunetop shim: cannot write %s: %s", TT_SHIM_PGID, strerror(errno));
+    shim_log("tunetop shim: trial %s started, pid %ld", trial_argv[0], (long)pid);
+
+    int exec_errno = 0;
+    for (;;) {
+        ssize_t r = read(errpipe[0], &exec_errno, sizeof exec_errno);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r != (ssize_t)sizeof exec_errno)
+            exec_errno = 0;
+        break;
+    }
+    close(errpipe[0]);
+
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int waited = wait_trial(pid, grace, &info);
+    /* Whatever the trial left in its group (a daemonised helper, a data
+     * loader worker) goes with it. */
+    tt_proc_kill_group(pid, SIGKILL);
+    int st = 0, reaped;
+    while ((reaped = (int)waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+        ;
+    int reap_errno = errno;
+
+    int rc;
+    if (exec_errno)
+        rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, exec_errno);
+    else if (waited != 0 && reaped < 0)
+        /* Cannot happen for our own child with SIGCHLD at default; if it
+         * does, say so rather than invent a success. */
+        rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, reap_errno);
+    else if (waited != 0)
+        rc = WIFSIGNALED(st) ? record_status(dirfd, TT_SHIM_SIGNAL, WTERMSIG(st))
+                             : record_status(dirfd, TT_SHIM_EXIT, WEXITSTATUS(st));
+    else if (info.si_code == CLD_EXITED)
+        rc = record_status(dirfd, TT_SHIM_EXIT, info.si_status);
+    else
+        rc = record_status(dirfd, TT_SHIM_SIGNAL, info.si_status);
+    close(dirfd);
+    return rc;
+}
+
+int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
+                  char *const *trial_argv, char *const *envp, pid_t *pid_out,
+                  uint64_t *start_out, tt_error *err)
+{
+    if (!trial_argv || !trial_argv[0])
+        return tt_error_set(err, TT_ERR_INVALID, "no command to run");
+    size_t n = 0;
+    while (trial_argv[n])
+        n++;
+    char grace[32];
+    tt_format_double(grace_s >= 0 ? grace_s : TT_SHIM_DEFAULT_GRACE, grace, sizeof grace);
+    /* Everything the child needs is built before fork: no malloc after. */
+    char **argv = tt_xcalloc(n + 7, sizeof *argv);
+    size_t k = 0;
+    argv[k++] = (char *)"tunetop";
+    argv[k++] = (char *)"__shim";
+    argv[k++] = (char *)trial_dir;
+    argv[k++] = (char *)"--grace";
+    argv[k++] = grace;
+    argv[k++] = (char *)"--";
+    for (size_t j = 0; j < n; j++)
+        argv[k++] = trial_argv[j];
+    argv[k] = NULL;
+    if (!envp)
+        envp = environ;
+
+    int dirfd = open(trial_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int logfd = dirfd >= 0 ? openat(dirfd, TT_SHIM_LOG,
+                                    O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                                    0600)
+                           : -1;
+    int e = errno;
+    if (dirfd >= 0)
+        close(dirfd);
+    if (logfd < 0) {
+        free(argv);
+        return tt_error_set(err, TT_ERR_IO, "trial folder %s: %s", trial_dir, strerror(e));
+    }
+    int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int errpipe[2] = {-1, -1};
+    if (nullfd < 0 || pipe2(errpipe, O_CLOEXEC) != 0) {
+        e = errno;
+        close(logfd);
+        if (nullfd >= 0)
+            close(nullfd);
+        free(argv);
+        return tt_error_set(err, TT_ERR_IO, "cannot start the shim: %s", strerror(e));
+    }
+
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid == 0) {
+        tt_proc_reset_signals();
+        /* The shim takes these with sigtimedwait; keeping them blocked
+         * through exec means a SIGTERM sent the moment we return is
+         * forwarded, not fatal to a shim that has not started its loop. */
+        sigset_t shim_set;
+        wait_set(&shim_set);
+        sigprocmask(SIG_BLOCK, &shim_set, NULL);
+        setsid();
+        if (dup2(nullfd, STDIN_FILENO) >= 0 && dup2(logfd, STDOUT_FILENO) >= 0 &&
+            dup2(logfd, STDERR_FILENO) >= 0) {
+            tt_proc_close_fds(errpipe[1]);
+            execve(self_exe, argv, envp);
+        }
+        int ce = errno;
+        ssize_t w = write(errpipe[1], &ce, sizeof ce);
+        (void)w;
+        _exit(SHIM_EXIT_NOT_FOUND);
+    }
+    e = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    close(errpipe[1]);
+    close(logfd);
+    close(nullfd);
+    free(argv);
+    if (pid < 0) {
+        close(errpipe[0]);
+        return tt_error_set(err, TT_ERR_IO, "cannot start the shim: fork: %s", strerror(e));
+    }
+    /* The start time is fixed at fork; exec does not change it. */
+    uint64_t start = tt_proc_start_time(pid);
+    int exec_errno = 0;
+    for (;;) {
+        ssize_t r = read(errpipe[0], &exec_errno, sizeof exec_errno);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r != (ssize_t)sizeof exec_errno)
+            exec_errno = 0;
+        break;
+    }
+    close(errpipe[0]);
+    if (exec_errno) {
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return tt_error_set(err, TT_ERR_IO, "cannot run the shim %s: %s", self_exe,
+                            strerror(exec_errno));
+    }
+    *pid_out = pid;
+    if (start_out)
+        *start_out = start;
+    return 0;
+}
+
+static char *trial_file(const char *trial_dir, const char *leaf)
+{
+    size_t n = strlen(trial_dir);
+    return tt_xasprintf("%s%s%s", trial_dir, n && trial_dir[n - 1] == '/' ? "" : "/", leaf);
+}
+
+int tt_shim_read_status(const char *trial_dir, tt_shim_status *st)
+{
+    memset(st, 0, sizeof *st);
+    char *path = trial_file(trial_dir, TT_SHIM_STATUS);
+    char *text = tt_read_file(path, NULL, NULL);
+    free(path);
+    if (!text)
+        return -TT_ERR_IO;
+    int rc = -TT_ERR_INVALID;
+    char *nl = strchr(text, '\n');
+    if (nl)
+        *nl = '\0';
+    char *rest = NULL;
+    char *end;
+    if (strncmp(text, "exit ", 5) == 0) {
+        st->kind = TT_SHIM_EXIT;
+        rest = text + 5;
+    } else if (strncmp(text, "signal ", 7) == 0) {
+        st->kind = TT_SHIM_SIGNAL;
+        rest = text + 7;
+    } else if (strncmp(text, "exec_error ", 11) == 0) {
+        st->kind = TT_SHIM_EXEC_ERROR;
+        rest = text + 11;
+    }
+    if (rest) {
+        errno = 0;
+        long code = strtol(rest, &end, 10);
+        if (!errno && end != rest && code >= 0 && code <= 0xffff &&
+            (*end == '\0' || *end == ' ') && (st->kind != TT_SHIM_EXIT || *end == '\0')) {
+            st->code = (int)code;
+            snprintf(st->message, sizeof st->message, "%s", *end ? end + 1 : "");
+            rc = 0;
+        }
+    }
+    if (rc == 0 && nl && strncmp(nl + 1, "end ", 4) == 0) {
+        double t = strtod(nl + 5, &end);
+        if (end != nl + 5 && t > 0)
+            st->end_time = t;
+    }
+    free(text);
+    return rc;
+}
+
+int tt_shim_read_pgid(const char *trial_dir, pid_t *pgid)
+{
+    char *path = trial_file(trial_dir, TT_SHIM_PGID);
+    char *text = tt_read_file(path, NULL, NULL);
+    free(path);
+    if (!text)
+        return -TT_ERR_IO;
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    int rc = (!errno && end != text && (*end == '\n' || *end == '\0') && v > 1 &&
+              v <= (long)0x7fffffff)
+                 ? 0
+                 : -TT_ERR_INVALID;
+    if (rc == 0)
+        *pgid = (pid_t)v;
+    free(text);
+    return rc;
+}

@@ -1,0 +1,308 @@
+/*
+ * store/open — opening study.db: creating the file (mode 0600), setting up
+ * each connection (WAL, busy timeout, foreign keys), and bringing the schema
+ * to the current version.
+ *
+ * Data outlives the code that wrote it. PRAGMA user_version is the schema
+ * version; `migrations[v]` upgrades version v to v + 1 (migrations[0] turns
+ * an empty file into schema 1). Opening runs the missing steps in one
+ * transaction, so a database is never left half-migrated, and refuses a
+ * database from a newer tunetop rather than guess at its meaning.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Schema 1. Notes on choices:
+ * - trials.offset_* are the bytes of the trial's output files already
+ *   ingested, so that a restarted runner neither loses nor repeats points.
+ * - trials.seq takes a new study-wide value on every change of the row
+ *   (MAX(seq) + 1 in the same statement, served by trials_seq), so a reader
+ *   asks "seq > last seen" and gets exactly the changed rows.
+ * - trial_params.ord keeps the space order of a trial's parameters.
+ * - metrics has no foreign key: it is the hot insert path, and the runner
+ *   only writes points for trials it created.
+ * - values: NULL means NaN (SQLite turns NaN into NULL anyway). */
+static const char schema_v1[] =
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE study ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " name TEXT NOT NULL, sweep_path TEXT, workdir TEXT, created_at REAL NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'running', elapsed_s REAL NOT NULL DEFAULT 0);"
+    "CREATE TABLE spaces ("
+    " version INTEGER PRIMARY KEY, created REAL NOT NULL, path TEXT, text TEXT NOT NULL);"
+    "CREATE TABLE trials ("
+    " number INTEGER PRIMARY KEY, attempt INTEGER NOT NULL DEFAULT 1,"
+    " space_version INTEGER NOT NULL, state TEXT NOT NULL, value REAL, reason TEXT,"
+    " queued_at REAL, started_at REAL, finished_at REAL,"
+    " pid INTEGER, pid_start INTEGER, job_id TEXT,"
+    " last_step INTEGER NOT NULL DEFAULT -1, seq INTEGER NOT NULL,"
+    " offset_stdout INTEGER NOT NULL DEFAULT 0, offset_stderr INTEGER NOT NULL DEFAULT 0,"
+    " offset_csv INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX trials_seq ON trials (seq);"
+    "CREATE TABLE trial_params ("
+    " trial INTEGER NOT NULL REFERENCES trials (number) ON DELETE CASCADE,"
+    " name TEXT NOT NULL, ord INTEGER NOT NULL, text TEXT NOT NULL, x REAL,"
+    " active INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (trial, name));"
+    "CREATE TABLE metrics ("
+    " id INTEGER PRIMARY KEY, trial INTEGER NOT NULL, attempt INTEGER NOT NULL,"
+    " step INTEGER NOT NULL, name TEXT NOT NULL, value REAL, t REAL NOT NULL);"
+    "CREATE INDEX metrics_curve ON metrics (trial, name, step);"
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY, t REAL NOT NULL, trial INTEGER, kind TEXT NOT NULL,"
+    " message TEXT NOT NULL);"
+    "CREATE TABLE commands ("
+    " id INTEGER PRIMARY KEY, t REAL NOT NULL, kind TEXT NOT NULL, arg TEXT,"
+    " acked_at REAL, result TEXT);"
+    "CREATE INDEX commands_pending ON commands (id) WHERE acked_at IS NULL;"
+    "CREATE TABLE importance ("
+    " method TEXT NOT NULL, n_trials INTEGER NOT NULL, t REAL NOT NULL,"
+    " param TEXT NOT NULL, value REAL, low REAL, high REAL, PRIMARY KEY (method, param));"
+    "INSERT INTO meta (key, value) VALUES ('created_by', 'tunetop " TT_VERSION "');";
+
+static const char *const migrations[TT_STORE_SCHEMA_VERSION] = {
+    schema_v1,
+};
+
+/* Tables a current database must have; a file lacking one is not ours. */
+static const char *const required_tables[] = {
+    "study", "spaces", "trials", "trial_params", "metrics", "events", "commands", "importance",
+};
+
+static int not_ours(const char *path, tt_error *err, const char *why)
+{
+    return tt_error_set(err, TT_ERR_INVALID, "%s is not a tunetop study database (%s)", path, why);
+}
+
+static int query_int(tt_store *st, const char *sql, long *out)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *out = (long)sqlite3_column_int64(s, 0);
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        *out = 0;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int migrate(tt_store *st, long from, tt_error *err)
+{
+    if (st->read_only)
+        return tt_error_set(err, TT_ERR_IO,
+                            "%s has schema %ld and must be upgraded to %d, but it is read-only",
+                            st->path, from, TT_STORE_SCHEMA_VERSION);
+    int rc = store_exec(st, "BEGIN IMMEDIATE", err, "upgrade the study database");
+    if (rc != 0)
+        return rc;
+    /* Another process may have migrated between our check and the lock. */
+    long now_version = 0;
+    int src = query_int(st, "PRAGMA user_version", &now_version);
+    if (src != SQLITE_OK) {
+        rc = store_fail(st, src, err, "cannot read the schema version of %s", st->path);
+        goto fail;
+    }
+    for (long v = now_version; v < TT_STORE_SCHEMA_VERSION; v++) {
+        rc = store_exec(st, migrations[v], err, "upgrade the study database");
+        if (rc != 0)
+            goto fail;
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", TT_STORE_SCHEMA_VERSION);
+    rc = store_exec(st, sql, err, "upgrade the study database");
+    if (rc != 0)
+        goto fail;
+    rc = store_exec(st, "COMMIT", err, "upgrade the study database");
+    if (rc != 0)
+        goto fail;
+    return 0;
+fail:
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int check_tables(tt_store *st, tt_error *err)
+{
+    for (size_t i = 0; i < sizeof required_tables / sizeof required_tables[0]; i++) {
+        char sql[128];
+        long n = 0;
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
+                 required_tables[i]);
+        int rc = query_int(st, sql, &n);
+        if (rc != SQLITE_OK)
+            return store_fail(st, rc, err, "cannot read the schema of %s", st->path);
+        if (n == 0) {
+            char why[96];
+            snprintf(why, sizeof why, "it has no '%s' table", required_tables[i]);
+            return not_ours(st->path, err, why);
+        }
+    }
+    return 0;
+}
+
+/* Decide, before changing anything in the file, whether it is ours: an
+ * empty file (version 0, no tables) gets the schema when opened for
+ * writing; a version-0 file that holds tables is somebody else's database.
+ * Sets *version for migrate. */
+static int check_version(tt_store *st, long *version_out, tt_error *err)
+{
+    long version = 0, tables = 0;
+    int rc = query_int(st, "PRAGMA user_version", &version);
+    if (rc == SQLITE_OK)
+        rc = query_int(st, "SELECT count(*) FROM sqlite_master", &tables);
+    if ((rc & 0xff) == SQLITE_NOTADB)
+        return not_ours(st->path, err, "the file is not an SQLite database");
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, err, "cannot read %s", st->path);
+    if (version > TT_STORE_SCHEMA_VERSION)
+        return tt_error_set(err, TT_ERR_UNSUPPORTED,
+                            "%s was written by a newer tunetop (schema %ld); "
+                            "this tunetop reads up to %d",
+                            st->path, version, TT_STORE_SCHEMA_VERSION);
+    if (version == 0) {
+        if (tables > 0)
+            return not_ours(st->path, err, "it holds tables tunetop did not create");
+        if (st->mode == TT_STORE_READ)
+            return not_ours(st->path, err, "the file is empty");
+    }
+    *version_out = version;
+    return 0;
+}
+
+static int prepare_schema(tt_store *st, long version, tt_error *err)
+{
+    int rc;
+    if (version < TT_STORE_SCHEMA_VERSION) {
+        rc = migrate(st, version, err);
+        if (rc != 0)
+            return rc;
+    }
+    return check_tables(st, err);
+}
+
+/* Create the file ourselves so that it is 0600 whatever the umask: a study
+ * holds command lines and parameters that may be private. SQLite gives the
+ * -wal and -shm files the database's mode. */
+static int create_file(const char *path, tt_error *err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return 0;
+        return tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    }
+    int rc = 0;
+    if (fchmod(fd, 0600) != 0)
+        rc = tt_error_set(err, TT_ERR_IO, "cannot set the mode of %s: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+static int open_connection(tt_store *st, tt_error *err)
+{
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(st->path, &st->db, flags, NULL);
+    if (rc != SQLITE_OK && st->mode == TT_STORE_READ) {
+        /* A reader of a study it may not write (someone else's runs) can
+         * still look; only sending commands will fail. */
+        sqlite3_close_v2(st->db);
+        st->db = NULL;
+        rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+        st->read_only = true;
+    }
+    if (rc != SQLITE_OK) {
+        const char *msg = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+        return tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", st->path, msg);
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    /* Readers never wait for the runner (WAL), but a command insert or a
+     * migration may wait for the runner's tick to commit. */
+    sqlite3_busy_timeout(st->db, 5000);
+    return 0;
+}
+
+static int configure_writer(tt_store *st, tt_error *err)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        bool wal = rc == SQLITE_ROW &&
+                   strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
+        sqlite3_finalize(s);
+        if (rc == SQLITE_ROW && !wal)
+            return tt_error_set(err, TT_ERR_IO, "cannot put %s in WAL mode", st->path);
+        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    if ((rc & 0xff) == SQLITE_NOTADB)
+        return not_ours(st->path, err, "the file is not an SQLite database");
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, err, "cannot open %s", st->path);
+    /* In WAL mode NORMAL syncs only at checkpoints: a crash of the runner
+     * (even kill -9) loses nothing, since committed frames are in the
+     * OS's cache; only a power loss or kernel crash can lose the last
+     * transactions since the previous checkpoint, never corrupting the
+     * file. FULL would fsync every tick, which the runner cannot afford. */
+    return store_exec(st, "PRAGMA synchronous = NORMAL", err, "configure the study database");
+}
+
+tt_store *tt_store_open(const char *path, tt_store_mode mode, tt_error *err)
+{
+    struct stat sb;
+    if (mode == TT_STORE_CREATE) {
+        if (create_file(path, err) != 0)
+            return NULL;
+    } else if (stat(path, &sb) != 0) {
+        tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    tt_store *st = tt_xcalloc(1, sizeof *st);
+    st->path = tt_xstrdup(path);
+    st->mode = mode;
+    long version = 0;
+    if (open_connection(st, err) != 0 || check_version(st, &version, err) != 0)
+        goto fail;
+    if (mode != TT_STORE_READ && configure_writer(st, err) != 0)
+        goto fail;
+    if (store_exec(st, "PRAGMA foreign_keys = ON", err, "configure the study database") != 0)
+        goto fail;
+    if (prepare_schema(st, version, err) != 0)
+        goto fail;
+    return st;
+fail:
+    tt_store_close(st);
+    return NULL;
+}
+
+void tt_store_close(tt_store *st)
+{
+    if (st == NULL)
+        return;
+    if (st->db) {
+        if (st->depth > 0 || !sqlite3_get_autocommit(st->db))
+            tt_store_rollback(st);
+        for (int i = 0; i < SQL_COUNT; i++)
+            sqlite3_finalize(st->stmts[i]);
+        sqlite3_close_v2(st->db);
+    }
+    free(st->path);
+    free(st);
+}
+
+const char *tt_store_path(const tt_store *st)
+{
+    return st->path;
+}

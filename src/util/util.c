@@ -1,0 +1,213 @@
+/*
+ * util — checked allocation, error values, growable strings, file reading,
+ * number formatting and edit distance. See include/tunetop/util.h.
+ */
+#include "tunetop/util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tt_error_set(tt_error *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return -code;
+}
+
+static void out_of_memory(size_t n)
+{
+    fprintf(stderr, "tunetop: out of memory (allocating %zu bytes)\n", n);
+    exit(1);
+}
+
+void *tt_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        out_of_memory(n);
+    return p;
+}
+
+void *tt_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        out_of_memory(count * size);
+    return p;
+}
+
+void *tt_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        out_of_memory(n);
+    return q;
+}
+
+char *tt_xstrdup(const char *s)
+{
+    return tt_xstrndup(s, strlen(s));
+}
+
+char *tt_xstrndup(const char *s, size_t n)
+{
+    char *p = tt_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *tt_xvasprintf(const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0)
+        n = 0;
+    char *p = tt_xmalloc((size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *tt_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = tt_xvasprintf(fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void tt_grow(void **items, size_t *cap, size_t need, size_t elem_size)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        c *= 2;
+    *items = tt_xrealloc(*items, c * elem_size);
+    *cap = c;
+}
+
+void tt_buf_append(tt_buf *b, const char *s, size_t n)
+{
+    tt_grow((void **)&b->data, &b->cap, b->len + n + 1, 1);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void tt_buf_puts(tt_buf *b, const char *s)
+{
+    tt_buf_append(b, s, strlen(s));
+}
+
+void tt_buf_printf(tt_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = tt_xvasprintf(fmt, ap);
+    va_end(ap);
+    tt_buf_puts(b, s);
+    free(s);
+}
+
+char *tt_buf_take(tt_buf *b)
+{
+    char *s = b->data ? b->data : tt_xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void tt_buf_free(tt_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+char *tt_read_file(const char *path, size_t *len_out, tt_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    tt_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        tt_buf_append(&b, chunk, n);
+    if (ferror(f)) {
+        tt_error_set(err, TT_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+        fclose(f);
+        tt_buf_free(&b);
+        return NULL;
+    }
+    fclose(f);
+    if (len_out)
+        *len_out = b.len;
+    return tt_buf_take(&b);
+}
+
+char *tt_format_double(double v, char *buf, size_t n)
+{
+    if (isnan(v)) {
+        snprintf(buf, n, "nan");
+        return buf;
+    }
+    if (isinf(v)) {
+        snprintf(buf, n, v > 0 ? "inf" : "-inf");
+        return buf;
+    }
+    /* Integers print without exponent or decimal point up to 2^53. */
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+        snprintf(buf, n, "%.0f", v);
+        if (strcmp(buf, "-0") == 0)
+            snprintf(buf, n, "0");
+        return buf;
+    }
+    /* Shortest %g precision that reads back exactly. */
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
+
+size_t tt_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t *row = tt_xmalloc((lb + 1) * sizeof *row);
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = diag + cost;
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    size_t d = row[lb];
+    free(row);
+    return d;
+}

@@ -1,0 +1,164 @@
+/*
+ * e2e — running the real binary for end-to-end tests (see e2e.h). Output is
+ * captured through files, not pipes, so a chatty child can never block on
+ * a full pipe while the test waits for it.
+ */
+#include "e2e.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tunetop/util.h"
+
+const char *e2e_bin(void)
+{
+    const char *b = getenv("TUNETOP_BIN");
+    return b && *b ? b : "./tunetop";
+}
+
+const char *e2e_root(void)
+{
+    const char *r = getenv("TUNETOP_ROOT");
+    return r && *r ? r : ".";
+}
+
+void e2e_sleep(double seconds)
+{
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+e2e_result e2e_run(const char *const *argv, double timeout_s)
+{
+    e2e_result r = {0};
+    char outp[] = "/tmp/tt-e2e-out-XXXXXX", errp[] = "/tmp/tt-e2e-err-XXXXXX";
+    int out = mkstemp(outp), err = mkstemp(errp);
+    ck_assert_int_ge(out, 0);
+    ck_assert_int_ge(err, 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (chdir(e2e_root()) != 0)
+            _exit(126);
+        dup2(out, 1);
+        dup2(err, 2);
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        const char *prog = strcmp(argv[0], "tunetop") == 0 ? e2e_bin() : argv[0];
+        execvp(prog, (char *const *)argv);
+        _exit(127);
+    }
+    double deadline = now() + timeout_s;
+    int st = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid)
+            break;
+        if (now() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            r.status = -1;
+            break;
+        }
+        e2e_sleep(0.01);
+    }
+    if (r.status != -1)
+        r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    close(out);
+    close(err);
+    r.out = tt_read_file(outp, NULL, NULL);
+    r.err = tt_read_file(errp, NULL, NULL);
+    unlink(outp);
+    unlink(errp);
+    if (!r.out)
+        r.out = tt_xstrdup("");
+    if (!r.err)
+        r.err = tt_xstrdup("");
+    return r;
+}
+
+void e2e_result_free(e2e_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+char *e2e_tmpdir(void)
+{
+    char tmpl[] = "/tmp/tt-e2e-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    ck_assert_ptr_nonnull(d);
+    return tt_xstrdup(d);
+}
+
+void e2e_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+bool e2e_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void e2e_rmtree(const char *path)
+{
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *e2e_sql(const char *db, const char *sql)
+{
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    sqlite3_stmt *s = NULL;
+    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(h));
+    char *res = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+        res = tt_xstrdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return res;
+}
+
+long e2e_sql_long(const char *db, const char *sql)
+{
+    char *t = e2e_sql(db, sql);
+    long v = t ? strtol(t, NULL, 10) : -1;
+    free(t);
+    return v;
+}

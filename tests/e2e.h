@@ -1,0 +1,41 @@
+/*
+ * Helpers for end-to-end tests that drive the real tunetop binary
+ * ($TUNETOP_BIN) from the repository root ($TUNETOP_ROOT), the way a user
+ * or a script would: run it, read what it prints, look at the study.
+ */
+#ifndef TUNETOP_TESTS_E2E_H
+#define TUNETOP_TESTS_E2E_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct e2e_result {
+    int status;       /* exit status, or 128+signal, or -1 on timeout */
+    char *out, *err;  /* everything written to stdout / stderr */
+} e2e_result;
+
+/* The binary under test and the repository root (from the environment,
+ * defaulting to ./tunetop and .). */
+const char *e2e_bin(void);
+const char *e2e_root(void);
+/* Run argv (argv[0] = "tunetop" means the binary under test) from the
+ * repository root, with a time limit in seconds. */
+e2e_result e2e_run(const char *const *argv, double timeout_s);
+void e2e_result_free(e2e_result *r);
+/* A fresh temporary folder (caller frees the path). */
+char *e2e_tmpdir(void);
+/* Write text to path. */
+void e2e_write(const char *path, const char *text);
+/* Whether path exists. */
+bool e2e_exists(const char *path);
+/* Remove a folder tree. */
+void e2e_rmtree(const char *path);
+/* Sleep for seconds. */
+void e2e_sleep(double seconds);
+/* Run SQL on a study database and return the first column of the first
+ * row as text (caller frees; NULL when no row). */
+char *e2e_sql(const char *db, const char *sql);
+/* Integer result of e2e_sql. */
+long e2e_sql_long(const char *db, const char *sql);
+
+#endif

@@ -1,0 +1,905 @@
+/*
+ * test_store — the study database against real SQLite files in temporary
+ * folders: every field round-trips (NaN, infinities, Unicode), readers see
+ * committed snapshots without ever waiting for the runner, commands and
+ * retries behave as the runner and dashboard expect, exports parse back,
+ * old and foreign files are handled, and a full disk leaves a consistent
+ * database with a message that says so.
+ */
+#include <check.h>
+#include <csv.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tunetop/store.h"
+
+static char dir[256];
+static char db_path[300];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/tt_store_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(db_path, sizeof db_path, "%s/study.db", dir);
+}
+
+static void teardown(void)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[600];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static tt_store *open_ok(tt_store_mode mode)
+{
+    tt_error err = {0};
+    tt_store *st = tt_store_open(db_path, mode, &err);
+    ck_assert_msg(st != NULL, "open failed: %s", err.msg);
+    return st;
+}
+
+/* A study with one space version, ready for trials. */
+static tt_store *new_study(void)
+{
+    tt_error err = {0};
+    tt_store *st = open_ok(TT_STORE_CREATE);
+    ck_assert_int_eq(tt_store_init_study(st, "demo", "sweep.yaml", "/home/ada/proj", &err), 0);
+    ck_assert_int_eq(tt_store_add_space(st, "sweep.yaml", "method: random\n", &err), 1);
+    return st;
+}
+
+static long add_trial2(tt_store *st, const char *n1, const char *t1, const char *n2,
+                       const char *t2)
+{
+    tt_error err = {0};
+    char *names[] = {(char *)n1, (char *)n2};
+    char *texts[] = {(char *)t1, (char *)t2};
+    double x[] = {0.25, 0.75};
+    bool active[] = {true, true};
+    long n = tt_store_add_trial(st, 1, n2 ? 2 : 1, names, texts, x, active, &err);
+    ck_assert_msg(n > 0, "add_trial: %s", err.msg);
+    return n;
+}
+
+/* Run SQL on a separate raw connection (to fake what old or foreign
+ * programs would have written). */
+static void raw_exec(const char *sql)
+{
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+    sqlite3_close(db);
+}
+
+static long raw_count(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    long n = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+START_TEST(test_study_and_spaces)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    ck_assert_int_eq(tt_store_add_space(st, "sweep.yaml", "method: grid\n", &err), 2);
+    ck_assert_int_eq(tt_store_set_study_state(st, TT_STUDY_PAUSED, &err), 0);
+    ck_assert_int_eq(tt_store_add_elapsed(st, 1.5, &err), 0);
+    ck_assert_int_eq(tt_store_add_elapsed(st, 2.25, &err), 0);
+    tt_study_info info;
+    ck_assert_int_eq(tt_store_get_study(st, &info, &err), 0);
+    ck_assert_str_eq(info.name, "demo");
+    ck_assert_str_eq(info.sweep_path, "sweep.yaml");
+    ck_assert_str_eq(info.workdir, "/home/ada/proj");
+    ck_assert_int_eq(info.state, TT_STUDY_PAUSED);
+    ck_assert_int_eq(info.space_version, 2);
+    ck_assert_double_eq_tol(info.elapsed_s, 3.75, 1e-12);
+    ck_assert(fabs(info.created_at - (double)time(NULL)) < 60);
+    tt_study_info_clear(&info);
+    ck_assert_str_eq(tt_study_state_name(TT_STUDY_FINISHED), "finished");
+
+    char *text = tt_store_get_space(st, 0, &err);
+    ck_assert_str_eq(text, "method: grid\n");
+    free(text);
+    text = tt_store_get_space(st, 1, &err);
+    ck_assert_str_eq(text, "method: random\n");
+    free(text);
+    ck_assert_ptr_null(tt_store_get_space(st, 9, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "no sweep file version 9"));
+    tt_store_close(st);
+}
+END_TEST
+
+START_TEST(test_trial_roundtrip)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    char *names[] = {"lr", "模型.层数", "opt"};
+    char *texts[] = {"0.001", "12", ""};
+    double x[] = {0.5, NAN, 2};
+    bool active[] = {true, true, false};
+    long n = tt_store_add_trial(st, 1, 3, names, texts, x, active, &err);
+    ck_assert_int_eq(n, 1);
+    uint64_t pid_start = (1ULL << 40) + 7;
+    ck_assert_int_eq(tt_store_trial_started(st, n, 4242, pid_start, "job-17", &err), 0);
+    ck_assert_int_eq(tt_store_trial_set_value(st, n, 0.5, 9, &err), 0);
+    ck_assert_int_eq(tt_store_trial_finished(st, n, TT_TRIAL_COMPLETED, INFINITY,
+                                             "réussi ✓", &err), 0);
+
+    tt_trial_record r;
+    ck_assert_int_eq(tt_store_get_trial(st, n, &r, &err), 0);
+    ck_assert_int_eq(r.number, 1);
+    ck_assert_int_eq(r.attempt, 1);
+    ck_assert_int_eq(r.space_version, 1);
+    ck_assert_int_eq(r.state, TT_TRIAL_COMPLETED);
+    ck_assert(isinf(r.value) && r.value > 0);
+    ck_assert_str_eq(r.reason, "réussi ✓");
+    ck_assert(r.queued_at > 0 && r.started_at >= r.queued_at && r.finished_at >= r.started_at);
+    ck_assert_int_eq(r.pid, 4242);
+    ck_assert(r.pid_start == pid_start);
+    ck_assert_str_eq(r.job_id, "job-17");
+    ck_assert_int_eq(r.last_step, 9);
+    ck_assert_uint_eq(r.n_params, 3);
+    ck_assert_str_eq(r.param_names[1], "模型.层数");
+    ck_assert_str_eq(r.param_text[0], "0.001");
+    ck_assert_str_eq(r.param_text[2], "");
+    ck_assert_double_eq(r.param_x[0], 0.5);
+    ck_assert(isnan(r.param_x[1]));
+    ck_assert(r.param_active[0] && !r.param_active[2]);
+    tt_trial_record_clear(&r);
+
+    long m = tt_store_add_trial(st, 1, 0, NULL, NULL, NULL, NULL, &err);
+    ck_assert_int_eq(m, 2);
+    ck_assert_int_eq(tt_store_trial_finished(st, m, TT_TRIAL_FAILED, NAN, NULL, &err), 0);
+    ck_assert_int_eq(tt_store_get_trial(st, m, &r, &err), 0);
+    ck_assert(isnan(r.value));
+    ck_assert_ptr_null(r.reason);
+    ck_assert_ptr_null(r.job_id);
+    ck_assert_int_eq(r.pid, 0);
+    ck_assert(r.started_at == 0);
+    ck_assert_int_eq(r.last_step, -1);
+    tt_trial_record_clear(&r);
+    ck_assert_int_eq(tt_store_trial_finished(st, 99, TT_TRIAL_FAILED, 1, "x", &err),
+                     -TT_ERR_INVALID);
+    ck_assert_str_eq(err.msg, "cannot record the end of trial 99: no such trial");
+    ck_assert_int_lt(tt_store_get_trial(st, 99, &r, &err), 0);
+    tt_store_close(st);
+}
+END_TEST
+
+START_TEST(test_trials_since)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    for (int i = 0; i < 3; i++)
+        add_trial2(st, "a", "1", NULL, NULL);
+    tt_trial_record *rows = NULL;
+    size_t n = 0, cap = 0;
+    ck_assert_int_eq(tt_store_trials_since(st, 0, &rows, &n, &cap, &err), 0);
+    ck_assert_uint_eq(n, 3);
+    long seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(rows[i].number, (long)i + 1);
+        if (rows[i].seq > seen)
+            seen = rows[i].seq;
+        tt_trial_record_clear(&rows[i]);
+    }
+    n = 0;
+    ck_assert_int_eq(tt_store_trials_since(st, seen, &rows, &n, &cap, &err), 0);
+    ck_assert_uint_eq(n, 0);
+
+    ck_assert_int_eq(tt_store_trial_started(st, 2, 10, 20, NULL, &err), 0);
+    ck_assert_int_eq(tt_store_trials_since(st, seen, &rows, &n, &cap, &err), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(rows[0].number, 2);
+    ck_assert_int_eq(rows[0].state, TT_TRIAL_RUNNING);
+    ck_assert_int_gt(rows[0].seq, seen);
+    seen = rows[0].seq;
+    tt_trial_record_clear(&rows[0]);
+    n = 0;
+
+    ck_assert_int_eq(tt_store_trial_set_value(st, 3, 0.1, 1, &err), 0);
+    ck_assert_int_eq(tt_store_trial_set_value(st, 1, 0.2, 1, &err), 0);
+    ck_assert_int_eq(tt_store_trials_since(st, seen, &rows, &n, &cap, &err), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(rows[0].number, 1);
+    ck_assert_int_eq(rows[1].number, 3);
+    ck_assert_int_gt(rows[0].seq, rows[1].seq);
+    for (size_t i = 0; i < n; i++)
+        tt_trial_record_clear(&rows[i]);
+    free(rows);
+    tt_store_close(st);
+}
+END_TEST
+
+typedef struct collected {
+    int n, stop_after;
+    int64_t last_rowid;
+    long trial[16], step[16];
+    int attempt[16];
+    double value[16];
+    char name[16][32];
+} collected;
+
+static int collect_metric(const tt_metric_point *p, void *ud)
+{
+    collected *c = ud;
+    if (c->n < 16) {
+        c->trial[c->n] = p->trial;
+        c->step[c->n] = p->step;
+        c->attempt[c->n] = p->attempt;
+        c->value[c->n] = p->value;
+        snprintf(c->name[c->n], sizeof c->name[0], "%s", p->name);
+    }
+    c->n++;
+    c->last_rowid = p->rowid;
+    return c->stop_after && c->n >= c->stop_after;
+}
+
+START_TEST(test_metrics_since)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    add_trial2(st, "a", "1", NULL, NULL);
+    add_trial2(st, "a", "2", NULL, NULL);
+    ck_assert_int_eq(tt_store_begin(st, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 0, "loss", 0.5, 100.0, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 1, "loss", NAN, 101.0, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 2, 1, 0, "précision", INFINITY, 102.0, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 2, "loss", -INFINITY, 103.0, &err), 0);
+    ck_assert_int_eq(tt_store_commit(st, &err), 0);
+
+    collected c = {0};
+    ck_assert_int_eq(tt_store_metrics_since(st, 0, -1, collect_metric, &c, &err), 0);
+    ck_assert_int_eq(c.n, 4);
+    ck_assert_double_eq(c.value[0], 0.5);
+    ck_assert(isnan(c.value[1]));
+    ck_assert(isinf(c.value[2]) && c.value[2] > 0);
+    ck_assert_str_eq(c.name[2], "précision");
+    ck_assert(isinf(c.value[3]) && c.value[3] < 0);
+    ck_assert_int_eq(c.step[3], 2);
+
+    collected first = {.stop_after = 2};
+    ck_assert_int_eq(tt_store_metrics_since(st, 0, -1, collect_metric, &first, &err), 0);
+    ck_assert_int_eq(first.n, 2);
+    collected rest = {0};
+    ck_assert_int_eq(tt_store_metrics_since(st, first.last_rowid, -1, collect_metric, &rest,
+                                            &err), 0);
+    ck_assert_int_eq(rest.n, 2);
+    ck_assert_int_eq(rest.trial[0], 2);
+    ck_assert_int_eq(rest.trial[1], 1);
+
+    collected one = {0};
+    ck_assert_int_eq(tt_store_metrics_since(st, 0, 1, collect_metric, &one, &err), 0);
+    ck_assert_int_eq(one.n, 3);
+    collected none = {0};
+    ck_assert_int_eq(tt_store_metrics_since(st, c.last_rowid, -1, collect_metric, &none, &err),
+                     0);
+    ck_assert_int_eq(none.n, 0);
+    tt_store_close(st);
+}
+END_TEST
+
+typedef struct event_log {
+    int n;
+    long trial[8];
+    char kind[8][16], message[8][256];
+} event_log;
+
+static int collect_event(const tt_event *e, void *ud)
+{
+    event_log *l = ud;
+    if (l->n < 8) {
+        l->trial[l->n] = e->trial;
+        snprintf(l->kind[l->n], sizeof l->kind[0], "%s", e->kind);
+        snprintf(l->message[l->n], sizeof l->message[0], "%s", e->message);
+    }
+    l->n++;
+    return 0;
+}
+
+START_TEST(test_events)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    add_trial2(st, "a", "1", NULL, NULL);
+    ck_assert_int_eq(tt_store_add_event(st, -1, "runner", "started", &err), 0);
+    ck_assert_int_eq(tt_store_add_event(st, 1, "state", "running → done", &err), 0);
+    event_log l = {0};
+    ck_assert_int_eq(tt_store_events_since(st, 0, collect_event, &l, &err), 0);
+    ck_assert_int_eq(l.n, 2);
+    ck_assert_int_eq(l.trial[0], -1);
+    ck_assert_int_eq(l.trial[1], 1);
+    ck_assert_str_eq(l.message[1], "running → done");
+    event_log later = {0};
+    ck_assert_int_eq(tt_store_events_since(st, 1, collect_event, &later, &err), 0);
+    ck_assert_int_eq(later.n, 1);
+    ck_assert_str_eq(later.kind[0], "state");
+    tt_store_close(st);
+}
+END_TEST
+
+static double monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+START_TEST(test_reader_not_blocked)
+{
+    tt_error err = {0};
+    tt_store *w = new_study();
+    add_trial2(w, "a", "1", NULL, NULL);
+    tt_store *r = open_ok(TT_STORE_READ);
+
+    ck_assert_int_eq(tt_store_begin(w, &err), 0);
+    ck_assert_int_eq(tt_store_begin(w, &err), 0);
+    add_trial2(w, "a", "2", NULL, NULL);
+    ck_assert_int_eq(tt_store_add_metric(w, 1, 1, 0, "loss", 1.0, 1.0, &err), 0);
+    ck_assert_int_eq(tt_store_commit(w, &err), 0);
+
+    /* The writer holds its transaction: the reader sees the old snapshot
+     * at once, without SQLITE_BUSY and without waiting on the timeout. */
+    double t0 = monotonic();
+    tt_trial_record *rows = NULL;
+    size_t n = 0, cap = 0;
+    ck_assert_msg(tt_store_trials_since(r, 0, &rows, &n, &cap, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(n, 1);
+    tt_trial_record_clear(&rows[0]);
+    n = 0;
+    collected c = {0};
+    ck_assert_int_eq(tt_store_metrics_since(r, 0, -1, collect_metric, &c, &err), 0);
+    ck_assert_int_eq(c.n, 0);
+    tt_store *late = open_ok(TT_STORE_READ);
+    tt_study_info info;
+    ck_assert_int_eq(tt_store_get_study(late, &info, &err), 0);
+    tt_study_info_clear(&info);
+    ck_assert(monotonic() - t0 < 1.0);
+
+    ck_assert_int_eq(tt_store_commit(w, &err), 0);
+    ck_assert_int_eq(tt_store_trials_since(r, 0, &rows, &n, &cap, &err), 0);
+    ck_assert_uint_eq(n, 2);
+    for (size_t i = 0; i < n; i++)
+        tt_trial_record_clear(&rows[i]);
+    free(rows);
+    ck_assert_int_eq(tt_store_metrics_since(late, 0, -1, collect_metric, &c, &err), 0);
+    ck_assert_int_eq(c.n, 1);
+
+    /* Rolled back work never shows; commit without begin is an error. */
+    ck_assert_int_eq(tt_store_begin(w, &err), 0);
+    add_trial2(w, "a", "3", NULL, NULL);
+    ck_assert_int_eq(tt_store_rollback(w), 0);
+    tt_trial_record tr;
+    ck_assert_int_lt(tt_store_get_trial(r, 3, &tr, &err), 0);
+    ck_assert_int_lt(tt_store_commit(w, &err), 0);
+
+    /* Readers may only send commands. */
+    char *names[] = {"a"}, *texts[] = {"1"};
+    ck_assert_int_lt(tt_store_add_trial(r, 1, 1, names, texts, NULL, NULL, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "open for reading"));
+    ck_assert_int_lt(tt_store_add_metric(r, 1, 1, 0, "loss", 1, 1, &err), 0);
+    tt_store_close(late);
+    tt_store_close(r);
+    tt_store_close(w);
+}
+END_TEST
+
+START_TEST(test_commands)
+{
+    tt_error err = {0};
+    tt_store *w = new_study();
+    tt_store *r = open_ok(TT_STORE_READ);
+    int64_t a = tt_store_add_command(r, "pause", NULL, &err);
+    int64_t b = tt_store_add_command(r, "kill", "3", &err);
+    int64_t c = tt_store_add_command(r, "enqueue", "{\"lr\": 0.1}", &err);
+    ck_assert(a > 0 && b > a && c > b);
+
+    tt_command *cmds;
+    size_t n;
+    ck_assert_int_eq(tt_store_pending_commands(w, &cmds, &n, &err), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(cmds[0].kind, "pause");
+    ck_assert_ptr_null(cmds[0].arg);
+    ck_assert_str_eq(cmds[1].arg, "3");
+    ck_assert_str_eq(cmds[2].arg, "{\"lr\": 0.1}");
+    ck_assert(cmds[0].t > 0);
+    tt_command_list_free(cmds, n);
+
+    char *result;
+    ck_assert_int_eq(tt_store_get_command_result(r, b, &result, &err), 0);
+    ck_assert_ptr_null(result);
+    ck_assert_int_eq(tt_store_ack_command(w, b, "no trial 3 is running", &err), 0);
+    ck_assert_int_eq(tt_store_ack_command(w, a, "ok", &err), 0);
+    ck_assert_int_lt(tt_store_ack_command(w, a, "ok", &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "no such pending command"));
+    ck_assert_int_lt(tt_store_ack_command(r, c, "ok", &err), 0);
+
+    ck_assert_int_eq(tt_store_get_command_result(r, b, &result, &err), 0);
+    ck_assert_str_eq(result, "no trial 3 is running");
+    free(result);
+    ck_assert_int_lt(tt_store_get_command_result(r, 999, &result, &err), 0);
+
+    ck_assert_int_eq(tt_store_pending_commands(w, &cmds, &n, &err), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(cmds[0].id, c);
+    tt_command_list_free(cmds, n);
+    tt_store_close(r);
+    tt_store_close(w);
+}
+END_TEST
+
+START_TEST(test_retry)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    long n = add_trial2(st, "a", "1", NULL, NULL);
+    ck_assert_int_eq(tt_store_trial_started(st, n, 100, 200, "77", &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, n, 1, 0, "loss", 3.0, 1, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, n, 1, 1, "loss", 2.0, 2, &err), 0);
+    uint64_t offsets[TT_STORE_N_OFFSETS] = {120, 7, (1ULL << 33) + 5};
+    ck_assert_int_eq(tt_store_trial_set_progress(st, n, 2.0, 1, offsets, &err), 0);
+    tt_trial_record p;
+    ck_assert_int_eq(tt_store_get_trial(st, n, &p, &err), 0);
+    ck_assert(p.offsets[0] == 120 && p.offsets[1] == 7 && p.offsets[2] == offsets[2]);
+    ck_assert_double_eq(p.value, 2.0);
+    ck_assert_int_eq(p.last_step, 1);
+    tt_trial_record_clear(&p);
+    ck_assert_int_eq(tt_store_trial_finished(st, n, TT_TRIAL_FAILED, NAN, "CUDA out of memory",
+                                             &err), 0);
+    tt_trial_record before;
+    ck_assert_int_eq(tt_store_get_trial(st, n, &before, &err), 0);
+    ck_assert_int_eq(tt_store_trial_retry(st, n, "retry 1 of 2", &err), 0);
+
+    tt_trial_record r;
+    ck_assert_int_eq(tt_store_get_trial(st, n, &r, &err), 0);
+    ck_assert_int_eq(r.attempt, 2);
+    ck_assert_int_eq(r.state, TT_TRIAL_QUEUED);
+    ck_assert_int_eq(r.pid, 0);
+    ck_assert(r.pid_start == 0);
+    ck_assert_ptr_null(r.job_id);
+    ck_assert(r.started_at == 0 && r.finished_at == 0);
+    ck_assert(isnan(r.value));
+    ck_assert_ptr_null(r.reason);
+    ck_assert_int_eq(r.last_step, -1);
+    ck_assert(r.offsets[0] == 0 && r.offsets[1] == 0 && r.offsets[2] == 0);
+    ck_assert_int_gt(r.seq, before.seq);
+    ck_assert_uint_eq(r.n_params, 1);
+    tt_trial_record_clear(&r);
+    tt_trial_record_clear(&before);
+
+    event_log l = {0};
+    ck_assert_int_eq(tt_store_events_since(st, 0, collect_event, &l, &err), 0);
+    ck_assert_int_eq(l.n, 1);
+    ck_assert_str_eq(l.kind[0], "retry");
+    ck_assert_ptr_nonnull(strstr(l.message[0], "CUDA out of memory"));
+    ck_assert_ptr_nonnull(strstr(l.message[0], "retry 1 of 2"));
+
+    ck_assert_int_eq(tt_store_add_metric(st, n, 2, 0, "loss", 9.0, 3, &err), 0);
+    collected c = {0};
+    ck_assert_int_eq(tt_store_metrics_since(st, 0, n, collect_metric, &c, &err), 0);
+    ck_assert_int_eq(c.n, 3);
+    ck_assert_int_eq(c.attempt[0], 1);
+    ck_assert_int_eq(c.attempt[2], 2);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(tt_store_export_metrics_csv(st, out, &err), 0);
+    fclose(out);
+    ck_assert_str_eq(buf, "trial,step,name,value\n1,0,loss,9\n");
+    free(buf);
+    ck_assert_int_lt(tt_store_trial_retry(st, 42, NULL, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "no such trial"));
+    tt_store_close(st);
+}
+END_TEST
+
+START_TEST(test_importance)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    char *p1[] = {"lr", "depth"};
+    double v1[] = {0.2, 0.7}, lo[] = {0.1, 0.6}, hi[] = {0.3, 0.8};
+    ck_assert_int_eq(tt_store_set_importance(st, "fanova", 10, 2, p1, v1, lo, hi, &err), 0);
+    char *p2[] = {"lr"};
+    double v2[] = {0.9};
+    ck_assert_int_eq(tt_store_set_importance(st, "fanova", 20, 1, p2, v2, NULL, NULL, &err), 0);
+    ck_assert_int_eq(tt_store_set_importance(st, "corr", 20, 2, p1, v1, NULL, NULL, &err), 0);
+    tt_importance imp;
+    ck_assert_int_eq(tt_store_get_importance(st, "fanova", &imp, &err), 0);
+    ck_assert_uint_eq(imp.n, 1);
+    ck_assert_int_eq(imp.n_trials, 20);
+    ck_assert_str_eq(imp.params[0], "lr");
+    ck_assert(isnan(imp.low[0]));
+    tt_importance_clear(&imp);
+    ck_assert_int_eq(tt_store_get_importance(st, "corr", &imp, &err), 0);
+    ck_assert_uint_eq(imp.n, 2);
+    ck_assert_str_eq(imp.params[0], "depth");
+    tt_importance_clear(&imp);
+    tt_store_close(st);
+}
+END_TEST
+
+START_TEST(test_migrate_from_empty)
+{
+    tt_error err = {0};
+    int fd = open(db_path, O_CREAT | O_WRONLY, 0600);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_ptr_null(tt_store_open(db_path, TT_STORE_READ, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "not a tunetop study database"));
+    tt_store *st = open_ok(TT_STORE_WRITE);
+    ck_assert_int_eq(tt_store_init_study(st, "old", NULL, NULL, &err), 0);
+    tt_store_close(st);
+    ck_assert_int_eq(raw_count("PRAGMA user_version"), TT_STORE_SCHEMA_VERSION);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM study"), 1);
+    st = open_ok(TT_STORE_READ);
+    tt_study_info info;
+    ck_assert_int_eq(tt_store_get_study(st, &info, &err), 0);
+    ck_assert_str_eq(info.name, "old");
+    ck_assert_ptr_null(info.sweep_path);
+    ck_assert_ptr_null(info.workdir);
+    tt_study_info_clear(&info);
+    tt_store_close(st);
+    ck_assert_ptr_null(tt_store_open("/nonexistent/study.db", TT_STORE_READ, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "No such file"));
+}
+END_TEST
+
+START_TEST(test_refuses_newer_schema)
+{
+    tt_error err = {0};
+    tt_store_close(new_study());
+    raw_exec("PRAGMA user_version = 2");
+    for (int mode = TT_STORE_READ; mode <= TT_STORE_CREATE; mode++) {
+        ck_assert_ptr_null(tt_store_open(db_path, (tt_store_mode)mode, &err));
+        char want[512];
+        snprintf(want, sizeof want,
+                 "%s was written by a newer tunetop (schema 2); this tunetop reads up to 1",
+                 db_path);
+        ck_assert_str_eq(err.msg, want);
+    }
+    ck_assert_int_eq(raw_count("PRAGMA user_version"), 2);
+}
+END_TEST
+
+START_TEST(test_refuses_foreign_files)
+{
+    tt_error err = {0};
+    FILE *f = fopen(db_path, "w");
+    fputs("name,value\nlr,0.1\n", f);
+    fclose(f);
+    for (int mode = TT_STORE_READ; mode <= TT_STORE_CREATE; mode++) {
+        ck_assert_ptr_null(tt_store_open(db_path, (tt_store_mode)mode, &err));
+        ck_assert_msg(strstr(err.msg, "is not a tunetop study database") != NULL, "%s",
+                      err.msg);
+    }
+    unlink(db_path);
+    raw_exec("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)");
+    ck_assert_ptr_null(tt_store_open(db_path, TT_STORE_WRITE, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "not a tunetop study database"));
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM sqlite_master"), 1);
+    raw_exec("PRAGMA user_version = 1");
+    ck_assert_ptr_null(tt_store_open(db_path, TT_STORE_READ, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "not a tunetop study database (it has no 'study'"));
+}
+END_TEST
+
+START_TEST(test_file_mode)
+{
+    mode_t masks[] = {0, 077, 0277};
+    for (size_t i = 0; i < sizeof masks / sizeof masks[0]; i++) {
+        mode_t old = umask(masks[i]);
+        tt_error err = {0};
+        tt_store *st = tt_store_open(db_path, TT_STORE_CREATE, &err);
+        umask(old);
+        ck_assert_msg(st != NULL, "%s", err.msg);
+        ck_assert_int_eq(tt_store_init_study(st, "m", NULL, NULL, &err), 0);
+        struct stat sb;
+        ck_assert_int_eq(stat(db_path, &sb), 0);
+        ck_assert_int_eq(sb.st_mode & 0777, 0600);
+        char wal[320];
+        snprintf(wal, sizeof wal, "%s-wal", db_path);
+        ck_assert_int_eq(stat(wal, &sb), 0);
+        ck_assert_int_eq(sb.st_mode & 0777, 0600);
+        tt_store_close(st);
+        teardown();
+        setup();
+    }
+}
+END_TEST
+
+/* libcsv reader: rows of fields into a fixed table. */
+typedef struct csv_table {
+    int rows, cols;
+    char cell[8][16][64];
+} csv_table;
+
+static void csv_cell(void *s, size_t len, void *ud)
+{
+    csv_table *t = ud;
+    if (t->rows < 8 && t->cols < 16)
+        snprintf(t->cell[t->rows][t->cols], 64, "%.*s", (int)len, s ? (char *)s : "");
+    t->cols++;
+}
+
+static void csv_row(int c, void *ud)
+{
+    (void)c;
+    csv_table *t = ud;
+    t->rows++;
+    t->cols = 0;
+}
+
+static void parse_csv(const char *text, csv_table *t)
+{
+    struct csv_parser p;
+    memset(t, 0, sizeof *t);
+    ck_assert_int_eq(csv_init(&p, CSV_STRICT | CSV_APPEND_NULL), 0);
+    ck_assert_uint_eq(csv_parse(&p, text, strlen(text), csv_cell, csv_row, t), strlen(text));
+    ck_assert_int_eq(csv_fini(&p, csv_cell, csv_row, t), 0);
+    csv_free(&p);
+}
+
+static char *export(tt_store *st, int which)
+{
+    tt_error err = {0};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    int rc = which == 0   ? tt_store_export_trials_csv(st, out, &err)
+             : which == 1 ? tt_store_export_metrics_csv(st, out, &err)
+                          : tt_store_export_json(st, out, true, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    fclose(out);
+    return buf;
+}
+
+START_TEST(test_exports)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    add_trial2(st, "lr", "0.001", "name", "a,\"b\"\nc");
+    add_trial2(st, "flag", "true", "lr", "1e-5");
+    add_trial2(st, "größe", "12345678901234567890", "opt", "adam");
+    ck_assert_int_eq(tt_store_trial_started(st, 1, 1, 1, NULL, &err), 0);
+    ck_assert_int_eq(tt_store_trial_finished(st, 1, TT_TRIAL_COMPLETED, 0.25,
+                                             "done, \"fine\"", &err), 0);
+    ck_assert_int_eq(tt_store_trial_finished(st, 2, TT_TRIAL_FAILED, NAN, "boom\x01\xff", &err),
+                     0);
+    raw_exec("UPDATE trials SET started_at = 1795431044, finished_at = 1795431056.5 "
+             "WHERE number = 1");
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 0, "val,loss", 0.5, 1, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 1, "val,loss", NAN, 2, &err), 0);
+
+    char *text = export(st, 0);
+    csv_table t;
+    parse_csv(text, &t);
+    free(text);
+    ck_assert_int_eq(t.rows, 4);
+    const char *header[] = {"trial", "state", "value", "lr", "name", "flag", "größe",
+                            "opt", "started", "finished", "duration_s", "reason"};
+    for (int i = 0; i < 12; i++)
+        ck_assert_str_eq(t.cell[0][i], header[i]);
+    ck_assert_str_eq(t.cell[1][0], "1");
+    ck_assert_str_eq(t.cell[1][1], "completed");
+    ck_assert_str_eq(t.cell[1][2], "0.25");
+    ck_assert_str_eq(t.cell[1][3], "0.001");
+    ck_assert_str_eq(t.cell[1][4], "a,\"b\"\nc");
+    ck_assert_str_eq(t.cell[1][5], "");
+    ck_assert_str_eq(t.cell[1][8], "2026-11-23T10:50:44Z");
+    ck_assert_str_eq(t.cell[1][9], "2026-11-23T10:50:56Z");
+    ck_assert_str_eq(t.cell[1][10], "12.500");
+    ck_assert_str_eq(t.cell[1][11], "done, \"fine\"");
+    ck_assert_str_eq(t.cell[2][1], "failed");
+    ck_assert_str_eq(t.cell[2][2], "");
+    ck_assert_str_eq(t.cell[2][3], "1e-5");
+    ck_assert_str_eq(t.cell[2][5], "true");
+    ck_assert_str_eq(t.cell[2][8], "");
+    ck_assert_str_eq(t.cell[3][6], "12345678901234567890");
+    ck_assert_str_eq(t.cell[3][7], "adam");
+
+    text = export(st, 1);
+    parse_csv(text, &t);
+    free(text);
+    ck_assert_int_eq(t.rows, 3);
+    ck_assert_str_eq(t.cell[1][2], "val,loss");
+    ck_assert_str_eq(t.cell[1][3], "0.5");
+    ck_assert_str_eq(t.cell[2][3], "");
+
+    text = export(st, 2);
+    const char *want[] = {
+        "{\"trial\":1,\"attempt\":1,\"state\":\"completed\",\"value\":0.25,"
+        "\"params\":{\"lr\":0.001,\"name\":\"a,\\\"b\\\"\\nc\"},"
+        "\"started\":\"2026-11-23T10:50:44Z\",\"finished\":\"2026-11-23T10:50:56Z\","
+        "\"duration_s\":12.500,\"reason\":\"done, \\\"fine\\\"\","
+        "\"metrics\":[{\"step\":0,\"name\":\"val,loss\",\"value\":0.5},"
+        "{\"step\":1,\"name\":\"val,loss\",\"value\":null}]}",
+        "\"value\":null,\"params\":{\"flag\":true,\"lr\":1e-5}",
+        "\"reason\":\"boom\\u0001\xEF\xBF\xBD\"",
+        "\"params\":{\"größe\":12345678901234567890,\"opt\":\"adam\"},\"started\":null",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(text, want[i]) != NULL, "missing %s in\n%s", want[i], text);
+    ck_assert(strncmp(text, "[\n  {", 5) == 0);
+    ck_assert_str_eq(text + strlen(text) - 4, "}\n]\n");
+    free(text);
+    tt_store_close(st);
+}
+END_TEST
+
+static char *json_of(const char *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(tt_json_string(out, s), 0);
+    fclose(out);
+    return buf;
+}
+
+START_TEST(test_json_string)
+{
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "\"plain\""},
+        {"q\"b\\s/", "\"q\\\"b\\\\s/\""},
+        {"\n\t\r\b\f\x01\x1f\x7f", "\"\\n\\t\\r\\b\\f\\u0001\\u001f\\u007f\""},
+        {"é漢😀", "\"é漢😀\""},
+        {"a\xff" "b", "\"a\xEF\xBF\xBD" "b\""},
+        {"\xC0\xAF", "\"\xEF\xBF\xBD\xEF\xBF\xBD\""},
+        {"\xED\xA0\x80", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""},
+        {"\xE2\x82", "\"\xEF\xBF\xBD\xEF\xBF\xBD\""},
+        {"\xF4\x90\x80\x80", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = json_of(cases[i].in);
+        ck_assert_str_eq(got, cases[i].out);
+        free(got);
+    }
+    char *got = json_of(NULL);
+    ck_assert_str_eq(got, "\"\"");
+    free(got);
+}
+END_TEST
+
+/* In a child limited to a file size, write batches until the disk is
+ * "full"; report the error and how many batches were committed. */
+static void fill_disk_child(int fd)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    tt_error err = {0};
+    tt_store *st = tt_store_open(db_path, TT_STORE_WRITE, &err);
+    if (st == NULL)
+        _exit(3);
+    struct rlimit rl = {.rlim_cur = 256 * 1024, .rlim_max = 256 * 1024};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+        _exit(4);
+    long committed = 0;
+    int rc = 0;
+    for (int batch = 0; batch < 1000 && rc == 0; batch++) {
+        rc = tt_store_begin(st, &err);
+        for (int i = 0; rc == 0 && i < 200; i++)
+            rc = tt_store_add_metric(st, 1, 1, batch * 200 + i, "loss", i * 0.5, batch, &err);
+        if (rc == 0)
+            rc = tt_store_commit(st, &err);
+        if (rc == 0)
+            committed++;
+    }
+    tt_store_rollback(st);
+    /* Still usable for reading after the failure. */
+    tt_trial_record r;
+    int read_ok = tt_store_get_trial(st, 1, &r, NULL) == 0;
+    if (read_ok)
+        tt_trial_record_clear(&r);
+    tt_store_close(st);
+    dprintf(fd, "%ld %d\n%s", committed, read_ok, err.msg);
+    _exit(rc != 0 ? 0 : 5);
+}
+
+START_TEST(test_disk_full)
+{
+    tt_store *st = new_study();
+    add_trial2(st, "a", "1", NULL, NULL);
+    tt_store_close(st);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(p[0]);
+        fill_disk_child(p[1]);
+    }
+    close(p[1]);
+    char buf[2048] = {0};
+    size_t len = 0;
+    ssize_t got;
+    while ((got = read(p[0], buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)got;
+    close(p[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d: %s", status,
+                  buf);
+    long committed = -1;
+    int read_ok = 0;
+    ck_assert_int_eq(sscanf(buf, "%ld %d", &committed, &read_ok), 2);
+    const char *msg = strchr(buf, '\n') + 1;
+    ck_assert_msg(strstr(msg, "disk full while writing") != NULL, "message: %s", msg);
+    ck_assert_ptr_nonnull(strstr(msg, db_path));
+    ck_assert_int_gt(committed, 0);
+    ck_assert(read_ok);
+
+    st = open_ok(TT_STORE_WRITE);
+    tt_store_close(st);
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "ok");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metrics"), committed * 200);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM trials"), 1);
+}
+END_TEST
+
+extern Suite *suite_store(void);
+
+Suite *suite_store(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("store");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_study_and_spaces);
+    tcase_add_test(tc, test_trial_roundtrip);
+    tcase_add_test(tc, test_trials_since);
+    tcase_add_test(tc, test_metrics_since);
+    tcase_add_test(tc, test_events);
+    tcase_add_test(tc, test_reader_not_blocked);
+    tcase_add_test(tc, test_commands);
+    tcase_add_test(tc, test_retry);
+    tcase_add_test(tc, test_importance);
+    tcase_add_test(tc, test_migrate_from_empty);
+    tcase_add_test(tc, test_refuses_newer_schema);
+    tcase_add_test(tc, test_refuses_foreign_files);
+    tcase_add_test(tc, test_file_mode);
+    tcase_add_test(tc, test_exports);
+    tcase_add_test(tc, test_json_string);
+    tcase_add_test(tc, test_disk_full);
+    suite_add_tcase(s, tc);
+    return s;
+}
