@@ -103,6 +103,12 @@ void e2e_result_free(e2e_result *r)
     r->out = r->err = NULL;
 }
 
+const char *e2e_tail(const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    return !text ? "(null)" : n > 1200 ? text + n - 1200 : text;
+}
+
 char *e2e_tmpdir(void)
 {
     char tmpl[] = "/tmp/tt-e2e-XXXXXX";

@@ -22,6 +22,9 @@ const char *e2e_root(void);
  * repository root, with a time limit in seconds. */
 e2e_result e2e_run(const char *const *argv, double timeout_s);
 void e2e_result_free(e2e_result *r);
+/* The last part of a long text, for assertion messages (Check refuses
+ * messages of more than a few KB). Borrowed pointer into text. */
+const char *e2e_tail(const char *text);
 /* A fresh temporary folder (caller frees the path). */
 char *e2e_tmpdir(void);
 /* Write text to path. */

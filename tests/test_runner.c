@@ -36,7 +36,7 @@ static char *status_json(const char *study)
 {
     const char *argv[] = {"tunetop", "status", study, "--json", NULL};
     e2e_result r = e2e_run(argv, 20);
-    ck_assert_msg(r.status == 0, "status failed: %s", r.err);
+    ck_assert_msg(r.status == 0, "status failed: %s", e2e_tail(r.err));
     free(r.err);
     return r.out;
 }
@@ -57,7 +57,7 @@ START_TEST(test_trainer_sweep_completes)
     char *tmp = e2e_tmpdir();
     char *study = tt_xasprintf("%s/study", tmp);
     e2e_result r = run_study("samples/sweeps/trainer.yaml", study, 120);
-    ck_assert_msg(r.status == 0, "run failed (%d): %s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(r.status == 0, "run failed (%d): %s\n%s", r.status, e2e_tail(r.out), e2e_tail(r.err));
     ck_assert_ptr_nonnull(strstr(r.out, "trial 1 running"));
     ck_assert_ptr_nonnull(strstr(r.out, "completed: val_loss="));
     e2e_result_free(&r);
@@ -78,7 +78,7 @@ START_TEST(test_trainer_sweep_completes)
     ck_assert_int_eq(r.status, 0);
     static const char header[] = "trial,state,value,lr,batch_size,hidden,weight_decay,optimizer,"
                                  "momentum,started,finished,duration_s,reason\n";
-    ck_assert_msg(strncmp(r.out, header, strlen(header)) == 0, "%s", r.out);
+    ck_assert_msg(strncmp(r.out, header, strlen(header)) == 0, "%s", e2e_tail(r.out));
     size_t lines = 0;
     for (const char *p = r.out; *p; p++)
         lines += *p == '\n';
@@ -116,7 +116,7 @@ START_TEST(test_metrics_file_trainer)
     char *tmp = e2e_tmpdir();
     char *study = tt_xasprintf("%s/study", tmp);
     e2e_result r = run_study("samples/sweeps/shell_trainer.yaml", study, 60);
-    ck_assert_msg(r.status == 0, "%s\n%s", r.out, r.err);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
     char *js = status_json(study);
     ck_assert_msg(strstr(js, "\"completed\": 8"), "%s", js);
@@ -164,7 +164,7 @@ START_TEST(test_failure_reasons)
         char *tmp = sweep_in_tmp(yaml, &sweep);
         char *study = tt_xasprintf("%s/study", tmp);
         e2e_result r = run_study(sweep, study, 60);
-        ck_assert_msg(r.status == 0, "%s: %s\n%s", cases[i].command, r.out, r.err);
+        ck_assert_msg(r.status == 0, "%s: %s\n%s", cases[i].command, e2e_tail(r.out), e2e_tail(r.err));
         e2e_result_free(&r);
         char *state = trial_field(study, 1, "state");
         char *reason = trial_field(study, 1, "reason");
@@ -204,7 +204,7 @@ START_TEST(test_hostile_values_stay_literal)
         e2e_write(sweep, yaml);
         char *study = tt_xasprintf("%s/study", tmp);
         e2e_result r = run_study(sweep, study, 60);
-        ck_assert_msg(r.status == 0, "%s\n%s", r.out, r.err);
+        ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
         e2e_result_free(&r);
         ck_assert_msg(!e2e_exists(victim), "a parameter value was executed (shell=%d)", shell);
         char *p1 = tt_xasprintf("%s/trials/1/stdout.log", study);
@@ -238,7 +238,7 @@ START_TEST(test_retries)
                              &sweep);
     char *study = tt_xasprintf("%s/study", tmp);
     e2e_result r = run_study(sweep, study, 60);
-    ck_assert_msg(r.status == 0, "%s\n%s", r.out, r.err);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     ck_assert_ptr_nonnull(strstr(r.out, "attempt 3 of 3"));
     e2e_result_free(&r);
     char *attempt = trial_field(study, 1, "attempt");
@@ -287,7 +287,7 @@ START_TEST(test_kill9_and_resume)
     char *study = tt_xasprintf("%s/study", tmp);
     const char *det[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
     e2e_result r = e2e_run(det, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", r.out, r.err);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     const char *p = strstr(r.out, "runner pid ");
     ck_assert_ptr_nonnull(p);
     pid_t runner = (pid_t)strtol(p + 11, NULL, 10);
@@ -304,8 +304,8 @@ START_TEST(test_kill9_and_resume)
 
     const char *again[] = {"tunetop", "run", study, NULL};
     r = e2e_run(again, 60);
-    ck_assert_msg(r.status == 0, "%s\n%s", r.out, r.err);
-    ck_assert_msg(strstr(r.out, "re-adopted"), "%s", r.out);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
+    ck_assert_msg(strstr(r.out, "re-adopted"), "%s", e2e_tail(r.out));
     e2e_result_free(&r);
 
     char *db = tt_xasprintf("%s/study.db", study);
@@ -348,13 +348,13 @@ START_TEST(test_control_commands)
     char *study = tt_xasprintf("%s/study", tmp);
     const char *det[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
     e2e_result r = e2e_run(det, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", r.out, r.err);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
     ck_assert_int_eq(wait_for_running(study, 2, 10), 2);
 
     const char *kill1[] = {"tunetop", "kill", study, "1", NULL};
     r = e2e_run(kill1, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", r.out, r.err);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
     char *state = NULL;
     for (int i = 0; i < 100; i++) {
@@ -423,7 +423,7 @@ START_TEST(test_python_digits)
     char *tmp = e2e_tmpdir();
     char *study = tt_xasprintf("%s/study", tmp);
     e2e_result r = run_study("samples/sweeps/digits.yaml", study, 300);
-    ck_assert_msg(r.status == 0, "%s\n%s", r.out, r.err);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
     char *js = status_json(study);
     ck_assert_msg(strstr(js, "\"completed\": 6"), "%s", js);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -252,6 +253,9 @@ static void runner_free(tt_runner *r)
     for (size_t i = 0; i < r->n_enqueued; i++)
         free(r->enqueued[i]);
     free(r->enqueued);
+    for (size_t i = 0; i < r->n_trials; i++)
+        tt_trial_record_clear(&r->trials[i]);
+    free(r->trials);
     if (r->sweep)
         tt_sweep_free(r->sweep);
     if (r->store)
@@ -334,6 +338,13 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
             handle_signals(&r);
     }
     save_elapsed(&r);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    tt_runner_say(&r, "runner cpu %.3f s (user %.3f, system %.3f)",
+                  (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+                      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6,
+                  (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6,
+                  (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6);
     if (!r.quit) {
         tt_study_state final = r.stop_after_running ? TT_STUDY_STOPPED : TT_STUDY_FINISHED;
         tt_store_set_study_state(r.store, final, NULL);

@@ -1,0 +1,67 @@
+#!/bin/sh
+# Runner benchmark (issue: "bench/runner"), one run, two comparisons:
+#  1. 1000 trials of `true` at parallel 2 through `tunetop run`, against
+#     `xargs -P2` running the same 1000 commands: both walls and the ratio.
+#  2. Metric ingest: trials printing 100k metric lines each, as fast as they
+#     can; lines/s ingested and the runner's own CPU time (it reports its
+#     rusage in its last line), to show it stays under one core.
+#   usage: bench/runner/run.sh [TRIALS] [LINES]
+set -eu
+cd "$(dirname "$0")/../.."
+trials=${1:-1000}
+lines=${2:-100000}
+make -s tunetop
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cc -O2 -o "$tmp/spam" bench/runner/spam.c
+
+now() { date +%s.%N; }
+
+cat >"$tmp/true.yaml" <<YAML
+name: bench-true
+method: random
+command: [/bin/true]
+parameters:
+  a: {min: 0.0, max: 1.0}
+run_cap: $trials
+parallel: 2
+YAML
+
+t0=$(now)
+seq "$trials" | xargs -P2 -n1 /bin/true
+t1=$(now)
+./tunetop run "$tmp/true.yaml" --dir "$tmp/true" >"$tmp/true.log"
+t2=$(now)
+done_count=$(./tunetop status "$tmp/true" --json | sed -n 's/.*"completed": \([0-9]*\).*/\1/p')
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$trials" -v d="$done_count" 'BEGIN {
+    x = b - a; t = c - b
+    printf "trials: %d x /bin/true, parallel 2 (%d completed)\n", n, d
+    printf "  xargs -P2      %8.3f s  (%.2f ms/trial)\n", x, 1000 * x / n
+    printf "  tunetop run    %8.3f s  (%.2f ms/trial)\n", t, 1000 * t / n
+    printf "  ratio tunetop/xargs: %.2f (goal <= 1.3)\n", t / x }'
+
+n_spam=4
+cat >"$tmp/spam.yaml" <<YAML
+name: bench-ingest
+method: random
+command: [$tmp/spam, '$lines']
+metric: {name: val_loss}
+metrics: [loss, val_acc]
+parameters:
+  a: {min: 0.0, max: 1.0}
+run_cap: $n_spam
+parallel: 2
+YAML
+t0=$(now)
+for _ in $(seq $n_spam); do "$tmp/spam" "$lines" >/dev/null; done
+t1=$(now)
+./tunetop run "$tmp/spam.yaml" --dir "$tmp/spam" >"$tmp/spam.log"
+t2=$(now)
+stored=$(($(./tunetop export "$tmp/spam" --metrics | wc -l) - 1))
+cpu=$(sed -n 's/.*runner cpu \([0-9.]*\) s.*/\1/p' "$tmp/spam.log" | tail -n 1)
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$n_spam" -v l="$lines" -v s="$stored" -v cpu="$cpu" 'BEGIN {
+    p = b - a; t = c - b; total = n * l
+    printf "ingest: %d trials x %d lines (%d metric points stored, expected %d)\n", n, l, s, 3 * total
+    printf "  producers alone (to /dev/null) %8.3f s\n", p
+    printf "  tunetop run                    %8.3f s  = %.0f lines/s (goal >= 500000)\n", t, total / t
+    printf "  runner cpu %.3f s over %.3f s wall = %.2f cores (goal < 1)\n", cpu, t, cpu / t }'
