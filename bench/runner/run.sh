@@ -13,7 +13,7 @@ lines=${2:-100000}
 make -s tunetop
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cc -O2 -o "$tmp/spam" bench/runner/spam.c
+cc -O2 -o "$tmp/spam-bin" bench/runner/spam.c
 
 now() { date +%s.%N; }
 
@@ -44,7 +44,7 @@ n_spam=4
 cat >"$tmp/spam.yaml" <<YAML
 name: bench-ingest
 method: random
-command: [$tmp/spam, '$lines']
+command: [$tmp/spam-bin, '$lines']
 metric: {name: val_loss}
 metrics: [loss, val_acc]
 parameters:
@@ -53,7 +53,7 @@ run_cap: $n_spam
 parallel: 2
 YAML
 t0=$(now)
-for _ in $(seq $n_spam); do "$tmp/spam" "$lines" >/dev/null; done
+for _ in $(seq $n_spam); do "$tmp/spam-bin" "$lines" >/dev/null; done
 t1=$(now)
 ./tunetop run "$tmp/spam.yaml" --dir "$tmp/spam" >"$tmp/spam.log"
 t2=$(now)
