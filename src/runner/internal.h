@@ -57,7 +57,9 @@ typedef struct tt_live {
     tt_line_splitter lines[2];
     tt_metric_csv *csv;
     long next_report;        /* numbering of reports without a step */
-    bool csv_needs_header;   /* resumed mid-file: feed the header first */
+    bool csv_needs_header;   /* resumed mid-file: replay what was ingested */
+    bool has_line_step;      /* a step-only line ("Epoch 3/10") was seen */
+    long line_step;
     bool has_value;
     double value;            /* objective as summarised so far */
     long last_step;

@@ -137,22 +137,31 @@ static void keep_stderr(tt_live *lv, const char *line, size_t len)
 static void on_line(const char *line, size_t len, bool truncated, void *ud)
 {
     ingest_ctx *c = ud;
-    (void)truncated;
+    tt_live *lv = c->lv;
     if (c->is_stderr)
-        keep_stderr(c->lv, line, len);
-    tt_metric_line ml;
-    if (tt_metric_parse_line(line, len, &ml) == 0)
+        keep_stderr(lv, line, len);
+    /* The cut end of an over-long line may hold half a number. */
+    if (truncated)
         return;
-    long step = ml.has_step ? ml.step : c->lv->next_report;
+    tt_metric_line ml;
+    size_t n = tt_metric_parse_line(line, len, &ml);
+    if (ml.has_step) {
+        /* "Epoch 3/10" alone on a line (Keras) numbers the reports after it. */
+        lv->line_step = ml.step;
+        lv->has_line_step = true;
+    }
+    if (n == 0)
+        return;
+    long step = ml.has_step ? ml.step : lv->has_line_step ? lv->line_step : lv->next_report;
     bool any = false;
     for (size_t i = 0; i < ml.n; i++) {
         if (!wanted(c->r->sweep, ml.kv[i].name))
             continue;
-        record_point(c->r, c->lv, step, ml.kv[i].name, ml.kv[i].value);
+        record_point(c->r, lv, step, ml.kv[i].name, ml.kv[i].value);
         any = true;
     }
-    if (any && !ml.has_step)
-        c->lv->next_report++;
+    if (any && !ml.has_step && !lv->has_line_step)
+        lv->next_report++;
 }
 
 /* ---- tailing --------------------------------------------------------------- */
@@ -193,27 +202,40 @@ static bool check_replaced(tt_live *lv, tt_tail *t, int which)
     t->fd = -1;
     t->offset = t->consumed = 0;
     if (which == TT_TAIL_CSV) {
-        tt_metric_csv_free(lv->csv);
-        lv->csv = tt_metric_csv_new();
+        tt_metric_csv_reset(lv->csv);
         lv->csv_needs_header = false;
     }
     return true;
 }
 
-/* A resumed CSV is read from the middle: give the parser its header. */
-static void feed_csv_header(tt_runner *r, tt_live *lv, tt_tail *t)
+static void ignore_point(long step, const char *name, double value, void *ud)
 {
-    char buf[65536];
-    ssize_t n = pread(t->fd, buf, sizeof buf, 0);
+    (void)step;
+    (void)name;
+    (void)value;
+    (void)ud;
+}
+
+/* A resumed CSV continues where the last runner stopped: replay what it had
+ * ingested (points ignored, they are stored already) so the parser knows
+ * the header and the row numbering, whatever the file's quoting. */
+static void replay_csv(tt_runner *r, tt_live *lv, tt_tail *t)
+{
+    static char buf[1 << 16];
+    uint64_t off = 0;
     lv->csv_needs_header = false;
-    if (n <= 0)
-        return;
-    char *nl = memchr(buf, '\n', (size_t)n);
-    if (!nl)
-        return;
-    ingest_ctx c = {r, lv, false};
-    tt_error err = {0};
-    tt_metric_csv_feed(lv->csv, buf, (size_t)(nl - buf + 1), on_csv_point, &c, &err);
+    while (off < t->consumed) {
+        size_t want = t->consumed - off < sizeof buf ? (size_t)(t->consumed - off) : sizeof buf;
+        ssize_t n = pread(t->fd, buf, want, (off_t)off);
+        if (n <= 0)
+            break;
+        tt_error err = {0};
+        if (tt_metric_csv_feed(lv->csv, buf, (size_t)n, ignore_point, NULL, &err) < 0) {
+            tt_runner_event(r, lv->number, "warning", "metrics.csv: %s", err.msg);
+            break;
+        }
+        off += (uint64_t)n;
+    }
 }
 
 static void poll_tail(tt_runner *r, tt_live *lv, int which)
@@ -224,7 +246,7 @@ static void poll_tail(tt_runner *r, tt_live *lv, int which)
     if (check_replaced(lv, t, which) && !open_tail(lv, t))
         return;
     if (which == TT_TAIL_CSV && lv->csv_needs_header && t->consumed > 0)
-        feed_csv_header(r, lv, t);
+        replay_csv(r, lv, t);
     static char buf[1 << 16];
     size_t budget = READ_PER_TICK;
     ingest_ctx c = {r, lv, which == TT_TAIL_STDERR};
@@ -242,11 +264,7 @@ static void poll_tail(tt_runner *r, tt_live *lv, int which)
                 break;
             }
             /* Persist only up to the last complete row. */
-            for (ssize_t i = n - 1; i >= 0; i--)
-                if (buf[i] == '\n') {
-                    t->consumed = t->offset - (uint64_t)(n - 1 - i);
-                    break;
-                }
+            t->consumed = tt_metric_csv_consumed(lv->csv);
         } else {
             tt_line_splitter *ls = &lv->lines[which];
             tt_line_splitter_feed(ls, buf, (size_t)n, on_line, &c);

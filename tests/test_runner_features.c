@@ -1,0 +1,262 @@
+/*
+ * End-to-end tests of the runner's features beyond a plain sweep: reload of
+ * a changed sweep file into a live runner, parameters enqueued through the
+ * command table, GPU slots, the time budget, and resuming a metrics.csv
+ * after the runner was killed in the middle of it.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e.h"
+#include "tunetop/store.h"
+#include "tunetop/util.h"
+
+extern Suite *suite_runner_features(void);
+
+static char *study_sql(const char *study, const char *sql)
+{
+    char *db = tt_xasprintf("%s/study.db", study);
+    char *v = e2e_sql(db, sql);
+    free(db);
+    return v;
+}
+
+static long study_long(const char *study, const char *sql)
+{
+    char *db = tt_xasprintf("%s/study.db", study);
+    long v = e2e_sql_long(db, sql);
+    free(db);
+    return v;
+}
+
+/* Start a detached runner; returns its pid. */
+static pid_t detach(const char *sweep, const char *study)
+{
+    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
+    e2e_result r = e2e_run(argv, 20);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
+    const char *p = strstr(r.out, "runner pid ");
+    ck_assert_ptr_nonnull(p);
+    pid_t pid = (pid_t)strtol(p + 11, NULL, 10);
+    e2e_result_free(&r);
+    return pid;
+}
+
+static bool wait_sql(const char *study, const char *sql, long want, double timeout)
+{
+    for (double t = 0; t < timeout; t += 0.05) {
+        if (study_long(study, sql) == want)
+            return true;
+        e2e_sleep(0.05);
+    }
+    return false;
+}
+
+static void stop_now(const char *study)
+{
+    const char *argv[] = {"tunetop", "stop", study, "--now", NULL};
+    e2e_result r = e2e_run(argv, 20);
+    e2e_result_free(&r);
+    ck_assert(wait_sql(study, "SELECT count(*) FROM trials WHERE state = 'running'", 0, 20));
+}
+
+START_TEST(test_reload_changed_sweep)
+{
+    char *tmp = e2e_tmpdir();
+    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
+    char *study = tt_xasprintf("%s/study", tmp);
+    const char *v1 = "name: reload\nmethod: random\nmetric: {name: loss}\nparallel: 1\n"
+                     "command: [/bin/sh, -c, 'echo loss=$1; sleep 0.3', sh, '${a}']\n"
+                     "parameters:\n  a: {values: [1, 2]}\n";
+    e2e_write(sweep, v1);
+    detach(sweep, study);
+    ck_assert(wait_sql(study, "SELECT count(*) > 0 FROM trials WHERE state = 'completed'", 1, 10));
+
+    /* A broken file is refused by `run` itself and never reaches the runner. */
+    e2e_write(sweep, "name: reload\nmethod: random\nparameters:\n  a: {values: []}\n");
+    const char *again[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
+    e2e_result r = e2e_run(again, 20);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "sweep.yaml:4:"), "%s", e2e_tail(r.err));
+    e2e_result_free(&r);
+
+    /* A valid change becomes version 2 and new trials use it. */
+    e2e_write(sweep, "name: reload\nmethod: random\nmetric: {name: loss}\nparallel: 1\n"
+                     "command: [/bin/sh, -c, 'echo loss=$1; sleep 0.3', sh, '${a}']\n"
+                     "parameters:\n  a: {values: [7, 8]}\n");
+    r = e2e_run(again, 20);
+    ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
+    ck_assert_ptr_nonnull(strstr(r.err, "asked it to reload"));
+    e2e_result_free(&r);
+    ck_assert(wait_sql(study, "SELECT count(*) > 0 FROM trials WHERE space_version = 2", 1, 10));
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials t JOIN trial_params p ON "
+                                       "p.trial = t.number WHERE t.space_version = 2 AND "
+                                       "p.text NOT IN ('7', '8')"),
+                     0);
+    char *ev = study_sql(study, "SELECT message FROM events WHERE kind = 'reload' ORDER BY id DESC");
+    ck_assert_msg(ev && strstr(ev, "v2"), "%s", ev);
+    free(ev);
+    char *copy = tt_xasprintf("%s/sweep-v2.yaml", study);
+    ck_assert(e2e_exists(copy));
+    free(copy);
+    stop_now(study);
+    e2e_rmtree(tmp);
+    free(tmp);
+    free(sweep);
+    free(study);
+}
+END_TEST
+
+START_TEST(test_enqueue_runs_next)
+{
+    char *tmp = e2e_tmpdir();
+    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
+    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_write(sweep, "name: enq\nmethod: random\nmetric: {name: loss}\nparallel: 1\n"
+                     "command: [/bin/sh, -c, 'echo loss=$1; sleep 0.2', sh, '${lr}']\n"
+                     "parameters:\n  lr: {min: 0.0, max: 1.0}\n  opt: {values: [sgd, adam]}\n");
+    detach(sweep, study);
+    char *db = tt_xasprintf("%s/study.db", study);
+    tt_error err = {0};
+    tt_store *st = tt_store_open(db, TT_STORE_READ, &err);
+    ck_assert_msg(st != NULL, "%s", err.msg);
+    int64_t bad = tt_store_add_command(st, "enqueue", "{\"lr\": 5, \"opt\": \"sgd\"}", &err);
+    int64_t good = tt_store_add_command(st, "enqueue", "{\"lr\": 0.125, \"opt\": \"adam\"}", &err);
+    ck_assert(bad > 0 && good > 0);
+    char *res = NULL;
+    for (int i = 0; i < 200 && !res; i++) {
+        tt_store_get_command_result(st, bad, &res, &err);
+        e2e_sleep(0.05);
+    }
+    ck_assert_msg(res && strstr(res, "outside its range"), "%s", res);
+    free(res);
+    tt_store_close(st);
+    ck_assert(wait_sql(study, "SELECT count(*) FROM trial_params WHERE name = 'lr' AND text = '0.125'",
+                       1, 10));
+    ck_assert(wait_sql(study, "SELECT count(*) FROM trials t JOIN trial_params p ON p.trial = "
+                              "t.number WHERE p.text = '0.125' AND t.state = 'completed' AND "
+                              "t.value = 0.125",
+                       1, 10));
+    stop_now(study);
+    free(db);
+    e2e_rmtree(tmp);
+    free(tmp);
+    free(sweep);
+    free(study);
+}
+END_TEST
+
+START_TEST(test_devices_one_per_slot)
+{
+    char *tmp = e2e_tmpdir();
+    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
+    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_write(sweep, "name: gpus\nmethod: random\nmetric: {name: loss}\nparallel: 4\n"
+                     "devices: ['3', '5']\nrun_cap: 6\n"
+                     "command: [/bin/sh, -c, 'echo gpu=$CUDA_VISIBLE_DEVICES loss=1; sleep 0.3']\n"
+                     "parameters:\n  a: {min: 0.0, max: 1.0}\n");
+    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
+    e2e_result r = e2e_run(argv, 60);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
+    e2e_result_free(&r);
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 6);
+    /* Two devices: never more than two trials at once, each on its own. */
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials a JOIN trials b ON a.number < "
+                                       "b.number AND a.started_at < b.finished_at AND b.started_at "
+                                       "< a.finished_at JOIN trials c ON b.number < c.number AND "
+                                       "c.started_at < a.finished_at AND c.started_at < "
+                                       "b.finished_at AND a.started_at < c.finished_at AND "
+                                       "b.started_at < c.finished_at"),
+                     0);
+    for (int t = 1; t <= 6; t++) {
+        char *p = tt_xasprintf("%s/trials/%d/stdout.log", study, t);
+        char *out = tt_read_file(p, NULL, NULL);
+        ck_assert_msg(out && (strstr(out, "gpu=3 ") || strstr(out, "gpu=5 ")), "%s", out);
+        free(out);
+        free(p);
+    }
+    e2e_rmtree(tmp);
+    free(tmp);
+    free(sweep);
+    free(study);
+}
+END_TEST
+
+START_TEST(test_time_budget)
+{
+    char *tmp = e2e_tmpdir();
+    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
+    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_write(sweep, "name: budget\nmethod: random\nmetric: {name: loss}\nparallel: 1\n"
+                     "time_budget: 1s\n"
+                     "command: [/bin/sh, -c, 'echo loss=1; sleep 0.3']\n"
+                     "parameters:\n  a: {min: 0.0, max: 1.0}\n");
+    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
+    e2e_result r = e2e_run(argv, 30);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
+    e2e_result_free(&r);
+    long n = study_long(study, "SELECT count(*) FROM trials");
+    ck_assert_msg(n >= 2 && n <= 5, "%ld trials in a 1 s budget of 0.3 s trials", n);
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state != 'completed'"), 0);
+    char *state = study_sql(study, "SELECT state FROM study");
+    ck_assert_str_eq(state, "finished");
+    free(state);
+    e2e_rmtree(tmp);
+    free(tmp);
+    free(sweep);
+    free(study);
+}
+END_TEST
+
+/* kill -9 while trials are half-way through their metrics.csv: every row
+ * ends up stored exactly once. */
+START_TEST(test_kill9_metrics_csv)
+{
+    char *tmp = e2e_tmpdir();
+    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
+    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_write(sweep, "name: csvcrash\nmethod: random\nmetric: {name: loss}\nparallel: 2\nrun_cap: 4\n"
+                     "command: [/bin/sh, -c, 'echo \"step,loss,\\\"acc, %\\\"\" > $TUNETOP_METRICS_FILE;"
+                     " for s in 1 2 3 4 5 6 7 8; do echo \"$s,0.$s,\\\"$s\\\"\" >> "
+                     "$TUNETOP_METRICS_FILE; sleep 0.1; done']\n"
+                     "parameters:\n  a: {min: 0.0, max: 1.0}\n");
+    pid_t runner = detach(sweep, study);
+    ck_assert(wait_sql(study, "SELECT count(*) >= 2 FROM metrics WHERE name = 'loss'", 1, 10));
+    ck_assert_int_eq(kill(runner, SIGKILL), 0);
+    e2e_sleep(0.3);
+    const char *again[] = {"tunetop", "run", study, NULL};
+    e2e_result r = e2e_run(again, 60);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
+    e2e_result_free(&r);
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 4);
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM metrics WHERE name = 'loss'"), 32);
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM metrics WHERE name = 'acc, %'"), 32);
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM (SELECT 1 FROM metrics GROUP BY "
+                                       "trial, step, name HAVING count(*) > 1)"),
+                     0);
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM metrics WHERE name = 'loss' AND "
+                                       "abs(value - step / 10.0) > 1e-9"),
+                     0);
+    e2e_rmtree(tmp);
+    free(tmp);
+    free(sweep);
+    free(study);
+}
+END_TEST
+
+Suite *suite_runner_features(void)
+{
+    Suite *s = suite_create("runner_features");
+    TCase *tc = tcase_create("e2e");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_reload_changed_sweep);
+    tcase_add_test(tc, test_enqueue_runs_next);
+    tcase_add_test(tc, test_devices_one_per_slot);
+    tcase_add_test(tc, test_time_budget);
+    tcase_add_test(tc, test_kill9_metrics_csv);
+    suite_add_tcase(s, tc);
+    return s;
+}
