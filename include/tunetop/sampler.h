@@ -78,6 +78,16 @@ int tt_random_suggest(const tt_space *space, const tt_history *history, uint64_t
 int tt_sobol_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
                      tt_assignment *out, tt_error *err);
 
+/* Model-based samplers (ALGORITHMS.md §1–3), same contract. */
+int tt_tpe_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
+                   tt_assignment *out, tt_error *err);
+int tt_gp_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
+                  tt_assignment *out, tt_error *err);
+int tt_evolution_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
+                         tt_assignment *out, tt_error *err);
+int tt_cmaes_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
+                     tt_assignment *out, tt_error *err);
+
 /* Scrambled Sobol point `index` in dim dimensions (dim <= TT_SOBOL_MAX_DIM),
  * written to u[0..dim). The scramble is fixed by seed. */
 #define TT_SOBOL_MAX_DIM 1024

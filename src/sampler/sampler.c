@@ -47,9 +47,22 @@ int tt_method_from_name(const char *name)
     return -1;
 }
 
+/* Methods implemented in this build. Each model-based sampler flips its own
+ * line when it lands; `bayes` follows the one it maps to. */
+static const bool method_ready[TT_METHOD_COUNT] = {
+    [TT_METHOD_GRID] = true,
+    [TT_METHOD_RANDOM] = true,
+    [TT_METHOD_SOBOL] = true,
+    [TT_METHOD_BAYES] = false,
+    [TT_METHOD_TPE] = false,
+    [TT_METHOD_GP] = false,
+    [TT_METHOD_EVOLUTION] = false,
+    [TT_METHOD_CMAES] = false,
+};
+
 bool tt_method_available(tt_method m)
 {
-    return m == TT_METHOD_GRID || m == TT_METHOD_RANDOM || m == TT_METHOD_SOBOL;
+    return (unsigned)m < TT_METHOD_COUNT && method_ready[m];
 }
 
 const char *tt_trial_state_name(tt_trial_state s)
@@ -69,6 +82,23 @@ int tt_sampler_suggest(tt_method method, const tt_space *space, const tt_history
         return tt_random_suggest(space, history, seed, out, err);
     case TT_METHOD_SOBOL:
         return tt_sobol_suggest(space, history, seed, out, err);
+    case TT_METHOD_BAYES: /* W&B's name: the sampler bench/samplers picked */
+    case TT_METHOD_TPE:
+        if (method_ready[method])
+            return tt_tpe_suggest(space, history, seed, out, err);
+        break;
+    case TT_METHOD_GP:
+        if (method_ready[method])
+            return tt_gp_suggest(space, history, seed, out, err);
+        break;
+    case TT_METHOD_EVOLUTION:
+        if (method_ready[method])
+            return tt_evolution_suggest(space, history, seed, out, err);
+        break;
+    case TT_METHOD_CMAES:
+        if (method_ready[method])
+            return tt_cmaes_suggest(space, history, seed, out, err);
+        break;
     default:
         break;
     }
