@@ -224,15 +224,30 @@ static const char *param_of(const tt_trial_record *t, const char *name)
     return "";
 }
 
+/* For the table: numbers to 6 significant digits, so a column of random
+ * floats stays readable (csv and json keep the exact text). */
+static const char *param_short(const tt_trial_record *t, const char *name, char *buf, size_t n)
+{
+    const char *text = param_of(t, name);
+    char *end;
+    double v = strtod(text, &end);
+    if (*text && !*end && isfinite(v) && strchr(text, '.') != NULL) {
+        snprintf(buf, n, "%.6g", v);
+        return buf;
+    }
+    return text;
+}
+
 static void best_table(const tt_view *v, const tt_trial_record **list, size_t n)
 {
     const char **cols;
     size_t nc = param_columns(list, n, &cols);
     size_t *w = tt_xcalloc(nc + 1, sizeof *w);
+    char buf[64];
     for (size_t c = 0; c < nc; c++) {
         w[c] = strlen(cols[c]);
         for (size_t k = 0; k < n; k++) {
-            size_t l = strlen(param_of(list[k], cols[c]));
+            size_t l = strlen(param_short(list[k], cols[c], buf, sizeof buf));
             if (l > w[c])
                 w[c] = l;
         }
@@ -244,7 +259,7 @@ static void best_table(const tt_view *v, const tt_trial_record **list, size_t n)
     for (size_t k = 0; k < n; k++) {
         printf("%4zu  %5ld  %-12.6g", k + 1, list[k]->number, list[k]->value);
         for (size_t c = 0; c < nc; c++)
-            printf("  %-*s", (int)w[c], param_of(list[k], cols[c]));
+            printf("  %-*s", (int)w[c], param_short(list[k], cols[c], buf, sizeof buf));
         printf("\n");
     }
     free(w);
