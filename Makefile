@@ -121,6 +121,13 @@ install: $(BIN)
 	install -m 644 themes/*.yaml $(DESTDIR)$(PREFIX)/share/tunetop/themes/
 	install -m 644 docs/tunetop.1 $(DESTDIR)$(PREFIX)/share/man/man1/tunetop.1
 
+# Sampler benchmark: tunetop's samplers against Optuna's (bench/samplers/run.sh,
+# report in docs/benchmarks.md). `make bench-samplers BENCH_ARGS=--quick` for
+# a short run.
+.PHONY: bench-samplers
+bench-samplers:
+	./bench/samplers/run.sh $(BENCH_ARGS)
+
 clean:
 	rm -rf build build-san build-fuzz tunetop samples/bin
 
