@@ -9,7 +9,7 @@
 #
 #   usage: bench/samplers/run.sh [--quick] [--seeds N] [--trials N]
 #                                [--methods m,m,...] [--no-optuna] [--no-latency]
-#                                [--out DIR]
+#                                [--sizes 100,500,1000] [--out DIR]
 #   --quick   5 seeds x 50 trials, latency at 100 and 500 trials only
 #   default   20 seeds x 100 trials, latency at 100, 500, 1000
 # The report goes to stdout and to DIR/report.md (default
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     --no-optuna) optuna=0 ;;
     --no-latency) latency=0 ;;
     --out) out=$2; shift ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
