@@ -125,6 +125,23 @@ void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const ch
 /* Persist value and offsets when they changed. */
 void tt_live_flush(tt_runner *r, tt_live *lv);
 
+/* outcome.c: what ended a trial, as the runner saw it. */
+typedef struct tt_outcome_in {
+    tt_end_request end_request;
+    const char *end_reason;
+    bool have_status;              /* exit.status was found */
+    const tt_shim_status *status;  /* valid when have_status */
+    const char *metric;            /* the objective; NULL when none declared */
+    bool has_value;
+    double value;
+    char *const *stderr_last;
+    size_t n_stderr_last;
+    long shim_pid;
+} tt_outcome_in;
+
+/* The final state and its reason (malloc'd, caller frees). */
+tt_trial_state tt_trial_outcome(const tt_outcome_in *in, char **reason);
+
 /* schedule.c */
 /* Bring r->trials up to date with the store. */
 void tt_schedule_sync(tt_runner *r);

@@ -332,61 +332,6 @@ void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const ch
         kill(lv->pid, SIGTERM);
 }
 
-/* "exit code 3: last stderr lines…" */
-static char *reason_with_stderr(tt_live *lv, const char *head)
-{
-    tt_buf b = {0};
-    tt_buf_puts(&b, head);
-    if (lv->n_stderr_last > 0) {
-        tt_buf_puts(&b, "; stderr:");
-        for (size_t i = 0; i < lv->n_stderr_last; i++) {
-            tt_buf_puts(&b, i ? " | " : " ");
-            tt_buf_puts(&b, lv->stderr_last[i]);
-        }
-    }
-    return tt_buf_take(&b);
-}
-
-static void decide(tt_runner *r, tt_live *lv, const tt_shim_status *st, tt_trial_state *state,
-                   char **reason)
-{
-    const tt_metric_spec *m = &r->sweep->metric;
-    char head[512];
-    if (lv->end_request == TT_END_KILL) {
-        *state = TT_TRIAL_KILLED;
-        *reason = tt_xstrdup(lv->end_reason);
-    } else if (lv->end_request == TT_END_TIMEOUT) {
-        *state = TT_TRIAL_TIMEOUT;
-        *reason = tt_xstrdup(lv->end_reason);
-    } else if (st->kind == TT_SHIM_EXEC_ERROR) {
-        *state = TT_TRIAL_FAILED;
-        snprintf(head, sizeof head, "cannot run the command: %s", st->message);
-        *reason = tt_xstrdup(head);
-    } else if (st->kind == TT_SHIM_SIGNAL) {
-        *state = TT_TRIAL_FAILED;
-        snprintf(head, sizeof head, "killed by signal %d (%s)", st->code, strsignal(st->code));
-        *reason = reason_with_stderr(lv, head);
-    } else if (st->code != 0) {
-        *state = TT_TRIAL_FAILED;
-        snprintf(head, sizeof head, "exit code %d", st->code);
-        *reason = reason_with_stderr(lv, head);
-    } else if (!m->name) {
-        *state = TT_TRIAL_COMPLETED;
-        *reason = tt_xstrdup("exit code 0");
-    } else if (!lv->has_value) {
-        *state = TT_TRIAL_FAILED;
-        snprintf(head, sizeof head, "no value reported for metric %s", m->name);
-        *reason = tt_xstrdup(head);
-    } else if (!isfinite(lv->value)) {
-        *state = TT_TRIAL_FAILED;
-        snprintf(head, sizeof head, "objective %s is not finite (%g)", m->name, lv->value);
-        *reason = tt_xstrdup(head);
-    } else {
-        *state = TT_TRIAL_COMPLETED;
-        *reason = tt_xstrdup("exit code 0");
-    }
-}
-
 bool tt_live_check_end(tt_runner *r, tt_live *lv)
 {
     double timeout = r->sweep->trial_timeout;
@@ -415,18 +360,20 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
     }
     final_drain(r, lv);
     tt_live_flush(r, lv);
-    tt_trial_state state;
+    tt_outcome_in in = {
+        .end_request = lv->end_request,
+        .end_reason = lv->end_reason,
+        .have_status = have_status,
+        .status = &st,
+        .metric = r->sweep->metric.name,
+        .has_value = lv->has_value,
+        .value = lv->value,
+        .stderr_last = lv->stderr_last,
+        .n_stderr_last = lv->n_stderr_last,
+        .shim_pid = (long)lv->pid,
+    };
     char *reason;
-    if (have_status) {
-        decide(r, lv, &st, &state, &reason);
-    } else if (lv->end_request != TT_END_NONE) {
-        state = lv->end_request == TT_END_TIMEOUT ? TT_TRIAL_TIMEOUT : TT_TRIAL_KILLED;
-        reason = tt_xstrdup(lv->end_reason);
-    } else {
-        state = TT_TRIAL_INTERRUPTED;
-        reason = tt_xasprintf("its supervisor (pid %ld) vanished without an exit status",
-                              (long)lv->pid);
-    }
+    tt_trial_state state = tt_trial_outcome(&in, &reason);
     tt_schedule_finished(r, lv->number, lv->attempt, state, lv->has_value ? lv->value : NAN,
                          reason);
     free(reason);
