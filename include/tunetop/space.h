@@ -62,6 +62,9 @@ typedef struct tt_value {
     int64_t i;
     double f;
     char *s;
+    bool json;      /* a STRING holding the JSON text of a list or mapping
+                       (W&B allows any JSON value as a categorical choice):
+                       argv gets the text, JSON outputs embed it as is */
 } tt_value;
 
 /* Deep copy (strings duplicated). */

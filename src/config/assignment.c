@@ -16,7 +16,10 @@ static bool param_x(const tt_param *p, const cfg_node *n, double *x, tt_error *e
     char found[128];
     if (p->dist == TT_DIST_CATEGORICAL || p->dist == TT_DIST_CONSTANT) {
         tt_value v;
-        if (!cfg_scalar_value(n, &v)) {
+        /* A list or mapping matches a choice written as one (by its JSON
+         * text, which does not depend on how the YAML spelled it). */
+        bool read = n->kind == CFG_SCALAR ? cfg_scalar_value(n, &v) : cfg_node_json_text(n, &v);
+        if (!read) {
             tt_error_set(err, TT_ERR_INVALID, "%s: expected one of its values, found %s", p->name,
                          cfg_found(n, found, sizeof found));
             return false;
@@ -67,8 +70,8 @@ int tt_config_parse_params(const tt_space *space, const char *text, tt_assignmen
     tt_diags diags = {0};
     cfg_doc doc = {0};
     int rc = 0;
-    if (cfg_parse(&doc, "params", text, strlen(text), &diags) < 0 || !doc.root ||
-        doc.root->kind != CFG_MAP) {
+    if (cfg_parse(&doc, "params", text, strlen(text), &diags) < 0 || diags.n_errors > 0 ||
+        !doc.root || doc.root->kind != CFG_MAP) {
         rc = tt_error_set(err, TT_ERR_INVALID, "expected a mapping of parameter names to values%s%s",
                           diags.n ? ": " : "", diags.n ? diags.items[0].message : "");
         goto out;

@@ -171,17 +171,6 @@ void cfg_check_keys(cfg_ctx *c, const cfg_node *map, const char *path,
             cfg_expected(c, k, path, "a key name");
             continue;
         }
-        for (size_t j = 0; j < i; j++) {
-            const cfg_node *prev = map->pairs[j].key;
-            if (prev->kind == CFG_SCALAR && strcmp(prev->text, k->text) == 0 &&
-                prev != k) {
-                char *p = cfg_path(path, k->text);
-                cfg_warn(c, k, p, "duplicate key '%s' (line %d); the last one is used",
-                         k->text, prev->line);
-                free(p);
-                break;
-            }
-        }
         if (in_list(k->text, known) || in_list(k->text, ignored))
             continue;
         char *p = cfg_path(path, k->text);

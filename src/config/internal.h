@@ -37,7 +37,9 @@ struct cfg_node {
     int line, col;          /* 1-based */
     char *text;             /* scalar text (NUL-terminated) */
     size_t len;
-    bool plain;             /* unquoted scalar: its type is resolved */
+    bool plain;             /* unquoted scalar (or one tagged !!int, !!float,
+                               !!bool, !!null): its type is resolved */
+    bool float_tag;         /* tagged !!float: a number, never an integer */
     cfg_node **items;       /* sequence */
     size_t n_items, cap_items;
     cfg_pair *pairs;        /* mapping, merge keys already applied */
@@ -53,7 +55,10 @@ typedef struct cfg_doc {
 } cfg_doc;
 
 /* Parse text into doc. On a syntax error or a bound exceeded, adds one error
- * to diags and returns -1 (doc is still freed by cfg_doc_free). */
+ * to diags and returns -1 (doc is still freed by cfg_doc_free). A key that
+ * appears twice in one mapping is an error too (YAML requires unique keys;
+ * PyYAML silently keeps the last one, which hides a mistake), but parsing
+ * goes on and returns 0: the later value wins, as cfg_map_find finds it. */
 int cfg_parse(cfg_doc *doc, const char *file, const char *text, size_t len, tt_diags *diags);
 void cfg_doc_free(cfg_doc *doc);
 
@@ -104,8 +109,8 @@ char *cfg_path(const char *base, const char *key);
 /* The candidate closest to word when close enough to suggest, else NULL. */
 const char *cfg_suggest(const char *word, const char *const *cands, size_t n);
 /* Warn about keys of map not in known (NULL-terminated) nor in ignored
- * (NULL-terminated, may be NULL: accepted silently), about non-scalar keys,
- * and about duplicated keys. */
+ * (NULL-terminated, may be NULL: accepted silently), and about non-scalar
+ * keys. (Repeated keys are errors of the parse: see cfg_parse.) */
 void cfg_check_keys(cfg_ctx *c, const cfg_node *map, const char *path,
                     const char *const *known, const char *const *ignored);
 
@@ -115,6 +120,15 @@ void cfg_check_keys(cfg_ctx *c, const cfg_node *map, const char *path,
 bool cfg_scalar_value(const cfg_node *n, tt_value *out);
 /* Numeric reading of any scalar whose text is a number (quoted or not). */
 bool cfg_scalar_number(const cfg_node *n, double *out, bool *is_int);
+/* A list or mapping (W&B accepts any JSON value as a `value` or one of
+ * `values`) as compact JSON text with Python's json.dumps separators
+ * ("[64, 64]", "{\"name\": \"adam\"}"): a TT_VALUE_STRING with json set.
+ * False (reported at the node) for a non-scalar key or a text over
+ * CFG_MAX_JSON bytes. */
+#define CFG_MAX_JSON 65536
+bool cfg_node_json(cfg_ctx *c, const cfg_node *n, const char *path, tt_value *out);
+/* Same without a context: false when n cannot be written as JSON. */
+bool cfg_node_json_text(const cfg_node *n, tt_value *out);
 
 /* Readers: on a wrong node they add an "expected …" error and return false. */
 bool cfg_read_number(cfg_ctx *c, const cfg_node *n, const char *path, double *out,

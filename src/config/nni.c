@@ -39,14 +39,30 @@ static bool is_spec(const cfg_node *n)
     return n && n->kind == CFG_MAP && cfg_map_find(n, "_type") != NULL;
 }
 
+static bool looks_like_spec(const cfg_node *n)
+{
+    return n->kind == CFG_MAP && (cfg_map_find(n, "_type") || cfg_map_find(n, "_value"));
+}
+
+/* A search space: at least one entry shaped like an NNI parameter (with
+ * _type or _value), so that a file whose one entry lacks its _type is
+ * reported as the NNI file it is, and no W&B sweep key (a parameter may be
+ * named `metric` or `method`, as long as it is written as one). */
 bool cfg_is_nni(const cfg_node *map)
 {
+    static const char *const wandb[] = {"parameters", "search_space", "method", "program",
+                                        "command"};
     if (!map || map->kind != CFG_MAP || map->n_pairs == 0)
         return false;
-    for (size_t i = 0; i < map->n_pairs; i++)
-        if (!is_spec(map->pairs[i].value))
+    for (size_t i = 0; i < sizeof wandb / sizeof wandb[0]; i++) {
+        const cfg_pair *p = cfg_map_find(map, wandb[i]);
+        if (p && !looks_like_spec(p->value))
             return false;
-    return true;
+    }
+    for (size_t i = 0; i < map->n_pairs; i++)
+        if (looks_like_spec(map->pairs[i].value))
+            return true;
+    return false;
 }
 
 /* The condition "parent takes value". */
@@ -80,6 +96,13 @@ static void load_group(cfg_ctx *c, const cfg_node *map, const char *path, const 
         }
         if (skip && strcmp(k->text, skip) == 0)
             continue;
+        /* A repeated key was reported by cfg_parse; the last one is used. */
+        bool later = false;
+        for (size_t j = i + 1; j < map->n_pairs && !later; j++)
+            later = map->pairs[j].key->kind == CFG_SCALAR &&
+                    strcmp(map->pairs[j].key->text, k->text) == 0;
+        if (later)
+            continue;
         char *p = cfg_path(path, k->text);
         char *name = tt_xasprintf("%s%s", prefix, k->text);
         if (tt_space_find(c->sweep->space, name) >= 0)
@@ -91,7 +114,19 @@ static void load_group(cfg_ctx *c, const cfg_node *map, const char *path, const 
     }
 }
 
-/* A choice: scalars, or objects with _name holding nested parameters. */
+/* Whether a list holds an NNI parameter spec (at any depth). */
+static bool holds_spec(const cfg_node *n)
+{
+    if (is_spec(n))
+        return true;
+    for (size_t i = 0; n->kind == CFG_SEQ && i < n->n_items; i++)
+        if (holds_spec(n->items[i]))
+            return true;
+    return false;
+}
+
+/* A choice: scalars, lists (as JSON text), or objects with _name holding
+ * nested parameters. */
 static bool load_choice(cfg_ctx *c, tt_param *p, const cfg_node *list, const char *vpath)
 {
     if (list->n_items == 0) {
@@ -107,19 +142,39 @@ static bool load_choice(cfg_ctx *c, tt_param *p, const cfg_node *list, const cha
         if (item->kind == CFG_MAP) {
             const cfg_pair *nm = cfg_map_find(item, "_name");
             v = nm ? nm->value : NULL;
-            if (!nm)
+            if (!nm) {
                 cfg_error(c, item, ip, "missing '_name' (a nested choice names each option)");
+            } else if (v->kind != CFG_SCALAR) {
+                char *np = cfg_path(ip, "_name");
+                cfg_expected(c, v, np, "a name (a string or number)");
+                free(np);
+                v = NULL;
+            }
         }
+        tt_value tv = {0};
+        bool have = false;
         if (v && v->kind == CFG_SCALAR) {
-            tt_value tv;
-            cfg_scalar_value(v, &tv);
+            have = cfg_scalar_value(v, &tv);
+        } else if (v && v->kind == CFG_SEQ) {
+            /* A list is one opaque choice, kept as its JSON text. */
+            have = cfg_node_json(c, v, ip, &tv);
+            ok &= have;
+            if (have && holds_spec(v))
+                cfg_warn(c, v, ip,
+                         "this list is one literal choice: search spaces inside lists (the "
+                         "old 'cascading' style) are not sampled; write {\"_name\": ...} "
+                         "objects for nested choices");
+        }
+        if (have) {
             for (size_t j = 0; j < p->n_values; j++)
                 if (tt_value_equal(&p->values[j], &tv)) {
-                    cfg_error(c, v, ip, "choice '%s' appears twice", v->text);
+                    cfg_error(c, v, ip, "choice '%.60s' appears twice",
+                              v->kind == CFG_SCALAR ? v->text : tv.s);
                     ok = false;
+                    break;
                 }
             p->values[p->n_values++] = tv;
-        } else {
+        } else if (!v || v->kind != CFG_SEQ) {
             if (v)
                 cfg_expected(c, v, ip, "a number, string, boolean or {_name: ...} object");
             ok = false;
@@ -170,6 +225,9 @@ static bool fill_numeric(cfg_ctx *c, tt_param *p, const nni_type *t, const cfg_n
         p->min = v[0];
         p->max = v[1];
         if (t->dist == TT_DIST_INT_UNIFORM) {
+            /* 10.0 is an integer too (JSON writers emit it). */
+            for (size_t i = 0; i < 2; i++)
+                ints[i] = ints[i] || v[i] == floor(v[i]);
             if (!ints[0] || !ints[1]) {
                 cfg_expected(c, list->items[ints[0] ? 1 : 0], ints[0] ? p1 : p0,
                              "an integer (randint)");
@@ -217,7 +275,12 @@ static void load_spec(cfg_ctx *c, const cfg_node *key, const cfg_node *spec, con
 {
     static const char *const keys[] = {"_type", "_value", NULL};
     if (!is_spec(spec)) {
-        cfg_expected(c, spec, path, "an NNI parameter {_type: ..., _value: [...]}");
+        if (spec->kind == CFG_MAP && cfg_map_find(spec, "_value"))
+            cfg_error(c, key, path, "missing '_type' (choice, randint, uniform, quniform, "
+                                    "loguniform, qloguniform, normal, qnormal, lognormal, "
+                                    "qlognormal)");
+        else
+            cfg_expected(c, spec, path, "an NNI parameter {_type: ..., _value: [...]}");
         cfg_param_failed(c, name);
         return;
     }

@@ -88,15 +88,12 @@ static void init_param(tt_param *p, const char *name)
     p->b = 1;
 }
 
-/* One choice of `values`, or a `value`: any scalar. */
+/* One choice of `values`, or a `value`: any scalar, or (W&B takes any JSON
+ * value) a list or mapping, kept as its JSON text. */
 static bool read_choice(cfg_ctx *c, const cfg_node *n, const char *path, tt_value *out)
 {
-    if (n->kind != CFG_SCALAR) {
-        char buf[80];
-        cfg_error(c, n, path, "expected a number, string or boolean, found %s",
-                  cfg_found(n, buf, sizeof buf));
-        return false;
-    }
+    if (n->kind != CFG_SCALAR)
+        return cfg_node_json(c, n, path, out);
     return cfg_scalar_value(n, out);
 }
 
@@ -283,11 +280,12 @@ static bool read_param(cfg_ctx *c, tt_param *p, const cfg_node *key, const cfg_n
         ok &= have_max;
     }
     if (p->dist == TT_DIST_INT_UNIFORM) {
-        if (have_min && !min_int) {
+        /* `min: 1.0` names an integer as well as `min: 1` does. */
+        if (have_min && !min_int && !(isfinite(p->min) && p->min == floor(p->min))) {
             cfg_expected(c, v[3], paths[3], "an integer (int_uniform)");
             ok = have_min = false;
         }
-        if (have_max && !max_int) {
+        if (have_max && !max_int && !(isfinite(p->max) && p->max == floor(p->max))) {
             cfg_expected(c, v[4], paths[4], "an integer (int_uniform)");
             ok = have_max = false;
         }
@@ -325,15 +323,14 @@ static bool read_param(cfg_ctx *c, tt_param *p, const cfg_node *key, const cfg_n
         ok &= read_positive(c, v[8], paths[8], &p->a, NULL);
     if (v[9])
         ok &= read_positive(c, v[9], paths[9], &p->b, NULL);
-    /* W&B returns integers from a quantized distribution when q is an
-     * integer (and, where the bounds are values, when they are too). */
+    /* W&B returns integers from a quantized distribution exactly when q
+     * is an integer (`isinstance(q, int)`), whatever the bounds: q_uniform
+     * {min: 0.0, max: 8.0, q: 2} gives 0, 2, ... 8. An absent q counts as
+     * the integer 1. */
     if (p->dist == TT_DIST_INT_UNIFORM)
         p->is_int = true;
     else if (uses & K_Q)
-        p->is_int = q_int && (p->dist == TT_DIST_Q_UNIFORM ||
-                                      p->dist == TT_DIST_Q_LOG_UNIFORM_VALUES
-                                  ? min_int && max_int
-                                  : true);
+        p->is_int = q_int;
     for (size_t i = 0; i < N_VALUE_KEYS; i++)
         free(paths[i]);
     return ok;
@@ -476,8 +473,7 @@ static void load_group(cfg_ctx *c, const cfg_node *map, const char *path, const 
         char *ppath = cfg_path(path, key->text);
         char *name = tt_xasprintf("%s%s", prefix, key->text);
         if (later) {
-            cfg_warn(c, key, ppath, "parameter '%s' is declared again below; the last one is used",
-                     name);
+            /* A repeated key: cfg_parse reported it; the last one is loaded. */
         } else if (!valid_name(key->text)) {
             cfg_error(c, key, ppath,
                       "invalid parameter name '%s': start with a letter or '_', then letters, "

@@ -151,7 +151,7 @@ bool cfg_scalar_value(const cfg_node *n, tt_value *out)
             return true;
         }
         if (parse_int(n->text, &out->i)) {
-            out->kind = TT_VALUE_INT;
+            out->kind = n->float_tag ? TT_VALUE_FLOAT : TT_VALUE_INT;
             out->f = (double)out->i;
             return true;
         }
@@ -173,7 +173,7 @@ bool cfg_scalar_number(const cfg_node *n, double *out, bool *is_int)
     if (parse_int(n->text, &i)) {
         *out = (double)i;
         if (is_int)
-            *is_int = true;
+            *is_int = !n->float_tag;
         return true;
     }
     if (parse_float(n->text, out)) {

@@ -43,6 +43,7 @@ typedef struct builder {
     size_t expanded;
     int n_documents;
     bool failed;
+    size_t cur_index, cur_byte; /* a character index of libyaml and its byte */
 } builder;
 
 static void fail_at(builder *b, const yaml_mark_t *m, const char *msg)
@@ -178,6 +179,48 @@ static void apply_merges(builder *b, cfg_node *map)
     map->cap_pairs = cap;
 }
 
+static int compare_keys(const void *a, const void *b)
+{
+    const cfg_node *x = *(const cfg_node *const *)a, *y = *(const cfg_node *const *)b;
+    int c = strcmp(x->text, y->text);
+    if (c)
+        return c;
+    /* Equal texts: file order, so that the first of them comes first. */
+    return x->line != y->line ? (x->line < y->line ? -1 : 1)
+                              : (x->col < y->col ? -1 : x->col > y->col);
+}
+
+/* YAML requires the keys of a mapping to be unique. PyYAML keeps the last
+ * of a repeated key without a word, which hides a mistake (two `lr:` in one
+ * parameters block), so each repeat is an error at the repeated key; the
+ * parse goes on, so that every other problem is reported too. Sorting keeps
+ * a mapping with many keys cheap. */
+static void check_duplicates(builder *b, const cfg_node *map)
+{
+    if (map->n_pairs < 2 || b->failed)
+        return;
+    const cfg_node **keys = tt_xmalloc(map->n_pairs * sizeof *keys);
+    size_t n = 0;
+    for (size_t i = 0; i < map->n_pairs; i++) {
+        const cfg_node *k = map->pairs[i].key;
+        if (k->kind == CFG_SCALAR && !is_merge_key(k) && strlen(k->text) == k->len)
+            keys[n++] = k;
+    }
+    qsort(keys, n, sizeof *keys, compare_keys);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(keys[i]->text, keys[i - 1]->text) != 0)
+            continue;
+        size_t first = i - 1;
+        while (first > 0 && strcmp(keys[first - 1]->text, keys[i]->text) == 0)
+            first--;
+        tt_diags_add(b->diags, TT_DIAG_ERROR, b->file, keys[i]->line, keys[i]->col, "",
+                     "duplicate key '%.60s' (first at line %d, column %d): the keys of a "
+                     "mapping must be unique",
+                     keys[i]->text, keys[first]->line, keys[first]->col);
+    }
+    free(keys);
+}
+
 static void push(builder *b, cfg_node *n, const yaml_event_t *ev, const char *anchor_name)
 {
     if (b->depth >= CFG_MAX_DEPTH) {
@@ -192,8 +235,10 @@ static void pop(builder *b)
     if (b->depth == 0)
         return;
     frame f = b->stack[--b->depth];
-    if (f.node->kind == CFG_MAP)
+    if (f.node->kind == CFG_MAP) {
+        check_duplicates(b, f.node);
         apply_merges(b, f.node);
+    }
     register_anchor(b, f.anchor, f.node);
     attach(b, f.node);
 }
@@ -211,7 +256,9 @@ static void count_expanded(builder *b, size_t add, const yaml_mark_t *m)
 static yaml_mark_t mark_of_offset(const builder *b, size_t offset)
 {
     yaml_mark_t m = {0};
-    for (size_t i = 0; i < offset && i < b->len; i++) {
+    /* A BOM is no column of the first line. */
+    size_t start = b->len >= 3 && memcmp(b->text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    for (size_t i = start; i < offset && i < b->len; i++) {
         if (b->text[i] == '\n') {
             m.line++;
             m.column = 0;
@@ -222,6 +269,27 @@ static yaml_mark_t mark_of_offset(const builder *b, size_t offset)
     return m;
 }
 
+/* The byte offset in b->text of libyaml's mark index, which counts
+ * characters (after any BOM). Marks arrive in increasing order, so a cursor
+ * makes the walk linear over the whole parse. */
+static size_t byte_offset(builder *b, size_t index)
+{
+    if (index < b->cur_index) {
+        b->cur_index = 0;
+        b->cur_byte = 0;
+    }
+    if (b->cur_index == 0 && b->cur_byte == 0 && b->len >= 3 &&
+        memcmp(b->text, "\xEF\xBB\xBF", 3) == 0)
+        b->cur_byte = 3;
+    while (b->cur_index < index && b->cur_byte < b->len) {
+        b->cur_byte++;
+        while (b->cur_byte < b->len && ((unsigned char)b->text[b->cur_byte] & 0xC0) == 0x80)
+            b->cur_byte++;
+        b->cur_index++;
+    }
+    return b->cur_byte;
+}
+
 static void syntax_error(builder *b, const yaml_parser_t *p)
 {
     yaml_mark_t m = p->problem_mark;
@@ -229,7 +297,7 @@ static void syntax_error(builder *b, const yaml_parser_t *p)
         m = mark_of_offset(b, p->problem_offset);
     const char *problem = p->problem ? p->problem : "invalid YAML";
     /* `[${program}, ${args}]` is the classic: '{' opens a flow mapping. */
-    size_t at = p->problem_mark.index;
+    size_t at = p->error == YAML_READER_ERROR ? b->len : byte_offset(b, p->problem_mark.index);
     if (p->error != YAML_READER_ERROR && at > 0 && at < b->len && b->text[at] == '{' &&
         b->text[at - 1] == '$') {
         char *msg = tt_xasprintf("%s (quote macros inside [ ] or { }: \"${...}\")", problem);
@@ -237,13 +305,63 @@ static void syntax_error(builder *b, const yaml_parser_t *p)
         free(msg);
         return;
     }
+    /* libyaml's words for the two indentation mistakes get a plain hint. */
+    const char *hint = "";
+    if (p->error != YAML_READER_ERROR && at < b->len && b->text[at] == '\t')
+        hint = "; YAML indents with spaces, never tabs";
+    else if (strcmp(problem, "did not find expected key") == 0 ||
+             strcmp(problem, "mapping values are not allowed in this context") == 0)
+        hint = "; is this line indented like the keys it belongs with?";
     if (p->context) {
-        char *msg = tt_xasprintf("%s (%s at line %d)", problem, p->context,
-                                 (int)p->context_mark.line + 1);
+        char *msg = tt_xasprintf("%s (%s at line %d)%s", problem, p->context,
+                                 (int)p->context_mark.line + 1, hint);
         fail_at(b, &m, msg);
         free(msg);
     } else {
-        fail_at(b, &m, problem);
+        char *msg = tt_xasprintf("%s%s", problem, hint);
+        fail_at(b, &m, msg);
+        free(msg);
+    }
+}
+
+/* JSON (an NNI search_space.json) has no trailing comma, though YAML's flow
+ * collections allow one: NNI's json.load would refuse the file, so a .json
+ * file with one is refused here too, at the comma. */
+static void check_trailing_comma(builder *b, const yaml_event_t *ev)
+{
+    size_t len = strlen(b->file);
+    if (len < 5 || strcmp(b->file + len - 5, ".json") != 0)
+        return;
+    size_t at = byte_offset(b, ev->start_mark.index);
+    if (at >= b->len || (b->text[at] != ']' && b->text[at] != '}'))
+        return;
+    size_t i = at;
+    while (i > 0 && (b->text[i - 1] == ' ' || b->text[i - 1] == '\t' ||
+                     b->text[i - 1] == '\n' || b->text[i - 1] == '\r'))
+        i--;
+    if (i == 0 || b->text[i - 1] != ',')
+        return;
+    yaml_mark_t m = mark_of_offset(b, i - 1);
+    fail_at(b, &m, "trailing comma before the end of a list or object: JSON does not allow "
+                   "one (NNI's json.load would refuse the file)");
+}
+
+/* The standard tags decide how a scalar reads: `!!str 5` is text, and
+ * `!!float 1` is the number 1.0 (so `min: !!float 1, max: 3` is a uniform,
+ * as W&B reads it), even when quoted. Other tags are ignored. */
+static void apply_tag(cfg_node *n, const char *tag)
+{
+    static const char prefix[] = "tag:yaml.org,2002:";
+    if (!tag || strncmp(tag, prefix, sizeof prefix - 1) != 0)
+        return;
+    const char *t = tag + sizeof prefix - 1;
+    if (strcmp(t, "str") == 0) {
+        n->plain = false;
+    } else if (strcmp(t, "float") == 0) {
+        n->plain = true;
+        n->float_tag = true;
+    } else if (strcmp(t, "int") == 0 || strcmp(t, "bool") == 0 || strcmp(t, "null") == 0) {
+        n->plain = true;
     }
 }
 
@@ -261,6 +379,7 @@ static void on_event(builder *b, const yaml_event_t *ev)
         n->text = tt_xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
         n->len = ev->data.scalar.length;
         n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        apply_tag(n, (const char *)ev->data.scalar.tag);
         count_expanded(b, 1, &ev->start_mark);
         if (ev->data.scalar.anchor)
             register_anchor(b, tt_xstrdup((const char *)ev->data.scalar.anchor), n);
@@ -278,6 +397,7 @@ static void on_event(builder *b, const yaml_event_t *ev)
         break;
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
+        check_trailing_comma(b, ev);
         pop(b);
         break;
     case YAML_ALIAS_EVENT:

@@ -80,7 +80,11 @@ static void json_value(tt_buf *b, const tt_value *v)
             tt_buf_puts(b, ".0");
         break;
     case TT_VALUE_STRING:
-        json_string(b, v->s ? v->s : "");
+        /* A list or mapping value is already JSON text. */
+        if (v->json && v->s)
+            tt_buf_puts(b, v->s);
+        else
+            json_string(b, v->s ? v->s : "");
         break;
     }
 }

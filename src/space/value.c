@@ -91,7 +91,7 @@ bool tt_value_equal(const tt_value *a, const tt_value *b)
     case TT_VALUE_BOOL:
         return a->b == b->b;
     case TT_VALUE_STRING:
-        return strcmp(a->s ? a->s : "", b->s ? b->s : "") == 0;
+        return a->json == b->json && strcmp(a->s ? a->s : "", b->s ? b->s : "") == 0;
     default:
         return false;
     }
