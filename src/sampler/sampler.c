@@ -56,8 +56,8 @@ static const bool method_ready[TT_METHOD_COUNT] = {
     [TT_METHOD_BAYES] = false,
     [TT_METHOD_TPE] = false,
     [TT_METHOD_GP] = false,
-    [TT_METHOD_EVOLUTION] = false,
-    [TT_METHOD_CMAES] = false,
+    [TT_METHOD_EVOLUTION] = true,
+    [TT_METHOD_CMAES] = true,
 };
 
 bool tt_method_available(tt_method m)
