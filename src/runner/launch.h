@@ -121,6 +121,12 @@ char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignmen
 
 #define TT_SHIM_DEFAULT_GRACE 10.0
 
+/* The standalone shim: tt_shim_main alone, statically linked, installed
+ * next to tunetop (the Makefile builds it from shim.c and proc.c with
+ * -DTT_SHIM_STANDALONE). Same argv and files as `tunetop __shim`; only
+ * cheaper to start. */
+#define TT_SHIM_PROGRAM "tunetop-shim"
+
 typedef enum tt_shim_kind {
     TT_SHIM_EXIT,        /* the trial exited; code = exit status */
     TT_SHIM_SIGNAL,      /* a signal ended it; code = signal number */
@@ -139,9 +145,11 @@ typedef struct tt_shim_status {
 
 /* `tunetop __shim TRIAL_DIR [--grace SECONDS] -- PROGRAM ARGS...`. argv is as
  * main received it (argv[1] == "__shim"; a leading "__shim" is also accepted
- * at argv[0]). The environment is the trial's, already prepared. Becomes a
- * session leader, sends its own output to TRIAL_DIR/shim.log, runs PROGRAM in
- * its own process group with stdout/stderr appended to stdout.log and
+ * at argv[0]; argv[1] may also be TRIAL_DIR itself). The environment is the
+ * trial's, already prepared. Becomes a session leader, points its fds 0-2 at
+ * /dev/null, writes what it has to say (forwarded signals, errors; nothing
+ * when all goes well) to TRIAL_DIR/shim.log, created on the first line, runs
+ * PROGRAM in its own process group with stdout/stderr appended to stdout.log and
  * stderr.log, writes the group id to trial.pgid, forwards SIGTERM/SIGINT/SIGHUP
  * as SIGTERM to the group (SIGKILL after the grace period), kills whatever is
  * left in the group when the trial ends, and writes exit.status. Survives the
@@ -151,11 +159,17 @@ typedef struct tt_shim_status {
  * trial runs. */
 int tt_shim_main(int argc, char **argv);
 
+/* The program to start shims with: TT_SHIM_PROGRAM in the folder of
+ * self_exe when it is there and executable, else self_exe itself (which
+ * runs `tunetop __shim`). malloc'd; caller frees. */
+char *tt_shim_find_exe(const char *self_exe);
+
 /* Starts `self_exe __shim trial_dir --grace G -- trial_argv...` as a detached
  * session leader with environment envp (NULL: ours), stdin /dev/null,
- * stdout/stderr appended to trial_dir/shim.log, no other inherited fd,
- * default signal handlers; SIGTERM/SIGINT/SIGHUP/SIGCHLD stay blocked across
- * the exec, so a SIGTERM sent right after this returns is forwarded to the
+ * stdout/stderr appended to trial_dir/shim.log (/dev/null when self_exe is
+ * TT_SHIM_PROGRAM, which has no loader to speak before main and creates
+ * shim.log itself), no other inherited fd, default signal handlers;
+ * SIGTERM/SIGINT/SIGHUP/SIGCHLD stay blocked across the exec, so a SIGTERM sent right after this returns is forwarded to the
  * trial rather than lost. grace_s < 0 means the default. Fills the shim's
  * pid and /proc start time (start_out may be NULL). Returns 0, or
  * -TT_ERR_IO with err filled (trial_dir unusable, fork or exec failure, which

@@ -295,11 +295,16 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
     }
     if ((rc = load_sweep(&r, err)) < 0)
         goto out;
-    r.self_exe = tt_proc_self_exe();
-    if (!r.self_exe) {
+    char *self = tt_proc_self_exe();
+    if (!self) {
         rc = tt_error_set(err, TT_ERR_IO, "cannot find the tunetop executable (/proc/self/exe)");
         goto out;
     }
+    /* From here on self_exe is the program that runs shims: tunetop-shim
+     * next to us when installed (half the start-up cost per trial), else
+     * this binary's `__shim`. */
+    r.self_exe = tt_shim_find_exe(self);
+    free(self);
     if (pipe2(r.sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
         rc = tt_error_set(err, TT_ERR_IO, "cannot create a pipe: %s", strerror(errno));
         goto out;

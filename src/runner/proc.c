@@ -102,6 +102,7 @@ int tt_proc_kill_group(pid_t pgid, int sig)
     return -TT_ERR_IO;
 }
 
+#ifndef TT_SHIM_STANDALONE /* tunetop-shim links no allocator helpers */
 char *tt_proc_self_exe(void)
 {
     size_t cap = 256;
@@ -128,6 +129,7 @@ char *tt_proc_self_exe(void)
         cap *= 2;
     }
 }
+#endif
 
 /* close_range(2) when the kernel has it, else a close() per possible fd
  * (no opendir: it allocates, which is not safe after fork). */

@@ -63,7 +63,8 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
                           double value, const char *reason)
 {
     tt_error err = {0};
-    if (tt_store_trial_finished(r->store, number, state, value, reason, &err) < 0)
+    bool recorded = tt_store_trial_finished(r->store, number, state, value, reason, &err) == 0;
+    if (!recorded)
         tt_runner_say(r, "trial %ld: cannot record its end: %s", number, err.msg);
     bool retry = (state == TT_TRIAL_FAILED || state == TT_TRIAL_INTERRUPTED) &&
                  attempt <= r->sweep->retries && !r->stop_after_running;
@@ -72,7 +73,20 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
         r->best_trial = number;
         r->best_value = value;
     }
-    tt_schedule_sync(r);
+    /* The cached row gets the new state here rather than through
+     * tt_schedule_sync: reading the changes back costs a query per trial
+     * end (a scan of the table, since it is ordered by number), and the
+     * next sync (the next add_trial) brings the row in full anyway. */
+    if (recorded && number >= 1 && (size_t)number <= r->n_trials &&
+        r->trials[number - 1].number == number) {
+        tt_trial_record *t = &r->trials[number - 1];
+        t->state = state;
+        t->value = value;
+        free(t->reason);
+        t->reason = tt_xstrdup(reason ? reason : "");
+    } else {
+        tt_schedule_sync(r);
+    }
     size_t done = 0;
     for (size_t i = 0; i < r->n_trials; i++)
         done += r->trials[i].number > 0 && r->trials[i].state >= TT_TRIAL_COMPLETED;
@@ -128,9 +142,21 @@ static tt_observation *build_history(tt_runner *r, size_t *n_out)
 
 static void free_history(tt_observation *obs, size_t n)
 {
+    if (!obs)
+        return;
     for (size_t i = 0; i < n; i++)
         tt_assignment_free(&obs[i].params);
     free(obs);
+}
+
+/* Random and Sobol suggestions depend on the number of trials only (their
+ * draw index, src/sampler/random.c and sobol.c), so they get a history of
+ * that length without observations: rebuilding every trial's assignment
+ * for each suggestion made the runner's work per trial grow with the
+ * study (10% of its CPU at 1000 trials, bench/runner). */
+static bool sampler_reads_history(tt_method m)
+{
+    return m != TT_METHOD_RANDOM && m != TT_METHOD_SOBOL;
 }
 
 static int free_slot(const tt_runner *r)
@@ -173,7 +199,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
     tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
     lv->slot = slot;
     int rc = 0;
-    char *json = NULL, **argv = NULL, **envp = NULL, *json_path = NULL, *ckpt = NULL;
+    char *json = NULL, **argv = NULL, **envp = NULL, *json_path = NULL;
     if (lv->dirfd < 0) {
         rc = tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", dir, strerror(errno));
         goto out;
@@ -191,8 +217,9 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
     json = tt_launch_params_json(r->sweep->space, a);
     if ((rc = write_params_json(lv->dirfd, json, err)) < 0)
         goto out;
-    ckpt = tt_xasprintf("%s/checkpoints", dir);
-    mkdir(ckpt, 0700);
+    /* TUNETOP_CHECKPOINT_DIR exists when the trial starts (launch.h); one
+     * of the inodes every trial pays for (docs/benchmarks.md). */
+    mkdirat(lv->dirfd, "checkpoints", 0700);
     json_path = tt_xasprintf("%s/params.json", dir);
     argv = tt_launch_argv(r->sweep, a, t->number, dir, json_path, err);
     if (!argv) {
@@ -232,7 +259,6 @@ out:
     tt_live_free(lv);
     free(json);
     free(json_path);
-    free(ckpt);
     tt_launch_strv_free(argv);
     tt_launch_strv_free(envp);
     free(dir);
@@ -318,7 +344,14 @@ static long next_trial(tt_runner *r, tt_error *err)
         return 0;
     }
     size_t n_obs;
-    tt_observation *obs = build_history(r, &n_obs);
+    tt_observation *obs = NULL;
+    if (sampler_reads_history(r->sweep->method)) {
+        obs = build_history(r, &n_obs);
+    } else {
+        n_obs = 0;
+        for (size_t i = 0; i < r->n_trials; i++)
+            n_obs += r->trials[i].number > 0;
+    }
     tt_history h = {.obs = obs, .n = n_obs, .goal = r->sweep->metric.goal};
     tt_assignment a = tt_assignment_new(r->sweep->space->n);
     int rc = tt_sampler_suggest(r->sweep->method, r->sweep->space, &h, r->seed, &a, err);

@@ -15,6 +15,22 @@
  * exec; an exec failure travels back through a close-on-exec pipe. Signals
  * are never handled asynchronously: they stay blocked and the wait loop
  * takes them with sigtimedwait, so no work happens in a handler.
+ *
+ * Two programs run this code: `tunetop __shim` (the subcommand, what a
+ * Slurm job runs) and `tunetop-shim`, the same tt_shim_main built alone
+ * from this file and proc.c, linked statically against libc only
+ * (TT_SHIM_STANDALONE, see the Makefile). The runner prefers the latter:
+ * with 1000 trials of `true` it is the difference between paying for the
+ * dynamic loading of sqlite, yaml, csv and libm on every trial or not
+ * (exec + exit of `tunetop --version` 0.83 ms, of `tunetop-shim` 0.37 ms,
+ * on the 2-core VM of docs/benchmarks.md).
+ *
+ * Every file in the trial folder costs an inode, and on some filesystems
+ * creating one costs more than the rest of a short trial's bookkeeping
+ * (0.6 ms of CPU each on the ext4 of docs/benchmarks.md). So the shim says
+ * nothing when all goes well — the trial's pid is in trial.pgid and its end
+ * in exit.status — and creates shim.log only when it has something to say
+ * (a forwarded signal, an escalation, an error).
  */
 #include "launch.h"
 
@@ -52,9 +68,15 @@ static double monotonic_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The trial folder once open, and shim.log in it once something was said
+ * (-1 until then). Reset by every tt_shim_main call. */
+static int log_dirfd = -1;
+static int log_fd = -1;
+
 static void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* One line to shim.log (the shim's stderr once it has started). */
+/* One line to shim.log, created on the first line; to stderr before the
+ * trial folder is open (or when shim.log cannot be created). */
 static void shim_log(const char *fmt, ...)
 {
     char line[512];
@@ -66,7 +88,10 @@ static void shim_log(const char *fmt, ...)
         return;
     size_t len = (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 2;
     line[len++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, len);
+    if (log_fd < 0 && log_dirfd >= 0)
+        log_fd = openat(log_dirfd, TT_SHIM_LOG,
+                        O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    ssize_t w = write(log_fd >= 0 ? log_fd : STDERR_FILENO, line, len);
     (void)w;
 }
 
@@ -158,7 +183,10 @@ static int record_status(int dirfd, tt_shim_kind kind, int code)
     char content[400];
     snprintf(content, sizeof content, "%s\nend %lld.%03ld\n", first, (long long)now.tv_sec,
              now.tv_nsec / 1000000L);
-    shim_log("tunetop shim: %s", first);
+    /* An outcome the trial's own logs may not explain gets a line here;
+     * a plain exit is all in exit.status. */
+    if (kind != TT_SHIM_EXIT)
+        shim_log("tunetop shim: %s", first);
     if (write_atomic(dirfd, TT_SHIM_STATUS, content) != 0) {
         shim_log("tunetop shim: cannot write %s: %s", TT_SHIM_STATUS, strerror(errno));
         return SHIM_EXIT_FAILED;
@@ -249,26 +277,18 @@ static void exec_trial(int out_fd, int err_fd, int errpipe, char **argv)
     _exit(SHIM_EXIT_NOT_FOUND);
 }
 
-/* Point fd 0 at /dev/null and fds 1 and 2 at shim.log, so nothing the shim
- * says ever goes to a terminal or pipe its parent owned. */
-static int redirect_self(int dirfd)
+/* Point fds 0, 1 and 2 at /dev/null, so nothing the shim says ever goes to
+ * a terminal or pipe its parent owned (shim_log writes to shim.log), and the
+ * trial reads an empty stdin. */
+static int redirect_self(void)
 {
-    int logfd = openat(dirfd, TT_SHIM_LOG,
-                       O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-    int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (logfd < 0 || nullfd < 0) {
-        if (logfd >= 0)
-            close(logfd);
-        if (nullfd >= 0)
-            close(nullfd);
+    int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (nullfd < 0)
         return -1;
-    }
     int rc = 0;
-    if (dup2(nullfd, STDIN_FILENO) < 0 || dup2(logfd, STDOUT_FILENO) < 0 ||
-        dup2(logfd, STDERR_FILENO) < 0)
+    if (dup2(nullfd, STDIN_FILENO) < 0 || dup2(nullfd, STDOUT_FILENO) < 0 ||
+        dup2(nullfd, STDERR_FILENO) < 0)
         rc = -1;
-    if (logfd > STDERR_FILENO)
-        close(logfd);
     if (nullfd > STDERR_FILENO)
         close(nullfd);
     return rc;
@@ -279,6 +299,16 @@ static int write_pgid(int dirfd, pid_t pgid)
     char buf[32];
     snprintf(buf, sizeof buf, "%ld\n", (long)pgid);
     return write_small(dirfd, TT_SHIM_PGID, buf);
+}
+
+/* Close the trial folder and shim.log; returns rc. */
+static int finish(int dirfd, int rc)
+{
+    if (log_fd >= 0)
+        close(log_fd);
+    close(dirfd);
+    log_dirfd = log_fd = -1;
+    return rc;
 }
 
 static int usage(const char *msg)
@@ -292,6 +322,7 @@ static int usage(const char *msg)
 
 int tt_shim_main(int argc, char **argv)
 {
+    log_dirfd = log_fd = -1;
     int i = 0;
     if (i < argc && strcmp(argv[i], "__shim") != 0)
         i++;
@@ -331,12 +362,12 @@ int tt_shim_main(int argc, char **argv)
                 strerror(errno));
         return SHIM_EXIT_FAILED;
     }
-    if (redirect_self(dirfd) != 0) {
-        fprintf(stderr, "tunetop __shim: cannot open %s/%s: %s\n", trial_dir, TT_SHIM_LOG,
-                strerror(errno));
+    if (redirect_self() != 0) {
+        fprintf(stderr, "tunetop __shim: cannot open /dev/null: %s\n", strerror(errno));
         close(dirfd);
         return SHIM_EXIT_FAILED;
     }
+    log_dirfd = dirfd;
     int flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
     int out_fd = openat(dirfd, TT_SHIM_STDOUT, flags, 0600);
     int err_fd = out_fd >= 0 ? openat(dirfd, TT_SHIM_STDERR, flags, 0600) : -1;
@@ -345,8 +376,7 @@ int tt_shim_main(int argc, char **argv)
         int e = errno;
         shim_log("tunetop shim: cannot open the trial's logs: %s", strerror(e));
         int rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, e);
-        close(dirfd);
-        return rc;
+        return finish(dirfd, rc);
     }
 
     pid_t pid = fork();
@@ -360,14 +390,12 @@ int tt_shim_main(int argc, char **argv)
         close(errpipe[0]);
         shim_log("tunetop shim: fork: %s", strerror(fork_errno));
         int rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, fork_errno);
-        close(dirfd);
-        return rc;
+        return finish(dirfd, rc);
     }
     /* Both sides set the group, so it exists whichever runs first. */
     setpgid(pid, pid);
     if (write_pgid(dirfd, pid) != 0)
         shim_log("tunetop shim: cannot write %s: %s", TT_SHIM_PGID, strerror(errno));
-    shim_log("tunetop shim: trial %s started, pid %ld", trial_argv[0], (long)pid);
 
     int exec_errno = 0;
     for (;;) {
@@ -405,8 +433,29 @@ int tt_shim_main(int argc, char **argv)
         rc = record_status(dirfd, TT_SHIM_EXIT, info.si_status);
     else
         rc = record_status(dirfd, TT_SHIM_SIGNAL, info.si_status);
-    close(dirfd);
-    return rc;
+    return finish(dirfd, rc);
+}
+
+#ifndef TT_SHIM_STANDALONE
+
+/* Whether exe is the standalone tunetop-shim (by its file name). */
+static bool is_standalone(const char *exe)
+{
+    const char *slash = strrchr(exe, '/');
+    return strcmp(slash ? slash + 1 : exe, TT_SHIM_PROGRAM) == 0;
+}
+
+char *tt_shim_find_exe(const char *self_exe)
+{
+    const char *slash = strrchr(self_exe, '/');
+    if (slash) {
+        char *path = tt_xasprintf("%.*s/%s", (int)(slash - self_exe), self_exe,
+                                  TT_SHIM_PROGRAM);
+        if (access(path, X_OK) == 0)
+            return path;
+        free(path);
+    }
+    return tt_xstrdup(self_exe);
 }
 
 int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
@@ -420,7 +469,8 @@ int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
         n++;
     char grace[32];
     tt_format_double(grace_s >= 0 ? grace_s : TT_SHIM_DEFAULT_GRACE, grace, sizeof grace);
-    /* Everything the child needs is built before fork: no malloc after. */
+    /* Everything the child needs is built before the spawn. Both programs
+     * take the same argv: tunetop-shim skips the "__shim" as tunetop does. */
     char **argv = tt_xcalloc(n + 7, sizeof *argv);
     size_t k = 0;
     argv[k++] = (char *)"tunetop";
@@ -435,15 +485,21 @@ int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
     if (!envp)
         envp = environ;
 
+    /* `tunetop __shim` gets shim.log as stdout/stderr up front: the dynamic
+     * loader may have something to say (a missing library) before main.
+     * tunetop-shim is linked statically: nothing speaks before main, and
+     * main writes shim.log itself when needed, so it gets /dev/null and the
+     * trial folder one inode less. */
+    bool quiet = is_standalone(self_exe);
     int dirfd = open(trial_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int logfd = dirfd >= 0 ? openat(dirfd, TT_SHIM_LOG,
-                                    O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-                                    0600)
-                           : -1;
+    int logfd = dirfd < 0 || quiet
+                    ? -1
+                    : openat(dirfd, TT_SHIM_LOG,
+                             O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
     int e = errno;
     if (dirfd >= 0)
         close(dirfd);
-    if (logfd < 0) {
+    if (dirfd < 0 || (!quiet && logfd < 0)) {
         free(argv);
         return tt_error_set(err, TT_ERR_IO, "trial folder %s: %s", trial_dir, strerror(e));
     }
@@ -454,9 +510,10 @@ int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, logfd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, logfd, STDERR_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", quiet ? O_RDWR : O_RDONLY,
+                                     0);
+    posix_spawn_file_actions_adddup2(&fa, quiet ? STDIN_FILENO : logfd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, quiet ? STDIN_FILENO : logfd, STDERR_FILENO);
     posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
     /* Every handler back to default, and the shim's signals blocked
      * through exec: it takes them with sigtimedwait, so a SIGTERM sent the
@@ -474,7 +531,8 @@ int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
     e = posix_spawn(&pid, self_exe, &fa, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
-    close(logfd);
+    if (logfd >= 0)
+        close(logfd);
     free(argv);
     if (e != 0)
         return tt_error_set(err, TT_ERR_IO, "cannot run the shim %s: %s", self_exe,
@@ -555,3 +613,12 @@ int tt_shim_read_pgid(const char *trial_dir, pid_t *pgid)
     free(text);
     return rc;
 }
+
+#else /* TT_SHIM_STANDALONE: the tunetop-shim program */
+
+int main(int argc, char **argv)
+{
+    return tt_shim_main(argc, argv);
+}
+
+#endif
