@@ -99,7 +99,7 @@ static tt_space *box_space(size_t d)
 {
     tt_space *s = tt_space_new();
     for (size_t i = 0; i < d; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "x%zu", i);
         add_range(s, name, TT_DIST_UNIFORM, -5, 5, 1);
     }
