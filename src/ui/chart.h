@@ -1,0 +1,115 @@
+/*
+ * chart — a character-cell canvas and the line charts drawn on it, for the
+ * dashboard's loss curves and optimisation history. Pure: no ncurses, no
+ * I/O, no clock; the panel asks each cell for its text and colour and draws
+ * them itself, so the whole picture can be tested as a string.
+ *
+ * A canvas has cols × rows cells, and each cell holds a small grid of dots:
+ *   braille  2 × 4 dots per cell, shown as U+2800 + the dot bits (dots
+ *            1-2-3-7 are the left column top to bottom, 4-5-6-8 the right);
+ *   ASCII    1 × 3 dots per cell (three sub-rows), shown as ' (top), -
+ *            (middle), _ (bottom); a cell crossed by a steep segment over two
+ *            or more sub-rows shows / or \ by the segment's direction, or |
+ *            when it is vertical or both directions crossed it.
+ * Dot coordinates: x grows rightwards from 0 to tt_canvas_width() - 1,
+ * y grows downwards from 0 (the top) to tt_canvas_height() - 1.
+ *
+ * A cell has one colour: that of the last line that put a dot in it, so a
+ * chart draws its most important series last (tt_chart_series.layer).
+ */
+#ifndef TUNETOP_UI_CHART_H
+#define TUNETOP_UI_CHART_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct tt_canvas tt_canvas;
+
+/* A blank canvas of cols × rows cells (each at least 1). Never NULL. */
+tt_canvas *tt_canvas_new(int cols, int rows, bool braille);
+void tt_canvas_free(tt_canvas *c);
+/* Remove every dot and colour. */
+void tt_canvas_clear(tt_canvas *c);
+int tt_canvas_cols(const tt_canvas *c);
+int tt_canvas_rows(const tt_canvas *c);
+bool tt_canvas_braille(const tt_canvas *c);
+/* Size in dots: cols × 2 and rows × 4 (braille), cols and rows × 3 (ASCII). */
+int tt_canvas_width(const tt_canvas *c);
+int tt_canvas_height(const tt_canvas *c);
+
+/* Set the dot at (round(x), round(y)); dots off the canvas are ignored. */
+void tt_canvas_dot(tt_canvas *c, double x, double y, int color);
+/* A straight line of dots between two points in dot coordinates (ends
+ * rounded to the nearest dot, Bresenham between them), clipped to the
+ * canvas. A segment with a NaN or infinite end draws nothing. */
+void tt_canvas_line(tt_canvas *c, double x0, double y0, double x1, double y1, int color);
+
+/* The cell at (col, row): its UTF-8 text in utf8 (NUL-terminated; " " when
+ * empty) and in *color (may be NULL) the colour of the last line that drew
+ * in it, or -1 when empty. Returns 1 when the cell has dots, 0 when empty,
+ * -1 (with " " and -1) when col/row are outside the canvas. */
+int tt_canvas_cell(const tt_canvas *c, int col, int row, char utf8[8], int *color);
+/* The whole canvas as text, rows separated by '\n' (no trailing newline),
+ * for tests and logs. The caller frees it. */
+char *tt_canvas_render(const tt_canvas *c);
+
+/* One line of a chart: n points (x[i], y[i]). x may be NULL: the index is
+ * then the x value. x should not decrease (steps, trial numbers). NaN and
+ * infinite points are skipped and break the line there. Series are drawn in
+ * increasing layer (ties in array order), so the highest layer is on top. */
+typedef struct tt_chart_series {
+    const double *x, *y;
+    size_t n;
+    int color;
+    int layer;
+} tt_chart_series;
+
+/* NAN in a bound means automatic. log_y plots log10(y) and skips points
+ * with y <= 0 (a loss of exactly 0 has no place on a log axis); a
+ * non-positive y bound is then treated as automatic. A fixed range where
+ * min >= max is widened as a constant one is. */
+typedef struct tt_chart_opts {
+    bool log_y;
+    double x_min, x_max, y_min, y_max;
+} tt_chart_opts;
+
+/* The ranges a chart was drawn with, in data units (not logarithms): the
+ * left/right dot columns are x_min/x_max, the bottom/top dot rows
+ * y_min/y_max. Use them (with tt_chart_y_at) to place tick labels. */
+typedef struct tt_chart_axes {
+    double x_min, x_max, y_min, y_max;
+    bool log_y;
+} tt_chart_axes;
+
+/* Draw n series onto c (which is not cleared first). Automatic ranges span
+ * the plotted points: x exactly, y with 5% of the span added above and
+ * below (in log10 units for log_y) so that extremes do not sit on the
+ * frame. A constant range (one value) is widened by 10% of the value (1
+ * when the value is 0) on each side, so a constant series is a flat line in
+ * the middle. Every series costs O(n) however long: points are reduced to
+ * one vertical min–max stroke per dot column joined to its neighbours, which
+ * is exactly what drawing each segment would show, so a one-step spike in
+ * 100,000 points stays visible. out (may be NULL) receives the ranges;
+ * with no plottable point they are 0..1. Returns the number of points
+ * plotted (0: the caller may say "no data"). */
+size_t tt_chart_plot(tt_canvas *c, const tt_chart_series *s, size_t n,
+                     const tt_chart_opts *opts, tt_chart_axes *out);
+
+/* The y value (data units) at the centre of cell row `row` (0 = top) of a
+ * chart drawn with axes on a canvas of `rows` rows of cells, following the
+ * log scale; likewise x at cell column `col`. For tick labels. */
+double tt_chart_y_at(const tt_chart_axes *axes, const tt_canvas *c, int row);
+double tt_chart_x_at(const tt_chart_axes *axes, const tt_canvas *c, int col);
+
+/* A compact tick label, at most 7 characters for finite values: "0", "0.25",
+ * "-3.5", "123", "1.2e-05", "1k", "12.5k", "3.2M". buf of 12 bytes is enough;
+ * shorter buffers truncate. */
+void tt_chart_format_tick(double v, char *buf, size_t n);
+
+/* The best-so-far staircase of y (for the optimisation history): out[i] is
+ * the lowest (minimize) or highest y[0..i], ignoring NaN; NaN before the
+ * first number. out may be y. Returns the index of the best point, or n
+ * when there is none. */
+size_t tt_chart_best_so_far(const double *y, size_t n, bool minimize, double *out);
+
+#endif
