@@ -65,8 +65,7 @@ static char *reload(tt_runner *r)
                 fclose(f);
             }
             free(copy);
-            tt_sweep_free(r->sweep);
-            r->sweep = sw;
+            tt_runner_set_sweep(r, sw);
             sw = NULL;
             r->space_version = v;
             r->exhausted = false;

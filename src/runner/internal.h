@@ -105,6 +105,13 @@ typedef struct tt_runner {
     long best_trial;         /* 0 when none */
     double best_value;
 
+    /* A slow sampler's suggestion in flight (suggest.c), and the sweeps it
+     * may still read after a reload replaced them. */
+    struct tt_suggest_job *job;
+    bool job_done;
+    tt_sweep **retired;
+    size_t n_retired, cap_retired;
+
     int sig_pipe[2];
 } tt_runner;
 
@@ -141,6 +148,25 @@ typedef struct tt_outcome_in {
 
 /* The final state and its reason (malloc'd, caller frees). */
 tt_trial_state tt_trial_outcome(const tt_outcome_in *in, char **reason);
+
+/* suggest.c: a suggestion computed on a worker thread. */
+typedef struct tt_suggest_job tt_suggest_job;
+/* Methods too slow to run inside a tick. */
+bool tt_suggest_is_slow(tt_method m);
+/* Start a suggestion; takes ownership of obs (n_obs entries with owned
+ * assignments). sweep must stay alive until the job is finished. The worker
+ * writes a zero byte to wake_fd when done. NULL with err on failure (obs is
+ * then still the caller's). */
+tt_suggest_job *tt_suggest_start(const tt_sweep *sweep, long space_version, tt_observation *obs,
+                                 size_t n_obs, uint64_t seed, int wake_fd, tt_error *err);
+/* Collect a finished job (joins the thread, frees the job): the sampler's
+ * return code, the space version it ran on, and its suggestion in out. */
+int tt_suggest_finish(tt_suggest_job *job, long *space_version, tt_assignment *out, tt_error *err);
+/* Wait for a job and drop its result (runner shutting down). */
+void tt_suggest_abandon(tt_suggest_job *job);
+
+/* Replace r->sweep by sw; the old one is freed once no job can read it. */
+void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw);
 
 /* schedule.c */
 /* Bring r->trials up to date with the store. */

@@ -152,9 +152,7 @@ static int load_sweep(tt_runner *r, tt_error *err)
         tt_study_info_clear(&info);
         return -TT_ERR_IO;
     }
-    if (r->sweep)
-        tt_sweep_free(r->sweep);
-    r->sweep = sw;
+    tt_runner_set_sweep(r, sw);
     r->space_version = info.space_version;
     r->elapsed_before = info.elapsed_s;
     r->state = info.state;
@@ -193,7 +191,9 @@ static void handle_signals(tt_runner *r)
     ssize_t n;
     while ((n = read(r->sig_pipe[0], buf, sizeof buf)) > 0) {
         for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] == SIGINT) {
+            if (buf[i] == 0) {
+                r->job_done = true; /* the sampler thread finished */
+            } else if (buf[i] == SIGINT) {
                 tt_runner_event(r, -1, "runner", "interrupted: stopping now");
                 r->stop_after_running = true;
                 for (size_t k = 0; k < r->n_live; k++)
@@ -245,8 +245,23 @@ static void save_elapsed(tt_runner *r)
     r->session_start = tt_now_mono();
 }
 
+void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw)
+{
+    if (r->sweep && r->job) {
+        tt_grow((void **)&r->retired, &r->cap_retired, r->n_retired + 1, sizeof *r->retired);
+        r->retired[r->n_retired++] = r->sweep;
+    } else if (r->sweep) {
+        tt_sweep_free(r->sweep);
+    }
+    r->sweep = sw;
+}
+
 static void runner_free(tt_runner *r)
 {
+    tt_suggest_abandon(r->job);
+    for (size_t i = 0; i < r->n_retired; i++)
+        tt_sweep_free(r->retired[i]);
+    free(r->retired);
     for (size_t i = 0; i < r->n_live; i++)
         tt_live_free(r->live[i]);
     free(r->live);

@@ -310,6 +310,39 @@ static bool budget_left(tt_runner *r)
     return true;
 }
 
+/* A sampler's answer: a new trial, or the end of the search. */
+static long use_suggestion(tt_runner *r, int rc, const tt_assignment *a, tt_error *err)
+{
+    if (rc == -TT_ERR_EXHAUSTED) {
+        r->exhausted = true;
+        tt_runner_event(r, -1, "runner", "the search space is exhausted");
+        return 0;
+    }
+    if (rc < 0) {
+        r->exhausted = true;
+        tt_runner_event(r, -1, "error", "cannot suggest: %s", err->msg);
+        return 0;
+    }
+    return add_trial(r, a, err);
+}
+
+/* Take the worker's suggestion. One computed for a space that was replaced
+ * meanwhile is dropped; the next tick asks again on the new space. */
+static long collect_job(tt_runner *r, tt_error *err)
+{
+    long version;
+    tt_assignment a = {0};
+    int rc = tt_suggest_finish(r->job, &version, &a, err);
+    r->job = NULL;
+    r->job_done = false;
+    for (size_t i = 0; i < r->n_retired; i++)
+        tt_sweep_free(r->retired[i]);
+    r->n_retired = 0;
+    long number = version == r->space_version ? use_suggestion(r, rc, &a, err) : 0;
+    tt_assignment_free(&a);
+    return number;
+}
+
 /* Pick the next trial to start: a queued one, an enqueued assignment, or a
  * new suggestion. Returns its number, 0 when there is nothing to start. */
 static long next_trial(tt_runner *r, tt_error *err)
@@ -343,6 +376,11 @@ static long next_trial(tt_runner *r, tt_error *err)
         r->exhausted = true;
         return 0;
     }
+    if (r->job) {
+        if (!r->job_done)
+            return 0; /* the sampler thread is still thinking */
+        return collect_job(r, err);
+    }
     size_t n_obs;
     tt_observation *obs = NULL;
     if (sampler_reads_history(r->sweep->method)) {
@@ -352,20 +390,19 @@ static long next_trial(tt_runner *r, tt_error *err)
         for (size_t i = 0; i < r->n_trials; i++)
             n_obs += r->trials[i].number > 0;
     }
+    if (tt_suggest_is_slow(r->sweep->method)) {
+        r->job_done = false;
+        r->job = tt_suggest_start(r->sweep, r->space_version, obs, n_obs, r->seed, r->sig_pipe[1],
+                                  err);
+        if (r->job)
+            return 0;
+        tt_runner_say(r, "%s; suggesting in the loop instead", err->msg);
+    }
     tt_history h = {.obs = obs, .n = n_obs, .goal = r->sweep->metric.goal};
     tt_assignment a = tt_assignment_new(r->sweep->space->n);
     int rc = tt_sampler_suggest(r->sweep->method, r->sweep->space, &h, r->seed, &a, err);
     free_history(obs, n_obs);
-    long number = 0;
-    if (rc == -TT_ERR_EXHAUSTED) {
-        r->exhausted = true;
-        tt_runner_event(r, -1, "runner", "the search space is exhausted");
-    } else if (rc < 0) {
-        r->exhausted = true;
-        tt_runner_event(r, -1, "error", "cannot suggest: %s", err->msg);
-    } else {
-        number = add_trial(r, &a, err);
-    }
+    long number = use_suggestion(r, rc, &a, err);
     tt_assignment_free(&a);
     return number;
 }
@@ -405,7 +442,7 @@ bool tt_schedule_has_work(tt_runner *r)
         return true;
     if (r->stop_after_running)
         return false;
-    if (r->state == TT_STUDY_PAUSED)
+    if (r->state == TT_STUDY_PAUSED || r->job)
         return true;
     if (count_state(r, TT_TRIAL_QUEUED) > 0 || r->n_enqueued > 0)
         return true;

@@ -1,0 +1,103 @@
+/*
+ * suggest — running a slow sampler off the loop. GP-BO can take up to a
+ * second per suggestion at hundreds of trials; the loop must keep tailing
+ * trial files and answering commands meanwhile (DESIGN.md: nothing slow
+ * stalls the runner). A suggestion for such a method runs on a worker thread
+ * that owns a copy of the history; when it is done it writes a zero byte to
+ * the runner's self-pipe (signal numbers are never zero), and the next tick
+ * picks the result up. Fast samplers run inline: a thread hand-off would
+ * only add latency to every trial.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct tt_suggest_job {
+    pthread_t thread;
+    /* Inputs, owned by the job (the sweep is kept alive by the runner). */
+    const tt_sweep *sweep;
+    long space_version;
+    tt_observation *obs;
+    size_t n_obs;
+    uint64_t seed;
+    int wake_fd;
+    /* Outputs, read by the loop after the wake-up byte. */
+    tt_assignment out;
+    int rc;
+    tt_error err;
+};
+
+bool tt_suggest_is_slow(tt_method m)
+{
+    /* `bayes` is whichever model sampler.c maps it to: treat it as slow. */
+    return m == TT_METHOD_GP || m == TT_METHOD_BAYES;
+}
+
+static void *job_main(void *arg)
+{
+    tt_suggest_job *job = arg;
+    tt_history h = {.obs = job->obs, .n = job->n_obs, .goal = job->sweep->metric.goal};
+    job->rc = tt_sampler_suggest(job->sweep->method, job->sweep->space, &h, job->seed, &job->out,
+                                 &job->err);
+    unsigned char zero = 0;
+    /* The pipe is non-blocking; if it is full the loop is awake anyway. */
+    ssize_t w = write(job->wake_fd, &zero, 1);
+    (void)w;
+    return NULL;
+}
+
+tt_suggest_job *tt_suggest_start(const tt_sweep *sweep, long space_version, tt_observation *obs,
+                                 size_t n_obs, uint64_t seed, int wake_fd, tt_error *err)
+{
+    tt_suggest_job *job = tt_xcalloc(1, sizeof *job);
+    job->sweep = sweep;
+    job->space_version = space_version;
+    job->obs = obs;
+    job->n_obs = n_obs;
+    job->seed = seed;
+    job->wake_fd = wake_fd;
+    job->out = tt_assignment_new(sweep->space->n);
+    int rc = pthread_create(&job->thread, NULL, job_main, job);
+    if (rc != 0) {
+        tt_error_set(err, TT_ERR_IO, "cannot start the sampler thread: %s", strerror(rc));
+        job->obs = NULL; /* still the caller's */
+        tt_assignment_free(&job->out);
+        free(job);
+        return NULL;
+    }
+    return job;
+}
+
+/* Free a joined job with everything it owns. */
+static void release(tt_suggest_job *job)
+{
+    for (size_t i = 0; i < job->n_obs; i++)
+        tt_assignment_free(&job->obs[i].params);
+    free(job->obs);
+    tt_assignment_free(&job->out);
+    free(job);
+}
+
+int tt_suggest_finish(tt_suggest_job *job, long *space_version, tt_assignment *out, tt_error *err)
+{
+    pthread_join(job->thread, NULL);
+    int rc = job->rc;
+    *space_version = job->space_version;
+    if (rc == 0)
+        tt_assignment_copy(out, &job->out);
+    else if (err)
+        *err = job->err;
+    release(job);
+    return rc;
+}
+
+void tt_suggest_abandon(tt_suggest_job *job)
+{
+    if (!job)
+        return;
+    pthread_join(job->thread, NULL);
+    release(job);
+}
