@@ -55,6 +55,15 @@ const char *tt_view_state(const tt_view *v);
 /* Completed trials with a finite value, best first (caller frees *out). */
 size_t tt_view_ranked(const tt_view *v, const tt_trial_record ***out);
 
+/* Start the study's runner as a daemon (detach.c); waits until it holds
+ * the study's lock. Prints nothing. Returns 0 with *pid set, or negative
+ * with err filled (with the end of runner.log when it died at once). */
+int tt_cli_start_runner(const char *dir, long *pid, tt_error *err);
+
+/* The dashboard: `tunetop SWEEP.yaml | DIR | (nothing)` (cmd_dashboard.c).
+ * argv holds everything after the program name. */
+int tt_cmd_dashboard(int argc, char **argv);
+
 int tt_cmd_validate(int argc, char **argv);
 int tt_cmd_run(int argc, char **argv);
 int tt_cmd_status(int argc, char **argv);

@@ -1,7 +1,8 @@
 /*
  * run — `tunetop run FILE|DIR [--dir DIR] [--detach]`: the runner in the
  * foreground (one line per trial state change), or as a daemon that
- * survives the terminal: double fork + setsid, output to runner.log.
+ * survives the terminal (detach.c: double fork + setsid, output to
+ * runner.log).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,97 +31,17 @@ static void send_reload(const char *dir)
     }
 }
 
-static void print_log_tail(const char *dir)
-{
-    char *path = tt_xasprintf("%s/runner.log", dir);
-    char *text = tt_read_file(path, NULL, NULL);
-    free(path);
-    if (!text)
-        return;
-    size_t len = strlen(text);
-    const char *start = text;
-    int lines = 0;
-    for (size_t i = len; i > 0; i--)
-        if (text[i - 1] == '\n' && ++lines > 8) {
-            start = text + i;
-            break;
-        }
-    fprintf(stderr, "%s", start);
-    free(text);
-}
-
-/* The daemon: returns only in the original process. */
+/* The daemon (detach.c); says where it runs. */
 static int detach(const char *dir)
 {
-    int pfd[2];
-    if (pipe(pfd) != 0) {
-        perror("tunetop run: pipe");
+    tt_error err = {0};
+    long pid = 0;
+    if (tt_cli_start_runner(dir, &pid, &err) < 0) {
+        fprintf(stderr, "tunetop run: %s\n", err.msg);
         return TT_EXIT_FAIL;
     }
-    fflush(NULL);
-    pid_t child = fork();
-    if (child < 0) {
-        perror("tunetop run: fork");
-        return TT_EXIT_FAIL;
-    }
-    if (child == 0) {
-        close(pfd[0]);
-        setsid();
-        pid_t gc = fork();
-        if (gc != 0) {
-            long v = gc;
-            if (write(pfd[1], &v, sizeof v) != (ssize_t)sizeof v)
-                _exit(1);
-            _exit(gc > 0 ? 0 : 1);
-        }
-        close(pfd[1]);
-        /* The runner proper: no terminal, output to runner.log. */
-        signal(SIGHUP, SIG_IGN);
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        char *log = tt_xasprintf("%s/runner.log", dir);
-        int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-        free(log);
-        if (null >= 0)
-            dup2(null, 0);
-        if (out >= 0) {
-            dup2(out, 1);
-            dup2(out, 2);
-        }
-        tt_runner_opts o = {.study_dir = dir, .progress = stdout};
-        tt_error err = {0};
-        int rc = tt_runner_run(&o, &err);
-        if (rc < 0)
-            fprintf(stderr, "tunetop run: %s\n", err.msg);
-        fflush(NULL);
-        _exit(rc < 0 ? 1 : 0);
-    }
-    close(pfd[1]);
-    long gc = 0;
-    ssize_t n = read(pfd[0], &gc, sizeof gc);
-    close(pfd[0]);
-    waitpid(child, NULL, 0);
-    if (n != (ssize_t)sizeof gc || gc <= 0) {
-        fprintf(stderr, "tunetop run: cannot start the runner\n");
-        return TT_EXIT_FAIL;
-    }
-    /* Wait until the daemon holds the study's lock, or died trying. */
-    for (int i = 0; i < 200; i++) {
-        long pid = tt_study_runner_pid(dir);
-        if (pid == gc) {
-            printf("%s\nrunner pid %ld\n", dir, gc);
-            return TT_EXIT_OK;
-        }
-        if (kill((pid_t)gc, 0) != 0) {
-            fprintf(stderr, "tunetop run: the runner exited at once; its log says:\n");
-            print_log_tail(dir);
-            return TT_EXIT_FAIL;
-        }
-        struct timespec ts = {0, 25 * 1000000};
-        nanosleep(&ts, NULL);
-    }
-    fprintf(stderr, "tunetop run: the runner (pid %ld) did not take the study's lock in 5 s\n",
-            gc);
-    return TT_EXIT_FAIL;
+    printf("%s\nrunner pid %ld\n", dir, pid);
+    return TT_EXIT_OK;
 }
 
 int tt_cmd_run(int argc, char **argv)

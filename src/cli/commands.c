@@ -13,6 +13,32 @@
 #include "tunetop/util.h"
 
 const tt_cli_command tt_cli_commands[] = {
+    {"dashboard", tt_cmd_dashboard,
+     "[dashboard] [SWEEP.yaml|DIR] [--theme T] [--refresh HZ] [--ascii]   the dashboard",
+     "usage: tunetop SWEEP.yaml [--dir DIR] [--theme NAME|PATH] [--refresh HZ] [--ascii]\n"
+     "       tunetop DIR [--theme NAME|PATH] [--refresh HZ] [--ascii]\n"
+     "       tunetop [--theme NAME|PATH] ...\n"
+     "\n"
+     "The dashboard. With a sweep file: create or open its study (./tunetop-runs/NAME,\n"
+     "or --dir), start the study's runner in the background when none is running,\n"
+     "and watch it. With a study folder: attach to it, running or saved (R resumes a\n"
+     "saved one). Alone: pick a study under ./tunetop-runs/.\n"
+     "\n"
+     "q detaches (the sweep goes on; `tunetop DIR` re-attaches), Q stops the sweep,\n"
+     "? lists every key. Closing the terminal or losing the SSH session never stops\n"
+     "the sweep.\n"
+     "\n"
+     "  --theme NAME|PATH  colour theme: dark (default), light, monochrome,\n"
+     "                     high-contrast, or a theme file; t cycles them. NO_COLOR\n"
+     "                     selects monochrome.\n"
+     "  --refresh HZ       redraws per second (default 2)\n"
+     "  --ascii            ASCII charts instead of Unicode braille\n"
+     "  --dir DIR          the study folder for a sweep file\n"
+     "\n"
+     "Defaults come from $XDG_CONFIG_HOME/tunetop/config.yaml (theme:, refresh:).\n"
+     "Needs a terminal of at least 60x18 with cursor addressing (TERM=dumb is\n"
+     "refused). Exit status: 0 ok, 1 cannot run (no terminal, too small, invalid\n"
+     "sweep file, not a study), 2 usage error.\n"},
     {"validate", tt_cmd_validate, "validate FILE...             check sweep files, summarise each",
      "usage: tunetop validate FILE...\n"
      "\n"
@@ -108,7 +134,9 @@ void tt_cli_print_usage(FILE *out)
     fprintf(out,
             "tunetop %s — a terminal dashboard for hyperparameter tuning\n"
             "\n"
-            "usage: tunetop COMMAND [ARGS...]\n"
+            "usage: tunetop SWEEP.yaml | DIR      open the dashboard (starts the sweep)\n"
+            "       tunetop                       pick a study under ./tunetop-runs/\n"
+            "       tunetop COMMAND [ARGS...]\n"
             "       tunetop --help | --version\n"
             "\n"
             "commands:\n",

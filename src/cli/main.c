@@ -1,10 +1,11 @@
 /*
  * main — entry point: global options, then dispatch to a subcommand from
- * the table in commands.c.
+ * the table in commands.c; a file, a folder or nothing opens the dashboard.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "tunetop/runner.h"
@@ -16,10 +17,9 @@ int main(int argc, char **argv)
      * handle, not a silent death. */
     signal(SIGPIPE, SIG_IGN);
 
-    if (argc < 2) {
-        tt_cli_print_usage(stderr);
-        return TT_EXIT_USAGE;
-    }
+    /* `tunetop` alone opens the study picker */
+    if (argc < 2)
+        return tt_cmd_dashboard(0, argv + 1);
     const char *first = argv[1];
     if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
         tt_cli_print_usage(stdout);
@@ -33,6 +33,10 @@ int main(int argc, char **argv)
     if (strcmp(first, "__shim") == 0)
         return tt_shim_main(argc - 1, argv + 1);
     const tt_cli_command *cmd = tt_cli_find(first);
+    /* `tunetop SWEEP.yaml`, `tunetop DIR`, `tunetop --theme light`: the
+     * dashboard; a command name wins over a file of the same name */
+    if (!cmd && (first[0] == '-' || access(first, F_OK) == 0))
+        return tt_cmd_dashboard(argc - 1, argv + 1);
     if (!cmd) {
         fprintf(stderr, "tunetop: unknown command '%s'\n", first);
         tt_cli_print_usage(stderr);

@@ -1,0 +1,136 @@
+/*
+ * dashboard — the default command: `tunetop SWEEP.yaml` (create or open
+ * the study, start its runner detached when none is alive, open the
+ * dashboard), `tunetop DIR` (attach to a running or saved study),
+ * `tunetop` alone (pick a study under ./tunetop-runs/). Leaving the
+ * dashboard never touches the sweep; afterwards we say how to come back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tunetop/runner.h"
+#include "tunetop/ui.h"
+
+static int start_runner(const char *dir, long *pid, tt_error *err)
+{
+    return tt_cli_start_runner(dir, pid, err);
+}
+
+static void send_reload(const char *dir)
+{
+    char *db = tt_xasprintf("%s/study.db", dir);
+    tt_error err = {0};
+    tt_store *st = tt_store_open(db, TT_STORE_READ, &err);
+    free(db);
+    if (st) {
+        tt_store_add_command(st, "reload", NULL, &err);
+        tt_store_close(st);
+    }
+}
+
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (*i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+int tt_cmd_dashboard(int argc, char **argv)
+{
+    const char *target = NULL, *dir = NULL;
+    tt_ui_opts opts = {0};
+    opts.start_runner = start_runner;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(tt_cli_find("dashboard")->help, stdout);
+            return TT_EXIT_OK;
+        } else if (strcmp(a, "--ascii") == 0) {
+            opts.ascii = true;
+        } else if (strncmp(a, "--theme", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
+            if (!(opts.theme = option_value(argc, argv, &i, "--theme")))
+                return tt_cli_usage_error("dashboard", "--theme needs a name or a path");
+        } else if (strncmp(a, "--refresh", 9) == 0 && (a[9] == '\0' || a[9] == '=')) {
+            const char *v = option_value(argc, argv, &i, "--refresh");
+            char *end = NULL;
+            double hz = v ? strtod(v, &end) : 0;
+            if (!v || end == v || *end || !(hz > 0 && hz <= 60))
+                return tt_cli_usage_error("dashboard", "--refresh needs a rate in Hz, 0 < HZ <= 60");
+            opts.refresh_hz = hz;
+        } else if (strncmp(a, "--dir", 5) == 0 && (a[5] == '\0' || a[5] == '=')) {
+            if (!(dir = option_value(argc, argv, &i, "--dir")))
+                return tt_cli_usage_error("dashboard", "--dir needs a folder");
+        } else if (a[0] == '-' && a[1]) {
+            return tt_cli_usage_error("dashboard", "unknown option '%s'", a);
+        } else if (target) {
+            return tt_cli_usage_error("dashboard", "expected one sweep file or study folder");
+        } else {
+            target = a;
+        }
+    }
+
+    char *study_dir = NULL;
+    const char *note = NULL;
+    if (target && tt_study_is_dir(target)) {
+        if (dir)
+            return tt_cli_usage_error("dashboard", "--dir is for a sweep file; %s is a study",
+                                      target);
+        study_dir = tt_xstrdup(target);
+    } else if (target) {
+        tt_diags diags = {0};
+        tt_error err = {0};
+        int rc = tt_study_prepare(target, dir, &study_dir, &diags, &err);
+        tt_diags_print(&diags, stderr);
+        tt_diags_free(&diags);
+        if (rc < 0) {
+            fprintf(stderr, "tunetop: %s\n", err.msg);
+            return TT_EXIT_FAIL;
+        }
+        long pid = tt_study_runner_pid(study_dir);
+        if (pid != 0) {
+            send_reload(study_dir);
+        } else {
+            if (tt_cli_start_runner(study_dir, &pid, &err) < 0) {
+                fprintf(stderr, "tunetop: %s\n", err.msg);
+                free(study_dir);
+                return TT_EXIT_FAIL;
+            }
+            note = "started";
+        }
+        opts.sweep_path = target;
+    }
+    opts.study_dir = study_dir;
+
+    tt_ui_result res;
+    tt_error err = {0};
+    int rc = tt_ui_run(&opts, &res, &err);
+    int status = TT_EXIT_OK;
+    if (rc < 0) {
+        fprintf(stderr, "tunetop: %s\n", err.msg);
+        if (study_dir && note)
+            fprintf(stderr, "tunetop: the sweep runs in the background: tunetop status %s\n",
+                    study_dir);
+        status = TT_EXIT_FAIL;
+    } else if (res.hangup) {
+        /* the terminal is gone: nothing to say, nobody to say it to */
+    } else if (res.study_dir[0]) {
+        long pid = tt_study_runner_pid(res.study_dir);
+        if (res.stopped)
+            printf("stopping the sweep in %s (tunetop status %s)\n", res.study_dir,
+                   res.study_dir);
+        else if (pid != 0)
+            printf("detached; the sweep goes on (runner pid %ld).\nre-attach with: tunetop %s\n",
+                   pid, res.study_dir);
+        else
+            printf("detached from %s (no runner is running).\nre-attach with: tunetop %s "
+                   "(R resumes the study)\n",
+                   res.study_dir, res.study_dir);
+    }
+    free(study_dir);
+    return status;
+}

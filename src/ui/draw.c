@@ -1,0 +1,182 @@
+/*
+ * draw — the few drawing primitives every panel uses: a panel's title row,
+ * clipped text measured in columns (wcwidth), right-aligned numbers, and
+ * the small formatters for values and durations. Text from outside (trial
+ * output, parameter values, file names) is cleaned of control sequences
+ * here, at the last moment, so no panel can forget it.
+ */
+#include <curses.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* In a non-UTF-8 locale, non-ASCII bytes would print as garbage. */
+static char *for_terminal(const char *s)
+{
+    char *t = ui_text_clean(s, strlen(s));
+    if (MB_CUR_MAX == 1) {
+        size_t o = 0;
+        for (size_t i = 0; t[i]; i++) {
+            unsigned char c = (unsigned char)t[i];
+            if (c < 0x80)
+                t[o++] = (char)c;
+            else if ((c & 0xC0) != 0x80)
+                t[o++] = '?';
+        }
+        t[o] = '\0';
+    }
+    return t;
+}
+
+int ui_put(void *win, int y, int x, const char *s, int width, bool pad)
+{
+    WINDOW *w = win;
+    if (width <= 0 || !s)
+        return 0;
+    char *t = for_terminal(s);
+    int used = 0;
+    size_t n = ui_text_fit(t, width, &used);
+    mvwaddnstr(w, y, x, t, (int)n);
+    free(t);
+    if (pad)
+        for (int i = used; i < width; i++)
+            waddch(w, ' ');
+    return used;
+}
+
+void ui_put_right(void *win, int y, int x, const char *s, int width)
+{
+    if (width <= 0)
+        return;
+    char *t = for_terminal(s);
+    int tw = ui_text_width(t);
+    int off = tw < width ? width - tw : 0;
+    ui_put(win, y, x + off, t, width - off, false);
+    free(t);
+}
+
+/* Box drawing: Unicode characters in a UTF-8 locale (what every modern
+ * terminal and tmux show, and what capture-pane reports), the VT100
+ * alternate character set otherwise. */
+void ui_hline(const ui_app *a, void *win, int y, int x, int n)
+{
+    WINDOW *w = win;
+    if (n <= 0)
+        return;
+    if (!a->utf8) {
+        mvwhline(w, y, x, ACS_HLINE, n);
+        return;
+    }
+    wmove(w, y, x);
+    for (int i = 0; i < n; i++)
+        waddstr(w, "─");
+}
+
+void ui_vline(const ui_app *a, void *win, int y, int x, int n)
+{
+    WINDOW *w = win;
+    for (int i = 0; i < n; i++) {
+        if (a->utf8)
+            mvwaddstr(w, y + i, x, "│");
+        else
+            mvwaddch(w, y + i, x, ACS_VLINE);
+    }
+}
+
+void ui_draw_title(ui_app *a, void *win, const char *title, const char *right, bool focused)
+{
+    WINDOW *w = win;
+    int h = getmaxy(w), wd = getmaxx(w);
+    int x0 = 0;
+    wattrset(w, a->attr[UI_ROLE_BORDER]);
+    if (getbegx(w) > 0) {
+        /* a panel to the right of another: a rule separates them */
+        ui_vline(a, w, 0, 0, h);
+        if (a->utf8)
+            mvwaddstr(w, 0, 0, "┬");
+        else
+            mvwaddch(w, 0, 0, ACS_TTEE);
+        x0 = 1;
+    }
+    ui_hline(a, w, 0, x0, wd - x0);
+    wattrset(w, focused ? a->attr[UI_ROLE_SELECTION] | A_BOLD : a->attr[UI_ROLE_TITLE]);
+    char buf[256];
+    snprintf(buf, sizeof buf, " %s%s ", focused ? "▶ " : "", title);
+    if (!a->utf8)
+        snprintf(buf, sizeof buf, " %s%s ", focused ? "> " : "", title);
+    int used = ui_put(w, 0, x0 + 1, buf, wd - x0 - 2, false);
+    if (right && *right) {
+        wattrset(w, a->attr[UI_ROLE_AXIS]);
+        char rb[256];
+        snprintf(rb, sizeof rb, " %s ", right);
+        int rw = ui_text_width(rb);
+        int rx = wd - rw - 1;
+        if (rx > x0 + 1 + used)
+            ui_put(w, 0, rx, rb, rw, false);
+    }
+    wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+}
+
+void ui_format_value(double v, char *buf, size_t n)
+{
+    if (isnan(v))
+        snprintf(buf, n, "-");
+    else if (isinf(v))
+        snprintf(buf, n, v > 0 ? "inf" : "-inf");
+    else
+        snprintf(buf, n, "%.6g", v);
+}
+
+void ui_format_duration(double s, char *buf, size_t n)
+{
+    if (isnan(s) || s < 0) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    long t = (long)(s + 0.5);
+    if (t < 60)
+        snprintf(buf, n, "%lds", t);
+    else if (t < 3600)
+        snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+    else if (t < 86400)
+        snprintf(buf, n, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+    else
+        snprintf(buf, n, "%ldd%02ldh", t / 86400, (t / 3600) % 24);
+}
+
+const char *ui_state_short(tt_trial_state s)
+{
+    switch (s) {
+    case TT_TRIAL_QUEUED: return "queued";
+    case TT_TRIAL_RUNNING: return "running";
+    case TT_TRIAL_COMPLETED: return "done";
+    case TT_TRIAL_PRUNED: return "pruned";
+    case TT_TRIAL_FAILED: return "failed";
+    case TT_TRIAL_KILLED: return "killed";
+    case TT_TRIAL_TIMEOUT: return "timeout";
+    case TT_TRIAL_INTERRUPTED: return "interr.";
+    default: return "?";
+    }
+}
+
+unsigned ui_state_attr(const ui_app *a, const tt_trial_record *r)
+{
+    if (r->number == a->model.best)
+        return a->attr[UI_ROLE_BEST];
+    switch (r->state) {
+    case TT_TRIAL_RUNNING: return a->attr[UI_ROLE_RUNNING];
+    case TT_TRIAL_PRUNED: return a->attr[UI_ROLE_PRUNED];
+    case TT_TRIAL_FAILED:
+    case TT_TRIAL_KILLED:
+    case TT_TRIAL_TIMEOUT:
+    case TT_TRIAL_INTERRUPTED: return a->attr[UI_ROLE_FAILED];
+    default: return a->attr[UI_ROLE_DEFAULT];
+    }
+}
+
+int ui_trial_slot(long number)
+{
+    return (int)((unsigned long)number % 8);
+}

@@ -1,0 +1,484 @@
+/*
+ * ui/internal.h — what the dashboard's files share. The model (model.c)
+ * holds what has been read of one study; the layout (layout.c) says where
+ * each panel goes; the theme (theme.c) maps roles to attributes; each
+ * panel file draws one panel from the model into its window and handles
+ * its keys, returning UI_* flags so that the loop in app.c owns redraws
+ * and quitting (htop's Panel_eventHandler).
+ *
+ * The pure parts (filter, sort, text cleaning, layout, theme parsing,
+ * rank correlation, the model's incremental update) take no ncurses state,
+ * so tests/test_ui_*.c exercise them without a terminal.
+ */
+#ifndef TUNETOP_UI_INTERNAL_H
+#define TUNETOP_UI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tunetop/config.h"
+#include "tunetop/store.h"
+#include "tunetop/ui.h"
+
+/* ---- text: cleaning what trials wrote, measuring columns (text.c) ------- */
+
+/* Copy src[0..len) into a malloc'd string without terminal control:
+ * escape sequences (CSI, OSC, DCS…, two-byte ESC x), C0/C1 controls and
+ * DEL are dropped, a tab becomes one space, invalid UTF-8 becomes '?'.
+ * Never NULL. */
+char *ui_text_clean(const char *src, size_t len);
+/* Display width of a UTF-8 string (wcwidth per character; a character of
+ * unknown width counts 1). */
+int ui_text_width(const char *s);
+/* Bytes of s that fit in width columns (never splits a character);
+ * *used gets the columns they take. */
+size_t ui_text_fit(const char *s, int width, int *used);
+
+/* ---- filter and sort of the trial list (filter.c) ----------------------- */
+
+/* Columns of the trial list: fixed ones, then one per parameter. */
+enum {
+    UI_COL_NUMBER,
+    UI_COL_STATE,
+    UI_COL_VALUE,
+    UI_COL_STEP,
+    UI_COL_DURATION,
+    UI_COL_FIXED
+};
+
+typedef enum ui_filter_op {
+    UI_OP_TEXT,       /* free text: substring anywhere */
+    UI_OP_EQ,
+    UI_OP_NE,
+    UI_OP_LT,
+    UI_OP_LE,
+    UI_OP_GT,
+    UI_OP_GE,
+    UI_OP_CONTAINS    /* key~text */
+} ui_filter_op;
+
+typedef struct ui_filter_term {
+    char *key;        /* NULL for free text */
+    ui_filter_op op;
+    char *text;
+    bool numeric;     /* text parses as a number */
+    double number;
+} ui_filter_term;
+
+/* All terms must match (AND). */
+typedef struct ui_filter {
+    ui_filter_term *terms;
+    size_t n;
+} ui_filter;
+
+/* Parse "state=failed lr>0.01 adam": whitespace-separated terms, each
+ * KEY OP VALUE (OP one of = == != < <= > >= ~) or free text. Keys: state,
+ * value (or the objective's name), trial (#), step, or a parameter name.
+ * Returns 0, or -1 with msg filled (an operator without key or value). */
+int ui_filter_parse(const char *text, ui_filter *out, char *msg, size_t msg_n);
+void ui_filter_free(ui_filter *f);
+/* Whether r matches every term; metric is the objective's name. An empty
+ * filter matches everything. */
+bool ui_filter_match(const ui_filter *f, const tt_trial_record *r, const char *metric);
+
+/* Compare two trials on column col (UI_COL_* or UI_COL_FIXED + parameter
+ * index into names). Missing values (NaN, inactive) sort last whatever the
+ * direction; ties break on trial number. desc reverses the order. */
+int ui_trial_compare(const tt_trial_record *a, const tt_trial_record *b, size_t col,
+                     char *const *param_names, bool desc, double now);
+/* Seconds a trial ran (to now while it runs); NAN when it never started. */
+double ui_trial_duration(const tt_trial_record *r, double now);
+/* A parameter's text by name; NULL when the trial has no such (active) one. */
+const char *ui_trial_param(const tt_trial_record *r, const char *name);
+
+/* ---- the study model (model.c) ------------------------------------------ */
+
+/* One metric of one trial (its current attempt), decimated to at most
+ * UI_SERIES_MAX points: when full, every other point is dropped and only
+ * every stride-th new point kept, so memory stays bounded for long runs. */
+#define UI_SERIES_MAX 1024
+
+typedef struct ui_point {
+    int32_t step;
+    float value;
+} ui_point;
+
+typedef struct ui_series {
+    ui_point *pts;
+    size_t n, cap;
+    long stride, skipped;
+    int attempt;
+    double last;      /* the newest value, exact */
+    long last_step;
+} ui_series;
+
+typedef struct ui_trial {
+    tt_trial_record rec;  /* rec.number == 0 while not seen yet */
+    ui_series *series;    /* indexed by metric id; n_series of them */
+    size_t n_series;
+} ui_trial;
+
+#define UI_EVENTS_MAX 256
+
+typedef struct ui_event {
+    double t;
+    long trial;
+    char kind[16];
+    char *message;    /* cleaned */
+} ui_event;
+
+typedef struct ui_model {
+    tt_store *store;
+    char *dir;
+    tt_study_info info;
+    tt_sweep *sweep;        /* newest version that loads; may be NULL */
+    long sweep_version;
+    const char *metric;     /* objective name (borrowed; "value" when none) */
+    tt_goal goal;
+    long total;             /* budget in trials: run_cap or grid size; 0 = unknown */
+
+    ui_trial *trials;       /* index = number - 1 */
+    size_t n_trials, cap_trials;
+    long last_seq;
+    int64_t last_metric_rowid;
+    int64_t last_event_id;
+    bool metrics_backlog;   /* more metric rows wait: poll again soon */
+
+    char **metric_names;    /* interned, in order of first appearance */
+    size_t n_metric_names;
+    char **param_names;     /* union over trials, in order of first appearance */
+    size_t n_params;
+
+    ui_event events[UI_EVENTS_MAX];
+    size_t n_events, event_head; /* ring */
+
+    long runner_pid;        /* 0 = none alive, -1 = starting */
+    long parallel;          /* as the runner last reported; 0 = unknown */
+    long counts[TT_TRIAL_STATE_COUNT];
+    long best;              /* best completed trial number; 0 = none */
+    double best_value;
+    double elapsed_shown;   /* monotonic display of the runner's time */
+    double elapsed_seen, elapsed_seen_at;
+
+    tt_importance importance;   /* stored result; n == 0 when none */
+    char importance_method[16];
+    double importance_polled;
+
+    unsigned generation;    /* bumped on every change a panel may show */
+    unsigned trials_gen, metrics_gen, study_gen, events_gen;
+} ui_model;
+
+/* Open dir's store for reading. Returns 0 or a negative code (err filled). */
+int ui_model_open(ui_model *m, const char *dir, tt_error *err);
+void ui_model_close(ui_model *m);
+/* Read what changed since the last poll: study row, new trial rows, up to
+ * max_metric_rows new metric points (0 = no limit), new events, runner
+ * liveness. Never blocks on the runner (WAL reads). Returns 0 or negative. */
+int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err);
+/* The trial with this number, NULL when unknown. */
+ui_trial *ui_model_trial(const ui_model *m, long number);
+/* Metric id of name, or -1. */
+int ui_model_metric_id(const ui_model *m, const char *name);
+/* The series of metric id for trial t; NULL when it has none. */
+const ui_series *ui_model_series(const ui_trial *t, int metric_id);
+/* Whether a is better than b for the model's goal (NaN is never better). */
+bool ui_model_better(const ui_model *m, double a, double b);
+/* Completed trials with a finite value, best first; returns the count and
+ * fills out (caller frees) with up to max numbers (max 0 = all). */
+size_t ui_model_ranked(const ui_model *m, long **out, size_t max);
+/* Live state word: running, paused, stopping, stopped, finished. */
+const char *ui_model_state(const ui_model *m);
+/* The i-th newest event (0 = newest), NULL past the end. */
+const ui_event *ui_model_event(const ui_model *m, size_t i);
+
+/* ---- rank correlation (importance.c, pure part) ------------------------- */
+
+typedef struct ui_corr {
+    const char *param;  /* borrowed from the model */
+    double value;       /* Spearman rho (numeric) or eta on ranks (categorical) */
+    bool categorical;
+    long n;
+} ui_corr;
+
+/* For each parameter, the rank correlation of its value with the objective
+ * over completed trials with a finite value where it is active (needs at
+ * least 3). Sorted by |value|, strongest first. Caller frees *out. */
+size_t ui_rank_correlations(const ui_model *m, ui_corr **out, long *n_trials);
+/* Spearman's rho of x and y (average ranks for ties); NAN when n < 3 or
+ * either is constant. */
+double ui_spearman(const double *x, const double *y, size_t n);
+
+/* ---- layout (layout.c) --------------------------------------------------- */
+
+typedef enum ui_panel_id {
+    UI_PANEL_HEADER,
+    UI_PANEL_CURVES,
+    UI_PANEL_HISTORY,
+    UI_PANEL_IMPORTANCE,
+    UI_PANEL_BEST,
+    UI_PANEL_TRIALS,
+    UI_PANEL_STATUS,
+    UI_PANEL_COUNT
+} ui_panel_id;
+
+typedef struct ui_rect {
+    int y, x, h, w;   /* h == 0: not shown */
+} ui_rect;
+
+typedef struct ui_layout {
+    int cols, rows;
+    bool too_small;
+    ui_rect r[UI_PANEL_COUNT];
+    ui_rect body;         /* below the header, above the status line: overlays */
+    bool history_shared;  /* history and importance take turns in one rect */
+} ui_layout;
+
+#define UI_MIN_COLS 60
+#define UI_MIN_ROWS 18
+
+/* Place the panels in a cols×rows screen. Deterministic; pure. When
+ * history_shared, r[HISTORY] == r[IMPORTANCE]. */
+void ui_layout_compute(int cols, int rows, ui_layout *out);
+/* The panel under screen cell (y, x), or -1. show_history picks between
+ * the two panels of a shared rect. */
+int ui_layout_hit(const ui_layout *l, int y, int x, bool show_history);
+
+/* ---- theme (theme.c) ------------------------------------------------------ */
+
+typedef enum ui_role {
+    UI_ROLE_DEFAULT,
+    UI_ROLE_HEADER,
+    UI_ROLE_BORDER,
+    UI_ROLE_TITLE,
+    UI_ROLE_BEST,
+    UI_ROLE_RUNNING,
+    UI_ROLE_PRUNED,
+    UI_ROLE_FAILED,
+    UI_ROLE_AXIS,
+    UI_ROLE_SELECTION,
+    UI_ROLE_ERROR,
+    UI_ROLE_BAR,
+    UI_ROLE_COUNT
+} ui_role;
+
+/* Colours: -1 = the terminal's default, 0..255 = palette index. */
+typedef struct ui_role_spec {
+    int fg, bg;
+    unsigned attrs;   /* UI_ATTR_* */
+} ui_role_spec;
+
+enum {
+    UI_ATTR_BOLD = 1,
+    UI_ATTR_DIM = 2,
+    UI_ATTR_UNDERLINE = 4,
+    UI_ATTR_REVERSE = 8,
+    UI_ATTR_ITALIC = 16,
+    UI_ATTR_BLINK = 32
+};
+
+typedef struct ui_theme_spec {
+    char name[64];
+    ui_role_spec role[UI_ROLE_COUNT];
+} ui_theme_spec;
+
+/* Parse a theme from YAML text (`name:` and `roles: {ROLE: {fg, bg,
+ * attrs}}`; colours by name — black…white, bright*, default — or 0..255).
+ * Unknown roles and keys are errors. Roles left out keep the defaults of
+ * the built-in dark theme. Returns 0, or -1 with err filled. */
+int ui_theme_parse(const char *text, size_t len, const char *source, ui_theme_spec *out,
+                   tt_error *err);
+/* The built-in themes ("dark", "monochrome"), used when no file is found. */
+void ui_theme_builtin(const char *name, ui_theme_spec *out);
+/* Theme files found: <exe dir>/themes, <exe dir>/../share/tunetop/themes,
+ * $XDG_CONFIG_HOME/tunetop/themes; names without .yaml, sorted, unique,
+ * caller frees (ui_strings_free). */
+size_t ui_theme_list(char ***names);
+/* Load a theme by name or path (a name is looked up in the folders above,
+ * then among the built-ins). */
+int ui_theme_load(const char *name_or_path, ui_theme_spec *out, tt_error *err);
+void ui_strings_free(char **v, size_t n);
+
+/* Preferences from $XDG_CONFIG_HOME/tunetop/config.yaml (theme, refresh);
+ * absent keys leave the outputs untouched. *theme is malloc'd. */
+int ui_prefs_load(char **theme, double *refresh_hz, tt_error *err);
+
+/* ---- the app (app.c and the panels) --------------------------------------- */
+
+/* What a key or click handler tells the loop. */
+enum {
+    UI_IGNORED = 0,
+    UI_HANDLED = 1,
+    UI_REDRAW = 2,      /* the handler's panel changed */
+    UI_REDRAW_ALL = 4,  /* every panel (theme, overlay closed) */
+    UI_QUIT = 8
+};
+
+typedef enum ui_overlay {
+    UI_OVERLAY_NONE,
+    UI_OVERLAY_DETAIL,
+    UI_OVERLAY_HELP,
+    UI_OVERLAY_EDITOR,
+    UI_OVERLAY_PICKER
+} ui_overlay;
+
+typedef enum ui_prompt_kind {
+    UI_PROMPT_NONE,
+    UI_PROMPT_FILTER,
+    UI_PROMPT_CONFIRM
+} ui_prompt_kind;
+
+typedef struct ui_list {
+    size_t sel, top;
+    size_t left;      /* first parameter column shown (horizontal scroll) */
+    int page;         /* rows shown at the last draw */
+} ui_list;
+
+struct ui_editor_state;
+struct ui_picker_state;
+struct ui_detail_state;
+
+typedef struct ui_app ui_app;
+typedef void (*ui_confirm_fn)(ui_app *a, void *arg);
+
+struct ui_app {
+    tt_ui_opts opts;
+    tt_ui_result *result;
+    ui_model model;
+    bool model_open;
+    ui_layout layout;
+    void *win[UI_PANEL_COUNT];  /* WINDOW* */
+    void *overlay_win;          /* WINDOW* over the body */
+    bool dirty[UI_PANEL_COUNT];
+    bool overlay_dirty;
+    unsigned seen_gen[UI_PANEL_COUNT];
+    int focus;                  /* ui_panel_id */
+    bool show_history;          /* in a shared rect */
+    ui_overlay overlay;
+    bool utf8, braille, colors;
+    double now;
+
+    ui_theme_spec theme;
+    unsigned attr[UI_ROLE_COUNT];    /* attr_t per role, colour pair included */
+    unsigned trial_color[8];         /* attr_t per trial colour slot */
+    char **theme_names;
+    size_t n_theme_names;
+
+    /* panels */
+    ui_list best;
+    ui_list trials;
+    size_t trials_sort;         /* column */
+    bool trials_desc;
+    ui_filter filter;
+    char filter_text[256];
+    long *rows;                 /* trial numbers shown, filtered + sorted */
+    size_t n_rows, cap_rows;
+    unsigned rows_gen;          /* model generation rows were built from */
+    bool rows_stale;
+    int curves_metric;          /* metric id; -1 = objective */
+    bool curves_log, curves_zoom;
+    bool history_log;
+
+    struct ui_detail_state *detail;
+    struct ui_editor_state *editor;
+    struct ui_picker_state *picker;
+
+    /* prompt line */
+    ui_prompt_kind prompt;
+    char prompt_buf[256];
+    size_t prompt_len;
+    char confirm_text[160];
+    ui_confirm_fn confirm_fn;
+    void *confirm_arg;
+
+    char message[256];          /* status line message */
+    double message_until;
+    bool message_error;
+    int64_t pending_cmd;        /* last command sent; its ack is shown */
+    char pending_kind[16];
+};
+
+/* Signals seen by the app's handlers (app.c): SIGHUP/SIGTERM/SIGINT
+ * arrived; a SIGWINCH arrived (the terminal is resized to the new size and
+ * the flag cleared). */
+bool ui_quit_requested(void);
+bool ui_winch_take(void);
+
+/* Helpers shared by the panels (app.c). */
+void ui_message(ui_app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Send a command to the runner; says so in the status line. */
+int ui_send(ui_app *a, const char *kind, const char *arg);
+void ui_confirm(ui_app *a, const char *question, ui_confirm_fn fn, void *arg);
+void ui_mark_all(ui_app *a);
+/* Attribute of a trial's state (running, best, pruned…). */
+unsigned ui_state_attr(const ui_app *a, const tt_trial_record *r);
+const char *ui_state_short(tt_trial_state s);
+/* Format helpers. */
+void ui_format_value(double v, char *buf, size_t n);
+void ui_format_duration(double s, char *buf, size_t n);
+
+/* Drawing helpers (draw.c). */
+void ui_draw_title(ui_app *a, void *win, const char *title, const char *right, bool focused);
+/* Put s at (y, x) clipped to width columns (cleaned of controls first);
+ * pads with blanks to width when pad. Returns columns used. */
+int ui_put(void *win, int y, int x, const char *s, int width, bool pad);
+/* Same, right-aligned in width. */
+void ui_put_right(void *win, int y, int x, const char *s, int width);
+/* Horizontal / vertical rules of n cells. */
+void ui_hline(const ui_app *a, void *win, int y, int x, int n);
+void ui_vline(const ui_app *a, void *win, int y, int x, int n);
+
+/* Panels. draw() draws into the window; key() and mouse() return UI_*. */
+void ui_header_draw(ui_app *a, void *win);
+void ui_status_draw(ui_app *a, void *win);
+void ui_best_draw(ui_app *a, void *win);
+int ui_best_key(ui_app *a, int key);
+int ui_best_mouse(ui_app *a, int y, int x, int button);
+void ui_trials_draw(ui_app *a, void *win);
+int ui_trials_key(ui_app *a, int key);
+int ui_trials_mouse(ui_app *a, int y, int x, int button);
+void ui_trials_refresh_rows(ui_app *a);
+int ui_trials_apply_filter(ui_app *a, const char *text);
+/* Header names of the trial list columns (borrowed until the next call). */
+const char *ui_trials_column_name(const ui_app *a, size_t col);
+size_t ui_trials_column_count(const ui_app *a);
+void ui_curves_draw(ui_app *a, void *win);
+int ui_curves_key(ui_app *a, int key);
+void ui_history_draw(ui_app *a, void *win);
+int ui_history_key(ui_app *a, int key);
+void ui_importance_draw(ui_app *a, void *win);
+void ui_help_draw(ui_app *a, void *win);
+int ui_help_key(ui_app *a, int key);
+
+void ui_detail_open(ui_app *a, long trial);
+void ui_detail_close(ui_app *a);
+void ui_detail_draw(ui_app *a, void *win);
+int ui_detail_key(ui_app *a, int key);
+/* Read new log bytes; returns whether anything changed. */
+bool ui_detail_poll(ui_app *a);
+
+int ui_editor_open(ui_app *a, bool external);
+void ui_editor_close(ui_app *a);
+void ui_editor_draw(ui_app *a, void *win);
+int ui_editor_key(ui_app *a, int key);
+
+/* The study picker: fills *chosen (malloc'd) or leaves it NULL when the
+ * user quits. Runs its own small loop inside the app's terminal session. */
+int ui_picker_run(ui_app *a, const char *runs_dir, char **chosen);
+/* Studies under runs_dir (pure enough to test: reads the folder and each
+ * study.db). */
+typedef struct ui_study_entry {
+    char *dir;
+    char *name;
+    char state[16];
+    long counts[TT_TRIAL_STATE_COUNT];
+    long n_trials;
+    double modified;
+} ui_study_entry;
+size_t ui_picker_scan(const char *runs_dir, ui_study_entry **out);
+void ui_picker_entries_free(ui_study_entry *e, size_t n);
+
+/* Trial colour slot for a trial number (stable across frames). */
+int ui_trial_slot(long number);
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * model — what the dashboard knows of one study, kept up to date by
+ * incremental reads (htop's Machine: panels read it, never the store).
+ * Each poll reads only what changed: the study row, trial rows with a
+ * newer seq, metric points and events with a newer rowid. The metric
+ * backlog of a big study is read in slices (max_metric_rows per poll) so
+ * that the first frame comes at once and the loop never stalls.
+ *
+ * Memory is bounded: each (trial, metric) series keeps at most
+ * UI_SERIES_MAX points (decimated, newest value exact), which is all the
+ * curves need; the detail view reads one trial's exact points from the
+ * store itself. Every change bumps a generation counter so panels redraw
+ * only when what they show moved.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tunetop/runner.h"
+
+static const char *const importance_methods[] = {"fanova", "ped-anova", "corr"};
+
+int ui_model_open(ui_model *m, const char *dir, tt_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (!tt_study_is_dir(dir))
+        return tt_error_set(err, TT_ERR_INVALID, "%s is not a tunetop study (no study.db in it)",
+                            dir);
+    char *db = tt_xasprintf("%s/study.db", dir);
+    m->store = tt_store_open(db, TT_STORE_READ, err);
+    free(db);
+    if (!m->store)
+        return -TT_ERR_IO;
+    m->dir = tt_xstrdup(dir);
+    m->metric = "value";
+    m->best_value = NAN;
+    return 0;
+}
+
+static void series_free(ui_series *s)
+{
+    free(s->pts);
+    memset(s, 0, sizeof *s);
+}
+
+void ui_model_close(ui_model *m)
+{
+    for (size_t i = 0; i < m->n_trials; i++) {
+        ui_trial *t = &m->trials[i];
+        tt_trial_record_clear(&t->rec);
+        for (size_t k = 0; k < t->n_series; k++)
+            series_free(&t->series[k]);
+        free(t->series);
+    }
+    free(m->trials);
+    ui_strings_free(m->metric_names, m->n_metric_names);
+    ui_strings_free(m->param_names, m->n_params);
+    for (size_t i = 0; i < m->n_events; i++)
+        free(m->events[i].message);
+    tt_importance_clear(&m->importance);
+    tt_study_info_clear(&m->info);
+    if (m->sweep)
+        tt_sweep_free(m->sweep);
+    if (m->store)
+        tt_store_close(m->store);
+    free(m->dir);
+    memset(m, 0, sizeof *m);
+}
+
+ui_trial *ui_model_trial(const ui_model *m, long number)
+{
+    if (number < 1 || (size_t)number > m->n_trials || m->trials[number - 1].rec.number == 0)
+        return NULL;
+    return &m->trials[number - 1];
+}
+
+int ui_model_metric_id(const ui_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_metric_names; i++)
+        if (strcmp(m->metric_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const ui_series *ui_model_series(const ui_trial *t, int id)
+{
+    if (!t || id < 0 || (size_t)id >= t->n_series || t->series[id].n == 0)
+        return NULL;
+    return &t->series[id];
+}
+
+bool ui_model_better(const ui_model *m, double a, double b)
+{
+    if (isnan(a))
+        return false;
+    if (isnan(b))
+        return true;
+    return m->goal == TT_GOAL_MAXIMIZE ? a > b : a < b;
+}
+
+const char *ui_model_state(const ui_model *m)
+{
+    bool alive = m->runner_pid != 0;
+    switch (m->info.state) {
+    case TT_STUDY_RUNNING: return alive ? "running" : "stopped";
+    case TT_STUDY_PAUSED: return alive ? "paused" : "stopped";
+    case TT_STUDY_STOPPED: return alive ? "stopping" : "stopped";
+    case TT_STUDY_FINISHED: return alive ? "finishing" : "finished";
+    }
+    return "?";
+}
+
+const ui_event *ui_model_event(const ui_model *m, size_t i)
+{
+    if (i >= m->n_events)
+        return NULL;
+    size_t idx = (m->event_head + UI_EVENTS_MAX - 1 - i) % UI_EVENTS_MAX;
+    return &m->events[idx];
+}
+
+/* The newest sweep version: objective name, goal and budget. */
+static void load_sweep(ui_model *m)
+{
+    tt_error err = {0};
+    char *text = tt_store_get_space(m->store, 0, &err);
+    m->sweep_version = m->info.space_version;
+    if (!text)
+        return;
+    tt_diags diags = {0};
+    char name[64];
+    snprintf(name, sizeof name, "sweep-v%ld.yaml", m->info.space_version);
+    tt_sweep *sw = tt_sweep_load_text(name, text, strlen(text), &diags);
+    tt_diags_free(&diags);
+    free(text);
+    if (!sw)
+        return;
+    if (m->sweep)
+        tt_sweep_free(m->sweep);
+    m->sweep = sw;
+    m->metric = sw->metric.name ? sw->metric.name : "value";
+    m->goal = sw->metric.goal;
+    m->total = sw->run_cap > 0 ? sw->run_cap : 0;
+    if (!m->total && sw->method == TT_METHOD_GRID) {
+        size_t g = tt_grid_size(sw->space, NULL);
+        m->total = g > 0 && g < (size_t)1 << 40 ? (long)g : 0;
+    }
+    if (m->parallel == 0)
+        m->parallel = sw->parallel;
+}
+
+static void intern(char ***names, size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*names)[i], name) == 0)
+            return;
+    *names = tt_xrealloc(*names, (*n + 1) * sizeof **names);
+    (*names)[(*n)++] = tt_xstrdup(name);
+}
+
+static void recount(ui_model *m)
+{
+    memset(m->counts, 0, sizeof m->counts);
+    m->best = 0;
+    m->best_value = NAN;
+    for (size_t i = 0; i < m->n_trials; i++) {
+        const tt_trial_record *r = &m->trials[i].rec;
+        if (r->number == 0)
+            continue;
+        if ((unsigned)r->state < TT_TRIAL_STATE_COUNT)
+            m->counts[r->state]++;
+        if (r->state == TT_TRIAL_COMPLETED && isfinite(r->value) &&
+            ui_model_better(m, r->value, m->best_value)) {
+            m->best = r->number;
+            m->best_value = r->value;
+        }
+    }
+}
+
+static int poll_trials(ui_model *m, tt_error *err)
+{
+    tt_trial_record *rows = NULL;
+    size_t n = 0, cap = 0;
+    if (tt_store_trials_since(m->store, m->last_seq, &rows, &n, &cap, err) < 0)
+        return -TT_ERR_IO;
+    for (size_t i = 0; i < n; i++) {
+        tt_trial_record *r = &rows[i];
+        if (r->number < 1) {
+            tt_trial_record_clear(r);
+            continue;
+        }
+        size_t need = (size_t)r->number;
+        if (need > m->n_trials) {
+            tt_grow((void **)&m->trials, &m->cap_trials, need, sizeof *m->trials);
+            memset(m->trials + m->n_trials, 0, (need - m->n_trials) * sizeof *m->trials);
+            m->n_trials = need;
+        }
+        ui_trial *t = &m->trials[r->number - 1];
+        tt_trial_record_clear(&t->rec);
+        t->rec = *r;  /* takes ownership */
+        if (r->seq > m->last_seq)
+            m->last_seq = r->seq;
+        for (size_t k = 0; k < r->n_params; k++)
+            intern(&m->param_names, &m->n_params, r->param_names[k]);
+    }
+    free(rows);
+    if (n > 0) {
+        recount(m);
+        m->trials_gen++;
+        m->generation++;
+    }
+    return 0;
+}
+
+static void series_add(ui_series *s, int attempt, long step, double value)
+{
+    if (attempt > s->attempt) {
+        /* a retry: its curve starts over */
+        s->n = 0;
+        s->stride = 1;
+        s->skipped = 0;
+        s->attempt = attempt;
+    } else if (attempt < s->attempt) {
+        return;
+    }
+    if (s->stride < 1)
+        s->stride = 1;
+    s->last = value;
+    s->last_step = step;
+    if (s->n > 0 && s->skipped + 1 < s->stride) {
+        s->skipped++;
+        /* keep the newest point of the stride visible */
+        s->pts[s->n - 1].step = (int32_t)(step > INT32_MAX ? INT32_MAX : step);
+        s->pts[s->n - 1].value = (float)value;
+        return;
+    }
+    s->skipped = 0;
+    if (s->n == UI_SERIES_MAX) {
+        for (size_t i = 0; i < s->n / 2; i++)
+            s->pts[i] = s->pts[2 * i];
+        s->n /= 2;
+        s->stride *= 2;
+    }
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        if (s->cap > UI_SERIES_MAX)
+            s->cap = UI_SERIES_MAX;
+        s->pts = tt_xrealloc(s->pts, s->cap * sizeof *s->pts);
+    }
+    s->pts[s->n].step = (int32_t)(step > INT32_MAX ? INT32_MAX : step < INT32_MIN ? INT32_MIN : step);
+    s->pts[s->n].value = (float)value;
+    s->n++;
+}
+
+typedef struct metric_ctx {
+    ui_model *m;
+    size_t max, seen;
+} metric_ctx;
+
+static int on_metric(const tt_metric_point *p, void *ud)
+{
+    metric_ctx *c = ud;
+    ui_model *m = c->m;
+    m->last_metric_rowid = p->rowid;
+    c->seen++;
+    if (p->trial >= 1) {
+        int id = ui_model_metric_id(m, p->name);
+        if (id < 0) {
+            intern(&m->metric_names, &m->n_metric_names, p->name);
+            id = (int)m->n_metric_names - 1;
+        }
+        size_t need = (size_t)p->trial;
+        if (need > m->n_trials) {
+            /* points of a trial whose row we have not read yet */
+            tt_grow((void **)&m->trials, &m->cap_trials, need, sizeof *m->trials);
+            memset(m->trials + m->n_trials, 0, (need - m->n_trials) * sizeof *m->trials);
+            m->n_trials = need;
+        }
+        ui_trial *t = &m->trials[p->trial - 1];
+        if ((size_t)id >= t->n_series) {
+            t->series = tt_xrealloc(t->series, (size_t)(id + 1) * sizeof *t->series);
+            memset(t->series + t->n_series, 0, ((size_t)id + 1 - t->n_series) * sizeof *t->series);
+            t->n_series = (size_t)id + 1;
+        }
+        series_add(&t->series[id], p->attempt, p->step, p->value);
+    }
+    return c->max && c->seen >= c->max;
+}
+
+static int on_event(const tt_event *e, void *ud)
+{
+    ui_model *m = ud;
+    m->last_event_id = e->id;
+    ui_event *slot = &m->events[m->event_head];
+    if (m->n_events == UI_EVENTS_MAX)
+        free(slot->message);
+    else
+        m->n_events++;
+    m->event_head = (m->event_head + 1) % UI_EVENTS_MAX;
+    slot->t = e->t;
+    slot->trial = e->trial;
+    snprintf(slot->kind, sizeof slot->kind, "%s", e->kind ? e->kind : "");
+    const char *msg = e->message ? e->message : "";
+    slot->message = ui_text_clean(msg, strlen(msg));
+    /* the runner reports its parallelism in these two messages */
+    const char *p = strstr(msg, "parallel set to ");
+    if (p)
+        m->parallel = strtol(p + 16, NULL, 10);
+    else if (strncmp(msg, "runner started", 14) == 0 && (p = strstr(msg, ", parallel ")))
+        m->parallel = strtol(p + 11, NULL, 10);
+    return 0;
+}
+
+static void poll_importance(ui_model *m, double now)
+{
+    if (now - m->importance_polled < 5 && m->importance_polled > 0)
+        return;
+    m->importance_polled = now;
+    for (size_t i = 0; i < sizeof importance_methods / sizeof *importance_methods; i++) {
+        tt_importance imp = {0};
+        if (tt_store_get_importance(m->store, importance_methods[i], &imp, NULL) < 0 ||
+            imp.n == 0) {
+            tt_importance_clear(&imp);
+            continue;
+        }
+        if (imp.t != m->importance.t || strcmp(m->importance_method, importance_methods[i]) != 0 ||
+            imp.n_trials != m->importance.n_trials) {
+            tt_importance_clear(&m->importance);
+            m->importance = imp;
+            snprintf(m->importance_method, sizeof m->importance_method, "%s",
+                     importance_methods[i]);
+            m->generation++;
+        } else {
+            tt_importance_clear(&imp);
+        }
+        return;
+    }
+}
+
+int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err)
+{
+    tt_study_info info = {0};
+    /* one read snapshot for the whole poll */
+    tt_store_begin(m->store, NULL);
+    int rc = tt_store_get_study(m->store, &info, err);
+    if (rc < 0)
+        goto out;
+    bool changed = !m->info.name || info.state != m->info.state ||
+                   info.space_version != m->info.space_version ||
+                   info.elapsed_s != m->info.elapsed_s;
+    if (info.elapsed_s != m->elapsed_seen || m->elapsed_seen_at == 0) {
+        m->elapsed_seen = info.elapsed_s;
+        m->elapsed_seen_at = now;
+    }
+    tt_study_info_clear(&m->info);
+    m->info = info;
+    if (!m->sweep || m->sweep_version != m->info.space_version)
+        load_sweep(m);
+    if ((rc = poll_trials(m, err)) < 0)
+        goto out;
+    metric_ctx mc = {.m = m, .max = max_metric_rows};
+    if ((rc = tt_store_metrics_since(m->store, m->last_metric_rowid, -1, on_metric, &mc, err)) < 0)
+        goto out;
+    m->metrics_backlog = max_metric_rows && mc.seen >= max_metric_rows;
+    if (mc.seen) {
+        m->metrics_gen++;
+        m->generation++;
+    }
+    int64_t before = m->last_event_id;
+    if ((rc = tt_store_events_since(m->store, m->last_event_id, on_event, m, err)) < 0)
+        goto out;
+    if (m->last_event_id != before) {
+        m->events_gen++;
+        m->generation++;
+    }
+    poll_importance(m, now);
+    long pid = tt_study_runner_pid(m->dir);
+    if (pid != m->runner_pid)
+        changed = true;
+    m->runner_pid = pid;
+    /* elapsed: the runner saves its time every 10 s; in between, count on */
+    double shown = m->elapsed_seen;
+    if (pid != 0 && (m->info.state == TT_STUDY_RUNNING || m->info.state == TT_STUDY_PAUSED))
+        shown += now - m->elapsed_seen_at;
+    /* never backwards while a runner counts (its saves lag by up to 10 s) */
+    m->elapsed_shown = pid == 0 || shown > m->elapsed_shown ? shown : m->elapsed_shown;
+    if (changed) {
+        m->study_gen++;
+        m->generation++;
+    }
+out:
+    tt_store_commit(m->store, NULL);
+    return rc;
+}
+
+static const ui_model *rank_model;
+
+static int by_value(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    double vx = rank_model->trials[x - 1].rec.value, vy = rank_model->trials[y - 1].rec.value;
+    if (vx != vy)
+        return ui_model_better(rank_model, vx, vy) ? -1 : 1;
+    return x < y ? -1 : 1;
+}
+
+size_t ui_model_ranked(const ui_model *m, long **out, size_t max)
+{
+    long *list = tt_xcalloc(m->n_trials + 1, sizeof *list);
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_trials; i++) {
+        const tt_trial_record *r = &m->trials[i].rec;
+        if (r->number && r->state == TT_TRIAL_COMPLETED && isfinite(r->value))
+            list[n++] = r->number;
+    }
+    rank_model = m;
+    qsort(list, n, sizeof *list, by_value);
+    if (max && n > max)
+        n = max;
+    *out = list;
+    return n;
+}

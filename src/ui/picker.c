@@ -1,0 +1,223 @@
+/*
+ * picker — `tunetop` alone: the studies under ./tunetop-runs/ with their
+ * state and trial counts, newest first; Enter opens one, q leaves. It runs
+ * its own small loop inside the dashboard's terminal session, so opening a
+ * study does not flash the screen.
+ */
+#include <curses.h>
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tunetop/runner.h"
+
+void ui_picker_entries_free(ui_study_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].dir);
+        free(e[i].name);
+    }
+    free(e);
+}
+
+static int newest_first(const void *x, const void *y)
+{
+    const ui_study_entry *a = x, *b = y;
+    if (a->modified != b->modified)
+        return a->modified > b->modified ? -1 : 1;
+    return strcmp(a->dir, b->dir);
+}
+
+size_t ui_picker_scan(const char *runs_dir, ui_study_entry **out)
+{
+    *out = NULL;
+    DIR *d = opendir(runs_dir);
+    if (!d)
+        return 0;
+    ui_study_entry *list = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *dir = tt_xasprintf("%s/%s", runs_dir, e->d_name);
+        if (!tt_study_is_dir(dir)) {
+            free(dir);
+            continue;
+        }
+        ui_study_entry s = {0};
+        s.dir = dir;
+        ui_model m;
+        tt_error err = {0};
+        if (ui_model_open(&m, dir, &err) == 0 && ui_model_poll(&m, 1, 0, &err) == 0) {
+            s.name = tt_xstrdup(m.info.name ? m.info.name : e->d_name);
+            snprintf(s.state, sizeof s.state, "%s", ui_model_state(&m));
+            memcpy(s.counts, m.counts, sizeof s.counts);
+            for (size_t i = 0; i < m.n_trials; i++)
+                s.n_trials += m.trials[i].rec.number != 0;
+        } else {
+            s.name = tt_xstrdup(e->d_name);
+            snprintf(s.state, sizeof s.state, "unreadable");
+        }
+        ui_model_close(&m);
+        char *db = tt_xasprintf("%s/study.db", dir);
+        struct stat st;
+        char *wal = tt_xasprintf("%s/study.db-wal", dir);
+        if (stat(db, &st) == 0)
+            s.modified = (double)st.st_mtime;
+        if (stat(wal, &st) == 0 && (double)st.st_mtime > s.modified)
+            s.modified = (double)st.st_mtime;
+        free(db);
+        free(wal);
+        tt_grow((void **)&list, &cap, n + 1, sizeof *list);
+        list[n++] = s;
+    }
+    closedir(d);
+    qsort(list, n, sizeof *list, newest_first);
+    *out = list;
+    return n;
+}
+
+static void draw(ui_app *a, WINDOW *w, const char *runs_dir, ui_study_entry *e, size_t n,
+                 size_t sel)
+{
+    werase(w);
+    int h = getmaxy(w), wd = getmaxx(w);
+    wattrset(w, a->attr[UI_ROLE_HEADER]);
+    char title[512];
+    snprintf(title, sizeof title, " tunetop %s │ studies in %s/", TT_VERSION, runs_dir);
+    ui_put(w, 0, 0, title, wd, true);
+    wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+    if (n == 0) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "No study under %s/. Start one with: tunetop SWEEP.yaml",
+                 runs_dir);
+        ui_put(w, 2, 2, msg, wd - 4, false);
+        ui_put(w, 4, 2, "q quits", wd - 4, false);
+        wnoutrefresh(w);
+        doupdate();
+        return;
+    }
+    wattrset(w, a->attr[UI_ROLE_AXIS] | A_BOLD);
+    char line[512];
+    snprintf(line, sizeof line, "  %-28s %-10s %7s %7s %7s %7s %7s  %s", "study", "state",
+             "trials", "done", "running", "pruned", "failed", "folder");
+    ui_put(w, 2, 0, line, wd, false);
+    int page = h - 5;
+    size_t top = sel >= (size_t)page ? sel - (size_t)page + 1 : 0;
+    for (int r = 0; r < page && top + (size_t)r < n; r++) {
+        size_t i = top + (size_t)r;
+        const ui_study_entry *s = &e[i];
+        unsigned attr = a->attr[UI_ROLE_DEFAULT];
+        if (strcmp(s->state, "running") == 0 || strcmp(s->state, "paused") == 0)
+            attr = a->attr[UI_ROLE_RUNNING];
+        if (i == sel)
+            attr = a->attr[UI_ROLE_SELECTION];
+        wattrset(w, attr);
+        char name[64];
+        int used = 0;
+        size_t fit = ui_text_fit(s->name, 28, &used);
+        snprintf(name, sizeof name, "%.*s%*s", (int)fit, s->name, 28 - used, "");
+        snprintf(line, sizeof line, "  %s %-10s %7ld %7ld %7ld %7ld %7ld  %s", name, s->state,
+                 s->n_trials, s->counts[TT_TRIAL_COMPLETED], s->counts[TT_TRIAL_RUNNING],
+                 s->counts[TT_TRIAL_PRUNED],
+                 s->counts[TT_TRIAL_FAILED] + s->counts[TT_TRIAL_KILLED] +
+                     s->counts[TT_TRIAL_TIMEOUT] + s->counts[TT_TRIAL_INTERRUPTED],
+                 s->dir);
+        ui_put(w, 3 + r, 0, line, wd, true);
+    }
+    wattrset(w, a->attr[UI_ROLE_AXIS]);
+    ui_put(w, h - 1, 0, " Enter open  ↑↓ select  r rescan  q quit", wd, true);
+    wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+    wnoutrefresh(w);
+    doupdate();
+}
+
+int ui_picker_run(ui_app *a, const char *runs_dir, char **chosen)
+{
+    *chosen = NULL;
+    ui_study_entry *e = NULL;
+    size_t n = ui_picker_scan(runs_dir, &e), sel = 0;
+    WINDOW *w = newwin(LINES, COLS, 0, 0);
+    wbkgdset(w, (chtype)a->attr[UI_ROLE_DEFAULT] | ' ');
+    int rc = 0;
+    bool redraw = true;
+    for (;;) {
+        if (redraw)
+            draw(a, w, runs_dir, e, n, sel);
+        redraw = false;
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int pr = poll(&pfd, 1, 2000);
+        if (pr < 0 && errno != EINTR) {
+            rc = -1;
+            break;
+        }
+        if (ui_quit_requested())
+            break;
+        if (ui_winch_take()) {
+            delwin(w);
+            w = newwin(LINES, COLS, 0, 0);
+            wbkgdset(w, (chtype)a->attr[UI_ROLE_DEFAULT] | ' ');
+            clearok(curscr, TRUE);
+            redraw = true;
+            continue;
+        }
+        int key = wgetch(stdscr);
+        if (key == ERR) {
+            if (pr == 0) {
+                ui_picker_entries_free(e, n);
+                n = ui_picker_scan(runs_dir, &e);
+                if (sel >= n)
+                    sel = n ? n - 1 : 0;
+                redraw = true;
+            }
+            continue;
+        }
+        redraw = true;
+        if (key == 'q' || key == 27)
+            break;
+        if ((key == KEY_DOWN || key == 'j') && sel + 1 < n)
+            sel++;
+        else if ((key == KEY_UP || key == 'k') && sel > 0)
+            sel--;
+        else if (key == KEY_RESIZE || key == 12) {
+            delwin(w);
+            w = newwin(LINES, COLS, 0, 0);
+            wbkgdset(w, (chtype)a->attr[UI_ROLE_DEFAULT] | ' ');
+            clearok(curscr, TRUE);
+        } else if (key == 'r') {
+            ui_picker_entries_free(e, n);
+            n = ui_picker_scan(runs_dir, &e);
+            if (sel >= n)
+                sel = n ? n - 1 : 0;
+        } else if ((key == '\n' || key == '\r' || key == KEY_ENTER) && n > 0) {
+            *chosen = tt_xstrdup(e[sel].dir);
+            break;
+        } else if (key == KEY_MOUSE) {
+            MEVENT ev;
+            if (getmouse(&ev) == OK && ev.y >= 3) {
+                int page = LINES - 5;
+                size_t top = sel >= (size_t)page ? sel - (size_t)page + 1 : 0;
+                size_t i = top + (size_t)(ev.y - 3);
+                if (i < n) {
+                    if (i == sel) {
+                        *chosen = tt_xstrdup(e[sel].dir);
+                        break;
+                    }
+                    sel = i;
+                }
+            }
+        }
+    }
+    delwin(w);
+    ui_picker_entries_free(e, n);
+    werase(stdscr);
+    wnoutrefresh(stdscr);
+    return rc;
+}

@@ -1,0 +1,21 @@
+/*
+ * plot.h — a chart in a panel (plot.c), for curves.c and history.c.
+ */
+#ifndef TUNETOP_UI_PLOT_H
+#define TUNETOP_UI_PLOT_H
+
+#include "chart.h"
+#include "internal.h"
+
+/* Colours of chart series: 0..7 are the per-trial slots; these are roles. */
+enum { UI_PLOT_BEST = 100, UI_PLOT_DIM = 101, UI_PLOT_AXIS = 102, UI_PLOT_FAILED = 103 };
+
+unsigned ui_plot_attr(const ui_app *a, int color);
+/* Draw the series into the h×w area at (y, x) of win: tick labels, canvas,
+ * x range with x_label. Returns the number of points plotted (0: "no data
+ * yet" was drawn). */
+size_t ui_plot_draw(ui_app *a, void *win, int y, int x, int h, int w,
+                    const tt_chart_series *series, size_t n, const tt_chart_opts *opts,
+                    const char *x_label);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * test_ui_model — the dashboard's study model against a real study built
+ * with the store API in a temporary folder: the first poll reads
+ * everything, later polls only what changed (trial updates by seq, metric
+ * points and events by rowid), the metric backlog is read in slices, a
+ * retry restarts a trial's curve, long series stay bounded, and the
+ * picker lists the study.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../src/ui/internal.h"
+#include "tunetop/store.h"
+
+static const char sweep[] = "name: modeltest\n"
+                            "program: train.py\n"
+                            "method: random\n"
+                            "run_cap: 10\n"
+                            "parallel: 3\n"
+                            "metric: {name: loss, goal: minimize}\n"
+                            "parameters:\n"
+                            "  lr: {min: 0.001, max: 0.1}\n"
+                            "  opt: {values: [adam, sgd]}\n";
+
+static char root[256], dir[300];
+
+static void rm_rf(const char *path)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static tt_store *create_study(void)
+{
+    snprintf(root, sizeof root, "/tmp/tt_ui_model_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    snprintf(dir, sizeof dir, "%s/study", root);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    char db[400];
+    snprintf(db, sizeof db, "%s/study.db", dir);
+    tt_error err = {0};
+    tt_store *st = tt_store_open(db, TT_STORE_CREATE, &err);
+    ck_assert_msg(st != NULL, "%s", err.msg);
+    ck_assert_int_eq(tt_store_init_study(st, "modeltest", "sweep.yaml", NULL, &err), 0);
+    ck_assert_int_eq(tt_store_add_space(st, "sweep.yaml", sweep, &err), 1);
+    return st;
+}
+
+static long add_trial(tt_store *st, const char *lr, const char *opt)
+{
+    char *names[] = {"lr", "opt"};
+    char *texts[] = {(char *)lr, (char *)opt};
+    tt_error err = {0};
+    long n = tt_store_add_trial(st, 1, 2, names, texts, NULL, NULL, &err);
+    ck_assert_msg(n > 0, "%s", err.msg);
+    return n;
+}
+
+START_TEST(incremental_poll)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    long t1 = add_trial(st, "0.01", "adam");
+    long t2 = add_trial(st, "0.05", "sgd");
+    tt_store_trial_started(st, t1, 0, 0, NULL, &err);
+    for (long s = 1; s <= 5; s++)
+        tt_store_add_metric(st, t1, 1, s, "loss", 1.0 / (double)s, 0, &err);
+    tt_store_trial_finished(st, t1, TT_TRIAL_COMPLETED, 0.2, "exit code 0", &err);
+    tt_store_add_event(st, -1, "runner", "runner started (pid 1), sweep v1, parallel 3", &err);
+
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ck_assert_str_eq(m.info.name, "modeltest");
+    ck_assert_str_eq(m.metric, "loss");
+    ck_assert_int_eq(m.goal, TT_GOAL_MINIMIZE);
+    ck_assert_int_eq(m.total, 10);
+    ck_assert_int_eq(m.parallel, 3);
+    ck_assert_uint_eq(m.n_trials, 2);
+    ck_assert_int_eq(m.counts[TT_TRIAL_COMPLETED], 1);
+    ck_assert_int_eq(m.counts[TT_TRIAL_QUEUED], 1);
+    ck_assert_int_eq(m.best, t1);
+    ck_assert_uint_eq(m.n_params, 2);
+    ck_assert_uint_eq(m.n_events, 1);
+    int id = ui_model_metric_id(&m, "loss");
+    ck_assert_int_eq(id, 0);
+    const ui_series *s = ui_model_series(ui_model_trial(&m, t1), id);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(s->n, 5);
+    ck_assert_int_eq(s->pts[4].step, 5);
+    ck_assert_double_eq_tol(s->last, 0.2, 1e-12);
+    ck_assert_str_eq(ui_model_state(&m), "stopped"); /* no runner holds the lock */
+
+    /* nothing new: nothing changes */
+    unsigned gen = m.generation;
+    ck_assert_int_eq(ui_model_poll(&m, 0, 101, &err), 0);
+    ck_assert_uint_eq(m.generation, gen);
+
+    /* new rows only */
+    tt_store_trial_started(st, t2, 0, 0, NULL, &err);
+    tt_store_add_metric(st, t2, 1, 1, "loss", 0.5, 0, &err);
+    tt_store_add_metric(st, t2, 1, 1, "acc", 0.7, 0, &err);
+    tt_store_add_event(st, -1, "state", "parallel set to 5", &err);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 102, &err), 0);
+    ck_assert_uint_gt(m.generation, gen);
+    ck_assert_int_eq(m.counts[TT_TRIAL_RUNNING], 1);
+    ck_assert_int_eq(m.parallel, 5);
+    ck_assert_uint_eq(m.n_metric_names, 2);
+    ck_assert_uint_eq(ui_model_series(ui_model_trial(&m, t1), id)->n, 5);
+    ck_assert_uint_eq(ui_model_series(ui_model_trial(&m, t2), id)->n, 1);
+    ck_assert_str_eq(ui_model_event(&m, 0)->message, "parallel set to 5");
+
+    /* a better trial becomes the best */
+    tt_store_trial_finished(st, t2, TT_TRIAL_COMPLETED, 0.1, NULL, &err);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 103, &err), 0);
+    ck_assert_int_eq(m.best, t2);
+    long *ranked = NULL;
+    ck_assert_uint_eq(ui_model_ranked(&m, &ranked, 0), 2);
+    ck_assert_int_eq(ranked[0], t2);
+    ck_assert_int_eq(ranked[1], t1);
+    free(ranked);
+
+    ui_model_close(&m);
+    tt_store_close(st);
+    rm_rf(root);
+}
+END_TEST
+
+START_TEST(backlog_retry_and_bounds)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    long t = add_trial(st, "0.01", "adam");
+    tt_store_trial_started(st, t, 0, 0, NULL, &err);
+    tt_store_begin(st, &err);
+    for (long s = 0; s < 5000; s++)
+        tt_store_add_metric(st, t, 1, s, "loss", (double)s, 0, &err);
+    tt_store_commit(st, &err);
+
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    /* slices of 1000 rows: five polls read the backlog */
+    int polls = 0;
+    do {
+        ck_assert_int_eq(ui_model_poll(&m, 1000, 0, &err), 0);
+        polls++;
+    } while (m.metrics_backlog && polls < 20);
+    ck_assert_int_ge(polls, 5);
+    const ui_series *s = ui_model_series(ui_model_trial(&m, t), 0);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_le(s->n, UI_SERIES_MAX);
+    ck_assert_uint_ge(s->n, UI_SERIES_MAX / 4);
+    ck_assert_double_eq(s->last, 4999);
+    ck_assert_int_eq(s->last_step, 4999);
+    ck_assert_int_eq(s->pts[0].step, 0);
+    ck_assert_int_eq(s->pts[s->n - 1].step, 4999);
+    for (size_t i = 1; i < s->n; i++)
+        ck_assert_int_gt(s->pts[i].step, s->pts[i - 1].step);
+
+    /* a retry: the curve starts over with attempt 2 */
+    tt_store_trial_finished(st, t, TT_TRIAL_FAILED, NAN, "boom", &err);
+    tt_store_trial_retry(st, t, "boom", &err);
+    tt_store_trial_started(st, t, 0, 0, NULL, &err);
+    tt_store_add_metric(st, t, 2, 0, "loss", 42, 0, &err);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, &err), 0);
+    s = ui_model_series(ui_model_trial(&m, t), 0);
+    ck_assert_uint_eq(s->n, 1);
+    ck_assert_int_eq(s->attempt, 2);
+    ck_assert_double_eq(s->last, 42);
+    ck_assert_int_eq(ui_model_trial(&m, t)->rec.attempt, 2);
+    ck_assert_int_eq(m.counts[TT_TRIAL_RUNNING], 1);
+
+    ui_model_close(&m);
+    tt_store_close(st);
+
+    /* the picker finds the study */
+    ui_study_entry *e = NULL;
+    size_t n = ui_picker_scan(root, &e);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(e[0].name, "modeltest");
+    ck_assert_int_eq(e[0].n_trials, 1);
+    ck_assert_int_eq(e[0].counts[TT_TRIAL_RUNNING], 1);
+    ui_picker_entries_free(e, n);
+    rm_rf(root);
+}
+END_TEST
+
+START_TEST(rank_correlation)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    const char *lrs[] = {"0.001", "0.002", "0.005", "0.01", "0.02", "0.05"};
+    for (int i = 0; i < 6; i++) {
+        long t = add_trial(st, lrs[i], i % 2 ? "sgd" : "adam");
+        /* the loss grows with lr */
+        tt_store_trial_finished(st, t, TT_TRIAL_COMPLETED, (double)i, NULL, &err);
+    }
+    long failed = add_trial(st, "0.1", "adam");
+    tt_store_trial_finished(st, failed, TT_TRIAL_FAILED, NAN, "x", &err);
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, &err), 0);
+    ui_corr *c = NULL;
+    long nt = 0;
+    size_t n = ui_rank_correlations(&m, &c, &nt);
+    ck_assert_int_eq(nt, 6);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(c[0].param, "lr");
+    ck_assert_double_eq_tol(c[0].value, 1.0, 1e-12);
+    ck_assert(!c[0].categorical);
+    ck_assert_str_eq(c[1].param, "opt");
+    ck_assert(c[1].categorical);
+    ck_assert(c[1].value >= 0 && c[1].value <= 1);
+    free(c);
+    ui_model_close(&m);
+    tt_store_close(st);
+    rm_rf(root);
+}
+END_TEST
+
+extern Suite *suite_ui_model(void);
+Suite *suite_ui_model(void)
+{
+    Suite *s = suite_create("ui_model");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, incremental_poll);
+    tcase_add_test(tc, backlog_retry_and_bounds);
+    tcase_add_test(tc, rank_correlation);
+    suite_add_tcase(s, tc);
+    return s;
+}
