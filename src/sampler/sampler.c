@@ -55,7 +55,7 @@ static const bool method_ready[TT_METHOD_COUNT] = {
     [TT_METHOD_SOBOL] = true,
     [TT_METHOD_BAYES] = false,
     [TT_METHOD_TPE] = false,
-    [TT_METHOD_GP] = false,
+    [TT_METHOD_GP] = true,
     [TT_METHOD_EVOLUTION] = true,
     [TT_METHOD_CMAES] = true,
 };
