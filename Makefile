@@ -130,6 +130,8 @@ fuzz:
 	  grep -E 'stat::number_of_executed_units|stat::peak_rss' build-fuzz/$$name.log; \
 	done
 
+# The sample sweep in the dashboard (headless with a note when stdout is
+# not a terminal): see samples/demo.sh.
 demo:
 	@./.ci/deps --quiet
 	@$(MAKE) --no-print-directory all

@@ -32,6 +32,7 @@ typedef struct tt_ui_result {
     bool hangup;             /* the terminal went away (SIGHUP) */
     bool interrupted;        /* SIGINT/SIGTERM */
     char study_dir[4096];    /* the study shown last ("" when none) */
+    char state[16];          /* its state when the dashboard closed */
 } tt_ui_result;
 
 /* Run the dashboard until the user detaches (q) or stops the sweep (Q).

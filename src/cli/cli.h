@@ -57,7 +57,8 @@ size_t tt_view_ranked(const tt_view *v, const tt_trial_record ***out);
 
 /* Start the study's runner as a daemon (detach.c); waits until it holds
  * the study's lock. Prints nothing. Returns 0 with *pid set, or negative
- * with err filled (with the end of runner.log when it died at once). */
+ * with err filled (with the end of runner.log when it died at once;
+ * -TT_ERR_EXHAUSTED when it left because the study is finished). */
 int tt_cli_start_runner(const char *dir, long *pid, tt_error *err);
 
 /* The dashboard: `tunetop SWEEP.yaml | DIR | (nothing)` (cmd_dashboard.c).

@@ -95,12 +95,16 @@ int tt_cmd_dashboard(int argc, char **argv)
         if (pid != 0) {
             send_reload(study_dir);
         } else {
-            if (tt_cli_start_runner(study_dir, &pid, &err) < 0) {
+            int src = tt_cli_start_runner(study_dir, &pid, &err);
+            if (src == -TT_ERR_EXHAUSTED) {
+                /* a finished study: show it */
+            } else if (src < 0) {
                 fprintf(stderr, "tunetop: %s\n", err.msg);
                 free(study_dir);
                 return TT_EXIT_FAIL;
+            } else {
+                note = "started";
             }
-            note = "started";
         }
         opts.sweep_path = target;
     }
@@ -126,10 +130,13 @@ int tt_cmd_dashboard(int argc, char **argv)
         else if (pid != 0)
             printf("detached; the sweep goes on (runner pid %ld).\nre-attach with: tunetop %s\n",
                    pid, res.study_dir);
-        else
-            printf("detached from %s (no runner is running).\nre-attach with: tunetop %s "
-                   "(R resumes the study)\n",
+        else if (strcmp(res.state, "finished") == 0)
+            printf("the study in %s is finished.\nlook again with: tunetop %s\n",
                    res.study_dir, res.study_dir);
+        else
+            printf("detached from %s (%s; no runner is running).\nre-attach with: tunetop %s "
+                   "(R resumes the study)\n",
+                   res.study_dir, res.state, res.study_dir);
     }
     free(study_dir);
     return status;

@@ -79,6 +79,21 @@ static void log_tail(const char *dir, char *out, size_t n)
     free(text);
 }
 
+/* A runner that exits at once on a finished study did its job. */
+static bool study_finished(const char *dir)
+{
+    char *db = tt_xasprintf("%s/study.db", dir);
+    tt_store *st = tt_store_open(db, TT_STORE_READ, NULL);
+    free(db);
+    if (!st)
+        return false;
+    tt_study_info info = {0};
+    bool done = tt_store_get_study(st, &info, NULL) == 0 && info.state == TT_STUDY_FINISHED;
+    tt_study_info_clear(&info);
+    tt_store_close(st);
+    return done;
+}
+
 int tt_cli_start_runner(const char *dir, long *pid_out, tt_error *err)
 {
     int pfd[2];
@@ -144,6 +159,10 @@ int tt_cli_start_runner(const char *dir, long *pid_out, tt_error *err)
             return 0;
         }
         if (kill((pid_t)gc, 0) != 0) {
+            if (study_finished(dir))
+                return tt_error_set(err, TT_ERR_EXHAUSTED,
+                                    "the study is finished: nothing left to run (raise its "
+                                    "budget in the sweep file to go on)");
             char tail[800];
             log_tail(dir, tail, sizeof tail);
             return tt_error_set(err, TT_ERR_IO, "the runner exited at once; its log says:\n%s",

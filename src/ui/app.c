@@ -216,6 +216,26 @@ static int terminal_start(ui_app *a, tt_error *err)
         tcsetattr(STDIN_FILENO, TCSANOW, &t);
         def_prog_mode();
     }
+    /* Sequences of the common terminals, recognised whatever TERM says: a
+     * dashboard run with TERM=xterm-256color inside screen or tmux still
+     * gets Home, End and the arrows instead of a stray Esc. */
+    static const struct {
+        const char *seq;
+        int key;
+    } extra_keys[] = {
+        {"\033[A", KEY_UP},     {"\033[B", KEY_DOWN},   {"\033[C", KEY_RIGHT},
+        {"\033[D", KEY_LEFT},   {"\033OA", KEY_UP},     {"\033OB", KEY_DOWN},
+        {"\033OC", KEY_RIGHT},  {"\033OD", KEY_LEFT},   {"\033[H", KEY_HOME},
+        {"\033[F", KEY_END},    {"\033OH", KEY_HOME},   {"\033OF", KEY_END},
+        {"\033[1~", KEY_HOME},  {"\033[4~", KEY_END},   {"\033[7~", KEY_HOME},
+        {"\033[8~", KEY_END},   {"\033[5~", KEY_PPAGE}, {"\033[6~", KEY_NPAGE},
+        {"\033[3~", KEY_DC},    {"\033[2~", KEY_IC},    {"\033[Z", KEY_BTAB},
+        {"\033OP", KEY_F(1)},   {"\033[11~", KEY_F(1)}, {"\033OQ", KEY_F(2)},
+        {"\033[12~", KEY_F(2)},
+    };
+    for (size_t i = 0; i < sizeof extra_keys / sizeof *extra_keys; i++)
+        if (key_defined(extra_keys[i].seq) == 0)
+            define_key(extra_keys[i].seq, extra_keys[i].key);
     mouseinterval(0);
     mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
     a->colors = has_colors();
@@ -461,7 +481,10 @@ static int start_runner(ui_app *a)
     }
     tt_error err = {0};
     long pid = 0;
-    if (a->opts.start_runner(a->model.dir, &pid, &err) < 0)
+    int rc = a->opts.start_runner(a->model.dir, &pid, &err);
+    if (rc == -TT_ERR_EXHAUSTED)
+        ui_message(a, false, "%s", err.msg);
+    else if (rc < 0)
         ui_message(a, true, "cannot start the runner: %s", err.msg);
     else
         ui_message(a, false, "runner started (pid %ld)", pid);
@@ -989,6 +1012,8 @@ int tt_ui_run(const tt_ui_opts *opts, tt_ui_result *res, tt_error *err)
     close(sig_pipe[1]);
     sig_pipe[0] = sig_pipe[1] = -1;
 
+    if (res && a->model_open)
+        snprintf(res->state, sizeof res->state, "%s", ui_model_state(&a->model));
     ui_detail_close(a);
     ui_editor_close(a);
     ui_filter_free(&a->filter);

@@ -57,31 +57,24 @@ void ui_put_right(void *win, int y, int x, const char *s, int width)
     free(t);
 }
 
-/* Box drawing: Unicode characters in a UTF-8 locale (what every modern
- * terminal and tmux show, and what capture-pane reports), the VT100
- * alternate character set otherwise. */
+/* Box drawing: Unicode characters in a UTF-8 locale, plain - | + otherwise
+ * (the VT100 alternate character set would do on a real terminal, but not
+ * through every multiplexer and log, and plain text reads the same). */
 void ui_hline(const ui_app *a, void *win, int y, int x, int n)
 {
     WINDOW *w = win;
     if (n <= 0)
         return;
-    if (!a->utf8) {
-        mvwhline(w, y, x, ACS_HLINE, n);
-        return;
-    }
     wmove(w, y, x);
     for (int i = 0; i < n; i++)
-        waddstr(w, "─");
+        waddstr(w, a->utf8 ? "─" : "-");
 }
 
 void ui_vline(const ui_app *a, void *win, int y, int x, int n)
 {
     WINDOW *w = win;
     for (int i = 0; i < n; i++) {
-        if (a->utf8)
-            mvwaddstr(w, y + i, x, "│");
-        else
-            mvwaddch(w, y + i, x, ACS_VLINE);
+        mvwaddstr(w, y + i, x, a->utf8 ? "│" : "|");
     }
 }
 
@@ -94,10 +87,7 @@ void ui_draw_title(ui_app *a, void *win, const char *title, const char *right, b
     if (getbegx(w) > 0) {
         /* a panel to the right of another: a rule separates them */
         ui_vline(a, w, 0, 0, h);
-        if (a->utf8)
-            mvwaddstr(w, 0, 0, "┬");
-        else
-            mvwaddch(w, 0, 0, ACS_TTEE);
+        mvwaddstr(w, 0, 0, a->utf8 ? "┬" : "+");
         x0 = 1;
     }
     ui_hline(a, w, 0, x0, wd - x0);

@@ -196,7 +196,12 @@ static void save(ui_app *a, void *arg)
     }
     e->saved_once = true;
     const tt_diags *d = tt_editor_diags(e->ed);
-    if (ui_send(a, "reload", NULL) == 0)
+    if (ui_send(a, "reload", NULL) == 0 && a->model.runner_pid == 0)
+        ui_message(a, d->n_errors != 0,
+                   "saved %s (old version in %s~); no runner is running: R starts one, which "
+                   "reloads it",
+                   e->name, e->name);
+    else if (a->pending_cmd)
         ui_message(a, d->n_errors != 0, "saved %s (old version in %s~); reload sent%s", e->name,
                    e->name, d->n_errors ? ", but it has errors: the runner keeps the current space"
                                         : ": the header shows the new space version when the "

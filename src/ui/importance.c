@@ -120,7 +120,7 @@ void ui_importance_draw(ui_app *a, void *win)
         else if (signed_values && !cache[i].categorical)
             snprintf(num, sizeof num, "%+.2f", v);
         else if (signed_values)
-            snprintf(num, sizeof num, "η%.2f", v);
+            snprintf(num, sizeof num, a->utf8 ? "η%.2f" : "e=%.2f", v);
         else
             snprintf(num, sizeof num, "%.3f", v);
         ui_put_right(w, y, x0 + name_w + 1 + bar_w, num, 6);
