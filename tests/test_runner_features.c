@@ -247,6 +247,40 @@ START_TEST(test_kill9_metrics_csv)
 }
 END_TEST
 
+/* GP suggests on a worker thread: the sweep still completes, every trial
+ * distinct, and the model's trials beat the random start on a bowl. */
+START_TEST(test_slow_sampler_off_the_loop)
+{
+    char *tmp = e2e_tmpdir();
+    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
+    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_write(sweep, "name: gp\nmethod: gp\nseed: 4\nmetric: {name: loss}\nparallel: 2\nrun_cap: 24\n"
+                     "command: [/usr/bin/awk, -v, 'x=${x}', -v, 'y=${y}', "
+                     "'BEGIN { print \"loss=\" (x-0.3)^2 + (y+0.2)^2 }']\n"
+                     "parameters:\n  x: {min: -1.0, max: 1.0}\n  y: {min: -1.0, max: 1.0}\n");
+    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
+    e2e_result r = e2e_run(argv, 120);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
+    e2e_result_free(&r);
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 24);
+    ck_assert_int_eq(study_long(study, "SELECT count(DISTINCT x.text || ',' || y.text) FROM "
+                                       "trial_params x JOIN trial_params y ON x.trial = y.trial "
+                                       "WHERE x.name = 'x' AND y.name = 'y'"),
+                     24);
+    char *first = study_sql(study, "SELECT min(value) FROM trials WHERE number <= 10");
+    char *model = study_sql(study, "SELECT min(value) FROM trials WHERE number > 10");
+    ck_assert_msg(strtod(model, NULL) < strtod(first, NULL),
+                  "GP trials (best %s) did not improve on the random start (best %s)", model,
+                  first);
+    free(first);
+    free(model);
+    e2e_rmtree(tmp);
+    free(tmp);
+    free(sweep);
+    free(study);
+}
+END_TEST
+
 Suite *suite_runner_features(void)
 {
     Suite *s = suite_create("runner_features");
@@ -257,6 +291,7 @@ Suite *suite_runner_features(void)
     tcase_add_test(tc, test_devices_one_per_slot);
     tcase_add_test(tc, test_time_budget);
     tcase_add_test(tc, test_kill9_metrics_csv);
+    tcase_add_test(tc, test_slow_sampler_off_the_loop);
     suite_add_tcase(s, tc);
     return s;
 }
