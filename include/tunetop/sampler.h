@@ -41,7 +41,10 @@ typedef enum tt_goal { TT_GOAL_MINIMIZE, TT_GOAL_MAXIMIZE } tt_goal;
 typedef struct tt_observation {
     tt_assignment params;   /* borrowed */
     tt_trial_state state;
-    double value;           /* objective; NAN when none */
+    double value;           /* objective; NAN when none (a pruned trial's
+                               last reported value) */
+    long last_step;         /* pruned trials: step of the last report, which
+                               ranks them (§1.2); 0 when unknown */
 } tt_observation;
 
 typedef struct tt_history {
