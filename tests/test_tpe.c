@@ -95,7 +95,7 @@ static tt_space *box(size_t d, double lo, double hi)
 {
     tt_space *s = tt_space_new();
     for (size_t i = 0; i < d; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "x%zu", i);
         add_num(s, name, TT_DIST_UNIFORM, lo, hi, 1.0, false);
     }
