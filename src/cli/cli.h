@@ -70,6 +70,7 @@ int tt_cmd_run(int argc, char **argv);
 int tt_cmd_status(int argc, char **argv);
 int tt_cmd_best(int argc, char **argv);
 int tt_cmd_export(int argc, char **argv);
+int tt_cmd_importance(int argc, char **argv);
 int tt_cmd_stop(int argc, char **argv);
 int tt_cmd_pause(int argc, char **argv);
 int tt_cmd_resume(int argc, char **argv);

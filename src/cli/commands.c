@@ -104,6 +104,29 @@ const tt_cli_command tt_cli_commands[] = {
      "duration_s, reason. With --metrics, every metric point in long format\n"
      "(trial, step, name, value); with --format json, the trials as a JSON\n"
      "array (and their metrics with --metrics). -o writes FILE atomically.\n"},
+    {"importance", tt_cmd_importance,
+     "importance DIR [--method fanova|ped-anova|corr] [--json]   which parameters matter",
+     "usage: tunetop importance DIR [--method fanova|ped-anova|corr] [--json]\n"
+     "\n"
+     "Rank the parameters by how much they matter, from the study's completed\n"
+     "trials with a finite value (a running study is only read). Parameters are\n"
+     "matched to the newest sweep file by name, in the prior's units: a\n"
+     "log-uniform parameter counts in its exponent.\n"
+     "\n"
+     "  --method fanova     functional ANOVA over a 64-tree random forest\n"
+     "                      (default): each parameter's share of the variance,\n"
+     "                      summing to 1, and the strongest pairwise interactions\n"
+     "  --method ped-anova  PED-ANOVA: how differently the top 10 % of trials are\n"
+     "                      spread over each parameter than all trials\n"
+     "  --method corr       Spearman rank correlation (eta for categoricals): a\n"
+     "                      quick signal for monotone effects only\n"
+     "  --json              one JSON object (documented in the README)\n"
+     "\n"
+     "Each importance comes with an interval (10th-90th percentile over trees or\n"
+     "bootstrap resamples): parameters whose intervals overlap are not reliably\n"
+     "ordered yet. The sweep's `seed` (else 0) makes the output reproducible.\n"
+     "Exit status: 0 ok, 1 not a study or its sweep file does not load, 2 usage\n"
+     "error.\n"},
     {"stop", tt_cmd_stop, "stop DIR [--now]             no new trials (--now: kill running ones)",
      "usage: tunetop stop DIR [--now]\n"
      "\n"

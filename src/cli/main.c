@@ -34,8 +34,10 @@ int main(int argc, char **argv)
         return tt_shim_main(argc - 1, argv + 1);
     const tt_cli_command *cmd = tt_cli_find(first);
     /* `tunetop SWEEP.yaml`, `tunetop DIR`, `tunetop --theme light`: the
-     * dashboard; a command name wins over a file of the same name */
-    if (!cmd && (first[0] == '-' || access(first, F_OK) == 0))
+     * dashboard (which says when the file is missing); a command name wins
+     * over a file of the same name */
+    if (!cmd && (first[0] == '-' || strchr(first, '/') || strchr(first, '.') ||
+                 access(first, F_OK) == 0))
         return tt_cmd_dashboard(argc - 1, argv + 1);
     if (!cmd) {
         fprintf(stderr, "tunetop: unknown command '%s'\n", first);

@@ -398,11 +398,40 @@ struct ui_app {
     char pending_kind[16];
 };
 
-/* Signals seen by the app's handlers (app.c): SIGHUP/SIGTERM/SIGINT
- * arrived; a SIGWINCH arrived (the terminal is resized to the new size and
- * the flag cleared). */
+/* The terminal session (term.c). start: checks the terminal can run the
+ * dashboard (a tty, a TERM with cursor addressing, at least the minimum
+ * size) and sets ncurses up; end: restores the terminal (idempotent);
+ * free: releases the ncurses screen after end. */
+int ui_term_start(ui_app *a, tt_error *err);
+void ui_term_end(void);
+void ui_term_free(void);
+/* Install (on) or remove the handlers: SIGWINCH, SIGTERM, SIGINT, SIGHUP
+ * set flags and wake the loop through the self-pipe; crash signals restore
+ * the terminal and re-raise. */
+void ui_term_signals(bool on);
+int ui_term_open_pipe(void);
+void ui_term_close_pipe(void);
+/* The read end of the self-pipe, for poll(); drain empties it. */
+int ui_term_signal_fd(void);
+void ui_term_drain(void);
+/* SIGHUP/SIGTERM/SIGINT arrived; SIGHUP arrived; a SIGWINCH arrived (the
+ * terminal is resized to the new size and the flag cleared). */
 bool ui_quit_requested(void);
+bool ui_term_hangup(void);
+bool ui_term_winch_pending(void);
 bool ui_winch_take(void);
+/* The theme's roles → colour pairs and attributes in a->attr. */
+void ui_term_apply_theme(ui_app *a);
+
+/* The app (app.c, keys.c). */
+double ui_now_wall(void);
+double ui_now_mono(void);
+/* New windows for the current size (also after SIGWINCH); marks all dirty. */
+void ui_relayout(ui_app *a);
+/* Read the runner's answer to the last command sent, if it came. */
+void ui_check_pending(ui_app *a);
+/* A key (or KEY_MOUSE) in; UI_* flags out. */
+int ui_dispatch_key(ui_app *a, int key);
 
 /* Helpers shared by the panels (app.c). */
 void ui_message(ui_app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
