@@ -1,0 +1,69 @@
+/*
+ * importance/internal — what the methods share: the trials as a matrix of
+ * features in prior units (one feature per non-constant parameter), the
+ * random forest fANOVA reads, and small statistics helpers.
+ */
+#ifndef TUNETOP_IMPORTANCE_INTERNAL_H
+#define TUNETOP_IMPORTANCE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "tunetop/importance.h"
+
+/* Trials as features. u[t * d + f] is trial t's feature f: the encoded
+ * value in [0,1] (tt_param_encode) for a numeric parameter, the choice
+ * index for a categorical one, NAN when inactive. */
+typedef struct imp_data {
+    size_t n, d;
+    size_t *param;       /* feature -> space index */
+    size_t *n_cat;       /* 0 for numeric, else the number of choices */
+    double **prob;       /* categorical: choice probabilities (owned) */
+    size_t *grid;        /* numeric: distinct values of a finite grid, else 0 */
+    double *u;
+    const double *y;     /* borrowed */
+} imp_data;
+
+/* ---- forest.c ---------------------------------------------------------- */
+
+/* A node: a leaf when feature < 0. Numeric splits send u <= threshold
+ * left; categorical ones (one one-hot column) send every choice but
+ * `threshold` left and that choice right. */
+typedef struct imp_node {
+    int32_t feature;
+    int32_t left, right;
+    double threshold;
+    double value;        /* mean objective of the node's training samples */
+} imp_node;
+
+typedef struct imp_tree {
+    imp_node *nodes;     /* nodes[0] is the root */
+    size_t n_nodes;
+} imp_tree;
+
+typedef struct imp_forest {
+    imp_tree *trees;
+    size_t n_trees;
+} imp_forest;
+
+/* Fit n_trees trees on the complete matrix u (no NAN) against y. */
+void imp_forest_fit(imp_forest *f, const imp_data *d, const double *u, const double *y,
+                    size_t n_trees, int max_depth, uint64_t seed);
+void imp_forest_free(imp_forest *f);
+
+/* ---- the methods ------------------------------------------------------- */
+
+void imp_fanova(const imp_data *d, uint64_t seed, tt_importance_result *out);
+void imp_ped_anova(const imp_data *d, uint64_t seed, tt_importance_result *out);
+void imp_corr(const imp_data *d, uint64_t seed, tt_importance_result *out);
+
+/* ---- helpers (importance.c) -------------------------------------------- */
+
+/* The q-quantile (0..1, linear interpolation) of v[0..n); sorts v. */
+double imp_quantile(double *v, size_t n, double q);
+/* The 10th-90th percentile of samples[0..n) (sorted in place) around
+ * value, widened so that low <= value <= high; [value, value] when n = 0. */
+void imp_interval(double *samples, size_t n, double value, double *low, double *high);
+/* Sort out->params most important first (ties: space order). */
+void imp_sort_params(tt_importance_result *out);
+
+#endif
