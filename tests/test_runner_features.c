@@ -281,6 +281,49 @@ START_TEST(test_slow_sampler_off_the_loop)
 }
 END_TEST
 
+/* The C sample trainer pruned for real: hopeless trials are stopped early
+ * (their process really ends before its last epoch), recorded `pruned` with
+ * the pruner's reason, and counted by `status`. */
+START_TEST(test_median_pruning_for_real)
+{
+    char *tmp = e2e_tmpdir();
+    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
+    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_write(sweep, "name: prune\nmethod: random\nseed: 1\nmetric: {name: val_loss}\n"
+                     "program: samples/bin/trainer\n"
+                     "command: ['${program}', '${args}', --epochs=20, --epoch_time=0.03]\n"
+                     "parameters:\n"
+                     "  lr: {distribution: log_uniform_values, min: 1e-4, max: 0.5}\n"
+                     "  hidden: {distribution: int_uniform, min: 4, max: 64}\n"
+                     "run_cap: 16\nparallel: 2\n"
+                     "pruner: {type: median, n_startup_trials: 4, n_warmup_steps: 3}\n");
+    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
+    e2e_result r = e2e_run(argv, 120);
+    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
+    e2e_result_free(&r);
+    long pruned = study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned'");
+    ck_assert_msg(pruned >= 3, "only %ld trials pruned", pruned);
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned' AND "
+                                       "(reason NOT LIKE 'step %: val_loss % worse than the median %' "
+                                       "OR last_step >= 20)"),
+                     0);
+    /* Startup trials are never pruned. */
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned' AND "
+                                       "number <= 4"),
+                     0);
+    const char *st[] = {"tunetop", "status", study, "--json", NULL};
+    r = e2e_run(st, 20);
+    char *want = tt_xasprintf("\"pruned\": %ld", pruned);
+    ck_assert_msg(strstr(r.out, want), "%s", e2e_tail(r.out));
+    free(want);
+    e2e_result_free(&r);
+    e2e_rmtree(tmp);
+    free(tmp);
+    free(sweep);
+    free(study);
+}
+END_TEST
+
 Suite *suite_runner_features(void)
 {
     Suite *s = suite_create("runner_features");
@@ -292,6 +335,7 @@ Suite *suite_runner_features(void)
     tcase_add_test(tc, test_time_budget);
     tcase_add_test(tc, test_kill9_metrics_csv);
     tcase_add_test(tc, test_slow_sampler_off_the_loop);
+    tcase_add_test(tc, test_median_pruning_for_real);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -36,6 +36,7 @@ typedef enum tt_end_request {
     TT_END_NONE,
     TT_END_KILL,      /* `kill TRIAL`, stop now → killed */
     TT_END_TIMEOUT,   /* trial_timeout → timeout */
+    TT_END_PRUNE,     /* the pruner stopped it → pruned */
 } tt_end_request;
 
 #define TT_STDERR_KEEP 5
@@ -112,8 +113,21 @@ typedef struct tt_runner {
     tt_sweep **retired;
     size_t n_retired, cap_retired;
 
+    /* The objective's reports of every trial (current attempt), by number
+     * - 1, for the pruner (prune.c). */
+    struct tt_objective_curve *curves;
+    size_t n_curves, cap_curves;
+    char *study_name;        /* Hyperband hashes it with the trial number */
+    bool warned_pruner;
+
     int sig_pipe[2];
 } tt_runner;
+
+typedef struct tt_objective_curve {
+    long *steps;
+    double *values;
+    size_t n, cap;
+} tt_objective_curve;
 
 /* clock */
 double tt_now_wall(void);
@@ -148,6 +162,16 @@ typedef struct tt_outcome_in {
 
 /* The final state and its reason (malloc'd, caller frees). */
 tt_trial_state tt_trial_outcome(const tt_outcome_in *in, char **reason);
+
+/* prune.c */
+/* Load the objective curves of the study (once, at start). */
+void tt_prune_load(tt_runner *r);
+/* A new objective report of a running trial: remember it, and ask the
+ * pruner whether the trial should stop (then it is asked to end). */
+void tt_prune_report(tt_runner *r, tt_live *lv, long step, double value);
+/* A retried trial starts a new curve. */
+void tt_prune_forget(tt_runner *r, long number);
+void tt_prune_free(tt_runner *r);
 
 /* suggest.c: a suggestion computed on a worker thread. */
 typedef struct tt_suggest_job tt_suggest_job;

@@ -104,6 +104,7 @@ static void record_point(tt_runner *r, tt_live *lv, long step, const char *name,
             (!isnan(value) && better))
             lv->value = value;
         lv->has_value = true;
+        tt_prune_report(r, lv, step, value);
     }
     lv->dirty = true;
 }

@@ -259,6 +259,8 @@ void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw)
 static void runner_free(tt_runner *r)
 {
     tt_suggest_abandon(r->job);
+    tt_prune_free(r);
+    free(r->study_name);
     for (size_t i = 0; i < r->n_retired; i++)
         tt_sweep_free(r->retired[i]);
     free(r->retired);

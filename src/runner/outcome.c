@@ -31,9 +31,11 @@ tt_trial_state tt_trial_outcome(const tt_outcome_in *in, char **reason)
     char head[512];
     /* What the runner asked for wins: a trial killed for its timeout may
      * well exit with a signal or a non-zero code as a consequence. */
-    if (in->end_request == TT_END_KILL || in->end_request == TT_END_TIMEOUT) {
+    if (in->end_request != TT_END_NONE) {
         *reason = tt_xstrdup(in->end_reason ? in->end_reason : "ended by the runner");
-        return in->end_request == TT_END_KILL ? TT_TRIAL_KILLED : TT_TRIAL_TIMEOUT;
+        return in->end_request == TT_END_KILL      ? TT_TRIAL_KILLED
+               : in->end_request == TT_END_TIMEOUT ? TT_TRIAL_TIMEOUT
+                                                   : TT_TRIAL_PRUNED;
     }
     if (!in->have_status) {
         *reason = tt_xasprintf("its supervisor (pid %ld) vanished without an exit status",

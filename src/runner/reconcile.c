@@ -13,18 +13,19 @@
 #include "internal.h"
 
 /* The sampler seed when the file gives none: derived from the study's name
- * and creation time, so it differs between studies but not across resumes. */
+ * and creation time, so it differs between studies but not across resumes.
+ * Also remembers the study's name (Hyperband hashes it). */
 static uint64_t derive_seed(tt_runner *r)
 {
-    if (r->sweep->has_seed)
-        return r->sweep->seed;
     tt_study_info info = {0};
     uint64_t seed = 0;
     if (tt_store_get_study(r->store, &info, NULL) == 0) {
         seed = tt_hash_bytes(info.name, strlen(info.name), (uint64_t)(info.created_at * 1000));
+        free(r->study_name);
+        r->study_name = tt_xstrdup(info.name);
         tt_study_info_clear(&info);
     }
-    return seed;
+    return r->sweep->has_seed ? r->sweep->seed : seed;
 }
 
 static void adopt(tt_runner *r, const tt_trial_record *t)
@@ -52,6 +53,7 @@ void tt_reconcile(tt_runner *r)
 {
     tt_schedule_sync(r);
     r->seed = derive_seed(r);
+    tt_prune_load(r);
     size_t adopted = 0, lost = 0;
     for (size_t i = 0; i < r->n_trials; i++) {
         tt_trial_record *t = &r->trials[i];

@@ -101,6 +101,7 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
         tt_runner_say(r, "trial %ld %s: %s%s [%zu done]", number, tt_trial_state_name(state),
                       reason, best, done);
     if (retry) {
+        tt_prune_forget(r, number);
         if (tt_store_trial_retry(r->store, number, reason, &err) < 0)
             tt_runner_say(r, "trial %ld: cannot queue a retry: %s", number, err.msg);
         else
@@ -134,6 +135,7 @@ static tt_observation *build_history(tt_runner *r, size_t *n_out)
         obs[n].params = a;
         obs[n].state = t->state;
         obs[n].value = t->value;
+        obs[n].last_step = t->last_step;
         n++;
     }
     *n_out = n;

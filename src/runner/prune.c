@@ -1,0 +1,143 @@
+/*
+ * prune — the runner's side of early stopping: it keeps every trial's
+ * objective curve in memory (loaded once from the store, then appended as
+ * reports arrive) and asks the pruner each time a running trial reports the
+ * objective at a new step. A trial the pruner stops gets SIGTERM to its
+ * process group like any other end the runner asks for, and is recorded
+ * `pruned` with the pruner's reason.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tunetop/pruner.h"
+
+static bool pruning_enabled(const tt_sweep *sw)
+{
+    return sw->metric.name &&
+           (sw->pruner.kind != TT_PRUNER_NONE || sw->early_terminate.enabled);
+}
+
+static tt_objective_curve *curve_of(tt_runner *r, long number)
+{
+    if (number <= 0)
+        return NULL;
+    size_t idx = (size_t)number - 1;
+    if (idx >= r->n_curves) {
+        tt_grow((void **)&r->curves, &r->cap_curves, idx + 1, sizeof *r->curves);
+        memset(r->curves + r->n_curves, 0, (idx + 1 - r->n_curves) * sizeof *r->curves);
+        r->n_curves = idx + 1;
+    }
+    return &r->curves[idx];
+}
+
+/* Steps stay ascending with one value per step: a repeated step replaces
+ * its value (the last report wins, as the store's readers see it). */
+static void curve_put(tt_objective_curve *c, long step, double value)
+{
+    size_t at = c->n;
+    while (at > 0 && c->steps[at - 1] > step)
+        at--;
+    if (at > 0 && c->steps[at - 1] == step) {
+        c->values[at - 1] = value;
+        return;
+    }
+    size_t cap_s = c->cap, cap_v = c->cap;
+    tt_grow((void **)&c->steps, &cap_s, c->n + 1, sizeof *c->steps);
+    tt_grow((void **)&c->values, &cap_v, c->n + 1, sizeof *c->values);
+    c->cap = cap_s;
+    memmove(c->steps + at + 1, c->steps + at, (c->n - at) * sizeof *c->steps);
+    memmove(c->values + at + 1, c->values + at, (c->n - at) * sizeof *c->values);
+    c->steps[at] = step;
+    c->values[at] = value;
+    c->n++;
+}
+
+void tt_prune_forget(tt_runner *r, long number)
+{
+    tt_objective_curve *c = curve_of(r, number);
+    if (c)
+        c->n = 0;
+}
+
+typedef struct load_ctx {
+    tt_runner *r;
+    const char *metric;
+} load_ctx;
+
+static int load_point(const tt_metric_point *p, void *ud)
+{
+    load_ctx *c = ud;
+    if (strcmp(p->name, c->metric) != 0 || p->trial <= 0)
+        return 0;
+    size_t idx = (size_t)p->trial - 1;
+    /* Only the current attempt's reports describe the trial. */
+    if (idx < c->r->n_trials && c->r->trials[idx].attempt != p->attempt)
+        return 0;
+    curve_put(curve_of(c->r, p->trial), p->step, p->value);
+    return 0;
+}
+
+void tt_prune_load(tt_runner *r)
+{
+    if (!pruning_enabled(r->sweep))
+        return;
+    load_ctx c = {r, r->sweep->metric.name};
+    tt_error err = {0};
+    if (tt_store_metrics_since(r->store, 0, -1, load_point, &c, &err) < 0)
+        tt_runner_say(r, "cannot load curves for pruning: %s", err.msg);
+}
+
+void tt_prune_report(tt_runner *r, tt_live *lv, long step, double value)
+{
+    tt_objective_curve *mine = curve_of(r, lv->number);
+    long last = mine->n ? mine->steps[mine->n - 1] : -1;
+    curve_put(mine, step, value);
+    if (!pruning_enabled(r->sweep) || lv->end_request != TT_END_NONE || step <= last)
+        return;
+    /* Every trial that has reported, plus this one as running. */
+    tt_curve *curves = tt_xcalloc(r->n_curves + 1, sizeof *curves);
+    size_t n = 0, current = 0;
+    for (size_t i = 0; i < r->n_curves && i < r->n_trials; i++) {
+        const tt_objective_curve *c = &r->curves[i];
+        if (c->n == 0)
+            continue;
+        if ((long)i + 1 == lv->number)
+            current = n;
+        curves[n++] = (tt_curve){
+            .number = (long)i + 1,
+            .state = (long)i + 1 == lv->number ? TT_TRIAL_RUNNING : r->trials[i].state,
+            .steps = c->steps,
+            .values = c->values,
+            .n = c->n,
+        };
+    }
+    tt_prune_decision d = {0};
+    tt_error err = {0};
+    const char *name = r->study_name ? r->study_name : "";
+    int rc = tt_pruner_decide(&r->sweep->pruner, &r->sweep->early_terminate, name,
+                              r->sweep->metric.name, r->sweep->metric.goal, curves, n, current,
+                              &d, &err);
+    free(curves);
+    if (rc < 0) {
+        if (!r->warned_pruner) {
+            tt_runner_event(r, lv->number, "warning", "pruner: %s", err.msg);
+            r->warned_pruner = true;
+        }
+        return;
+    }
+    if (d.prune)
+        tt_live_request_end(r, lv, TT_END_PRUNE, d.reason);
+}
+
+void tt_prune_free(tt_runner *r)
+{
+    for (size_t i = 0; i < r->n_curves; i++) {
+        free(r->curves[i].steps);
+        free(r->curves[i].values);
+    }
+    free(r->curves);
+    r->curves = NULL;
+    r->n_curves = r->cap_curves = 0;
+}
