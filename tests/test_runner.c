@@ -99,6 +99,18 @@ START_TEST(test_trainer_sweep_completes)
 
     /* Every epoch of every trial is stored, once. */
     char *db = tt_xasprintf("%s/study.db", study);
+    /* Importance was kept up to date by the runner: fANOVA over all 24
+     * completed trials, one row per parameter, and the interactions. */
+    ck_assert_int_eq(e2e_sql_long(db, "SELECT count(*) FROM importance WHERE method = 'fanova' "
+                                      "AND n_trials = 24"),
+                     6);
+    ck_assert_int_eq(e2e_sql_long(db, "SELECT count(*) > 0 FROM importance WHERE method = "
+                                      "'fanova-pairs' AND n_trials = 24"),
+                     1);
+    char *top = e2e_sql(db, "SELECT param FROM importance WHERE method = 'fanova' ORDER BY value "
+                            "DESC LIMIT 1");
+    ck_assert_str_eq(top, "lr");
+    free(top);
     ck_assert_int_eq(e2e_sql_long(db, "SELECT count(*) FROM metrics WHERE name = 'val_loss'"),
                      24 * 20);
     ck_assert_int_eq(e2e_sql_long(db, "SELECT count(*) FROM (SELECT trial, step FROM metrics "

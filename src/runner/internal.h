@@ -110,6 +110,11 @@ typedef struct tt_runner {
      * may still read after a reload replaced them. */
     struct tt_suggest_job *job;
     bool job_done;
+    /* Importance computed on a worker thread (importance_job.c). */
+    struct tt_importance_job *imp_job;
+    bool imp_done;
+    size_t imp_trials;       /* completed trials of the last computation */
+    double imp_last;         /* monotonic time it started */
     tt_sweep **retired;
     size_t n_retired, cap_retired;
 
@@ -191,6 +196,24 @@ void tt_suggest_abandon(tt_suggest_job *job);
 
 /* Replace r->sweep by sw; the old one is freed once no job can read it. */
 void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw);
+/* Free replaced sweeps once no worker thread can still read them. */
+void tt_runner_free_retired(tt_runner *r);
+
+/* Bytes the worker threads write to the self-pipe (signal numbers are
+ * 1..64, so these never collide). */
+#define TT_WAKE_SUGGEST 0
+#define TT_WAKE_IMPORTANCE 255
+
+/* importance_job.c */
+typedef struct tt_importance_job tt_importance_job;
+/* Start a computation when trials completed since the last one (throttled). */
+void tt_importance_maybe_start(tt_runner *r);
+/* Store a finished computation. */
+void tt_importance_collect(tt_runner *r);
+/* Bring the stored importance up to date before the runner leaves. */
+void tt_importance_flush(tt_runner *r);
+/* Wait for a computation in flight and drop it (runner leaving). */
+void tt_importance_abandon(tt_runner *r);
 
 /* schedule.c */
 /* Bring r->trials up to date with the store. */

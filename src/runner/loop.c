@@ -191,8 +191,10 @@ static void handle_signals(tt_runner *r)
     ssize_t n;
     while ((n = read(r->sig_pipe[0], buf, sizeof buf)) > 0) {
         for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] == 0) {
+            if (buf[i] == TT_WAKE_SUGGEST) {
                 r->job_done = true; /* the sampler thread finished */
+            } else if (buf[i] == TT_WAKE_IMPORTANCE) {
+                r->imp_done = true;
             } else if (buf[i] == SIGINT) {
                 tt_runner_event(r, -1, "runner", "interrupted: stopping now");
                 r->stop_after_running = true;
@@ -230,6 +232,8 @@ static void tick(tt_runner *r)
         i++;
     }
     tt_schedule_fill(r);
+    tt_importance_collect(r);
+    tt_importance_maybe_start(r);
     if (tt_store_commit(r->store, &err) < 0) {
         tt_runner_say(r, "cannot commit to study.db: %s", err.msg);
         tt_store_rollback(r->store);
@@ -247,7 +251,7 @@ static void save_elapsed(tt_runner *r)
 
 void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw)
 {
-    if (r->sweep && r->job) {
+    if (r->sweep && (r->job || r->imp_job)) {
         tt_grow((void **)&r->retired, &r->cap_retired, r->n_retired + 1, sizeof *r->retired);
         r->retired[r->n_retired++] = r->sweep;
     } else if (r->sweep) {
@@ -256,9 +260,20 @@ void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw)
     r->sweep = sw;
 }
 
+void tt_runner_free_retired(tt_runner *r)
+{
+    if (r->job || r->imp_job)
+        return;
+    for (size_t i = 0; i < r->n_retired; i++)
+        tt_sweep_free(r->retired[i]);
+    r->n_retired = 0;
+}
+
 static void runner_free(tt_runner *r)
 {
     tt_suggest_abandon(r->job);
+    r->job = NULL;
+    tt_importance_abandon(r);
     tt_prune_free(r);
     free(r->study_name);
     for (size_t i = 0; i < r->n_retired; i++)
@@ -358,6 +373,10 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
         struct pollfd pfd = {.fd = r.sig_pipe[0], .events = POLLIN};
         if (poll(&pfd, 1, TICK_MS) > 0)
             handle_signals(&r);
+    }
+    if (tt_store_begin(r.store, err) == 0) {
+        tt_importance_flush(&r);
+        tt_store_commit(r.store, NULL);
     }
     save_elapsed(&r);
     struct rusage ru;

@@ -337,9 +337,7 @@ static long collect_job(tt_runner *r, tt_error *err)
     int rc = tt_suggest_finish(r->job, &version, &a, err);
     r->job = NULL;
     r->job_done = false;
-    for (size_t i = 0; i < r->n_retired; i++)
-        tt_sweep_free(r->retired[i]);
-    r->n_retired = 0;
+    tt_runner_free_retired(r);
     long number = version == r->space_version ? use_suggestion(r, rc, &a, err) : 0;
     tt_assignment_free(&a);
     return number;

@@ -42,9 +42,9 @@ static void *job_main(void *arg)
     tt_history h = {.obs = job->obs, .n = job->n_obs, .goal = job->sweep->metric.goal};
     job->rc = tt_sampler_suggest(job->sweep->method, job->sweep->space, &h, job->seed, &job->out,
                                  &job->err);
-    unsigned char zero = 0;
+    unsigned char wake = TT_WAKE_SUGGEST;
     /* The pipe is non-blocking; if it is full the loop is awake anyway. */
-    ssize_t w = write(job->wake_fd, &zero, 1);
+    ssize_t w = write(job->wake_fd, &wake, 1);
     (void)w;
     return NULL;
 }

@@ -1,0 +1,170 @@
+/*
+ * importance_job — hyperparameter importance kept fresh while the sweep
+ * runs. After trials complete, at most every IMPORTANCE_EVERY_S seconds, the
+ * loop hands a copy of the completed trials to a worker thread that runs
+ * fANOVA (src/importance) and wakes the loop with a byte on the self-pipe;
+ * the next tick stores the result (method, trial count, intervals, and the
+ * strongest interactions as "a × b" rows of method "fanova-pairs"), where
+ * the dashboard and `tunetop importance` read it. The loop never waits for
+ * the forest.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tunetop/importance.h"
+
+#define IMPORTANCE_EVERY_S 2.0
+#define IMPORTANCE_MIN_TRIALS 5
+
+struct tt_importance_job {
+    pthread_t thread;
+    const tt_sweep *sweep;
+    tt_importance_data data;
+    uint64_t seed;
+    int wake_fd;
+    tt_importance_result result;
+    int rc;
+    tt_error err;
+};
+
+static void *job_main(void *arg)
+{
+    tt_importance_job *job = arg;
+    const tt_importance_data *d = &job->data;
+    job->rc = tt_importance_compute(TT_IMPORTANCE_FANOVA, job->sweep->space,
+                                    (const double *const *)d->x, (const bool *const *)d->active,
+                                    d->y, d->n, job->seed, &job->result, &job->err);
+    unsigned char b = TT_WAKE_IMPORTANCE;
+    ssize_t w = write(job->wake_fd, &b, 1);
+    (void)w;
+    return NULL;
+}
+
+static size_t completed_count(const tt_runner *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_trials; i++)
+        n += r->trials[i].number > 0 && r->trials[i].state == TT_TRIAL_COMPLETED;
+    return n;
+}
+
+void tt_importance_maybe_start(tt_runner *r)
+{
+    if (r->imp_job || !r->sweep->metric.name)
+        return;
+    size_t done = completed_count(r);
+    if (done < IMPORTANCE_MIN_TRIALS || done == r->imp_trials)
+        return;
+    double now = tt_now_mono();
+    if (r->imp_last > 0 && now - r->imp_last < IMPORTANCE_EVERY_S)
+        return;
+    tt_importance_job *job = tt_xcalloc(1, sizeof *job);
+    job->sweep = r->sweep;
+    job->seed = r->seed;
+    job->wake_fd = r->sig_pipe[1];
+    tt_importance_data_from_trials(r->sweep->space, r->trials, r->n_trials,
+                                   r->sweep->metric.goal == TT_GOAL_MAXIMIZE, &job->data);
+    if (pthread_create(&job->thread, NULL, job_main, job) != 0) {
+        tt_importance_data_free(&job->data);
+        free(job);
+        return;
+    }
+    r->imp_job = job;
+    r->imp_done = false;
+    r->imp_trials = done;
+    r->imp_last = now;
+}
+
+static void store_result(tt_runner *r, const tt_importance_result *res)
+{
+    const tt_space *space = r->sweep->space;
+    size_t n = res->n;
+    char **names = tt_xcalloc(n + 1, sizeof *names);
+    double *v = tt_xcalloc(n + 1, sizeof *v), *lo = tt_xcalloc(n + 1, sizeof *lo),
+           *hi = tt_xcalloc(n + 1, sizeof *hi);
+    for (size_t i = 0; i < n; i++) {
+        names[i] = space->params[res->params[i].param].name;
+        v[i] = res->params[i].value;
+        lo[i] = res->params[i].low;
+        hi[i] = res->params[i].high;
+    }
+    tt_error err = {0};
+    if (tt_store_set_importance(r->store, "fanova", (long)res->n_trials, n, names, v, lo, hi,
+                                &err) < 0)
+        tt_runner_say(r, "cannot store importance: %s", err.msg);
+    free(names);
+    size_t np = res->n_pairs;
+    char **pairs = tt_xcalloc(np + 1, sizeof *pairs);
+    double *pv = tt_xcalloc(np + 1, sizeof *pv), *pl = tt_xcalloc(np + 1, sizeof *pl),
+           *ph = tt_xcalloc(np + 1, sizeof *ph);
+    for (size_t i = 0; i < np; i++) {
+        pairs[i] = tt_xasprintf("%s × %s", space->params[res->pairs[i].a].name,
+                                space->params[res->pairs[i].b].name);
+        pv[i] = res->pairs[i].value;
+        pl[i] = res->pairs[i].low;
+        ph[i] = res->pairs[i].high;
+    }
+    if (np > 0 && tt_store_set_importance(r->store, "fanova-pairs", (long)res->n_trials, np, pairs,
+                                          pv, pl, ph, &err) < 0)
+        tt_runner_say(r, "cannot store interactions: %s", err.msg);
+    for (size_t i = 0; i < np; i++)
+        free(pairs[i]);
+    free(pairs);
+    free(v);
+    free(lo);
+    free(hi);
+    free(pv);
+    free(pl);
+    free(ph);
+}
+
+/* Free a job whose thread has been joined. */
+static void job_free(tt_importance_job *job)
+{
+    tt_importance_data_free(&job->data);
+    tt_importance_result_free(&job->result);
+    free(job);
+}
+
+void tt_importance_collect(tt_runner *r)
+{
+    if (!r->imp_job || !r->imp_done)
+        return;
+    tt_importance_job *job = r->imp_job;
+    pthread_join(job->thread, NULL);
+    /* A result computed on a space since replaced names old parameters. */
+    if (job->rc == 0 && job->sweep == r->sweep)
+        store_result(r, &job->result);
+    else if (job->rc < 0)
+        tt_runner_say(r, "importance: %s", job->err.msg);
+    job_free(job);
+    r->imp_job = NULL;
+    r->imp_done = false;
+    tt_runner_free_retired(r);
+}
+
+void tt_importance_abandon(tt_runner *r)
+{
+    if (r->imp_job) {
+        pthread_join(r->imp_job->thread, NULL);
+        job_free(r->imp_job);
+    }
+    r->imp_job = NULL;
+}
+
+void tt_importance_flush(tt_runner *r)
+{
+    for (int round = 0; round < 2; round++) {
+        if (r->imp_job) {
+            r->imp_done = true; /* join waits for it */
+            tt_importance_collect(r);
+        }
+        r->imp_last = 0; /* no throttle for the last word */
+        tt_importance_maybe_start(r);
+        if (!r->imp_job)
+            break;
+    }
+}
