@@ -43,7 +43,10 @@ typedef enum tt_importance_method {
 #define TT_IMPORTANCE_MAX_DEPTH 64
 /* Interactions are computed for every pair among the (up to) this many
  * parameters with the largest main effects, and at most
- * TT_IMPORTANCE_MAX_PAIRS strongest are reported. */
+ * TT_IMPORTANCE_MAX_PAIRS strongest are reported. Their cost grows with
+ * the square of the trials per parameter, so past a fixed amount of work
+ * (~4e7 grid cells; 1000 trials x 6 parameters need ~1e7) only the first
+ * trees are used for them. */
 #define TT_IMPORTANCE_PAIR_PARAMS 12
 #define TT_IMPORTANCE_MAX_PAIRS 10
 
@@ -108,8 +111,9 @@ int tt_importance_method_from_name(const char *name);
  * PED-ANOVA and corr; fANOVA fills it with a draw from its prior, so the
  * forest learns that it does not matter there. Fills *out (the caller
  * frees it with tt_importance_result_free). Returns 0, or -TT_ERR_INVALID
- * with err filled (a non-finite y, a space that does not match). Time:
- * fanova ~15 ms for 1000 trials x 6 parameters on one core. */
+ * with err filled (a non-finite y, no values). Time on one core for 1000
+ * trials x 6 parameters: fanova ~40 ms, ped-anova ~5 ms, corr < 1 ms
+ * (docs/benchmarks.md, Importance). */
 int tt_importance_compute(tt_importance_method m, const tt_space *space,
                           const double *const *x, const bool *const *active, const double *y,
                           size_t n, uint64_t seed, tt_importance_result *out, tt_error *err);

@@ -43,7 +43,8 @@ typedef struct tree_view {
     size_t *n_cells;
     bool *split;             /* f is split somewhere in the tree */
     uint32_t *node_cell;     /* numeric split node -> index of its bound */
-    size_t bounds_cap, node_cap;
+    struct cut *cuts;        /* d x per: scratch for sorting thresholds */
+    size_t bounds_cap, node_cap, cut_cap;
     /* walk state */
     uint32_t *cur0, *cur1;
     uint8_t *allow;
@@ -80,6 +81,7 @@ static void view_free(tree_view *tv)
     free(tv->n_cells);
     free(tv->split);
     free(tv->node_cell);
+    free(tv->cuts);
     free(tv->cur0);
     free(tv->cur1);
     free(tv->allow);
@@ -159,24 +161,48 @@ static void visit(tree_view *tv, int32_t id)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y ? 1 : 0;
-}
+/* A numeric split: its threshold and node, sorted by threshold. */
+typedef struct cut {
+    double t;
+    uint32_t node;
+} cut;
 
-/* Index of the last bound <= v in sorted b[0..n). */
-static uint32_t find_bound(const double *b, size_t n, double v)
+static void sort_cuts(cut *a, size_t n)
 {
-    size_t lo = 0, hi = n;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (b[mid] <= v)
-            lo = mid;
-        else
-            hi = mid;
+    /* quicksort (middle pivot), insertion sort below 16: the cuts of one
+     * feature number ~ n/d, and qsort's indirect calls cost more */
+    while (n > 16) {
+        double pivot = a[n / 2].t;
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i].t < pivot)
+                i++;
+            while (a[j].t > pivot)
+                j--;
+            if (i >= j)
+                break;
+            cut tmp = a[i];
+            a[i++] = a[j];
+            a[j--] = tmp;
+        }
+        /* [0, j] <= pivot <= [j + 1, n): recurse on the smaller side */
+        size_t left = j + 1;
+        if (left < n - left) {
+            sort_cuts(a, left);
+            a += left;
+            n -= left;
+        } else {
+            sort_cuts(a + left, n - left);
+            n = left;
+        }
     }
-    return (uint32_t)lo;
+    for (size_t i = 1; i < n; i++) {
+        cut c = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1].t > c.t; j--)
+            a[j] = a[j - 1];
+        a[j] = c;
+    }
 }
 
 /* Build the cells and leaves of tree. */
@@ -197,10 +223,13 @@ static void view_tree(tree_view *tv, const imp_tree *tree)
         tv->node_cap = tree->n_nodes;
         tv->node_cell = tt_xrealloc(tv->node_cell, tv->node_cap * sizeof *tv->node_cell);
     }
+    if (tv->cut_cap < per * d) {
+        tv->cut_cap = per * d;
+        tv->cuts = tt_xrealloc(tv->cuts, tv->cut_cap * sizeof *tv->cuts);
+    }
     for (size_t f = 0; f < d; f++) {
         tv->n_cells[f] = 0;
         tv->split[f] = false;
-        tv->bounds[f * per] = 0;
     }
     for (size_t k = 0; k < tree->n_nodes; k++) {
         const imp_node *node = &tree->nodes[k];
@@ -209,7 +238,7 @@ static void view_tree(tree_view *tv, const imp_tree *tree)
         size_t f = (size_t)node->feature;
         tv->split[f] = true;
         if (!data->n_cat[f])
-            tv->bounds[f * per + 1 + tv->n_cells[f]++] = node->threshold;
+            tv->cuts[f * per + tv->n_cells[f]++] = (cut){node->threshold, (uint32_t)k};
     }
     for (size_t f = 0; f < d; f++) {
         double *b = tv->bounds + f * per, *cw = tv->cw + f * per;
@@ -219,26 +248,24 @@ static void view_tree(tree_view *tv, const imp_tree *tree)
                 cw[c] = data->prob[f][c];
             continue;
         }
-        size_t nt = tv->n_cells[f];
-        qsort(b + 1, nt, sizeof *b, cmp_double);
-        size_t u = 1;
-        for (size_t k = 1; k <= nt; k++)
-            if (b[k] > b[u - 1] && b[k] < 1)
-                b[u++] = b[k];
-        b[u++] = 1;
-        tv->n_cells[f] = u - 1;
-        for (size_t c = 0; c + 1 < u; c++)
+        /* bounds: 0, the distinct thresholds inside (0, 1), 1; each split
+         * learns the index of its bound */
+        cut *cuts = tv->cuts + f * per;
+        size_t nt = tv->n_cells[f], last = 0;
+        sort_cuts(cuts, nt);
+        b[0] = 0;
+        for (size_t k = 0; k < nt; k++) {
+            if (cuts[k].t > b[last] && cuts[k].t < 1)
+                b[++last] = cuts[k].t;
+            tv->node_cell[cuts[k].node] = (uint32_t)last;
+        }
+        size_t nc = last + 1;
+        b[nc] = 1;
+        tv->n_cells[f] = nc;
+        for (size_t c = 0; c < nc; c++)
             cw[c] = b[c + 1] - b[c];
         tv->cur0[f] = 0;
-        tv->cur1[f] = (uint32_t)(u - 1);
-    }
-    for (size_t k = 0; k < tree->n_nodes; k++) {
-        const imp_node *node = &tree->nodes[k];
-        if (node->feature >= 0 && !data->n_cat[node->feature]) {
-            size_t f = (size_t)node->feature;
-            tv->node_cell[k] = find_bound(tv->bounds + f * per, tv->n_cells[f] + 1,
-                                          node->threshold);
-        }
+        tv->cur1[f] = (uint32_t)nc;
     }
     memset(tv->allow, 1, tv->ktot + 1);
     visit(tv, 0);
@@ -304,30 +331,37 @@ static size_t runs(const tree_view *tv, size_t i, size_t f, uint32_t *r0, uint32
 }
 
 typedef struct scratch {
-    double *acc, *grid;
-    size_t acc_cap, grid_cap;
+    double *acc, *grid, *col;
+    size_t acc_cap, grid_cap, col_cap;
     uint32_t *r;             /* 4 run lists */
     size_t r_cap;
 } scratch;
 
-/* Variance of the joint marginal of (a, b). */
-static double joint_effect(const tree_view *tv, size_t a, size_t b, double mean, scratch *s)
+/* Add each leaf's coefficient to its rectangle of (a, b) cells in the
+ * difference grid g (rows along a, stride columns along b). */
+static void grid_leaves(const tree_view *tv, size_t a, size_t b, double *g, size_t stride,
+                        scratch *s)
 {
-    size_t d = tv->d, na = tv->n_cells[a], nb = tv->n_cells[b], stride = nb + 1;
-    size_t need = (na + 1) * stride;
-    if (need > s->grid_cap)
-        tt_grow((void **)&s->grid, &s->grid_cap, need, sizeof *s->grid);
-    size_t rc = (na > nb ? na : nb) + 1;
-    if (4 * rc > s->r_cap)
+    size_t d = tv->d;
+    bool numeric = !tv->data->n_cat[a] && !tv->data->n_cat[b];
+    size_t rc = (tv->n_cells[a] > tv->n_cells[b] ? tv->n_cells[a] : tv->n_cells[b]) + 1;
+    if (!numeric && 4 * rc > s->r_cap)
         tt_grow((void **)&s->r, &s->r_cap, 4 * rc, sizeof *s->r);
-    uint32_t *ra0 = s->r, *ra1 = s->r + rc, *rb0 = s->r + 2 * rc, *rb1 = s->r + 3 * rc;
-    double *g = s->grid;
-    memset(g, 0, need * sizeof *g);
     for (size_t i = 0; i < tv->n; i++) {
         double wa = tv->w[i * d + a], wb = tv->w[i * d + b];
         if (!(wa > 0) || !(wb > 0) || !(tv->vol[i] > 0))
             continue;
         double coef = tv->v[i] * (tv->vol[i] / (wa * wb));
+        if (numeric) {      /* the common case: one rectangle */
+            size_t a0 = tv->c0[i * d + a] * stride, a1 = tv->c1[i * d + a] * stride;
+            size_t b0 = tv->c0[i * d + b], b1 = tv->c1[i * d + b];
+            g[a0 + b0] += coef;
+            g[a0 + b1] -= coef;
+            g[a1 + b0] -= coef;
+            g[a1 + b1] += coef;
+            continue;
+        }
+        uint32_t *ra0 = s->r, *ra1 = s->r + rc, *rb0 = s->r + 2 * rc, *rb1 = s->r + 3 * rc;
         size_t nra = runs(tv, i, a, ra0, ra1), nrb = runs(tv, i, b, rb0, rb1);
         for (size_t x = 0; x < nra; x++)
             for (size_t y = 0; y < nrb; y++) {
@@ -337,19 +371,58 @@ static double joint_effect(const tree_view *tv, size_t a, size_t b, double mean,
                 g[ra1[x] * stride + rb1[y]] += coef;
             }
     }
-    const double *cwa = tv->cw + a * tv->per, *cwb = tv->cw + b * tv->per;
-    double var = 0;
-    for (size_t r = 0; r < na; r++) {
-        double *row = g + r * stride, run = 0, rv = 0;
-        const double *up = r ? row - stride : NULL;
+}
+
+/* Variance of the joint marginal of (a, b). */
+static double joint_effect(const tree_view *tv, size_t a, size_t b, double mean, scratch *s)
+{
+    size_t na = tv->n_cells[a], nb = tv->n_cells[b], stride = nb + 1;
+    size_t need = (na + 1) * stride;
+    if (need > s->grid_cap)
+        tt_grow((void **)&s->grid, &s->grid_cap, need, sizeof *s->grid);
+    double *g = s->grid;
+    memset(g, 0, need * sizeof *g);
+    grid_leaves(tv, a, b, g, stride, s);
+    /* Prefix sums along b, two rows at a time (two independent chains of
+     * additions), then along a with the variance kept per column: the
+     * inner loops carry no dependency from one cell to the next. */
+    size_t r = 0;
+    for (; r + 1 < na; r += 2) {
+        double *p = g + r * stride, *q = p + stride, sp = 0, sq = 0;
         for (size_t c = 0; c < nb; c++) {
-            run += row[c];                      /* prefix along b */
-            row[c] = run + (up ? up[c] : 0);    /* plus the rows above */
-            double e = row[c] - mean;
-            rv += cwb[c] * e * e;
+            sp += p[c];
+            p[c] = sp;
+            sq += q[c];
+            q[c] = sq;
         }
-        var += cwa[r] * rv;
     }
+    if (r < na) {
+        double *p = g + r * stride, sp = 0;
+        for (size_t c = 0; c < nb; c++) {
+            sp += p[c];
+            p[c] = sp;
+        }
+    }
+    if (nb + 1 > s->col_cap)
+        tt_grow((void **)&s->col, &s->col_cap, nb + 1, sizeof *s->col);
+    double *col = s->col;
+    const double *cwa = tv->cw + a * tv->per, *cwb = tv->cw + b * tv->per;
+    for (size_t c = 0; c < nb; c++) {
+        double e = g[c] - mean;
+        col[c] = cwa[0] * e * e;
+    }
+    for (r = 1; r < na; r++) {
+        double *row = g + r * stride, wr = cwa[r];
+        const double *up = row - stride;
+        for (size_t c = 0; c < nb; c++) {
+            row[c] += up[c];
+            double e = row[c] - mean;
+            col[c] += wr * e * e;
+        }
+    }
+    double var = 0;
+    for (size_t c = 0; c < nb; c++)
+        var += cwb[c] * col[c];
     return var;
 }
 
@@ -617,6 +690,7 @@ void imp_fanova(const imp_data *data, uint64_t seed, tt_importance_result *out)
     free(mv);
     free(s.acc);
     free(s.grid);
+    free(s.col);
     free(s.r);
     view_free(&tv);
     imp_forest_free(&forest);

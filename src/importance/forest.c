@@ -7,9 +7,9 @@
  * times each trial was drawn), as sklearn does. Every feature is tried at
  * every node, in a random order (ties keep the first seen, so a tie is
  * broken at random as in sklearn); the split maximises the weighted
- * variance reduction, i.e. S_L^2/W_L + S_R^2/W_R. A node stays a leaf when
- * it holds fewer than 2 distinct trials, its objective values are all
- * equal, or it is max_depth deep.
+ * variance reduction (sklearn's proxy S_L^2/W_L + S_R^2/W_R). A node stays
+ * a leaf when it holds fewer than 2 distinct trials, its objective values
+ * are all equal, or it is max_depth deep.
  *
  * Numeric features split at midpoints between consecutive distinct values.
  * A categorical feature stands for its one-hot columns: splitting column k
@@ -18,9 +18,9 @@
  *
  * Speed: the trials are sorted once per numeric feature; each tree keeps,
  * per feature, its node's trials in that order as a segment of one array,
- * and a split partitions every segment stably. Finding the best split is
- * then a linear scan per feature, and a tree costs O(d * n * depth)
- * instead of re-sorting at every node.
+ * and a split partitions every segment stably (branch-free). Finding the
+ * best split is then a linear scan per feature, and a tree costs
+ * O(d * n * depth) instead of re-sorting at every node.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,9 +35,12 @@ typedef struct fit_ws {
     const double *y;
     uint32_t *sorted;        /* d x n: trials by feature value (numeric features) */
     uint32_t *lists;         /* (d + 1) x n: per numeric feature, then plain order */
+    uint32_t *plain;         /* the node's trials in any order: the first numeric
+                                feature's list, else row d of lists */
     uint32_t *tmp;
     uint8_t *go_left;        /* by trial */
     double *w;               /* bootstrap counts, by trial */
+    double *wy;              /* w * y, by trial */
     double *cat_w, *cat_s;   /* per choice, for categorical splits */
     size_t *order;           /* feature visiting order */
     struct frame {
@@ -60,19 +63,32 @@ static int by_key(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* A candidate split scores (S_L W - S W_L)^2 / (W_L W_R), which is the
+ * variance reduction S_L^2/W_L + S_R^2/W_R - S^2/W times the node's W;
+ * scores are compared as fractions num/den by cross-multiplying, so the
+ * scan divides nothing (it is the forest's hot loop). */
 typedef struct split {
     int feature;
     double threshold;
-    double score;
+    double num, den;
 } split;
 
 /* The best split of the node [start, end) over all features, or feature -1. */
 static split best_split(fit_ws *ws, size_t start, size_t end, double W, double S, tt_rng *rng)
 {
-    split best = {-1, 0, -INFINITY};
+    split best = {-1, 0, -1, 1};
     size_t d = ws->d, n = ws->n;
+    /* a fresh random order (Fisher-Yates), its choices taken from one
+     * 64-bit draw while it lasts (20! < 2^64) */
+    uint64_t r = tt_rng_u64(rng), left = UINT64_MAX;
     for (size_t i = d; i > 1; i--) {
-        size_t j = (size_t)tt_rng_below(rng, i);
+        if (left < i) {
+            r = tt_rng_u64(rng);
+            left = UINT64_MAX;
+        }
+        size_t j = (size_t)(r % i);
+        r /= i;
+        left /= i;
         size_t t = ws->order[i - 1];
         ws->order[i - 1] = ws->order[j];
         ws->order[j] = t;
@@ -84,21 +100,21 @@ static split best_split(fit_ws *ws, size_t start, size_t end, double W, double S
             size_t k = ws->n_cat[f];
             memset(ws->cat_w, 0, k * sizeof *ws->cat_w);
             memset(ws->cat_s, 0, k * sizeof *ws->cat_s);
-            const uint32_t *plain = ws->lists + d * n;
+            const uint32_t *plain = ws->plain;
             for (size_t p = start; p < end; p++) {
                 uint32_t t = plain[p];
                 size_t c = (size_t)col[t];
                 ws->cat_w[c] += ws->w[t];
-                ws->cat_s[c] += ws->w[t] * ws->y[t];
+                ws->cat_s[c] += ws->wy[t];
             }
             for (size_t c = 0; c < k; c++) {
                 double wr = ws->cat_w[c], wl = W - wr;
                 if (wr <= 0 || wl <= 0)
                     continue;
-                double sr = ws->cat_s[c], sl = S - sr;
-                double score = sl * sl / wl + sr * sr / wr;
-                if (score > best.score)
-                    best = (split){(int)f, (double)c, score};
+                double sl = S - ws->cat_s[c], e = sl * W - S * wl;
+                double num = e * e, den = wl * wr;
+                if (num * best.den > best.num * den)
+                    best = (split){(int)f, (double)c, num, den};
             }
             continue;
         }
@@ -107,17 +123,17 @@ static split best_split(fit_ws *ws, size_t start, size_t end, double W, double S
         for (size_t p = start; p + 1 < end; p++) {
             uint32_t t = list[p];
             wl += ws->w[t];
-            sl += ws->w[t] * ws->y[t];
+            sl += ws->wy[t];
             double x0 = col[t], x1 = col[list[p + 1]];
             if (!(x1 > x0))
                 continue;
-            double wr = W - wl, sr = S - sl;
-            double score = sl * sl / wl + sr * sr / wr;
-            if (score > best.score) {
+            double e = sl * W - S * wl;
+            double num = e * e, den = wl * (W - wl);
+            if (num * best.den > best.num * den) {
                 double mid = 0.5 * (x0 + x1);
                 if (mid >= x1)     /* adjacent doubles: as sklearn */
                     mid = x0;
-                best = (split){(int)f, mid, score};
+                best = (split){(int)f, mid, num, den};
             }
         }
     }
@@ -130,18 +146,20 @@ static size_t partition(fit_ws *ws, size_t start, size_t end)
 {
     size_t n = ws->n, nl = 0;
     for (size_t l = 0; l <= ws->d; l++) {
-        if (l < ws->d && ws->n_cat[l])
+        if (l < ws->d ? ws->n_cat[l] != 0 : ws->plain != ws->lists + ws->d * n)
             continue;
-        uint32_t *list = ws->lists + l * n;
+        uint32_t *list = ws->lists + l * n, *tmp = ws->tmp;
         size_t a = start, b = 0;
+        /* branch-free: the side is a coin toss the predictor cannot learn */
         for (size_t p = start; p < end; p++) {
             uint32_t t = list[p];
-            if (ws->go_left[t])
-                list[a++] = t;
-            else
-                ws->tmp[b++] = t;
+            size_t g = ws->go_left[t];
+            list[a] = t;
+            tmp[b] = t;
+            a += g;
+            b += 1 - g;
         }
-        memcpy(list + a, ws->tmp, b * sizeof *ws->tmp);
+        memcpy(list + a, tmp, b * sizeof *tmp);
         nl = a - start;
     }
     return nl;
@@ -153,11 +171,10 @@ static void fit_tree(fit_ws *ws, imp_tree *tree, int max_depth, tt_rng *rng)
     memset(ws->w, 0, n * sizeof *ws->w);
     for (size_t i = 0; i < n; i++)
         ws->w[tt_rng_below(rng, n)] += 1.0;
-    size_t m = 0;
-    uint32_t *plain = ws->lists + d * n;
     for (size_t t = 0; t < n; t++)
-        if (ws->w[t] > 0)
-            plain[m++] = (uint32_t)t;
+        ws->wy[t] = ws->w[t] * ws->y[t];
+    size_t m = 0;
+    uint32_t *plain = ws->plain;
     for (size_t f = 0; f < d; f++) {
         if (ws->n_cat[f])
             continue;
@@ -166,6 +183,13 @@ static void fit_tree(fit_ws *ws, imp_tree *tree, int max_depth, tt_rng *rng)
         for (size_t p = 0; p < n; p++)
             if (ws->w[ws->sorted[f * n + p]] > 0)
                 list[k++] = ws->sorted[f * n + p];
+        m = k;
+    }
+    if (plain == ws->lists + d * n) {
+        m = 0;
+        for (size_t t = 0; t < n; t++)
+            if (ws->w[t] > 0)
+                plain[m++] = (uint32_t)t;
     }
     ws->m = m;
     size_t cap = 2 * m + 1;
@@ -240,9 +264,16 @@ void imp_forest_fit(imp_forest *forest, const imp_data *data, const double *u, c
     }
     free(keys);
     ws.lists = tt_xmalloc(((d + 1) * n) * sizeof *ws.lists);
+    ws.plain = ws.lists + d * n;
+    for (size_t f = 0; f < d; f++)
+        if (!data->n_cat[f]) {
+            ws.plain = ws.lists + f * n;
+            break;
+        }
     ws.tmp = tt_xmalloc(n * sizeof *ws.tmp);
     ws.go_left = tt_xmalloc(n);
     ws.w = tt_xmalloc(n * sizeof *ws.w);
+    ws.wy = tt_xmalloc(n * sizeof *ws.wy);
     ws.cat_w = tt_xmalloc(max_cat * sizeof *ws.cat_w);
     ws.cat_s = tt_xmalloc(max_cat * sizeof *ws.cat_s);
     ws.order = tt_xmalloc((d + 1) * sizeof *ws.order);
@@ -260,6 +291,7 @@ void imp_forest_fit(imp_forest *forest, const imp_data *data, const double *u, c
     free(ws.tmp);
     free(ws.go_left);
     free(ws.w);
+    free(ws.wy);
     free(ws.cat_w);
     free(ws.cat_s);
     free(ws.order);
