@@ -15,7 +15,22 @@
  *
  * Pure: no I/O, no clock, no global state. The same inputs and seed give
  * the same result on every machine, and several threads may compute at
- * once (the runner does it in a worker thread after trials complete).
+ * once (the runner does it in a worker thread after trials complete):
+ *
+ *     tt_importance_data d;
+ *     tt_importance_data_from_trials(space, rows, n_rows, maximize, &d);
+ *     tt_importance_result r;
+ *     if (tt_importance_compute(TT_IMPORTANCE_FANOVA, space,
+ *                               (const double *const *)d.x,
+ *                               (const bool *const *)d.active, d.y, d.n,
+ *                               seed, &r, &err) == 0) {
+ *         ... r.params[i]: space->params[r.params[i].param].name, .value,
+ *         .low, .high, most important first: what tt_store_set_importance
+ *         takes, with method tt_importance_method_name(r.method) and
+ *         n_trials r.n_trials ...
+ *         tt_importance_result_free(&r);
+ *     }
+ *     tt_importance_data_free(&d);
  */
 #ifndef TUNETOP_IMPORTANCE_H
 #define TUNETOP_IMPORTANCE_H
