@@ -127,7 +127,7 @@ int tt_importance_method_from_name(const char *name);
  * forest learns that it does not matter there. Fills *out (the caller
  * frees it with tt_importance_result_free). Returns 0, or -TT_ERR_INVALID
  * with err filled (a non-finite y, no values). Time on one core for 1000
- * trials x 6 parameters: fanova ~40 ms, ped-anova ~5 ms, corr < 1 ms
+ * trials x 6 parameters: fanova ~25 ms, ped-anova ~10 ms, corr < 1 ms
  * (docs/benchmarks.md, Importance). */
 int tt_importance_compute(tt_importance_method m, const tt_space *space,
                           const double *const *x, const bool *const *active, const double *y,
