@@ -309,6 +309,219 @@ START_TEST(test_metrics_since)
 }
 END_TEST
 
+/* Every point, in the order read (up to 4096). */
+typedef struct point_log {
+    int n;
+    int64_t rowid[4096];
+    long trial[4096], step[4096];
+    char name[4096][40];
+} point_log;
+
+static int log_point(const tt_metric_point *p, void *ud)
+{
+    point_log *l = ud;
+    if (l->n < 4096) {
+        l->rowid[l->n] = p->rowid;
+        l->trial[l->n] = p->trial;
+        l->step[l->n] = p->step;
+        snprintf(l->name[l->n], sizeof l->name[0], "%s", p->name);
+    }
+    l->n++;
+    return 0;
+}
+
+static point_log *read_points(tt_store *st, int64_t since, long trial)
+{
+    tt_error err = {0};
+    point_log *l = calloc(1, sizeof *l);
+    ck_assert_msg(tt_store_metrics_since(st, since, trial, log_point, l, &err) == 0, "%s",
+                  err.msg);
+    return l;
+}
+
+START_TEST(test_metric_names)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    for (int i = 0; i < 3; i++)
+        add_trial2(st, "a", "1", NULL, NULL);
+    /* 300 names (the name cache grows many times), Unicode and odd bytes,
+     * each reused by three trials in three transactions. */
+    enum { N = 300 };
+    static char names[N][40];
+    for (int i = 0; i < N; i++)
+        snprintf(names[i], sizeof names[i], "%s%d", i % 3 == 0   ? "précision/"
+                                                    : i % 3 == 1 ? "损失 🚀 "
+                                                                 : "a,\"b\" ",
+                 i);
+    for (long trial = 1; trial <= 3; trial++) {
+        ck_assert_int_eq(tt_store_begin(st, &err), 0);
+        for (int i = 0; i < N; i++)
+            ck_assert_int_eq(tt_store_add_metric(st, trial, 1, i, names[i], i, 1, &err), 0);
+        ck_assert_int_eq(tt_store_commit(st, &err), 0);
+    }
+    tt_store_close(st);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metric_names"), N);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metrics WHERE name = '损失 🚀 1'"), 3);
+
+    /* A new connection learns the ids from the file, reading and writing. */
+    st = open_ok(TT_STORE_WRITE);
+    ck_assert_int_eq(tt_store_add_metric(st, 2, 1, N, names[7], 7, 2, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 2, 1, N + 1, "brand new", 8, 2, &err), 0);
+    tt_store_close(st);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metric_names"), N + 1);
+    tt_store *r = open_ok(TT_STORE_READ);
+    point_log *l = read_points(r, 0, -1);
+    ck_assert_int_eq(l->n, 3 * N + 2);
+    for (int k = 0; k < 3 * N; k++) {
+        ck_assert_int_eq(l->trial[k], k / N + 1);
+        ck_assert_str_eq(l->name[k], names[k % N]);
+    }
+    ck_assert_str_eq(l->name[3 * N], names[7]);
+    ck_assert_str_eq(l->name[3 * N + 1], "brand new");
+    free(l);
+    l = read_points(r, 0, 2);
+    ck_assert_int_eq(l->n, N + 2);
+    ck_assert_str_eq(l->name[N - 1], names[N - 1]);
+    ck_assert_str_eq(l->name[N + 1], "brand new");
+    free(l);
+    tt_store_close(r);
+
+    /* A rolled-back transaction takes its new names with it, and their
+     * ids go to the next new names: no stale id may survive the rollback. */
+    st = open_ok(TT_STORE_WRITE);
+    ck_assert_int_eq(tt_store_begin(st, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 0, "ghost", 1, 3, &err), 0);
+    ck_assert_int_eq(tt_store_rollback(st), 0);
+    ck_assert_int_eq(tt_store_begin(st, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 0, "real", 2, 3, &err), 0);
+    ck_assert_int_eq(tt_store_commit(st, &err), 0);
+    ck_assert_int_eq(tt_store_begin(st, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 1, "ghost", 3, 3, &err), 0);
+    ck_assert_int_eq(tt_store_commit(st, &err), 0);
+    l = read_points(st, 0, 1);
+    ck_assert_int_eq(l->n, N + 2);
+    ck_assert_str_eq(l->name[N], "real");
+    ck_assert_str_eq(l->name[N + 1], "ghost");
+    free(l);
+    /* No name, no time: refused, and the transaction goes on. */
+    ck_assert_int_eq(tt_store_begin(st, &err), 0);
+    ck_assert_int_lt(tt_store_add_metric(st, 1, 1, 2, NULL, 1, 3, &err), 0);
+    ck_assert_int_lt(tt_store_add_metric(st, 1, 1, 2, "loss", 1, NAN, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 2, "loss", 1, 3, &err), 0);
+    ck_assert_int_eq(tt_store_commit(st, &err), 0);
+    tt_store_close(st);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metric_names"), N + 4);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metrics WHERE trial = 1"), N + 3);
+}
+END_TEST
+
+START_TEST(test_metric_buffer)
+{
+    tt_error err = {0};
+    tt_store *w = new_study();
+    for (int i = 0; i < 3; i++)
+        add_trial2(w, "a", "1", NULL, NULL);
+    tt_store *r = open_ok(TT_STORE_READ);
+
+    /* 1000 points, trials interleaved in uneven chunks (runs of 1 to 37
+     * points, across batch boundaries), names cycling. */
+    static const char *const names[] = {"loss", "val_loss", "val_acc"};
+    enum { N = 1000 };
+    static long want_trial[N], want_step[N];
+    long next_step[4] = {0};
+    ck_assert_int_eq(tt_store_begin(w, &err), 0);
+    int k = 0;
+    for (int chunk = 0; k < N; chunk++) {
+        long trial = 1 + (chunk * 7) % 3;
+        for (int j = 0; j < 1 + (chunk * 13) % 37 && k < N; j++, k++) {
+            want_trial[k] = trial;
+            want_step[k] = next_step[trial]++;
+            ck_assert_int_eq(tt_store_add_metric(w, trial, 1, want_step[k], names[k % 3], k,
+                                                 1000 + k, &err), 0);
+        }
+        if (k == 500) {
+            /* the writer reads its own buffered points; the reader sees
+             * nothing before the commit */
+            point_log *l = read_points(w, 0, -1);
+            ck_assert_int_eq(l->n, 500);
+            free(l);
+            l = read_points(r, 0, -1);
+            ck_assert_int_eq(l->n, 0);
+            free(l);
+        }
+    }
+    point_log *l = read_points(r, 0, -1);
+    ck_assert_int_eq(l->n, 0);
+    free(l);
+    ck_assert_int_eq(tt_store_commit(w, &err), 0);
+
+    /* All of it, in insertion order, rowids rising. */
+    l = read_points(r, 0, -1);
+    ck_assert_int_eq(l->n, N);
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(l->trial[i], want_trial[i]);
+        ck_assert_int_eq(l->step[i], want_step[i]);
+        ck_assert_str_eq(l->name[i], names[i % 3]);
+        if (i > 0)
+            ck_assert(l->rowid[i] > l->rowid[i - 1]);
+    }
+    /* Per trial: the same points, in the same order, from any rowid on. */
+    int64_t mid = l->rowid[N / 2];
+    for (long trial = 1; trial <= 3; trial++) {
+        point_log *t = read_points(r, 0, trial);
+        point_log *after = read_points(r, mid, trial);
+        int j = 0, a = 0;
+        for (int i = 0; i < N; i++) {
+            if (l->trial[i] != trial)
+                continue;
+            ck_assert_int_lt(j, t->n);
+            ck_assert(t->rowid[j] == l->rowid[i]);
+            ck_assert_int_eq(t->step[j], want_step[i]);
+            j++;
+            if (l->rowid[i] > mid) {
+                ck_assert(after->rowid[a] == l->rowid[i]);
+                a++;
+            }
+        }
+        ck_assert_int_eq(t->n, j);
+        ck_assert_int_eq(after->n, a);
+        free(t);
+        free(after);
+    }
+    free(l);
+
+    /* A rollback drops what was buffered and what was already written. */
+    ck_assert_int_eq(tt_store_begin(w, &err), 0);
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(tt_store_add_metric(w, 1 + i % 2, 1, 5000 + i, "loss", i, 1, &err), 0);
+    ck_assert_int_eq(tt_store_rollback(w), 0);
+    ck_assert_int_eq(tt_store_begin(w, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(w, 3, 1, 9000, "loss", 1, 1, &err), 0);
+    ck_assert_int_eq(tt_store_commit(w, &err), 0);
+    l = read_points(r, 0, -1);
+    ck_assert_int_eq(l->n, N + 1);
+    ck_assert_int_eq(l->step[N], 9000);
+    free(l);
+    /* and so does closing with a transaction open */
+    ck_assert_int_eq(tt_store_begin(w, &err), 0);
+    ck_assert_int_eq(tt_store_add_metric(w, 3, 1, 9001, "loss", 1, 1, &err), 0);
+    tt_store_close(w);
+    l = read_points(r, 0, -1);
+    ck_assert_int_eq(l->n, N + 1);
+    free(l);
+    /* Outside a transaction a point is committed at once. */
+    w = open_ok(TT_STORE_WRITE);
+    ck_assert_int_eq(tt_store_add_metric(w, 2, 1, 9002, "loss", 1, 1, &err), 0);
+    l = read_points(r, 0, 2);
+    ck_assert_int_eq(l->step[l->n - 1], 9002);
+    free(l);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metrics"), N + 2);
+    tt_store_close(w);
+    tt_store_close(r);
+}
+END_TEST
+
 typedef struct event_log {
     int n;
     long trial[8];
@@ -873,6 +1086,106 @@ START_TEST(test_disk_full)
     sqlite3_close(db);
     ck_assert_int_eq(raw_count("SELECT count(*) FROM metrics"), committed * 200);
     ck_assert_int_eq(raw_count("SELECT count(*) FROM trials"), 1);
+    /* the per-trial index (metric_runs) covers exactly the committed points */
+    st = open_ok(TT_STORE_READ);
+    point_log *l = read_points(st, 0, 1);
+    ck_assert_int_eq(l->n, committed * 200);
+    free(l);
+    tt_store_close(st);
+}
+END_TEST
+
+/* Like fill_disk_child, but one huge transaction: the disk fills while a
+ * full batch of buffered points is written (SQLite spills its cache to the
+ * WAL), inside tt_store_add_metric. Reports the add_metric error, then
+ * what a later write and the commit said. */
+static void fill_disk_in_tx_child(int fd)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    tt_error err = {0}, later = {0}, commit = {0};
+    tt_store *st = tt_store_open(db_path, TT_STORE_WRITE, &err);
+    if (st == NULL)
+        _exit(3);
+    struct rlimit rl = {.rlim_cur = 256 * 1024, .rlim_max = 256 * 1024};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+        _exit(4);
+    int rc = tt_store_begin(st, &err);
+    long added = 0;
+    for (long i = 0; rc == 0 && i < 2000000; i++, added++)
+        rc = tt_store_add_metric(st, 1 + i % 2, 1, i, i % 3 ? "loss" : "acc", 0.5, 1, &err);
+    int event_rc = tt_store_add_event(st, -1, "runner", "after", &later);
+    int commit_rc = tt_store_commit(st, &commit);
+    tt_store_rollback(st);
+    tt_store_close(st);
+    dprintf(fd, "%ld %d %d\n%s\n%s\n%s", added, rc < 0, event_rc < 0 && commit_rc < 0, err.msg,
+            later.msg, commit.msg);
+    _exit(0);
+}
+
+START_TEST(test_disk_full_in_transaction)
+{
+    tt_store *st = new_study();
+    add_trial2(st, "a", "1", NULL, NULL);
+    add_trial2(st, "a", "2", NULL, NULL);
+    tt_error err = {0};
+    ck_assert_int_eq(tt_store_add_metric(st, 1, 1, 0, "loss", 1, 1, &err), 0);
+    tt_store_close(st);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(p[0]);
+        fill_disk_in_tx_child(p[1]);
+    }
+    close(p[1]);
+    static char buf[8192];
+    size_t len = 0;
+    ssize_t got;
+    while ((got = read(p[0], buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)got;
+    close(p[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    long added = 0;
+    int add_failed = 0, rest_failed = 0;
+    ck_assert_int_eq(sscanf(buf, "%ld %d %d", &added, &add_failed, &rest_failed), 3);
+    ck_assert_msg(add_failed, "added %ld points without a failure", added);
+    ck_assert(rest_failed);
+    char *msg = strchr(buf, '\n') + 1;
+    char *later = strchr(msg, '\n');
+    *later++ = '\0';
+    char *commit = strchr(later, '\n');
+    *commit++ = '\0';
+    ck_assert_msg(strstr(msg, "cannot add metric") && strstr(msg, "disk full while writing") &&
+                      strstr(msg, db_path),
+                  "message: %s", msg);
+    /* the rest of the tick is refused with the cause, the commit too */
+    ck_assert_msg(strstr(later, "rolled back after an error") &&
+                      strstr(later, "disk full while writing"),
+                  "later: %s", later);
+    ck_assert_msg(strstr(commit, "rolled back after an error"), "commit: %s", commit);
+
+    /* Nothing of the failed transaction landed; the file is sound. */
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "ok");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metric_points"), 1);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metric_names"), 1);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM events"), 0);
+    st = open_ok(TT_STORE_WRITE);
+    ck_assert_int_eq(tt_store_add_metric(st, 2, 1, 0, "acc", 1, 1, &err), 0);
+    point_log *l = read_points(st, 0, 2);
+    ck_assert_int_eq(l->n, 1);
+    ck_assert_str_eq(l->name[0], "acc");
+    free(l);
+    tt_store_close(st);
 }
 END_TEST
 
@@ -888,6 +1201,8 @@ Suite *suite_store(void)
     tcase_add_test(tc, test_trial_roundtrip);
     tcase_add_test(tc, test_trials_since);
     tcase_add_test(tc, test_metrics_since);
+    tcase_add_test(tc, test_metric_names);
+    tcase_add_test(tc, test_metric_buffer);
     tcase_add_test(tc, test_events);
     tcase_add_test(tc, test_reader_not_blocked);
     tcase_add_test(tc, test_commands);
@@ -900,6 +1215,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, test_exports);
     tcase_add_test(tc, test_json_string);
     tcase_add_test(tc, test_disk_full);
+    tcase_add_test(tc, test_disk_full_in_transaction);
     suite_add_tcase(s, tc);
     return s;
 }

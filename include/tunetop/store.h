@@ -165,7 +165,18 @@ int tt_store_trial_set_value(tt_store *st, long number, double value, long last_
 int tt_store_trial_set_progress(tt_store *st, long number, double value, long last_step,
                                 const uint64_t *offsets, tt_error *err);
 
-/* The hot path: one cached insert (cheapest with points grouped by trial). */
+/* The hot path (cheapest with points grouped by trial). Inside a
+ * transaction the point is buffered in the connection and written with
+ * others by one multi-row INSERT when the buffer fills, or at the latest
+ * by the outermost commit; a rollback (or a close with the transaction
+ * open) drops it, as it drops everything else of the transaction. Readers
+ * see points only once committed, in the order they were added (this
+ * connection's own metric reads and exports see them at once). Outside a
+ * transaction the point is committed at once. Errors: no name or a NaN
+ * time is refused (-TT_ERR_INVALID) and the transaction goes on; when
+ * writing a batch fails (disk full, I/O error), the transaction is
+ * abandoned like any failed write (see tt_store_begin), so the error may
+ * come from this call or from the commit. */
 int tt_store_add_metric(tt_store *st, long trial, int attempt, long step, const char *name,
                         double value, double t, tt_error *err);
 /* trial < 0 for a study event; the time is now. */

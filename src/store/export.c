@@ -125,13 +125,17 @@ int tt_store_export_trials_csv(tt_store *st, FILE *out, tt_error *err)
 }
 
 #define CURRENT_METRICS                                                                      \
-    "SELECT m.trial, m.step, m.name, m.value FROM metrics m"                                 \
-    " JOIN trials t ON t.number = m.trial AND t.attempt = m.attempt"
+    "SELECT m.trial, m.step, n.name, m.value FROM metric_points m"                           \
+    " JOIN trials t ON t.number = m.trial AND t.attempt = m.attempt"                         \
+    " JOIN metric_names n ON n.id = m.name_id"
 
 int tt_store_export_metrics_csv(tt_store *st, FILE *out, tt_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, CURRENT_METRICS " ORDER BY m.trial, m.step, m.id", -1,
+    int rc = store_metrics_flush(st, err);
+    if (rc != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(st->db, CURRENT_METRICS " ORDER BY m.trial, m.step, m.id", -1,
                                 &s, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(s);
@@ -299,12 +303,20 @@ int tt_store_export_json(tt_store *st, FILE *out, bool with_metrics, tt_error *e
 {
     export_data d;
     sqlite3_stmt *metrics = NULL;
+    int rc = store_metrics_flush(st, err);
+    if (rc != 0)
+        return rc;
     bool snapshot = store_read_begin(st);
-    int rc = load(st, &d, err);
+    rc = load(st, &d, err);
     if (rc == 0 && with_metrics) {
+        /* One trial's points through its runs (metric_runs, open.c). */
         int src = sqlite3_prepare_v2(st->db,
-                                     "SELECT step, name, value FROM metrics"
-                                     " WHERE trial = ?1 AND attempt = ?2 ORDER BY step, id",
+                                     "SELECT p.step, n.name, p.value FROM metric_runs r"
+                                     " JOIN metric_points p"
+                                     " ON p.id BETWEEN r.first_id AND r.last_id"
+                                     " JOIN metric_names n ON n.id = p.name_id"
+                                     " WHERE r.trial = ?1 AND p.trial = ?1 AND p.attempt = ?2"
+                                     " ORDER BY p.step, p.id",
                                      -1, &metrics, NULL);
         if (src != SQLITE_OK)
             rc = store_fail(st, src, err, "cannot export metrics");

@@ -25,8 +25,34 @@
  *   (MAX(seq) + 1 in the same statement, served by trials_seq), so a reader
  *   asks "seq > last seen" and gets exactly the changed rows.
  * - trial_params.ord keeps the space order of a trial's parameters.
- * - metrics has no foreign key: it is the hot insert path, and the runner
- *   only writes points for trials it created.
+ * - metric points are the hot insert path (the runner ingests millions a
+ *   minute); each choice below was measured with bench/store (numbers:
+ *   docs/benchmarks.md, "Metric storage"):
+ *   - metric_points has no foreign key (the runner only writes points for
+ *     trials it created) and no index but its rowid. With 32-row INSERTs
+ *     a point costs 0.25 µs without an index, 0.46 µs with one on
+ *     (trial), 0.86 µs with the old metrics_curve (trial, name, step):
+ *     a per-point index costs as much as the row or more.
+ *   - name_id instead of the name: rows ~10 % smaller and faster, no text
+ *     compared or copied per point; names live once in metric_names
+ *     (names.c keeps them in memory both ways).
+ *   - metric_runs is the per-trial index at the grain of runs: one row per
+ *     run of consecutive rowids of one trial (the runner writes a trial's
+ *     lines of a tick together, so a run is a trial's tick: a few rows per
+ *     tick, not one per point). One trial's points are its runs' rowid
+ *     ranges, in rowid order. Even a 10 000-trial study whose trials
+ *     interleave line by line (one run per 3 points, the worst case)
+ *     reads a 300-point curve in 0.1 ms. WITHOUT ROWID, so a trial's runs
+ *     are clustered by (trial, last_id): one range.
+ *   - t (REAL, 8 of a row's ~40 bytes) costs ~12 % of the insert; it stays:
+ *     the dashboard shows when a point came, and a coarser encoding would
+ *     lose precision.
+ *   - the view metrics keeps the readable shape (one row per point, with
+ *     the name) for ad-hoc sqlite3 queries and tests; it is not indexed
+ *     by trial, so tunetop's own readers use the tables.
+ *   - page size, cache size, temp_store, journal_size_limit and
+ *     wal_autocheckpoint made no difference within noise (4 KB pages are
+ *     the best; 16 KB and 64 KB are 20-40 % slower), so all stay default.
  * - values: NULL means NaN (SQLite turns NaN into NULL anyway). */
 static const char schema_v1[] =
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
@@ -49,10 +75,16 @@ static const char schema_v1[] =
     " trial INTEGER NOT NULL REFERENCES trials (number) ON DELETE CASCADE,"
     " name TEXT NOT NULL, ord INTEGER NOT NULL, text TEXT NOT NULL, x REAL,"
     " active INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (trial, name));"
-    "CREATE TABLE metrics ("
+    "CREATE TABLE metric_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE metric_points ("
     " id INTEGER PRIMARY KEY, trial INTEGER NOT NULL, attempt INTEGER NOT NULL,"
-    " step INTEGER NOT NULL, name TEXT NOT NULL, value REAL, t REAL NOT NULL);"
-    "CREATE INDEX metrics_curve ON metrics (trial, name, step);"
+    " step INTEGER NOT NULL, name_id INTEGER NOT NULL, value REAL, t REAL NOT NULL);"
+    "CREATE TABLE metric_runs ("
+    " trial INTEGER NOT NULL, last_id INTEGER NOT NULL, first_id INTEGER NOT NULL,"
+    " PRIMARY KEY (trial, last_id)) WITHOUT ROWID;"
+    "CREATE VIEW metrics (id, trial, attempt, step, name, value, t) AS"
+    " SELECT p.id, p.trial, p.attempt, p.step, n.name, p.value, p.t"
+    " FROM metric_points p JOIN metric_names n ON n.id = p.name_id;"
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY, t REAL NOT NULL, trial INTEGER, kind TEXT NOT NULL,"
     " message TEXT NOT NULL);"
@@ -71,7 +103,8 @@ static const char *const migrations[TT_STORE_SCHEMA_VERSION] = {
 
 /* Tables a current database must have; a file lacking one is not ours. */
 static const char *const required_tables[] = {
-    "study", "spaces", "trials", "trial_params", "metrics", "events", "commands", "importance",
+    "study",        "spaces",      "trials", "trial_params", "metric_names",
+    "metric_points", "metric_runs", "events", "commands",     "importance",
 };
 
 static int not_ours(const char *path, tt_error *err, const char *why)
@@ -298,6 +331,7 @@ void tt_store_close(tt_store *st)
             sqlite3_finalize(st->stmts[i]);
         sqlite3_close_v2(st->db);
     }
+    store_names_clear(&st->names);
     free(st->path);
     free(st);
 }

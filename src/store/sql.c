@@ -187,18 +187,26 @@ int tt_store_commit(tt_store *st, tt_error *err)
                                "cannot commit: the transaction was rolled back after an error (%s)",
                                st->tx_error[0] ? st->tx_error : "unknown");
         st->depth = 0;
+        store_tx_forget(st);
         return ret;
     }
     if (--st->depth > 0)
         return 0;
+    /* The tick's last metric points are still in memory. */
+    int ret = store_metrics_flush(st, err);
+    if (ret != 0) {
+        st->depth = 0; /* store_metrics_flush abandoned the transaction */
+        return ret;
+    }
     int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return 0;
-    int ret = store_fail(st, rc, err, "cannot commit the transaction");
+    ret = store_fail(st, rc, err, "cannot commit the transaction");
     /* A failed COMMIT may leave the transaction open: undo it, so the file
      * holds the previous tick's state and the next begin starts clean. */
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    store_tx_forget(st);
     return ret;
 }
 
@@ -206,9 +214,20 @@ int tt_store_rollback(tt_store *st)
 {
     st->depth = 0;
     st->tx_error[0] = '\0';
+    store_tx_forget(st);
     if (sqlite3_get_autocommit(st->db))
         return 0;
     return sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ? 0 : -TT_ERR_IO;
+}
+
+void store_abandon(tt_store *st, const tt_error *err)
+{
+    if (st->tx_error[0] == '\0')
+        snprintf(st->tx_error, sizeof st->tx_error, "%.*s", (int)sizeof st->tx_error - 1,
+                 err && err->msg[0] ? err->msg : "a write failed");
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    store_tx_forget(st);
 }
 
 int store_op_begin(tt_store *st, tt_error *err, const char *what)
