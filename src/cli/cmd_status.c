@@ -158,6 +158,17 @@ static void status_text(const tt_view *v, const size_t *counts, const tt_trial_r
         printf("none yet");
     }
     printf("\nelapsed  %s\n", el);
+    /* Slurm executor: which job runs which trial (for squeue, scontrol, scancel). */
+    bool any_job = false;
+    for (size_t i = 0; i < v->n_trials; i++) {
+        const tt_trial_record *t = &v->trials[i];
+        if (t->number <= 0 || t->state != TT_TRIAL_RUNNING || !t->job_id || !*t->job_id)
+            continue;
+        printf("%strial %ld: Slurm job %s", any_job ? ", " : "jobs     ", t->number, t->job_id);
+        any_job = true;
+    }
+    if (any_job)
+        printf("\n");
 }
 
 int tt_cmd_status(int argc, char **argv)

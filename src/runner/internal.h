@@ -71,6 +71,7 @@ typedef struct tt_live {
     double end_sent_at;
     bool kill_escalated;
     bool dirty;              /* value/offsets changed since last flush */
+    struct tt_slurm_job *job; /* Slurm executor: its job (slurm_jobs.c); NULL when local */
 } tt_live;
 
 typedef struct tt_runner {
@@ -124,6 +125,8 @@ typedef struct tt_runner {
     size_t n_curves, cap_curves;
     char *study_name;        /* Hyperband hashes it with the trial number */
     bool warned_pruner;
+
+    struct tt_slurm_exec *slurm; /* Slurm executor's polling (slurm_jobs.c); NULL until used */
 
     int sig_pipe[2];
 } tt_runner;
@@ -232,6 +235,33 @@ void tt_commands_poll(tt_runner *r);
 
 /* reconcile.c */
 void tt_reconcile(tt_runner *r);
+
+/* slurm_jobs.c: the Slurm executor (slurm.h has Slurm's side of it). A
+ * Slurm trial is a tt_live like a local one (tailed the same, counted
+ * against `parallel` from its submission, pending or running), with a job
+ * instead of a local shim pid. */
+/* Write trials/N/job.sh and start its sbatch (retried with back-off by
+ * tt_slurm_check on later ticks). -TT_ERR_IO with err when the script
+ * cannot be written. */
+int tt_slurm_submit(tt_runner *r, tt_live *lv, char *const *argv, char *const *envp,
+                    tt_error *err);
+/* Re-adopt a trial recorded with job id job_id (a restarted runner). */
+void tt_slurm_adopt(tt_runner *r, tt_live *lv, const char *job_id);
+/* Once per tick: ask squeue about the jobs in flight, read its answer. */
+void tt_slurm_tick(tt_runner *r);
+/* Whether lv's job has ended: TT_SLURM_WAIT (0), TT_SLURM_USE_STATUS (1:
+ * finish it from exit.status as a local trial) or TT_SLURM_DECIDED (2:
+ * *state and *reason, malloc'd). Also drives its submission and cancel. */
+int tt_slurm_check(tt_runner *r, tt_live *lv, bool have_status, const tt_shim_status *st,
+                   tt_trial_state *state, char **reason);
+/* The runner wants lv to end: scancel its job (or drop its submission). */
+void tt_slurm_request_end(tt_runner *r, tt_live *lv);
+/* A child the loop reaped (sbatch, squeue, scancel…): hands over its status. */
+void tt_slurm_reaped(pid_t pid, int status);
+void tt_slurm_job_free(struct tt_slurm_job *job);
+/* The runner leaves: wait (bounded) for submissions in flight so their
+ * job ids are recorded, and free the executor's state. */
+void tt_slurm_free(tt_runner *r);
 
 /* progress lines */
 void tt_runner_say(tt_runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "slurm.h"
 
 /* Over-long lines are cut here (a 10 MB line costs 1 MB of memory). */
 #define MAX_LINE (1u << 20)
@@ -60,6 +61,7 @@ void tt_live_free(tt_live *lv)
     tt_line_splitter_free(&lv->lines[0]);
     tt_line_splitter_free(&lv->lines[1]);
     tt_metric_csv_free(lv->csv);
+    tt_slurm_job_free(lv->job);
     for (size_t i = 0; i < lv->n_stderr_last; i++)
         free(lv->stderr_last[i]);
     free(lv->end_reason);
@@ -322,28 +324,48 @@ static pid_t read_trial_pgid(tt_live *lv)
 
 void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const char *reason)
 {
-    (void)r;
     if (lv->end_request != TT_END_NONE)
         return;
     lv->end_request = why;
     free(lv->end_reason);
     lv->end_reason = tt_xstrdup(reason);
     lv->end_sent_at = tt_now_mono();
-    if (tt_proc_alive(lv->pid, lv->pid_start))
+    if (lv->job)
+        tt_slurm_request_end(r, lv); /* scancel: Slurm signals the shim and the trial */
+    else if (tt_proc_alive(lv->pid, lv->pid_start))
         kill(lv->pid, SIGTERM);
 }
 
 bool tt_live_check_end(tt_runner *r, tt_live *lv)
 {
     double timeout = r->sweep->trial_timeout;
-    if (timeout > 0 && lv->end_request == TT_END_NONE && tt_now_wall() - lv->started_at > timeout) {
+    /* started_at is 0 for a Slurm job still pending: its clock starts when it runs. */
+    if (timeout > 0 && lv->end_request == TT_END_NONE && lv->started_at > 0 &&
+        tt_now_wall() - lv->started_at > timeout) {
         char reason[96];
         snprintf(reason, sizeof reason, "timeout after %.0f s", timeout);
         tt_live_request_end(r, lv, TT_END_TIMEOUT, reason);
     }
     tt_shim_status st;
     bool have_status = tt_shim_read_status(lv->dir, &st) == 0;
-    if (!have_status) {
+    if (lv->job) {
+        /* A Slurm job: no local shim to watch; Slurm says whether it is
+         * over, and may decide how it ended (cancelled outside, node
+         * failure, time limit). */
+        tt_trial_state state;
+        char *reason = NULL;
+        int v = tt_slurm_check(r, lv, have_status, &st, &state, &reason);
+        if (v == TT_SLURM_WAIT)
+            return false;
+        if (v == TT_SLURM_DECIDED) {
+            final_drain(r, lv);
+            tt_live_flush(r, lv);
+            tt_schedule_finished(r, lv->number, lv->attempt, state,
+                                 lv->has_value ? lv->value : NAN, reason);
+            free(reason);
+            return true;
+        }
+    } else if (!have_status) {
         if (tt_proc_alive(lv->pid, lv->pid_start)) {
             /* A shim that ignores our SIGTERM past its own grace period. */
             if (lv->end_request != TT_END_NONE && !lv->kill_escalated &&

@@ -207,8 +207,11 @@ static void handle_signals(tt_runner *r)
         }
     }
     int status;
-    while (waitpid(-1, &status, WNOHANG) > 0) {
-        /* Shims report through exit.status; reaping only clears zombies. */
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        /* Shims report through exit.status; reaping only clears zombies.
+         * Slurm's clients (sbatch, squeue…) need their exit status. */
+        tt_slurm_reaped(pid, status);
     }
 }
 
@@ -220,6 +223,7 @@ static void tick(tt_runner *r)
         return;
     }
     tt_commands_poll(r);
+    tt_slurm_tick(r);
     for (size_t i = 0; i < r->n_live;) {
         tt_live *lv = r->live[i];
         tt_live_poll(r, lv);
@@ -275,6 +279,7 @@ static void runner_free(tt_runner *r)
     r->job = NULL;
     tt_importance_abandon(r);
     tt_prune_free(r);
+    tt_slurm_free(r);
     free(r->study_name);
     for (size_t i = 0; i < r->n_retired; i++)
         tt_sweep_free(r->retired[i]);

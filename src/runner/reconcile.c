@@ -45,6 +45,8 @@ static void adopt(tt_runner *r, const tt_trial_record *t)
     for (int i = 0; i < TT_TAIL_COUNT; i++)
         lv->tails[i].consumed = t->offsets[i];
     lv->csv_needs_header = t->offsets[TT_TAIL_CSV] > 0;
+    if (t->job_id && *t->job_id)
+        tt_slurm_adopt(r, lv, t->job_id); /* squeue tells whether it still runs */
     tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
     r->live[r->n_live++] = lv;
 }
@@ -74,7 +76,8 @@ void tt_reconcile(tt_runner *r)
         tt_shim_status st;
         bool ended = tt_shim_read_status(dir, &st) == 0;
         free(dir);
-        if (ended || tt_proc_alive((pid_t)t->pid, t->pid_start)) {
+        bool has_job = t->job_id && *t->job_id;
+        if (ended || has_job || tt_proc_alive((pid_t)t->pid, t->pid_start)) {
             adopt(r, t);
             adopted++;
         } else {
@@ -93,8 +96,11 @@ void tt_reconcile(tt_runner *r)
             continue;
         long number = t->number;
         int attempt = t->attempt;
-        char *reason = tt_xasprintf("its supervisor (pid %ld) was gone when the runner restarted",
-                                    t->pid);
+        char *reason =
+            t->pid > 0
+                ? tt_xasprintf("its supervisor (pid %ld) was gone when the runner restarted",
+                               t->pid)
+                : tt_xstrdup("it had no Slurm job id when the runner restarted");
         tt_schedule_finished(r, number, attempt, TT_TRIAL_INTERRUPTED, NAN, reason);
         free(reason);
         lost--;

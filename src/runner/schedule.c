@@ -233,17 +233,25 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         snprintf(device, sizeof device, "%s", r->sweep->devices[slot]);
     extern char **environ;
     envp = tt_launch_env(environ, r->sweep, a, t->number, dir, -1, slot >= 0 ? device : NULL);
-    pid_t pid;
-    uint64_t start;
-    if ((rc = tt_shim_spawn(r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid, &start, err)) <
-        0)
-        goto out;
-    lv->pid = pid;
-    lv->pid_start = start;
-    lv->is_child = true;
-    lv->started_at = tt_now_wall();
-    if (tt_store_trial_started(r->store, t->number, (long)pid, start, NULL, err) < 0) {
-        tt_runner_say(r, "trial %ld: %s", t->number, err->msg);
+    bool slurm = r->sweep->executor.kind == TT_EXECUTOR_SLURM;
+    if (slurm) {
+        /* sbatch runs in the background; the trial is recorded running
+         * with its job id when sbatch answers (slurm_jobs.c). */
+        if ((rc = tt_slurm_submit(r, lv, argv, envp, err)) < 0)
+            goto out;
+    } else {
+        pid_t pid;
+        uint64_t start;
+        if ((rc = tt_shim_spawn(r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid, &start,
+                                err)) < 0)
+            goto out;
+        lv->pid = pid;
+        lv->pid_start = start;
+        lv->is_child = true;
+        lv->started_at = tt_now_wall();
+        if (tt_store_trial_started(r->store, t->number, (long)pid, start, NULL, err) < 0) {
+            tt_runner_say(r, "trial %ld: %s", t->number, err->msg);
+        }
     }
     tt_buf line = {0};
     char buf[256];
@@ -251,7 +259,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         if (a->active[i])
             tt_buf_printf(&line, " %s=%s", r->sweep->space->params[i].name,
                           tt_space_format(r->sweep->space, a, i, buf, sizeof buf));
-    tt_runner_say(r, "trial %ld running%s%s", t->number,
+    tt_runner_say(r, "trial %ld %s%s%s", t->number, slurm ? "submitting to Slurm" : "running",
                   t->attempt > 1 ? " (retry)" : "", line.data ? line.data : "");
     tt_buf_free(&line);
     tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);

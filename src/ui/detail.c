@@ -218,7 +218,7 @@ void ui_detail_draw(ui_app *a, void *win)
              tt_trial_state_name(r->state), a->model.metric, v,
              r->number == a->model.best ? " · best" : "");
     char right[64];
-    snprintf(right, sizeof right, "attempt %d · space v%ld", r->attempt, r->space_version);
+    snprintf(right, sizeof right, "%s%.24s%sattempt %d · space v%ld", r->job_id ? "Slurm job " : "", r->job_id ? r->job_id : "", r->job_id ? " · " : "", r->attempt, r->space_version);
     ui_draw_title(a, w, title, right, true);
 
     /* timing and end reason */

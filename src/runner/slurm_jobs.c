@@ -1,0 +1,525 @@
+/*
+ * slurm_jobs — the Slurm executor inside the runner loop: submitting a
+ * trial's job, watching every job with one squeue per poll, cancelling,
+ * re-adopting jobs by id, and deciding how a job ended (slurm.h).
+ *
+ * Nothing here waits for Slurm. sbatch, squeue, scontrol and scancel run as
+ * background children (tt_slurm_cmd); each tick looks at whether they are
+ * done. A submission that fails is retried with exponential back-off (2, 4,
+ * 8, 16 s), recorded as an event each time, and the whole executor holds
+ * off for as long: when the controller is down, one sbatch at a time finds
+ * out, not `parallel` of them. After TT_SLURM_SUBMIT_TRIES failures the
+ * trial fails with sbatch's message (and is retried per `retries` like
+ * any failed trial).
+ *
+ * squeue runs every POLL_S seconds (POLL_URGENT_S while a trial waits for
+ * Slurm's word on how it ended), for all jobs at once: `squeue -h -t all -o
+ * '%i %T' -j ID,ID…`. A job it no longer lists is gone (ended MinJobAge
+ * ago, or the cluster was reset). A job that ended without exit.status gets
+ * one `scontrol -o show job ID` for its Reason and ExitCode.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "slurm.h"
+
+#define TT_SLURM_SUBMIT_TRIES 5
+#define SUBMIT_TIMEOUT_S 30.0   /* sbatch: 9 s of retries to a dead controller, then some */
+#define QUERY_TIMEOUT_S 20.0    /* squeue, scontrol, scancel */
+#define POLL_S 2.0
+#define POLL_URGENT_S 0.5
+#define BACKOFF_MAX_S 60.0
+
+typedef struct tt_slurm_job {
+    char id[32];               /* "" until sbatch answered */
+    char **sbatch_argv;        /* kept for resubmission */
+    char **sbatch_envp;
+    char *out_dir;             /* trial folder: sbatch.out, scancel.out, scontrol.out */
+    tt_slurm_cmd *submit;
+    int submit_failures;
+    double next_submit;        /* monotonic */
+
+    tt_slurm_phase phase;
+    char state[32];            /* squeue's last JobState text */
+    bool asked;                /* in the squeue in flight */
+    bool seen_running;
+    double final_since;        /* monotonic; 0 while not final */
+    double status_since;       /* monotonic; 0 while no exit.status */
+
+    bool want_cancel;
+    tt_slurm_cmd *cancel;
+    int cancel_failures;
+    double next_cancel;
+
+    tt_slurm_cmd *detail;      /* scontrol of an ended job */
+    bool have_info, detail_tried;
+    tt_slurm_job_info info;
+} tt_slurm_job;
+
+typedef struct tt_slurm_exec {
+    tt_slurm_cmd *poll;
+    double next_poll;
+    double submit_hold;        /* no sbatch before this (monotonic): back-off */
+    bool poll_failing;         /* an error was reported; say when it recovers */
+    char *poll_out;            /* study/slurm.squeue.out */
+} tt_slurm_exec;
+
+static tt_slurm_exec *exec_of(tt_runner *r)
+{
+    if (!r->slurm) {
+        r->slurm = tt_xcalloc(1, sizeof *r->slurm);
+        r->slurm->poll_out = tt_xasprintf("%s/slurm.squeue.out", r->study_dir);
+    }
+    return r->slurm;
+}
+
+static tt_slurm_job *job_new(const char *dir)
+{
+    tt_slurm_job *j = tt_xcalloc(1, sizeof *j);
+    j->out_dir = tt_xstrdup(dir);
+    return j;
+}
+
+void tt_slurm_job_free(tt_slurm_job *j)
+{
+    if (!j)
+        return;
+    tt_slurm_cmd_free(j->submit);
+    tt_slurm_cmd_free(j->cancel);
+    tt_slurm_cmd_free(j->detail);
+    tt_launch_strv_free(j->sbatch_argv);
+    tt_launch_strv_free(j->sbatch_envp);
+    free(j->out_dir);
+    free(j);
+}
+
+void tt_slurm_reaped(pid_t pid, int status)
+{
+    tt_slurm_cmd_reaped(pid, status);
+}
+
+/* ---- submission ------------------------------------------------------------ */
+
+/* The job name: tt-STUDY-N, Slurm-safe (squeue shows 8 characters by
+ * default; the number is what tells jobs apart). */
+static char *job_name(const tt_runner *r, long number)
+{
+    const char *study = r->study_name ? r->study_name : "study";
+    char clean[40];
+    size_t k = 0;
+    for (const char *p = study; *p && k < sizeof clean - 1; p++) {
+        unsigned char c = (unsigned char)*p;
+        clean[k++] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+                                ? c
+                                : '_');
+    }
+    clean[k] = '\0';
+    return tt_xasprintf("tt-%s-%ld", clean, number);
+}
+
+static bool is_trial_var(const char *e)
+{
+    return strncmp(e, "TUNETOP_", 8) == 0 || strncmp(e, "CUDA_VISIBLE_DEVICES=", 21) == 0;
+}
+
+int tt_slurm_submit(tt_runner *r, tt_live *lv, char *const *argv, char *const *envp,
+                    tt_error *err)
+{
+    /* The trial's own variables go into the script (so job.sh alone
+     * reruns the trial); sbatch gets the runner's environment without
+     * them and exports it (--export=ALL, Slurm's default), as a local
+     * trial inherits it. */
+    size_t n_env = 0;
+    while (envp && envp[n_env])
+        n_env++;
+    char **exports = tt_xcalloc(n_env + 1, sizeof *exports);
+    size_t k = 0;
+    for (size_t i = 0; i < n_env; i++)
+        if (is_trial_var(envp[i]))
+            exports[k++] = envp[i];
+    char *script = tt_slurm_script(r->self_exe, lv->dir, TT_SHIM_GRACE_S, argv, exports);
+    free(exports);
+    char *path = tt_xasprintf("%s/job.sh", lv->dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0700);
+    size_t len = strlen(script);
+    bool ok = fd >= 0 && write(fd, script, len) == (ssize_t)len;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    free(script);
+    if (!ok) {
+        int rc = tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", path, strerror(e));
+        free(path);
+        return rc;
+    }
+    extern char **environ;
+    size_t n_base = 0;
+    while (environ && environ[n_base])
+        n_base++;
+    tt_slurm_job *j = job_new(lv->dir);
+    j->sbatch_envp = tt_xcalloc(n_base + 1, sizeof *j->sbatch_envp);
+    k = 0;
+    for (size_t i = 0; i < n_base; i++)
+        if (!is_trial_var(environ[i]))
+            j->sbatch_envp[k++] = tt_xstrdup(environ[i]);
+    char cwd[PATH_MAX];
+    char *name = job_name(r, lv->number);
+    j->sbatch_argv = tt_slurm_sbatch_argv(&r->sweep->executor, name,
+                                          getcwd(cwd, sizeof cwd) ? cwd : NULL, lv->dir, path);
+    free(name);
+    free(path);
+    lv->job = j;
+    lv->pid = 0;
+    lv->is_child = false;
+    lv->started_at = 0; /* the trial's clock (trial_timeout) starts when the job runs */
+    return 0;
+}
+
+void tt_slurm_adopt(tt_runner *r, tt_live *lv, const char *job_id)
+{
+    tt_slurm_job *j = job_new(lv->dir);
+    snprintf(j->id, sizeof j->id, "%s", job_id);
+    lv->job = j;
+    lv->pid = 0;
+    exec_of(r)->next_poll = 0; /* learn the adopted jobs' states at once */
+}
+
+/* The first back-off, 2 s; TUNETOP_SLURM_BACKOFF (seconds) changes it, so
+ * that tests of a failing sbatch take a second, not half a minute. */
+static double first_backoff_s(void)
+{
+    const char *e = getenv("TUNETOP_SLURM_BACKOFF");
+    char *end;
+    double v = e ? strtod(e, &end) : 0;
+    return e && end != e && v > 0 && v <= BACKOFF_MAX_S ? v : 2.0;
+}
+
+static double backoff_s(int failures)
+{
+    double d = first_backoff_s();
+    for (int i = 1; i < failures && d < BACKOFF_MAX_S; i++)
+        d *= 2;
+    return d < BACKOFF_MAX_S ? d : BACKOFF_MAX_S;
+}
+
+/* A failed sbatch: record it, hold off, or give up on the trial. Returns
+ * true when the trial failed for good (*reason set). */
+static bool submit_failed(tt_runner *r, tt_live *lv, const char *msg, char **reason)
+{
+    tt_slurm_job *j = lv->job;
+    tt_slurm_exec *x = exec_of(r);
+    j->submit_failures++;
+    if (j->submit_failures >= TT_SLURM_SUBMIT_TRIES) {
+        *reason = tt_xasprintf("sbatch failed %d times; last: %s", j->submit_failures, msg);
+        tt_runner_event(r, lv->number, "error", "sbatch failed (attempt %d of %d), giving up: %s",
+                        j->submit_failures, TT_SLURM_SUBMIT_TRIES, msg);
+        return true;
+    }
+    double wait = backoff_s(j->submit_failures);
+    tt_runner_event(r, lv->number, "error", "sbatch failed (attempt %d of %d), retrying in %.0f s: %s",
+                    j->submit_failures, TT_SLURM_SUBMIT_TRIES, wait, msg);
+    j->next_submit = tt_now_mono() + wait;
+    if (x->submit_hold < j->next_submit)
+        x->submit_hold = j->next_submit;
+    return false;
+}
+
+/* Drive a submission: start sbatch when allowed, read its answer. Returns
+ * true when the trial failed for good (*reason set). */
+static bool drive_submit(tt_runner *r, tt_live *lv, char **reason)
+{
+    tt_slurm_job *j = lv->job;
+    tt_slurm_exec *x = exec_of(r);
+    double now = tt_now_mono();
+    if (!j->submit) {
+        if (now < j->next_submit || now < x->submit_hold)
+            return false;
+        char *out = tt_xasprintf("%s/sbatch.out", j->out_dir);
+        tt_error err = {0};
+        j->submit = tt_slurm_cmd_start(j->sbatch_argv, j->sbatch_envp, out, SUBMIT_TIMEOUT_S, &err);
+        free(out);
+        if (!j->submit)
+            return submit_failed(r, lv, err.msg, reason);
+        return false;
+    }
+    if (!tt_slurm_cmd_done(j->submit))
+        return false;
+    const char *out = tt_slurm_cmd_output(j->submit);
+    int code = tt_slurm_cmd_exit_code(j->submit);
+    char id[32];
+    bool ok = code == 0 && tt_slurm_parse_sbatch(out, id, sizeof id) == 0;
+    char msg[256];
+    if (!ok) {
+        if (tt_slurm_cmd_timed_out(j->submit))
+            snprintf(msg, sizeof msg, "no answer after %.0f s", SUBMIT_TIMEOUT_S);
+        else
+            tt_slurm_output_summary(out, msg, sizeof msg);
+    }
+    tt_slurm_cmd_free(j->submit);
+    j->submit = NULL;
+    if (!ok)
+        return submit_failed(r, lv, msg, reason);
+    snprintf(j->id, sizeof j->id, "%s", id);
+    j->phase = TT_SLURM_PENDING;
+    tt_error err = {0};
+    if (tt_store_trial_started(r->store, lv->number, 0, 0, j->id, &err) < 0)
+        tt_runner_say(r, "trial %ld: %s", lv->number, err.msg);
+    tt_runner_say(r, "trial %ld: Slurm job %s submitted", lv->number, j->id);
+    if (x->next_poll > now + POLL_S / 2)
+        x->next_poll = now + POLL_S / 2;
+    return false;
+}
+
+/* ---- polling --------------------------------------------------------------- */
+
+static bool is_urgent(const tt_slurm_job *j)
+{
+    return j->status_since > 0 || j->final_since > 0 || j->want_cancel;
+}
+
+static void set_phase(tt_runner *r, tt_live *lv, tt_slurm_phase p, const char *state)
+{
+    tt_slurm_job *j = lv->job;
+    snprintf(j->state, sizeof j->state, "%s", state);
+    if (p == j->phase)
+        return;
+    j->phase = p;
+    if (p == TT_SLURM_RUNNING && !j->seen_running) {
+        j->seen_running = true;
+        if (lv->started_at == 0)
+            lv->started_at = tt_now_wall();
+        tt_runner_say(r, "trial %ld: Slurm job %s running", lv->number, j->id);
+    }
+    if (tt_slurm_phase_is_final(p) && j->final_since == 0)
+        j->final_since = tt_now_mono();
+}
+
+static void read_poll(tt_runner *r)
+{
+    tt_slurm_exec *x = r->slurm;
+    const char *out = tt_slurm_cmd_output(x->poll);
+    int code = tt_slurm_cmd_exit_code(x->poll);
+    bool all_gone = code != 0 && tt_slurm_says_invalid_job(out);
+    if (code != 0 && !all_gone) {
+        char msg[256];
+        if (tt_slurm_cmd_timed_out(x->poll))
+            snprintf(msg, sizeof msg, "no answer after %.0f s", QUERY_TIMEOUT_S);
+        else
+            tt_slurm_output_summary(out, msg, sizeof msg);
+        if (!x->poll_failing)
+            tt_runner_event(r, -1, "warning", "squeue failed, job states unknown for now: %s",
+                            msg);
+        x->poll_failing = true;
+        for (size_t i = 0; i < r->n_live; i++)
+            if (r->live[i]->job)
+                r->live[i]->job->asked = false;
+        return;
+    }
+    if (x->poll_failing)
+        tt_runner_event(r, -1, "runner", "squeue answers again");
+    x->poll_failing = false;
+    for (size_t i = 0; i < r->n_live; i++) {
+        tt_live *lv = r->live[i];
+        tt_slurm_job *j = lv->job;
+        if (!j || !j->asked)
+            continue;
+        j->asked = false;
+        char state[32];
+        if (!all_gone && tt_slurm_squeue_state(out, j->id, state, sizeof state))
+            set_phase(r, lv, tt_slurm_phase_of(state), state);
+        else
+            set_phase(r, lv, TT_SLURM_GONE, "");
+    }
+}
+
+void tt_slurm_tick(tt_runner *r)
+{
+    tt_slurm_exec *x = r->slurm;
+    if (!x)
+        return;
+    if (x->poll) {
+        if (!tt_slurm_cmd_done(x->poll))
+            return;
+        read_poll(r);
+        tt_slurm_cmd_free(x->poll);
+        x->poll = NULL;
+    }
+    double now = tt_now_mono();
+    bool urgent = false;
+    tt_buf ids = {0};
+    for (size_t i = 0; i < r->n_live; i++) {
+        tt_slurm_job *j = r->live[i]->job;
+        if (!j || !j->id[0] || j->phase == TT_SLURM_GONE)
+            continue;
+        urgent |= is_urgent(j);
+        tt_buf_printf(&ids, "%s%s", ids.len ? "," : "", j->id);
+    }
+    double due = x->next_poll;
+    if (urgent && due > now + POLL_URGENT_S)
+        due = now + POLL_URGENT_S;
+    if (!ids.data || now < due) {
+        tt_buf_free(&ids);
+        return;
+    }
+    char *argv[] = {"squeue", "-h", "-t", "all", "-o", "%i %T", "-j", ids.data, NULL};
+    tt_error err = {0};
+    x->poll = tt_slurm_cmd_start(argv, NULL, x->poll_out, QUERY_TIMEOUT_S, &err);
+    x->next_poll = now + POLL_S;
+    if (!x->poll) {
+        if (!x->poll_failing)
+            tt_runner_event(r, -1, "warning", "cannot ask Slurm about its jobs: %s", err.msg);
+        x->poll_failing = true;
+    } else {
+        for (size_t i = 0; i < r->n_live; i++) {
+            tt_slurm_job *j = r->live[i]->job;
+            if (j && j->id[0] && j->phase != TT_SLURM_GONE)
+                j->asked = true;
+        }
+    }
+    tt_buf_free(&ids);
+}
+
+/* ---- cancel and end -------------------------------------------------------- */
+
+void tt_slurm_request_end(tt_runner *r, tt_live *lv)
+{
+    (void)r;
+    if (lv->job)
+        lv->job->want_cancel = true;
+}
+
+static void drive_cancel(tt_runner *r, tt_live *lv)
+{
+    tt_slurm_job *j = lv->job;
+    if (j->cancel) {
+        if (!tt_slurm_cmd_done(j->cancel))
+            return;
+        int code = tt_slurm_cmd_exit_code(j->cancel);
+        if (code != 0 && !tt_slurm_says_invalid_job(tt_slurm_cmd_output(j->cancel))) {
+            char msg[256];
+            tt_slurm_output_summary(tt_slurm_cmd_output(j->cancel), msg, sizeof msg);
+            j->cancel_failures++;
+            tt_runner_event(r, lv->number, "warning", "scancel %s failed: %s", j->id, msg);
+            j->next_cancel = tt_now_mono() + backoff_s(j->cancel_failures);
+        } else {
+            j->next_cancel = INFINITY; /* sent; squeue tells when it is over */
+        }
+        tt_slurm_cmd_free(j->cancel);
+        j->cancel = NULL;
+        return;
+    }
+    if (!j->id[0] || tt_slurm_phase_is_final(j->phase) || tt_now_mono() < j->next_cancel)
+        return;
+    char *argv[] = {"scancel", j->id, NULL};
+    char *out = tt_xasprintf("%s/scancel.out", j->out_dir);
+    tt_error err = {0};
+    j->cancel = tt_slurm_cmd_start(argv, NULL, out, QUERY_TIMEOUT_S, &err);
+    free(out);
+    if (!j->cancel) {
+        j->cancel_failures++;
+        tt_runner_event(r, lv->number, "warning", "cannot cancel Slurm job %s: %s", j->id, err.msg);
+        j->next_cancel = tt_now_mono() + backoff_s(j->cancel_failures);
+    }
+}
+
+/* scontrol's Reason and ExitCode for a job that ended without exit.status;
+ * true once there is an answer (or none to be had). */
+static bool drive_detail(tt_live *lv)
+{
+    tt_slurm_job *j = lv->job;
+    if (j->phase == TT_SLURM_GONE || j->detail_tried)
+        return true;
+    if (!j->detail) {
+        char *argv[] = {"scontrol", "-o", "show", "job", j->id, NULL};
+        char *out = tt_xasprintf("%s/scontrol.out", j->out_dir);
+        j->detail = tt_slurm_cmd_start(argv, NULL, out, QUERY_TIMEOUT_S, NULL);
+        free(out);
+        if (!j->detail) {
+            j->detail_tried = true;
+            return true;
+        }
+    }
+    if (!tt_slurm_cmd_done(j->detail))
+        return false;
+    j->have_info = tt_slurm_cmd_exit_code(j->detail) == 0 &&
+                   tt_slurm_parse_scontrol(tt_slurm_cmd_output(j->detail), &j->info) == 0;
+    tt_slurm_cmd_free(j->detail);
+    j->detail = NULL;
+    j->detail_tried = true;
+    return true;
+}
+
+int tt_slurm_check(tt_runner *r, tt_live *lv, bool have_status, const tt_shim_status *st,
+                   tt_trial_state *state, char **reason)
+{
+    tt_slurm_job *j = lv->job;
+    if (!j->id[0]) {
+        /* Not submitted yet. A trial asked to end before it had a job
+         * ends here (nothing to cancel once sbatch has answered). */
+        if (lv->end_request != TT_END_NONE && !j->submit)
+            return TT_SLURM_USE_STATUS;
+        if (drive_submit(r, lv, reason)) {
+            *state = TT_TRIAL_FAILED;
+            return TT_SLURM_DECIDED;
+        }
+        return TT_SLURM_WAIT;
+    }
+    if (lv->end_request != TT_END_NONE)
+        j->want_cancel = true;
+    if (j->want_cancel)
+        drive_cancel(r, lv);
+    double now = tt_now_mono();
+    if (have_status && j->status_since == 0)
+        j->status_since = now;
+    if (!have_status && tt_slurm_phase_is_final(j->phase) && !drive_detail(lv))
+        return TT_SLURM_WAIT;
+    tt_slurm_end_in in = {
+        .job_id = j->id,
+        .end_requested = lv->end_request != TT_END_NONE,
+        .have_status = have_status,
+        .status = st,
+        .status_age = have_status ? now - j->status_since : 0,
+        .phase = j->phase,
+        .state = j->state,
+        .final_age = j->final_since > 0 ? now - j->final_since : 0,
+        .info = j->have_info ? &j->info : NULL,
+    };
+    return (int)tt_slurm_decide(&in, state, reason);
+}
+
+/* ---- leaving --------------------------------------------------------------- */
+
+void tt_slurm_free(tt_runner *r)
+{
+    /* An sbatch in flight may have created a job: wait for its answer
+     * (bounded by its timeout) and record the id, so that the next runner
+     * re-adopts the job instead of submitting the trial twice. */
+    for (size_t i = 0; i < r->n_live; i++) {
+        tt_live *lv = r->live[i];
+        tt_slurm_job *j = lv->job;
+        if (!j || !j->submit)
+            continue;
+        while (!tt_slurm_cmd_done(j->submit))
+            usleep(20 * 1000);
+        char id[32];
+        if (tt_slurm_cmd_exit_code(j->submit) == 0 &&
+            tt_slurm_parse_sbatch(tt_slurm_cmd_output(j->submit), id, sizeof id) == 0 &&
+            r->store)
+            tt_store_trial_started(r->store, lv->number, 0, 0, id, NULL);
+        tt_slurm_cmd_free(j->submit);
+        j->submit = NULL;
+    }
+    if (!r->slurm)
+        return;
+    tt_slurm_cmd_free(r->slurm->poll);
+    free(r->slurm->poll_out);
+    free(r->slurm);
+    r->slurm = NULL;
+}
