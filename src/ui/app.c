@@ -158,7 +158,7 @@ static void mark_changed(ui_app *a)
             a->seen_gen[p] = g;
         }
     }
-    if (a->overlay == UI_OVERLAY_DETAIL)
+    if (a->overlay == UI_OVERLAY_DETAIL || (a->overlay == UI_OVERLAY_EDITOR && a->dirty[UI_PANEL_HEADER]))
         a->overlay_dirty = true;
     if (a->rows_gen != a->model.trials_gen) {
         a->rows_gen = a->model.trials_gen;
