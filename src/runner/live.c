@@ -95,7 +95,10 @@ static void record_point(tt_runner *r, tt_live *lv, long step, const char *name,
     if (tt_store_add_metric(r->store, lv->number, lv->attempt, step, name, value, tt_now_wall(),
                             &err) < 0)
         tt_runner_say(r, "trial %ld: cannot store metric: %s", lv->number, err.msg);
-    if (step > lv->last_step)
+    /* A pruned trial's last step stays the one it was pruned at: reports
+     * that arrive before SIGTERM lands are stored, but must not count as
+     * progress (the pruner and TPE read last_step). */
+    if (step > lv->last_step && lv->end_request != TT_END_PRUNE)
         lv->last_step = step;
     const tt_metric_spec *m = &r->sweep->metric;
     if (m->name && strcmp(m->name, name) == 0) {

@@ -72,9 +72,15 @@ static int load_point(const tt_metric_point *p, void *ud)
     if (strcmp(p->name, c->metric) != 0 || p->trial <= 0)
         return 0;
     size_t idx = (size_t)p->trial - 1;
-    /* Only the current attempt's reports describe the trial. */
-    if (idx < c->r->n_trials && c->r->trials[idx].attempt != p->attempt)
-        return 0;
+    /* Only the current attempt's reports describe the trial, and a pruned
+     * trial's curve ends at the step it was pruned at (its last_step). */
+    if (idx < c->r->n_trials) {
+        const tt_trial_record *t = &c->r->trials[idx];
+        if (t->attempt != p->attempt)
+            return 0;
+        if (t->state == TT_TRIAL_PRUNED && p->step > t->last_step)
+            return 0;
+    }
     curve_put(curve_of(c->r, p->trial), p->step, p->value);
     return 0;
 }
@@ -91,10 +97,15 @@ void tt_prune_load(tt_runner *r)
 
 void tt_prune_report(tt_runner *r, tt_live *lv, long step, double value)
 {
+    /* Reports after the runner asked the trial to end (they keep coming
+     * until SIGTERM lands) are not part of its curve: Optuna never sees
+     * them, and they would let a pruned trial compete at later rungs. */
+    if (lv->end_request != TT_END_NONE)
+        return;
     tt_objective_curve *mine = curve_of(r, lv->number);
     long last = mine->n ? mine->steps[mine->n - 1] : -1;
     curve_put(mine, step, value);
-    if (!pruning_enabled(r->sweep) || lv->end_request != TT_END_NONE || step <= last)
+    if (!pruning_enabled(r->sweep) || step <= last)
         return;
     /* Every trial that has reported, plus this one as running. */
     tt_curve *curves = tt_xcalloc(r->n_curves + 1, sizeof *curves);
