@@ -53,7 +53,7 @@ static int parse_args(int argc, char **argv, suggest_opts *o)
         } else if (strncmp(a, "--method", 8) == 0 && val) {
             o->method = tt_method_from_name(val);
             if (o->method < 0)
-                return tt_cli_usage_error("suggest", "unknown method '%s' (grid, random, sobol)", val);
+                return tt_cli_usage_error("suggest", "unknown method '%s' (grid, random, sobol, bayes, tpe, gp, evolution, cmaes)", val);
         } else if (a[0] == '-' && a[1] != '\0') {
             return tt_cli_usage_error("suggest", "unknown option '%s'", a);
         } else if (o->file) {

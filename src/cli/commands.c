@@ -53,7 +53,7 @@ const tt_cli_command tt_cli_commands[] = {
      "error.\n"},
     {"suggest", tt_cmd_suggest,
      "suggest FILE [-n N] [--seed S] [--method M]   print N suggestions as CSV",
-     "usage: tunetop suggest FILE [-n N] [--seed S] [--method grid|random|sobol]\n"
+     "usage: tunetop suggest FILE [-n N] [--seed S] [--method M]\n"
      "\n"
      "Print the first N parameter suggestions (default 10) for the sweep file\n"
      "as CSV on standard output, with an empty history: a header of the\n"
@@ -63,7 +63,8 @@ const tt_cli_command tt_cli_commands[] = {
      "  -n N          number of suggestions (default 10)\n"
      "  --seed S      random seed (default: the file's `seed`, else 0);\n"
      "                the same seed always gives the same output\n"
-     "  --method M    override the file's method\n"
+     "  --method M    override the file's method: grid, random, sobol, bayes,\n"
+     "                tpe, gp, evolution or cmaes\n"
      "\n"
      "A grid prints at most its size and says so on standard error.\n"
      "Exit status: 0 ok, 1 invalid file or method, 2 usage error.\n"},
