@@ -27,6 +27,8 @@ typedef struct tt_tail {
     uint64_t offset;
     uint64_t consumed;
     ino_t ino;
+    bool gone;               /* deletion already reported */
+    unsigned char warnings;  /* deletions/replacements reported (capped) */
 } tt_tail;
 
 enum { TT_TAIL_STDOUT, TT_TAIL_STDERR, TT_TAIL_CSV, TT_TAIL_COUNT };

@@ -193,17 +193,43 @@ static bool open_tail(tt_live *lv, tt_tail *t)
     return true;
 }
 
-/* The file was truncated or replaced: start over from its beginning. */
-static bool check_replaced(tt_live *lv, tt_tail *t, int which)
+/* Warnings about one trial file, at most this many (a trial that recreates
+ * its metrics.csv at every step must not flood the events table). */
+#define TAIL_WARNINGS_MAX 3
+
+static void tail_warning(tt_runner *r, tt_live *lv, tt_tail *t, const char *what)
+{
+    if (t->warnings >= TAIL_WARNINGS_MAX)
+        return;
+    t->warnings++;
+    tt_runner_event(r, lv->number, "warning", "%s %s", t->name, what);
+}
+
+/* The file was truncated or replaced: start over from its beginning. A
+ * deleted file is still read through the open descriptor (the trial may
+ * write on). Both are said once as warning events on the trial, since a
+ * metric history that stops or restarts needs explaining (chaos test
+ * test_misbehaving_trials). */
+static bool check_replaced(tt_runner *r, tt_live *lv, tt_tail *t, int which)
 {
     struct stat by_name, by_fd;
     bool replaced = false;
-    if (fstatat(lv->dirfd, t->name, &by_name, AT_SYMLINK_NOFOLLOW) == 0 && by_name.st_ino != t->ino)
+    int named = fstatat(lv->dirfd, t->name, &by_name, AT_SYMLINK_NOFOLLOW);
+    int name_errno = named == 0 ? 0 : errno;
+    if (named == 0 && by_name.st_ino != t->ino)
         replaced = true;
     else if (fstat(t->fd, &by_fd) == 0 && (uint64_t)by_fd.st_size < t->offset)
         replaced = true;
+    if (name_errno == ENOENT && !t->gone) {
+        t->gone = true;
+        tail_warning(r, lv, t, "was deleted while the trial ran: the metrics read from it are kept");
+    }
     if (!replaced)
         return false;
+    t->gone = false;
+    tail_warning(r, lv, t,
+                 "was truncated or replaced while the trial ran: read again from its start "
+                 "(the metrics read before are kept)");
     close(t->fd);
     t->fd = -1;
     t->offset = t->consumed = 0;
@@ -249,7 +275,7 @@ static void poll_tail(tt_runner *r, tt_live *lv, int which)
     tt_tail *t = &lv->tails[which];
     if (!open_tail(lv, t))
         return;
-    if (check_replaced(lv, t, which) && !open_tail(lv, t))
+    if (check_replaced(r, lv, t, which) && !open_tail(lv, t))
         return;
     if (which == TT_TAIL_CSV && lv->csv_needs_header && t->consumed > 0)
         replay_csv(r, lv, t);

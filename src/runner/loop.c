@@ -215,12 +215,14 @@ static void handle_signals(tt_runner *r)
     }
 }
 
-static void tick(tt_runner *r)
+/* One tick in one transaction. Returns -TT_ERR_IO with fatal set when its
+ * commit failed: the runner must leave then (see below). */
+static int tick(tt_runner *r, tt_error *fatal)
 {
     tt_error err = {0};
     if (tt_store_begin(r->store, &err) < 0) {
         tt_runner_say(r, "database busy: %s", err.msg);
-        return;
+        return 0;
     }
     tt_commands_poll(r);
     tt_slurm_tick(r);
@@ -241,7 +243,23 @@ static void tick(tt_runner *r)
     if (tt_store_commit(r->store, &err) < 0) {
         tt_runner_say(r, "cannot commit to study.db: %s", err.msg);
         tt_store_rollback(r->store);
+        /* Fail-stop. The store is back at the last tick, but this tick's
+         * effects on memory are not undone: offsets read past, trials whose
+         * end was recorded and then forgotten, trials spawned under numbers
+         * the store no longer has. Going on (as the runner once did) lost
+         * those metric points for good and spawned a new shim into the same
+         * trial folder at every tick while the disk stayed full (chaos test
+         * test_disk_full_fsize: duplicate points, trials killed by SIGXFSZ).
+         * Leaving keeps what the store has exact; the trials run on under
+         * their shims, and the next runner re-adopts them and re-reads their
+         * files from the persisted offsets (docs/reliability.md). */
+        return tt_error_set(fatal, TT_ERR_IO,
+                            "cannot write the study database: %s; the runner stopped, its "
+                            "trials keep running: `tunetop run %s` re-adopts them once the "
+                            "database can be written again",
+                            err.msg, r->study_dir);
     }
+    return 0;
 }
 
 static void save_elapsed(tt_runner *r)
@@ -368,7 +386,10 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
 
     double last_elapsed_save = tt_now_mono();
     while (!r.quit) {
-        tick(&r);
+        if ((rc = tick(&r, err)) < 0) {
+            r.quit = true;
+            break;
+        }
         if (!tt_schedule_has_work(&r))
             break;
         if (tt_now_mono() - last_elapsed_save > 10) {
@@ -379,7 +400,8 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
         if (poll(&pfd, 1, TICK_MS) > 0)
             handle_signals(&r);
     }
-    if (tt_store_begin(r.store, err) == 0) {
+    /* After a failed tick, err holds why the runner stops: keep it. */
+    if (tt_store_begin(r.store, rc < 0 ? NULL : err) == 0) {
         tt_importance_flush(&r);
         tt_store_commit(r.store, NULL);
     }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -188,6 +189,66 @@ static int write_params_json(int dirfd, const char *json, tt_error *err)
     return ok ? 0 : tt_error_set(err, TT_ERR_IO, "cannot write params.json: %s", strerror(errno));
 }
 
+/* Whether the process group leader pgid is the trial started in dir (its
+ * environment names the folder), so a recycled pid is never signalled. */
+static bool is_trial_of(pid_t pgid, const char *dir)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/environ", (long)pgid);
+    size_t len = 0;
+    char *env = tt_read_file(path, &len, NULL);
+    if (!env)
+        return false;
+    char *want = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
+    bool found = false;
+    /* NUL-separated entries; tt_read_file ends the text with one more. */
+    for (size_t i = 0; i < len && !found; i += strlen(env + i) + 1)
+        found = strcmp(env + i, want) == 0;
+    free(want);
+    free(env);
+    return found;
+}
+
+/* A first attempt whose folder already has a trial.pgid was started before
+ * and never recorded: the runner was SIGKILLed, or its tick's commit failed,
+ * between spawning the shim and committing (the store rolled the trial back
+ * to queued, or forgot it, and the number is handed out again). That shim
+ * may still run, and it holds the folder open: starting again in the same
+ * folder made two trials append to one stdout.log (duplicate metric points)
+ * and its exit.status end the new one. So the folder is moved aside, to
+ * trials/.unrecorded/N-K, where the old shim's writes follow it, and its
+ * trial is stopped (its shim then ends too). Found by tests/test_chaos.c. */
+static void set_aside_unrecorded(tt_runner *r, const char *dir, long number)
+{
+    char *pgid_file = tt_xasprintf("%s/trial.pgid", dir);
+    struct stat sb;
+    bool used = lstat(pgid_file, &sb) == 0;
+    free(pgid_file);
+    if (!used)
+        return;
+    pid_t pgid = 0;
+    bool stopped = false;
+    if (tt_shim_read_pgid(dir, &pgid) == 0 && is_trial_of(pgid, dir))
+        stopped = tt_proc_kill_group(pgid, SIGKILL) == 0;
+    char *parent = tt_xasprintf("%s/trials/.unrecorded", r->study_dir);
+    mkdir(parent, 0700);
+    char *aside = NULL;
+    for (int k = 1; k < 1000; k++) {
+        free(aside);
+        aside = tt_xasprintf("%s/%ld-%d", parent, number, k);
+        if (rename(dir, aside) == 0 || (errno != EEXIST && errno != ENOTEMPTY))
+            break;
+    }
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        tt_runner_say(r, "trial %ld: cannot create %s: %s", number, dir, strerror(errno));
+    tt_runner_event(r, number, "warning",
+                    "an earlier start of this trial was never recorded (the runner was "
+                    "killed or could not write the study): its folder moved to %s%s",
+                    aside, stopped ? ", its processes stopped" : "");
+    free(aside);
+    free(parent);
+}
+
 /* Spawn the shim for trial t (already in the store as queued). */
 static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignment *a, int slot,
                        tt_error *err)
@@ -198,6 +259,8 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         free(dir);
         return rc;
     }
+    if (t->attempt == 1)
+        set_aside_unrecorded(r, dir, t->number);
     tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
     lv->slot = slot;
     int rc = 0;
