@@ -151,6 +151,9 @@ uint64_t tt_metric_csv_consumed(const tt_metric_csv *mc);
  * malloc'd path (caller frees). */
 int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
                      struct tt_diags *diags, tt_error *err);
+/* 0 when the study folder and its trials/ belong to us (trials/ a real
+ * folder, not a symlink); else -TT_ERR_INVALID with err saying whose. */
+int tt_study_check_owner(const char *study_dir, tt_error *err);
 /* Whether path is a study folder (holds study.db). */
 bool tt_study_is_dir(const char *path);
 /* Pid of the runner holding the study's lock: 0 when none is alive, -1 when

@@ -81,6 +81,20 @@ int tt_csv_field(FILE *out, const char *field);
 /* Levenshtein distance between a and b, for "did you mean" hints. */
 size_t tt_edit_distance(const char *a, const char *b);
 
+/* Modes of what tunetop creates in a study (folders, study.db, logs, trial
+ * files): 0700 and 0600 — readable by their owner only, whatever the umask
+ * — unless TUNETOP_SHARED=1 is in the environment, when they are 0777 and
+ * 0666 and the umask decides (umask 027: group-readable). */
+bool tt_study_shared(void);
+unsigned tt_study_dir_mode(void);
+unsigned tt_study_file_mode(void);
+
+/* Copy of s[0..n) safe to print on a terminal: C0 controls, DEL, C1
+ * controls (raw or UTF-8 encoded) and bytes that are not valid UTF-8 become
+ * '?', so no escape sequence gets through (tables of the CLI, the runner's
+ * progress lines). Caller frees. */
+char *tt_text_printable(const char *s, size_t n);
+
 /* xoshiro256** seeded through splitmix64: fast, small state, and the same
  * stream everywhere. */
 typedef struct tt_rng {

@@ -131,44 +131,64 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
     return TT_EXIT_OK;
 }
 
-static void status_text(const tt_view *v, const size_t *counts, const tt_trial_record *best)
+/* The text tables are for terminals: parameter values and names come from
+ * sweep files (someone else's, maybe) and are printed through
+ * tt_text_printable, so no escape sequence reaches the terminal. csv and
+ * json keep the exact text (json escapes controls). */
+static void print_printable(char *text, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        char *nl = memchr(text + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+        char *safe = tt_text_printable(text + i, n);
+        fputs(safe, stdout);
+        free(safe);
+        if (nl)
+            putchar('\n');
+        i += n + (nl ? 1 : 0);
+    }
+    free(text);
+}
+
+static void status_text(FILE *o, const tt_view *v, const size_t *counts,
+                        const tt_trial_record *best)
 {
     char el[64];
     format_elapsed(v->info.elapsed_s, el, sizeof el);
-    printf("study    %s (%s)\n", v->info.name, v->dir);
-    printf("state    %s", tt_view_state(v));
+    fprintf(o, "study    %s (%s)\n", v->info.name, v->dir);
+    fprintf(o, "state    %s", tt_view_state(v));
     if (v->runner_pid > 0)
-        printf(", runner pid %ld", v->runner_pid);
-    printf(", sweep v%ld", v->info.space_version);
+        fprintf(o, ", runner pid %ld", v->runner_pid);
+    fprintf(o, ", sweep v%ld", v->info.space_version);
     if (v->sweep)
-        printf(", method %s", tt_method_name(v->sweep->method));
-    printf("\ntrials   %zu", v->n_trials);
+        fprintf(o, ", method %s", tt_method_name(v->sweep->method));
+    fprintf(o, "\ntrials   %zu", v->n_trials);
     if (v->sweep && v->sweep->run_cap > 0)
-        printf(" of %ld", v->sweep->run_cap);
+        fprintf(o, " of %ld", v->sweep->run_cap);
     for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
         if (counts[s])
-            printf(", %zu %s", counts[s], state_keys[s]);
-    printf("\nbest     ");
+            fprintf(o, ", %zu %s", counts[s], state_keys[s]);
+    fprintf(o, "\nbest     ");
     if (best) {
-        printf("trial %ld, %s=%.6g ", best->number, v->metric, best->value);
+        fprintf(o, "trial %ld, %s=%.6g ", best->number, v->metric, best->value);
         for (size_t i = 0; i < best->n_params; i++)
             if (best->param_active[i])
-                printf(" %s=%s", best->param_names[i], best->param_text[i]);
+                fprintf(o, " %s=%s", best->param_names[i], best->param_text[i]);
     } else {
-        printf("none yet");
+        fprintf(o, "none yet");
     }
-    printf("\nelapsed  %s\n", el);
+    fprintf(o, "\nelapsed  %s\n", el);
     /* Slurm executor: which job runs which trial (for squeue, scontrol, scancel). */
     bool any_job = false;
     for (size_t i = 0; i < v->n_trials; i++) {
         const tt_trial_record *t = &v->trials[i];
         if (t->number <= 0 || t->state != TT_TRIAL_RUNNING || !t->job_id || !*t->job_id)
             continue;
-        printf("%strial %ld: Slurm job %s", any_job ? ", " : "jobs     ", t->number, t->job_id);
+        fprintf(o, "%strial %ld: Slurm job %s", any_job ? ", " : "jobs     ", t->number, t->job_id);
         any_job = true;
     }
     if (any_job)
-        printf("\n");
+        fprintf(o, "\n");
 }
 
 int tt_cmd_status(int argc, char **argv)
@@ -201,8 +221,14 @@ int tt_cmd_status(int argc, char **argv)
     const tt_trial_record *best = n ? ranked[0] : NULL;
     if (json)
         status_json(&v, counts, best);
-    else
-        status_text(&v, counts, best);
+    else {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *o = open_memstream(&text, &len);
+        status_text(o ? o : stdout, &v, counts, best);
+        if (o && fclose(o) == 0)
+            print_printable(text, len);
+    }
     free(ranked);
     tt_view_close(&v);
     return fflush(stdout) == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;
@@ -249,7 +275,7 @@ static const char *param_short(const tt_trial_record *t, const char *name, char 
     return text;
 }
 
-static void best_table(const tt_view *v, const tt_trial_record **list, size_t n)
+static void best_table(FILE *o, const tt_view *v, const tt_trial_record **list, size_t n)
 {
     const char **cols;
     size_t nc = param_columns(list, n, &cols);
@@ -263,15 +289,15 @@ static void best_table(const tt_view *v, const tt_trial_record **list, size_t n)
                 w[c] = l;
         }
     }
-    printf("%4s  %5s  %-12s", "rank", "trial", v->metric);
+    fprintf(o, "%4s  %5s  %-12s", "rank", "trial", v->metric);
     for (size_t c = 0; c < nc; c++)
-        printf("  %-*s", (int)w[c], cols[c]);
-    printf("\n");
+        fprintf(o, "  %-*s", (int)w[c], cols[c]);
+    fprintf(o, "\n");
     for (size_t k = 0; k < n; k++) {
-        printf("%4zu  %5ld  %-12.6g", k + 1, list[k]->number, list[k]->value);
+        fprintf(o, "%4zu  %5ld  %-12.6g", k + 1, list[k]->number, list[k]->value);
         for (size_t c = 0; c < nc; c++)
-            printf("  %-*s", (int)w[c], param_short(list[k], cols[c], buf, sizeof buf));
-        printf("\n");
+            fprintf(o, "  %-*s", (int)w[c], param_short(list[k], cols[c], buf, sizeof buf));
+        fprintf(o, "\n");
     }
     free(w);
     free(cols);
@@ -359,8 +385,14 @@ int tt_cmd_best(int argc, char **argv)
         best_json(&v, ranked, n);
     else if (n == 0)
         printf("no completed trial yet\n");
-    else
-        best_table(&v, ranked, n);
+    else {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *o = open_memstream(&text, &len);
+        best_table(o ? o : stdout, &v, ranked, n);
+        if (o && fclose(o) == 0)
+            print_printable(text, len);
+    }
     free(ranked);
     tt_view_close(&v);
     return fflush(stdout) == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;

@@ -121,7 +121,8 @@ int tt_cli_start_runner(const char *dir, long *pid_out, tt_error *err)
         /* the runner proper: no terminal, output to runner.log */
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         char *log = tt_xasprintf("%s/runner.log", dir);
-        int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+                       (mode_t)tt_study_file_mode());
         free(log);
         if (null >= 0)
             dup2(null, 0);

@@ -3,8 +3,12 @@
  * rows in the store's command table; the runner executes each on its next
  * tick, in order, and acknowledges it with "ok" or the reason it could not.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -58,12 +62,16 @@ static char *reload(tt_runner *r)
         if (v < 0) {
             result = tt_xstrdup(err.msg);
         } else {
+            /* Not fopen: a symlink planted as sweep-vN.yaml is not written
+             * through, and the copy is private like the rest of the study. */
             char *copy = tt_xasprintf("%s/sweep-v%ld.yaml", r->study_dir, v);
-            FILE *f = fopen(copy, "w");
-            if (f) {
-                fputs(text, f);
-                fclose(f);
-            }
+            int fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                          (mode_t)tt_study_file_mode());
+            size_t len = strlen(text);
+            if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+                tt_runner_event(r, -1, "warning", "cannot write %s: %s", copy, strerror(errno));
+            if (fd >= 0)
+                close(fd);
             free(copy);
             tt_runner_set_sweep(r, sw);
             sw = NULL;

@@ -189,7 +189,7 @@ char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignmen
     for (char **p = base_environ; p && *p; p++) {
         /* A trial started from inside another trial (or a test run under
          * tunetop) must not inherit the outer trial's identity. */
-        if (strncmp(*p, "TUNETOP_", 8) == 0)
+        if (strncmp(*p, "TUNETOP_", 8) == 0 && strncmp(*p, "TUNETOP_SHARED=", 15) != 0)
             continue;
         if (cuda_devices && strncmp(*p, "CUDA_VISIBLE_DEVICES=", 21) == 0)
             continue;

@@ -27,6 +27,7 @@ typedef struct tt_tail {
     uint64_t offset;
     uint64_t consumed;
     ino_t ino;
+    bool refused;       /* a symlink or not a regular file: said once, never read */
     bool gone;               /* deletion already reported */
     unsigned char warnings;  /* deletions/replacements reported (capped) */
 } tt_tail;

@@ -100,7 +100,8 @@ char *tt_launch_param_env_name(const char *param_name);
 
 /* The trial's envp (NULL-terminated, malloc'd; free with
  * tt_launch_strv_free): base_environ (may be NULL) without any TUNETOP_*
- * entry (and without CUDA_VISIBLE_DEVICES when cuda_devices is given), plus
+ * entry but TUNETOP_SHARED (the shim creates the trial's files by it),
+ * without CUDA_VISIBLE_DEVICES when cuda_devices is given, plus
  * TUNETOP_TRIAL_ID, TUNETOP_TRIAL_DIR, TUNETOP_PARAMS (tt_launch_params_json),
  * TUNETOP_PARAM_<NAME> for each active parameter (value as ${NAME} gives it;
  * when two names mangle alike the later parameter wins),

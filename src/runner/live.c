@@ -172,7 +172,18 @@ static void on_line(const char *line, size_t len, bool truncated, void *ud)
 
 /* ---- tailing --------------------------------------------------------------- */
 
-static bool open_tail(tt_live *lv, tt_tail *t)
+/* A trial file that is a symlink, a FIFO, a device…: recorded once as a
+ * warning event (the trial's own code, or someone else, planted it), then
+ * skipped; it is looked at again only if it becomes a regular file. */
+static void refuse_tail(tt_runner *r, tt_live *lv, tt_tail *t, const char *what)
+{
+    if (t->refused)
+        return;
+    t->refused = true;
+    tt_runner_event(r, lv->number, "warning", "%s is %s: not read", t->name, what);
+}
+
+static bool open_tail(tt_runner *r, tt_live *lv, tt_tail *t)
 {
     if (t->fd >= 0)
         return true;
@@ -180,14 +191,19 @@ static bool open_tail(tt_live *lv, tt_tail *t)
         return false;
     /* O_NOFOLLOW: a symlink planted in a trial folder is not followed. */
     t->fd = openat(lv->dirfd, t->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (t->fd < 0)
+    if (t->fd < 0) {
+        if (errno == ELOOP)
+            refuse_tail(r, lv, t, "a symbolic link");
         return false;
+    }
     struct stat st;
     if (fstat(t->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(t->fd);
         t->fd = -1;
+        refuse_tail(r, lv, t, "not a regular file");
         return false;
     }
+    t->refused = false;
     t->ino = st.st_ino;
     t->offset = t->consumed;
     return true;
@@ -273,9 +289,9 @@ static void replay_csv(tt_runner *r, tt_live *lv, tt_tail *t)
 static void poll_tail(tt_runner *r, tt_live *lv, int which)
 {
     tt_tail *t = &lv->tails[which];
-    if (!open_tail(lv, t))
+    if (!open_tail(r, lv, t))
         return;
-    if (check_replaced(r, lv, t, which) && !open_tail(lv, t))
+    if (check_replaced(r, lv, t, which) && !open_tail(r, lv, t))
         return;
     if (which == TT_TAIL_CSV && lv->csv_needs_header && t->consumed > 0)
         replay_csv(r, lv, t);

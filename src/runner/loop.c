@@ -63,8 +63,15 @@ void tt_runner_say(tt_runner *r, const char *fmt, ...)
     fprintf(r->progress, "[%s] ", stamp);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(r->progress, fmt, ap);
+    char *msg = tt_xvasprintf(fmt, ap);
     va_end(ap);
+    /* Parameter values, metric names and stderr lines in these messages
+     * come from sweep files and trials: no escape sequence reaches the
+     * terminal (or runner.log, which people `cat`). */
+    char *safe = tt_text_printable(msg, strlen(msg));
+    fputs(safe, r->progress);
+    free(safe);
+    free(msg);
     fputc('\n', r->progress);
     fflush(r->progress);
 }
@@ -88,7 +95,7 @@ void tt_runner_event(tt_runner *r, long trial, const char *kind, const char *fmt
 static int take_lock(tt_runner *r, tt_error *err)
 {
     char *path = tt_xasprintf("%s/runner.lock", r->study_dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, (mode_t)tt_study_file_mode());
     if (fd < 0) {
         int rc = tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
         free(path);
@@ -339,6 +346,10 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
                           opts->study_dir);
         goto out;
     }
+    /* `tunetop run DIR` on someone else's study is refused as a sweep file
+     * aimed at their folder is (study.c): their command would run as us. */
+    if ((rc = tt_study_check_owner(r.study_dir, err)) < 0)
+        goto out;
     if ((rc = take_lock(&r, err)) < 0)
         goto out;
     char *db = tt_xasprintf("%s/study.db", r.study_dir);

@@ -180,7 +180,7 @@ static int free_slot(const tt_runner *r)
 static int write_params_json(int dirfd, const char *json, tt_error *err)
 {
     int fd = openat(dirfd, "params.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                    0600);
+                    (mode_t)tt_study_file_mode());
     if (fd < 0)
         return tt_error_set(err, TT_ERR_IO, "cannot write params.json: %s", strerror(errno));
     size_t len = strlen(json);
@@ -254,7 +254,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
                        tt_error *err)
 {
     char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (mkdir(dir, (mode_t)tt_study_dir_mode()) != 0 && errno != EEXIST) {
         int rc = tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
         free(dir);
         return rc;
@@ -284,7 +284,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         goto out;
     /* TUNETOP_CHECKPOINT_DIR exists when the trial starts (launch.h); one
      * of the inodes every trial pays for (docs/benchmarks.md). */
-    mkdirat(lv->dirfd, "checkpoints", 0700);
+    mkdirat(lv->dirfd, "checkpoints", (mode_t)tt_study_dir_mode());
     json_path = tt_xasprintf("%s/params.json", dir);
     argv = tt_launch_argv(r->sweep, a, t->number, dir, json_path, err);
     if (!argv) {

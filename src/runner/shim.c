@@ -68,6 +68,14 @@ static double monotonic_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Mode of the files the shim creates: tt_study_file_mode's rule, here
+ * without util.c (the standalone shim links shim.c and proc.c only). */
+static mode_t shim_file_mode(void)
+{
+    const char *v = getenv("TUNETOP_SHARED");
+    return v && strcmp(v, "1") == 0 ? 0666 : 0600;
+}
+
 /* The trial folder once open, and shim.log in it once something was said
  * (-1 until then). Reset by every tt_shim_main call. */
 static int log_dirfd = -1;
@@ -90,7 +98,8 @@ static void shim_log(const char *fmt, ...)
     line[len++] = '\n';
     if (log_fd < 0 && log_dirfd >= 0)
         log_fd = openat(log_dirfd, TT_SHIM_LOG,
-                        O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+                        O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                        shim_file_mode());
     ssize_t w = write(log_fd >= 0 ? log_fd : STDERR_FILENO, line, len);
     (void)w;
 }
@@ -118,7 +127,8 @@ static int write_atomic(int dirfd, const char *name, const char *content)
 {
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%s.tmp", name);
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                    shim_file_mode());
     if (fd < 0)
         return -1;
     int rc = write_all(fd, content, strlen(content));
@@ -136,13 +146,31 @@ static int write_atomic(int dirfd, const char *name, const char *content)
 /* A small file written in one write(): readers retry an empty read. */
 static int write_small(int dirfd, const char *name, const char *content)
 {
-    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                    shim_file_mode());
     if (fd < 0)
         return -1;
     int rc = write_all(fd, content, strlen(content));
     if (close(fd) != 0)
         rc = -1;
     return rc;
+}
+
+/* A log of the trial: a regular file only. O_NONBLOCK so that a FIFO
+ * planted under the log's name cannot hang the shim in open(); cleared
+ * again, as the trial inherits the file. */
+static int open_log(int dirfd, const char *name, int flags)
+{
+    int fd = openat(dirfd, name, flags | O_NONBLOCK, shim_file_mode());
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    if (fd >= 0)
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
 }
 
 static void signal_name(int sig, char *buf, size_t n)
@@ -369,8 +397,8 @@ int tt_shim_main(int argc, char **argv)
     }
     log_dirfd = dirfd;
     int flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
-    int out_fd = openat(dirfd, TT_SHIM_STDOUT, flags, 0600);
-    int err_fd = out_fd >= 0 ? openat(dirfd, TT_SHIM_STDERR, flags, 0600) : -1;
+    int out_fd = open_log(dirfd, TT_SHIM_STDOUT, flags);
+    int err_fd = out_fd >= 0 ? open_log(dirfd, TT_SHIM_STDERR, flags) : -1;
     int errpipe[2] = {-1, -1};
     if (err_fd < 0 || pipe2(errpipe, O_CLOEXEC) != 0) {
         int e = errno;
@@ -495,7 +523,8 @@ int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
     int logfd = dirfd < 0 || quiet
                     ? -1
                     : openat(dirfd, TT_SHIM_LOG,
-                             O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+                             O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                             shim_file_mode());
     int e = errno;
     if (dirfd >= 0)
         close(dirfd);

@@ -3,7 +3,8 @@
  * and the lock that makes its runner the only one. Layout (DESIGN.md):
  *   study.db, sweep-v<k>.yaml, runner.lock, runner.log, trials/<n>/
  * Folders are created 0700 and files 0600: a study holds a user's code
- * paths, parameters and results, which are nobody else's business.
+ * paths, parameters and results, which are nobody else's business
+ * (TUNETOP_SHARED=1: 0777/0666 less the umask; tt_study_dir_mode).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +50,32 @@ long tt_study_runner_pid(const char *study_dir)
     return pid;
 }
 
+int tt_study_check_owner(const char *study_dir, tt_error *err)
+{
+    static const char *const parts[] = {"", "/trials"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        char *path = tt_xasprintf("%s%s", study_dir, parts[i]);
+        struct stat st;
+        int rc = 0;
+        /* lstat: trials/ replaced by a symlink is refused as well */
+        if (lstat(path, &st) != 0)
+            rc = errno == ENOENT && i > 0 ? 0
+                                          : tt_error_set(err, TT_ERR_IO, "cannot open %s: %s",
+                                                         path, strerror(errno));
+        else if (i > 0 && !S_ISDIR(st.st_mode))
+            rc = tt_error_set(err, TT_ERR_INVALID, "%s is not a folder; refusing to use it",
+                              path);
+        else if (st.st_uid != geteuid())
+            rc = tt_error_set(err, TT_ERR_INVALID,
+                              "%s belongs to another user (uid %u); refusing to use it", path,
+                              (unsigned)st.st_uid);
+        free(path);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* The study name when the file gives none: its stem ("sweep.yaml" → "sweep"). */
 static char *file_stem(const char *path)
 {
@@ -79,7 +106,7 @@ static char *safe_name(const char *name)
 
 static int mkdir_owned(const char *path, tt_error *err)
 {
-    if (mkdir(path, 0700) == 0)
+    if (mkdir(path, (mode_t)tt_study_dir_mode()) == 0)
         return 0;
     if (errno != EEXIST)
         return tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", path, strerror(errno));
@@ -96,7 +123,8 @@ static int mkdir_owned(const char *path, tt_error *err)
 static int write_sweep_copy(const char *dir, long version, const char *text, tt_error *err)
 {
     char *path = tt_xasprintf("%s/sweep-v%ld.yaml", dir, version);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                  (mode_t)tt_study_file_mode());
     int rc = 0;
     if (fd < 0) {
         rc = tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", path, strerror(errno));
@@ -164,6 +192,11 @@ int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
         goto out;
     char *trials = tt_xasprintf("%s/trials", target);
     rc = mkdir_owned(trials, err);
+    /* A folder that was there already (mkdir -p by hand, umask 022) and
+     * becomes a new study is made private too, unless sharing was asked. */
+    if (rc == 0 && !existed && !tt_study_shared() &&
+        (chmod(target, 0700) != 0 || chmod(trials, 0700) != 0))
+        rc = tt_error_set(err, TT_ERR_IO, "cannot make %s private: %s", target, strerror(errno));
     free(trials);
     if (rc < 0)
         goto out;

@@ -65,7 +65,9 @@ static const char *line_at(const struct ui_detail_state *d, size_t i_from_newest
 
 static bool read_file(struct ui_detail_state *d, log_file *f, bool err, bool first)
 {
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    /* O_NOFOLLOW: a log replaced by a symlink (to ~/.ssh/id_rsa, say) is
+     * not shown; the runner does not read it either (runner/live.c). */
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0)
         return false;
     struct stat st;

@@ -211,3 +211,67 @@ size_t tt_edit_distance(const char *a, const char *b)
     free(row);
     return d;
 }
+
+bool tt_study_shared(void)
+{
+    const char *v = getenv("TUNETOP_SHARED");
+    return v && strcmp(v, "1") == 0;
+}
+
+unsigned tt_study_dir_mode(void)
+{
+    return tt_study_shared() ? 0777 : 0700;
+}
+
+unsigned tt_study_file_mode(void)
+{
+    return tt_study_shared() ? 0666 : 0600;
+}
+
+/* Length of the valid UTF-8 character at s[0..n) that is not a control
+ * (C1 included), or 0. */
+static size_t printable_utf8(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], min;
+    size_t len;
+    if (c >= 0x20 && c < 0x7f)
+        return 1;
+    if ((c & 0xE0) == 0xC0)
+        len = 2, min = 0xA0, c &= 0x1F; /* 0x80..0x9F: C1 controls */
+    else if ((c & 0xF0) == 0xE0)
+        len = 3, min = 0x800, c &= 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+        len = 4, min = 0x10000, c &= 0x07;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+char *tt_text_printable(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    char *out = tt_xmalloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = printable_utf8(u + i, n - i);
+        if (k == 0) {
+            out[o++] = '?';
+            i++;
+        } else {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
