@@ -973,6 +973,7 @@ static const struct {
     {"csv_deleted", "completed", "exit code 0"},
     {"csv_truncated", "completed", "exit code 0"},
     {"flood", "completed", "exit code 0"},
+    {"burst", "completed", "exit code 0"},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
@@ -1005,6 +1006,16 @@ START_TEST(test_misbehaving_trials)
             fputc((int)(rnd() * 256), f);
         fclose(f);
     }
+    /* A burst: 1 M metric lines (21 MB) written at once just before the
+     * trial exits, more than the runner reads in a tick (8 MB a file). */
+    char *burst = tt_xasprintf("%s/burst.txt", tmp);
+    {
+        FILE *f = fopen(burst, "w");
+        ck_assert_ptr_nonnull(f);
+        for (long i = 1; i <= 1000000; i++)
+            fprintf(f, "step=%ld loss=%.6f\n", i, 1.0 / (double)i);
+        fclose(f);
+    }
     char *script = tt_xasprintf("%s/trial.sh", tmp);
     /* The case is a number (an int_uniform grid), its name the n-th word. */
     tt_buf names = {0};
@@ -1032,8 +1043,9 @@ START_TEST(test_misbehaving_trials)
         "flood) awk -v max=%ld 'BEGIN { t = systime(); for (n = 1; n <= max; n++) {"
         " printf \"step=%%d loss=%%.6f\\n\", n, 1 / n; if (n %% 10000 == 0 && systime() - t >= 2)"
         " break } }' ;;\n"
+        "burst) cat '%s' ;;\n"
         "esac\n",
-        names.data, marker, bin, bin, flood_lines);
+        names.data, marker, bin, bin, flood_lines, burst);
     e2e_write(script, body);
     free(body);
     tt_buf_free(&names);
@@ -1123,19 +1135,27 @@ START_TEST(test_misbehaving_trials)
     q = tt_xasprintf("SELECT count(DISTINCT step) FROM metrics WHERE trial = %ld", fl);
     ck_assert_int_eq(study_long(study, q), printed);
     free(q);
+    /* The burst: all of it, though the trial ended before it was read. */
+    q = tt_xasprintf("SELECT count(*) FROM metrics WHERE trial = %ld AND name = 'loss'",
+                     case_trial(study, "burst"));
+    long burst_stored = study_long(study, q);
+    free(q);
+    ck_assert_int_eq(burst_stored, 1000000);
     assert_no_duplicate_points(study);
     check_integrity(study);
     ck_assert_msg(hwm > 0 && hwm < 100 * 1024, "runner peak RSS %ld kB", hwm);
     fprintf(stderr,
             "chaos: misbehaving trials: %zu cases, each ended with its state and reason in "
-            "%.1f s; flood %ld lines printed, %ld stored; runner peak RSS (VmHWM) %.1f MB\n",
-            N_CASES, took, printed, stored, hwm / 1024.0);
+            "%.1f s; flood %ld lines printed, %ld stored; burst of 1000000 lines at exit, "
+            "%ld stored; runner peak RSS (VmHWM) %.1f MB\n",
+            N_CASES, took, printed, stored, burst_stored, hwm / 1024.0);
     free(out);
     free(log);
     free(yaml);
     free(sweep);
     free(script);
     free(bin);
+    free(burst);
     cleanup(tmp);
     free(study);
     free(tmp);
