@@ -224,6 +224,30 @@ START_TEST(test_fanova_log_and_categorical)
 }
 END_TEST
 
+/* A categorical with more choices than a small tree has nodes (11 choices,
+ * 6 trials): the cells of every choice must fit the tree's view (this
+ * overflowed a buffer and crashed a live runner). */
+static double many_choices(const double *x, const bool *active)
+{
+    (void)active;
+    return x[0] * 0.1 + x[1];
+}
+
+START_TEST(test_fanova_many_choices_few_trials)
+{
+    study s;
+    make_study(&s,
+               "  c: {values: [a, b, c, d, e, f, g, h, i, j, k]}\n"
+               "  x: {min: 0.0, max: 1.0}\n",
+               6, 5, many_choices);
+    tt_importance_result r;
+    compute(&s, TT_IMPORTANCE_FANOVA, 5, &r);
+    ck_assert_uint_eq(r.n, 2);
+    tt_importance_result_free(&r);
+    free_study(&s);
+}
+END_TEST
+
 /* x1 x2 on the unit square: main effects var 1/48 each, interaction
  * 1/144, total 7/144: fractions 3/7, 3/7 and 1/7. */
 static double product(const double *x, const bool *active)
@@ -568,6 +592,7 @@ Suite *suite_importance(void)
     tcase_add_test(tc, test_fanova_linear);
     tcase_add_test(tc, test_fanova_additive);
     tcase_add_test(tc, test_fanova_log_and_categorical);
+    tcase_add_test(tc, test_fanova_many_choices_few_trials);
     tcase_add_test(tc, test_fanova_interaction);
     tcase_add_test(tc, test_constant_and_tiny);
     tcase_add_test(tc, test_deterministic);

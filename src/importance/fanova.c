@@ -212,7 +212,13 @@ static void view_tree(tree_view *tv, const imp_tree *tree)
     size_t d = tv->d;
     tv->tree = tree;
     tv->n = 0;
+    /* Room for a feature's cells: a numeric one has at most one bound per
+     * split plus the two ends; a categorical one has one cell per choice,
+     * which a small tree can have fewer nodes than. */
     tv->per = tree->n_nodes + 2;
+    for (size_t f = 0; f < d; f++)
+        if (data->n_cat[f] + 1 > tv->per)
+            tv->per = data->n_cat[f] + 1;
     size_t per = tv->per;
     if (tv->bounds_cap < per * d) {
         tv->bounds_cap = per * d;
