@@ -272,10 +272,14 @@ static int tick(tt_runner *r, tt_error *fatal)
 static void save_elapsed(tt_runner *r)
 {
     tt_error err = {0};
-    double spent = tt_now_mono() - r->session_start;
+    double now = tt_now_mono();
+    double spent = now - r->session_start;
     if (tt_store_add_elapsed(r->store, spent, &err) < 0)
         tt_runner_say(r, "cannot save elapsed time: %s", err.msg);
-    r->session_start = tt_now_mono();
+    /* The time budget counts from elapsed_before + (now - session_start):
+     * what is saved moves from one to the other. */
+    r->elapsed_before += spent;
+    r->session_start = now;
 }
 
 void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw)
@@ -403,7 +407,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
         }
         if (!tt_schedule_has_work(&r))
             break;
-        if (tt_now_mono() - last_elapsed_save > 10) {
+        if (tt_now_mono() - last_elapsed_save > 1) {
             save_elapsed(&r);
             last_elapsed_save = tt_now_mono();
         }
