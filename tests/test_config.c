@@ -712,6 +712,27 @@ START_TEST(bad_files)
 END_TEST
 
 extern Suite *suite_config(void);
+/* A sweep file's own text quoted in a diagnostic cannot drive the
+ * terminal: escape sequences are printed as '?'. */
+START_TEST(print_strips_control_sequences)
+{
+    tt_diags d = {0};
+    tt_sweep *sw = load("method: random\nparameters:\n  lr: {min: \"\\e]0;pwned\\a\", max: 1}\n", &d);
+    ck_assert_ptr_null(sw);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    tt_diags_print(&d, f);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "error") != NULL, "%s", buf);
+    ck_assert_ptr_null(strchr(buf, '\x1b'));
+    ck_assert_ptr_null(strchr(buf, '\x07'));
+    ck_assert_ptr_nonnull(strstr(buf, "?]0;pwned?"));
+    free(buf);
+    tt_diags_free(&d);
+}
+END_TEST
+
 Suite *suite_config(void)
 {
     Suite *s = suite_create("config");
@@ -743,6 +764,7 @@ Suite *suite_config(void)
     tcase_add_test(tc, durations);
     tcase_add_test(tc, all_errors_in_one_pass_in_file_order);
     tcase_add_test(tc, print_format);
+    tcase_add_test(tc, print_strips_control_sequences);
     tcase_add_test(tc, bad_files);
     suite_add_tcase(s, tc);
     return s;

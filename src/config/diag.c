@@ -61,9 +61,16 @@ void tt_diags_print(const tt_diags *d, FILE *out)
             fprintf(out, "%s:%d:%d: %s: ", g->file, g->line, g->col, sev);
         else
             fprintf(out, "%s: %s: ", g->file, sev);
-        if (g->path[0])
-            fprintf(out, "%s: ", g->path);
-        fprintf(out, "%s\n", g->message);
+        /* Paths and messages quote the file's own text: control bytes in
+         * it must not reach the terminal (a title-setting escape, say). */
+        if (g->path[0]) {
+            char *path = tt_text_printable(g->path, strlen(g->path));
+            fprintf(out, "%s: ", path);
+            free(path);
+        }
+        char *msg = tt_text_printable(g->message, strlen(g->message));
+        fprintf(out, "%s\n", msg);
+        free(msg);
     }
 }
 
