@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "tunetop/store.h"
 #include "tunetop/util.h"
 
 extern Suite *suite_dashboard(void);
@@ -1255,13 +1256,11 @@ START_TEST(test_unusable_terminals)
 }
 END_TEST
 
-/* Known bug (not in `make check` until fixed; TUNETOP_KNOWN_BUGS=1 runs it):
- * at 80×24 the importance panel is 32 columns wide and ui_draw_title
- * (src/ui/draw.c) drops the right-hand label when it does not fit beside
- * the title, so the bars show neither their method nor their trial count
- * ("fanova (24 trials)" / "rank correlation (24 trials)"): the numbers
- * are unlabelled, which the issue rules out ("labelled as such"). */
-START_TEST(test_known_bug_importance_label_at_80x24)
+/* At 80×24 the importance panel is 32 columns wide: its label goes short
+ * ("fANOVA n=24" / "rank corr n=24") rather than away, so the bars always
+ * say what they are and from how many trials; the same for the history
+ * panel's metric. (Was a known bug: ui_draw_title dropped the label.) */
+START_TEST(test_importance_label_at_80x24)
 {
     NEED_TMUX();
     tmx t;
@@ -1271,8 +1270,134 @@ START_TEST(test_known_bug_importance_label_at_80x24)
                                                 strstr(s, "n=24")),
                   s, "the importance panel at 80x24 does not say what it shows nor from how "
                      "many trials");
+    SCREEN_ASSERT(strstr(s, "fANOVA n=24") || strstr(s, "rank corr n=24"), s,
+                  "the importance panel at 80x24 does not name its method");
+    free(s);
+    /* Tab twice (curves, then history, which takes the place): the
+     * history panel's metric stays named beside its focused title */
+    KEYS(&t, "Tab", "Tab");
+    s = tmx_wait(&t, " History ", 5);
+    char *row = screen_row(s, 2);
+    SCREEN_ASSERT(strstr(row, "val_loss"), s, "the history panel at 80x24 does not name its metric");
+    free(row);
+    free(s);
+    /* Tab: importance, focused: the title may go short, the label stays */
+    KEYS(&t, "Tab");
+    s = tmx_wait(&t, "▶ Imp", 5);
+    SCREEN_ASSERT(strstr(s, "fANOVA n=24") || strstr(s, "rank corr n=24"), s,
+                  "the focused importance panel at 80x24 lost its label");
     free(s);
     tmx_stop(&t);
+}
+END_TEST
+
+/* The help at 80×24: descriptions wrap instead of being cut at the edge
+ * ("…goes on (tunetop DI"), and the overlay scrolls to the last key. */
+START_TEST(test_help_at_80x24)
+{
+    NEED_TMUX();
+    tmx t;
+    tmx_launch(&t, 80, 24, "xterm-256color", "C.UTF-8", fixture_study);
+    free(tmx_wait(&t, "24/24 done", 10));
+    KEYS(&t, "?");
+    char *s = tmx_wait(&t, "Help", 5);
+    SCREEN_ASSERT(strstr(s, "re-attaches)") && strstr(s, "kill them now)"), s,
+                  "the help cuts its lines at 80 columns");
+    SCREEN_ASSERT(strstr(s, " of ") && strstr(s, "scroll"), s,
+                  "the help does not say that it scrolls");
+    for (int y = 0; y < 24; y++) {
+        char *r = screen_row(s, y);
+        ck_assert_msg(utf8_cols(r) <= 80, "row %d is wider than 80 columns: %s", y, r);
+        free(r);
+    }
+    free(s);
+    /* End: the last lines, the first ones gone; Home: back */
+    KEYS(&t, "End");
+    s = tmx_wait(&t, "cut line / paste", 5);
+    SCREEN_ASSERT(!strstr(s, "re-attaches)") && strstr(s, "(asks when there are unsaved"), s,
+                  "End does not scroll the help to its end");
+    free(s);
+    KEYS(&t, "Home");
+    free(tmx_wait(&t, "re-attaches)", 5));
+    /* PgDn pages through every group */
+    static const char *const groups[] = {"Filter examples", "Curves and history", "Trial detail"};
+    for (size_t i = 0; i < sizeof groups / sizeof *groups; i++) {
+        bool seen = false;
+        for (int k = 0; k < 5 && !seen; k++) {
+            e2e_sleep(0.1);
+            s = tmx_screen(&t, false);
+            seen = strstr(s, groups[i]) != NULL;
+            free(s);
+            if (!seen)
+                KEYS(&t, "NPage");
+        }
+        ck_assert_msg(seen, "PgDn never shows the help's \"%s\"", groups[i]);
+    }
+    KEYS(&t, "Escape");
+    free(tmx_wait_for(&t, lacks_text, "Help", "the help closed", 5));
+    tmx_stop(&t);
+}
+END_TEST
+
+/* Write a stored fANOVA result (and interactions) into a study, as the
+ * runner's importance job does. */
+static void store_fanova(const char *study, const double *lo, const double *hi)
+{
+    char *db = tt_xasprintf("%s/study.db", study);
+    tt_error err = {0};
+    tt_store *st = tt_store_open(db, TT_STORE_WRITE, &err);
+    ck_assert_msg(st != NULL, "%s", err.msg);
+    char *names[] = {"lr", "optimizer", "hidden", "batch_size", "weight_decay"};
+    double v[] = {0.45, 0.35, 0.1, 0.06, 0.04};
+    ck_assert_int_eq(tt_store_set_importance(st, "fanova", 24, 5, names, v, lo, hi, &err), 0);
+    char *pairs[] = {"lr × optimizer", "lr × hidden"};
+    double pv[] = {0.08, 0.02}, pl[] = {0.05, 0.0}, ph[] = {0.12, 0.04};
+    ck_assert_int_eq(tt_store_set_importance(st, "fanova-pairs", 24, 2, pairs, pv, pl, ph, &err),
+                     0);
+    tt_store_close(st);
+    free(db);
+}
+
+/* The runner's stored fANOVA comes before the rank correlation: its label,
+ * "ranking not yet stable" while the top intervals overlap, and the
+ * interactions when the panel has the rows for them. */
+START_TEST(test_stored_importance)
+{
+    NEED_TMUX();
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    const char *cp[] = {"cp", "-a", fixture_study, study, NULL};
+    e2e_result r = e2e_run(cp, 30);
+    ck_assert_int_eq(r.status, 0);
+    e2e_result_free(&r);
+    /* lr [0.30, 0.60] and optimizer [0.25, 0.50] overlap */
+    double lo[] = {0.30, 0.25, 0.05, 0.0, 0.0}, hi[] = {0.60, 0.50, 0.15, 0.1, 0.08};
+    store_fanova(study, lo, hi);
+
+    tmx t;
+    tmx_launch(&t, 200, 60, "xterm-256color", "C.UTF-8", study);
+    char *s = tmx_wait(&t, "fanova (24 trials)", 10);
+    SCREEN_ASSERT(strstr(s, "ranking not yet stable") && strstr(s, "interactions") &&
+                      strstr(s, "lr × optimizer") && strstr(s, "lr × hidden"),
+                  s, "at 200x60 the stored fANOVA lacks its stability note or interactions");
+    ck_assert_ptr_null(strstr(s, "rank correlation"));
+    free(s);
+    /* 80×24: short label, the note, no room for the interactions */
+    tmx_resize(&t, 80, 24);
+    s = tmx_wait(&t, "fANOVA n=24", 5);
+    SCREEN_ASSERT(strstr(s, "ranking not yet stable") && !strstr(s, "interactions"), s,
+                  "at 80x24 the stored fANOVA panel is wrong");
+    free(s);
+    /* a newer result whose top intervals are apart: the note goes (the
+     * dashboard reads the stored importance every 5 s) */
+    double lo2[] = {0.40, 0.30, 0.05, 0.0, 0.0}, hi2[] = {0.50, 0.38, 0.15, 0.1, 0.08};
+    store_fanova(study, lo2, hi2);
+    free(tmx_wait_for(&t, lacks_text, "ranking not yet stable", "the note gone", 10));
+    tmx_stop(&t);
+    cleanup_study(study);
+    e2e_rmtree(tmp);
+    free(study);
+    free(tmp);
 }
 END_TEST
 
@@ -1290,16 +1415,9 @@ Suite *suite_dashboard(void)
     tcase_add_test(tc, test_sighup_leaves_runner);
     tcase_add_test(tc, test_terms);
     tcase_add_test(tc, test_unusable_terminals);
+    tcase_add_test(tc, test_importance_label_at_80x24);
+    tcase_add_test(tc, test_help_at_80x24);
+    tcase_add_test(tc, test_stored_importance);
     suite_add_tcase(s, tc);
-    /* Failing tests of bugs found and reported, not yet fixed: run them
-     * with TUNETOP_KNOWN_BUGS=1 (they join the case above once fixed). */
-    const char *known = getenv("TUNETOP_KNOWN_BUGS");
-    if (known && *known && strcmp(known, "0") != 0) {
-        TCase *kb = tcase_create("known_bugs");
-        tcase_set_timeout(kb, 60);
-        tcase_add_unchecked_fixture(kb, finished_study_setup, finished_study_teardown);
-        tcase_add_test(kb, test_known_bug_importance_label_at_80x24);
-        suite_add_tcase(s, kb);
-    }
     return s;
 }

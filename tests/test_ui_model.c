@@ -3,8 +3,9 @@
  * with the store API in a temporary folder: the first poll reads
  * everything, later polls only what changed (trial updates by seq, metric
  * points and events by rowid), the metric backlog is read in slices, a
- * retry restarts a trial's curve, long series stay bounded, and the
- * picker lists the study.
+ * retry restarts a trial's curve, long series stay bounded, the picker
+ * lists the study, the ranking and correlations are cached until the
+ * completed trials change, and the runner's stored importance is read.
  */
 #include <check.h>
 #include <math.h>
@@ -223,6 +224,136 @@ START_TEST(rank_correlation)
 }
 END_TEST
 
+/* The ranking and the rank correlations are cached on completed_gen: a
+ * running trial that reports a step (its row changes: trials_gen moves)
+ * leaves them alone; a trial that completes, or a completed trial whose
+ * value changes, rebuilds them. */
+START_TEST(completed_caches)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    const char *lrs[] = {"0.001", "0.002", "0.005", "0.01"};
+    for (int i = 0; i < 4; i++) {
+        long t = add_trial(st, lrs[i], i % 2 ? "sgd" : "adam");
+        tt_store_trial_finished(st, t, TT_TRIAL_COMPLETED, (double)(4 - i), NULL, &err);
+    }
+    long run = add_trial(st, "0.05", "adam");
+    tt_store_trial_started(st, run, 0, 0, NULL, &err);
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    size_t n = 0;
+    const long *r1 = ui_model_ranking(&m, &n);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_int_eq(r1[0], 4); /* value 1: the best */
+    ck_assert_int_eq(r1[3], 1);
+    size_t nc = 0;
+    long nt = 0;
+    const ui_corr *c1 = ui_model_correlations(&m, &nc, &nt);
+    ck_assert_int_eq(nt, 4);
+    ck_assert_str_eq(c1[0].param, "lr");
+    ck_assert_double_eq_tol(c1[0].value, -1.0, 1e-12);
+
+    /* a running trial reports steps: its row changes, the caches stay */
+    unsigned trials_gen = m.trials_gen, completed_gen = m.completed_gen;
+    for (long s = 1; s <= 3; s++) {
+        ck_assert_int_eq(tt_store_trial_set_value(st, run, 0.5 / (double)s, s, &err), 0);
+        ck_assert_int_eq(ui_model_poll(&m, 0, 100 + (double)s, &err), 0);
+        ck_assert_uint_gt(m.trials_gen, trials_gen);
+        trials_gen = m.trials_gen;
+        ck_assert_uint_eq(m.completed_gen, completed_gen);
+        size_t n2 = 0;
+        ck_assert_ptr_eq(ui_model_ranking(&m, &n2), r1);
+        ck_assert_uint_eq(n2, 4);
+        ck_assert_ptr_eq(ui_model_correlations(&m, &nc, &nt), c1);
+    }
+
+    /* it completes with the best value: both are rebuilt */
+    tt_store_trial_finished(st, run, TT_TRIAL_COMPLETED, 0.1, NULL, &err);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 110, &err), 0);
+    ck_assert_uint_gt(m.completed_gen, completed_gen);
+    const long *r2 = ui_model_ranking(&m, &n);
+    ck_assert_uint_eq(n, 5);
+    ck_assert_int_eq(r2[0], run);
+    ui_model_correlations(&m, &nc, &nt);
+    ck_assert_int_eq(nt, 5);
+
+    /* a queued trial, then a failed one: no completed trial changed */
+    completed_gen = m.completed_gen;
+    long failed = add_trial(st, "0.1", "sgd");
+    ck_assert_int_eq(ui_model_poll(&m, 0, 111, &err), 0);
+    tt_store_trial_finished(st, failed, TT_TRIAL_FAILED, NAN, "x", &err);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 112, &err), 0);
+    ck_assert_uint_eq(m.completed_gen, completed_gen);
+    ui_model_ranking(&m, &n);
+    ck_assert_uint_eq(n, 5);
+
+    ui_model_close(&m);
+    tt_store_close(st);
+    rm_rf(root);
+}
+END_TEST
+
+/* The stored importance (fANOVA) and its interactions come in with the
+ * model's poll, at most every 5 s; "not yet stable" when the top
+ * parameters' intervals overlap. */
+START_TEST(stored_importance)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ck_assert_uint_eq(m.importance.n, 0);
+
+    char *names[] = {"lr", "opt"};
+    double v[] = {0.7, 0.3}, lo[] = {0.5, 0.1}, hi[] = {0.9, 0.45};
+    ck_assert_int_eq(tt_store_set_importance(st, "fanova", 12, 2, names, v, lo, hi, &err), 0);
+    char *pairs[] = {"lr × opt"};
+    double pv[] = {0.05}, pl[] = {0.01}, ph[] = {0.08};
+    ck_assert_int_eq(tt_store_set_importance(st, "fanova-pairs", 12, 1, pairs, pv, pl, ph, &err),
+                     0);
+    /* not read again within 5 s of the last read */
+    ck_assert_int_eq(ui_model_poll(&m, 0, 103, &err), 0);
+    ck_assert_uint_eq(m.importance.n, 0);
+    unsigned gen = m.importance_gen;
+    ck_assert_int_eq(ui_model_poll(&m, 0, 106, &err), 0);
+    ck_assert_uint_gt(m.importance_gen, gen);
+    ck_assert_str_eq(m.importance_method, "fanova");
+    ck_assert_uint_eq(m.importance.n, 2);
+    ck_assert_int_eq(m.importance.n_trials, 12);
+    ck_assert_str_eq(m.importance.params[0], "lr");
+    ck_assert_uint_eq(m.pairs.n, 1);
+    ck_assert_str_eq(m.pairs.params[0], "lr × opt");
+    ck_assert(!ui_importance_unstable(&m.importance, 3, NULL));
+    /* the same result read again: nothing to redraw */
+    gen = m.importance_gen;
+    ck_assert_int_eq(ui_model_poll(&m, 0, 112, &err), 0);
+    ck_assert_uint_eq(m.importance_gen, gen);
+
+    /* a newer result whose intervals overlap */
+    double lo2[] = {0.4, 0.2}, hi2[] = {0.8, 0.5};
+    double v2[] = {0.6, 0.4};
+    ck_assert_int_eq(tt_store_set_importance(st, "fanova", 13, 2, names, v2, lo2, hi2, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 118, &err), 0);
+    ck_assert_uint_gt(m.importance_gen, gen);
+    ck_assert_int_eq(m.importance.n_trials, 13);
+    size_t at = 99;
+    ck_assert(ui_importance_unstable(&m.importance, 3, &at));
+    ck_assert_uint_eq(at, 0);
+    ck_assert(!ui_importance_unstable(&m.importance, 1, NULL));
+
+    /* without intervals nothing can be said */
+    tt_importance none = m.importance;
+    none.low = none.high = NULL;
+    ck_assert(!ui_importance_unstable(&none, 3, NULL));
+
+    ui_model_close(&m);
+    tt_store_close(st);
+    rm_rf(root);
+}
+END_TEST
+
 extern Suite *suite_ui_model(void);
 Suite *suite_ui_model(void)
 {
@@ -231,6 +362,8 @@ Suite *suite_ui_model(void)
     tcase_add_test(tc, incremental_poll);
     tcase_add_test(tc, backlog_retry_and_bounds);
     tcase_add_test(tc, rank_correlation);
+    tcase_add_test(tc, completed_caches);
+    tcase_add_test(tc, stored_importance);
     suite_add_tcase(s, tc);
     return s;
 }

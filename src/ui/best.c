@@ -1,7 +1,8 @@
 /*
  * best — the best-so-far table: completed trials ranked by the objective
  * (best first), with their parameters as columns. Enter (or a click on the
- * selected row) opens the trial's detail.
+ * selected row) opens the trial's detail. The ranking is the model's
+ * cached one (sorted again only when the completed trials change).
  */
 #include <curses.h>
 #include <stdio.h>
@@ -17,8 +18,8 @@ static const size_t fixed[] = {UI_COL_NUMBER, UI_COL_VALUE, UI_COL_STEP, UI_COL_
 void ui_best_draw(ui_app *a, void *win)
 {
     WINDOW *w = win;
-    long *ranked = NULL;
-    size_t total = ui_model_ranked(&a->model, &ranked, 0);
+    size_t total = 0;
+    const long *ranked = ui_model_ranking(&a->model, &total);
     char right[96];
     snprintf(right, sizeof right, "%s %s, %zu completed", a->model.metric,
              a->model.goal == TT_GOAL_MAXIMIZE ? "max" : "min", total);
@@ -32,16 +33,13 @@ void ui_best_draw(ui_app *a, void *win)
         ui_table_draw(a, w, 1, 0, ranked, total, &a->best, fixed, sizeof fixed / sizeof *fixed,
                       focused, -1, false, &geom);
     }
-    free(ranked);
 }
 
 static long selected(ui_app *a)
 {
-    long *ranked = NULL;
-    size_t total = ui_model_ranked(&a->model, &ranked, 0);
-    long n = a->best.sel < total ? ranked[a->best.sel] : 0;
-    free(ranked);
-    return n;
+    size_t total = 0;
+    const long *ranked = ui_model_ranking(&a->model, &total);
+    return a->best.sel < total ? ranked[a->best.sel] : 0;
 }
 
 int ui_best_key(ui_app *a, int key)
@@ -53,8 +51,7 @@ int ui_best_key(ui_app *a, int key)
         return n ? UI_REDRAW_ALL : UI_HANDLED;
     }
     size_t total = 0;
-    for (size_t i = 0; i < a->model.n_trials; i++)
-        total += a->model.trials[i].rec.state == TT_TRIAL_COMPLETED;
+    (void)ui_model_ranking(&a->model, &total);
     return ui_table_list_key(&a->best, total, key);
 }
 

@@ -74,8 +74,10 @@ void ui_curves_draw(ui_app *a, void *win)
 
     pick picks[MAX_CURVES];
     size_t np = 0;
-    long *ranked = NULL;
-    size_t nr = ui_model_ranked(m, &ranked, N_BEST);
+    size_t nr = 0;
+    const long *ranked = ui_model_ranking(&a->model, &nr);
+    if (nr > N_BEST)
+        nr = N_BEST;
     /* recent finished trials, dimmed */
     size_t recent = 0;
     for (size_t i = m->n_trials; i > 0 && recent < N_RECENT; i--) {
@@ -93,7 +95,6 @@ void ui_curves_draw(ui_app *a, void *win)
     for (size_t i = nr; i > 0; i--)
         add(picks, &np, ranked[i - 1], i == 1 ? UI_PLOT_BEST : ui_trial_slot(ranked[i - 1]),
             i == 1 ? 4 : 1);
-    free(ranked);
     long sel = selected_trial(a);
     if (sel)
         add(picks, &np, sel, ui_trial_slot(sel) , 3);

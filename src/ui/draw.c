@@ -78,35 +78,67 @@ void ui_vline(const ui_app *a, void *win, int y, int x, int n)
     }
 }
 
-void ui_draw_title(ui_app *a, void *win, const char *title, const char *right, bool focused)
+/* Columns " [▶ ]title " takes at x0 + 1, clipped to the panel. */
+static int title_width(const ui_app *a, const char *title, bool focused)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, " %s%s ", focused ? (a->utf8 ? "▶ " : "> ") : "", title);
+    return ui_text_width(buf);
+}
+
+/* Whether " right " fits at the right end beside a title of used columns. */
+static bool right_fits(int wd, int x0, int used, const char *right)
+{
+    char rb[256];
+    snprintf(rb, sizeof rb, " %s ", right);
+    return wd - ui_text_width(rb) - 1 > x0 + 1 + used;
+}
+
+void ui_draw_title_fit(ui_app *a, void *win, const char *title, const char *short_title,
+                       const char *right, const char *short_right, bool focused)
 {
     WINDOW *w = win;
     int h = getmaxy(w), wd = getmaxx(w);
-    int x0 = 0;
+    int x0 = getbegx(w) > 0 ? 1 : 0;
+    /* the longest forms that fit together: the label says what a panel
+     * shows, so it goes short before it goes */
+    if (right && *right) {
+        const char *titles[] = {title, title, short_title};
+        const char *rights[] = {right, short_right, short_right};
+        for (int i = 0; i < 3; i++) {
+            if (!titles[i] || !rights[i] || !*rights[i])
+                continue;
+            if (right_fits(wd, x0, title_width(a, titles[i], focused), rights[i])) {
+                title = titles[i];
+                right = rights[i];
+                break;
+            }
+        }
+    }
     wattrset(w, a->attr[UI_ROLE_BORDER]);
-    if (getbegx(w) > 0) {
+    if (x0) {
         /* a panel to the right of another: a rule separates them */
         ui_vline(a, w, 0, 0, h);
         mvwaddstr(w, 0, 0, a->utf8 ? "┬" : "+");
-        x0 = 1;
     }
     ui_hline(a, w, 0, x0, wd - x0);
     wattrset(w, focused ? a->attr[UI_ROLE_SELECTION] | A_BOLD : a->attr[UI_ROLE_TITLE]);
     char buf[256];
-    snprintf(buf, sizeof buf, " %s%s ", focused ? "▶ " : "", title);
-    if (!a->utf8)
-        snprintf(buf, sizeof buf, " %s%s ", focused ? "> " : "", title);
+    snprintf(buf, sizeof buf, " %s%s ", focused ? (a->utf8 ? "▶ " : "> ") : "", title);
     int used = ui_put(w, 0, x0 + 1, buf, wd - x0 - 2, false);
-    if (right && *right) {
+    if (right && *right && right_fits(wd, x0, used, right)) {
         wattrset(w, a->attr[UI_ROLE_AXIS]);
         char rb[256];
         snprintf(rb, sizeof rb, " %s ", right);
         int rw = ui_text_width(rb);
-        int rx = wd - rw - 1;
-        if (rx > x0 + 1 + used)
-            ui_put(w, 0, rx, rb, rw, false);
+        ui_put(w, 0, wd - rw - 1, rb, rw, false);
     }
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+}
+
+void ui_draw_title(ui_app *a, void *win, const char *title, const char *right, bool focused)
+{
+    ui_draw_title_fit(a, win, title, NULL, right, NULL, focused);
 }
 
 void ui_format_value(double v, char *buf, size_t n)

@@ -1,7 +1,9 @@
 /*
  * help — the `?` overlay: every key of the dashboard, grouped by where it
  * works. The same list is in the README's "Dashboard" section and the man
- * page; keep the three in step.
+ * page; keep the three in step. Descriptions wrap to the overlay's width
+ * (nothing is cut at 80 columns) and the overlay scrolls (j k, PgUp PgDn,
+ * Home End) when it has more rows than the screen.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -52,39 +54,116 @@ static const char *const help_lines[] = {
     "Ctrl-K  Ctrl-U|cut line / paste",
 };
 
+/* One screen row of the help: a heading, or a piece of an entry's text
+ * (the key only on its first piece). Entries wrap at word boundaries to
+ * the overlay's width, so nothing is cut at 80 columns; the rows scroll
+ * when the screen has fewer. */
+typedef struct help_row {
+    int entry;          /* index into help_lines */
+    size_t off, len;    /* the piece of the text after '|' (or the heading) */
+    bool first;
+} help_row;
+
+#define HELP_ROWS_MAX 256
+
 static int help_scroll;
+static int help_page = 10;  /* rows shown at the last draw: PgUp/PgDn */
+
+/* Split text into pieces of at most width columns, at spaces when it can. */
+static size_t wrap(int entry, const char *text, int width, help_row *rows, size_t n, size_t max)
+{
+    size_t off = 0, len = strlen(text);
+    bool first = true;
+    if (width < 8)
+        width = 8;
+    while (n < max) {
+        int used = 0;
+        size_t fit = ui_text_fit(text + off, width, &used);
+        if (off + fit < len) {
+            size_t cut = fit;
+            while (cut > 0 && text[off + cut] != ' ')
+                cut--;
+            if (cut > 0)
+                fit = cut;
+        }
+        rows[n++] = (help_row){entry, off, fit, first};
+        first = false;
+        off += fit;
+        while (off < len && text[off] == ' ')
+            off++;
+        if (off >= len)
+            break;
+    }
+    return n;
+}
+
+static size_t layout(int text_w, int head_w, help_row *rows, size_t max)
+{
+    size_t n = 0;
+    int count = (int)(sizeof help_lines / sizeof *help_lines);
+    for (int i = 0; i < count && n < max; i++) {
+        const char *line = help_lines[i];
+        if (line[0] == '#')
+            n = wrap(i, line + 1, head_w, rows, n, max);
+        else
+            n = wrap(i, strchr(line, '|') + 1, text_w, rows, n, max);
+    }
+    return n;
+}
+
+/* In ASCII, arrows have names. */
+static void ascii_keys(char *key)
+{
+    char *p;
+    while ((p = strstr(key, "↑ ↓")))
+        memcpy(p, "Up/Dn", 5), memmove(p + 5, p + 7, strlen(p + 7) + 1);
+    while ((p = strstr(key, "← →")))
+        memcpy(p, "Lf/Rt", 5), memmove(p + 5, p + 7, strlen(p + 7) + 1);
+}
 
 void ui_help_draw(ui_app *a, void *win)
 {
     WINDOW *w = win;
     int h = getmaxy(w), wd = getmaxx(w);
-    ui_draw_title(a, w, "Help: keys", "Esc closes", true);
-    int n = (int)(sizeof help_lines / sizeof *help_lines);
-    if (help_scroll > n - (h - 1))
-        help_scroll = n - (h - 1) > 0 ? n - (h - 1) : 0;
     int key_w = wd >= 100 ? 26 : 17;
+    int text_w = wd - key_w - 5;
+    static help_row rows[HELP_ROWS_MAX];
+    int n = (int)layout(text_w, wd - 2, rows, HELP_ROWS_MAX);
+    int shown = h - 1;
+    help_page = shown > 1 ? shown - 1 : 1;
+    if (help_scroll > n - shown)
+        help_scroll = n - shown > 0 ? n - shown : 0;
+    if (help_scroll < 0)
+        help_scroll = 0;
+    char right[80];
+    if (n > shown)
+        snprintf(right, sizeof right, "%d-%d of %d, j/k PgDn scroll, Esc closes", help_scroll + 1,
+                 help_scroll + shown < n ? help_scroll + shown : n, n);
+    else
+        snprintf(right, sizeof right, "Esc closes");
+    ui_draw_title_fit(a, w, "Help: keys", "Help", right, "Esc closes", true);
     for (int i = help_scroll, y = 1; i < n && y < h; i++, y++) {
-        const char *line = help_lines[i];
+        const help_row *r = &rows[i];
+        const char *line = help_lines[r->entry];
+        char piece[256];
         if (line[0] == '#') {
+            snprintf(piece, sizeof piece, "%.*s", (int)r->len, line + 1 + r->off);
             wattrset(w, a->attr[UI_ROLE_TITLE]);
-            ui_put(w, y, 1, line + 1, wd - 2, false);
+            ui_put(w, y, 1, piece, wd - 2, false);
             continue;
         }
         const char *bar = strchr(line, '|');
-        char key[64];
-        snprintf(key, sizeof key, "%.*s", (int)(bar - line), line);
-        if (!a->utf8) {
-            /* arrows have ASCII names */
-            char *p;
-            while ((p = strstr(key, "↑ ↓")))
-                memcpy(p, "Up/Dn", 5), memmove(p + 5, p + 7, strlen(p + 7) + 1);
-            while ((p = strstr(key, "← →")))
-                memcpy(p, "Lf/Rt", 5), memmove(p + 5, p + 7, strlen(p + 7) + 1);
+        if (r->first) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(bar - line), line);
+            if (!a->utf8)
+                ascii_keys(key);
+            wattrset(w, a->attr[UI_ROLE_BEST]);
+            ui_put(w, y, 3, key, key_w, true);
         }
-        wattrset(w, a->attr[UI_ROLE_BEST]);
-        ui_put(w, y, 3, key, key_w, true);
         wattrset(w, a->attr[UI_ROLE_DEFAULT]);
-        ui_put(w, y, 3 + key_w + 1, bar + 1, wd - key_w - 5, false);
+        snprintf(piece, sizeof piece, "%.*s", (int)r->len, bar + 1 + r->off);
+        ui_put(w, y, 3 + key_w + 1, piece, text_w, false);
     }
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
 }
@@ -111,10 +190,20 @@ int ui_help_key(ui_app *a, int key)
         help_scroll++;
         return UI_HANDLED;
     case KEY_PPAGE:
-        help_scroll = help_scroll > 10 ? help_scroll - 10 : 0;
+    case 'b':
+        help_scroll = help_scroll > help_page ? help_scroll - help_page : 0;
         return UI_HANDLED;
     case KEY_NPAGE:
-        help_scroll += 10;
+    case ' ':
+        help_scroll += help_page;
+        return UI_HANDLED;
+    case KEY_HOME:
+    case 'g':
+        help_scroll = 0;
+        return UI_HANDLED;
+    case KEY_END:
+    case 'G':
+        help_scroll = HELP_ROWS_MAX; /* the draw clamps it to the last page */
         return UI_HANDLED;
     default:
         return UI_IGNORED;

@@ -16,9 +16,10 @@ void ui_history_draw(ui_app *a, void *win)
     WINDOW *w = win;
     const ui_model *m = &a->model;
     bool focused = a->focus == UI_PANEL_HISTORY && a->overlay == UI_OVERLAY_NONE;
-    char right[96];
+    char right[96], short_right[80];
     snprintf(right, sizeof right, "%s by trial%s", m->metric, a->history_log ? " · log" : "");
-    ui_draw_title(a, w, "History", right, focused);
+    snprintf(short_right, sizeof short_right, "%s%s", m->metric, a->history_log ? " log" : "");
+    ui_draw_title_fit(a, w, "History", "Hist.", right, short_right, focused);
     size_t n = 0;
     double *x = tt_xmalloc((m->n_trials + 1) * sizeof *x);
     double *y = tt_xmalloc((m->n_trials + 1) * sizeof *y);

@@ -113,6 +113,8 @@ typedef struct ui_series {
     long last_step;
 } ui_series;
 
+typedef struct ui_corr ui_corr;
+
 typedef struct ui_trial {
     tt_trial_record rec;  /* rec.number == 0 while not seen yet */
     ui_series *series;    /* indexed by metric id; n_series of them */
@@ -163,10 +165,26 @@ typedef struct ui_model {
 
     tt_importance importance;   /* stored result; n == 0 when none */
     char importance_method[16];
+    tt_importance pairs;        /* "fanova-pairs": interactions "a × b"; n == 0 when none */
     double importance_polled;
+
+    /* Caches of what depends only on the completed trials (their set and
+     * values), the parameter names and the sweep: rebuilt when
+     * completed_gen moved, not when a running trial reports a step. */
+    long *ranking;          /* completed trials with a finite value, best first */
+    size_t n_ranking;
+    unsigned ranking_gen;
+    bool ranking_valid;
+    ui_corr *corr;          /* rank correlations (only when no importance is stored) */
+    size_t n_corr;
+    long corr_trials;
+    unsigned corr_gen;
+    bool corr_valid;
 
     unsigned generation;    /* bumped on every change a panel may show */
     unsigned trials_gen, metrics_gen, study_gen, events_gen;
+    unsigned completed_gen; /* completed trials or their values, parameters, sweep */
+    unsigned importance_gen;/* the stored importance (or its interactions) */
 } ui_model;
 
 /* Open dir's store for reading. Returns 0 or a negative code (err filled). */
@@ -187,6 +205,17 @@ bool ui_model_better(const ui_model *m, double a, double b);
 /* Completed trials with a finite value, best first; returns the count and
  * fills out (caller frees) with up to max numbers (max 0 = all). */
 size_t ui_model_ranked(const ui_model *m, long **out, size_t max);
+/* The same ranking, cached in the model and shared by the panels: sorted
+ * again only when completed_gen moved. Borrowed until the next poll. */
+const long *ui_model_ranking(ui_model *m, size_t *n);
+/* ui_rank_correlations of the model, cached the same way; *n_trials gets
+ * the trials they come from. Borrowed until the next poll. */
+const ui_corr *ui_model_correlations(ui_model *m, size_t *n, long *n_trials);
+/* Whether the stored importance cannot order its top parameters yet: among
+ * the first top ones (most important first), two neighbours' [low, high]
+ * intervals overlap (*at, when not NULL, gets the first of the two).
+ * False when intervals are missing (NaN). */
+bool ui_importance_unstable(const tt_importance *imp, size_t top, size_t *at);
 /* Live state word: running, paused, stopping, stopped, finished. */
 const char *ui_model_state(const ui_model *m);
 /* The i-th newest event (0 = newest), NULL past the end. */
@@ -194,12 +223,12 @@ const ui_event *ui_model_event(const ui_model *m, size_t i);
 
 /* ---- rank correlation (importance.c, pure part) ------------------------- */
 
-typedef struct ui_corr {
+struct ui_corr {
     const char *param;  /* borrowed from the model */
     double value;       /* Spearman rho (numeric) or eta on ranks (categorical) */
     bool categorical;
     long n;
-} ui_corr;
+};
 
 /* For each parameter, the rank correlation of its value with the objective
  * over completed trials with a finite value where it is active (needs at
@@ -448,6 +477,11 @@ void ui_format_duration(double s, char *buf, size_t n);
 
 /* Drawing helpers (draw.c). */
 void ui_draw_title(ui_app *a, void *win, const char *title, const char *right, bool focused);
+/* Same, for narrow panels: when title and right do not both fit, tries
+ * title with short_right, then short_title with short_right (either short
+ * form may be NULL: no such form), and only then drops the label. */
+void ui_draw_title_fit(ui_app *a, void *win, const char *title, const char *short_title,
+                       const char *right, const char *short_right, bool focused);
 /* Put s at (y, x) clipped to width columns (cleaned of controls first);
  * pads with blanks to width when pad. Returns columns used. */
 int ui_put(void *win, int y, int x, const char *s, int width, bool pad);

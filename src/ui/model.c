@@ -11,6 +11,14 @@
  * curves need; the detail view reads one trial's exact points from the
  * store itself. Every change bumps a generation counter so panels redraw
  * only when what they show moved.
+ *
+ * What depends only on the completed trials — the ranking by objective
+ * (best table, curves) and the rank correlations (importance panel when
+ * the runner stored none) — is cached here and rebuilt only when
+ * completed_gen moves: a trial enters or leaves the completed state, a
+ * completed trial's value changes, a parameter appears, or the sweep
+ * changes. In a live sweep every poll updates a running trial's row, so
+ * keying these on trials_gen would sort all trials on every frame.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -59,6 +67,9 @@ void ui_model_close(ui_model *m)
     for (size_t i = 0; i < m->n_events; i++)
         free(m->events[i].message);
     tt_importance_clear(&m->importance);
+    tt_importance_clear(&m->pairs);
+    free(m->ranking);
+    free(m->corr);
     tt_study_info_clear(&m->info);
     if (m->sweep)
         tt_sweep_free(m->sweep);
@@ -147,15 +158,25 @@ static void load_sweep(ui_model *m)
     }
     if (m->parallel == 0)
         m->parallel = sw->parallel;
+    /* goal and categorical parameters: the ranking and correlations */
+    m->completed_gen++;
 }
 
-static void intern(char ***names, size_t *n, const char *name)
+/* Returns whether name was new. */
+static bool intern(char ***names, size_t *n, const char *name)
 {
     for (size_t i = 0; i < *n; i++)
         if (strcmp((*names)[i], name) == 0)
-            return;
+            return false;
     *names = tt_xrealloc(*names, (*n + 1) * sizeof **names);
     (*names)[(*n)++] = tt_xstrdup(name);
+    return true;
+}
+
+/* Whether a trial counts in the ranking and the correlations. */
+static bool ranked_trial(const tt_trial_record *r)
+{
+    return r->number && r->state == TT_TRIAL_COMPLETED && isfinite(r->value);
 }
 
 static void recount(ui_model *m)
@@ -183,6 +204,7 @@ static int poll_trials(ui_model *m, tt_error *err)
     size_t n = 0, cap = 0;
     if (tt_store_trials_since(m->store, m->last_seq, &rows, &n, &cap, err) < 0)
         return -TT_ERR_IO;
+    bool completed_changed = false;
     for (size_t i = 0; i < n; i++) {
         tt_trial_record *r = &rows[i];
         if (r->number < 1) {
@@ -196,14 +218,20 @@ static int poll_trials(ui_model *m, tt_error *err)
             m->n_trials = need;
         }
         ui_trial *t = &m->trials[r->number - 1];
+        bool was = ranked_trial(&t->rec), is = ranked_trial(r);
+        if (was != is || (is && t->rec.value != r->value))
+            completed_changed = true;
         tt_trial_record_clear(&t->rec);
         t->rec = *r;  /* takes ownership */
         if (r->seq > m->last_seq)
             m->last_seq = r->seq;
         for (size_t k = 0; k < r->n_params; k++)
-            intern(&m->param_names, &m->n_params, r->param_names[k]);
+            if (intern(&m->param_names, &m->n_params, r->param_names[k]))
+                completed_changed = true;
     }
     free(rows);
+    if (completed_changed)
+        m->completed_gen++;
     if (n > 0) {
         recount(m);
         m->trials_gen++;
@@ -266,7 +294,7 @@ static int on_metric(const tt_metric_point *p, void *ud)
     if (p->trial >= 1) {
         int id = ui_model_metric_id(m, p->name);
         if (id < 0) {
-            intern(&m->metric_names, &m->n_metric_names, p->name);
+            (void)intern(&m->metric_names, &m->n_metric_names, p->name);
             id = (int)m->n_metric_names - 1;
         }
         size_t need = (size_t)p->trial;
@@ -311,6 +339,16 @@ static int on_event(const tt_event *e, void *ud)
     return 0;
 }
 
+/* Whether two stored results differ (the runner rewrites a method's rows
+ * as a whole, stamped with the time). */
+static bool importance_same(const tt_importance *a, const tt_importance *b)
+{
+    return a->t == b->t && a->n_trials == b->n_trials && a->n == b->n;
+}
+
+/* The runner's stored importance, at most every 5 s (a few rows; the panel
+ * draws from the copy kept here, never from the store): the first method
+ * that has a result, fANOVA first, and with fANOVA its interactions. */
 static void poll_importance(ui_model *m, double now)
 {
     if (now - m->importance_polled < 5 && m->importance_polled > 0)
@@ -323,15 +361,24 @@ static void poll_importance(ui_model *m, double now)
             tt_importance_clear(&imp);
             continue;
         }
-        if (imp.t != m->importance.t || strcmp(m->importance_method, importance_methods[i]) != 0 ||
-            imp.n_trials != m->importance.n_trials) {
+        bool fanova = strcmp(importance_methods[i], "fanova") == 0;
+        tt_importance pairs = {0};
+        if (fanova && tt_store_get_importance(m->store, "fanova-pairs", &pairs, NULL) < 0)
+            tt_importance_clear(&pairs);
+        if (!importance_same(&imp, &m->importance) ||
+            strcmp(m->importance_method, importance_methods[i]) != 0 ||
+            !importance_same(&pairs, &m->pairs)) {
             tt_importance_clear(&m->importance);
+            tt_importance_clear(&m->pairs);
             m->importance = imp;
+            m->pairs = pairs;
             snprintf(m->importance_method, sizeof m->importance_method, "%s",
                      importance_methods[i]);
+            m->importance_gen++;
             m->generation++;
         } else {
             tt_importance_clear(&imp);
+            tt_importance_clear(&pairs);
         }
         return;
     }
@@ -419,4 +466,52 @@ size_t ui_model_ranked(const ui_model *m, long **out, size_t max)
         n = max;
     *out = list;
     return n;
+}
+
+const long *ui_model_ranking(ui_model *m, size_t *n)
+{
+    if (!m->ranking_valid || m->ranking_gen != m->completed_gen) {
+        free(m->ranking);
+        m->ranking = NULL;
+        m->n_ranking = ui_model_ranked(m, &m->ranking, 0);
+        m->ranking_gen = m->completed_gen;
+        m->ranking_valid = true;
+    }
+    *n = m->n_ranking;
+    return m->ranking;
+}
+
+const ui_corr *ui_model_correlations(ui_model *m, size_t *n, long *n_trials)
+{
+    if (!m->corr_valid || m->corr_gen != m->completed_gen) {
+        free(m->corr);
+        m->corr = NULL;
+        m->n_corr = ui_rank_correlations(m, &m->corr, &m->corr_trials);
+        m->corr_gen = m->completed_gen;
+        m->corr_valid = true;
+    }
+    *n = m->n_corr;
+    *n_trials = m->corr_trials;
+    return m->corr;
+}
+
+bool ui_importance_unstable(const tt_importance *imp, size_t top, size_t *at)
+{
+    if (top > imp->n)
+        top = imp->n;
+    if (!imp->low || !imp->high)
+        return false;
+    for (size_t i = 0; i + 1 < top; i++) {
+        double lo = imp->low[i], hi_next = imp->high[i + 1];
+        if (isnan(lo) || isnan(hi_next))
+            continue;
+        /* i is ranked above i+1: they are ordered only when i's interval
+         * lies wholly above i+1's */
+        if (lo <= hi_next) {
+            if (at)
+                *at = i;
+            return true;
+        }
+    }
+    return false;
 }
