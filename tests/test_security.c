@@ -786,6 +786,11 @@ START_TEST(test_dashboard_valgrind)
                 have_tmux ? "valgrind" : "tmux");
         return;
     }
+    if (getenv("TUNETOP_SANITIZED")) {
+        fprintf(stderr, "SKIPPED: %s: valgrind cannot run an AddressSanitizer build; "
+                        "`make check` runs this test on the plain build\n", __func__);
+        return;
+    }
     char *tmp = e2e_tmpdir();
     char *study = escape_study(tmp);
     char *log = path2(tmp, "valgrind.log");

@@ -266,6 +266,8 @@ static size_t theme_dirs(char **dirs)
         if (slash) {
             *slash = '\0';
             dirs[n++] = tt_xasprintf("%s/themes", exe);
+            /* A binary in a build folder of the source tree (build-san/). */
+            dirs[n++] = tt_xasprintf("%s/../themes", exe);
             dirs[n++] = tt_xasprintf("%s/../share/tunetop/themes", exe);
         }
     }
