@@ -118,5 +118,8 @@ uint64_t tt_hash_bytes(const void *data, size_t n, uint64_t seed);
 /* JSON output. */
 /* Write s quoted: controls as \u00XX, invalid UTF-8 as U+FFFD; 0 or -TT_ERR_IO. */
 int tt_json_string(FILE *out, const char *s);
+/* Whether text is a number exactly as JSON spells one
+ * (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?), so it can be written unquoted. */
+bool tt_json_is_number(const char *text);
 
 #endif

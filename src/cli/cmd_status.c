@@ -24,40 +24,11 @@ static void json_number(FILE *out, double v)
         fputs("null", out);
 }
 
-/* Whether text is a number in JSON's grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
-static bool is_json_number(const char *p)
-{
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (*p >= '1' && *p <= '9')
-        while (*p >= '0' && *p <= '9')
-            p++;
-    else
-        return false;
-    if (*p == '.') {
-        if (!(*++p >= '0' && *p <= '9'))
-            return false;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return false;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    return *p == '\0';
-}
 
 /* A parameter text as a JSON value: numbers and booleans typed. */
 static void json_param(FILE *out, const char *text)
 {
-    if (is_json_number(text))
+    if (tt_json_is_number(text))
         fputs(text, out);
     else if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
         fputs(text, out);

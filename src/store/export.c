@@ -157,36 +157,6 @@ int tt_store_export_metrics_csv(tt_store *st, FILE *out, tt_error *err)
     return ret != 0 ? ret : finish_output(out, err);
 }
 
-/* Whether text is a number exactly as JSON spells one. */
-static bool is_json_number(const char *p)
-{
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (isdigit((unsigned char)*p))
-        while (isdigit((unsigned char)*p))
-            p++;
-    else
-        return false;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    return *p == '\0';
-}
 
 static void json_number(FILE *out, double v)
 {
@@ -210,7 +180,7 @@ static void json_param(FILE *out, const char *text)
         fputs("false", out);
         return;
     }
-    if (is_json_number(text)) {
+    if (tt_json_is_number(text)) {
         double v = strtod(text, NULL);
         if (isfinite(v)) {
             fputs(text, out);

@@ -354,37 +354,6 @@ static void kill_trial(ui_app *a, void *arg)
     ui_send(a, "kill", n);
 }
 
-/* Whether s is a number in JSON's grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
-static bool json_number(const char *s)
-{
-    const char *p = s;
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (*p >= '1' && *p <= '9')
-        while (*p >= '0' && *p <= '9')
-            p++;
-    else
-        return false;
-    if (*p == '.') {
-        p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return false;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return false;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    return *p == '\0';
-}
 
 /* The trial's parameters as a JSON object, as `enqueue` takes them:
  * numbers and booleans bare, everything else a string. */
@@ -407,7 +376,7 @@ static char *params_json(const tt_trial_record *r)
             tt_buf_puts(&b, v[0] == 'T' || v[0] == 't' ? "true" : "false");
             continue;
         }
-        if (json_number(v)) {
+        if (tt_json_is_number(v)) {
             tt_buf_puts(&b, v);
             continue;
         }

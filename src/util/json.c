@@ -7,6 +7,8 @@
  */
 #include "tunetop/util.h"
 
+#include <ctype.h>
+
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when s does not start
  * one (a stray continuation, an overlong form, a surrogate, > U+10FFFF, a
  * truncated sequence). */
@@ -72,4 +74,34 @@ int tt_json_string(FILE *out, const char *s)
     if (fputc('"', out) == EOF || ferror(out))
         return -TT_ERR_IO;
     return 0;
+}
+
+bool tt_json_is_number(const char *p)
+{
+    if (*p == '-')
+        p++;
+    if (*p == '0')
+        p++;
+    else if (isdigit((unsigned char)*p))
+        while (isdigit((unsigned char)*p))
+            p++;
+    else
+        return false;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return false;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!isdigit((unsigned char)*p))
+            return false;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    return *p == '\0';
 }
