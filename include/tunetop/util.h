@@ -89,6 +89,12 @@ bool tt_study_shared(void);
 unsigned tt_study_dir_mode(void);
 unsigned tt_study_file_mode(void);
 
+/* Decode the UTF-8 character at s[0..n): its length (1-4) with *cp set,
+ * or 0 when the bytes are not valid UTF-8 (a stray continuation byte, an
+ * overlong form, a surrogate, above U+10FFFF, or cut short by n or by a
+ * byte that is not a continuation, such as the terminating NUL). */
+size_t tt_utf8_decode(const char *s, size_t n, uint32_t *cp);
+
 /* Copy of s[0..n) safe to print on a terminal: C0 controls, DEL, C1
  * controls (raw or UTF-8 encoded) and bytes that are not valid UTF-8 become
  * '?', so no escape sequence gets through (tables of the CLI, the runner's

@@ -12,34 +12,11 @@
 
 #include "internal.h"
 
-/* Decode one UTF-8 character at s[0..n); returns its length, or 0 when the
- * bytes are not valid UTF-8 (overlong forms and surrogates included). */
+/* One UTF-8 character at s[0..n) (tt_utf8_decode): its length, or 0. */
 static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
 {
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xE0) == 0xC0) {
-        len = 2, min = 0x80, c &= 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3, min = 0x800, c &= 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4, min = 0x10000, c &= 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
+    uint32_t c;
+    size_t len = tt_utf8_decode((const char *)s, n, &c);
     *cp = c;
     return len;
 }

@@ -9,29 +9,13 @@
 
 #include <ctype.h>
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when s does not start
- * one (a stray continuation, an overlong form, a surrogate, > U+10FFFF, a
- * truncated sequence). */
+/* Length of the valid UTF-8 sequence at s (1-4), or 0. s is NUL-terminated:
+ * the decoder stops at the first byte that is not a continuation, so it
+ * never reads past the NUL. */
 static size_t utf8_valid_len(const unsigned char *s)
 {
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80)
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        return 4;
-    }
-    return 0;
+    uint32_t cp;
+    return tt_utf8_decode((const char *)s, 4, &cp);
 }
 
 int tt_json_string(FILE *out, const char *s)

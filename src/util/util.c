@@ -228,16 +228,19 @@ unsigned tt_study_file_mode(void)
     return tt_study_shared() ? 0666 : 0600;
 }
 
-/* Length of the valid UTF-8 character at s[0..n) that is not a control
- * (C1 included), or 0. */
-static size_t printable_utf8(const unsigned char *s, size_t n)
+size_t tt_utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
-    unsigned c = s[0], min;
+    const unsigned char *s = (const unsigned char *)str;
+    uint32_t c = s[0], min;
     size_t len;
-    if (c >= 0x20 && c < 0x7f)
+    if (n == 0)
+        return 0;
+    if (c < 0x80) {
+        *cp = c;
         return 1;
+    }
     if ((c & 0xE0) == 0xC0)
-        len = 2, min = 0xA0, c &= 0x1F; /* 0x80..0x9F: C1 controls */
+        len = 2, min = 0x80, c &= 0x1F;
     else if ((c & 0xF0) == 0xE0)
         len = 3, min = 0x800, c &= 0x0F;
     else if ((c & 0xF8) == 0xF0)
@@ -253,16 +256,27 @@ static size_t printable_utf8(const unsigned char *s, size_t n)
     }
     if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
         return 0;
+    *cp = c;
+    return len;
+}
+
+/* Length of the valid UTF-8 character at s[0..n) that is not a control
+ * (C0, DEL or C1), or 0. */
+static size_t printable_utf8(const char *s, size_t n)
+{
+    uint32_t cp;
+    size_t len = tt_utf8_decode(s, n, &cp);
+    if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+        return 0;
     return len;
 }
 
 char *tt_text_printable(const char *s, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)s;
     char *out = tt_xmalloc(n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
-        size_t k = printable_utf8(u + i, n - i);
+        size_t k = printable_utf8(s + i, n - i);
         if (k == 0) {
             out[o++] = '?';
             i++;
