@@ -1,0 +1,224 @@
+/*
+ * Fixtures shared by the sampler tests (see sampler_fixtures.h).
+ */
+#include "sampler_fixtures.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tunetop/util.h"
+
+/* ---- building spaces ---- */
+
+tt_param param_base(const char *name, tt_dist d)
+{
+    tt_param p;
+    memset(&p, 0, sizeof p);
+    p.name = tt_xstrdup(name);
+    p.dist = d;
+    p.sigma = 1.0;
+    p.q = 1.0;
+    p.a = 1.0;
+    p.b = 1.0;
+    return p;
+}
+
+size_t add_range(tt_space *s, const char *name, tt_dist d, double min, double max,
+                 double q)
+{
+    tt_param p = param_base(name, d);
+    p.min = min;
+    p.max = max;
+    p.q = q;
+    if (d == TT_DIST_NORMAL || d == TT_DIST_Q_NORMAL || d == TT_DIST_LOG_NORMAL ||
+        d == TT_DIST_Q_LOG_NORMAL) {
+        p.mu = min;
+        p.sigma = max;
+    }
+    if (d == TT_DIST_BETA || d == TT_DIST_Q_BETA) {
+        p.a = min;
+        p.b = max;
+    }
+    p.is_int = d == TT_DIST_INT_UNIFORM ||
+               ((d == TT_DIST_Q_UNIFORM || d == TT_DIST_Q_LOG_UNIFORM_VALUES) && q == floor(q) &&
+                min == floor(min) && max == floor(max));
+    return tt_space_add(s, &p);
+}
+
+size_t add_strings(tt_space *s, const char *name, size_t n, const char *const *vals)
+{
+    tt_param p = param_base(name, TT_DIST_CATEGORICAL);
+    p.values = tt_xcalloc(n, sizeof *p.values);
+    for (size_t i = 0; i < n; i++) {
+        p.values[i].kind = TT_VALUE_STRING;
+        p.values[i].s = tt_xstrdup(vals[i]);
+    }
+    p.n_values = n;
+    return tt_space_add(s, &p);
+}
+
+void add_constant(tt_space *s, const char *name, int64_t v)
+{
+    tt_param p = param_base(name, TT_DIST_CONSTANT);
+    p.values = tt_xcalloc(1, sizeof *p.values);
+    p.values[0].kind = TT_VALUE_INT;
+    p.values[0].i = v;
+    p.n_values = 1;
+    tt_space_add(s, &p);
+}
+
+/* Parameter child is active only when parent takes the string value. */
+void add_condition(tt_space *s, size_t child, const char *parent, const char *value)
+{
+    tt_param *p = &s->params[child];
+    p->conditions = tt_xrealloc(p->conditions, (p->n_conditions + 1) * sizeof *p->conditions);
+    tt_condition *c = &p->conditions[p->n_conditions++];
+    memset(c, 0, sizeof *c);
+    c->parent_name = tt_xstrdup(parent);
+    c->values = tt_xcalloc(1, sizeof *c->values);
+    c->values[0].kind = TT_VALUE_STRING;
+    c->values[0].s = tt_xstrdup(value);
+    c->n_values = 1;
+}
+
+void finish(tt_space *s)
+{
+    tt_error err = {0};
+    ck_assert_msg(tt_space_finish(s, &err) == 0, "tt_space_finish: %s", err.msg);
+}
+
+/* d uniform parameters on [-5, 5]. */
+tt_space *box_space(size_t d)
+{
+    tt_space *s = tt_space_new();
+    for (size_t i = 0; i < d; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "x%zu", i);
+        add_range(s, name, TT_DIST_UNIFORM, -5, 5, 1);
+    }
+    finish(s);
+    return s;
+}
+
+/* One of every kind, and a conditional numeric and categorical. */
+tt_space *all_kinds_space(void)
+{
+    tt_space *s = tt_space_new();
+    static const char *const opts[] = {"adam", "sgd", "rmsprop"};
+    static const char *const acts[] = {"relu", "tanh"};
+    add_strings(s, "optimizer", 3, opts);
+    add_range(s, "lr", TT_DIST_LOG_UNIFORM_VALUES, 1e-5, 1e-1, 1);
+    add_range(s, "wd", TT_DIST_LOG_UNIFORM, -9, -2, 1);
+    add_range(s, "layers", TT_DIST_INT_UNIFORM, 1, 6, 1);
+    add_range(s, "units", TT_DIST_Q_UNIFORM, 16, 256, 16);
+    add_range(s, "dropout", TT_DIST_UNIFORM, 0, 0.5, 1);
+    add_range(s, "q", TT_DIST_Q_UNIFORM, 0, 1, 0.1);
+    add_range(s, "noise", TT_DIST_NORMAL, 0.0, 2.0, 1);
+    add_range(s, "qnoise", TT_DIST_Q_NORMAL, 0.0, 2.0, 0.5);
+    add_range(s, "scale", TT_DIST_LOG_NORMAL, 0.0, 1.0, 1);
+    add_range(s, "frac", TT_DIST_BETA, 2.0, 5.0, 1);
+    add_range(s, "qfrac", TT_DIST_Q_BETA, 2.0, 2.0, 0.25);
+    add_range(s, "inv", TT_DIST_INV_LOG_UNIFORM_VALUES, 1.0, 100.0, 1);
+    add_range(s, "qlog", TT_DIST_Q_LOG_UNIFORM_VALUES, 1.0, 1000.0, 1);
+    add_constant(s, "epochs", 10);
+    size_t mom = add_range(s, "momentum", TT_DIST_UNIFORM, 0.5, 0.99, 1);
+    size_t act = add_strings(s, "activation", 2, acts);
+    add_condition(s, mom, "optimizer", "sgd");
+    add_condition(s, act, "optimizer", "rmsprop");
+    finish(s);
+    return s;
+}
+
+/* ---- histories ---- */
+
+
+void hist_push(hist *h, const tt_assignment *a, tt_trial_state state, double value)
+{
+    tt_grow((void **)&h->obs, &h->cap, h->n + 1, sizeof *h->obs);
+    tt_observation *o = &h->obs[h->n++];
+    o->params = tt_assignment_new(a->n);
+    tt_assignment_copy(&o->params, a);
+    o->state = state;
+    o->value = value;
+}
+
+tt_history hist_view(const hist *h)
+{
+    tt_history v = {.obs = h->obs, .n = h->n, .goal = h->goal};
+    return v;
+}
+
+void hist_free(hist *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        tt_assignment_free(&h->obs[i].params);
+    free(h->obs);
+    memset(h, 0, sizeof *h);
+}
+
+/* Suggest with method m from h into a (sized to the space). */
+void suggest(tt_method m, const tt_space *s, const hist *h, uint64_t seed,
+             tt_assignment *a)
+{
+    tt_error err = {0};
+    tt_history view = hist_view(h);
+    ck_assert_msg(tt_sampler_suggest(m, s, &view, seed, a, &err) == 0, "%s", err.msg);
+}
+
+/* Shifted sphere on the first coordinates (the optimum is inside [-5,5]^d). */
+double sphere(const tt_assignment *a)
+{
+    static const double shift[] = {1.3, -2.1, 0.7, 2.9, -0.4, 1.8, -3.3, 0.2};
+    double v = 0.0;
+    for (size_t i = 0; i < a->n; i++) {
+        double z = a->x[i] - shift[i % 8];
+        v += z * z;
+    }
+    return v;
+}
+
+/* A smooth function of every active parameter's unit-cube coordinate. */
+double unit_objective(const tt_space *s, const tt_assignment *a)
+{
+    double v = 0.0;
+    for (size_t i = 0; i < s->n; i++)
+        if (a->active[i]) {
+            double u = tt_param_encode(&s->params[i], a->x[i]) - 0.3;
+            v += u * u;
+        }
+    return v;
+}
+
+/* Sequential study: each suggestion completes before the next. Returns the
+ * best value; the history is left in *h. */
+double run_sequential(tt_method m, const tt_space *s, uint64_t seed, size_t trials,
+                      hist *h)
+{
+    tt_assignment a = tt_assignment_new(s->n);
+    double best = INFINITY;
+    for (size_t t = 0; t < trials; t++) {
+        suggest(m, s, h, seed, &a);
+        double v = sphere(&a);
+        hist_push(h, &a, TT_TRIAL_COMPLETED, h->goal == TT_GOAL_MAXIMIZE ? -v : v);
+        best = fmin(best, v);
+    }
+    tt_assignment_free(&a);
+    return best;
+}
+
+bool same_point(const tt_assignment *a, const tt_assignment *b)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->active[i] != b->active[i] || (a->active[i] && a->x[i] != b->x[i]))
+            return false;
+    return true;
+}
+
+int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
