@@ -564,6 +564,14 @@ START_TEST(extension_errors)
         "lower is greater than upper");
     ONE("pruner: {type: hyperband, reduction_factor: 1}\n", 4, 45, "pruner.reduction_factor",
         "expected a number > 1, found '1'");
+    /* Optuna's constructors: bootstrap_count with an automatic resource is
+     * refused; Hyperband's min_resource has no auto. */
+    ONE("pruner: {type: asha, bootstrap_count: 2}\n", 4, 39, "pruner.bootstrap_count",
+        "bootstrap_count needs a fixed min_resource (an integer, not auto), as in Optuna");
+    ONE("pruner: {type: hyperband, max_resource: auto, bootstrap_count: 1}\n", 4, 64,
+        "pruner.bootstrap_count", "bootstrap_count needs a fixed max_resource");
+    ONE("pruner: {type: hyperband, min_resource: auto}\n", 4, 41, "pruner.min_resource",
+        "expected an integer >= 1, found 'auto'");
     ONE("pruner: {type: median, n_startup_trials: -1}\n", 4, 42, "pruner.n_startup_trials",
         "expected an integer >= 0, found '-1'");
     ONE("early_terminate: {type: hyperband}\n", 4, 18, "early_terminate",
@@ -579,6 +587,27 @@ START_TEST(extension_errors)
     ONE("pruner: median\nearly_terminate: {type: hyperband, min_iter: 3}\n", 5, 1,
         "early_terminate", "give either 'pruner' or 'early_terminate', not both");
 #undef ONE
+}
+END_TEST
+
+/* `auto` is written as Optuna writes it (and is the default): tunetop keeps
+ * it as 0. A fixed resource lets bootstrap_count through. */
+START_TEST(pruner_auto_resources)
+{
+    tt_sweep *s = load_ok(HEAD "pruner: {type: asha, min_resource: auto, reduction_factor: 3}\n"
+                               "parameters: {lr: {value: 1}}\n");
+    ck_assert_int_eq(s->pruner.kind, TT_PRUNER_ASHA);
+    ck_assert_int_eq(s->pruner.min_resource, 0);
+    tt_sweep_free(s);
+    s = load_ok(HEAD "pruner: {type: hyperband, max_resource: auto}\n"
+                     "parameters: {lr: {value: 1}}\n");
+    ck_assert_int_eq(s->pruner.min_resource, 1);
+    ck_assert_int_eq(s->pruner.max_resource, 0);
+    tt_sweep_free(s);
+    s = load_ok(HEAD "pruner: {type: hyperband, max_resource: 27, bootstrap_count: 2}\n"
+                     "parameters: {lr: {value: 1}}\n");
+    ck_assert_int_eq(s->pruner.bootstrap_count, 2);
+    tt_sweep_free(s);
 }
 END_TEST
 
@@ -759,6 +788,7 @@ Suite *suite_config(void)
     tcase_add_test(tc, grid_with_continuous_parameter);
     tcase_add_test(tc, nni_errors);
     tcase_add_test(tc, extension_errors);
+    tcase_add_test(tc, pruner_auto_resources);
     tcase_add_test(tc, pruner_option_not_for_kind_warns);
     tcase_add_test(tc, executor_local_with_slurm_options_warns);
     tcase_add_test(tc, durations);

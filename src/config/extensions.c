@@ -279,6 +279,11 @@ static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
         if (!strstr(k->keys, word)) {
             cfg_warn(c, p->key, kp, "'%s' is not used by pruner %s (ignored)", opts[i].key,
                      k->name);
+        } else if (opts[i].l && p->value->kind == CFG_SCALAR &&
+                   strcmp(p->value->text, "auto") == 0 &&
+                   ((k->kind == TT_PRUNER_ASHA && strcmp(opts[i].key, "min_resource") == 0) ||
+                    (k->kind == TT_PRUNER_HYPERBAND && strcmp(opts[i].key, "max_resource") == 0))) {
+            *opts[i].l = 0; /* Optuna's "auto", the default */
         } else if (opts[i].l) {
             cfg_read_long(c, p->value, kp, opts[i].lo, LONG_MAX, opts[i].l);
         } else {
@@ -315,6 +320,17 @@ static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
     if (pr->has_lower && pr->has_upper && pr->lower > pr->upper)
         cfg_error(c, cfg_map_find(n, "lower")->value, "pruner.lower",
                   "lower is greater than upper");
+    /* Optuna refuses bootstrap_count with an automatic resource (its
+     * SuccessiveHalvingPruner and HyperbandPruner constructors). */
+    if (pr->bootstrap_count > 0 &&
+        ((k->kind == TT_PRUNER_ASHA && pr->min_resource == 0) ||
+         (k->kind == TT_PRUNER_HYPERBAND && pr->max_resource == 0))) {
+        const char *res = k->kind == TT_PRUNER_ASHA ? "min_resource" : "max_resource";
+        kp = cfg_path(path, "bootstrap_count");
+        cfg_error(c, cfg_map_find(n, "bootstrap_count")->value, kp,
+                  "bootstrap_count needs a fixed %s (an integer, not auto), as in Optuna", res);
+        free(kp);
+    }
     if (k->kind == TT_PRUNER_HYPERBAND && pr->max_resource &&
         pr->max_resource < pr->min_resource)
         cfg_error(c, cfg_map_find(n, "max_resource")->value, "pruner.max_resource",
