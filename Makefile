@@ -37,7 +37,7 @@ SAMPLE_PROGS := $(patsubst samples/%.c,samples/bin/%,$(wildcard samples/*.c))
 # 0.83 ms for tunetop, docs/benchmarks.md), never under a sanitizer (which
 # needs the dynamic runtime).
 SHIM_BIN := $(dir $(BIN))tunetop-shim
-SHIM_SRC := src/runner/shim.c src/runner/proc.c
+SHIM_SRC := src/runner/shim.c src/runner/zygote.c src/runner/proc.c
 SHIM_OBJ := $(SHIM_SRC:src/runner/%.c=$(BUILD)/shim/%.o)
 SHIM_STATIC := $(if $(findstring -fsanitize,$(CFLAGS)),,$(shell printf 'int main(void){return 0;}' | \
                  $(CC) -x c -static -o /dev/null - 2>/dev/null && echo -static))

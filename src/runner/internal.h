@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <poll.h>
 #include <sys/types.h>
 
 #include "launch.h"
@@ -52,7 +53,8 @@ typedef struct tt_live {
     int attempt;
     pid_t pid;
     uint64_t pid_start;
-    bool is_child;           /* spawned by this runner (SIGCHLD applies) */
+    int pidfd;               /* the shim's pidfd, -1 when none: polled for its end */
+    bool pidfd_fired;        /* it read as ended: not polled again */
     double started_at;
     char *dir;
     int dirfd;
@@ -132,6 +134,9 @@ typedef struct tt_runner {
     struct tt_slurm_exec *slurm; /* Slurm executor's polling (slurm_jobs.c); NULL until used */
 
     int sig_pipe[2];
+    tt_zygote zygote;        /* forks the local shims (zygote.c) */
+    struct pollfd *pollfds;  /* the loop's poll set: sig_pipe, then pidfds */
+    size_t cap_pollfds;
 } tt_runner;
 
 typedef struct tt_objective_curve {

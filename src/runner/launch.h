@@ -117,7 +117,6 @@ char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignmen
 #define TT_SHIM_STDOUT "stdout.log"
 #define TT_SHIM_STDERR "stderr.log"
 #define TT_SHIM_LOG "shim.log"
-#define TT_SHIM_PGID "trial.pgid"
 #define TT_SHIM_STATUS "exit.status"
 
 #define TT_SHIM_DEFAULT_GRACE 10.0
@@ -151,7 +150,7 @@ typedef struct tt_shim_status {
  * /dev/null, writes what it has to say (forwarded signals, errors; nothing
  * when all goes well) to TRIAL_DIR/shim.log, created on the first line, runs
  * PROGRAM in its own process group with stdout/stderr appended to stdout.log and
- * stderr.log, writes the group id to trial.pgid, forwards SIGTERM/SIGINT/SIGHUP
+ * stderr.log, forwards SIGTERM/SIGINT/SIGHUP
  * as SIGTERM to the group (SIGKILL after the grace period), kills whatever is
  * left in the group when the trial ends, and writes exit.status. Survives the
  * death of its parent. Returns the shim's exit code: the trial's exit code
@@ -159,6 +158,45 @@ typedef struct tt_shim_status {
  * shell), 2 on a usage error, 125 when the shim itself fails before the
  * trial runs. */
 int tt_shim_main(int argc, char **argv);
+
+/* The shim's work once its arguments are known: tt_shim_main after
+ * parsing, and what a zygote's child runs (environ already the trial's). */
+int tt_shim_run(const char *trial_dir, double grace, char **trial_argv);
+
+/* ---- the zygote (zygote.c) ------------------------------------------------ */
+
+/* The zygote reads its requests from this fd (`tunetop-shim __zygote`). */
+#define TT_ZYGOTE_FD 3
+
+/* `tunetop-shim __zygote`: serve launch requests on fd until its other end
+ * closes. Each request forks a child that runs tt_shim_run as a session
+ * leader of its own; the answer is the child's pid, its /proc start time
+ * and a pidfd for it (SCM_RIGHTS). Returns the process's exit code. */
+int tt_zygote_main(int fd);
+
+/* The runner's end of a zygote; pid 0 when none runs. */
+typedef struct tt_zygote {
+    pid_t pid;
+    int sock;
+    bool broken;         /* failed once: the runner spawns shims itself */
+    bool broken_said;    /* the runner told the user so */
+} tt_zygote;
+
+#define TT_ZYGOTE_INIT {0, -1, false, false}
+
+/* Starts a shim through the zygote (started on first use from shim_exe),
+ * with tt_shim_spawn's contract, plus *pidfd_out: a pidfd for the shim (-1
+ * when the kernel has none). Returns 0; 1 when the zygote cannot serve and
+ * nothing was started (it is then marked broken: the caller falls back on
+ * tt_shim_spawn, now and for later trials); or -TT_ERR_IO with err filled
+ * when the shim could not be started or may have been (the zygote took the
+ * request and died): the trial must not be started again as it is. */
+int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
+                    char *const *trial_argv, char *const *envp, pid_t *pid_out,
+                    uint64_t *start_out, int *pidfd_out, tt_error *err);
+
+/* Closes the runner's end: the zygote exits; shims it started run on. */
+void tt_zygote_stop(tt_zygote *z);
 
 /* The program to start shims with: TT_SHIM_PROGRAM in the folder of
  * self_exe when it is there and executable, else self_exe itself (which
@@ -184,9 +222,6 @@ int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
  * shim died), -TT_ERR_INVALID when malformed. */
 int tt_shim_read_status(const char *trial_dir, tt_shim_status *st);
 
-/* Read trial_dir/trial.pgid. Returns 0, -TT_ERR_IO when absent,
- * -TT_ERR_INVALID when malformed. */
-int tt_shim_read_pgid(const char *trial_dir, pid_t *pgid);
 
 /* ---- /proc helpers ------------------------------------------------------- */
 
@@ -198,6 +233,23 @@ uint64_t tt_proc_start_time(pid_t pid);
 /* Whether pid is the same process as when start was recorded (same start
  * time) and is not a zombie. */
 bool tt_proc_alive(pid_t pid, uint64_t start);
+
+/* A pidfd for pid (poll() reads it as readable once the process has
+ * ended), or -1 (no such process, or a kernel without pidfds: before 5.3).
+ * Close-on-exec. */
+int tt_proc_pidfd(pid_t pid);
+
+/* The first child of pid (/proc/PID/task/PID/children), or 0 when it has
+ * none or the kernel does not say. A shim's only child is its trial, the
+ * leader of the trial's process group. */
+pid_t tt_proc_first_child(pid_t pid);
+
+/* Sends sig to the process group of every process of ours whose
+ * environment holds exactly the entry `entry` (NAME=VALUE), except groups
+ * that lead their session (a shim's): the trial of a folder, found without
+ * knowing its shim. Returns how many groups were signalled. Reads all of
+ * /proc: for rare recoveries only. */
+int tt_proc_kill_groups_with_env(const char *entry, int sig);
 
 /* kill(-pgid, sig). Returns 0 (also when the group is already gone), or
  * -TT_ERR_INVALID for pgid <= 1 (never signal "everything"), -TT_ERR_IO on

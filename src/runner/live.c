@@ -37,6 +37,7 @@ tt_live *tt_live_new(tt_runner *r, long number, int attempt, const char *dir)
     lv->dir = tt_xstrdup(dir);
     lv->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     lv->slot = -1;
+    lv->pidfd = -1;
     lv->last_step = -1;
     lv->value = NAN;
     for (int i = 0; i < TT_TAIL_COUNT; i++) {
@@ -58,6 +59,8 @@ void tt_live_free(tt_live *lv)
             close(lv->tails[i].fd);
     if (lv->dirfd >= 0)
         close(lv->dirfd);
+    if (lv->pidfd >= 0)
+        close(lv->pidfd);
     tt_line_splitter_free(&lv->lines[0]);
     tt_line_splitter_free(&lv->lines[1]);
     tt_metric_csv_free(lv->csv);
@@ -369,17 +372,6 @@ void tt_live_flush(tt_runner *r, tt_live *lv)
 
 /* ---- ending ---------------------------------------------------------------- */
 
-static pid_t read_trial_pgid(tt_live *lv)
-{
-    char buf[32] = {0};
-    int fd = openat(lv->dirfd, "trial.pgid", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    return n > 0 ? (pid_t)strtol(buf, NULL, 10) : 0;
-}
-
 void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const char *reason)
 {
     if (lv->end_request != TT_END_NONE)
@@ -428,7 +420,8 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
             /* A shim that ignores our SIGTERM past its own grace period. */
             if (lv->end_request != TT_END_NONE && !lv->kill_escalated &&
                 tt_now_mono() - lv->end_sent_at > TT_SHIM_GRACE_S + 5) {
-                pid_t pgid = read_trial_pgid(lv);
+                /* The shim's only child leads the trial's group. */
+                pid_t pgid = tt_proc_first_child(lv->pid);
                 if (pgid > 1)
                     tt_proc_kill_group(pgid, SIGKILL);
                 kill(lv->pid, SIGKILL);

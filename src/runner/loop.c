@@ -222,6 +222,29 @@ static void handle_signals(tt_runner *r)
     }
 }
 
+/* Sleeps until a signal, a shim's end (its pidfd) or the next tick. A
+ * pidfd that fired is left out afterwards: it stays readable, and the tick
+ * that ends its trial may be delayed (a busy database). */
+static int wait_for_events(tt_runner *r)
+{
+    tt_grow((void **)&r->pollfds, &r->cap_pollfds, r->n_live + 1, sizeof *r->pollfds);
+    size_t n = 0;
+    r->pollfds[n++] = (struct pollfd){.fd = r->sig_pipe[0], .events = POLLIN};
+    for (size_t i = 0; i < r->n_live; i++)
+        if (r->live[i]->pidfd >= 0 && !r->live[i]->pidfd_fired)
+            r->pollfds[n++] = (struct pollfd){.fd = r->live[i]->pidfd, .events = POLLIN};
+    int ready = poll(r->pollfds, (nfds_t)n, TICK_MS);
+    if (ready <= 0)
+        return ready;
+    for (size_t i = 1, k = 0; i < n; i++) {
+        while (r->live[k]->pidfd != r->pollfds[i].fd)
+            k++;
+        if (r->pollfds[i].revents)
+            r->live[k]->pidfd_fired = true;
+    }
+    return ready;
+}
+
 /* One tick in one transaction. Returns -TT_ERR_IO with fatal set when its
  * commit failed: the runner must leave then (see below). */
 static int tick(tt_runner *r, tt_error *fatal)
@@ -332,6 +355,8 @@ static void runner_free(tt_runner *r)
         close(r->sig_pipe[0]);
         close(r->sig_pipe[1]);
     }
+    tt_zygote_stop(&r->zygote);
+    free(r->pollfds);
     free(r->self_exe);
     free(r->study_dir);
 }
@@ -339,6 +364,7 @@ static void runner_free(tt_runner *r)
 int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
 {
     tt_runner r = {0};
+    r.zygote = (tt_zygote)TT_ZYGOTE_INIT;
     r.lock_fd = -1;
     r.sig_pipe[0] = r.sig_pipe[1] = -1;
     r.progress = opts->progress;
@@ -411,8 +437,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
             save_elapsed(&r);
             last_elapsed_save = tt_now_mono();
         }
-        struct pollfd pfd = {.fd = r.sig_pipe[0], .events = POLLIN};
-        if (poll(&pfd, 1, TICK_MS) > 0)
+        if (wait_for_events(&r) > 0)
             handle_signals(&r);
     }
     /* After a failed tick, err holds why the runner stops: keep it. */

@@ -10,6 +10,7 @@
  */
 #include "launch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Reads /proc/PID/stat; fills the state letter and start time. Returns false
@@ -91,6 +94,36 @@ bool tt_proc_alive(pid_t pid, uint64_t start)
     return now == start && state != 'Z' && state != 'X';
 }
 
+int tt_proc_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    if (pid <= 0)
+        return -1;
+    /* pidfds are close-on-exec from birth. */
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+pid_t tt_proc_first_child(pid_t pid)
+{
+    char path[80];
+    snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[32];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    long child = strtol(buf, NULL, 10);
+    return child > 1 && child <= 0x7fffffff ? (pid_t)child : 0;
+}
+
 int tt_proc_kill_group(pid_t pgid, int sig)
 {
     /* kill(-1) and kill(0) mean "everything I may signal" and "my own
@@ -103,6 +136,48 @@ int tt_proc_kill_group(pid_t pgid, int sig)
 }
 
 #ifndef TT_SHIM_STANDALONE /* tunetop-shim links no allocator helpers */
+/* Whether the NUL-separated environment block of pid holds entry. */
+static bool environ_has(pid_t pid, const char *entry)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+    size_t len = 0;
+    char *env = tt_read_file(path, &len, NULL);
+    if (!env)
+        return false;
+    bool found = false;
+    /* tt_read_file ends the text with one more NUL. */
+    for (size_t i = 0; i < len && !found; i += strlen(env + i) + 1)
+        found = strcmp(env + i, entry) == 0;
+    free(env);
+    return found;
+}
+
+int tt_proc_kill_groups_with_env(const char *entry, int sig)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    int killed = 0;
+    uid_t me = getuid();
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        struct stat st;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld", pid);
+        if (*end || pid <= 1 || pid == (long)getpid() || stat(path, &st) != 0 ||
+            st.st_uid != me || !environ_has((pid_t)pid, entry))
+            continue;
+        pid_t pgid = getpgid((pid_t)pid), sid = getsid((pid_t)pid);
+        if (pgid > 1 && pgid != sid && tt_proc_kill_group(pgid, sig) == 0)
+            killed++;
+    }
+    closedir(d);
+    return killed;
+}
+
 char *tt_proc_self_exe(void)
 {
     size_t cap = 256;

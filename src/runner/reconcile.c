@@ -7,6 +7,7 @@
  * `interrupted`, retried per policy).
  */
 #include <math.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,15 @@ static void adopt(tt_runner *r, const tt_trial_record *t)
     free(dir);
     lv->pid = (pid_t)t->pid;
     lv->pid_start = t->pid_start;
+    /* Its end then wakes the loop at once, as for a shim of ours; opened
+     * before the liveness check, so it cannot name a recycled pid. */
+    if (!(t->job_id && *t->job_id)) {
+        lv->pidfd = tt_proc_pidfd(lv->pid);
+        if (lv->pidfd >= 0 && !tt_proc_alive(lv->pid, lv->pid_start)) {
+            close(lv->pidfd);
+            lv->pidfd = -1;
+        }
+    }
     lv->started_at = t->started_at;
     lv->last_step = t->last_step;
     lv->next_report = t->last_step + 1;

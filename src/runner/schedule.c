@@ -189,27 +189,7 @@ static int write_params_json(int dirfd, const char *json, tt_error *err)
     return ok ? 0 : tt_error_set(err, TT_ERR_IO, "cannot write params.json: %s", strerror(errno));
 }
 
-/* Whether the process group leader pgid is the trial started in dir (its
- * environment names the folder), so a recycled pid is never signalled. */
-static bool is_trial_of(pid_t pgid, const char *dir)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/environ", (long)pgid);
-    size_t len = 0;
-    char *env = tt_read_file(path, &len, NULL);
-    if (!env)
-        return false;
-    char *want = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
-    bool found = false;
-    /* NUL-separated entries; tt_read_file ends the text with one more. */
-    for (size_t i = 0; i < len && !found; i += strlen(env + i) + 1)
-        found = strcmp(env + i, want) == 0;
-    free(want);
-    free(env);
-    return found;
-}
-
-/* A first attempt whose folder already has a trial.pgid was started before
+/* A first attempt whose folder already has a stdout.log was started before
  * and never recorded: the runner was SIGKILLed, or its tick's commit failed,
  * between spawning the shim and committing (the store rolled the trial back
  * to queued, or forgot it, and the number is handed out again). That shim
@@ -220,16 +200,19 @@ static bool is_trial_of(pid_t pgid, const char *dir)
  * trial is stopped (its shim then ends too). Found by tests/test_chaos.c. */
 static void set_aside_unrecorded(tt_runner *r, const char *dir, long number)
 {
-    char *pgid_file = tt_xasprintf("%s/trial.pgid", dir);
+    char *log = tt_xasprintf("%s/" TT_SHIM_STDOUT, dir);
     struct stat sb;
-    bool used = lstat(pgid_file, &sb) == 0;
-    free(pgid_file);
+    /* Only a shim creates it, as a regular file; anything else was
+     * planted and is refused when the trial starts. */
+    bool used = lstat(log, &sb) == 0 && S_ISREG(sb.st_mode);
+    free(log);
     if (!used)
         return;
-    pid_t pgid = 0;
-    bool stopped = false;
-    if (tt_shim_read_pgid(dir, &pgid) == 0 && is_trial_of(pgid, dir))
-        stopped = tt_proc_kill_group(pgid, SIGKILL) == 0;
+    /* Its shim's pid was never recorded: the trial is found by the folder
+     * its environment names (a recycled pid cannot match that). */
+    char *entry = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
+    bool stopped = tt_proc_kill_groups_with_env(entry, SIGKILL) > 0;
+    free(entry);
     char *parent = tt_xasprintf("%s/trials/.unrecorded", r->study_dir);
     mkdir(parent, 0700);
     char *aside = NULL;
@@ -305,12 +288,22 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
     } else {
         pid_t pid;
         uint64_t start;
-        if ((rc = tt_shim_spawn(r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid, &start,
-                                err)) < 0)
+        rc = tt_zygote_spawn(&r->zygote, r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid,
+                             &start, &lv->pidfd, err);
+        if (rc == 1) {
+            if (!r->zygote.broken_said)
+                tt_runner_event(r, t->number, "warning",
+                                "the zygote cannot start shims; the runner starts them itself "
+                                "from now on (slower)");
+            r->zygote.broken_said = true;
+            rc = tt_shim_spawn(r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid, &start, err);
+            if (rc == 0)
+                lv->pidfd = tt_proc_pidfd(pid);
+        }
+        if (rc < 0)
             goto out;
         lv->pid = pid;
         lv->pid_start = start;
-        lv->is_child = true;
         lv->started_at = tt_now_wall();
         if (tt_store_trial_started(r->store, t->number, (long)pid, start, NULL, err) < 0) {
             tt_runner_say(r, "trial %ld: %s", t->number, err->msg);

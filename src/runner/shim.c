@@ -6,9 +6,10 @@
  * with -9, and a trial that has run for six hours must not die with it, nor
  * lose its exit status. The shim is a session leader of its own, writes only
  * to files in the trial folder (never to a pipe whose reader may vanish),
- * and records three things a restarted runner needs: the trial's process
- * group (trial.pgid, to stop it), its logs, and how it ended (exit.status,
- * renamed into place so that a reader sees all of it or none of it).
+ * and records what a restarted runner needs: the trial's logs and how it
+ * ended (exit.status, renamed into place so that a reader sees all of it or
+ * none of it). The trial's process group is the shim's only child, which
+ * /proc tells (tt_proc_first_child): no file needed.
  *
  * It follows tmux's job.c: fork with signals blocked, reset the child's
  * signal state, own process group, close every fd not meant for the child,
@@ -28,9 +29,9 @@
  * Every file in the trial folder costs an inode, and on some filesystems
  * creating one costs more than the rest of a short trial's bookkeeping
  * (0.6 ms of CPU each on the ext4 of docs/benchmarks.md). So the shim says
- * nothing when all goes well — the trial's pid is in trial.pgid and its end
- * in exit.status — and creates shim.log only when it has something to say
- * (a forwarded signal, an escalation, an error).
+ * nothing when all goes well — its end is in exit.status — and creates
+ * shim.log only when it has something to say (a forwarded signal, an
+ * escalation, an error).
  */
 #include "launch.h"
 
@@ -141,19 +142,6 @@ static int write_atomic(int dirfd, const char *name, const char *content)
         return -1;
     }
     return 0;
-}
-
-/* A small file written in one write(): readers retry an empty read. */
-static int write_small(int dirfd, const char *name, const char *content)
-{
-    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                    shim_file_mode());
-    if (fd < 0)
-        return -1;
-    int rc = write_all(fd, content, strlen(content));
-    if (close(fd) != 0)
-        rc = -1;
-    return rc;
 }
 
 /* A log of the trial: a regular file only. O_NONBLOCK so that a FIFO
@@ -286,23 +274,47 @@ static int wait_trial(pid_t pid, double grace, siginfo_t *out)
     }
 }
 
-/* The trial child, after fork: never returns. */
-static void exec_trial(int out_fd, int err_fd, int errpipe, char **argv)
+/* Starts the trial: a process group of its own, stdout/stderr to the logs,
+ * stdin the shim's (/dev/null), no other fd, every signal at its default
+ * and none blocked. posix_spawn rather than fork + exec: glibc's shares the
+ * shim's memory until the exec instead of copying it, and reports an exec
+ * failure as its return value. A script without "#!" runs under /bin/sh,
+ * as execvp would run it. Returns 0 with *pid, or an errno. */
+static int spawn_trial(int out_fd, int err_fd, char **argv, pid_t *pid)
 {
-    tt_proc_reset_signals();
-    setpgid(0, 0);
-    if (dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0) {
-        int e = errno;
-        ssize_t w = write(errpipe, &e, sizeof e);
-        (void)w;
-        _exit(SHIM_EXIT_CANNOT_RUN);
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
+    posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                        POSIX_SPAWN_SETSIGMASK);
+    int e = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+    if (e == ENOEXEC && strchr(argv[0], '/')) {
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        char **sh = calloc(n + 2, sizeof *sh);
+        if (sh) {
+            sh[0] = (char *)"/bin/sh";
+            memcpy(sh + 1, argv, n * sizeof *argv);
+            e = posix_spawn(pid, "/bin/sh", &fa, &attr, sh, environ);
+            free(sh);
+        }
     }
-    tt_proc_close_fds(errpipe);
-    execvp(argv[0], argv);
-    int e = errno;
-    ssize_t w = write(errpipe, &e, sizeof e);
-    (void)w;
-    _exit(SHIM_EXIT_NOT_FOUND);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return e;
 }
 
 /* Point fds 0, 1 and 2 at /dev/null, so nothing the shim says ever goes to
@@ -320,13 +332,6 @@ static int redirect_self(void)
     if (nullfd > STDERR_FILENO)
         close(nullfd);
     return rc;
-}
-
-static int write_pgid(int dirfd, pid_t pgid)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%ld\n", (long)pgid);
-    return write_small(dirfd, TT_SHIM_PGID, buf);
 }
 
 /* Close the trial folder and shim.log; returns rc. */
@@ -352,10 +357,12 @@ int tt_shim_main(int argc, char **argv)
 {
     log_dirfd = log_fd = -1;
     int i = 0;
-    if (i < argc && strcmp(argv[i], "__shim") != 0)
+    if (i < argc && strcmp(argv[i], "__shim") != 0 && strcmp(argv[i], "__zygote") != 0)
         i++;
     if (i < argc && strcmp(argv[i], "__shim") == 0)
         i++;
+    else if (i < argc && strcmp(argv[i], "__zygote") == 0)
+        return tt_zygote_main(TT_ZYGOTE_FD);
     if (i >= argc)
         return usage("missing TRIAL_DIR");
     const char *trial_dir = argv[i++];
@@ -372,8 +379,12 @@ int tt_shim_main(int argc, char **argv)
     }
     if (i >= argc || i + 1 >= argc)
         return usage("missing -- PROGRAM");
-    char **trial_argv = &argv[i + 1];
+    return tt_shim_run(trial_dir, grace, &argv[i + 1]);
+}
 
+int tt_shim_run(const char *trial_dir, double grace, char **trial_argv)
+{
+    log_dirfd = log_fd = -1;
     /* Already a session leader when tt_shim_spawn started us; EPERM then. */
     setsid();
     signal(SIGPIPE, SIG_IGN);
@@ -399,42 +410,23 @@ int tt_shim_main(int argc, char **argv)
     int flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
     int out_fd = open_log(dirfd, TT_SHIM_STDOUT, flags);
     int err_fd = out_fd >= 0 ? open_log(dirfd, TT_SHIM_STDERR, flags) : -1;
-    int errpipe[2] = {-1, -1};
-    if (err_fd < 0 || pipe2(errpipe, O_CLOEXEC) != 0) {
+    if (err_fd < 0) {
         int e = errno;
         shim_log("tunetop shim: cannot open the trial's logs: %s", strerror(e));
+        if (out_fd >= 0)
+            close(out_fd);
         int rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, e);
         return finish(dirfd, rc);
     }
 
-    pid_t pid = fork();
-    if (pid == 0)
-        exec_trial(out_fd, err_fd, errpipe[1], trial_argv);
-    int fork_errno = errno;
-    close(errpipe[1]);
+    pid_t pid = 0;
+    int exec_errno = spawn_trial(out_fd, err_fd, trial_argv, &pid);
     close(out_fd);
     close(err_fd);
-    if (pid < 0) {
-        close(errpipe[0]);
-        shim_log("tunetop shim: fork: %s", strerror(fork_errno));
-        int rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, fork_errno);
+    if (exec_errno) {
+        int rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, exec_errno);
         return finish(dirfd, rc);
     }
-    /* Both sides set the group, so it exists whichever runs first. */
-    setpgid(pid, pid);
-    if (write_pgid(dirfd, pid) != 0)
-        shim_log("tunetop shim: cannot write %s: %s", TT_SHIM_PGID, strerror(errno));
-
-    int exec_errno = 0;
-    for (;;) {
-        ssize_t r = read(errpipe[0], &exec_errno, sizeof exec_errno);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r != (ssize_t)sizeof exec_errno)
-            exec_errno = 0;
-        break;
-    }
-    close(errpipe[0]);
 
     siginfo_t info;
     memset(&info, 0, sizeof info);
@@ -448,9 +440,7 @@ int tt_shim_main(int argc, char **argv)
     int reap_errno = errno;
 
     int rc;
-    if (exec_errno)
-        rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, exec_errno);
-    else if (waited != 0 && reaped < 0)
+    if (waited != 0 && reaped < 0)
         /* Cannot happen for our own child with SIGCHLD at default; if it
          * does, say so rather than invent a success. */
         rc = record_status(dirfd, TT_SHIM_EXEC_ERROR, reap_errno);
@@ -619,26 +609,6 @@ int tt_shim_read_status(const char *trial_dir, tt_shim_status *st)
         if (end != nl + 5 && t > 0)
             st->end_time = t;
     }
-    free(text);
-    return rc;
-}
-
-int tt_shim_read_pgid(const char *trial_dir, pid_t *pgid)
-{
-    char *path = trial_file(trial_dir, TT_SHIM_PGID);
-    char *text = tt_read_file(path, NULL, NULL);
-    free(path);
-    if (!text)
-        return -TT_ERR_IO;
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    int rc = (!errno && end != text && (*end == '\n' || *end == '\0') && v > 1 &&
-              v <= (long)0x7fffffff)
-                 ? 0
-                 : -TT_ERR_INVALID;
-    if (rc == 0)
-        *pgid = (pid_t)v;
     free(text);
     return rc;
 }

@@ -177,7 +177,6 @@ int tt_slurm_submit(tt_runner *r, tt_live *lv, char *const *argv, char *const *e
     free(path);
     lv->job = j;
     lv->pid = 0;
-    lv->is_child = false;
     lv->started_at = 0; /* the trial's clock (trial_timeout) starts when the job runs */
     return 0;
 }

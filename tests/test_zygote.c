@@ -1,0 +1,364 @@
+/*
+ * The zygote (src/runner/zygote.c): the runner's one process that forks the
+ * shims. What a user would notice if it were wrong: a trial that does not
+ * run as asked (argv, environment, logs, status), a trial that dies with
+ * the runner, a runner that hangs on a stopped zygote, or a kill sent the
+ * instant a trial starts that is lost.
+ */
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../src/runner/launch.h"
+#include "e2e.h"
+
+extern char **environ;
+
+/* The standalone shim next to the binary under test (what the runner
+ * uses), else the binary itself (`tunetop __zygote`). */
+static char *shim_exe(void)
+{
+    char *bin = realpath(e2e_bin(), NULL);
+    ck_assert_msg(bin != NULL, "no tunetop binary at %s", e2e_bin());
+    char *exe = tt_shim_find_exe(bin);
+    free(bin);
+    return exe;
+}
+
+static char *slurp(const char *dir, const char *leaf)
+{
+    char *p = tt_xasprintf("%s/%s", dir, leaf);
+    char *t = tt_read_file(p, NULL, NULL);
+    free(p);
+    return t;
+}
+
+/* Waits until the pidfd reads as ended; false after secs. */
+static bool wait_pidfd(int pidfd, double secs)
+{
+    struct pollfd p = {.fd = pidfd, .events = POLLIN};
+    return poll(&p, 1, (int)(secs * 1000)) == 1;
+}
+
+/* Waits for our child pid (the zygote) to exit; its wait status, or -1. */
+static int wait_child(pid_t pid, double secs)
+{
+    for (double t = 0; t < secs; t += 0.01) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return st;
+        e2e_sleep(0.01);
+    }
+    return -1;
+}
+
+/* Field n (1-based) of /proc/PID/stat as a number; -1 when unreadable. */
+static long stat_field(pid_t pid, int n)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    char *t = tt_read_file(path, NULL, NULL);
+    if (!t)
+        return -1;
+    char *p = strrchr(t, ')');
+    long v = -1;
+    for (int f = 3; p && f <= n; f++) {
+        p = strchr(p + 1, ' ');
+        if (p && f == n)
+            v = strtol(p + 1, NULL, 10);
+    }
+    free(t);
+    return v;
+}
+
+typedef struct started {
+    pid_t pid;
+    uint64_t start;
+    int pidfd;
+} started;
+
+static started spawn_ok(tt_zygote *z, const char *exe, const char *dir, char **argv,
+                        char **envp)
+{
+    started s = {0, 0, -1};
+    tt_error err = {0};
+    int rc = tt_zygote_spawn(z, exe, dir, 1, argv, envp, &s.pid, &s.start, &s.pidfd, &err);
+    ck_assert_msg(rc == 0, "tt_zygote_spawn: %d %s", rc, err.msg);
+    ck_assert_int_gt(s.pid, 0);
+    ck_assert_int_ge(s.pidfd, 0);
+    return s;
+}
+
+/* Three trials through one zygote: each runs with its own argv and
+ * environment, its logs and exit status land in its folder, and its end
+ * wakes a poll on the pidfd. */
+START_TEST(test_zygote_runs_trials)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    pid_t first_zygote = 0;
+    for (int k = 0; k < 3; k++) {
+        char *dir = e2e_tmpdir();
+        char code[8];
+        snprintf(code, sizeof code, "%d", k + 3);
+        /* A hostile value stays one literal argument. */
+        char *argv[] = {"/bin/sh", "-c", "echo \"$1 $TT_TEST\"; echo e >&2; exit $2", "sh",
+                        "; rm -rf ~", code, NULL};
+        char *envp[] = {"PATH=/usr/bin:/bin", "TT_TEST=from-the-request", NULL};
+        started s = spawn_ok(&z, exe, dir, argv, envp);
+        if (k == 0)
+            first_zygote = z.pid;
+        ck_assert_int_eq(z.pid, first_zygote);
+        ck_assert_msg(wait_pidfd(s.pidfd, 5), "trial %d did not end", k);
+        close(s.pidfd);
+        tt_shim_status st;
+        ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+        ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
+        ck_assert_int_eq(st.code, k + 3);
+        char *out = slurp(dir, TT_SHIM_STDOUT), *err = slurp(dir, TT_SHIM_STDERR);
+        ck_assert_str_eq(out, "; rm -rf ~ from-the-request\n");
+        ck_assert_str_eq(err, "e\n");
+        free(out);
+        free(err);
+        e2e_rmtree(dir);
+        free(dir);
+    }
+    tt_zygote_stop(&z);
+    int st = wait_child(first_zygote, 5);
+    ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "the zygote did not leave when its runner closed the socket (%d)", st);
+    free(exe);
+}
+END_TEST
+
+/* The shim is detached from the zygote as an exec'd one is: a session
+ * leader of its own, and it runs on (and records its trial's end) when the
+ * runner and the zygote are gone. */
+START_TEST(test_zygote_shim_outlives_zygote)
+{
+    char *exe = shim_exe();
+    char *dir = e2e_tmpdir();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    char *argv[] = {"/bin/sh", "-c", "sleep 0.5; echo done; exit 7", NULL};
+    started s = spawn_ok(&z, exe, dir, argv, environ);
+    /* The child calls setsid() itself, just after the zygote answered. */
+    for (int i = 0; i < 200 && stat_field(s.pid, 6) != s.pid; i++)
+        e2e_sleep(0.005);
+    ck_assert_int_eq(stat_field(s.pid, 6), s.pid); /* session id */
+    ck_assert_int_eq(stat_field(s.pid, 4), z.pid); /* parent: the zygote */
+    pid_t zpid = z.pid;
+    kill(zpid, SIGKILL);
+    tt_zygote_stop(&z);
+    ck_assert_int_ge(wait_child(zpid, 5), 0);
+    ck_assert(tt_proc_alive(s.pid, s.start));
+    ck_assert_msg(wait_pidfd(s.pidfd, 5), "the orphaned shim did not end");
+    close(s.pidfd);
+    tt_shim_status st;
+    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+    ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
+    ck_assert_int_eq(st.code, 7);
+    char *out = slurp(dir, TT_SHIM_STDOUT);
+    ck_assert_str_eq(out, "done\n");
+    free(out);
+    e2e_rmtree(dir);
+    free(dir);
+    free(exe);
+}
+END_TEST
+
+/* A zygote killed from outside between two trials is started again. */
+START_TEST(test_zygote_restarted)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    char *argv[] = {"/bin/true", NULL};
+    char *dir = e2e_tmpdir();
+    started s = spawn_ok(&z, exe, dir, argv, environ);
+    close(s.pidfd);
+    pid_t old = z.pid;
+    kill(old, SIGKILL);
+    ck_assert_int_ge(wait_child(old, 5), 0);
+    char *dir2 = e2e_tmpdir();
+    s = spawn_ok(&z, exe, dir2, argv, environ);
+    ck_assert_int_ne(z.pid, old);
+    ck_assert(!z.broken);
+    ck_assert(wait_pidfd(s.pidfd, 5));
+    close(s.pidfd);
+    tt_shim_status st;
+    ck_assert_int_eq(tt_shim_read_status(dir2, &st), 0);
+    ck_assert_int_eq(st.code, 0);
+    pid_t zpid = z.pid;
+    tt_zygote_stop(&z);
+    wait_child(zpid, 5);
+    e2e_rmtree(dir);
+    e2e_rmtree(dir2);
+    free(dir);
+    free(dir2);
+    free(exe);
+}
+END_TEST
+
+/* A SIGTERM sent the instant the spawn returns is forwarded to the trial
+ * (recorded as its end), not fatal to a shim that is still starting. */
+START_TEST(test_zygote_early_sigterm)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    for (int k = 0; k < 5; k++) {
+        char *dir = e2e_tmpdir();
+        char *argv[] = {"/bin/sleep", "30", NULL};
+        started s = spawn_ok(&z, exe, dir, argv, environ);
+        kill(s.pid, SIGTERM);
+        ck_assert_msg(wait_pidfd(s.pidfd, 5), "the shim ignored SIGTERM");
+        close(s.pidfd);
+        tt_shim_status st;
+        ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+        ck_assert_int_eq(st.kind, TT_SHIM_SIGNAL);
+        ck_assert_int_eq(st.code, SIGTERM);
+        e2e_rmtree(dir);
+        free(dir);
+    }
+    pid_t zpid = z.pid;
+    tt_zygote_stop(&z);
+    wait_child(zpid, 5);
+    free(exe);
+}
+END_TEST
+
+/* What cannot run is recorded like with an exec'd shim. */
+START_TEST(test_zygote_exec_error)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    char *dir = e2e_tmpdir();
+    char *argv[] = {"/nonexistent/train", "--x", NULL};
+    started s = spawn_ok(&z, exe, dir, argv, environ);
+    ck_assert(wait_pidfd(s.pidfd, 5));
+    close(s.pidfd);
+    tt_shim_status st;
+    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+    ck_assert_int_eq(st.kind, TT_SHIM_EXEC_ERROR);
+    ck_assert_int_eq(st.code, ENOENT);
+    pid_t zpid = z.pid;
+    tt_zygote_stop(&z);
+    wait_child(zpid, 5);
+    e2e_rmtree(dir);
+    free(dir);
+    free(exe);
+}
+END_TEST
+
+/* A script without "#!" runs under /bin/sh, as execvp runs it; a file
+ * that is not executable is an exec error (EACCES), not a crash. */
+START_TEST(test_zygote_script_without_shebang)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    char *dir = e2e_tmpdir();
+    char *script = tt_xasprintf("%s/train.sh", dir);
+    e2e_write(script, "echo loss=0.5\nexit 6\n");
+    ck_assert_int_eq(chmod(script, 0700), 0);
+    char *argv[] = {script, NULL};
+    started s = spawn_ok(&z, exe, dir, argv, environ);
+    ck_assert(wait_pidfd(s.pidfd, 5));
+    close(s.pidfd);
+    tt_shim_status st;
+    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+    ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
+    ck_assert_int_eq(st.code, 6);
+    char *out = slurp(dir, TT_SHIM_STDOUT);
+    ck_assert_str_eq(out, "loss=0.5\n");
+    free(out);
+
+    char *dir2 = e2e_tmpdir();
+    ck_assert_int_eq(chmod(script, 0600), 0);
+    s = spawn_ok(&z, exe, dir2, argv, environ);
+    ck_assert(wait_pidfd(s.pidfd, 5));
+    close(s.pidfd);
+    ck_assert_int_eq(tt_shim_read_status(dir2, &st), 0);
+    ck_assert_int_eq(st.kind, TT_SHIM_EXEC_ERROR);
+    ck_assert_int_eq(st.code, EACCES);
+    pid_t zpid = z.pid;
+    tt_zygote_stop(&z);
+    wait_child(zpid, 5);
+    e2e_rmtree(dir);
+    e2e_rmtree(dir2);
+    free(dir);
+    free(dir2);
+    free(script);
+    free(exe);
+}
+END_TEST
+
+/* A stopped zygote does not hang the runner: the request fails after the
+ * time limit (it may have been taken, so the trial is not started twice),
+ * and from then on the caller is told to start shims itself. */
+START_TEST(test_zygote_stopped)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    char *dir = e2e_tmpdir();
+    char *argv[] = {"/bin/true", NULL};
+    started s = spawn_ok(&z, exe, dir, argv, environ);
+    close(s.pidfd);
+    pid_t zpid = z.pid;
+    kill(zpid, SIGSTOP);
+    pid_t pid;
+    uint64_t start;
+    int pidfd = -1;
+    tt_error err = {0};
+    int rc = tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &pidfd, &err);
+    ck_assert_int_eq(rc, -TT_ERR_IO);
+    ck_assert_msg(strstr(err.msg, "did not answer") != NULL, "%s", err.msg);
+    ck_assert(z.broken);
+    ck_assert_int_ge(wait_child(zpid, 5), 0); /* killed, not left stopped */
+    ck_assert_int_eq(tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &pidfd, &err),
+                     1);
+    e2e_rmtree(dir);
+    free(dir);
+    free(exe);
+}
+END_TEST
+
+/* No program to be a zygote: the caller falls back, nothing started. */
+START_TEST(test_zygote_missing_program)
+{
+    tt_zygote z = TT_ZYGOTE_INIT;
+    char *argv[] = {"/bin/true", NULL};
+    pid_t pid = 0;
+    uint64_t start;
+    int pidfd = -1;
+    tt_error err = {0};
+    ck_assert_int_eq(tt_zygote_spawn(&z, "/nonexistent/tunetop-shim", "/tmp", 1, argv, environ,
+                                     &pid, &start, &pidfd, &err),
+                     1);
+    ck_assert(z.broken);
+    ck_assert_int_eq(pid, 0);
+}
+END_TEST
+
+extern Suite *suite_zygote(void);
+
+Suite *suite_zygote(void)
+{
+    Suite *s = suite_create("zygote");
+    TCase *tc = tcase_create("zygote");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_zygote_runs_trials);
+    tcase_add_test(tc, test_zygote_shim_outlives_zygote);
+    tcase_add_test(tc, test_zygote_restarted);
+    tcase_add_test(tc, test_zygote_early_sigterm);
+    tcase_add_test(tc, test_zygote_exec_error);
+    tcase_add_test(tc, test_zygote_script_without_shebang);
+    tcase_add_test(tc, test_zygote_stopped);
+    tcase_add_test(tc, test_zygote_missing_program);
+    suite_add_tcase(s, tc);
+    return s;
+}
