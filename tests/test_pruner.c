@@ -521,6 +521,71 @@ START_TEST(test_hyperband_own_bracket)
 }
 END_TEST
 
+/* Within a bracket: the later rungs of bracket 1, the single rung of the
+ * last bracket (at max_resource), and bootstrap_count, all counted over the
+ * bracket's own trials (Optuna's _BracketStudy.get_trials). Same study as
+ * test_hyperband_own_bracket: "hb", min_resource 1, max_resource 9, η 3;
+ * brackets 0 = {0, 1, 9, 11}, 1 = {4, 5, 6, 8}, 2 = {2, 3, 7}
+ * (crc32("hb_7") % 17 = 14 -> 2). bench/pruning/optuna_check.py checks the
+ * same rules against Optuna itself on whole sweeps. */
+START_TEST(test_hyperband_bracket_rungs_bootstrap)
+{
+    tt_pruner_spec sp = spec_of(TT_PRUNER_HYPERBAND);
+    sp.max_resource = 9;
+    study s = {0};
+    ADD(&s, 0, DONE, 0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
+    ADD(&s, 1, DONE, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2);
+    ADD(&s, 9, DONE, 0, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
+    ADD(&s, 4, DONE, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
+    ADD(&s, 5, DONE, 0, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6);
+    ADD(&s, 6, DONE, 0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7);
+    ADD(&s, 2, DONE, 0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05);
+    ADD(&s, 3, DONE, 0, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06);
+    /* Trial 7, bracket 2 (s = 2): its only rung ends at 1·3^2 = 9, the
+     * max_resource: steps 0..8 are never judged. */
+    size_t r = ADD(&s, 7, RUN, 0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.04);
+    s.t[r].n = 9;
+    ck_keep(decide_in(&sp, NULL, "hb", MIN, &s, r),
+            "hyperband bracket 2 (brackets 0-2): step 8: next rung-0 at step 9");
+    /* At step 9 with 0.04: rung 0 of bracket 2 holds trial 2's 0.05, trial
+     * 3's 0.06 and 0.04: m 3, floor(3/3) = 1 goes on, threshold 0.04 ->
+     * pass; the next rung (27) is past the last step. */
+    s.t[r].n = 10;
+    ck_keep(decide_in(&sp, NULL, "hb", MIN, &s, r),
+            "hyperband bracket 2 (brackets 0-2): step 9: loss 0.04 passed rung-0 (threshold 0.04 "
+            "of 3); next rung-1 at step 27");
+    /* With 0.055: sorted {0.05, 0.055, 0.06}, threshold 0.05 -> prune. */
+    s.vals[r][9] = 0.055;
+    ck_prune(decide_in(&sp, NULL, "hb", MIN, &s, r),
+             "hyperband bracket 2 (brackets 0-2): step 9: loss 0.055 worse than rung-0 threshold "
+             "0.05 (the best 1 of 3 trials at step 9 go on)");
+    /* bootstrap_count 3: the bracket's m = 3 <= 3 -> prune, although ten
+     * trials of the study reached step 9. With 2: m 3 > 2 -> compete. */
+    s.vals[r][9] = 0.04;
+    sp.bootstrap_count = 3;
+    ck_prune(decide_in(&sp, NULL, "hb", MIN, &s, r),
+             "hyperband bracket 2 (brackets 0-2): step 9: only 3 trials reached rung-0 (step 9); "
+             "bootstrap_count 3 needs more");
+    sp.bootstrap_count = 2;
+    ck_keep(decide_in(&sp, NULL, "hb", MIN, &s, r), "loss 0.04 passed rung-0 (threshold 0.04 of 3)");
+    sp.bootstrap_count = 0;
+    /* Trial 8, bracket 1 (s = 1): rungs at 3 and 9. At step 9 its previous
+     * report (step 8) is past rung 0, which it passed then; rung 1 holds
+     * trials 4, 5, 6 at step 9 (0.5, 0.6, 0.7) and its 0.45: m 4, floor(4/3)
+     * = 1 goes on, threshold 0.45 -> pass, next rung 2 at 27. */
+    size_t e = ADD(&s, 8, RUN, 0, 1.0, 0.9, 0.8, 0.45, 0.45, 0.45, 0.45, 0.45, 0.45, 0.45);
+    ck_keep(decide_in(&sp, NULL, "hb", MIN, &s, e),
+            "hyperband bracket 1 (brackets 0-2): step 9: loss 0.45 passed rung-1 (threshold 0.45 "
+            "of 4); next rung-2 at step 27");
+    /* With 0.55 at step 9: sorted {0.5, 0.55, 0.6, 0.7}, threshold 0.5 ->
+     * prune at rung 1 (against the whole study, {0.04 .. 0.7}, rank 6). */
+    s.vals[e][9] = 0.55;
+    ck_prune(decide_in(&sp, NULL, "hb", MIN, &s, e),
+             "hyperband bracket 1 (brackets 0-2): step 9: loss 0.55 worse than rung-1 threshold "
+             "0.5 (the best 1 of 4 trials at step 9 go on)");
+}
+END_TEST
+
 /* ---- patience and threshold ---- */
 
 START_TEST(test_patience)
@@ -864,6 +929,7 @@ Suite *suite_pruner(void)
     tcase_add_test(tc, test_asha_bootstrap_nan_maximize);
     tcase_add_test(tc, test_asha_auto_and_rate);
     tcase_add_test(tc, test_hyperband_own_bracket);
+    tcase_add_test(tc, test_hyperband_bracket_rungs_bootstrap);
     tcase_add_test(tc, test_patience);
     tcase_add_test(tc, test_patience_wrapping);
     tcase_add_test(tc, test_threshold);

@@ -14,7 +14,9 @@
 # (issue 6): ASHA/Hyperband at <= 40 % of the epochs within 2 % of the best.
 # Then replay.c replays each pruner in-process over the unpruned curves with
 # no reaction delay (the decisions alone), for this seed and for every
-# --seeds seed (an unpruned sweep of that seed at --epoch_time 0 first).
+# --seeds seed (an unpruned sweep of that seed at --epoch_time 0 first);
+# and, when /usr/bin/python3 has optuna, cross_check.sh compares the ASHA and
+# Hyperband decisions with Optuna's own pruners on the same curves.
 #
 #   usage: bench/pruning/run.sh [--trials N] [--epochs E] [--epoch-time S]
 #                               [--seed S] [--seeds S,S,...] [--parallel P]
@@ -86,24 +88,7 @@ variants="none median percentile asha hyperband wandb patience threshold asha-de
 
 # The sweep of variant $1 with seed $2 and epoch time $3.
 sweep_of() {
-    cat <<YAML
-name: bench-pruning
-program: samples/bin/trainer
-command: ["\${program}", "--epochs=$epochs", "--epoch_time=$3", "\${args}"]
-method: random
-seed: $2
-metric: {name: val_loss, goal: minimize}
-parameters:
-  lr: {distribution: log_uniform_values, min: 1e-4, max: 0.5}
-  batch_size: {values: [16, 32, 64, 128]}
-  hidden: {distribution: int_uniform, min: 4, max: 128}
-  weight_decay: {distribution: log_uniform_values, min: 1e-6, max: 1e-2}
-  optimizer: {values: [sgd, adam]}
-  momentum: {min: 0.0, max: 0.99, when: {optimizer: sgd}}
-run_cap: $trials
-parallel: $parallel
-$(pruner_of "$1")
-YAML
+    bench/pruning/sweep.sh "$2" "$3" "$epochs" "$trials" "$parallel" "$(pruner_of "$1")"
 }
 
 now() { date +%s.%N; }
@@ -147,6 +132,21 @@ for s in $seed $(echo "$seeds" | tr ',' ' '); do
         printf '%s\t%s\t%s\n' "$s" "$v" \
             "$("$out/replay" "$out/studies/$v.yaml" "$metrics" --parallel "$parallel")" \
             >>"$out/replay.tsv"
+    done
+done
+
+# The same decisions by Optuna itself (optuna_check.py, when /usr/bin/python3
+# has optuna): ASHA and Hyperband only.
+: >"$out/optuna.tsv"
+for s in $seed $(echo "$seeds" | tr ',' ' '); do
+    metrics=$out/studies/none.metrics.csv
+    [ "$s" != "$seed" ] && metrics=$out/seeds/$s.metrics.csv
+    for v in $variants; do
+        case $v in asha | hyperband | asha-default | hyperband-default) ;; *) continue ;; esac
+        r=$(bench/pruning/cross_check.sh "$out/replay" "$out/studies/$v.yaml" "$metrics" 2>&1) &&
+            rc=0 || rc=$?
+        [ $rc = 3 ] && break 2
+        printf '%s\t%s\t%s\n' "$s" "$v" "$(echo "$r" | head -1 | sed 's/.*: //')" >>"$out/optuna.tsv"
     done
 done
 

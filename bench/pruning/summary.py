@@ -114,6 +114,7 @@ def main():
           "Every variant ran the same parameters as `none` at every trial number, and "
           "reported the same val_loss at every epoch it reached.")
     replay(dir_, seed, variants)
+    against_optuna(dir_)
 
 
 def replay(dir_, seed, variants):
@@ -139,6 +140,25 @@ def replay(dir_, seed, variants):
             cells.append(f"{e:.0%}, {gap:+.1%}")
         goal = "" if v == "none" else f"{met} of {len(seeds)}"
         print(f"| {v} | " + " | ".join(cells) + f" | {goal} |")
+
+
+def against_optuna(dir_):
+    """cross_check.sh's verdicts: tunetop's prune decisions vs Optuna's."""
+    try:
+        lines = [x.rstrip("\n").split("\t") for x in open(f"{dir_}/optuna.tsv")]
+    except OSError:
+        lines = []
+    if not lines:
+        print("\nNot compared with Optuna (no optuna for /usr/bin/python3).")
+        return
+    print("\nThe same decisions by Optuna's own pruners (bench/pruning/cross_check.sh: "
+          "replay.c and optuna_check.py over the same curves, same schedule; "
+          "\"same N\": the same N prune decisions, trial and step):\n")
+    by = {}
+    for s, v, r in lines:
+        by.setdefault(v, []).append(f"seed {s}: {r}")
+    for v, rs in by.items():
+        print(f"- {v}: " + "; ".join(rs))
 
 
 if __name__ == "__main__":
