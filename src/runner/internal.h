@@ -29,6 +29,7 @@ typedef struct tt_tail {
     uint64_t consumed;
     ino_t ino;
     bool refused;       /* a symlink or not a regular file: said once, never read */
+    double looked_at;   /* monotonic time of the last open attempt or replacement check */
     bool gone;               /* deletion already reported */
     unsigned char warnings;  /* deletions/replacements reported (capped) */
 } tt_tail;
@@ -97,6 +98,7 @@ typedef struct tt_runner {
     bool exhausted;          /* sampler or run_cap has nothing more */
     bool quit;               /* leave the loop now (signal) */
     double session_start;    /* monotonic clock at start */
+    double commands_at;      /* monotonic time of the last look at commands */
     double elapsed_before;   /* elapsed_s stored by earlier sessions */
 
     char **enqueued;         /* JSON params from `enqueue`, FIFO */

@@ -21,7 +21,16 @@ void tt_line_splitter_init(tt_line_splitter *ls, size_t max_line)
 {
     memset(ls, 0, sizeof *ls);
     ls->max_line = max_line > 0 ? max_line : 1;
-    /* Allocated once at full size: the buffer never grows or moves. */
+}
+
+/* The buffer, allocated at full size the first time a line is unfinished
+ * (it never grows or moves then). Not before: most trials end every line
+ * within one read, and a megabyte per stream per trial cost a brk and
+ * page faults for each of a thousand short trials. */
+static void ensure_buffer(tt_line_splitter *ls)
+{
+    if (ls->pending.data)
+        return;
     ls->pending.cap = ls->max_line + 2;
     ls->pending.data = tt_xmalloc(ls->pending.cap);
     ls->pending.data[0] = '\0';
@@ -46,6 +55,7 @@ static void emit(tt_line_splitter *ls, const char *line, size_t len, line_fn fn,
  * (topped up from more, which must hold enough) and skip the rest. */
 static void overflow(tt_line_splitter *ls, const char *more, line_fn fn, void *ud)
 {
+    ensure_buffer(ls);
     size_t have = ls->pending.len < ls->max_line ? ls->pending.len : ls->max_line;
     memcpy(ls->pending.data + have, more, ls->max_line - have);
     ls->lines++;
@@ -56,6 +66,7 @@ static void overflow(tt_line_splitter *ls, const char *more, line_fn fn, void *u
 
 static void pending_append(tt_line_splitter *ls, const char *s, size_t n)
 {
+    ensure_buffer(ls);
     memcpy(ls->pending.data + ls->pending.len, s, n);
     ls->pending.len += n;
     ls->pending.data[ls->pending.len] = '\0';

@@ -289,13 +289,27 @@ static void replay_csv(tt_runner *r, tt_live *lv, tt_tail *t)
     }
 }
 
-static void poll_tail(tt_runner *r, tt_live *lv, int which)
+/* Seconds between looks at a trial file's name (is it there yet, was it
+ * replaced) while its trial runs. Reading what was appended needs neither,
+ * and with short trials these looks were most of the runner's system
+ * calls; a trial's end looks once more (final_drain). */
+#define TAIL_LOOK_EVERY_S 0.25
+
+static void poll_tail(tt_runner *r, tt_live *lv, int which, bool look)
 {
     tt_tail *t = &lv->tails[which];
-    if (!open_tail(r, lv, t))
-        return;
-    if (check_replaced(r, lv, t, which) && !open_tail(r, lv, t))
-        return;
+    double now = tt_now_mono();
+    if (!look && now - t->looked_at < TAIL_LOOK_EVERY_S) {
+        if (t->fd < 0)
+            return;
+    } else {
+        t->looked_at = now;
+        bool was_open = t->fd >= 0;
+        if (!open_tail(r, lv, t))
+            return;
+        if (was_open && check_replaced(r, lv, t, which) && !open_tail(r, lv, t))
+            return;
+    }
     if (which == TT_TAIL_CSV && lv->csv_needs_header && t->consumed > 0)
         replay_csv(r, lv, t);
     static char buf[1 << 16];
@@ -328,7 +342,7 @@ static void poll_tail(tt_runner *r, tt_live *lv, int which)
 void tt_live_poll(tt_runner *r, tt_live *lv)
 {
     for (int i = 0; i < TT_TAIL_COUNT; i++)
-        poll_tail(r, lv, i);
+        poll_tail(r, lv, i, false);
 }
 
 static void final_drain(tt_runner *r, tt_live *lv)
@@ -337,11 +351,12 @@ static void final_drain(tt_runner *r, tt_live *lv)
      * each, and a trial that printed faster than the runner reads has more
      * left when it ends (chaos test, flood of 4.7 M lines: 1.9 M were
      * stored before this loop). */
-    for (;;) {
+    for (bool look = true;; look = false) {
         uint64_t before = 0, after = 0;
         for (int i = 0; i < TT_TAIL_COUNT; i++)
             before += lv->tails[i].offset;
-        tt_live_poll(r, lv);
+        for (int i = 0; i < TT_TAIL_COUNT; i++)
+            poll_tail(r, lv, i, look);
         for (int i = 0; i < TT_TAIL_COUNT; i++)
             after += lv->tails[i].offset;
         if (after == before)
@@ -396,8 +411,11 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
         snprintf(reason, sizeof reason, "timeout after %.0f s", timeout);
         tt_live_request_end(r, lv, TT_END_TIMEOUT, reason);
     }
+    /* A shim whose pidfd has not fired is still running, and it writes
+     * exit.status before it exits: nothing to read yet. */
+    bool running = !lv->job && lv->pidfd >= 0 && !lv->pidfd_fired;
     tt_shim_status st;
-    bool have_status = tt_shim_read_status(lv->dir, &st) == 0;
+    bool have_status = !running && tt_shim_read_status(lv->dir, &st) == 0;
     if (lv->job) {
         /* A Slurm job: no local shim to watch; Slurm says whether it is
          * over, and may decide how it ended (cancelled outside, node
@@ -416,7 +434,7 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
             return true;
         }
     } else if (!have_status) {
-        if (tt_proc_alive(lv->pid, lv->pid_start)) {
+        if (running || tt_proc_alive(lv->pid, lv->pid_start)) {
             /* A shim that ignores our SIGTERM past its own grace period. */
             if (lv->end_request != TT_END_NONE && !lv->kill_escalated &&
                 tt_now_mono() - lv->end_sent_at > TT_SHIM_GRACE_S + 5) {

@@ -25,6 +25,8 @@
  * loop at once when one of our own shims exits. */
 #define TICK_MS 100
 
+#define COMMANDS_EVERY_S 0.05
+
 static int sig_write_fd = -1;
 
 static void on_signal(int sig)
@@ -254,7 +256,13 @@ static int tick(tt_runner *r, tt_error *fatal)
         tt_runner_say(r, "database busy: %s", err.msg);
         return 0;
     }
-    tt_commands_poll(r);
+    /* Commands come from people: 50 ms is soon enough, and short trials
+     * make ticks far more frequent than that. */
+    double now = tt_now_mono();
+    if (now - r->commands_at >= COMMANDS_EVERY_S) {
+        tt_commands_poll(r);
+        r->commands_at = now;
+    }
     tt_slurm_tick(r);
     for (size_t i = 0; i < r->n_live;) {
         tt_live *lv = r->live[i];

@@ -183,9 +183,12 @@ static int write_params_json(int dirfd, const char *json, tt_error *err)
                     (mode_t)tt_study_file_mode());
     if (fd < 0)
         return tt_error_set(err, TT_ERR_IO, "cannot write params.json: %s", strerror(errno));
-    size_t len = strlen(json);
-    bool ok = write(fd, json, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
-    close(fd);
+    char *line = tt_xasprintf("%s\n", json);
+    size_t len = strlen(line);
+    bool ok = write(fd, line, len) == (ssize_t)len;
+    free(line);
+    if (close(fd) != 0)
+        ok = false;
     return ok ? 0 : tt_error_set(err, TT_ERR_IO, "cannot write params.json: %s", strerror(errno));
 }
 
