@@ -96,6 +96,7 @@ typedef struct tt_runner {
     long parallel;
     bool stop_after_running; /* `stop`: no new trials, exit when idle */
     bool exhausted;          /* sampler or run_cap has nothing more */
+    long prepared;           /* number whose folder was made ahead (schedule.c) */
     bool quit;               /* leave the loop now (signal) */
     double session_start;    /* monotonic clock at start */
     double commands_at;      /* monotonic time of the last look at commands */
@@ -239,6 +240,9 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
 int tt_schedule_fill(tt_runner *r);
 /* Whether the study has work left (running trials, or new ones allowed). */
 bool tt_schedule_has_work(tt_runner *r);
+/* Removes the folder made ahead for a trial that never started (the study
+ * ended first), when it is still empty. */
+void tt_schedule_drop_prepared(tt_runner *r);
 
 /* commands.c */
 void tt_commands_poll(tt_runner *r);

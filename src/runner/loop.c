@@ -448,6 +448,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
         if (wait_for_events(&r) > 0)
             handle_signals(&r);
     }
+    tt_schedule_drop_prepared(&r);
     /* After a failed tick, err holds why the runner stops: keep it. */
     if (tt_store_begin(r.store, rc < 0 ? NULL : err) == 0) {
         tt_importance_flush(&r);

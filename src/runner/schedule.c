@@ -474,6 +474,45 @@ static long next_trial(tt_runner *r, tt_error *err)
     return number;
 }
 
+/* The folder of the trial most likely to start next (the next new number)
+ * and its checkpoints/, made right after the starts of a tick, while the
+ * running trials run: two of the inodes a start costs leave the moment
+ * between a trial's end and the next start, which on a slow filesystem
+ * bounded short sweeps (docs/benchmarks.md). A wrong guess costs nothing:
+ * the folder waits for that number, and tt_schedule_drop_prepared removes
+ * it if the study ends first. */
+static void prepare_next_folder(tt_runner *r)
+{
+    long next = (long)r->n_trials + 1;
+    if (r->sweep->executor.kind != TT_EXECUTOR_LOCAL || r->exhausted || r->prepared >= next ||
+        r->state != TT_STUDY_RUNNING || r->stop_after_running || !budget_left(r))
+        return;
+    r->prepared = next;
+    char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, next);
+    /* Only into a folder made here: whatever else is there already is
+     * start_trial's to judge. */
+    if (mkdir(dir, (mode_t)tt_study_dir_mode()) == 0) {
+        char *ckpt = tt_xasprintf("%s/checkpoints", dir);
+        mkdir(ckpt, (mode_t)tt_study_dir_mode());
+        free(ckpt);
+    }
+    free(dir);
+}
+
+void tt_schedule_drop_prepared(tt_runner *r)
+{
+    if (r->prepared <= (long)r->n_trials)
+        return;
+    char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, r->prepared);
+    char *ckpt = tt_xasprintf("%s/checkpoints", dir);
+    /* Both fail, harmlessly, if anything was put there meanwhile. */
+    if (rmdir(ckpt) == 0)
+        rmdir(dir);
+    free(ckpt);
+    free(dir);
+    r->prepared = 0;
+}
+
 int tt_schedule_fill(tt_runner *r)
 {
     int started = 0;
@@ -500,6 +539,7 @@ int tt_schedule_fill(tt_runner *r)
         }
         tt_assignment_free(&a);
     }
+    prepare_next_folder(r);
     return started;
 }
 
