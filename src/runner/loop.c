@@ -21,8 +21,8 @@
 
 #include "internal.h"
 
-/* ≤ 250 ms between looks at trial files (DESIGN.md); SIGCHLD wakes the
- * loop at once when one of our own shims exits. */
+/* ≤ 250 ms between looks at trial files (DESIGN.md); a shim's pidfd wakes
+ * the loop at once when it exits. */
 #define TICK_MS 100
 
 #define COMMANDS_EVERY_S 0.05

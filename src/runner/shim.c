@@ -11,20 +11,17 @@
  * none of it). The trial's process group is the shim's only child, which
  * /proc tells (tt_proc_first_child): no file needed.
  *
- * It follows tmux's job.c: fork with signals blocked, reset the child's
- * signal state, own process group, close every fd not meant for the child,
- * exec; an exec failure travels back through a close-on-exec pipe. Signals
- * are never handled asynchronously: they stay blocked and the wait loop
- * takes them with sigtimedwait, so no work happens in a handler.
+ * The trial starts as tmux's job.c starts one — default signal state, own
+ * process group, no fd not meant for it — but through posix_spawnp, which
+ * reports an exec failure as its return value. Signals are never handled
+ * asynchronously: they stay blocked and the wait loop takes them with
+ * sigtimedwait, so no work happens in a handler.
  *
- * Two programs run this code: `tunetop __shim` (the subcommand, what a
- * Slurm job runs) and `tunetop-shim`, the same tt_shim_main built alone
- * from this file and proc.c, linked statically against libc only
- * (TT_SHIM_STANDALONE, see the Makefile). The runner prefers the latter:
- * with 1000 trials of `true` it is the difference between paying for the
- * dynamic loading of sqlite, yaml, csv and libm on every trial or not
- * (exec + exit of `tunetop --version` 0.83 ms, of `tunetop-shim` 0.37 ms,
- * on the 2-core VM of docs/benchmarks.md).
+ * Two programs hold this code: `tunetop __shim` (the subcommand, what a
+ * Slurm job runs) and `tunetop-shim`, built alone from this file, zygote.c
+ * and proc.c, linked statically against libc only (TT_SHIM_STANDALONE, see
+ * the Makefile). The local runner starts `tunetop-shim __zygote` once and
+ * has it fork a shim per trial (zygote.c): no program start per trial.
  *
  * Every file in the trial folder costs an inode, and on some filesystems
  * creating one costs more than the rest of a short trial's bookkeeping
