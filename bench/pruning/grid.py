@@ -166,13 +166,16 @@ def main():
 
     if len(names) > 1:
         pick = multi[:3] + [r for r in refs[:1]]
-        print("Goal met (of the seeds) under other study names, i.e. other brackets "
-              "for the same trials:\n")
+        print(f"Goal met under other study names, i.e. other brackets for the same "
+              f"trials: seeds of {n} (of the first {len(first)}):\n")
         print("| pruner | " + " | ".join(f"`{x}`" for x in names) + " |")
         print("|---|" + "---:|" * len(names))
         for r in pick + refs[1:]:
-            cells = [sum(c[2] for c in g.score(r[3], x)) for x in names]
-            print(f"| `{r[3]}` | " + " | ".join(str(c) for c in cells) + " |")
+            cells = []
+            for x in names:
+                sc = g.score(r[3], x)
+                cells.append(f"{sum(c[2] for c in sc)} ({sum(c[2] for c in sc[:5])})")
+            print(f"| `{r[3]}` | " + " | ".join(cells) + " |")
         print()
 
     print("Seeds that miss the goal (epochs vs none, best vs none); every other seed "

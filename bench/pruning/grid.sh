@@ -9,14 +9,14 @@
 #   usage: bench/pruning/grid.sh [--seeds S,S,...] [--names N,N,...]
 #                                [--out DIR] [grid.py options...]
 #   defaults: seeds 11,1,2,3,4 (the bench's) then 5-10 and 12-40; names
-#   bench-pruning plus four others; grid min_resource 1-9, reduction_factor
+#   bench-pruning plus five others; grid min_resource 1-9, reduction_factor
 #   2-6, bootstrap_count 0-3, max_resource 27 and auto; DIR
 #   build/bench-pruning-grid. About 1 minute for the sweeps, 1 for the grid.
 set -eu
 cd "$(dirname "$0")/../.."
 
 seeds=11,1,2,3,4,5,6,7,8,9,10,$(seq -s, 12 40)
-names=bench-pruning,study-a,study-b,mnist,trainer-sweep
+names=bench-pruning,study-a,study-b,mnist,trainer-sweep,hb2
 out=build/bench-pruning-grid
 while [ $# -gt 0 ]; do
     case $1 in
@@ -43,4 +43,6 @@ for s in $(echo "$seeds" | tr ',' ' '); do
 done
 /usr/bin/python3 bench/pruning/grid.py "$out" --seeds "$seeds" --names "$names" \
     --ref "pruner: {type: asha, min_resource: 3, reduction_factor: 3}" \
-    --ref "early_terminate: {type: hyperband, min_iter: 3}" "$@" | tee "$out/report.md"
+    --ref "early_terminate: {type: hyperband, min_iter: 3}" \
+    --ref "pruner: {type: hyperband, min_resource: 3, max_resource: 27, reduction_factor: 3}" \
+    "$@" | tee "$out/report.md"
