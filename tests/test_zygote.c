@@ -106,7 +106,7 @@ START_TEST(test_zygote_runs_trials)
     pid_t first_zygote = 0;
     for (int k = 0; k < 3; k++) {
         char *dir = e2e_tmpdir();
-        char code[8];
+        char code[16];
         snprintf(code, sizeof code, "%d", k + 3);
         /* A hostile value stays one literal argument. */
         char *argv[] = {"/bin/sh", "-c", "echo \"$1 $TT_TEST\"; echo e >&2; exit $2", "sh",
