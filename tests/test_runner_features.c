@@ -307,6 +307,13 @@ START_TEST(test_median_pruning_for_real)
                                        "(reason NOT LIKE 'step %: val_loss % worse than the median %' "
                                        "OR last_step >= 20)"),
                      0);
+    /* A pruned trial keeps the value it was pruned with (the report at its
+     * last step), whatever it printed before SIGTERM landed. */
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials t WHERE state = 'pruned' AND "
+                                       "value IS NOT (SELECT m.value FROM metrics m WHERE "
+                                       "m.trial = t.number AND m.name = 'val_loss' AND "
+                                       "m.step = t.last_step)"),
+                     0);
     /* Startup trials are never pruned. */
     ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned' AND "
                                        "number <= 4"),

@@ -98,13 +98,16 @@ static void record_point(tt_runner *r, tt_live *lv, long step, const char *name,
     if (tt_store_add_metric(r->store, lv->number, lv->attempt, step, name, value, tt_now_wall(),
                             &err) < 0)
         tt_runner_say(r, "trial %ld: cannot store metric: %s", lv->number, err.msg);
-    /* A pruned trial's last step stays the one it was pruned at: reports
-     * that arrive before SIGTERM lands are stored, but must not count as
-     * progress (the pruner and TPE read last_step). */
-    if (step > lv->last_step && lv->end_request != TT_END_PRUNE)
+    /* A pruned trial's last step and value stay those it was pruned at:
+     * reports that arrive before SIGTERM lands are stored as points, but
+     * must not count as progress (the pruner and TPE read last_step) nor
+     * change the value the pruner's reason names (a late epoch once made a
+     * pruned trial look better than the best completed one). */
+    bool pruned = lv->end_request == TT_END_PRUNE;
+    if (step > lv->last_step && !pruned)
         lv->last_step = step;
     const tt_metric_spec *m = &r->sweep->metric;
-    if (m->name && strcmp(m->name, name) == 0) {
+    if (m->name && strcmp(m->name, name) == 0 && !pruned) {
         /* "last" takes every report, so a final NaN makes the trial fail as
          * non-finite; "best" ignores NaN reports once a number was seen. */
         bool better = m->goal == TT_GOAL_MINIMIZE ? value < lv->value : value > lv->value;
