@@ -316,13 +316,67 @@ START_TEST(test_zygote_stopped)
     tt_error err = {0};
     int rc = tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &pidfd, &err);
     ck_assert_int_eq(rc, -TT_ERR_IO);
-    ck_assert_msg(strstr(err.msg, "did not answer") != NULL, "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "zygote was lost") != NULL, "%s", err.msg);
     ck_assert(z.broken);
     ck_assert_int_ge(wait_child(zpid, 5), 0); /* killed, not left stopped */
     ck_assert_int_eq(tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &pidfd, &err),
                      1);
     e2e_rmtree(dir);
     free(dir);
+    free(exe);
+}
+END_TEST
+
+/* Requests in flight: the runner sends several and takes the answers
+ * later, in request order; a zygote that dies owing answers has each of
+ * them reported as lost, once. */
+START_TEST(test_zygote_answers_in_order)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    char *dirs[3];
+    tt_error err = {0};
+    for (int k = 0; k < 3; k++) {
+        dirs[k] = e2e_tmpdir();
+        char code[16];
+        snprintf(code, sizeof code, "exit %d", 20 + k);
+        char *argv[] = {"/bin/sh", "-c", code, NULL};
+        ck_assert_int_eq(tt_zygote_send(&z, exe, dirs[k], 1, argv, environ, &err), 0);
+    }
+    ck_assert_uint_eq(z.pending, 3);
+    for (int k = 0; k < 3; k++) {
+        tt_zygote_answer a;
+        ck_assert_int_eq(tt_zygote_receive(&z, 5000, &a, &err), 0);
+        ck_assert(wait_pidfd(a.pidfd, 5));
+        close(a.pidfd);
+        tt_shim_status st;
+        ck_assert_int_eq(tt_shim_read_status(dirs[k], &st), 0);
+        ck_assert_int_eq(st.code, 20 + k); /* the answer is trial k's */
+    }
+    tt_zygote_answer a;
+    ck_assert_int_eq(tt_zygote_receive(&z, 0, &a, &err), 1); /* nothing owed */
+
+    /* Stopped with two requests: nothing comes; killed: two losses. */
+    pid_t zpid = z.pid;
+    kill(zpid, SIGSTOP);
+    char *sleeper[] = {"/bin/sleep", "30", NULL};
+    for (int k = 0; k < 2; k++)
+        ck_assert_int_eq(tt_zygote_send(&z, exe, dirs[k], 1, sleeper, environ, &err), 0);
+    ck_assert_int_eq(tt_zygote_receive(&z, 100, &a, &err), 1);
+    kill(zpid, SIGKILL);
+    ck_assert_int_ge(wait_child(zpid, 5), 0);
+    for (int k = 0; k < 2; k++) {
+        memset(&err, 0, sizeof err);
+        ck_assert_int_eq(tt_zygote_receive(&z, 1000, &a, &err), -TT_ERR_IO);
+        ck_assert_msg(strstr(err.msg, "zygote") != NULL, "%s", err.msg);
+    }
+    ck_assert_int_eq(tt_zygote_receive(&z, 0, &a, &err), 1);
+    ck_assert(z.broken);
+    ck_assert_int_eq(tt_zygote_send(&z, exe, dirs[0], 1, sleeper, environ, &err), 1);
+    for (int k = 0; k < 3; k++) {
+        e2e_rmtree(dirs[k]);
+        free(dirs[k]);
+    }
     free(exe);
 }
 END_TEST
@@ -358,6 +412,7 @@ Suite *suite_zygote(void)
     tcase_add_test(tc, test_zygote_exec_error);
     tcase_add_test(tc, test_zygote_script_without_shebang);
     tcase_add_test(tc, test_zygote_stopped);
+    tcase_add_test(tc, test_zygote_answers_in_order);
     tcase_add_test(tc, test_zygote_missing_program);
     suite_add_tcase(s, tc);
     return s;

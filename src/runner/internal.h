@@ -56,6 +56,9 @@ typedef struct tt_live {
     uint64_t pid_start;
     int pidfd;               /* the shim's pidfd, -1 when none: polled for its end */
     bool pidfd_fired;        /* it read as ended: not polled again */
+    bool spawning;           /* the zygote is forking its shim (spawns.c) */
+    bool start_unrecorded;   /* pid known, not yet in the store */
+    char *spawn_error;       /* the zygote could not start it: why */
     double started_at;
     char *dir;
     int dirfd;
@@ -138,6 +141,8 @@ typedef struct tt_runner {
 
     int sig_pipe[2];
     tt_zygote zygote;        /* forks the local shims (zygote.c) */
+    tt_live **spawning;      /* its requests not yet answered, oldest first */
+    size_t n_spawning, cap_spawning;
     struct pollfd *pollfds;  /* the loop's poll set: sig_pipe, then pidfds */
     size_t cap_pollfds;
 } tt_runner;
@@ -240,6 +245,15 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
 int tt_schedule_fill(tt_runner *r);
 /* Whether the study has work left (running trials, or new ones allowed). */
 bool tt_schedule_has_work(tt_runner *r);
+/* spawns.c: trials whose shim the zygote is starting. */
+void tt_spawns_add(tt_runner *r, tt_live *lv);
+/* Takes the zygote's answers that came (waiting up to timeout_ms for the
+ * first): memory only, outside a transaction. */
+void tt_spawns_collect(tt_runner *r, int timeout_ms);
+/* Stores what the answers said (inside the tick's transaction): the pid of
+ * each started shim; a failed end for each trial that could not start. */
+void tt_spawns_record(tt_runner *r);
+
 /* Removes the folder made ahead for a trial that never started (the study
  * ended first), when it is still empty. */
 void tt_schedule_drop_prepared(tt_runner *r);

@@ -180,17 +180,38 @@ typedef struct tt_zygote {
     int sock;
     bool broken;         /* failed once: the runner spawns shims itself */
     bool broken_said;    /* the runner told the user so */
+    size_t pending;      /* requests sent, answers not yet received */
+    size_t lost;         /* answers a lost zygote owed, still to be reported */
 } tt_zygote;
 
-#define TT_ZYGOTE_INIT {0, -1, false, false}
+#define TT_ZYGOTE_INIT {0, -1, false, false, 0, 0}
 
-/* Starts a shim through the zygote (started on first use from shim_exe),
- * with tt_shim_spawn's contract, plus *pidfd_out: a pidfd for the shim (-1
- * when the kernel has none). Returns 0; 1 when the zygote cannot serve and
- * nothing was started (it is then marked broken: the caller falls back on
- * tt_shim_spawn, now and for later trials); or -TT_ERR_IO with err filled
- * when the shim could not be started or may have been (the zygote took the
- * request and died): the trial must not be started again as it is. */
+/* A started shim: its pid, /proc start time (0 when it already ended) and
+ * a pidfd (-1 when the kernel has none). */
+typedef struct tt_zygote_answer {
+    pid_t pid;
+    uint64_t start;
+    int pidfd;
+} tt_zygote_answer;
+
+/* Asks the zygote (started on first use from shim_exe) for a shim running
+ * `trial_argv` in trial_dir with environment envp (NULL: ours), as
+ * tt_shim_spawn would start it. Answers come back in request order through
+ * tt_zygote_receive. Returns 0 when sent; 1 when the zygote cannot serve
+ * and nothing was started (it is then broken for good: the caller starts
+ * the shim itself, now and later); -TT_ERR_INVALID on a bad request. */
+int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
+                   char *const *trial_argv, char *const *envp, tt_error *err);
+
+/* The answer to the oldest request still owed, waiting up to timeout_ms:
+ * 0 with *a filled; 1 when none came in time (or none is owed);
+ * -TT_ERR_IO with err filled when that request's shim was not started, or
+ * may have been but the zygote was lost before it answered (that trial
+ * must not be started again as it is). */
+int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_error *err);
+
+/* Send and receive in one (5 s limit), with tt_shim_spawn's contract plus
+ * *pidfd_out. Returns 0, 1 (nothing started: fall back) or -TT_ERR_IO. */
 int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
                     char *const *trial_argv, char *const *envp, pid_t *pid_out,
                     uint64_t *start_out, int *pidfd_out, tt_error *err);

@@ -68,6 +68,7 @@ void tt_live_free(tt_live *lv)
     for (size_t i = 0; i < lv->n_stderr_last; i++)
         free(lv->stderr_last[i]);
     free(lv->end_reason);
+    free(lv->spawn_error);
     free(lv->dir);
     free(lv);
 }
@@ -400,12 +401,16 @@ void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const ch
     lv->end_sent_at = tt_now_mono();
     if (lv->job)
         tt_slurm_request_end(r, lv); /* scancel: Slurm signals the shim and the trial */
+    else if (lv->spawning)
+        return; /* signalled when the zygote says which pid it is (spawns.c) */
     else if (tt_proc_alive(lv->pid, lv->pid_start))
         kill(lv->pid, SIGTERM);
 }
 
 bool tt_live_check_end(tt_runner *r, tt_live *lv)
 {
+    if (lv->spawning)
+        return false;
     double timeout = r->sweep->trial_timeout;
     /* started_at is 0 for a Slurm job still pending: its clock starts when it runs. */
     if (timeout > 0 && lv->end_request == TT_END_NONE && lv->started_at > 0 &&

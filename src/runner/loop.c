@@ -224,27 +224,48 @@ static void handle_signals(tt_runner *r)
     }
 }
 
-/* Sleeps until a signal, a shim's end (its pidfd) or the next tick. A
- * pidfd that fired is left out afterwards: it stays readable, and the tick
- * that ends its trial may be delayed (a busy database). */
+/* Sleeps until a signal, a shim's end (its pidfd) or the next tick.
+ * Answers of the zygote are taken here without a tick (they only fill in
+ * pids and pidfds; the next tick stores them), and the wait goes on with
+ * the new pidfds. A pidfd that fired is left out afterwards: it stays
+ * readable, and the tick that ends its trial may be delayed (a busy
+ * database). Returns > 0 when something needs a tick. */
 static int wait_for_events(tt_runner *r)
 {
-    tt_grow((void **)&r->pollfds, &r->cap_pollfds, r->n_live + 1, sizeof *r->pollfds);
-    size_t n = 0;
-    r->pollfds[n++] = (struct pollfd){.fd = r->sig_pipe[0], .events = POLLIN};
-    for (size_t i = 0; i < r->n_live; i++)
-        if (r->live[i]->pidfd >= 0 && !r->live[i]->pidfd_fired)
-            r->pollfds[n++] = (struct pollfd){.fd = r->live[i]->pidfd, .events = POLLIN};
-    int ready = poll(r->pollfds, (nfds_t)n, TICK_MS);
-    if (ready <= 0)
-        return ready;
-    for (size_t i = 1, k = 0; i < n; i++) {
-        while (r->live[k]->pidfd != r->pollfds[i].fd)
-            k++;
-        if (r->pollfds[i].revents)
-            r->live[k]->pidfd_fired = true;
+    double deadline = tt_now_mono() + TICK_MS / 1000.0;
+    for (;;) {
+        tt_grow((void **)&r->pollfds, &r->cap_pollfds, r->n_live + 2, sizeof *r->pollfds);
+        size_t n = 0;
+        r->pollfds[n++] = (struct pollfd){.fd = r->sig_pipe[0], .events = POLLIN};
+        bool zygote = r->n_spawning > 0 && r->zygote.sock >= 0;
+        if (zygote)
+            r->pollfds[n++] = (struct pollfd){.fd = r->zygote.sock, .events = POLLIN};
+        size_t first_pidfd = n;
+        for (size_t i = 0; i < r->n_live; i++)
+            if (r->live[i]->pidfd >= 0 && !r->live[i]->pidfd_fired)
+                r->pollfds[n++] = (struct pollfd){.fd = r->live[i]->pidfd, .events = POLLIN};
+        double left_ms = (deadline - tt_now_mono()) * 1000.0;
+        int ready = poll(r->pollfds, (nfds_t)n, left_ms > 0 ? (int)left_ms + 1 : 0);
+        if (ready <= 0)
+            return ready;
+        int others = ready;
+        if (zygote && r->pollfds[1].revents) {
+            tt_spawns_collect(r, 0);
+            others--;
+        }
+        for (size_t i = first_pidfd, k = 0; i < n; i++) {
+            while (r->live[k]->pidfd != r->pollfds[i].fd)
+                k++;
+            if (r->pollfds[i].revents)
+                r->live[k]->pidfd_fired = true;
+        }
+        /* A zygote that answered with nothing else to do: a failed start
+         * needs a tick to be recorded. */
+        for (size_t i = 0; i < r->n_live && others == 0; i++)
+            others += r->live[i]->spawn_error != NULL;
+        if (others > 0)
+            return others;
     }
-    return ready;
 }
 
 /* One tick in one transaction. Returns -TT_ERR_IO with fatal set when its
@@ -264,6 +285,8 @@ static int tick(tt_runner *r, tt_error *fatal)
         r->commands_at = now;
     }
     tt_slurm_tick(r);
+    tt_spawns_collect(r, 0);
+    tt_spawns_record(r);
     for (size_t i = 0; i < r->n_live;) {
         tt_live *lv = r->live[i];
         tt_live_poll(r, lv);
@@ -276,6 +299,7 @@ static int tick(tt_runner *r, tt_error *fatal)
         i++;
     }
     tt_schedule_fill(r);
+    tt_spawns_record(r); /* shims started without the zygote */
     tt_importance_collect(r);
     tt_importance_maybe_start(r);
     if (tt_store_commit(r->store, &err) < 0) {
@@ -364,6 +388,7 @@ static void runner_free(tt_runner *r)
         close(r->sig_pipe[1]);
     }
     tt_zygote_stop(&r->zygote);
+    free(r->spawning);
     free(r->pollfds);
     free(r->self_exe);
     free(r->study_dir);
@@ -449,8 +474,12 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
             handle_signals(&r);
     }
     tt_schedule_drop_prepared(&r);
+    /* Leaving with shims being forked: their pids go to the store, so the
+     * next runner re-adopts them instead of setting them aside. */
+    tt_spawns_collect(&r, 5000);
     /* After a failed tick, err holds why the runner stops: keep it. */
     if (tt_store_begin(r.store, rc < 0 ? NULL : err) == 0) {
+        tt_spawns_record(&r);
         tt_importance_flush(&r);
         tt_store_commit(r.store, NULL);
     }

@@ -289,10 +289,9 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         if ((rc = tt_slurm_submit(r, lv, argv, envp, err)) < 0)
             goto out;
     } else {
-        pid_t pid;
-        uint64_t start;
-        rc = tt_zygote_spawn(&r->zygote, r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid,
-                             &start, &lv->pidfd, err);
+        pid_t pid = 0;
+        uint64_t start = 0;
+        rc = tt_zygote_send(&r->zygote, r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, err);
         if (rc == 1) {
             if (!r->zygote.broken_said)
                 tt_runner_event(r, t->number, "warning",
@@ -300,17 +299,18 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
                                 "from now on (slower)");
             r->zygote.broken_said = true;
             rc = tt_shim_spawn(r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid, &start, err);
-            if (rc == 0)
+            if (rc == 0) {
                 lv->pidfd = tt_proc_pidfd(pid);
+                lv->pid = pid;
+                lv->pid_start = start;
+                lv->start_unrecorded = true; /* stored by tt_spawns_record */
+            }
+        } else if (rc == 0) {
+            tt_spawns_add(r, lv);
         }
         if (rc < 0)
             goto out;
-        lv->pid = pid;
-        lv->pid_start = start;
         lv->started_at = tt_now_wall();
-        if (tt_store_trial_started(r->store, t->number, (long)pid, start, NULL, err) < 0) {
-            tt_runner_say(r, "trial %ld: %s", t->number, err->msg);
-        }
     }
     tt_buf line = {0};
     char buf[256];

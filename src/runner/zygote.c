@@ -322,7 +322,9 @@ static int send_all(int fd, const char *data, size_t len, double deadline)
     return 0;
 }
 
-/* Receives the reply and its pidfd (-1 when none came). 0 or -1. */
+/* Receives one reply and its pidfd (-1 when none came): 0; 1 when nothing
+ * has arrived by `deadline` (a reply begun is waited for up to the
+ * zygote's time limit); -1 on EOF or an error (errno set). */
 static int recv_reply(int fd, zygote_reply *rep, int *pidfd, double deadline)
 {
     *pidfd = -1;
@@ -339,8 +341,13 @@ static int recv_reply(int fd, zygote_reply *rep, int *pidfd, double deadline)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (wait_ready(fd, POLLIN, deadline) != 0)
+            if (got > 0 && deadline < mono_ms() + ZYGOTE_TIMEOUT_MS)
+                deadline = mono_ms() + ZYGOTE_TIMEOUT_MS;
+            if (wait_ready(fd, POLLIN, deadline) != 0) {
+                if (errno == ETIMEDOUT && got == 0)
+                    return 1;
                 return -1;
+            }
             continue;
         }
         if (n <= 0) {
@@ -383,9 +390,21 @@ static char *build_request(const char *trial_dir, double grace_s, char *const *a
     return tt_buf_take(&b);
 }
 
-int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
-                    char *const *trial_argv, char *const *envp, pid_t *pid_out,
-                    uint64_t *start_out, int *pidfd_out, tt_error *err)
+/* The zygote is of no more use: killed (it may be stopped or wedged; the
+ * runner's loop reaps it), and shims are started without it from now on.
+ * Answers it still owed are lost: the next tt_zygote_receive says so. */
+static void give_up(tt_zygote *z)
+{
+    if (z->pid > 0)
+        kill(z->pid, SIGKILL);
+    tt_zygote_stop(z);
+    z->broken = true;
+    z->lost = z->pending;
+    z->pending = 0;
+}
+
+int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
+                   char *const *trial_argv, char *const *envp, tt_error *err)
 {
     if (z->broken)
         return 1;
@@ -401,40 +420,82 @@ int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, d
     double deadline = mono_ms() + ZYGOTE_TIMEOUT_MS;
     int sent = -1;
     /* A zygote that died since the last trial (killed from outside) is
-     * started again, once: nothing of this request reached it. */
+     * started again, once, when it owed nothing: nothing of this request
+     * reached it. */
     for (int attempt = 0; attempt < 2 && sent != 0; attempt++) {
         if (z->pid == 0 && zygote_start(z, shim_exe, NULL) < 0)
             break;
         sent = send_all(z->sock, req, len, deadline);
-        if (sent != 0 && errno != ETIMEDOUT)
+        if (sent != 0 && (errno == ETIMEDOUT || z->pending > 0))
+            break;
+        if (sent != 0)
             tt_zygote_stop(z);
     }
     free(req);
+    if (sent != 0) {
+        /* A request cut short is never served (the zygote is killed), so
+         * nothing of this trial started: the caller may start it itself. */
+        give_up(z);
+        return 1;
+    }
+    z->pending++;
+    return 0;
+}
+
+int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_error *err)
+{
+    if (z->lost > 0) {
+        z->lost--;
+        return tt_error_set(err, TT_ERR_IO, "the zygote was lost while it started this trial");
+    }
+    if (z->pending == 0 || z->sock < 0)
+        return 1;
     zygote_reply rep;
     int pidfd = -1;
-    if (sent != 0 || recv_reply(z->sock, &rep, &pidfd, deadline) != 0) {
+    int rc = recv_reply(z->sock, &rep, &pidfd, mono_ms() + timeout_ms);
+    if (rc == 1)
+        return 1;
+    if (rc < 0) {
         int e = errno;
-        if (z->pid > 0)
-            kill(z->pid, SIGKILL); /* stopped or wedged; the loop reaps it */
-        tt_zygote_stop(z);
-        z->broken = true;
-        /* Undelivered, nothing started: the caller may start the shim
-         * itself. Delivered but unanswered: a shim may run, so this trial
-         * must not be started a second time. */
-        if (sent != 0)
-            return 1;
+        give_up(z);
+        z->lost--; /* this answer is reported here */
         return tt_error_set(err, TT_ERR_IO, "the zygote took the trial but did not answer: %s",
                             strerror(e));
     }
-    if (rep.pid <= 0)
+    z->pending--;
+    if (rep.pid <= 0) {
+        if (pidfd >= 0)
+            close(pidfd);
         return tt_error_set(err, TT_ERR_IO, "cannot start the shim: %s", strerror(rep.error));
-    *pid_out = rep.pid;
+    }
+    a->pid = rep.pid;
+    a->start = rep.start;
+    a->pidfd = pidfd;
+    return 0;
+}
+
+int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
+                    char *const *trial_argv, char *const *envp, pid_t *pid_out,
+                    uint64_t *start_out, int *pidfd_out, tt_error *err)
+{
+    int rc = tt_zygote_send(z, shim_exe, trial_dir, grace_s, trial_argv, envp, err);
+    if (rc != 0)
+        return rc;
+    tt_zygote_answer a;
+    rc = tt_zygote_receive(z, ZYGOTE_TIMEOUT_MS, &a, err);
+    if (rc == 1) {
+        give_up(z);
+        return tt_zygote_receive(z, 0, &a, err); /* reports the loss */
+    }
+    if (rc < 0)
+        return rc;
+    *pid_out = a.pid;
     if (start_out)
-        *start_out = rep.start;
+        *start_out = a.start;
     if (pidfd_out)
-        *pidfd_out = pidfd;
-    else if (pidfd >= 0)
-        close(pidfd);
+        *pidfd_out = a.pidfd;
+    else if (a.pidfd >= 0)
+        close(a.pidfd);
     return 0;
 }
 
