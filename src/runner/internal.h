@@ -100,6 +100,7 @@ typedef struct tt_runner {
     bool stop_after_running; /* `stop`: no new trials, exit when idle */
     bool exhausted;          /* sampler or run_cap has nothing more */
     long prepared;           /* number whose folder was made ahead (schedule.c) */
+    bool prepared_made;      /* ... by this runner, so no shim has used it */
     bool quit;               /* leave the loop now (signal) */
     double session_start;    /* monotonic clock at start */
     double commands_at;      /* monotonic time of the last look at commands */

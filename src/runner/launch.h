@@ -268,8 +268,8 @@ pid_t tt_proc_first_child(pid_t pid);
 /* Sends sig to the process group of every process of ours whose
  * environment holds exactly the entry `entry` (NAME=VALUE), except groups
  * that lead their session (a shim's): the trial of a folder, found without
- * knowing its shim. Returns how many groups were signalled. Reads all of
- * /proc: for rare recoveries only. */
+ * knowing its shim (sig 0: only whether there is one). Returns how many
+ * groups were signalled. Reads all of /proc: for rare recoveries only. */
 int tt_proc_kill_groups_with_env(const char *entry, int sig);
 
 /* kill(-pgid, sig). Returns 0 (also when the group is already gone), or

@@ -192,7 +192,36 @@ static int write_params_json(int dirfd, const char *json, tt_error *err)
     return ok ? 0 : tt_error_set(err, TT_ERR_IO, "cannot write params.json: %s", strerror(errno));
 }
 
-/* A first attempt whose folder already has a stdout.log was started before
+/* Whether a shim ever ran in dir: it left output, a status or shim.log, or
+ * the trial still runs (its environment names the folder). Empty logs
+ * alone say nothing: prepare_next_folder makes them ahead of the start. */
+static bool folder_was_used(const char *dir)
+{
+    char *out = tt_xasprintf("%s/" TT_SHIM_STDOUT, dir);
+    char *err = tt_xasprintf("%s/" TT_SHIM_STDERR, dir);
+    char *status = tt_xasprintf("%s/" TT_SHIM_STATUS, dir);
+    char *log = tt_xasprintf("%s/" TT_SHIM_LOG, dir);
+    struct stat so, se, ss;
+    /* Only tunetop creates stdout.log, as a regular file; anything else
+     * was planted and is refused when the trial starts. */
+    bool used = false;
+    if (lstat(out, &so) == 0 && S_ISREG(so.st_mode)) {
+        used = so.st_size > 0 || (lstat(err, &se) == 0 && se.st_size > 0) ||
+               lstat(status, &ss) == 0 || lstat(log, &ss) == 0;
+        if (!used) {
+            char *entry = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
+            used = tt_proc_kill_groups_with_env(entry, 0) > 0; /* signal 0: only look */
+            free(entry);
+        }
+    }
+    free(out);
+    free(err);
+    free(status);
+    free(log);
+    return used;
+}
+
+/* A first attempt whose folder a shim has used was started before
  * and never recorded: the runner was SIGKILLed, or its tick's commit failed,
  * between spawning the shim and committing (the store rolled the trial back
  * to queued, or forgot it, and the number is handed out again). That shim
@@ -203,13 +232,7 @@ static int write_params_json(int dirfd, const char *json, tt_error *err)
  * trial is stopped (its shim then ends too). Found by tests/test_chaos.c. */
 static void set_aside_unrecorded(tt_runner *r, const char *dir, long number)
 {
-    char *log = tt_xasprintf("%s/" TT_SHIM_STDOUT, dir);
-    struct stat sb;
-    /* Only a shim creates it, as a regular file; anything else was
-     * planted and is refused when the trial starts. */
-    bool used = lstat(log, &sb) == 0 && S_ISREG(sb.st_mode);
-    free(log);
-    if (!used)
+    if (!folder_was_used(dir))
         return;
     /* Its shim's pid was never recorded: the trial is found by the folder
      * its environment names (a recycled pid cannot match that). */
@@ -245,7 +268,8 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         free(dir);
         return rc;
     }
-    if (t->attempt == 1)
+    /* A folder this runner made ahead has seen no shim. */
+    if (t->attempt == 1 && !(t->number == r->prepared && r->prepared_made))
         set_aside_unrecorded(r, dir, t->number);
     tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
     lv->slot = slot;
@@ -475,12 +499,12 @@ static long next_trial(tt_runner *r, tt_error *err)
 }
 
 /* The folder of the trial most likely to start next (the next new number)
- * and its checkpoints/, made right after the starts of a tick, while the
- * running trials run: two of the inodes a start costs leave the moment
- * between a trial's end and the next start, which on a slow filesystem
- * bounded short sweeps (docs/benchmarks.md). A wrong guess costs nothing:
- * the folder waits for that number, and tt_schedule_drop_prepared removes
- * it if the study ends first. */
+ * with its checkpoints/ and empty logs, made right after the starts of a
+ * tick, while the running trials run: four of the six inodes a start
+ * costs leave the moment between a trial's end and the next start, which
+ * on a slow filesystem bounded short sweeps (docs/benchmarks.md). A wrong
+ * guess costs nothing: the folder waits for that number, and
+ * tt_schedule_drop_prepared removes it if the study ends first. */
 static void prepare_next_folder(tt_runner *r)
 {
     long next = (long)r->n_trials + 1;
@@ -491,10 +515,21 @@ static void prepare_next_folder(tt_runner *r)
     char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, next);
     /* Only into a folder made here: whatever else is there already is
      * start_trial's to judge. */
-    if (mkdir(dir, (mode_t)tt_study_dir_mode()) == 0) {
-        char *ckpt = tt_xasprintf("%s/checkpoints", dir);
-        mkdir(ckpt, (mode_t)tt_study_dir_mode());
-        free(ckpt);
+    r->prepared_made = mkdir(dir, (mode_t)tt_study_dir_mode()) == 0;
+    if (r->prepared_made) {
+        const char *leaves[] = {"checkpoints", TT_SHIM_STDOUT, TT_SHIM_STDERR};
+        for (size_t i = 0; i < sizeof leaves / sizeof *leaves; i++) {
+            char *path = tt_xasprintf("%s/%s", dir, leaves[i]);
+            if (i == 0) {
+                mkdir(path, (mode_t)tt_study_dir_mode());
+            } else {
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                              (mode_t)tt_study_file_mode());
+                if (fd >= 0)
+                    close(fd);
+            }
+            free(path);
+        }
     }
     free(dir);
 }
@@ -503,14 +538,28 @@ void tt_schedule_drop_prepared(tt_runner *r)
 {
     if (r->prepared <= (long)r->n_trials)
         return;
-    char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, r->prepared);
-    char *ckpt = tt_xasprintf("%s/checkpoints", dir);
-    /* Both fail, harmlessly, if anything was put there meanwhile. */
-    if (rmdir(ckpt) == 0)
-        rmdir(dir);
-    free(ckpt);
-    free(dir);
+    if (r->prepared_made) {
+        char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, r->prepared);
+        char *ckpt = tt_xasprintf("%s/checkpoints", dir);
+        char *out = tt_xasprintf("%s/" TT_SHIM_STDOUT, dir);
+        char *err = tt_xasprintf("%s/" TT_SHIM_STDERR, dir);
+        struct stat so, se;
+        /* Only what was made here and is still empty; rmdir fails,
+         * harmlessly, if anything else was put there meanwhile. */
+        if (lstat(out, &so) == 0 && S_ISREG(so.st_mode) && so.st_size == 0 &&
+            lstat(err, &se) == 0 && S_ISREG(se.st_mode) && se.st_size == 0) {
+            unlink(out);
+            unlink(err);
+        }
+        if (rmdir(ckpt) == 0)
+            rmdir(dir);
+        free(ckpt);
+        free(out);
+        free(err);
+        free(dir);
+    }
     r->prepared = 0;
+    r->prepared_made = false;
 }
 
 int tt_schedule_fill(tt_runner *r)
