@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../src/ui/internal.h"
+#include "tunetop/importance.h"
 
 static char *names[] = {"lr", "optimizer", "batch_size", "momentum"};
 
@@ -179,18 +180,24 @@ END_TEST
 START_TEST(spearman)
 {
     double x[] = {1, 2, 3, 4, 5}, y[] = {2, 4, 6, 8, 10}, z[] = {5, 4, 3, 2, 1};
-    ck_assert_double_eq_tol(ui_spearman(x, y, 5), 1.0, 1e-12);
-    ck_assert_double_eq_tol(ui_spearman(x, z, 5), -1.0, 1e-12);
+    ck_assert_double_eq_tol(tt_importance_spearman(x, y, 5), 1.0, 1e-12);
+    ck_assert_double_eq_tol(tt_importance_spearman(x, z, 5), -1.0, 1e-12);
     double c[] = {1, 1, 1, 1, 1};
-    ck_assert(isnan(ui_spearman(x, c, 5)));
-    ck_assert(isnan(ui_spearman(x, y, 2)));
+    ck_assert(isnan(tt_importance_spearman(x, c, 5)));
+    ck_assert(isnan(tt_importance_spearman(x, y, 2)));
     /* monotone but not linear: still 1 */
     double e[] = {1, 10, 100, 1000, 10000};
-    ck_assert_double_eq_tol(ui_spearman(x, e, 5), 1.0, 1e-12);
+    ck_assert_double_eq_tol(tt_importance_spearman(x, e, 5), 1.0, 1e-12);
     /* ties get average ranks */
     double t[] = {1, 1, 2, 2, 3};
-    double r = ui_spearman(t, y, 5);
+    double r = tt_importance_spearman(t, y, 5);
     ck_assert(r > 0.9 && r < 1.0);
+    /* eta of the ranks across choices: ranks 1,2 | 3,4,5 -> sqrt(7.5 / 10) */
+    double cat[] = {0, 0, 1, 1, 1}, loss[] = {1, 2, 10, 11, 12};
+    ck_assert_double_eq_tol(tt_importance_eta(cat, 2, loss, 5), sqrt(0.75), 1e-12);
+    double one[] = {0, 0, 0, 0, 0}, bad[] = {0, 1, 2, 1, 0};
+    ck_assert(isnan(tt_importance_eta(one, 1, loss, 5)));
+    ck_assert(isnan(tt_importance_eta(bad, 2, loss, 5)));
 }
 END_TEST
 

@@ -153,4 +153,12 @@ void tt_importance_data_from_trials(const tt_space *space, const tt_trial_record
                                     size_t n_trials, bool maximize, tt_importance_data *out);
 void tt_importance_data_free(tt_importance_data *d);
 
+/* The two statistics behind TT_IMPORTANCE_CORR, for one parameter:
+ * Spearman's rho of x and y (average ranks for ties), in [-1, 1]; and the
+ * correlation ratio eta of the ranks of y across categories
+ * (cat[i] in 0..k-1), in [0, 1]. NAN when n < 3, when x or y does not
+ * vary, or (eta) when fewer than two categories occur. */
+double tt_importance_spearman(const double *x, const double *y, size_t n);
+double tt_importance_eta(const double *cat, size_t k, const double *y, size_t n);
+
 #endif

@@ -187,3 +187,37 @@ void imp_corr(const imp_data *data, uint64_t seed, tt_importance_result *out)
     free(sum);
     free(cnt);
 }
+
+double tt_importance_spearman(const double *x, const double *y, size_t n)
+{
+    if (n < 3)
+        return NAN;
+    double *rx = tt_xmalloc(n * sizeof *rx), *ry = tt_xmalloc(n * sizeof *ry);
+    keyed *tmp = tt_xmalloc(n * sizeof *tmp);
+    rank(x, n, rx, tmp);
+    rank(y, n, ry, tmp);
+    double rho = pearson(rx, ry, n);
+    free(rx);
+    free(ry);
+    free(tmp);
+    return rho;
+}
+
+double tt_importance_eta(const double *cat, size_t k, const double *y, size_t n)
+{
+    if (n < 3 || k == 0)
+        return NAN;
+    for (size_t i = 0; i < n; i++)
+        if (!(cat[i] >= 0 && cat[i] < (double)k))
+            return NAN;
+    double *ry = tt_xmalloc(n * sizeof *ry);
+    keyed *tmp = tt_xmalloc(n * sizeof *tmp);
+    double *sum = tt_xmalloc(k * sizeof *sum), *cnt = tt_xmalloc(k * sizeof *cnt);
+    rank(y, n, ry, tmp);
+    double e = eta(cat, ry, n, k, sum, cnt);
+    free(ry);
+    free(tmp);
+    free(sum);
+    free(cnt);
+    return e;
+}

@@ -11,106 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
-
-typedef struct ranked {
-    double v;
-    size_t i;
-} ranked;
-
-static int by_v(const void *a, const void *b)
-{
-    double x = ((const ranked *)a)->v, y = ((const ranked *)b)->v;
-    return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* Average ranks (1-based) of v into r. */
-static void rank(const double *v, size_t n, double *r)
-{
-    ranked *t = tt_xmalloc((n ? n : 1) * sizeof *t);
-    for (size_t i = 0; i < n; i++)
-        t[i] = (ranked){v[i], i};
-    qsort(t, n, sizeof *t, by_v);
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && t[j + 1].v == t[i].v)
-            j++;
-        double avg = (double)(i + j) / 2.0 + 1.0;
-        for (size_t k = i; k <= j; k++)
-            r[t[k].i] = avg;
-        i = j + 1;
-    }
-    free(t);
-}
-
-static double pearson(const double *x, const double *y, size_t n)
-{
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < n; i++)
-        mx += x[i], my += y[i];
-    mx /= (double)n;
-    my /= (double)n;
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < n; i++) {
-        sxy += (x[i] - mx) * (y[i] - my);
-        sxx += (x[i] - mx) * (x[i] - mx);
-        syy += (y[i] - my) * (y[i] - my);
-    }
-    if (sxx <= 0 || syy <= 0)
-        return NAN;
-    return sxy / sqrt(sxx * syy);
-}
-
-double ui_spearman(const double *x, const double *y, size_t n)
-{
-    if (n < 3)
-        return NAN;
-    double *rx = tt_xmalloc(n * sizeof *rx), *ry = tt_xmalloc(n * sizeof *ry);
-    rank(x, n, rx);
-    rank(y, n, ry);
-    double rho = pearson(rx, ry, n);
-    free(rx);
-    free(ry);
-    return rho;
-}
-
-/* eta = sqrt(between-group sum of squares / total) of the ranks of y
- * grouped by the category index in x. */
-static double eta_ranks(const double *x, const double *y, size_t n)
-{
-    if (n < 3)
-        return NAN;
-    double *ry = tt_xmalloc(n * sizeof *ry);
-    rank(y, n, ry);
-    double mean = 0;
-    for (size_t i = 0; i < n; i++)
-        mean += ry[i];
-    mean /= (double)n;
-    double total = 0, between = 0;
-    for (size_t i = 0; i < n; i++)
-        total += (ry[i] - mean) * (ry[i] - mean);
-    bool *done = tt_xcalloc(n, sizeof *done);
-    size_t groups = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (done[i])
-            continue;
-        groups++;
-        double sum = 0;
-        size_t cnt = 0;
-        for (size_t j = i; j < n; j++)
-            if (!done[j] && x[j] == x[i]) {
-                done[j] = true;
-                sum += ry[j];
-                cnt++;
-            }
-        double gm = sum / (double)cnt;
-        between += (double)cnt * (gm - mean) * (gm - mean);
-    }
-    free(done);
-    free(ry);
-    if (groups < 2 || total <= 0)
-        return NAN;
-    return sqrt(between / total);
-}
+#include "tunetop/importance.h"
 
 static int by_strength(const void *a, const void *b)
 {
@@ -177,6 +78,8 @@ size_t ui_rank_correlations(const ui_model *m, ui_corr **out, long *n_trials)
                         seen[n_seen++] = r->param_text[k];
                     }
                     v = (double)c;
+                } else if (cat) {
+                    v = NAN; /* a choice without its text cannot be grouped */
                 } else if (r->param_text[k]) {
                     /* the value itself: x may be an encoding */
                     char *end;
@@ -196,7 +99,8 @@ size_t ui_rank_correlations(const ui_model *m, ui_corr **out, long *n_trials)
         res[nres].param = name;
         res[nres].categorical = cat;
         res[nres].n = (long)n;
-        res[nres].value = cat ? eta_ranks(x, y, n) : ui_spearman(x, y, n);
+        res[nres].value =
+            cat ? tt_importance_eta(x, n_seen, y, n) : tt_importance_spearman(x, y, n);
         nres++;
     }
     free(x);

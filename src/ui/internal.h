@@ -234,9 +234,6 @@ struct ui_corr {
  * over completed trials with a finite value where it is active (needs at
  * least 3). Sorted by |value|, strongest first. Caller frees *out. */
 size_t ui_rank_correlations(const ui_model *m, ui_corr **out, long *n_trials);
-/* Spearman's rho of x and y (average ranks for ties); NAN when n < 3 or
- * either is constant. */
-double ui_spearman(const double *x, const double *y, size_t n);
 
 /* ---- layout (layout.c) --------------------------------------------------- */
 
