@@ -96,6 +96,25 @@ static started spawn_ok(tt_zygote *z, const char *exe, const char *dir, char **a
     return s;
 }
 
+/* Waits for the started shim's end (its pidfd) and reads exit.status. */
+static tt_shim_status wait_status(started s, const char *dir)
+{
+    ck_assert_msg(wait_pidfd(s.pidfd, 5), "the shim did not end");
+    close(s.pidfd);
+    tt_shim_status st;
+    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+    return st;
+}
+
+/* Closes the runner's end and waits for the zygote to leave. */
+static void stop_zygote(tt_zygote *z)
+{
+    pid_t zpid = z->pid;
+    tt_zygote_stop(z);
+    if (zpid > 0)
+        wait_child(zpid, 5);
+}
+
 /* Three trials through one zygote: each runs with its own argv and
  * environment, its logs and exit status land in its folder, and its end
  * wakes a poll on the pidfd. */
@@ -158,10 +177,7 @@ START_TEST(test_zygote_shim_outlives_zygote)
     tt_zygote_stop(&z);
     ck_assert_int_ge(wait_child(zpid, 5), 0);
     ck_assert(tt_proc_alive(s.pid, s.start));
-    ck_assert_msg(wait_pidfd(s.pidfd, 5), "the orphaned shim did not end");
-    close(s.pidfd);
-    tt_shim_status st;
-    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+    tt_shim_status st = wait_status(s, dir);
     ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
     ck_assert_int_eq(st.code, 7);
     char *out = slurp(dir, TT_SHIM_STDOUT);
@@ -189,14 +205,9 @@ START_TEST(test_zygote_restarted)
     s = spawn_ok(&z, exe, dir2, argv, environ);
     ck_assert_int_ne(z.pid, old);
     ck_assert(!z.broken);
-    ck_assert(wait_pidfd(s.pidfd, 5));
-    close(s.pidfd);
-    tt_shim_status st;
-    ck_assert_int_eq(tt_shim_read_status(dir2, &st), 0);
+    tt_shim_status st = wait_status(s, dir2);
     ck_assert_int_eq(st.code, 0);
-    pid_t zpid = z.pid;
-    tt_zygote_stop(&z);
-    wait_child(zpid, 5);
+    stop_zygote(&z);
     e2e_rmtree(dir);
     e2e_rmtree(dir2);
     free(dir);
@@ -225,9 +236,7 @@ START_TEST(test_zygote_early_sigterm)
         e2e_rmtree(dir);
         free(dir);
     }
-    pid_t zpid = z.pid;
-    tt_zygote_stop(&z);
-    wait_child(zpid, 5);
+    stop_zygote(&z);
     free(exe);
 }
 END_TEST
@@ -240,15 +249,10 @@ START_TEST(test_zygote_exec_error)
     char *dir = e2e_tmpdir();
     char *argv[] = {"/nonexistent/train", "--x", NULL};
     started s = spawn_ok(&z, exe, dir, argv, environ);
-    ck_assert(wait_pidfd(s.pidfd, 5));
-    close(s.pidfd);
-    tt_shim_status st;
-    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+    tt_shim_status st = wait_status(s, dir);
     ck_assert_int_eq(st.kind, TT_SHIM_EXEC_ERROR);
     ck_assert_int_eq(st.code, ENOENT);
-    pid_t zpid = z.pid;
-    tt_zygote_stop(&z);
-    wait_child(zpid, 5);
+    stop_zygote(&z);
     e2e_rmtree(dir);
     free(dir);
     free(exe);
@@ -267,10 +271,7 @@ START_TEST(test_zygote_script_without_shebang)
     ck_assert_int_eq(chmod(script, 0700), 0);
     char *argv[] = {script, NULL};
     started s = spawn_ok(&z, exe, dir, argv, environ);
-    ck_assert(wait_pidfd(s.pidfd, 5));
-    close(s.pidfd);
-    tt_shim_status st;
-    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+    tt_shim_status st = wait_status(s, dir);
     ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
     ck_assert_int_eq(st.code, 6);
     char *out = slurp(dir, TT_SHIM_STDOUT);
@@ -280,14 +281,10 @@ START_TEST(test_zygote_script_without_shebang)
     char *dir2 = e2e_tmpdir();
     ck_assert_int_eq(chmod(script, 0600), 0);
     s = spawn_ok(&z, exe, dir2, argv, environ);
-    ck_assert(wait_pidfd(s.pidfd, 5));
-    close(s.pidfd);
-    ck_assert_int_eq(tt_shim_read_status(dir2, &st), 0);
+    st = wait_status(s, dir2);
     ck_assert_int_eq(st.kind, TT_SHIM_EXEC_ERROR);
     ck_assert_int_eq(st.code, EACCES);
-    pid_t zpid = z.pid;
-    tt_zygote_stop(&z);
-    wait_child(zpid, 5);
+    stop_zygote(&z);
     e2e_rmtree(dir);
     e2e_rmtree(dir2);
     free(dir);
