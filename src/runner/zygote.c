@@ -16,12 +16,14 @@
  * pid), and polls it: a trial's end wakes the runner at once, as SIGCHLD
  * did. The zygote lets the kernel reap its children (SIGCHLD ignored).
  *
- * Protocol on a socketpair (fd TT_ZYGOTE_FD in the zygote), one request at a
- * time: the runner sends a header {length, argc, envc} and `length` bytes of
- * NUL-terminated strings: trial folder, grace seconds, argv, envp. The
- * zygote answers {pid, errno, start time} with the pidfd attached (none
- * when it could not open one). EOF on the socket, which the kernel also
- * gives when the runner dies, ends the zygote.
+ * Protocol on a socketpair (fd TT_ZYGOTE_FD in the zygote): the runner sends
+ * a header {length, argc, envc} and `length` bytes of NUL-terminated
+ * strings: trial folder, grace seconds, argv, envp. The zygote serves
+ * requests one after the other and answers each, in order, with
+ * {pid, errno, start time} and the pidfd attached (none when it could not
+ * open one); the runner may send the next request before the answer to
+ * the last (spawns.c). EOF on the socket, which the kernel also gives when
+ * the runner dies, ends the zygote.
  */
 #include "launch.h"
 
