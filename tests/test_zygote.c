@@ -125,7 +125,7 @@ START_TEST(test_zygote_runs_trials)
     pid_t first_zygote = 0;
     for (int k = 0; k < 3; k++) {
         char *dir = e2e_tmpdir();
-        char code[16];
+        char code[32];
         snprintf(code, sizeof code, "%d", k + 3);
         /* A hostile value stays one literal argument. */
         char *argv[] = {"/bin/sh", "-c", "echo \"$1 $TT_TEST\"; echo e >&2; exit $2", "sh",
@@ -335,7 +335,7 @@ START_TEST(test_zygote_answers_in_order)
     tt_error err = {0};
     for (int k = 0; k < 3; k++) {
         dirs[k] = e2e_tmpdir();
-        char code[16];
+        char code[32];
         snprintf(code, sizeof code, "exit %d", 20 + k);
         char *argv[] = {"/bin/sh", "-c", code, NULL};
         ck_assert_int_eq(tt_zygote_send(&z, exe, dirs[k], 1, argv, environ, &err), 0);
