@@ -817,6 +817,44 @@ START_TEST(test_shim_kills_leftovers)
 }
 END_TEST
 
+/* A daemon the trial started outside its group (setsid, then a double
+ * fork) is adopted by the shim and stopped with the trial, grandchildren
+ * included; a zombie of such a daemon that exits while the trial runs is
+ * reaped, not left until the end. */
+START_TEST(test_shim_kills_escaped_daemons)
+{
+    char *dir = make_tmpdir();
+    pid_t shim = start_shim(
+        dir, "10",
+        CMD("/bin/sh", "-c",
+            /* one daemon in a session of its own, one that double-forks out of it, and a
+             * short-lived one that ends while the trial runs */
+            "setsid sh -c 'echo $$ > d1; sleep 30' & "
+            "setsid sh -c '(sleep 30 & echo $! > d2) ; sleep 30' & "
+            "setsid sh -c 'echo $$ > d3; exit 0' & "
+            "sleep 0.5; exit 0",
+            NULL));
+    int st = wait_for(shim, 5);
+    ck_assert_int_eq(WEXITSTATUS(st), 0);
+    const char *files[] = {"d1", "d2", "d3"};
+    for (size_t i = 0; i < 3; i++) {
+        pid_t d = read_pid_file(dir, files[i]);
+        double end = now_s() + 2;
+        while (!dead(d) && now_s() < end)
+            usleep(5000);
+        ck_assert_msg(dead(d), "%s (%ld) outlived the trial", files[i], (long)d);
+        /* Not a zombie waiting for a parent that is gone either. */
+        ck_assert_uint_eq(tt_proc_start_time(d), 0);
+    }
+    tt_shim_status s;
+    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(s.kind, TT_SHIM_EXIT);
+    ck_assert_int_eq(s.code, 0);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_shim_survives_parent)
 {
     char *dir = make_tmpdir();
@@ -1078,6 +1116,7 @@ Suite *suite_launch(void)
     tcase_add_test(tc, test_shim_sigterm_forwarded);
     tcase_add_test(tc, test_shim_grace_then_kill);
     tcase_add_test(tc, test_shim_kills_leftovers);
+    tcase_add_test(tc, test_shim_kills_escaped_daemons);
     tcase_add_test(tc, test_shim_survives_parent);
     tcase_add_test(tc, test_shim_status_atomic);
     tcase_add_test(tc, test_shim_bad_invocations);

@@ -260,8 +260,12 @@ bool tt_proc_alive(pid_t pid, uint64_t start);
  * Close-on-exec. */
 int tt_proc_pidfd(pid_t pid);
 
-/* The first child of pid (/proc/PID/task/PID/children), or 0 when it has
- * none or the kernel does not say. A shim's only child is its trial, the
+/* Up to max children of pid (/proc/PID/task/PID/children, a
+ * single-threaded process's); 0 when it has none or the kernel does not
+ * say (no CONFIG_PROC_CHILDREN). */
+size_t tt_proc_children(pid_t pid, pid_t *out, size_t max);
+
+/* The first child of pid, or 0. A shim's only child is its trial, the
  * leader of the trial's process group. */
 pid_t tt_proc_first_child(pid_t pid);
 

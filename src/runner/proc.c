@@ -107,21 +107,36 @@ int tt_proc_pidfd(pid_t pid)
 #endif
 }
 
-pid_t tt_proc_first_child(pid_t pid)
+size_t tt_proc_children(pid_t pid, pid_t *out, size_t max)
 {
     char path[80];
     snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    char buf[32];
+    char buf[4096];
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     if (n <= 0)
         return 0;
     buf[n] = '\0';
-    long child = strtol(buf, NULL, 10);
-    return child > 1 && child <= 0x7fffffff ? (pid_t)child : 0;
+    size_t k = 0;
+    char *p = buf, *end;
+    while (k < max) {
+        long child = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (child > 1 && child <= 0x7fffffff)
+            out[k++] = (pid_t)child;
+        p = end;
+    }
+    return k;
+}
+
+pid_t tt_proc_first_child(pid_t pid)
+{
+    pid_t child;
+    return tt_proc_children(pid, &child, 1) == 1 ? child : 0;
 }
 
 int tt_proc_kill_group(pid_t pgid, int sig)

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -216,6 +217,45 @@ static void wait_set(sigset_t *set)
     sigaddset(set, SIGCHLD);
 }
 
+/* Reaps the children that are not the trial: what the trial left outside
+ * its group and we adopted as subreaper, once it ended. The trial itself
+ * stays a zombie (its pid, hence its group id, reserved) until
+ * tt_shim_run reaps it. */
+static void reap_adopted(pid_t trial)
+{
+    for (;;) {
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0 ||
+            info.si_pid == trial)
+            return;
+        waitpid(info.si_pid, NULL, 0);
+    }
+}
+
+/* After the trial: what it left outside its group — a daemon that called
+ * setsid() or setpgid(), a double fork — was reparented to the shim (a
+ * subreaper, tt_shim_run) and is killed with its own group, round after
+ * round as its children are reparented in turn. A trial that ended leaves
+ * nothing running. */
+static void kill_adopted(void)
+{
+    for (int round = 0; round < 100; round++) {
+        pid_t kids[256];
+        size_t n = tt_proc_children(getpid(), kids, sizeof kids / sizeof *kids);
+        if (n == 0)
+            return;
+        for (size_t i = 0; i < n; i++) {
+            if (getpgid(kids[i]) == kids[i])
+                kill(-kids[i], SIGKILL);
+            kill(kids[i], SIGKILL);
+        }
+        for (size_t i = 0; i < n; i++)
+            while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+                ;
+    }
+}
+
 /* Signal the trial: its group, and the trial itself in case it left the
  * group (it is not reaped yet, so its pid cannot have been recycled). */
 static void signal_trial(pid_t pid, int sig)
@@ -259,6 +299,8 @@ static int wait_trial(pid_t pid, double grace, siginfo_t *out)
         struct timespec ts = {(time_t)wait_s, (long)((wait_s - (double)(time_t)wait_s) * 1e9)};
         siginfo_t si;
         int sig = sigtimedwait(&set, &si, &ts);
+        if (sig == SIGCHLD)
+            reap_adopted(pid);
         if ((sig == SIGTERM || sig == SIGINT || sig == SIGHUP) && !term_sent) {
             shim_log("tunetop shim: got signal %d, sending SIGTERM to group %ld", sig,
                      (long)pid);
@@ -384,6 +426,9 @@ int tt_shim_run(const char *trial_dir, double grace, char **trial_argv)
     log_dirfd = log_fd = -1;
     /* Already a session leader when tt_shim_spawn started us; EPERM then. */
     setsid();
+    /* What the trial leaves behind outside its group is reparented to us,
+     * not to init, so that it can be stopped with the trial (kill_adopted). */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     signal(SIGPIPE, SIG_IGN);
     /* An inherited SIG_IGN for SIGCHLD would make the kernel reap the trial
      * behind our back. */
@@ -428,13 +473,14 @@ int tt_shim_run(const char *trial_dir, double grace, char **trial_argv)
     siginfo_t info;
     memset(&info, 0, sizeof info);
     int waited = wait_trial(pid, grace, &info);
-    /* Whatever the trial left in its group (a daemonised helper, a data
-     * loader worker) goes with it. */
+    /* Whatever the trial left in its group (a data loader worker) goes
+     * with it. */
     tt_proc_kill_group(pid, SIGKILL);
     int st = 0, reaped;
     while ((reaped = (int)waitpid(pid, &st, 0)) < 0 && errno == EINTR)
         ;
     int reap_errno = errno;
+    kill_adopted();
 
     int rc;
     if (waited != 0 && reaped < 0)
