@@ -1189,6 +1189,68 @@ START_TEST(test_disk_full_in_transaction)
 }
 END_TEST
 
+/* In a child under a file size limit of 0 (what a full disk does to the
+ * -shm file SQLite must create and grow): 1 when the ordinary reader
+ * opens the study (the limit did not bite), 2 when the snapshot reader
+ * cannot, 3 when it reads the wrong number of trials, 0 when all is well. */
+static int read_under_no_space(size_t want_trials)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {0, 0};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+        return 4;
+    tt_error err = {0};
+    tt_store *plain = tt_store_open(db_path, TT_STORE_READ, &err);
+    if (plain) {
+        tt_store_close(plain);
+        return 1;
+    }
+    tt_store *st = tt_store_open(db_path, TT_STORE_SNAPSHOT, &err);
+    if (!st)
+        return 2;
+    tt_trial_record *rows = NULL;
+    size_t n = 0, cap = 0;
+    int rc = tt_store_trials_since(st, 0, &rows, &n, &cap, &err) == 0 && n == want_trials ? 0 : 3;
+    for (size_t i = 0; i < n; i++)
+        tt_trial_record_clear(&rows[i]);
+    free(rows);
+    tt_store_close(st);
+    return rc;
+}
+
+/* `tunetop status` on a study whose study.db-shm cannot be created (a full
+ * disk with no runner alive to hold it): the one-shot reader still reads
+ * everything, also what is only in the WAL of a runner killed with -9. */
+START_TEST(test_snapshot_without_shm)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        tt_store *st = new_study();
+        for (int i = 0; i < 3; i++)
+            add_trial2(st, "lr", "0.1", NULL, NULL);
+        _exit(0); /* as killed: no checkpoint, the WAL and -shm stay */
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char wal[320], shm[320];
+    snprintf(wal, sizeof wal, "%s-wal", db_path);
+    snprintf(shm, sizeof shm, "%s-shm", db_path);
+    struct stat sb;
+    ck_assert_msg(stat(wal, &sb) == 0 && sb.st_size > 0, "no WAL left to read");
+    ck_assert_int_eq(unlink(shm), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(read_under_no_space(3));
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_msg(WEXITSTATUS(status) != 1, "the ordinary reader opened it: the test proves nothing");
+    ck_assert_msg(WEXITSTATUS(status) == 0, "snapshot reader failed (%d)", WEXITSTATUS(status));
+}
+END_TEST
+
 extern Suite *suite_store(void);
 
 Suite *suite_store(void)
@@ -1216,6 +1278,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, test_json_string);
     tcase_add_test(tc, test_disk_full);
     tcase_add_test(tc, test_disk_full_in_transaction);
+    tcase_add_test(tc, test_snapshot_without_shm);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -36,7 +36,13 @@ typedef enum tt_store_mode {
                              connection is read-write when the file allows,
                              read-only otherwise; other writes are refused) */
     TT_STORE_WRITE,       /* the runner; fails if the file is not writable */
-    TT_STORE_CREATE       /* like WRITE, creating the file (mode 0600) */
+    TT_STORE_CREATE,      /* like WRITE, creating the file (mode 0600) */
+    TT_STORE_SNAPSHOT     /* a one-shot reader (status, best, export): READ,
+                             and when the filesystem refuses the -shm file a
+                             WAL reader needs (a full disk, no runner alive
+                             to hold it) it reads under an exclusive lock
+                             without shared memory instead. Close it soon:
+                             that lock keeps a runner from writing. */
 } tt_store_mode;
 
 typedef enum tt_study_state {

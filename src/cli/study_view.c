@@ -20,7 +20,7 @@ int tt_view_open(const char *dir, tt_view *v, bool quiet)
         return TT_EXIT_FAIL;
     }
     char *db = tt_xasprintf("%s/study.db", dir);
-    v->store = tt_store_open(db, TT_STORE_READ, &err);
+    v->store = tt_store_open(db, TT_STORE_SNAPSHOT, &err);
     free(db);
     if (!v->store) {
         fprintf(stderr, "tunetop: %s\n", err.msg);

@@ -294,8 +294,36 @@ static int configure_writer(tt_store *st, tt_error *err)
     return store_exec(st, "PRAGMA synchronous = NORMAL", err, "configure the study database");
 }
 
+/* The snapshot reader's way around a full disk: SQLite's WAL readers share
+ * an index in study.db-shm, which must be created (and grown) when no
+ * runner holds it; in EXCLUSIVE locking mode SQLite keeps that index in
+ * the process's own memory instead (sqlite.org/wal.html, "Use of WAL
+ * Without Shared-Memory"), so the study reads, WAL frames included. The
+ * connection must be read-write for that (a read-only one cannot recover
+ * the WAL without the shared index, SQLite 3.40); nothing is written
+ * through it but what SQLite itself does on close (a checkpoint, which a
+ * full disk makes fail harmlessly). */
+static int reopen_without_shm(tt_store *st, long *version, tt_error *err)
+{
+    sqlite3_close_v2(st->db);
+    st->db = NULL;
+    int rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK)
+        return tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", st->path,
+                            st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, 5000);
+    st->read_only = true;
+    if (store_exec(st, "PRAGMA locking_mode = EXCLUSIVE", err, "open the study database") != 0)
+        return -TT_ERR_IO;
+    return check_version(st, version, err);
+}
+
 tt_store *tt_store_open(const char *path, tt_store_mode mode, tt_error *err)
 {
+    bool snapshot = mode == TT_STORE_SNAPSHOT;
+    if (snapshot)
+        mode = TT_STORE_READ;
     struct stat sb;
     if (mode == TT_STORE_CREATE) {
         if (create_file(path, err) != 0)
@@ -308,8 +336,16 @@ tt_store *tt_store_open(const char *path, tt_store_mode mode, tt_error *err)
     st->path = tt_xstrdup(path);
     st->mode = mode;
     long version = 0;
-    if (open_connection(st, err) != 0 || check_version(st, &version, err) != 0)
-        goto fail;
+    if (open_connection(st, err) != 0 || check_version(st, &version, err) != 0) {
+        tt_error first = {0};
+        if (err)
+            first = *err;
+        if (!snapshot || first.code != TT_ERR_IO || reopen_without_shm(st, &version, err) != 0) {
+            if (err)
+                *err = first; /* what went wrong in the ordinary way */
+            goto fail;
+        }
+    }
     if (mode != TT_STORE_READ && configure_writer(st, err) != 0)
         goto fail;
     if (store_exec(st, "PRAGMA foreign_keys = ON", err, "configure the study database") != 0)
