@@ -301,8 +301,7 @@ static int configure_writer(tt_store *st, tt_error *err)
  * Without Shared-Memory"), so the study reads, WAL frames included. The
  * connection must be read-write for that (a read-only one cannot recover
  * the WAL without the shared index, SQLite 3.40); nothing is written
- * through it but what SQLite itself does on close (a checkpoint, which a
- * full disk makes fail harmlessly). */
+ * through it (query_only, no checkpoint on close). */
 static int reopen_without_shm(tt_store *st, long *version, tt_error *err)
 {
     sqlite3_close_v2(st->db);
@@ -313,8 +312,12 @@ static int reopen_without_shm(tt_store *st, long *version, tt_error *err)
                             st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(st->db, 1);
     sqlite3_busy_timeout(st->db, 5000);
+    /* No checkpoint when it closes (it would take the space trials need),
+     * and no write through it at all. */
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
     st->read_only = true;
-    if (store_exec(st, "PRAGMA locking_mode = EXCLUSIVE", err, "open the study database") != 0)
+    if (store_exec(st, "PRAGMA locking_mode = EXCLUSIVE", err, "open the study database") != 0 ||
+        store_exec(st, "PRAGMA query_only = 1", err, "open the study database") != 0)
         return -TT_ERR_IO;
     return check_version(st, version, err);
 }
