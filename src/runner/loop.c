@@ -26,6 +26,7 @@
 #define TICK_MS 100
 
 #define COMMANDS_EVERY_S 0.05
+#define RECORD_START_WITHIN_S 0.005
 
 static int sig_write_fd = -1;
 
@@ -252,6 +253,12 @@ static int wait_for_events(tt_runner *r)
         if (zygote && r->pollfds[1].revents) {
             tt_spawns_collect(r, 0);
             others--;
+            /* A start the store does not know yet is what a runner killed
+             * now would leave behind: record it within a few ms, sooner
+             * if a trial event comes first. */
+            double soon = tt_now_mono() + RECORD_START_WITHIN_S;
+            if (soon < deadline)
+                deadline = soon;
         }
         for (size_t i = first_pidfd, k = 0; i < n; i++) {
             while (r->live[k]->pidfd != r->pollfds[i].fd)
