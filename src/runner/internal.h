@@ -55,6 +55,8 @@ typedef struct tt_live {
     pid_t pid;
     uint64_t pid_start;
     int pidfd;               /* the shim's pidfd, -1 when none: polled for its end */
+    int inotify_fd;          /* the runner's inotify instance (-1: none) ... */
+    int watch;               /* ... and the watch on this trial's folder (-1: none) */
     bool pidfd_fired;        /* it read as ended: not polled again */
     bool spawning;           /* the zygote is forking its shim (spawns.c) */
     bool start_unrecorded;   /* pid known, not yet in the store */
@@ -142,6 +144,8 @@ typedef struct tt_runner {
 
     int sig_pipe[2];
     tt_zygote zygote;        /* forks the local shims (zygote.c) */
+    int inotify_fd;          /* trial folders written to wake the loop; -1: ticks only */
+    double tick_at;          /* monotonic time the last tick began */
     tt_live **spawning;      /* its requests not yet answered, oldest first */
     size_t n_spawning, cap_spawning;
     struct pollfd *pollfds;  /* the loop's poll set: sig_pipe, then pidfds */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +28,10 @@
 
 #define COMMANDS_EVERY_S 0.05
 #define RECORD_START_WITHIN_S 0.005
+/* Output written to a trial's folder wakes the loop (inotify), but ticks
+ * stay at least this far apart: a trial printing without pause must not
+ * turn each write into a transaction. */
+#define OUTPUT_TICK_GAP_S 0.01
 
 static int sig_write_fd = -1;
 
@@ -225,6 +230,28 @@ static void handle_signals(tt_runner *r)
     }
 }
 
+/* Reads every pending inotify event; whether one was about a trial's
+ * output (its logs or metrics.csv growing or appearing). The shim's own
+ * files (exit.status, shim.log) are not output: a trial's end comes
+ * through its pidfd. */
+static bool drain_output_events(int fd)
+{
+    bool output = false;
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t len;
+    while ((len = read(fd, buf, sizeof buf)) > 0) {
+        for (char *p = buf; p < buf + len;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            if (ev->len > 0 && (strcmp(ev->name, TT_SHIM_STDOUT) == 0 ||
+                                strcmp(ev->name, TT_SHIM_STDERR) == 0 ||
+                                strcmp(ev->name, "metrics.csv") == 0))
+                output = true;
+            p += sizeof *ev + ev->len;
+        }
+    }
+    return output;
+}
+
 /* Sleeps until a signal, a shim's end (its pidfd) or the next tick.
  * Answers of the zygote are taken here without a tick (they only fill in
  * pids and pidfds; the next tick stores them), and the wait goes on with
@@ -234,13 +261,19 @@ static void handle_signals(tt_runner *r)
 static int wait_for_events(tt_runner *r)
 {
     double deadline = tt_now_mono() + TICK_MS / 1000.0;
+    bool output_seen = false;
     for (;;) {
-        tt_grow((void **)&r->pollfds, &r->cap_pollfds, r->n_live + 2, sizeof *r->pollfds);
+        tt_grow((void **)&r->pollfds, &r->cap_pollfds, r->n_live + 3, sizeof *r->pollfds);
         size_t n = 0;
         r->pollfds[n++] = (struct pollfd){.fd = r->sig_pipe[0], .events = POLLIN};
         bool zygote = r->n_spawning > 0 && r->zygote.sock >= 0;
         if (zygote)
             r->pollfds[n++] = (struct pollfd){.fd = r->zygote.sock, .events = POLLIN};
+        /* Once output was seen the tick is due at the gap's end: the
+         * inotify fd is left out until then. */
+        size_t ino = n;
+        if (r->inotify_fd >= 0 && !output_seen)
+            r->pollfds[n++] = (struct pollfd){.fd = r->inotify_fd, .events = POLLIN};
         size_t first_pidfd = n;
         for (size_t i = 0; i < r->n_live; i++)
             if (r->live[i]->pidfd >= 0 && !r->live[i]->pidfd_fired)
@@ -259,6 +292,15 @@ static int wait_for_events(tt_runner *r)
             double soon = tt_now_mono() + RECORD_START_WITHIN_S;
             if (soon < deadline)
                 deadline = soon;
+        }
+        if (ino < first_pidfd && r->pollfds[ino].revents) {
+            others--;
+            if (drain_output_events(r->inotify_fd)) {
+                output_seen = true;
+                double due = r->tick_at + OUTPUT_TICK_GAP_S;
+                if (due < deadline)
+                    deadline = due;
+            }
         }
         for (size_t i = first_pidfd, k = 0; i < n; i++) {
             while (r->live[k]->pidfd != r->pollfds[i].fd)
@@ -280,6 +322,7 @@ static int wait_for_events(tt_runner *r)
 static int tick(tt_runner *r, tt_error *fatal)
 {
     tt_error err = {0};
+    r->tick_at = tt_now_mono();
     if (tt_store_begin(r->store, &err) < 0) {
         tt_runner_say(r, "database busy: %s", err.msg);
         return 0;
@@ -395,6 +438,8 @@ static void runner_free(tt_runner *r)
         close(r->sig_pipe[1]);
     }
     tt_zygote_stop(&r->zygote);
+    if (r->inotify_fd >= 0)
+        close(r->inotify_fd);
     free(r->spawning);
     free(r->pollfds);
     free(r->self_exe);
@@ -405,6 +450,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
 {
     tt_runner r = {0};
     r.zygote = (tt_zygote)TT_ZYGOTE_INIT;
+    r.inotify_fd = -1;
     r.lock_fd = -1;
     r.sig_pipe[0] = r.sig_pipe[1] = -1;
     r.progress = opts->progress;
