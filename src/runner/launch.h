@@ -48,6 +48,8 @@
 #ifndef TUNETOP_RUNNER_LAUNCH_H
 #define TUNETOP_RUNNER_LAUNCH_H
 
+#include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -268,6 +270,11 @@ size_t tt_proc_children(pid_t pid, pid_t *out, size_t max);
 /* The first child of pid, or 0. A shim's only child is its trial, the
  * leader of the trial's process group. */
 pid_t tt_proc_first_child(pid_t pid);
+
+/* Initialises attr for a child that starts clean: every signal at its
+ * default disposition, `mask` blocked (NULL: none), and `flags` besides
+ * (POSIX_SPAWN_SETSID, POSIX_SPAWN_SETPGROUP for a group of its own). */
+void tt_proc_spawnattr_clean(posix_spawnattr_t *attr, const sigset_t *mask, short flags);
 
 /* Sends sig to the process group of every process of ours whose
  * environment holds exactly the entry `entry` (NAME=VALUE), except groups

@@ -139,6 +139,19 @@ pid_t tt_proc_first_child(pid_t pid)
     return tt_proc_children(pid, &child, 1) == 1 ? child : 0;
 }
 
+void tt_proc_spawnattr_clean(posix_spawnattr_t *attr, const sigset_t *mask, short flags)
+{
+    sigset_t all, none;
+    sigfillset(&all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
+    sigemptyset(&none);
+    posix_spawnattr_init(attr);
+    posix_spawnattr_setsigdefault(attr, &all);
+    posix_spawnattr_setsigmask(attr, mask ? mask : &none);
+    posix_spawnattr_setflags(attr, (short)(flags | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
+}
+
 int tt_proc_kill_group(pid_t pgid, int sig)
 {
     /* kill(-1) and kill(0) mean "everything I may signal" and "my own

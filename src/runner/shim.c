@@ -324,20 +324,10 @@ static int spawn_trial(int out_fd, int err_fd, char **argv, pid_t *pid)
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
     posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
     posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-    sigset_t all, none;
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETSIGMASK);
+    tt_proc_spawnattr_clean(&attr, NULL, POSIX_SPAWN_SETPGROUP); /* pgroup 0: its own */
     int e = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
     if (e == ENOEXEC && strchr(argv[0], '/')) {
         size_t n = 0;
@@ -571,7 +561,6 @@ int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", quiet ? O_RDWR : O_RDONLY,
                                      0);
     posix_spawn_file_actions_adddup2(&fa, quiet ? STDIN_FILENO : logfd, STDOUT_FILENO);
@@ -580,15 +569,9 @@ int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
     /* Every handler back to default, and the shim's signals blocked
      * through exec: it takes them with sigtimedwait, so a SIGTERM sent the
      * moment we return is forwarded, not fatal to a shim still starting. */
-    sigset_t all, shim_set;
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
+    sigset_t shim_set;
     wait_set(&shim_set);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &shim_set);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETSIGMASK);
+    tt_proc_spawnattr_clean(&attr, &shim_set, POSIX_SPAWN_SETSID);
     pid_t pid = 0;
     e = posix_spawn(&pid, self_exe, &fa, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&fa);

@@ -471,22 +471,13 @@ tt_slurm_cmd *tt_slurm_cmd_start(char *const *argv, char *const *envp, const cha
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, fd, STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, fd, STDERR_FILENO);
     posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-    sigset_t all, none;
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
     /* Own session: killing it on timeout takes its whole group, and the
      * terminal's ^C does not reach it. */
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    tt_proc_spawnattr_clean(&attr, NULL, POSIX_SPAWN_SETSID);
     pid_t pid = 0;
     int e = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp ? envp : environ);
     posix_spawn_file_actions_destroy(&fa);

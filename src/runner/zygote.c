@@ -260,24 +260,15 @@ static int zygote_start(tt_zygote *z, const char *exe, tt_error *err)
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDWR, 0);
     posix_spawn_file_actions_adddup2(&fa, STDIN_FILENO, STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, STDIN_FILENO, STDERR_FILENO);
     if (sv[1] >= 0)
         posix_spawn_file_actions_adddup2(&fa, sv[1], TT_ZYGOTE_FD);
     posix_spawn_file_actions_addclosefrom_np(&fa, TT_ZYGOTE_FD + 1);
-    sigset_t all, none;
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
     /* Its own session, like a shim: a Ctrl-C meant for a foreground
      * runner must not reach it (the runner decides what a Ctrl-C does). */
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETSIGMASK);
+    tt_proc_spawnattr_clean(&attr, NULL, POSIX_SPAWN_SETSID);
     pid_t pid = 0;
     int e = sv[1] < 0 ? errno : posix_spawn(&pid, exe, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
