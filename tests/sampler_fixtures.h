@@ -1,7 +1,7 @@
 /*
- * Fixtures shared by the sampler tests (test_cmaes.c, test_evolution.c):
- * spaces built through the space API, histories grown one observation at a
- * time, and sequential optimisation runs scored by regret.
+ * Fixtures shared by the sampler tests (test_cmaes.c, test_evolution.c,
+ * test_gp.c): spaces built through the space API, histories grown one
+ * observation at a time, and sequential optimisation runs scored by regret.
  */
 #ifndef TUNETOP_TESTS_SAMPLER_FIXTURES_H
 #define TUNETOP_TESTS_SAMPLER_FIXTURES_H

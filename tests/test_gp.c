@@ -15,47 +15,13 @@
 #include <string.h>
 
 #include "../src/sampler/gp_internal.h"
+#include "sampler_fixtures.h"
 #include "tunetop/sampler.h"
 #include "tunetop/space.h"
 #include "tunetop/stats.h"
 #include "tunetop/util.h"
 
 /* ---- spaces and histories ---- */
-
-static tt_param param_base(const char *name, tt_dist d)
-{
-    tt_param p;
-    memset(&p, 0, sizeof p);
-    p.name = tt_xstrdup(name);
-    p.dist = d;
-    p.sigma = 1.0;
-    p.q = 1.0;
-    p.a = 1.0;
-    p.b = 1.0;
-    return p;
-}
-
-static size_t add_range(tt_space *s, const char *name, tt_dist d, double min, double max,
-                        double q)
-{
-    tt_param p = param_base(name, d);
-    p.min = min;
-    p.max = max;
-    p.q = q;
-    if (d == TT_DIST_NORMAL || d == TT_DIST_Q_NORMAL || d == TT_DIST_LOG_NORMAL ||
-        d == TT_DIST_Q_LOG_NORMAL) {
-        p.mu = min;
-        p.sigma = max;
-    }
-    if (d == TT_DIST_BETA || d == TT_DIST_Q_BETA) {
-        p.a = min;
-        p.b = max;
-    }
-    p.is_int = d == TT_DIST_INT_UNIFORM ||
-               ((d == TT_DIST_Q_UNIFORM || d == TT_DIST_Q_LOG_UNIFORM_VALUES) && q == floor(q) &&
-                min == floor(min) && max == floor(max));
-    return tt_space_add(s, &p);
-}
 
 /* A categorical of n string choices "c0", "c1", …, with optional weights. */
 static size_t add_categorical(tt_space *s, const char *name, size_t n, const double *probs)
@@ -74,65 +40,6 @@ static size_t add_categorical(tt_space *s, const char *name, size_t n, const dou
     return tt_space_add(s, &p);
 }
 
-static void add_constant(tt_space *s, const char *name)
-{
-    tt_param p = param_base(name, TT_DIST_CONSTANT);
-    p.values = tt_xcalloc(1, sizeof *p.values);
-    p.values[0].kind = TT_VALUE_INT;
-    p.values[0].i = 7;
-    p.n_values = 1;
-    tt_space_add(s, &p);
-}
-
-/* Parameter child is active only when parent takes the string value. */
-static void add_condition(tt_space *s, size_t child, const char *parent, const char *value)
-{
-    tt_param *p = &s->params[child];
-    p->conditions = tt_xrealloc(p->conditions, (p->n_conditions + 1) * sizeof *p->conditions);
-    tt_condition *c = &p->conditions[p->n_conditions++];
-    memset(c, 0, sizeof *c);
-    c->parent_name = tt_xstrdup(parent);
-    c->values = tt_xcalloc(1, sizeof *c->values);
-    c->values[0].kind = TT_VALUE_STRING;
-    c->values[0].s = tt_xstrdup(value);
-    c->n_values = 1;
-}
-
-static void finish(tt_space *s)
-{
-    tt_error err = {0};
-    ck_assert_msg(tt_space_finish(s, &err) == 0, "tt_space_finish: %s", err.msg);
-}
-
-/* d uniform parameters on [lo, hi]. */
-static tt_space *box_space(size_t d, double lo, double hi)
-{
-    tt_space *s = tt_space_new();
-    for (size_t i = 0; i < d; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "x%zu", i);
-        add_range(s, name, TT_DIST_UNIFORM, lo, hi, 1);
-    }
-    finish(s);
-    return s;
-}
-
-typedef struct hist {
-    tt_observation *obs;
-    size_t n, cap;
-    tt_goal goal;
-} hist;
-
-static void hist_push(hist *h, const tt_assignment *a, tt_trial_state state, double value)
-{
-    tt_grow((void **)&h->obs, &h->cap, h->n + 1, sizeof *h->obs);
-    tt_observation *o = &h->obs[h->n++];
-    o->params = tt_assignment_new(a->n);
-    tt_assignment_copy(&o->params, a);
-    o->state = state;
-    o->value = value;
-}
-
 static void hist_push_x(hist *h, size_t n, const double *x, tt_trial_state state, double value)
 {
     tt_assignment a = tt_assignment_new(n);
@@ -144,20 +51,6 @@ static void hist_push_x(hist *h, size_t n, const double *x, tt_trial_state state
     tt_assignment_free(&a);
 }
 
-static tt_history hist_view(const hist *h)
-{
-    tt_history v = {.obs = h->obs, .n = h->n, .goal = h->goal};
-    return v;
-}
-
-static void hist_free(hist *h)
-{
-    for (size_t i = 0; i < h->n; i++)
-        tt_assignment_free(&h->obs[i].params);
-    free(h->obs);
-    memset(h, 0, sizeof *h);
-}
-
 static void gp_suggest_ok(const tt_space *s, const hist *h, uint64_t seed, tt_assignment *out)
 {
     tt_history v = hist_view(h);
@@ -166,7 +59,7 @@ static void gp_suggest_ok(const tt_space *s, const hist *h, uint64_t seed, tt_as
     ck_assert_msg(rc == 0, "tt_gp_suggest: %s", err.msg);
 }
 
-static double sphere(const double *x, size_t d)
+static double shifted_sphere(const double *x, size_t d)
 {
     static const double shift[] = {1.3, -2.1, 0.7, 2.9, -0.4, 1.8};
     double f = 0.0;
@@ -183,17 +76,9 @@ static void random_history(hist *h, const tt_space *s, size_t n, uint64_t seed)
     tt_assignment a = tt_assignment_new(s->n);
     for (size_t t = 0; t < n; t++) {
         tt_space_sample(s, &rng, &a);
-        hist_push(h, &a, TT_TRIAL_COMPLETED, sphere(a.x, s->n));
+        hist_push(h, &a, TT_TRIAL_COMPLETED, shifted_sphere(a.x, s->n));
     }
     tt_assignment_free(&a);
-}
-
-static bool same_point(const tt_assignment *a, const tt_assignment *b)
-{
-    for (size_t i = 0; i < a->n; i++)
-        if (memcmp(&a->x[i], &b->x[i], sizeof a->x[i]) != 0 || a->active[i] != b->active[i])
-            return false;
-    return true;
 }
 
 /* ---- kernel, Cholesky, posterior ---- */
@@ -491,7 +376,7 @@ END_TEST
 
 START_TEST(test_startup_is_random)
 {
-    tt_space *s = box_space(3, -5, 5);
+    tt_space *s = box_space(3);
     hist h = {0};
     tt_assignment a = tt_assignment_new(3), b = tt_assignment_new(3);
     tt_error err = {0};
@@ -503,10 +388,10 @@ START_TEST(test_startup_is_random)
         ck_assert(same_point(&a, &b));
         tt_trial_state st = t % 3 == 1 ? TT_TRIAL_FAILED : t % 3 == 2 ? TT_TRIAL_RUNNING
                                                                       : TT_TRIAL_COMPLETED;
-        hist_push(&h, &a, st, st == TT_TRIAL_COMPLETED ? sphere(a.x, 3) : NAN);
+        hist_push(&h, &a, st, st == TT_TRIAL_COMPLETED ? shifted_sphere(a.x, 3) : NAN);
     }
     /* Now 9 completed: still random. The 10th makes the model take over. */
-    hist_push(&h, &a, TT_TRIAL_COMPLETED, sphere(a.x, 3));
+    hist_push(&h, &a, TT_TRIAL_COMPLETED, shifted_sphere(a.x, 3));
     gp_suggest_ok(s, &h, 11, &a);
     tt_history v = hist_view(&h);
     ck_assert_int_eq(tt_random_suggest(s, &v, 11, &b, &err), 0);
@@ -520,7 +405,7 @@ END_TEST
 
 START_TEST(test_determinism_and_ignored_trials)
 {
-    tt_space *s = box_space(3, -5, 5);
+    tt_space *s = box_space(3);
     hist h = {0};
     random_history(&h, s, 14, 5);
     double run[3] = {1.0, -2.0, 0.5};
@@ -559,7 +444,7 @@ END_TEST
 
 START_TEST(test_maximize_mirrors_minimize)
 {
-    tt_space *s = box_space(2, -5, 5);
+    tt_space *s = box_space(2);
     hist lo = {0}, hi = {0};
     random_history(&lo, s, 15, 8);
     random_history(&hi, s, 15, 8);
@@ -575,9 +460,9 @@ START_TEST(test_maximize_mirrors_minimize)
     ck_assert(same_point(&a, &b));
     /* Maximising the sphere itself drives the suggestion to the boundary. */
     for (size_t t = 0; t < hi.n; t++)
-        hi.obs[t].value = sphere(hi.obs[t].params.x, 2);
+        hi.obs[t].value = shifted_sphere(hi.obs[t].params.x, 2);
     gp_suggest_ok(s, &hi, 1, &b);
-    ck_assert(sphere(b.x, 2) > 20.0);
+    ck_assert(shifted_sphere(b.x, 2) > 20.0);
     tt_assignment_free(&a);
     tt_assignment_free(&b);
     hist_free(&lo);
@@ -588,7 +473,7 @@ END_TEST
 
 START_TEST(test_pending_moves_away)
 {
-    tt_space *s = box_space(2, -5, 5);
+    tt_space *s = box_space(2);
     hist h = {0};
     random_history(&h, s, 12, 21);
     tt_assignment a = tt_assignment_new(2), b = tt_assignment_new(2);
@@ -624,7 +509,7 @@ static tt_space *every_kind_space(void)
     tt_space *s = tt_space_new();
     double probs[4] = {0.5, 0.0, 0.3, 0.2};
     add_categorical(s, "cat", 4, probs);
-    add_constant(s, "const");
+    add_constant(s, "const", 7);
     add_range(s, "int", TT_DIST_INT_UNIFORM, -3, 40, 1);
     add_range(s, "uni", TT_DIST_UNIFORM, 0.5, 2.5, 1);
     add_range(s, "q", TT_DIST_Q_UNIFORM, 0, 1, 0.25);
@@ -692,16 +577,10 @@ START_TEST(test_every_kind_valid)
 }
 END_TEST
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 START_TEST(test_beats_random)
 {
     enum { DIM = 4, TRIALS = 40, SEEDS = 10 };
-    tt_space *s = box_space(DIM, -5, 5);
+    tt_space *s = box_space(DIM);
     double regret[2][SEEDS];
     for (int m = 0; m < 2; m++) {
         for (int seed = 0; seed < SEEDS; seed++) {
@@ -714,7 +593,7 @@ START_TEST(test_beats_random)
                 int rc = m == 0 ? tt_random_suggest(s, &v, (uint64_t)seed, &a, &err)
                                 : tt_gp_suggest(s, &v, (uint64_t)seed, &a, &err);
                 ck_assert_int_eq(rc, 0);
-                double f = sphere(a.x, DIM);
+                double f = shifted_sphere(a.x, DIM);
                 best = fmin(best, f);
                 hist_push(&h, &a, TT_TRIAL_COMPLETED, f);
             }
