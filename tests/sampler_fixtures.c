@@ -222,3 +222,30 @@ int cmp_double(const void *pa, const void *pb)
     double a = *(const double *)pa, b = *(const double *)pb;
     return (a > b) - (a < b);
 }
+
+void check_determinism_and_resume(tt_method m)
+{
+    tt_space *s = box_space(6);
+    hist a = {0}, b = {0}, c = {0};
+    run_sequential(m, s, 42, 60, &a);
+    run_sequential(m, s, 42, 60, &b);
+    run_sequential(m, s, 43, 60, &c);
+    size_t differ = 0;
+    for (size_t t = 0; t < 60; t++) {
+        ck_assert(same_point(&a.obs[t].params, &b.obs[t].params));
+        differ += !same_point(&a.obs[t].params, &c.obs[t].params);
+    }
+    ck_assert_uint_eq(differ, 60);
+    tt_assignment again = tt_assignment_new(s->n);
+    for (size_t t = 0; t < 60; t += 7) {
+        hist prefix = a;
+        prefix.n = t;
+        suggest(m, s, &prefix, 42, &again);
+        ck_assert(same_point(&again, &a.obs[t].params));
+    }
+    tt_assignment_free(&again);
+    hist_free(&a);
+    hist_free(&b);
+    hist_free(&c);
+    tt_space_free(s);
+}

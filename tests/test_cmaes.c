@@ -293,32 +293,11 @@ START_TEST(test_cmaes_available)
 }
 END_TEST
 
+/* Same seed, same suggestions; another seed, others; a study resumed at
+ * any point suggests what it would have. */
 START_TEST(test_cmaes_determinism_and_resume)
 {
-    tt_space *s = box_space(6);
-    hist a = {0}, b = {0}, c = {0};
-    run_sequential(TT_METHOD_CMAES, s, 42, 60, &a);
-    run_sequential(TT_METHOD_CMAES, s, 42, 60, &b);
-    run_sequential(TT_METHOD_CMAES, s, 43, 60, &c);
-    size_t differ = 0;
-    for (size_t t = 0; t < 60; t++) {
-        ck_assert(same_point(&a.obs[t].params, &b.obs[t].params));
-        differ += !same_point(&a.obs[t].params, &c.obs[t].params);
-    }
-    ck_assert_uint_eq(differ, 60);
-    /* A study resumed at any point suggests what it would have. */
-    tt_assignment again = tt_assignment_new(s->n);
-    for (size_t t = 0; t < 60; t += 7) {
-        hist prefix = a;
-        prefix.n = t;
-        suggest(TT_METHOD_CMAES, s, &prefix, 42, &again);
-        ck_assert(same_point(&again, &a.obs[t].params));
-    }
-    tt_assignment_free(&again);
-    hist_free(&a);
-    hist_free(&b);
-    hist_free(&c);
-    tt_space_free(s);
+    check_determinism_and_resume(TT_METHOD_CMAES);
 }
 END_TEST
 

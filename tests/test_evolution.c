@@ -42,29 +42,7 @@ END_TEST
 
 START_TEST(test_evolution_determinism_and_resume)
 {
-    tt_space *s = box_space(6);
-    hist a = {0}, b = {0}, c = {0};
-    run_sequential(TT_METHOD_EVOLUTION, s, 42, 60, &a);
-    run_sequential(TT_METHOD_EVOLUTION, s, 42, 60, &b);
-    run_sequential(TT_METHOD_EVOLUTION, s, 43, 60, &c);
-    size_t differ = 0;
-    for (size_t t = 0; t < 60; t++) {
-        ck_assert(same_point(&a.obs[t].params, &b.obs[t].params));
-        differ += !same_point(&a.obs[t].params, &c.obs[t].params);
-    }
-    ck_assert_uint_eq(differ, 60);
-    tt_assignment again = tt_assignment_new(s->n);
-    for (size_t t = 0; t < 60; t += 7) {
-        hist prefix = a;
-        prefix.n = t;
-        suggest(TT_METHOD_EVOLUTION, s, &prefix, 42, &again);
-        ck_assert(same_point(&again, &a.obs[t].params));
-    }
-    tt_assignment_free(&again);
-    hist_free(&a);
-    hist_free(&b);
-    hist_free(&c);
-    tt_space_free(s);
+    check_determinism_and_resume(TT_METHOD_EVOLUTION);
 }
 END_TEST
 
