@@ -532,6 +532,65 @@ START_TEST(test_kill_between_spawn_and_commit)
 }
 END_TEST
 
+/* A pooled shim (src/runner/zygote.c) takes the next trial as soon as the
+ * last one's exit.status is written. A runner killed between that and the
+ * tick that records the end leaves the store saying the first trial runs,
+ * under a shim that is alive — busy with the next trial. The next runner
+ * must finish the first trial from its exit.status at once, not wait for
+ * the shim to be done with the second (hours, for a long trial). Simulated
+ * exactly: the store is put back to "trial 1 running under trial 2's
+ * shim", as that uncommitted tick left it. */
+START_TEST(test_kill_after_shim_moved_on)
+{
+    char *tmp = e2e_tmpdir();
+    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
+    e2e_write(sweep, "name: moved\nmethod: grid\nmetric: {name: loss}\nparallel: 1\n"
+                     "command: [/bin/sh, -c, 'echo epoch=1 loss=$1; "
+                     "if [ $1 = 2 ]; then sleep 4; fi', sh, '${a}']\n"
+                     "parameters:\n  a: {values: [1, 2]}\n");
+    char *study = tt_xasprintf("%s/study", tmp);
+    pid_t runner = start_detached(sweep, study);
+    ck_assert(wait_sql(study, "SELECT count(*) FROM trials WHERE number = 2 AND pid > 0", 1, 10));
+    kill(runner, SIGKILL);
+    ck_assert(wait_gone(runner, 10));
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 1);
+    /* The premise: one shim ran both. */
+    ck_assert_int_eq(study_long(study, "SELECT count(DISTINCT pid) FROM trials"), 1);
+    char *db = tt_xasprintf("%s/study.db", study);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    char *msg = NULL;
+    int rc = sqlite3_exec(h, "UPDATE trials SET state = 'running', finished_at = NULL, "
+                             "reason = NULL WHERE number = 1",
+                          NULL, NULL, &msg);
+    ck_assert_msg(rc == SQLITE_OK, "%s", msg);
+    sqlite3_close(h);
+    free(db);
+
+    double t0 = mono();
+    runner = start_detached(study, NULL);
+    ck_assert_msg(wait_sql(study, "SELECT count(*) FROM trials WHERE number = 1 AND "
+                                  "state = 'completed'",
+                           1, 2),
+                  "trial 1 waited for its shim's next trial");
+    ck_assert_msg(mono() - t0 < 3, "trial 1 was finished only after trial 2");
+    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE number = 2 AND "
+                                       "state = 'running'"),
+                     1);
+    ck_assert_msg(wait_gone(runner, 30), "runner did not finish");
+    assert_all_completed(study, 2);
+    ck_assert_int_eq(study_long(study, "SELECT max(attempt) FROM trials"), 1);
+    ck_assert_int_eq(check_completed_trials(study, false), 2);
+    assert_no_duplicate_points(study);
+    check_integrity(study);
+    free(sweep);
+    cleanup(tmp);
+    free(study);
+    free(tmp);
+}
+END_TEST
+
 /* ---- SIGSTOP / SIGCONT ------------------------------------------------- */
 
 START_TEST(test_sigstop_runner)
@@ -1212,6 +1271,7 @@ Suite *suite_chaos(void)
     tcase_set_timeout(tc, chaos_long() ? 3600 : 240);
     add(tc, test_kill9_storm);
     add(tc, test_kill_between_spawn_and_commit);
+    add(tc, test_kill_after_shim_moved_on);
     add(tc, test_sigstop_runner);
     add(tc, test_dashboard_killed);
     add(tc, test_hangup_foreground_runner);

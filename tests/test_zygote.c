@@ -1,9 +1,11 @@
 /*
- * The zygote (src/runner/zygote.c): the runner's one process that forks the
- * shims. What a user would notice if it were wrong: a trial that does not
- * run as asked (argv, environment, logs, status), a trial that dies with
- * the runner, a runner that hangs on a stopped zygote, or a kill sent the
- * instant a trial starts that is lost.
+ * The zygote (src/runner/zygote.c): the runner's one process that starts
+ * trials through a pool of shims. What a user would notice if it were
+ * wrong: a trial that does not run as asked (argv, environment, logs,
+ * status) or sees the one before it, a trial that dies with the runner, a
+ * runner that hangs on a stopped zygote, a kill sent the instant a trial
+ * starts that is lost, or a kill meant for a trial that ended which ends
+ * the next one instead.
  */
 #include <check.h>
 #include <errno.h>
@@ -40,10 +42,10 @@ static char *slurp(const char *dir, const char *leaf)
     return t;
 }
 
-/* Waits until the pidfd reads as ended; false after secs. */
-static bool wait_pidfd(int pidfd, double secs)
+/* Waits until a trial's end fd reads as ended; false after secs. */
+static bool wait_ended(int end_fd, double secs)
 {
-    struct pollfd p = {.fd = pidfd, .events = POLLIN};
+    struct pollfd p = {.fd = end_fd, .events = POLLIN};
     return poll(&p, 1, (int)(secs * 1000)) == 1;
 }
 
@@ -81,26 +83,27 @@ static long stat_field(pid_t pid, int n)
 typedef struct started {
     pid_t pid;
     uint64_t start;
-    int pidfd;
+    int end_fd;
+    int token;
 } started;
 
 static started spawn_ok(tt_zygote *z, const char *exe, const char *dir, char **argv,
                         char **envp)
 {
-    started s = {0, 0, -1};
+    started s = {0, 0, -1, 0};
     tt_error err = {0};
-    int rc = tt_zygote_spawn(z, exe, dir, 1, argv, envp, &s.pid, &s.start, &s.pidfd, &err);
+    int rc = tt_zygote_spawn(z, exe, dir, 1, argv, envp, &s.pid, &s.start, &s.end_fd, &s.token, &err);
     ck_assert_msg(rc == 0, "tt_zygote_spawn: %d %s", rc, err.msg);
     ck_assert_int_gt(s.pid, 0);
-    ck_assert_int_ge(s.pidfd, 0);
+    ck_assert_int_ge(s.end_fd, 0);
     return s;
 }
 
-/* Waits for the started shim's end (its pidfd) and reads exit.status. */
+/* Waits for the trial's end (its end fd) and reads exit.status. */
 static tt_shim_status wait_status(started s, const char *dir)
 {
-    ck_assert_msg(wait_pidfd(s.pidfd, 5), "the shim did not end");
-    close(s.pidfd);
+    ck_assert_msg(wait_ended(s.end_fd, 5), "the shim did not end");
+    close(s.end_fd);
     tt_shim_status st;
     ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
     return st;
@@ -117,7 +120,7 @@ static void stop_zygote(tt_zygote *z)
 
 /* Three trials through one zygote: each runs with its own argv and
  * environment, its logs and exit status land in its folder, and its end
- * wakes a poll on the pidfd. */
+ * wakes a poll on its end fd. */
 START_TEST(test_zygote_runs_trials)
 {
     char *exe = shim_exe();
@@ -135,8 +138,8 @@ START_TEST(test_zygote_runs_trials)
         if (k == 0)
             first_zygote = z.pid;
         ck_assert_int_eq(z.pid, first_zygote);
-        ck_assert_msg(wait_pidfd(s.pidfd, 5), "trial %d did not end", k);
-        close(s.pidfd);
+        ck_assert_msg(wait_ended(s.end_fd, 5), "trial %d did not end", k);
+        close(s.end_fd);
         tt_shim_status st;
         ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
         ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
@@ -197,7 +200,7 @@ START_TEST(test_zygote_restarted)
     char *argv[] = {"/bin/true", NULL};
     char *dir = e2e_tmpdir();
     started s = spawn_ok(&z, exe, dir, argv, environ);
-    close(s.pidfd);
+    close(s.end_fd);
     pid_t old = z.pid;
     kill(old, SIGKILL);
     ck_assert_int_ge(wait_child(old, 5), 0);
@@ -227,8 +230,8 @@ START_TEST(test_zygote_early_sigterm)
         char *argv[] = {"/bin/sleep", "30", NULL};
         started s = spawn_ok(&z, exe, dir, argv, environ);
         kill(s.pid, SIGTERM);
-        ck_assert_msg(wait_pidfd(s.pidfd, 5), "the shim ignored SIGTERM");
-        close(s.pidfd);
+        ck_assert_msg(wait_ended(s.end_fd, 5), "the shim ignored SIGTERM");
+        close(s.end_fd);
         tt_shim_status st;
         ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
         ck_assert_int_eq(st.kind, TT_SHIM_SIGNAL);
@@ -304,20 +307,20 @@ START_TEST(test_zygote_stopped)
     char *dir = e2e_tmpdir();
     char *argv[] = {"/bin/true", NULL};
     started s = spawn_ok(&z, exe, dir, argv, environ);
-    close(s.pidfd);
+    close(s.end_fd);
     pid_t zpid = z.pid;
     kill(zpid, SIGSTOP);
     pid_t pid;
     uint64_t start;
-    int pidfd = -1;
+    int end_fd = -1;
     tt_error err = {0};
-    int rc = tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &pidfd, &err);
+    int rc = tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &end_fd, NULL, &err);
     ck_assert_int_eq(rc, -TT_ERR_IO);
     ck_assert_msg(strstr(err.msg, "zygote was lost") != NULL, "%s", err.msg);
     ck_assert(z.broken);
     ck_assert_int_ge(wait_child(zpid, 5), 0); /* killed, not left stopped */
-    ck_assert_int_eq(tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &pidfd, &err),
-                     1);
+    ck_assert_int_eq(
+        tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &end_fd, NULL, &err), 1);
     e2e_rmtree(dir);
     free(dir);
     free(exe);
@@ -344,8 +347,8 @@ START_TEST(test_zygote_answers_in_order)
     for (int k = 0; k < 3; k++) {
         tt_zygote_answer a;
         ck_assert_int_eq(tt_zygote_receive(&z, 5000, &a, &err), 0);
-        ck_assert(wait_pidfd(a.pidfd, 5));
-        close(a.pidfd);
+        ck_assert(wait_ended(a.end_fd, 5));
+        close(a.end_fd);
         tt_shim_status st;
         ck_assert_int_eq(tt_shim_read_status(dirs[k], &st), 0);
         ck_assert_int_eq(st.code, 20 + k); /* the answer is trial k's */
@@ -378,6 +381,120 @@ START_TEST(test_zygote_answers_in_order)
 }
 END_TEST
 
+/* Whether the trial of s is still running after secs (its end fd quiet). */
+static bool still_running(started s, double secs)
+{
+    return !wait_ended(s.end_fd, secs);
+}
+
+/* Trials one after the other run in one shim, each with its own argv and
+ * environment only: nothing of the trial before reaches the next. */
+START_TEST(test_zygote_reuses_shims)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    pid_t shim = 0;
+    for (int k = 0; k < 4; k++) {
+        char *dir = e2e_tmpdir();
+        char *argv[] = {"/bin/sh", "-c", "echo \"${TT_FIRST:-unset} $0\"", k == 0 ? "a" : "b",
+                        NULL};
+        char *first_env[] = {"PATH=/usr/bin:/bin", "TT_FIRST=leaked", NULL};
+        char *later_env[] = {"PATH=/usr/bin:/bin", NULL};
+        started s = spawn_ok(&z, exe, dir, argv, k == 0 ? first_env : later_env);
+        if (k == 0)
+            shim = s.pid;
+        ck_assert_msg(s.pid == shim, "trial %d got a new shim (%ld, not %ld)", k, (long)s.pid,
+                      (long)shim);
+        tt_shim_status st = wait_status(s, dir);
+        ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
+        ck_assert_int_eq(st.code, 0);
+        char *out = slurp(dir, TT_SHIM_STDOUT);
+        ck_assert_str_eq(out, k == 0 ? "leaked a\n" : "unset b\n");
+        free(out);
+        e2e_rmtree(dir);
+        free(dir);
+    }
+    stop_zygote(&z);
+    /* Idle, it leaves with the zygote. */
+    for (int i = 0; i < 500 && kill(shim, 0) == 0; i++)
+        e2e_sleep(0.01);
+    ck_assert_msg(kill(shim, 0) != 0, "an idle shim outlived its zygote");
+    free(exe);
+}
+END_TEST
+
+/* The runner asks a pooled shim to end a trial with that trial's token: a
+ * request that comes after the trial ended, when the shim already runs the
+ * next one, is ignored; the right token ends the trial, and the shim takes
+ * the trial after it. */
+START_TEST(test_zygote_stale_sigterm_ignored)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    char *dir = e2e_tmpdir(), *dir2 = e2e_tmpdir(), *dir3 = e2e_tmpdir();
+    char *quick[] = {"/bin/true", NULL};
+    char *slow[] = {"/bin/sleep", "30", NULL};
+    started a = spawn_ok(&z, exe, dir, quick, environ);
+    ck_assert_int_eq(wait_status(a, dir).code, 0);
+    started b = spawn_ok(&z, exe, dir2, slow, environ);
+    ck_assert_int_eq(b.pid, a.pid);
+    ck_assert_int_ne(b.token, a.token);
+    ck_assert_int_eq(sigqueue(b.pid, SIGTERM, (union sigval){.sival_int = a.token}), 0);
+    ck_assert_msg(still_running(b, 0.5), "a SIGTERM for the trial before ended this one");
+    ck_assert_int_eq(sigqueue(b.pid, SIGTERM, (union sigval){.sival_int = b.token}), 0);
+    tt_shim_status st = wait_status(b, dir2);
+    ck_assert_int_eq(st.kind, TT_SHIM_SIGNAL);
+    ck_assert_int_eq(st.code, SIGTERM);
+    started c = spawn_ok(&z, exe, dir3, quick, environ);
+    ck_assert_int_eq(c.pid, a.pid);
+    ck_assert_int_eq(wait_status(c, dir3).code, 0);
+    stop_zygote(&z);
+    e2e_rmtree(dir);
+    e2e_rmtree(dir2);
+    e2e_rmtree(dir3);
+    free(dir);
+    free(dir2);
+    free(dir3);
+    free(exe);
+}
+END_TEST
+
+/* A SIGTERM from outside (a person, a shutdown) ends the trial and the
+ * shim: it takes no other trial. A shim killed while idle is replaced. */
+START_TEST(test_zygote_shim_retired)
+{
+    char *exe = shim_exe();
+    tt_zygote z = TT_ZYGOTE_INIT;
+    char *dir = e2e_tmpdir(), *dir2 = e2e_tmpdir(), *dir3 = e2e_tmpdir();
+    char *slow[] = {"/bin/sleep", "30", NULL};
+    char *quick[] = {"/bin/true", NULL};
+    started a = spawn_ok(&z, exe, dir, slow, environ);
+    kill(a.pid, SIGTERM);
+    tt_shim_status st = wait_status(a, dir);
+    ck_assert_int_eq(st.kind, TT_SHIM_SIGNAL);
+    for (int i = 0; i < 500 && tt_proc_alive(a.pid, a.start); i++)
+        e2e_sleep(0.01);
+    ck_assert_msg(!tt_proc_alive(a.pid, a.start), "the shim stayed after a SIGTERM from outside");
+    started b = spawn_ok(&z, exe, dir2, quick, environ);
+    ck_assert_int_ne(b.pid, a.pid);
+    ck_assert_int_eq(wait_status(b, dir2).code, 0);
+    kill(b.pid, SIGKILL);
+    for (int i = 0; i < 500 && tt_proc_alive(b.pid, b.start); i++)
+        e2e_sleep(0.01);
+    started c = spawn_ok(&z, exe, dir3, quick, environ);
+    ck_assert_int_ne(c.pid, b.pid);
+    ck_assert_int_eq(wait_status(c, dir3).code, 0);
+    stop_zygote(&z);
+    e2e_rmtree(dir);
+    e2e_rmtree(dir2);
+    e2e_rmtree(dir3);
+    free(dir);
+    free(dir2);
+    free(dir3);
+    free(exe);
+}
+END_TEST
+
 /* No program to be a zygote: the caller falls back, nothing started. */
 START_TEST(test_zygote_missing_program)
 {
@@ -385,10 +502,10 @@ START_TEST(test_zygote_missing_program)
     char *argv[] = {"/bin/true", NULL};
     pid_t pid = 0;
     uint64_t start;
-    int pidfd = -1;
+    int end_fd = -1;
     tt_error err = {0};
     ck_assert_int_eq(tt_zygote_spawn(&z, "/nonexistent/tunetop-shim", "/tmp", 1, argv, environ,
-                                     &pid, &start, &pidfd, &err),
+                                     &pid, &start, &end_fd, NULL, &err),
                      1);
     ck_assert(z.broken);
     ck_assert_int_eq(pid, 0);
@@ -411,6 +528,9 @@ Suite *suite_zygote(void)
     tcase_add_test(tc, test_zygote_stopped);
     tcase_add_test(tc, test_zygote_answers_in_order);
     tcase_add_test(tc, test_zygote_missing_program);
+    tcase_add_test(tc, test_zygote_reuses_shims);
+    tcase_add_test(tc, test_zygote_stale_sigterm_ignored);
+    tcase_add_test(tc, test_zygote_shim_retired);
     suite_add_tcase(s, tc);
     return s;
 }

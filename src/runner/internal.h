@@ -54,11 +54,15 @@ typedef struct tt_live {
     int attempt;
     pid_t pid;
     uint64_t pid_start;
-    int pidfd;               /* the shim's pidfd, -1 when none: polled for its end */
+    int end_fd;              /* reads as ended with the trial, -1 when none: the
+                              * pipe a pooled shim closes (zygote.c), else the
+                              * shim's pidfd; polled */
+    int token;               /* a pooled shim's token for this trial (SIGTERMs
+                              * carry it); 0 when the shim runs only this trial */
     int inotify_fd;          /* the runner's inotify instance (-1: none) ... */
     int watch;               /* ... and the watch on this trial's folder (-1: none) */
-    bool pidfd_fired;        /* it read as ended: not polled again */
-    bool spawning;           /* the zygote is forking its shim (spawns.c) */
+    bool end_fired;          /* it read as ended: not polled again */
+    bool spawning;           /* the zygote is starting it (spawns.c) */
     bool start_unrecorded;   /* pid known, not yet in the store */
     char *spawn_error;       /* the zygote could not start it: why */
     double started_at;
@@ -143,12 +147,12 @@ typedef struct tt_runner {
     struct tt_slurm_exec *slurm; /* Slurm executor's polling (slurm_jobs.c); NULL until used */
 
     int sig_pipe[2];
-    tt_zygote zygote;        /* forks the local shims (zygote.c) */
+    tt_zygote zygote;        /* starts the local trials (zygote.c) */
     int inotify_fd;          /* trial folders written to wake the loop; -1: ticks only */
     double tick_at;          /* monotonic time the last tick began */
     tt_live **spawning;      /* its requests not yet answered, oldest first */
     size_t n_spawning, cap_spawning;
-    struct pollfd *pollfds;  /* the loop's poll set: sig_pipe, then pidfds */
+    struct pollfd *pollfds;  /* the loop's poll set: sig_pipe, then end fds */
     size_t cap_pollfds;
 } tt_runner;
 
@@ -172,6 +176,11 @@ void tt_live_poll(tt_runner *r, tt_live *lv);
 bool tt_live_check_end(tt_runner *r, tt_live *lv);
 /* Ask the trial to end (SIGTERM to its shim, which escalates). */
 void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const char *reason);
+/* Sends sig to the trial's shim while it supervises this trial: to a
+ * pooled shim with the trial's token (sigqueue), so that a shim that has
+ * moved on to another trial ignores it; to any other by kill, when its pid
+ * still names it. */
+void tt_live_signal_shim(const tt_live *lv, int sig);
 /* Persist value and offsets when they changed. */
 void tt_live_flush(tt_runner *r, tt_live *lv);
 

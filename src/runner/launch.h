@@ -162,8 +162,16 @@ typedef struct tt_shim_status {
 int tt_shim_main(int argc, char **argv);
 
 /* The shim's work once its arguments are known: tt_shim_main after
- * parsing, and what a zygote's child runs (environ already the trial's). */
+ * parsing (environ already the trial's). */
 int tt_shim_run(const char *trial_dir, double grace, char **trial_argv);
+
+/* A pooled shim, forked by the zygote: takes requests from sock one after
+ * the other (zygote.c), runs each trial as tt_shim_run does, closes the
+ * request's end fd once exit.status is written, tells the zygote it is
+ * idle, and leaves when sock closes, when a termination signal came from
+ * anyone but the runner, or when it could not write a status. Returns the
+ * process's exit code. */
+int tt_shim_serve(int sock);
 
 /* ---- the zygote (zygote.c) ------------------------------------------------ */
 
@@ -171,10 +179,51 @@ int tt_shim_run(const char *trial_dir, double grace, char **trial_argv);
 #define TT_ZYGOTE_FD 3
 
 /* `tunetop-shim __zygote`: serve launch requests on fd until its other end
- * closes. Each request forks a child that runs tt_shim_run as a session
- * leader of its own; the answer is the child's pid, its /proc start time
- * and a pidfd for it (SCM_RIGHTS). Returns the process's exit code. */
+ * closes. Each request goes to an idle pooled shim (tt_shim_serve), or to
+ * one forked for it, a session leader of its own; the answer is the shim's
+ * pid, its /proc start time, the request's token, and the read end of a
+ * pipe that reads as closed once the trial is over (SCM_RIGHTS). Returns
+ * the process's exit code. */
 int tt_zygote_main(int fd);
+
+/* A request's header; `length` bytes of strings follow it. */
+typedef struct tt_zygote_header {
+    uint32_t length;
+    uint32_t argc;
+    uint32_t envc;
+} tt_zygote_header;
+
+/* Beyond this a request cannot be an exec'able argv + environment anyway. */
+#define TT_ZYGOTE_MAX_REQUEST (64u << 20)
+
+/* What a pooled shim writes to the zygote when its trial is over and it
+ * can take another. */
+#define TT_SHIM_IDLE_BYTE 'I'
+
+/* One request as the zygote and the shims read it (pointers into the
+ * request's buffer). */
+typedef struct tt_zygote_request {
+    const char *dir;
+    double grace;
+    int token;
+    char **argv;
+    char **envp;
+} tt_zygote_request;
+
+/* Splits a request's `len` bytes of strings (folder, grace, token, argc
+ * argv strings, envc environment strings) into req. Returns the vector
+ * req->argv and req->envp point into (free it; the strings stay in buf),
+ * or NULL when the request is malformed. */
+char **tt_zygote_split_request(char *buf, uint32_t len, uint32_t argc, uint32_t envc,
+                               tt_zygote_request *req);
+
+/* Reads exactly n bytes: 0; 1 on EOF before any byte; -1 otherwise. */
+int tt_zygote_read_full(int fd, void *buf, size_t n);
+
+/* Reads exactly len bytes from a blocking socket, keeping the first fd
+ * that came with them in *fd (-1 when none): 0; 1 on EOF before any byte;
+ * -1 otherwise (errno set). */
+int tt_zygote_recv_fd(int sock, void *buf, size_t len, int *fd);
 
 /* The runner's end of a zygote; pid 0 when none runs. */
 typedef struct tt_zygote {
@@ -184,16 +233,19 @@ typedef struct tt_zygote {
     bool broken_said;    /* the runner told the user so */
     size_t pending;      /* requests sent, answers not yet received */
     size_t lost;         /* answers a lost zygote owed, still to be reported */
+    int tokens;          /* the last token given to a request */
 } tt_zygote;
 
-#define TT_ZYGOTE_INIT {0, -1, false, false, 0, 0}
+#define TT_ZYGOTE_INIT {0, -1, false, false, 0, 0, 0}
 
-/* A started shim: its pid, /proc start time (0 when it already ended) and
- * a pidfd (-1 when the kernel has none). */
+/* A started trial: its shim's pid and /proc start time, the fd that reads
+ * as closed (POLLHUP) once the trial is over and exit.status written, and
+ * the token that a SIGTERM for this trial carries (sigqueue). */
 typedef struct tt_zygote_answer {
     pid_t pid;
     uint64_t start;
-    int pidfd;
+    int end_fd;
+    int token;
 } tt_zygote_answer;
 
 /* Asks the zygote (started on first use from shim_exe) for a shim running
@@ -213,12 +265,14 @@ int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, do
 int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_error *err);
 
 /* Send and receive in one (5 s limit), with tt_shim_spawn's contract plus
- * *pidfd_out. Returns 0, 1 (nothing started: fall back) or -TT_ERR_IO. */
+ * *end_fd_out and *token_out (either may be NULL). Returns 0, 1 (nothing
+ * started: fall back) or -TT_ERR_IO. */
 int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
                     char *const *trial_argv, char *const *envp, pid_t *pid_out,
-                    uint64_t *start_out, int *pidfd_out, tt_error *err);
+                    uint64_t *start_out, int *end_fd_out, int *token_out, tt_error *err);
 
-/* Closes the runner's end: the zygote exits; shims it started run on. */
+/* Closes the runner's end: the zygote exits, and its idle shims; busy ones
+ * run their trial to its end. */
 void tt_zygote_stop(tt_zygote *z);
 
 /* The program to start shims with: TT_SHIM_PROGRAM in the folder of

@@ -37,7 +37,7 @@ tt_live *tt_live_new(tt_runner *r, long number, int attempt, const char *dir)
     lv->dir = tt_xstrdup(dir);
     lv->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     lv->slot = -1;
-    lv->pidfd = -1;
+    lv->end_fd = -1;
     /* With a pruner, new output wakes the loop (loop.c): a report is
      * judged, and a hopeless trial stopped, within ~10 ms rather than at
      * the next tick (up to 100 ms: 4-6 more epochs of a fast trainer,
@@ -72,8 +72,8 @@ void tt_live_free(tt_live *lv)
             close(lv->tails[i].fd);
     if (lv->dirfd >= 0)
         close(lv->dirfd);
-    if (lv->pidfd >= 0)
-        close(lv->pidfd);
+    if (lv->end_fd >= 0)
+        close(lv->end_fd);
     if (lv->watch >= 0)
         inotify_rm_watch(lv->inotify_fd, lv->watch);
     tt_line_splitter_free(&lv->lines[0]);
@@ -418,8 +418,19 @@ void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const ch
         tt_slurm_request_end(r, lv); /* scancel: Slurm signals the shim and the trial */
     else if (lv->spawning)
         return; /* signalled when the zygote says which pid it is (spawns.c) */
-    else if (tt_proc_alive(lv->pid, lv->pid_start))
-        kill(lv->pid, SIGTERM);
+    else
+        tt_live_signal_shim(lv, SIGTERM);
+}
+
+void tt_live_signal_shim(const tt_live *lv, int sig)
+{
+    if (lv->token != 0) {
+        /* Its trial is over once end_fd fired: the shim may run another. */
+        if (!lv->end_fired)
+            sigqueue(lv->pid, sig, (union sigval){.sival_int = lv->token});
+    } else if (tt_proc_alive(lv->pid, lv->pid_start)) {
+        kill(lv->pid, sig);
+    }
 }
 
 bool tt_live_check_end(tt_runner *r, tt_live *lv)
@@ -434,9 +445,9 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
         snprintf(reason, sizeof reason, "timeout after %.0f s", timeout);
         tt_live_request_end(r, lv, TT_END_TIMEOUT, reason);
     }
-    /* A shim whose pidfd has not fired is still running, and it writes
-     * exit.status before it exits: nothing to read yet. */
-    bool running = !lv->job && lv->pidfd >= 0 && !lv->pidfd_fired;
+    /* A trial whose end fd has not fired is still running, and its shim
+     * writes exit.status before the fd fires: nothing to read yet. */
+    bool running = !lv->job && lv->end_fd >= 0 && !lv->end_fired;
     tt_shim_status st;
     bool have_status = !running && tt_shim_read_status(lv->dir, &st) == 0;
     if (lv->job) {
@@ -457,7 +468,9 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
             return true;
         }
     } else if (!have_status) {
-        if (running || tt_proc_alive(lv->pid, lv->pid_start)) {
+        /* A pooled shim lives on after its trial: once the end fd fired
+         * without a status, the trial is over all the same. */
+        if (running || (lv->token == 0 && tt_proc_alive(lv->pid, lv->pid_start))) {
             /* A shim that ignores our SIGTERM past its own grace period. */
             if (lv->end_request != TT_END_NONE && !lv->kill_escalated &&
                 tt_now_mono() - lv->end_sent_at > TT_SHIM_GRACE_S + 5) {
@@ -465,7 +478,7 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
                 pid_t pgid = tt_proc_first_child(lv->pid);
                 if (pgid > 1)
                     tt_proc_kill_group(pgid, SIGKILL);
-                kill(lv->pid, SIGKILL);
+                tt_live_signal_shim(lv, SIGKILL);
                 lv->kill_escalated = true;
             }
             return false;

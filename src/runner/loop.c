@@ -22,8 +22,8 @@
 
 #include "internal.h"
 
-/* ≤ 250 ms between looks at trial files (DESIGN.md); a shim's pidfd wakes
- * the loop at once when it exits. */
+/* ≤ 250 ms between looks at trial files (DESIGN.md); a trial's end fd
+ * wakes the loop at once when it is over. */
 #define TICK_MS 100
 
 #define COMMANDS_EVERY_S 0.05
@@ -233,7 +233,7 @@ static void handle_signals(tt_runner *r)
 /* Reads every pending inotify event; whether one was about a trial's
  * output (its logs or metrics.csv growing or appearing). The shim's own
  * files (exit.status, shim.log) are not output: a trial's end comes
- * through its pidfd. */
+ * through its end fd. */
 static bool drain_output_events(int fd)
 {
     bool output = false;
@@ -252,10 +252,10 @@ static bool drain_output_events(int fd)
     return output;
 }
 
-/* Sleeps until a signal, a shim's end (its pidfd) or the next tick.
+/* Sleeps until a signal, a trial's end (its end fd) or the next tick.
  * Answers of the zygote are taken here without a tick (they only fill in
- * pids and pidfds; the next tick stores them), and the wait goes on with
- * the new pidfds. A pidfd that fired is left out afterwards: it stays
+ * pids and end fds; the next tick stores them), and the wait goes on with
+ * the new end fds. An end fd that fired is left out afterwards: it stays
  * readable, and the tick that ends its trial may be delayed (a busy
  * database). Returns > 0 when something needs a tick. */
 static int wait_for_events(tt_runner *r)
@@ -274,10 +274,10 @@ static int wait_for_events(tt_runner *r)
         size_t ino = n;
         if (r->inotify_fd >= 0 && !output_seen)
             r->pollfds[n++] = (struct pollfd){.fd = r->inotify_fd, .events = POLLIN};
-        size_t first_pidfd = n;
+        size_t first_end_fd = n;
         for (size_t i = 0; i < r->n_live; i++)
-            if (r->live[i]->pidfd >= 0 && !r->live[i]->pidfd_fired)
-                r->pollfds[n++] = (struct pollfd){.fd = r->live[i]->pidfd, .events = POLLIN};
+            if (r->live[i]->end_fd >= 0 && !r->live[i]->end_fired)
+                r->pollfds[n++] = (struct pollfd){.fd = r->live[i]->end_fd, .events = POLLIN};
         double left_ms = (deadline - tt_now_mono()) * 1000.0;
         int ready = poll(r->pollfds, (nfds_t)n, left_ms > 0 ? (int)left_ms + 1 : 0);
         if (ready <= 0)
@@ -293,7 +293,7 @@ static int wait_for_events(tt_runner *r)
             if (soon < deadline)
                 deadline = soon;
         }
-        if (ino < first_pidfd && r->pollfds[ino].revents) {
+        if (ino < first_end_fd && r->pollfds[ino].revents) {
             others--;
             if (drain_output_events(r->inotify_fd)) {
                 output_seen = true;
@@ -302,11 +302,11 @@ static int wait_for_events(tt_runner *r)
                     deadline = due;
             }
         }
-        for (size_t i = first_pidfd, k = 0; i < n; i++) {
-            while (r->live[k]->pidfd != r->pollfds[i].fd)
+        for (size_t i = first_end_fd, k = 0; i < n; i++) {
+            while (r->live[k]->end_fd != r->pollfds[i].fd)
                 k++;
             if (r->pollfds[i].revents)
-                r->live[k]->pidfd_fired = true;
+                r->live[k]->end_fired = true;
         }
         /* A zygote that answered with nothing else to do: a failed start
          * needs a tick to be recorded. */

@@ -37,12 +37,16 @@ static void adopt(tt_runner *r, const tt_trial_record *t)
     lv->pid = (pid_t)t->pid;
     lv->pid_start = t->pid_start;
     /* Its end then wakes the loop at once, as for a shim of ours; opened
-     * before the liveness check, so it cannot name a recycled pid. */
-    if (!(t->job_id && *t->job_id)) {
-        lv->pidfd = tt_proc_pidfd(lv->pid);
-        if (lv->pidfd >= 0 && !tt_proc_alive(lv->pid, lv->pid_start)) {
-            close(lv->pidfd);
-            lv->pidfd = -1;
+     * before the liveness check, so it cannot name a recycled pid. A trial
+     * whose exit.status is there is over even if its shim lives on: a
+     * pooled shim (zygote.c) writes it before it takes another trial. */
+    tt_shim_status st;
+    bool over = tt_shim_read_status(lv->dir, &st) == 0;
+    if (!(t->job_id && *t->job_id) && !over) {
+        lv->end_fd = tt_proc_pidfd(lv->pid);
+        if (lv->end_fd >= 0 && !tt_proc_alive(lv->pid, lv->pid_start)) {
+            close(lv->end_fd);
+            lv->end_fd = -1;
         }
     }
     lv->started_at = t->started_at;

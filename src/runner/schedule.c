@@ -324,7 +324,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
             r->zygote.broken_said = true;
             rc = tt_shim_spawn(r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid, &start, err);
             if (rc == 0) {
-                lv->pidfd = tt_proc_pidfd(pid);
+                lv->end_fd = tt_proc_pidfd(pid);
                 lv->pid = pid;
                 lv->pid_start = start;
                 lv->start_unrecorded = true; /* stored by tt_spawns_record */

@@ -20,8 +20,9 @@
  * Two programs hold this code: `tunetop __shim` (the subcommand, what a
  * Slurm job runs) and `tunetop-shim`, built alone from this file, zygote.c
  * and proc.c, linked statically against libc only (TT_SHIM_STANDALONE, see
- * the Makefile). The local runner starts `tunetop-shim __zygote` once and
- * has it fork a shim per trial (zygote.c): no program start per trial.
+ * the Makefile). The local runner starts `tunetop-shim __zygote` once, and
+ * its pooled shims (tt_shim_serve) run one trial after another: no program
+ * start, and mostly no fork, per trial (zygote.c).
  *
  * Every file in the trial folder costs an inode, and on some filesystems
  * creating one costs more than the rest of a short trial's bookkeeping
@@ -34,6 +35,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -79,6 +81,9 @@ static mode_t shim_file_mode(void)
  * (-1 until then). Reset by every tt_shim_main call. */
 static int log_dirfd = -1;
 static int log_fd = -1;
+/* Whether the last trial's exit.status was written: a pooled shim that
+ * could not write one takes no other trial. */
+static bool status_written;
 
 static void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -205,6 +210,7 @@ static int record_status(int dirfd, tt_shim_kind kind, int code)
         shim_log("tunetop shim: cannot write %s: %s", TT_SHIM_STATUS, strerror(errno));
         return SHIM_EXIT_FAILED;
     }
+    status_written = true;
     return exit_code;
 }
 
@@ -264,10 +270,29 @@ static void signal_trial(pid_t pid, int sig)
     kill(pid, sig);
 }
 
+/* Whether a termination signal is the runner's request for a trial other
+ * than the one with `token`: the runner sends its requests to a pooled
+ * shim with sigqueue and the trial's token (zygote.c), and one may land
+ * after that trial ended and the shim took the next. */
+static bool for_another_trial(const siginfo_t *si, int token)
+{
+    return token != 0 && si->si_code == SI_QUEUE && si->si_value.sival_int != 0 &&
+           si->si_value.sival_int != token;
+}
+
+/* Whether a termination signal came from someone other than the runner
+ * (a person, the system shutting down, Slurm): the shim leaves after the
+ * trial instead of waiting for the next one. */
+static bool from_outside(const siginfo_t *si)
+{
+    return !(si->si_code == SI_QUEUE && si->si_value.sival_int != 0);
+}
+
 /* Wait until the trial has exited, without reaping it (WNOWAIT keeps its
  * pid, hence its group id, reserved while the leftovers are killed).
- * Forwards termination requests; SIGKILL after the grace period. */
-static int wait_trial(pid_t pid, double grace, siginfo_t *out)
+ * Forwards termination requests; SIGKILL after the grace period. Sets
+ * *outside when a termination signal came from outside. */
+static int wait_trial(pid_t pid, double grace, int token, bool *outside, siginfo_t *out)
 {
     sigset_t set;
     wait_set(&set);
@@ -301,7 +326,12 @@ static int wait_trial(pid_t pid, double grace, siginfo_t *out)
         int sig = sigtimedwait(&set, &si, &ts);
         if (sig == SIGCHLD)
             reap_adopted(pid);
-        if ((sig == SIGTERM || sig == SIGINT || sig == SIGHUP) && !term_sent) {
+        bool term = sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
+        if (term && for_another_trial(&si, token))
+            continue;
+        if (term && from_outside(&si))
+            *outside = true;
+        if (term && !term_sent) {
             shim_log("tunetop shim: got signal %d, sending SIGTERM to group %ld", sig,
                      (long)pid);
             signal_trial(pid, SIGTERM);
@@ -411,9 +441,9 @@ int tt_shim_main(int argc, char **argv)
     return tt_shim_run(trial_dir, grace, &argv[i + 1]);
 }
 
-int tt_shim_run(const char *trial_dir, double grace, char **trial_argv)
+/* Once per shim process. */
+static void shim_setup(void)
 {
-    log_dirfd = log_fd = -1;
     /* Already a session leader when tt_shim_spawn started us; EPERM then. */
     setsid();
     /* What the trial leaves behind outside its group is reparented to us,
@@ -426,19 +456,21 @@ int tt_shim_run(const char *trial_dir, double grace, char **trial_argv)
     sigset_t set;
     wait_set(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);
+}
 
-    int dirfd = open(trial_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dirfd < 0) {
-        fprintf(stderr, "tunetop __shim: cannot open trial folder %s: %s\n", trial_dir,
-                strerror(errno));
-        return SHIM_EXIT_FAILED;
-    }
-    if (redirect_self() != 0) {
-        fprintf(stderr, "tunetop __shim: cannot open /dev/null: %s\n", strerror(errno));
-        close(dirfd);
-        return SHIM_EXIT_FAILED;
-    }
+static int open_trial_dir(const char *trial_dir)
+{
+    return open(trial_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* One trial in the folder dirfd (closed here), from opening its logs to
+ * writing its exit.status. Returns the shim's exit code for it
+ * (tt_shim_main). */
+static int run_one(int dirfd, double grace, char **trial_argv, int token, bool *outside)
+{
     log_dirfd = dirfd;
+    log_fd = -1;
+    status_written = false;
     int flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
     int out_fd = open_log(dirfd, TT_SHIM_STDOUT, flags);
     int err_fd = out_fd >= 0 ? open_log(dirfd, TT_SHIM_STDERR, flags) : -1;
@@ -462,7 +494,7 @@ int tt_shim_run(const char *trial_dir, double grace, char **trial_argv)
 
     siginfo_t info;
     memset(&info, 0, sizeof info);
-    int waited = wait_trial(pid, grace, &info);
+    int waited = wait_trial(pid, grace, token, outside, &info);
     /* Whatever the trial left in its group (a data loader worker) goes
      * with it. */
     tt_proc_kill_group(pid, SIGKILL);
@@ -485,6 +517,113 @@ int tt_shim_run(const char *trial_dir, double grace, char **trial_argv)
     else
         rc = record_status(dirfd, TT_SHIM_SIGNAL, info.si_status);
     return finish(dirfd, rc);
+}
+
+int tt_shim_run(const char *trial_dir, double grace, char **trial_argv)
+{
+    shim_setup();
+    /* Said on stderr while it is still the parent's (Slurm's job output):
+     * without the folder there is no shim.log. */
+    int dirfd = open_trial_dir(trial_dir);
+    if (dirfd < 0) {
+        fprintf(stderr, "tunetop __shim: cannot open trial folder %s: %s\n", trial_dir,
+                strerror(errno));
+        return SHIM_EXIT_FAILED;
+    }
+    if (redirect_self() != 0) {
+        fprintf(stderr, "tunetop __shim: cannot open /dev/null: %s\n", strerror(errno));
+        close(dirfd);
+        return SHIM_EXIT_FAILED;
+    }
+    bool outside = false;
+    return run_one(dirfd, grace, trial_argv, 0, &outside);
+}
+
+/* Between trials: whether a termination signal from outside came (the
+ * shim should leave). Late requests of the runner are dropped, and so are
+ * zombies of processes adopted after the last trial's clean-up. */
+static bool told_to_leave(void)
+{
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+    sigset_t set;
+    wait_set(&set);
+    struct timespec zero = {0, 0};
+    siginfo_t si;
+    int sig;
+    while ((sig = sigtimedwait(&set, &si, &zero)) > 0)
+        if (sig != SIGCHLD && from_outside(&si))
+            return true;
+    return false;
+}
+
+/* Waits for the zygote's next request: 0 when one is there, -1 when the
+ * shim should leave instead. A signal that comes while a request is
+ * already waiting belongs to that request's trial (a `kill` the instant
+ * the trial started): it is left pending for wait_trial. */
+static int wait_request(int sock)
+{
+    for (;;) {
+        struct pollfd p = {.fd = sock, .events = POLLIN};
+        int n = poll(&p, 1, 1000);
+        if (n > 0)
+            return 0;
+        if (n < 0 && errno != EINTR)
+            return -1;
+        if (n == 0 && told_to_leave())
+            return -1;
+    }
+}
+
+int tt_shim_serve(int sock)
+{
+    static char *no_env[] = {NULL};
+    shim_setup();
+    if (redirect_self() != 0)
+        return SHIM_EXIT_FAILED;
+    for (;;) {
+        if (wait_request(sock) != 0)
+            return 0;
+        tt_zygote_header h;
+        int end_fd;
+        if (tt_zygote_recv_fd(sock, &h, sizeof h, &end_fd) != 0)
+            return 0; /* the zygote is gone */
+        char *buf = h.length <= TT_ZYGOTE_MAX_REQUEST ? malloc((size_t)h.length + 1) : NULL;
+        tt_zygote_request req;
+        char **vec = NULL;
+        if (buf && tt_zygote_read_full(sock, buf, h.length) == 0)
+            vec = tt_zygote_split_request(buf, h.length, h.argc, h.envc, &req);
+        if (!vec) {
+            /* The zygote checked it: a request that does not parse here
+             * means the channel is broken. The runner sees the end fd
+             * close with no status written. */
+            free(buf);
+            if (end_fd >= 0)
+                close(end_fd);
+            return SHIM_EXIT_FAILED;
+        }
+        environ = req.envp;
+        bool outside = false;
+        /* A folder that cannot be opened leaves no status: the runner
+         * records the trial as lost, and this shim leaves. */
+        int dirfd = open_trial_dir(req.dir);
+        status_written = false;
+        if (dirfd >= 0)
+            run_one(dirfd, req.grace, req.argv, req.token, &outside);
+        environ = no_env;
+        free(vec);
+        free(buf);
+        /* Idle before the runner hears of the end: its next request then
+         * finds this shim free rather than forking another. */
+        bool again = status_written && !outside;
+        char idle = TT_SHIM_IDLE_BYTE;
+        if (again && write(sock, &idle, 1) != 1)
+            again = false;
+        if (end_fd >= 0)
+            close(end_fd);
+        if (!again)
+            return 0;
+    }
 }
 
 #ifndef TT_SHIM_STANDALONE

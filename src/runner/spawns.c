@@ -6,7 +6,7 @@
  * per trial, was on the path between one trial's end and the next start
  * (docs/benchmarks.md). The zygote answers in request order on its socket,
  * which the loop polls; an answer is taken in memory at once
- * (tt_spawns_collect: pid, start time, pidfd), so the trial's end can wake
+ * (tt_spawns_collect: pid, start time, end fd), so the trial's end can wake
  * the loop, and reaches the store at the next tick, in that tick's
  * transaction (tt_spawns_record), with the ends of trials the zygote could
  * not start. Until the store has the pid the trial is as a trial whose
@@ -38,11 +38,12 @@ static void take(tt_runner *r, tt_live *lv, int rc, const tt_zygote_answer *a, c
     }
     lv->pid = a->pid;
     lv->pid_start = a->start;
-    lv->pidfd = a->pidfd;
+    lv->end_fd = a->end_fd;
+    lv->token = a->token;
     lv->start_unrecorded = true;
-    /* A kill, a stop or a prune asked while the shim was being forked. */
-    if (lv->end_request != TT_END_NONE && tt_proc_alive(lv->pid, lv->pid_start)) {
-        kill(lv->pid, SIGTERM);
+    /* A kill, a stop or a prune asked while the zygote was starting it. */
+    if (lv->end_request != TT_END_NONE) {
+        tt_live_signal_shim(lv, SIGTERM);
         lv->end_sent_at = tt_now_mono();
     }
 }
@@ -50,7 +51,7 @@ static void take(tt_runner *r, tt_live *lv, int rc, const tt_zygote_answer *a, c
 void tt_spawns_collect(tt_runner *r, int timeout_ms)
 {
     while (r->n_spawning > 0) {
-        tt_zygote_answer a = {0, 0, -1};
+        tt_zygote_answer a = {0, 0, -1, 0};
         tt_error err = {0};
         int rc = tt_zygote_receive(&r->zygote, timeout_ms, &a, &err);
         if (rc == 1)
