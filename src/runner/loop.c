@@ -257,9 +257,11 @@ static bool drain_output_events(int fd)
  * pids and end fds; the next tick stores them), and the wait goes on with
  * the new end fds. An end fd that fired is left out afterwards: it stays
  * readable, and the tick that ends its trial may be delayed (a busy
- * database). Returns > 0 when something needs a tick. */
-static int wait_for_events(tt_runner *r)
+ * database). Returns > 0 when something needs a tick; *signalled says
+ * whether the self-pipe was among it (a signal, or a job thread done). */
+static int wait_for_events(tt_runner *r, bool *signalled)
 {
+    *signalled = false;
     double deadline = tt_now_mono() + TICK_MS / 1000.0;
     bool output_seen = false;
     for (;;) {
@@ -282,6 +284,8 @@ static int wait_for_events(tt_runner *r)
         int ready = poll(r->pollfds, (nfds_t)n, left_ms > 0 ? (int)left_ms + 1 : 0);
         if (ready <= 0)
             return ready;
+        if (r->pollfds[0].revents)
+            *signalled = true;
         int others = ready;
         if (zygote && r->pollfds[1].revents) {
             tt_spawns_collect(r, 0);
@@ -523,7 +527,8 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
             save_elapsed(&r);
             last_elapsed_save = tt_now_mono();
         }
-        if (wait_for_events(&r) > 0)
+        bool signalled;
+        if (wait_for_events(&r, &signalled) > 0 && signalled)
             handle_signals(&r);
     }
     tt_schedule_drop_prepared(&r);
