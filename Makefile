@@ -31,8 +31,9 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 SAMPLE_PROGS := $(patsubst samples/%.c,samples/bin/%,$(wildcard samples/*.c))
 
 # tunetop-shim: the trial supervisor alone (src/runner/shim.c + proc.c with
-# -DTT_SHIM_STANDALONE), next to $(BIN); the runner starts it once per trial
-# instead of `tunetop __shim`. Linked statically when the toolchain can (no
+# -DTT_SHIM_STANDALONE), next to $(BIN); the runner starts it once, as
+# `tunetop-shim __zygote`, whose pooled shims run the trials (zygote.c),
+# instead of a `tunetop __shim` per trial. Linked statically when the toolchain can (no
 # dynamic loader, no sqlite/yaml/csv to map: exec+exit 0.37 ms against
 # 0.83 ms for tunetop, docs/benchmarks.md), never under a sanitizer (which
 # needs the dynamic runtime).

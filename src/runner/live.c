@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,8 +426,11 @@ void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const ch
 void tt_live_signal_shim(const tt_live *lv, int sig)
 {
     if (lv->token != 0) {
-        /* Its trial is over once end_fd fired: the shim may run another. */
-        if (!lv->end_fired)
+        /* Once end_fd reads as ended the shim may run another trial: looked
+         * at now, not only at the last poll, since a SIGKILL carries no
+         * token the shim could check. */
+        struct pollfd p = {.fd = lv->end_fd, .events = POLLIN};
+        if (!lv->end_fired && lv->end_fd >= 0 && poll(&p, 1, 0) == 0)
             sigqueue(lv->pid, sig, (union sigval){.sival_int = lv->token});
     } else if (tt_proc_alive(lv->pid, lv->pid_start)) {
         kill(lv->pid, sig);

@@ -319,9 +319,6 @@ static void serve(pool *p, const tt_zygote_header *h, char *buf, zygote_reply *r
     }
     free(vec);
     rep->token = req.token;
-    /* Made before any fork below, so no shim but the one it is meant for
-     * ever holds the write end. */
-    int pipefd[2] = {-1, -1};
     for (int attempt = 0; attempt < 3; attempt++) {
         long i = -1;
         for (size_t k = p->n; k-- > 0;)
@@ -333,27 +330,30 @@ static void serve(pool *p, const tt_zygote_header *h, char *buf, zygote_reply *r
             rep->error = errno;
             return;
         }
-        if (pipefd[0] < 0 && pipe2(pipefd, O_CLOEXEC) != 0) {
+        /* Made after any fork: a shim forked while it was open would hold
+         * its write end for good, and the trial's end would never show. */
+        int pipefd[2];
+        if (pipe2(pipefd, O_CLOEXEC) != 0) {
             rep->error = errno;
             return;
         }
         pool_shim *s = &p->shims[i];
         /* One message: the header with the pipe's write end, then the
          * strings. A shim that died idle fails here: the next one gets it. */
-        if (send_with_fd(s->sock, h, sizeof *h, pipefd[1]) == 0 &&
-            send_with_fd(s->sock, buf, h->length, -1) == 0) {
+        bool sent = send_with_fd(s->sock, h, sizeof *h, pipefd[1]) == 0 &&
+                    send_with_fd(s->sock, buf, h->length, -1) == 0;
+        rep->error = sent ? 0 : errno;
+        close(pipefd[1]);
+        if (sent) {
             s->idle = false;
             rep->pid = s->pid;
             rep->start = s->start;
             *end_fd = pipefd[0];
-            close(pipefd[1]);
             return;
         }
-        rep->error = errno;
+        close(pipefd[0]);
         pool_drop(p, (size_t)i);
     }
-    close(pipefd[0]);
-    close(pipefd[1]);
 }
 
 int tt_zygote_main(int fd)
