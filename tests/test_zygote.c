@@ -42,10 +42,10 @@ static char *slurp(const char *dir, const char *leaf)
     return t;
 }
 
-/* Waits until a trial's end fd reads as ended; false after secs. */
-static bool wait_ended(int end_fd, double secs)
+/* Waits until a trial's socket reads as ended; false after secs. */
+static bool wait_ended(int sock, double secs)
 {
-    struct pollfd p = {.fd = end_fd, .events = POLLIN};
+    struct pollfd p = {.fd = sock, .events = POLLIN};
     return poll(&p, 1, (int)(secs * 1000)) == 1;
 }
 
@@ -83,7 +83,7 @@ static long stat_field(pid_t pid, int n)
 typedef struct started {
     pid_t pid;
     uint64_t start;
-    int end_fd;
+    int sock;
     int token;
 } started;
 
@@ -92,18 +92,18 @@ static started spawn_ok(tt_zygote *z, const char *exe, const char *dir, char **a
 {
     started s = {0, 0, -1, 0};
     tt_error err = {0};
-    int rc = tt_zygote_spawn(z, exe, dir, 1, argv, envp, &s.pid, &s.start, &s.end_fd, &s.token, &err);
+    int rc = tt_zygote_spawn(z, exe, dir, 1, argv, envp, &s.pid, &s.start, &s.sock, &s.token, &err);
     ck_assert_msg(rc == 0, "tt_zygote_spawn: %d %s", rc, err.msg);
     ck_assert_int_gt(s.pid, 0);
-    ck_assert_int_ge(s.end_fd, 0);
+    ck_assert_int_ge(s.sock, 0);
     return s;
 }
 
 /* Waits for the trial's end (its end fd) and reads exit.status. */
 static tt_shim_status wait_status(started s, const char *dir)
 {
-    ck_assert_msg(wait_ended(s.end_fd, 5), "the shim did not end");
-    close(s.end_fd);
+    ck_assert_msg(wait_ended(s.sock, 5), "the shim did not end");
+    close(s.sock);
     tt_shim_status st;
     ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
     return st;
@@ -138,8 +138,8 @@ START_TEST(test_zygote_runs_trials)
         if (k == 0)
             first_zygote = z.pid;
         ck_assert_int_eq(z.pid, first_zygote);
-        ck_assert_msg(wait_ended(s.end_fd, 5), "trial %d did not end", k);
-        close(s.end_fd);
+        ck_assert_msg(wait_ended(s.sock, 5), "trial %d did not end", k);
+        close(s.sock);
         tt_shim_status st;
         ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
         ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
@@ -200,7 +200,7 @@ START_TEST(test_zygote_restarted)
     char *argv[] = {"/bin/true", NULL};
     char *dir = e2e_tmpdir();
     started s = spawn_ok(&z, exe, dir, argv, environ);
-    close(s.end_fd);
+    close(s.sock);
     pid_t old = z.pid;
     kill(old, SIGKILL);
     ck_assert_int_ge(wait_child(old, 5), 0);
@@ -230,8 +230,8 @@ START_TEST(test_zygote_early_sigterm)
         char *argv[] = {"/bin/sleep", "30", NULL};
         started s = spawn_ok(&z, exe, dir, argv, environ);
         kill(s.pid, SIGTERM);
-        ck_assert_msg(wait_ended(s.end_fd, 5), "the shim ignored SIGTERM");
-        close(s.end_fd);
+        ck_assert_msg(wait_ended(s.sock, 5), "the shim ignored SIGTERM");
+        close(s.sock);
         tt_shim_status st;
         ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
         ck_assert_int_eq(st.kind, TT_SHIM_SIGNAL);
@@ -307,20 +307,20 @@ START_TEST(test_zygote_stopped)
     char *dir = e2e_tmpdir();
     char *argv[] = {"/bin/true", NULL};
     started s = spawn_ok(&z, exe, dir, argv, environ);
-    close(s.end_fd);
+    close(s.sock);
     pid_t zpid = z.pid;
     kill(zpid, SIGSTOP);
     pid_t pid;
     uint64_t start;
-    int end_fd = -1;
+    int sock = -1;
     tt_error err = {0};
-    int rc = tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &end_fd, NULL, &err);
+    int rc = tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &sock, NULL, &err);
     ck_assert_int_eq(rc, -TT_ERR_IO);
     ck_assert_msg(strstr(err.msg, "zygote was lost") != NULL, "%s", err.msg);
     ck_assert(z.broken);
     ck_assert_int_ge(wait_child(zpid, 5), 0); /* killed, not left stopped */
     ck_assert_int_eq(
-        tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &end_fd, NULL, &err), 1);
+        tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &sock, NULL, &err), 1);
     e2e_rmtree(dir);
     free(dir);
     free(exe);
@@ -347,8 +347,8 @@ START_TEST(test_zygote_answers_in_order)
     for (int k = 0; k < 3; k++) {
         tt_zygote_answer a;
         ck_assert_int_eq(tt_zygote_receive(&z, 5000, &a, &err), 0);
-        ck_assert(wait_ended(a.end_fd, 5));
-        close(a.end_fd);
+        ck_assert(wait_ended(a.sock, 5));
+        close(a.sock);
         tt_shim_status st;
         ck_assert_int_eq(tt_shim_read_status(dirs[k], &st), 0);
         ck_assert_int_eq(st.code, 20 + k); /* the answer is trial k's */
@@ -381,10 +381,35 @@ START_TEST(test_zygote_answers_in_order)
 }
 END_TEST
 
-/* Whether the trial of s is still running after secs (its end fd quiet). */
+/* Whether the trial of s is still running after secs (its socket quiet). */
 static bool still_running(started s, double secs)
 {
-    return !wait_ended(s.end_fd, secs);
+    return !wait_ended(s.sock, secs);
+}
+
+/* Starts a trial as the runner does: on an idle shim when there is one,
+ * else through the zygote. */
+static started start_ok(tt_zygote *z, const char *exe, const char *dir, char **argv,
+                        char **envp)
+{
+    tt_zygote_answer a;
+    tt_error err = {0};
+    int rc = tt_zygote_reuse(z, dir, 1, argv, envp, &a, &err);
+    ck_assert_msg(rc >= 0, "tt_zygote_reuse: %s", err.msg);
+    if (rc == 1)
+        return spawn_ok(z, exe, dir, argv, envp);
+    return (started){a.pid, a.start, a.sock, a.token};
+}
+
+/* Waits for the trial's end, reads exit.status and gives the shim back, as
+ * the runner does. */
+static tt_shim_status finish_trial(tt_zygote *z, started s, const char *dir)
+{
+    ck_assert_msg(wait_ended(s.sock, 5), "the trial did not end");
+    tt_shim_status st;
+    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+    tt_zygote_release(z, s.pid, s.start, s.sock);
+    return st;
 }
 
 /* Trials one after the other run in one shim, each with its own argv and
@@ -400,12 +425,12 @@ START_TEST(test_zygote_reuses_shims)
                         NULL};
         char *first_env[] = {"PATH=/usr/bin:/bin", "TT_FIRST=leaked", NULL};
         char *later_env[] = {"PATH=/usr/bin:/bin", NULL};
-        started s = spawn_ok(&z, exe, dir, argv, k == 0 ? first_env : later_env);
+        started s = start_ok(&z, exe, dir, argv, k == 0 ? first_env : later_env);
         if (k == 0)
             shim = s.pid;
         ck_assert_msg(s.pid == shim, "trial %d got a new shim (%ld, not %ld)", k, (long)s.pid,
                       (long)shim);
-        tt_shim_status st = wait_status(s, dir);
+        tt_shim_status st = finish_trial(&z, s, dir);
         ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
         ck_assert_int_eq(st.code, 0);
         char *out = slurp(dir, TT_SHIM_STDOUT);
@@ -414,11 +439,12 @@ START_TEST(test_zygote_reuses_shims)
         e2e_rmtree(dir);
         free(dir);
     }
+    ck_assert_int_eq(z.n_idle, 1);
     stop_zygote(&z);
-    /* Idle, it leaves with the zygote. */
+    /* Idle, it leaves with its runner's end of the socket. */
     for (int i = 0; i < 500 && kill(shim, 0) == 0; i++)
         e2e_sleep(0.01);
-    ck_assert_msg(kill(shim, 0) != 0, "an idle shim outlived its zygote");
+    ck_assert_msg(kill(shim, 0) != 0, "an idle shim outlived its runner's end");
     free(exe);
 }
 END_TEST
@@ -434,20 +460,20 @@ START_TEST(test_zygote_stale_sigterm_ignored)
     char *dir = e2e_tmpdir(), *dir2 = e2e_tmpdir(), *dir3 = e2e_tmpdir();
     char *quick[] = {"/bin/true", NULL};
     char *slow[] = {"/bin/sleep", "30", NULL};
-    started a = spawn_ok(&z, exe, dir, quick, environ);
-    ck_assert_int_eq(wait_status(a, dir).code, 0);
-    started b = spawn_ok(&z, exe, dir2, slow, environ);
+    started a = start_ok(&z, exe, dir, quick, environ);
+    ck_assert_int_eq(finish_trial(&z, a, dir).code, 0);
+    started b = start_ok(&z, exe, dir2, slow, environ);
     ck_assert_int_eq(b.pid, a.pid);
     ck_assert_int_ne(b.token, a.token);
     ck_assert_int_eq(sigqueue(b.pid, SIGTERM, (union sigval){.sival_int = a.token}), 0);
     ck_assert_msg(still_running(b, 0.5), "a SIGTERM for the trial before ended this one");
     ck_assert_int_eq(sigqueue(b.pid, SIGTERM, (union sigval){.sival_int = b.token}), 0);
-    tt_shim_status st = wait_status(b, dir2);
+    tt_shim_status st = finish_trial(&z, b, dir2);
     ck_assert_int_eq(st.kind, TT_SHIM_SIGNAL);
     ck_assert_int_eq(st.code, SIGTERM);
-    started c = spawn_ok(&z, exe, dir3, quick, environ);
+    started c = start_ok(&z, exe, dir3, quick, environ);
     ck_assert_int_eq(c.pid, a.pid);
-    ck_assert_int_eq(wait_status(c, dir3).code, 0);
+    ck_assert_int_eq(finish_trial(&z, c, dir3).code, 0);
     stop_zygote(&z);
     e2e_rmtree(dir);
     e2e_rmtree(dir2);
@@ -468,22 +494,24 @@ START_TEST(test_zygote_shim_retired)
     char *dir = e2e_tmpdir(), *dir2 = e2e_tmpdir(), *dir3 = e2e_tmpdir();
     char *slow[] = {"/bin/sleep", "30", NULL};
     char *quick[] = {"/bin/true", NULL};
-    started a = spawn_ok(&z, exe, dir, slow, environ);
+    started a = start_ok(&z, exe, dir, slow, environ);
     kill(a.pid, SIGTERM);
-    tt_shim_status st = wait_status(a, dir);
+    tt_shim_status st = finish_trial(&z, a, dir);
     ck_assert_int_eq(st.kind, TT_SHIM_SIGNAL);
+    ck_assert_int_eq(z.n_idle, 0);
     for (int i = 0; i < 500 && tt_proc_alive(a.pid, a.start); i++)
         e2e_sleep(0.01);
     ck_assert_msg(!tt_proc_alive(a.pid, a.start), "the shim stayed after a SIGTERM from outside");
-    started b = spawn_ok(&z, exe, dir2, quick, environ);
+    started b = start_ok(&z, exe, dir2, quick, environ);
     ck_assert_int_ne(b.pid, a.pid);
-    ck_assert_int_eq(wait_status(b, dir2).code, 0);
+    ck_assert_int_eq(finish_trial(&z, b, dir2).code, 0);
+    ck_assert_int_eq(z.n_idle, 1);
     kill(b.pid, SIGKILL);
     for (int i = 0; i < 500 && tt_proc_alive(b.pid, b.start); i++)
         e2e_sleep(0.01);
-    started c = spawn_ok(&z, exe, dir3, quick, environ);
+    started c = start_ok(&z, exe, dir3, quick, environ);
     ck_assert_int_ne(c.pid, b.pid);
-    ck_assert_int_eq(wait_status(c, dir3).code, 0);
+    ck_assert_int_eq(finish_trial(&z, c, dir3).code, 0);
     stop_zygote(&z);
     e2e_rmtree(dir);
     e2e_rmtree(dir2);
@@ -502,10 +530,10 @@ START_TEST(test_zygote_missing_program)
     char *argv[] = {"/bin/true", NULL};
     pid_t pid = 0;
     uint64_t start;
-    int end_fd = -1;
+    int sock = -1;
     tt_error err = {0};
     ck_assert_int_eq(tt_zygote_spawn(&z, "/nonexistent/tunetop-shim", "/tmp", 1, argv, environ,
-                                     &pid, &start, &end_fd, NULL, &err),
+                                     &pid, &start, &sock, NULL, &err),
                      1);
     ck_assert(z.broken);
     ck_assert_int_eq(pid, 0);

@@ -54,9 +54,9 @@ typedef struct tt_live {
     int attempt;
     pid_t pid;
     uint64_t pid_start;
-    int end_fd;              /* reads as ended with the trial, -1 when none: the
-                              * pipe a pooled shim closes (zygote.c), else the
-                              * shim's pidfd; polled */
+    int end_fd;              /* reads as ended with the trial, -1 when none: a
+                              * pooled shim's socket (a byte, zygote.c), else
+                              * the shim's pidfd; polled */
     int token;               /* a pooled shim's token for this trial (SIGTERMs
                               * carry it); 0 when the shim runs only this trial */
     int inotify_fd;          /* the runner's inotify instance (-1: none) ... */

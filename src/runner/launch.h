@@ -165,25 +165,16 @@ int tt_shim_main(int argc, char **argv);
  * parsing (environ already the trial's). */
 int tt_shim_run(const char *trial_dir, double grace, char **trial_argv);
 
-/* A pooled shim, forked by the zygote: takes requests from sock one after
- * the other (zygote.c), runs each trial as tt_shim_run does, closes the
- * request's end fd once exit.status is written, tells the zygote it is
- * idle, and leaves when sock closes, when a termination signal came from
- * anyone but the runner, or when it could not write a status. Returns the
- * process's exit code. */
-int tt_shim_serve(int sock);
-
-/* ---- the zygote (zygote.c) ------------------------------------------------ */
+/* ---- the zygote and its shims (zygote.c) ---------------------------------- */
 
 /* The zygote reads its requests from this fd (`tunetop-shim __zygote`). */
 #define TT_ZYGOTE_FD 3
 
 /* `tunetop-shim __zygote`: serve launch requests on fd until its other end
- * closes. Each request goes to an idle pooled shim (tt_shim_serve), or to
- * one forked for it, a session leader of its own; the answer is the shim's
- * pid, its /proc start time, the request's token, and the read end of a
- * pipe that reads as closed once the trial is over (SCM_RIGHTS). Returns
- * the process's exit code. */
+ * closes. Each request forks a shim, a session leader of its own, whose
+ * first trial is that request (tt_shim_serve); the answer is the shim's
+ * pid, its /proc start time, the request's token, and the runner's end of
+ * the shim's socket (SCM_RIGHTS). Returns the process's exit code. */
 int tt_zygote_main(int fd);
 
 /* A request's header; `length` bytes of strings follow it. */
@@ -196,9 +187,9 @@ typedef struct tt_zygote_header {
 /* Beyond this a request cannot be an exec'able argv + environment anyway. */
 #define TT_ZYGOTE_MAX_REQUEST (64u << 20)
 
-/* What a pooled shim writes to the zygote when its trial is over and it
- * can take another. */
-#define TT_SHIM_IDLE_BYTE 'I'
+/* What a pooled shim writes on its socket when its trial is over (its
+ * exit.status written) and it can take another. */
+#define TT_SHIM_DONE_BYTE 'D'
 
 /* One request as the zygote and the shims read it (pointers into the
  * request's buffer). */
@@ -220,12 +211,24 @@ char **tt_zygote_split_request(char *buf, uint32_t len, uint32_t argc, uint32_t 
 /* Reads exactly n bytes: 0; 1 on EOF before any byte; -1 otherwise. */
 int tt_zygote_read_full(int fd, void *buf, size_t n);
 
-/* Reads exactly len bytes from a blocking socket, keeping the first fd
- * that came with them in *fd (-1 when none): 0; 1 on EOF before any byte;
- * -1 otherwise (errno set). */
-int tt_zygote_recv_fd(int sock, void *buf, size_t len, int *fd);
+/* A pooled shim, forked by the zygote: runs `first` as tt_shim_run runs a
+ * trial, then, each time the trial's exit.status is written, writes
+ * TT_SHIM_DONE_BYTE on sock and takes the runner's next request from it.
+ * Leaves when sock closes (the runner is gone), when a termination signal
+ * came from anyone but the runner, or when it could not write a status:
+ * the runner then sees the socket close instead of the byte. Returns the
+ * process's exit code. */
+int tt_shim_serve(int sock, const tt_zygote_request *first);
 
-/* The runner's end of a zygote; pid 0 when none runs. */
+/* A shim that ran a trial for this runner and waits for the next. */
+typedef struct tt_zygote_idle {
+    pid_t pid;
+    uint64_t start;
+    int sock;
+} tt_zygote_idle;
+
+/* The runner's end of a zygote and of the shims it forked; pid 0 when no
+ * zygote runs. */
 typedef struct tt_zygote {
     pid_t pid;
     int sock;
@@ -234,22 +237,37 @@ typedef struct tt_zygote {
     size_t pending;      /* requests sent, answers not yet received */
     size_t lost;         /* answers a lost zygote owed, still to be reported */
     int tokens;          /* the last token given to a request */
+    tt_zygote_idle *idle; /* shims waiting for a trial, the latest last */
+    size_t n_idle, cap_idle;
 } tt_zygote;
 
-#define TT_ZYGOTE_INIT {0, -1, false, false, 0, 0, 0}
+#define TT_ZYGOTE_INIT {0, -1, false, false, 0, 0, 0, NULL, 0, 0}
 
-/* A started trial: its shim's pid and /proc start time, the fd that reads
- * as closed (POLLHUP) once the trial is over and exit.status written, and
- * the token that a SIGTERM for this trial carries (sigqueue). */
+/* A started trial: its shim's pid and /proc start time, the shim's socket
+ * (readable once the trial is over and exit.status written: a byte, or
+ * the end of the file when the shim left; give it back with
+ * tt_zygote_release), and the token that a SIGTERM for this trial carries
+ * (sigqueue). */
 typedef struct tt_zygote_answer {
     pid_t pid;
     uint64_t start;
-    int end_fd;
+    int sock;
     int token;
 } tt_zygote_answer;
 
-/* Asks the zygote (started on first use from shim_exe) for a shim running
- * `trial_argv` in trial_dir with environment envp (NULL: ours), as
+/* Starts the trial on an idle shim of this runner, if one is left: 0 with
+ * *a filled; 1 when none could take it (the caller asks the zygote);
+ * -TT_ERR_INVALID on a bad request. */
+int tt_zygote_reuse(tt_zygote *z, const char *trial_dir, double grace_s,
+                    char *const *trial_argv, char *const *envp, tt_zygote_answer *a,
+                    tt_error *err);
+
+/* A trial whose socket fired is over: the shim goes back to the idle ones
+ * when it said so (TT_SHIM_DONE_BYTE), else its socket is closed. */
+void tt_zygote_release(tt_zygote *z, pid_t pid, uint64_t start, int sock);
+
+/* Asks the zygote (started on first use from shim_exe) for a new shim
+ * running `trial_argv` in trial_dir with environment envp (NULL: ours), as
  * tt_shim_spawn would start it. Answers come back in request order through
  * tt_zygote_receive. Returns 0 when sent; 1 when the zygote cannot serve
  * and nothing was started (it is then broken for good: the caller starts
@@ -265,14 +283,14 @@ int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, do
 int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_error *err);
 
 /* Send and receive in one (5 s limit), with tt_shim_spawn's contract plus
- * *end_fd_out and *token_out (either may be NULL). Returns 0, 1 (nothing
+ * *sock_out and *token_out (either may be NULL). Returns 0, 1 (nothing
  * started: fall back) or -TT_ERR_IO. */
 int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
                     char *const *trial_argv, char *const *envp, pid_t *pid_out,
-                    uint64_t *start_out, int *end_fd_out, int *token_out, tt_error *err);
+                    uint64_t *start_out, int *sock_out, int *token_out, tt_error *err);
 
-/* Closes the runner's end: the zygote exits, and its idle shims; busy ones
- * run their trial to its end. */
+/* Closes the runner's end of the zygote and of the idle shims: they all
+ * leave; busy shims run their trial to its end. */
 void tt_zygote_stop(tt_zygote *z);
 
 /* The program to start shims with: TT_SHIM_PROGRAM in the folder of

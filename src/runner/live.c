@@ -509,5 +509,10 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
     tt_schedule_finished(r, lv->number, lv->attempt, state, lv->has_value ? lv->value : NAN,
                          reason);
     free(reason);
+    /* A pooled shim that said its trial is over waits for the next one. */
+    if (lv->token != 0 && lv->end_fd >= 0) {
+        tt_zygote_release(&r->zygote, lv->pid, lv->pid_start, lv->end_fd);
+        lv->end_fd = -1;
+    }
     return true;
 }

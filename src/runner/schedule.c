@@ -315,7 +315,20 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
     } else {
         pid_t pid = 0;
         uint64_t start = 0;
-        rc = tt_zygote_send(&r->zygote, r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, err);
+        /* An idle shim of ours takes it at once; else the zygote forks one
+         * (its answer comes later: spawns.c). */
+        tt_zygote_answer idle;
+        rc = tt_zygote_reuse(&r->zygote, dir, TT_SHIM_GRACE_S, argv, envp, &idle, err);
+        bool reused = rc == 0;
+        if (reused) {
+            lv->pid = idle.pid;
+            lv->pid_start = idle.start;
+            lv->end_fd = idle.sock;
+            lv->token = idle.token;
+            lv->start_unrecorded = true; /* stored by tt_spawns_record */
+        } else if (rc == 1) {
+            rc = tt_zygote_send(&r->zygote, r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, err);
+        }
         if (rc == 1) {
             if (!r->zygote.broken_said)
                 tt_runner_event(r, t->number, "warning",
@@ -329,7 +342,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
                 lv->pid_start = start;
                 lv->start_unrecorded = true; /* stored by tt_spawns_record */
             }
-        } else if (rc == 0) {
+        } else if (rc == 0 && !reused) {
             tt_spawns_add(r, lv);
         }
         if (rc < 0)

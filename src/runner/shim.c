@@ -575,54 +575,55 @@ static int wait_request(int sock)
     }
 }
 
-int tt_shim_serve(int sock)
+/* One trial of a pooled shim; whether the shim may take another. */
+static bool serve_one(const tt_zygote_request *req)
 {
     static char *no_env[] = {NULL};
+    environ = req->envp;
+    bool outside = false;
+    /* A folder that cannot be opened leaves no status: the runner records
+     * the trial as lost, and this shim leaves. */
+    int dirfd = open_trial_dir(req->dir);
+    status_written = false;
+    if (dirfd >= 0)
+        run_one(dirfd, req->grace, req->argv, req->token, &outside);
+    environ = no_env;
+    return status_written && !outside;
+}
+
+int tt_shim_serve(int sock, const tt_zygote_request *first)
+{
     shim_setup();
     if (redirect_self() != 0)
         return SHIM_EXIT_FAILED;
+    bool again = serve_one(first);
     for (;;) {
+        /* The trial is over and exit.status written: one byte tells the
+         * runner, which then reads the status and may send the next
+         * trial. Leaving instead closes the socket, which it hears too. */
+        char done = TT_SHIM_DONE_BYTE;
+        if (!again || write(sock, &done, 1) != 1)
+            return 0;
         if (wait_request(sock) != 0)
             return 0;
         tt_zygote_header h;
-        int end_fd;
-        if (tt_zygote_recv_fd(sock, &h, sizeof h, &end_fd) != 0)
-            return 0; /* the zygote is gone */
+        if (tt_zygote_read_full(sock, &h, sizeof h) != 0)
+            return 0; /* the runner is gone */
         char *buf = h.length <= TT_ZYGOTE_MAX_REQUEST ? malloc((size_t)h.length + 1) : NULL;
         tt_zygote_request req;
         char **vec = NULL;
         if (buf && tt_zygote_read_full(sock, buf, h.length) == 0)
             vec = tt_zygote_split_request(buf, h.length, h.argc, h.envc, &req);
         if (!vec) {
-            /* The zygote checked it: a request that does not parse here
-             * means the channel is broken. The runner sees the end fd
-             * close with no status written. */
+            /* The runner built it: one that does not parse means the
+             * channel is broken. The runner sees the socket close with no
+             * status written. */
             free(buf);
-            if (end_fd >= 0)
-                close(end_fd);
             return SHIM_EXIT_FAILED;
         }
-        environ = req.envp;
-        bool outside = false;
-        /* A folder that cannot be opened leaves no status: the runner
-         * records the trial as lost, and this shim leaves. */
-        int dirfd = open_trial_dir(req.dir);
-        status_written = false;
-        if (dirfd >= 0)
-            run_one(dirfd, req.grace, req.argv, req.token, &outside);
-        environ = no_env;
+        again = serve_one(&req);
         free(vec);
         free(buf);
-        /* Idle before the runner hears of the end: its next request then
-         * finds this shim free rather than forking another. */
-        bool again = status_written && !outside;
-        char idle = TT_SHIM_IDLE_BYTE;
-        if (again && write(sock, &idle, 1) != 1)
-            again = false;
-        if (end_fd >= 0)
-            close(end_fd);
-        if (!again)
-            return 0;
     }
 }
 

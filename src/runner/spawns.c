@@ -38,7 +38,7 @@ static void take(tt_runner *r, tt_live *lv, int rc, const tt_zygote_answer *a, c
     }
     lv->pid = a->pid;
     lv->pid_start = a->start;
-    lv->end_fd = a->end_fd;
+    lv->end_fd = a->sock;
     lv->token = a->token;
     lv->start_unrecorded = true;
     /* A kill, a stop or a prune asked while the zygote was starting it. */

@@ -1,41 +1,42 @@
 /*
- * zygote — one small process per runner that starts trials through a pool
- * of shims.
+ * zygote — one small process per runner that forks shims, and the runner's
+ * end of it and of the shims it forked.
  *
  * Why: starting a shim with exec costs a program start per trial, and on a
  * VM that start is dear (glibc asks the CPU for its cache sizes with cpuid,
  * which traps to the hypervisor: 40 % of all the CPU of 1000 trials of
  * `true`, more than the trials themselves; docs/benchmarks.md). A fork per
  * trial was the next cost (0.1-0.15 ms of CPU with its exit and reaping,
- * as much as all the runner's bookkeeping of a trial). So the zygote,
- * `tunetop-shim __zygote`, started once, forks a shim only when none is
- * idle, and a shim whose trial ended waits for the next one (tt_shim_serve)
- * instead of exiting. A shim still supervises one trial at a time, as
- * detached as an exec'd one — its own session, no fd of the runner — so a
- * trial outlives the runner and the zygote alike.
+ * as much as all the runner's bookkeeping of a trial), and a round trip
+ * through the zygote per trial the one after. So the zygote,
+ * `tunetop-shim __zygote`, started once, forks a shim only when the runner
+ * has none idle; a shim whose trial ended waits for the runner's next one
+ * on its own socket (tt_shim_serve) instead of exiting. A shim still
+ * supervises one trial at a time, as detached as an exec'd one — its own
+ * session, no fd of the runner's but its socket — so a trial outlives the
+ * runner and the zygote alike.
  *
  * A trial's end is no longer its shim's exit, so the runner cannot watch a
- * pidfd: for each trial the zygote makes a pipe, gives the write end to the
- * shim with the request and the read end to the runner with the answer.
- * The shim closes it after writing exit.status (or dies, which closes it
- * too): the runner's poll on the read end wakes at once, as SIGCHLD did.
- * A request also carries a token (a number the runner chose); the runner
- * asks a pooled shim to end its trial with sigqueue(SIGTERM, token), so a
- * request that arrives late, when the shim has moved on to another trial,
- * is ignored rather than ending the wrong one.
+ * pidfd: it polls the shim's socket, on which the shim writes one byte
+ * once the trial's exit.status is written (or which closes when the shim
+ * dies or leaves): the runner wakes at once, as SIGCHLD did, and then
+ * keeps the shim for its next trial (tt_zygote_release, tt_zygote_reuse).
+ * A request carries a token (a number the runner chose); the runner asks a
+ * pooled shim to end its trial with sigqueue(SIGTERM, token), so a request
+ * that arrives late, when the shim has moved on to another trial, is
+ * ignored rather than ending the wrong one.
  *
- * Protocol on a socketpair (fd TT_ZYGOTE_FD in the zygote): the runner sends
- * a header {length, argc, envc} and `length` bytes of NUL-terminated
- * strings: trial folder, grace seconds, token, argv, envp. The zygote serves
- * requests one after the other and answers each, in order, with
- * {pid, errno, start time} and the pipe's read end attached (none when the
- * shim could not be reached); the runner may send the next request before
- * the answer to the last (spawns.c). The zygote passes the request as it
- * came to the shim, on the shim's own socketpair, with the pipe's write
- * end; the shim says it is idle again with one byte. EOF on the runner's
- * socket, which the kernel also gives when the runner dies, ends the
- * zygote, and with it the idle shims (EOF on theirs); busy ones finish
- * their trial first.
+ * Protocol: a request is a header {length, argc, envc} and `length` bytes
+ * of NUL-terminated strings: trial folder, grace seconds, token, argv,
+ * envp. The runner sends one to the zygote (on a socketpair, fd
+ * TT_ZYGOTE_FD in the zygote) when no shim is idle; the zygote serves them
+ * one after the other, forking a shim whose first trial it is, and answers
+ * each, in order, with {pid, errno, start time, token} and the runner's
+ * end of the shim's socket attached; the runner may send the next request
+ * before the answer to the last (spawns.c). Later requests go from the
+ * runner straight to an idle shim's socket. EOF on the zygote's socket,
+ * which the kernel also gives when the runner dies, ends the zygote; EOF
+ * on a shim's ends the shim, once its trial is over.
  */
 #include "launch.h"
 
@@ -169,89 +170,27 @@ static int send_with_fd(int sock, const void *data, size_t len, int fd)
     return 0;
 }
 
-int tt_zygote_recv_fd(int sock, void *buf, size_t len, int *fd)
-{
-    *fd = -1;
-    size_t got = 0;
-    while (got < len) {
-        union {
-            char buf[CMSG_SPACE(sizeof(int))];
-            struct cmsghdr align;
-        } control;
-        struct iovec iov = {.iov_base = (char *)buf + got, .iov_len = len - got};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                             .msg_controllen = sizeof control.buf};
-        ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0 && got == 0)
-                return 1;
-            if (n == 0)
-                errno = ECONNRESET;
-            return -1;
-        }
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-                c->cmsg_len == CMSG_LEN(sizeof(int))) {
-                int v;
-                memcpy(&v, CMSG_DATA(c), sizeof v);
-                if (*fd < 0)
-                    *fd = v;
-                else
-                    close(v);
-            }
-        got += (size_t)n;
-    }
-    return 0;
-}
-
 /* ---- the zygote ------------------------------------------------------------ */
 
-typedef struct pool_shim {
-    pid_t pid;
-    int sock;        /* the zygote's end of the shim's socketpair */
-    uint64_t start;  /* /proc start time, read once at the fork */
-    bool idle;
-} pool_shim;
-
-typedef struct pool {
-    pool_shim *shims;
-    size_t n, cap;
-    int runner;      /* the runner's socket */
-} pool;
-
-static void pool_drop(pool *p, size_t i)
+/* Forks a shim for the request in buf (header h): its first trial is that
+ * request, read from the copy of buf the fork gives it; the runner gets
+ * the other end of its socket, on which it sends later trials and hears
+ * of their ends. Fills rep and *shim_sock. */
+static void serve(int runner, const tt_zygote_header *h, char *buf, zygote_reply *rep,
+                  int *shim_sock)
 {
-    close(p->shims[i].sock);
-    p->shims[i] = p->shims[--p->n];
-}
-
-static size_t pool_idle_count(const pool *p)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < p->n; i++)
-        n += p->shims[i].idle;
-    return n;
-}
-
-/* Forks a new shim; its index, or -1 with errno. */
-static long pool_fork(pool *p)
-{
+    tt_zygote_request req;
+    char **vec = tt_zygote_split_request(buf, h->length, h->argc, h->envc, &req);
+    if (!vec) {
+        rep->error = EINVAL;
+        return;
+    }
+    rep->token = req.token;
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return -1;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 8;
-        pool_shim *grown = realloc(p->shims, cap * sizeof *grown);
-        if (!grown) {
-            close(sv[0]);
-            close(sv[1]);
-            errno = ENOMEM;
-            return -1;
-        }
-        p->shims = grown;
-        p->cap = cap;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        rep->error = errno;
+        free(vec);
+        return;
     }
     /* The shim blocks these itself, but only once it runs: until then a
      * SIGTERM from the runner (a `kill` the moment the trial started) would
@@ -266,94 +205,25 @@ static long pool_fork(pool *p)
     sigprocmask(SIG_BLOCK, &shim_set, &old);
     pid_t pid = fork();
     if (pid == 0) {
-        /* Nothing of the runner's or the other shims' channels: a shim
-         * must see EOF when the zygote goes, and not keep another's open. */
-        close(p->runner);
-        for (size_t i = 0; i < p->n; i++)
-            close(p->shims[i].sock);
+        /* Nothing of the runner's channel: the zygote holds no other fd
+         * (each shim's socket went to the runner), so a shim keeps none
+         * of another's open. */
+        close(runner);
         close(sv[0]);
-        _exit(tt_shim_serve(sv[1]));
+        _exit(tt_shim_serve(sv[1], &req));
     }
     int e = errno;
     sigprocmask(SIG_SETMASK, &old, NULL);
+    free(vec);
     close(sv[1]);
     if (pid < 0) {
         close(sv[0]);
-        errno = e;
-        return -1;
-    }
-    p->shims[p->n] = (pool_shim){pid, sv[0], tt_proc_start_time(pid), false};
-    return (long)p->n++;
-}
-
-/* Reads what the shims said: an idle byte, or EOF (it is gone). */
-static void pool_listen(pool *p, const struct pollfd *fds, size_t nfds)
-{
-    for (size_t k = 0; k < nfds; k++) {
-        if (!fds[k].revents)
-            continue;
-        for (size_t i = 0; i < p->n; i++) {
-            if (p->shims[i].sock != fds[k].fd)
-                continue;
-            char b;
-            ssize_t n = read(p->shims[i].sock, &b, 1);
-            if (n == 1 && b == TT_SHIM_IDLE_BYTE && pool_idle_count(p) < ZYGOTE_MAX_IDLE)
-                p->shims[i].idle = true;
-            else if (!(n < 0 && errno == EINTR))
-                pool_drop(p, i); /* gone, confused, or one too many idle */
-            break;
-        }
-    }
-}
-
-/* Hands the request in buf (header h) to a shim: an idle one, the one that
- * went idle last (its memory is the warmest), else a new one. Fills rep
- * and *end_fd (the pipe's read end). */
-static void serve(pool *p, const tt_zygote_header *h, char *buf, zygote_reply *rep, int *end_fd)
-{
-    tt_zygote_request req;
-    char **vec = tt_zygote_split_request(buf, h->length, h->argc, h->envc, &req);
-    if (!vec) {
-        rep->error = EINVAL;
+        rep->error = e;
         return;
     }
-    free(vec);
-    rep->token = req.token;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        long i = -1;
-        for (size_t k = p->n; k-- > 0;)
-            if (p->shims[k].idle) {
-                i = (long)k;
-                break;
-            }
-        if (i < 0 && (i = pool_fork(p)) < 0) {
-            rep->error = errno;
-            return;
-        }
-        /* Made after any fork: a shim forked while it was open would hold
-         * its write end for good, and the trial's end would never show. */
-        int pipefd[2];
-        if (pipe2(pipefd, O_CLOEXEC) != 0) {
-            rep->error = errno;
-            return;
-        }
-        pool_shim *s = &p->shims[i];
-        /* One message: the header with the pipe's write end, then the
-         * strings. A shim that died idle fails here: the next one gets it. */
-        bool sent = send_with_fd(s->sock, h, sizeof *h, pipefd[1]) == 0 &&
-                    send_with_fd(s->sock, buf, h->length, -1) == 0;
-        rep->error = sent ? 0 : errno;
-        close(pipefd[1]);
-        if (sent) {
-            s->idle = false;
-            rep->pid = s->pid;
-            rep->start = s->start;
-            *end_fd = pipefd[0];
-            return;
-        }
-        close(pipefd[0]);
-        pool_drop(p, (size_t)i);
-    }
+    rep->pid = pid;
+    rep->start = tt_proc_start_time(pid);
+    *shim_sock = sv[0];
 }
 
 int tt_zygote_main(int fd)
@@ -362,64 +232,26 @@ int tt_zygote_main(int fd)
      * write it to exit.status), and zombies would pile up otherwise. */
     signal(SIGCHLD, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
-    pool p = {NULL, 0, 0, fd};
-    struct pollfd *fds = NULL;
-    size_t cap_fds = 0;
-    int rc = 0;
     for (;;) {
-        if (cap_fds < p.n + 1) {
-            cap_fds = (p.n + 1) * 2;
-            struct pollfd *grown = realloc(fds, cap_fds * sizeof *fds);
-            if (!grown) {
-                rc = 1;
-                break;
-            }
-            fds = grown;
-        }
-        size_t n = 0;
-        fds[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
-        for (size_t i = 0; i < p.n; i++)
-            fds[n++] = (struct pollfd){.fd = p.shims[i].sock, .events = POLLIN};
-        if (poll(fds, (nfds_t)n, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = 1;
-            break;
-        }
-        /* Shims first: one that went idle can take the request read next. */
-        pool_listen(&p, fds + 1, n - 1);
-        if (!fds[0].revents)
-            continue;
         tt_zygote_header h;
-        int got = tt_zygote_read_full(fd, &h, sizeof h);
-        if (got != 0) {
-            rc = got == 1 ? 0 : 1;
-            break;
-        }
-        if (h.length > TT_ZYGOTE_MAX_REQUEST) {
-            rc = 1; /* cannot be ours: stop rather than guess */
-            break;
-        }
+        int rc = tt_zygote_read_full(fd, &h, sizeof h);
+        if (rc != 0)
+            return rc == 1 ? 0 : 1;
+        if (h.length > TT_ZYGOTE_MAX_REQUEST)
+            return 1; /* cannot be ours: stop rather than guess */
         char *buf = malloc((size_t)h.length + 1);
         if (!buf || tt_zygote_read_full(fd, buf, h.length) != 0) {
             free(buf);
-            rc = 1;
-            break;
+            return 1;
         }
         zygote_reply rep = {0, 0, 0, 0, 0};
-        int end_fd = -1;
-        serve(&p, &h, buf, &rep, &end_fd);
+        int shim_sock = -1;
+        serve(fd, &h, buf, &rep, &shim_sock);
         free(buf);
-        send_with_fd(fd, &rep, sizeof rep, end_fd);
-        if (end_fd >= 0)
-            close(end_fd);
+        send_with_fd(fd, &rep, sizeof rep, shim_sock);
+        if (shim_sock >= 0)
+            close(shim_sock);
     }
-    /* Idle shims see EOF when these close, and leave. */
-    while (p.n > 0)
-        pool_drop(&p, p.n - 1);
-    free(p.shims);
-    free(fds);
-    return rc;
 }
 
 #ifndef TT_SHIM_STANDALONE
@@ -496,12 +328,23 @@ static int zygote_start(tt_zygote *z, const char *exe, tt_error *err)
     return 0;
 }
 
-void tt_zygote_stop(tt_zygote *z)
+/* Closes the zygote's socket (it leaves); the idle shims stay. */
+static void zygote_close(tt_zygote *z)
 {
     if (z->sock >= 0)
         close(z->sock);
     z->sock = -1;
     z->pid = 0;
+}
+
+void tt_zygote_stop(tt_zygote *z)
+{
+    zygote_close(z);
+    for (size_t i = 0; i < z->n_idle; i++)
+        close(z->idle[i].sock);
+    free(z->idle);
+    z->idle = NULL;
+    z->n_idle = z->cap_idle = 0;
 }
 
 /* Sends all of data before the deadline; 0 or -1 (errno set). */
@@ -526,12 +369,12 @@ static int send_all(int fd, const char *data, size_t len, double deadline)
     return 0;
 }
 
-/* Receives one reply and its end fd (-1 when none came): 0; 1 when nothing
+/* Receives one reply and the shim's socket (-1 when none came): 0; 1 when nothing
  * has arrived by `deadline` (a reply begun is waited for up to the
  * zygote's time limit); -1 on EOF or an error (errno set). */
-static int recv_reply(int fd, zygote_reply *rep, int *end_fd, double deadline)
+static int recv_reply(int fd, zygote_reply *rep, int *shim_sock, double deadline)
 {
-    *end_fd = -1;
+    *shim_sock = -1;
     size_t got = 0;
     while (got < sizeof *rep) {
         union {
@@ -564,8 +407,8 @@ static int recv_reply(int fd, zygote_reply *rep, int *end_fd, double deadline)
                 c->cmsg_len == CMSG_LEN(sizeof(int))) {
                 int fdv;
                 memcpy(&fdv, CMSG_DATA(c), sizeof fdv);
-                if (*end_fd < 0)
-                    *end_fd = fdv;
+                if (*shim_sock < 0)
+                    *shim_sock = fdv;
                 else
                     close(fdv);
             }
@@ -604,10 +447,69 @@ static void give_up(tt_zygote *z)
 {
     if (z->pid > 0)
         kill(z->pid, SIGKILL);
-    tt_zygote_stop(z);
+    zygote_close(z);
     z->broken = true;
     z->lost = z->pending;
     z->pending = 0;
+}
+
+/* Tokens tell this runner's requests apart for as long as it runs. */
+static int next_token(tt_zygote *z)
+{
+    z->tokens = z->tokens >= INT32_MAX ? 1 : z->tokens + 1;
+    return z->tokens;
+}
+
+/* Idle shims kept beyond this many are sent away: a sweep whose
+ * parallelism was lowered does not keep a crowd of them. */
+#define ZYGOTE_MAX_IDLE 16
+
+int tt_zygote_reuse(tt_zygote *z, const char *trial_dir, double grace_s,
+                    char *const *trial_argv, char *const *envp, tt_zygote_answer *a,
+                    tt_error *err)
+{
+    if (z->n_idle == 0)
+        return 1;
+    if (!trial_argv || !trial_argv[0])
+        return tt_error_set(err, TT_ERR_INVALID, "no command to run");
+    int token = next_token(z);
+    size_t len;
+    char *req = build_request(trial_dir, grace_s, token, trial_argv, envp ? envp : environ,
+                              &len);
+    if (len - sizeof(tt_zygote_header) > TT_ZYGOTE_MAX_REQUEST) {
+        free(req);
+        return tt_error_set(err, TT_ERR_INVALID, "argv and environment too large (%zu bytes)",
+                            len);
+    }
+    int rc = 1;
+    /* The latest idle first: its memory is the warmest. One that left
+     * meanwhile (killed) fails the send and is dropped; a request cut
+     * short makes a shim leave without running anything. */
+    while (z->n_idle > 0) {
+        tt_zygote_idle s = z->idle[--z->n_idle];
+        if (send_all(s.sock, req, len, mono_ms() + ZYGOTE_TIMEOUT_MS) == 0) {
+            *a = (tt_zygote_answer){s.pid, s.start, s.sock, token};
+            rc = 0;
+            break;
+        }
+        close(s.sock);
+    }
+    free(req);
+    return rc;
+}
+
+void tt_zygote_release(tt_zygote *z, pid_t pid, uint64_t start, int sock)
+{
+    char b;
+    ssize_t n;
+    while ((n = recv(sock, &b, 1, MSG_DONTWAIT)) < 0 && errno == EINTR)
+        ;
+    if (n != 1 || b != TT_SHIM_DONE_BYTE || z->n_idle >= ZYGOTE_MAX_IDLE) {
+        close(sock);
+        return;
+    }
+    tt_grow((void **)&z->idle, &z->cap_idle, z->n_idle + 1, sizeof *z->idle);
+    z->idle[z->n_idle++] = (tt_zygote_idle){pid, start, sock};
 }
 
 int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
@@ -618,10 +520,8 @@ int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, do
     if (!trial_argv || !trial_argv[0])
         return tt_error_set(err, TT_ERR_INVALID, "no command to run");
     size_t len;
-    /* Tokens tell this runner's requests apart for as long as it runs. */
-    z->tokens = z->tokens >= INT32_MAX ? 1 : z->tokens + 1;
-    char *req = build_request(trial_dir, grace_s, z->tokens, trial_argv, envp ? envp : environ,
-                              &len);
+    char *req = build_request(trial_dir, grace_s, next_token(z), trial_argv,
+                              envp ? envp : environ, &len);
     if (len - sizeof(tt_zygote_header) > TT_ZYGOTE_MAX_REQUEST) {
         free(req);
         return tt_error_set(err, TT_ERR_INVALID, "argv and environment too large (%zu bytes)",
@@ -639,7 +539,7 @@ int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, do
         if (sent != 0 && (errno == ETIMEDOUT || z->pending > 0))
             break;
         if (sent != 0)
-            tt_zygote_stop(z);
+            zygote_close(z);
     }
     free(req);
     if (sent != 0) {
@@ -661,8 +561,8 @@ int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_erro
     if (z->pending == 0 || z->sock < 0)
         return 1;
     zygote_reply rep;
-    int end_fd = -1;
-    int rc = recv_reply(z->sock, &rep, &end_fd, mono_ms() + timeout_ms);
+    int shim_sock = -1;
+    int rc = recv_reply(z->sock, &rep, &shim_sock, mono_ms() + timeout_ms);
     if (rc == 1)
         return 1;
     if (rc < 0) {
@@ -673,22 +573,25 @@ int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_erro
                             strerror(e));
     }
     z->pending--;
-    if (rep.pid <= 0 || end_fd < 0) {
-        if (end_fd >= 0)
-            close(end_fd);
+    if (rep.pid <= 0 || shim_sock < 0) {
+        if (shim_sock >= 0)
+            close(shim_sock);
         return tt_error_set(err, TT_ERR_IO, "cannot start the shim: %s",
                             strerror(rep.pid <= 0 ? rep.error : EBADF));
     }
+    /* Sends to it must not block the runner (a stopped shim, its buffer
+     * full): send_all waits with a time limit. */
+    fcntl(shim_sock, F_SETFL, fcntl(shim_sock, F_GETFL) | O_NONBLOCK);
     a->pid = rep.pid;
     a->start = rep.start;
-    a->end_fd = end_fd;
+    a->sock = shim_sock;
     a->token = rep.token;
     return 0;
 }
 
 int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
                     char *const *trial_argv, char *const *envp, pid_t *pid_out,
-                    uint64_t *start_out, int *end_fd_out, int *token_out, tt_error *err)
+                    uint64_t *start_out, int *sock_out, int *token_out, tt_error *err)
 {
     int rc = tt_zygote_send(z, shim_exe, trial_dir, grace_s, trial_argv, envp, err);
     if (rc != 0)
@@ -706,10 +609,10 @@ int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, d
         *start_out = a.start;
     if (token_out)
         *token_out = a.token;
-    if (end_fd_out)
-        *end_fd_out = a.end_fd;
+    if (sock_out)
+        *sock_out = a.sock;
     else
-        close(a.end_fd);
+        close(a.sock);
     return 0;
 }
 
