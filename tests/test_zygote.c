@@ -412,6 +412,15 @@ static tt_shim_status finish_trial(tt_zygote *z, started s, const char *dir)
     return st;
 }
 
+/* Removes and frees n trial folders. */
+static void free_folders(char **dirs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        e2e_rmtree(dirs[i]);
+        free(dirs[i]);
+    }
+}
+
 /* Trials one after the other run in one shim, each with its own argv and
  * environment only: nothing of the trial before reaches the next. */
 START_TEST(test_zygote_reuses_shims)
@@ -457,7 +466,8 @@ START_TEST(test_zygote_stale_sigterm_ignored)
 {
     char *exe = shim_exe();
     tt_zygote z = TT_ZYGOTE_INIT;
-    char *dir = e2e_tmpdir(), *dir2 = e2e_tmpdir(), *dir3 = e2e_tmpdir();
+    char *dirs[3] = {e2e_tmpdir(), e2e_tmpdir(), e2e_tmpdir()};
+    char *dir = dirs[0], *dir2 = dirs[1], *dir3 = dirs[2];
     char *quick[] = {"/bin/true", NULL};
     char *slow[] = {"/bin/sleep", "30", NULL};
     started a = start_ok(&z, exe, dir, quick, environ);
@@ -475,12 +485,7 @@ START_TEST(test_zygote_stale_sigterm_ignored)
     ck_assert_int_eq(c.pid, a.pid);
     ck_assert_int_eq(finish_trial(&z, c, dir3).code, 0);
     stop_zygote(&z);
-    e2e_rmtree(dir);
-    e2e_rmtree(dir2);
-    e2e_rmtree(dir3);
-    free(dir);
-    free(dir2);
-    free(dir3);
+    free_folders(dirs, 3);
     free(exe);
 }
 END_TEST
@@ -491,7 +496,8 @@ START_TEST(test_zygote_shim_retired)
 {
     char *exe = shim_exe();
     tt_zygote z = TT_ZYGOTE_INIT;
-    char *dir = e2e_tmpdir(), *dir2 = e2e_tmpdir(), *dir3 = e2e_tmpdir();
+    char *dirs[3] = {e2e_tmpdir(), e2e_tmpdir(), e2e_tmpdir()};
+    char *dir = dirs[0], *dir2 = dirs[1], *dir3 = dirs[2];
     char *slow[] = {"/bin/sleep", "30", NULL};
     char *quick[] = {"/bin/true", NULL};
     started a = start_ok(&z, exe, dir, slow, environ);
@@ -513,12 +519,7 @@ START_TEST(test_zygote_shim_retired)
     ck_assert_int_ne(c.pid, b.pid);
     ck_assert_int_eq(finish_trial(&z, c, dir3).code, 0);
     stop_zygote(&z);
-    e2e_rmtree(dir);
-    e2e_rmtree(dir2);
-    e2e_rmtree(dir3);
-    free(dir);
-    free(dir2);
-    free(dir3);
+    free_folders(dirs, 3);
     free(exe);
 }
 END_TEST
