@@ -96,6 +96,21 @@ static char *study_sql(const char *study, const char *sql)
     return v;
 }
 
+/* Rewrites the study behind the runner's back, as a tick that never
+ * committed would have left it (the runner is dead by then). */
+static void study_exec(const char *study, const char *sql)
+{
+    char *db = tt_xasprintf("%s/study.db", study);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    char *msg = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg);
+    sqlite3_close(h);
+    free(db);
+}
+
 static bool wait_sql(const char *study, const char *sql, long want, double timeout)
 {
     char *db = tt_xasprintf("%s/study.db", study);
@@ -493,19 +508,10 @@ START_TEST(test_kill_between_spawn_and_commit)
     kill(runner, SIGKILL);
     ck_assert(wait_gone(runner, 10));
     ck_assert_int_ge(processes_with(marker), 1);
-    char *db = tt_xasprintf("%s/study.db", study);
-    sqlite3 *h = NULL;
-    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-    sqlite3_busy_timeout(h, 5000);
-    char *msg = NULL;
-    int rc = sqlite3_exec(h, "BEGIN; DELETE FROM metric_runs WHERE trial = 1; "
-                             "DELETE FROM metric_points WHERE trial = 1; "
-                             "DELETE FROM trial_params WHERE trial = 1; "
-                             "DELETE FROM trials WHERE number = 1; COMMIT;",
-                          NULL, NULL, &msg);
-    ck_assert_msg(rc == SQLITE_OK, "%s", msg);
-    sqlite3_close(h);
-    free(db);
+    study_exec(study, "BEGIN; DELETE FROM metric_runs WHERE trial = 1; "
+                      "DELETE FROM metric_points WHERE trial = 1; "
+                      "DELETE FROM trial_params WHERE trial = 1; "
+                      "DELETE FROM trials WHERE number = 1; COMMIT;");
 
     const char *again[] = {"tunetop", "run", study, NULL};
     e2e_result r = e2e_run(again, 60);
@@ -556,17 +562,8 @@ START_TEST(test_kill_after_shim_moved_on)
     ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 1);
     /* The premise: one shim ran both. */
     ck_assert_int_eq(study_long(study, "SELECT count(DISTINCT pid) FROM trials"), 1);
-    char *db = tt_xasprintf("%s/study.db", study);
-    sqlite3 *h = NULL;
-    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-    sqlite3_busy_timeout(h, 5000);
-    char *msg = NULL;
-    int rc = sqlite3_exec(h, "UPDATE trials SET state = 'running', finished_at = NULL, "
-                             "reason = NULL WHERE number = 1",
-                          NULL, NULL, &msg);
-    ck_assert_msg(rc == SQLITE_OK, "%s", msg);
-    sqlite3_close(h);
-    free(db);
+    study_exec(study, "UPDATE trials SET state = 'running', finished_at = NULL, "
+                      "reason = NULL WHERE number = 1");
 
     double t0 = mono();
     runner = start_detached(study, NULL);
