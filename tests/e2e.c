@@ -125,6 +125,14 @@ void e2e_write(const char *path, const char *text)
     fclose(f);
 }
 
+char *e2e_read(const char *dir, const char *leaf)
+{
+    char *p = tt_xasprintf("%s/%s", dir, leaf);
+    char *t = tt_read_file(p, NULL, NULL);
+    free(p);
+    return t;
+}
+
 bool e2e_exists(const char *path)
 {
     struct stat st;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../src/runner/launch.h"
+#include "e2e.h"
 
 extern char **environ;
 
@@ -607,14 +608,6 @@ static bool wait_file(const char *path, double secs)
     return true;
 }
 
-static char *slurp(const char *dir, const char *leaf)
-{
-    char *p = tt_xasprintf("%s/%s", dir, leaf);
-    char *t = tt_read_file(p, NULL, NULL);
-    free(p);
-    return t;
-}
-
 static void rm_rf(const char *dir)
 {
     char *cmd[] = {"/bin/rm", "-rf", (char *)dir, NULL};
@@ -631,7 +624,7 @@ static bool dead(pid_t pid)
 
 static pid_t read_pid_file(const char *dir, const char *leaf)
 {
-    char *t = slurp(dir, leaf);
+    char *t = e2e_read(dir, leaf);
     ck_assert_ptr_nonnull(t);
     pid_t pid = (pid_t)atol(t);
     free(t);
@@ -649,7 +642,7 @@ START_TEST(test_shim_exit_and_logs)
     int st = wait_for(shim, 4);
     ck_assert(WIFEXITED(st));
     ck_assert_int_eq(WEXITSTATUS(st), 3);
-    char *out = slurp(dir, TT_SHIM_STDOUT), *err = slurp(dir, TT_SHIM_STDERR);
+    char *out = e2e_read(dir, TT_SHIM_STDOUT), *err = e2e_read(dir, TT_SHIM_STDERR);
     ck_assert_str_eq(out, "out\n");
     ck_assert_str_eq(err, "err\n");
     free(out);
@@ -687,7 +680,7 @@ START_TEST(test_shim_trial_fds)
     wait_for(shim, 4);
     close(57);
     close(stray);
-    char *out = slurp(dir, TT_SHIM_STDOUT);
+    char *out = e2e_read(dir, TT_SHIM_STDOUT);
     /* ls sees 0-2 and its own directory fd 3; nothing else. */
     ck_assert_str_eq(out, "/dev/null\n0\n1\n2\n3\n");
     free(out);
@@ -702,7 +695,7 @@ START_TEST(test_shim_signal)
     pid_t shim = start_shim(dir, "10", CMD("/bin/sh", "-c", "kill -9 $$", NULL));
     int st = wait_for(shim, 4);
     ck_assert_int_eq(WEXITSTATUS(st), 128 + 9);
-    char *text = slurp(dir, TT_SHIM_STATUS);
+    char *text = e2e_read(dir, TT_SHIM_STATUS);
     ck_assert_ptr_nonnull(strstr(text, "signal 9 SIGKILL\nend "));
     free(text);
     tt_shim_status s;
@@ -721,7 +714,7 @@ START_TEST(test_shim_exec_error)
     pid_t shim = start_shim(dir, "10", CMD("/nonexistent/train", "--x", NULL));
     int st = wait_for(shim, 4);
     ck_assert_int_eq(WEXITSTATUS(st), 127);
-    char *text = slurp(dir, TT_SHIM_STATUS);
+    char *text = e2e_read(dir, TT_SHIM_STATUS);
     ck_assert_msg(strncmp(text, "exec_error 2 No such file or directory\nend ", 43) == 0, "%s",
                   text);
     free(text);
@@ -880,7 +873,7 @@ START_TEST(test_shim_survives_parent)
     ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_EXIT);
     ck_assert_int_eq(s.code, 0);
-    char *out = slurp(dir, TT_SHIM_STDOUT);
+    char *out = e2e_read(dir, TT_SHIM_STDOUT);
     ck_assert_str_eq(out, "done\n");
     free(out);
     free(status);
@@ -1012,19 +1005,19 @@ START_TEST(test_shim_spawn)
     ck_assert_int_gt(pid, 0);
     ck_assert_uint_gt(start, 0);
     wait_for(pid, 4);
-    char *args = slurp(dir, "args");
+    char *args = e2e_read(dir, "args");
     char *want = tt_xasprintf("__shim\n%s\n--grace\n2.5\n--\nprog\na b\n; rm -rf ~\n", dir);
     ck_assert_str_eq(args, want);
     free(want);
     free(args);
-    char *env = slurp(dir, "env"), *sid = slurp(dir, "sid"), *in = slurp(dir, "stdin");
+    char *env = e2e_read(dir, "env"), *sid = e2e_read(dir, "sid"), *in = e2e_read(dir, "stdin");
     ck_assert_str_eq(env, "hello world\n");
     char *nl = strchr(sid, '\n');
     ck_assert_ptr_nonnull(nl);
     ck_assert_msg(strncmp(sid, nl + 1, (size_t)(nl - sid)) == 0, "not a session leader: %s",
                   sid);
     ck_assert_str_eq(in, "/dev/null\n");
-    char *log = slurp(dir, TT_SHIM_LOG);
+    char *log = e2e_read(dir, TT_SHIM_LOG);
     ck_assert_str_eq(log, "to-shim-log\n");
     free(log);
     free(env);
@@ -1064,7 +1057,7 @@ START_TEST(test_shim_spawn_real_binary)
         ck_assert_int_eq(WEXITSTATUS(st), 4);
         ck_assert_int_eq(s.kind, TT_SHIM_EXIT);
         ck_assert_int_eq(s.code, 4);
-        char *out = slurp(dir, TT_SHIM_STDOUT);
+        char *out = e2e_read(dir, TT_SHIM_STDOUT);
         ck_assert_str_eq(out, "hi\n");
         free(out);
         /* A SIGTERM the instant spawn returns is forwarded, not lost. */

@@ -34,14 +34,6 @@ static char *shim_exe(void)
     return exe;
 }
 
-static char *slurp(const char *dir, const char *leaf)
-{
-    char *p = tt_xasprintf("%s/%s", dir, leaf);
-    char *t = tt_read_file(p, NULL, NULL);
-    free(p);
-    return t;
-}
-
 /* Waits until a trial's socket reads as ended; false after secs. */
 static bool wait_ended(int sock, double secs)
 {
@@ -144,7 +136,7 @@ START_TEST(test_zygote_runs_trials)
         ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
         ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
         ck_assert_int_eq(st.code, k + 3);
-        char *out = slurp(dir, TT_SHIM_STDOUT), *err = slurp(dir, TT_SHIM_STDERR);
+        char *out = e2e_read(dir, TT_SHIM_STDOUT), *err = e2e_read(dir, TT_SHIM_STDERR);
         ck_assert_str_eq(out, "; rm -rf ~ from-the-request\n");
         ck_assert_str_eq(err, "e\n");
         free(out);
@@ -183,7 +175,7 @@ START_TEST(test_zygote_shim_outlives_zygote)
     tt_shim_status st = wait_status(s, dir);
     ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
     ck_assert_int_eq(st.code, 7);
-    char *out = slurp(dir, TT_SHIM_STDOUT);
+    char *out = e2e_read(dir, TT_SHIM_STDOUT);
     ck_assert_str_eq(out, "done\n");
     free(out);
     e2e_rmtree(dir);
@@ -277,7 +269,7 @@ START_TEST(test_zygote_script_without_shebang)
     tt_shim_status st = wait_status(s, dir);
     ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
     ck_assert_int_eq(st.code, 6);
-    char *out = slurp(dir, TT_SHIM_STDOUT);
+    char *out = e2e_read(dir, TT_SHIM_STDOUT);
     ck_assert_str_eq(out, "loss=0.5\n");
     free(out);
 
@@ -442,7 +434,7 @@ START_TEST(test_zygote_reuses_shims)
         tt_shim_status st = finish_trial(&z, s, dir);
         ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
         ck_assert_int_eq(st.code, 0);
-        char *out = slurp(dir, TT_SHIM_STDOUT);
+        char *out = e2e_read(dir, TT_SHIM_STDOUT);
         ck_assert_str_eq(out, k == 0 ? "leaked a\n" : "unset b\n");
         free(out);
         e2e_rmtree(dir);
