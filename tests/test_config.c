@@ -223,6 +223,16 @@ START_TEST(wandb_only_keys_are_silent)
     ck_assert_uint_eq(d.n, 0);
     tt_sweep_free(s);
     tt_diags_free(&d);
+    /* W&B's imputation is accepted but said to do nothing here. */
+    tt_diags d2 = {0};
+    s = load("method: random\nprogram: t.py\nmetric: {name: loss, impute: 9}\n"
+             "parameters: {lr: {value: 1}}\n",
+             &d2);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(d2.n_errors, 0);
+    ck_warning(&d2, 3, 22, "metric.impute", "ignored: tunetop does not impute values");
+    tt_sweep_free(s);
+    tt_diags_free(&d2);
 }
 END_TEST
 
@@ -538,6 +548,12 @@ START_TEST(extension_errors)
     ONE("retries: 1.5\n", 4, 10, "retries", "expected an integer >= 0, found '1.5'");
     ONE("repeats: 0\n", 4, 10, "repeats", "expected an integer >= 1");
     ONE("folds: 1\n", 4, 8, "folds", "expected an integer >= 2, found '1'");
+    ONE("folds: 0\n", 4, 8, "folds", "expected an integer >= 2, found '0'");
+    ONE("repeats: -1\n", 4, 10, "repeats", "expected an integer >= 1, found '-1'");
+    ONE("max_consecutive_failures: -2\n", 4, 27, "max_consecutive_failures",
+        "expected an integer >= 0, found '-2'");
+    ONE("max_consecutive_failures: many\n", 4, 27, "max_consecutive_failures",
+        "expected an integer >= 0, found 'many'");
     ONE("trial_timeout: 10x\n", 4, 16, "trial_timeout",
         "expected a duration (seconds, or like 90s, 10m, 1h30m, 2d), found '10x'");
     ONE("time_budget: -5\n", 4, 14, "time_budget", "expected a duration");
@@ -587,6 +603,82 @@ START_TEST(extension_errors)
     ONE("pruner: median\nearly_terminate: {type: hyperband, min_iter: 3}\n", 5, 1,
         "early_terminate", "give either 'pruner' or 'early_terminate', not both");
 #undef ONE
+    /* metric.target must be a number; ${fold} needs folds. */
+    expect_one_error("method: random\nmetric: {name: loss, target: low}\nprogram: t.py\n"
+                     "parameters: {lr: {value: 1}}\n",
+                     2, 30, "metric.target", "expected a number, found 'low'");
+    expect_one_error("method: random\nmetric: {name: loss}\nprogram: t.py\n"
+                     "command: [t.py, '--fold=${fold}']\nparameters: {lr: {value: 1}}\n",
+                     4, 17, "command[1]", "'${fold}' is used but 'folds' is not set");
+    tt_sweep *s = load_ok("method: random\nmetric: {name: loss, target: 0.2}\nprogram: t.py\n"
+                          "command: [t.py, '--fold=${fold}', '${repeat}']\nfolds: 3\n"
+                          "repeats: 2\nmax_consecutive_failures: 0\n"
+                          "parameters: {lr: {value: 1}}\n");
+    ck_assert(s->metric.has_target);
+    ck_assert_double_eq(s->metric.target, 0.2);
+    ck_assert_int_eq(s->folds, 3);
+    ck_assert_int_eq(s->repeats, 2);
+    ck_assert_int_eq(s->max_consecutive_failures, 0);
+    tt_sweep_free(s);
+    s = load_ok(HEAD "parameters: {lr: {value: 1}}\n");
+    ck_assert_int_eq(s->max_consecutive_failures, -1); /* the default rule */
+    tt_sweep_free(s);
+}
+END_TEST
+
+/* `metrics:` keeps each extra metric's goal (W&B's multi-objective
+ * {name, goal}), else guesses it from the name, so a table's "best" of an
+ * accuracy is its maximum; the objective keeps its own goal. */
+START_TEST(metrics_goals)
+{
+    tt_sweep *s = load_ok(HEAD "metrics:\n  - val_acc\n  - {name: grad_norm, goal: maximize}\n"
+                               "  - {name: top1, goal: minimize}\n  - {name: lr_now}\n"
+                               "  - valAcc\nparameters: {lr: {value: 1}}\n");
+    ck_assert_uint_eq(s->n_metrics, 5);
+    ck_assert_ptr_nonnull(s->metric_goals);
+    static const char *const names[] = {"val_acc", "grad_norm", "top1", "lr_now", "valAcc"};
+    static const tt_goal goals[] = {TT_GOAL_MAXIMIZE, TT_GOAL_MAXIMIZE, TT_GOAL_MINIMIZE,
+                                    TT_GOAL_MINIMIZE, TT_GOAL_MAXIMIZE};
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_str_eq(s->metrics[i], names[i]);
+        ck_assert_msg(s->metric_goals[i] == goals[i], "%s", names[i]);
+        ck_assert_msg(tt_sweep_metric_goal(s, names[i]) == goals[i], "%s", names[i]);
+    }
+    ck_assert_int_eq(tt_sweep_metric_goal(s, "loss"), TT_GOAL_MINIMIZE);
+    tt_sweep_free(s);
+    /* the objective's declared goal wins over its name */
+    s = load_ok("method: random\nmetric: {name: val_acc, goal: minimize}\nprogram: x\n"
+                "metrics: [train_acc]\nparameters: {lr: {value: 1}}\n");
+    ck_assert_int_eq(tt_sweep_metric_goal(s, "val_acc"), TT_GOAL_MINIMIZE);
+    ck_assert_int_eq(tt_sweep_metric_goal(s, "train_acc"), TT_GOAL_MAXIMIZE);
+    tt_sweep_free(s);
+    /* names alone: accuracy-like words (whole, numbered, camelCase) maximise,
+     * a loss-like word minimises even beside one, anything else minimises */
+    static const char *const up[] = {"acc", "val_acc", "accuracy", "test/F1", "roc_auc",
+                                     "mAP50", "mIoU", "top1_accuracy", "valAcc", "r2",
+                                     "episode_reward", "eval.score", "recall@10", NULL};
+    static const char *const down[] = {"loss", "val_loss", "acc_loss", "top1_error",
+                                       "grad_norm", "lr", "accumulate", "mapping", "scorer",
+                                       "epoch_time", "", NULL};
+    for (size_t i = 0; up[i]; i++)
+        ck_assert_msg(tt_sweep_metric_goal(NULL, up[i]) == TT_GOAL_MAXIMIZE, "%s", up[i]);
+    for (size_t i = 0; down[i]; i++)
+        ck_assert_msg(tt_sweep_metric_goal(NULL, down[i]) == TT_GOAL_MINIMIZE, "%s", down[i]);
+
+    /* a goal that is not minimize/maximize is an error at its node; a
+     * {name, goal} without a name too; an unknown key warns */
+    expect_one_error(HEAD "metrics: [val_loss, {name: acc, goal: up}]\n"
+                          "parameters: {lr: {value: 1}}\n",
+                     4, 39, "metrics[1].goal", "expected minimize or maximize, found 'up'");
+    expect_one_error(HEAD "metrics: [{goal: maximize}]\nparameters: {lr: {value: 1}}\n", 4, 11,
+                     "metrics[0]", "missing 'name'");
+    tt_diags d = {0};
+    s = load(HEAD "metrics:\n  - {name: acc, gaol: maximize}\nparameters: {lr: {value: 1}}\n",
+             &d);
+    ck_assert_ptr_nonnull(s);
+    ck_warning(&d, 5, 17, "metrics[0].gaol", "unknown key 'gaol' (did you mean 'goal'?)");
+    tt_sweep_free(s);
+    tt_diags_free(&d);
 }
 END_TEST
 
@@ -788,6 +880,7 @@ Suite *suite_config(void)
     tcase_add_test(tc, grid_with_continuous_parameter);
     tcase_add_test(tc, nni_errors);
     tcase_add_test(tc, extension_errors);
+    tcase_add_test(tc, metrics_goals);
     tcase_add_test(tc, pruner_auto_resources);
     tcase_add_test(tc, pruner_option_not_for_kind_warns);
     tcase_add_test(tc, executor_local_with_slurm_options_warns);

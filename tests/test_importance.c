@@ -5,7 +5,8 @@
  * log and a categorical parameter with its probabilities, a product whose
  * interaction is 1/7 of the variance), PED-ANOVA and Spearman on clear
  * cases, ties, conditional parameters, constant objectives and tiny
- * studies (all zero, no crash), determinism, and the mapping of a study's
+ * studies (all zero, no crash), determinism, every interval within [0, 1]
+ * around its value (few trials included), and the mapping of a study's
  * trial rows onto the space.
  */
 #include <check.h>
@@ -90,11 +91,18 @@ static void compute(const study *s, tt_importance_method m, uint64_t seed,
     for (size_t i = 0; i < r->n; i++) {
         const tt_importance_param *p = &r->params[i];
         ck_assert(isfinite(p->value) && p->value >= 0 && p->value <= 1 + 1e-9);
-        ck_assert_msg(p->low <= p->value + 1e-12 && p->value <= p->high + 1e-12,
-                      "%s: %g not in [%g, %g]", s->sweep->space->params[p->param].name,
-                      p->value, p->low, p->high);
+        ck_assert_msg(0 <= p->low && p->low <= p->value + 1e-12 &&
+                          p->value <= p->high + 1e-12 && p->high <= 1,
+                      "%s: %g not in [%g, %g] within [0, 1]",
+                      s->sweep->space->params[p->param].name, p->value, p->low, p->high);
         if (i > 0)
             ck_assert(r->params[i - 1].value >= p->value);
+    }
+    for (size_t i = 0; i < r->n_pairs; i++) {
+        const tt_importance_pair *q = &r->pairs[i];
+        ck_assert_msg(0 <= q->low && q->low <= q->value && q->value <= q->high && q->high <= 1,
+                      "pair %zu x %zu: %g not in [%g, %g] within [0, 1]", q->a, q->b, q->value,
+                      q->low, q->high);
     }
 }
 
@@ -328,6 +336,40 @@ START_TEST(test_deterministic)
         tt_importance_result_free(&b);
     }
     free_study(&s);
+}
+END_TEST
+
+/* Issue 15: with few trials and one dominant parameter, fANOVA's interval
+ * was the per-tree fractions divided by the forest's mean explained
+ * fraction, so a tree whose main effects explain more than the average
+ * went above 1: 12 trials of 10 x1 + x2 gave x1 0.947 (0.853-1.059). The
+ * interval is now over each tree's own shares, on the share's scale. */
+START_TEST(test_intervals_in_unit)
+{
+    study s;
+    make_study(&s, uniform3, 12, 5, linear);
+    tt_importance_result r;
+    compute(&s, TT_IMPORTANCE_FANOVA, 5, &r);    /* asserts low <= value <= high <= 1 */
+    const tt_importance_param *x1 = find(&s, &r, "x1");
+    ck_assert_uint_eq(r.params[0].param, 0);
+    ck_assert_double_lt(r.explained, 0.99);      /* the trees disagree: a real spread */
+    ck_assert_double_lt(x1->low, x1->value);
+    ck_assert_double_gt(x1->high, x1->value);
+    tt_importance_result_free(&r);
+    free_study(&s);
+    /* the same for every method over small studies of a dominant effect
+     * and of an interaction (where the main effects explain least) */
+    double (*const fns[])(const double *, const bool *) = {linear, product};
+    for (size_t k = 0; k < sizeof fns / sizeof *fns; k++)
+        for (size_t n = 4; n <= 16; n += 2)
+            for (uint64_t seed = 1; seed <= 4; seed++) {
+                make_study(&s, uniform3, n, seed, fns[k]);
+                for (int m = 0; m < TT_IMPORTANCE_METHOD_COUNT; m++) {
+                    compute(&s, (tt_importance_method)m, seed, &r);
+                    tt_importance_result_free(&r);
+                }
+                free_study(&s);
+            }
 }
 END_TEST
 
@@ -596,6 +638,7 @@ Suite *suite_importance(void)
     tcase_add_test(tc, test_fanova_interaction);
     tcase_add_test(tc, test_constant_and_tiny);
     tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_intervals_in_unit);
     tcase_add_test(tc, test_ped_anova);
     tcase_add_test(tc, test_corr_ties);
     tcase_add_test(tc, test_conditional);

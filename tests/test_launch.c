@@ -117,7 +117,7 @@ static char **expand(fixture *f, const char **cmd, size_t n, tt_error *err)
     f->sw.command = (char **)cmd;
     f->sw.n_command = n;
     return tt_launch_argv(&f->sw, &f->a, 42, "/runs/s/trials/42", "/runs/s/trials/42/params.json",
-                          err);
+                          NULL, err);
 }
 
 /* argv equals the NULL-terminated list of expected strings. */
@@ -152,13 +152,13 @@ START_TEST(test_default_command)
     fixture f;
     fixture_init(&f);
     tt_error err = {0};
-    char **argv = tt_launch_argv(&f.sw, &f.a, 1, "/t", NULL, &err);
+    char **argv = tt_launch_argv(&f.sw, &f.a, 1, "/t", NULL, NULL, &err);
     assert_argv(argv, EXPECT("/usr/bin/env", tt_launch_interpreter(), "train.py", "--lr=0.01",
                              "--epochs=10", "--opt=adam", "--flag=True", "--off=False",
                              "--optimizer.beta=0.9"));
     tt_launch_strv_free(argv);
     f.sw.program = NULL;
-    ck_assert_ptr_null(tt_launch_argv(&f.sw, &f.a, 1, "/t", NULL, &err));
+    ck_assert_ptr_null(tt_launch_argv(&f.sw, &f.a, 1, "/t", NULL, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "program"));
     fixture_free(&f);
 }
@@ -397,7 +397,7 @@ START_TEST(test_macro_errors)
     tt_space *empty = tt_space_new();
     tt_assignment a0 = tt_assignment_new(0);
     tt_sweep sw = {.space = empty, .command = (char **)CMD("${args}"), .n_command = 1};
-    ck_assert_ptr_null(tt_launch_argv(&sw, &a0, 1, "/t", NULL, &err));
+    ck_assert_ptr_null(tt_launch_argv(&sw, &a0, 1, "/t", NULL, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "nothing"));
     tt_assignment_free(&a0);
     tt_space_free(empty);
@@ -468,7 +468,7 @@ START_TEST(test_env)
     fixture_init(&f);
     char *base[] = {"PATH=/usr/bin", "TUNETOP_TRIAL_ID=99", "TUNETOP_OTHER=x",
                     "CUDA_VISIBLE_DEVICES=7", "HOME=/root", NULL};
-    char **env = tt_launch_env(base, &f.sw, &f.a, 42, "/runs/s/trials/42/", -1, NULL);
+    char **env = tt_launch_env(base, &f.sw, &f.a, 42, "/runs/s/trials/42/", NULL, NULL);
     ck_assert_str_eq(env_get(env, "PATH"), "/usr/bin");
     ck_assert_str_eq(env_get(env, "HOME"), "/root");
     ck_assert_str_eq(env_get(env, "CUDA_VISIBLE_DEVICES"), "7");
@@ -487,11 +487,20 @@ START_TEST(test_env)
     ck_assert_str_eq(env_get(env, "TUNETOP_PARAM_FLAG"), "True");
     ck_assert_str_eq(env_get(env, "TUNETOP_PARAM_OPTIMIZER_BETA"), "0.9");
     ck_assert_ptr_null(env_get(env, "TUNETOP_PARAM_MOMENTUM"));
+    /* A trial of one run is told nothing about folds or repeats. */
+    ck_assert_ptr_null(env_get(env, "TUNETOP_FOLD"));
+    ck_assert_ptr_null(env_get(env, "TUNETOP_REPEAT"));
     tt_launch_strv_free(env);
 
-    env = tt_launch_env(base, &f.sw, &f.a, 7, "/t", 2, "0,1");
+    /* Fold 2 of 3, repeat 1 of 2: the trainer is told which split and which
+     * repetition it is. */
+    tt_launch_run run = {.fold = 2, .folds = 3, .repeat = 1, .repeats = 2};
+    env = tt_launch_env(base, &f.sw, &f.a, 7, "/t", &run, "0,1");
     ck_assert_str_eq(env_get(env, "CUDA_VISIBLE_DEVICES"), "0,1");
     ck_assert_str_eq(env_get(env, "TUNETOP_FOLD"), "2");
+    ck_assert_str_eq(env_get(env, "TUNETOP_FOLDS"), "3");
+    ck_assert_str_eq(env_get(env, "TUNETOP_REPEAT"), "1");
+    ck_assert_str_eq(env_get(env, "TUNETOP_REPEATS"), "2");
     ck_assert_str_eq(env_get(env, "TUNETOP_METRICS_FILE"), "/t/metrics.csv");
     tt_launch_strv_free(env);
 

@@ -77,7 +77,7 @@ START_TEST(test_trainer_sweep_completes)
     r = e2e_run(ex, 20);
     ck_assert_int_eq(r.status, 0);
     static const char header[] = "trial,state,value,lr,batch_size,hidden,weight_decay,optimizer,"
-                                 "momentum,started,finished,duration_s,reason\n";
+                                 "momentum,started,finished,duration_s,reason,value_std\n";
     ck_assert_msg(strncmp(r.out, header, strlen(header)) == 0, "%s", e2e_tail(r.out));
     size_t lines = 0;
     for (const char *p = r.out; *p; p++)

@@ -729,7 +729,7 @@ START_TEST(test_retry)
     FILE *out = open_memstream(&buf, &len);
     ck_assert_int_eq(tt_store_export_metrics_csv(st, out, &err), 0);
     fclose(out);
-    ck_assert_str_eq(buf, "trial,step,name,value\n1,0,loss,9\n");
+    ck_assert_str_eq(buf, "trial,step,name,value,run\n1,0,loss,9,0\n");
     free(buf);
     ck_assert_int_lt(tt_store_trial_retry(st, 42, NULL, &err), 0);
     ck_assert_ptr_nonnull(strstr(err.msg, "no such trial"));
@@ -789,20 +789,85 @@ START_TEST(test_migrate_from_empty)
 }
 END_TEST
 
+/* A study written by a tunetop of schema 1 (the frozen text of that
+ * schema, as released): opening it upgrades it in place, keeping its
+ * trials and points, and the new columns read as one run, no reason yet. */
+START_TEST(test_migrates_schema_1)
+{
+    raw_exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+             "CREATE TABLE study (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL,"
+             " sweep_path TEXT, workdir TEXT, created_at REAL NOT NULL,"
+             " state TEXT NOT NULL DEFAULT 'running', elapsed_s REAL NOT NULL DEFAULT 0);"
+             "CREATE TABLE spaces (version INTEGER PRIMARY KEY, created REAL NOT NULL, path TEXT,"
+             " text TEXT NOT NULL);"
+             "CREATE TABLE trials (number INTEGER PRIMARY KEY, attempt INTEGER NOT NULL DEFAULT 1,"
+             " space_version INTEGER NOT NULL, state TEXT NOT NULL, value REAL, reason TEXT,"
+             " queued_at REAL, started_at REAL, finished_at REAL, pid INTEGER, pid_start INTEGER,"
+             " job_id TEXT, last_step INTEGER NOT NULL DEFAULT -1, seq INTEGER NOT NULL,"
+             " offset_stdout INTEGER NOT NULL DEFAULT 0, offset_stderr INTEGER NOT NULL DEFAULT 0,"
+             " offset_csv INTEGER NOT NULL DEFAULT 0);"
+             "CREATE INDEX trials_seq ON trials (seq);"
+             "CREATE TABLE trial_params (trial INTEGER NOT NULL REFERENCES trials (number) ON"
+             " DELETE CASCADE, name TEXT NOT NULL, ord INTEGER NOT NULL, text TEXT NOT NULL,"
+             " x REAL, active INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (trial, name));"
+             "CREATE TABLE metric_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+             "CREATE TABLE metric_points (id INTEGER PRIMARY KEY, trial INTEGER NOT NULL,"
+             " attempt INTEGER NOT NULL, step INTEGER NOT NULL, name_id INTEGER NOT NULL,"
+             " value REAL, t REAL NOT NULL);"
+             "CREATE TABLE metric_runs (trial INTEGER NOT NULL, last_id INTEGER NOT NULL,"
+             " first_id INTEGER NOT NULL, PRIMARY KEY (trial, last_id)) WITHOUT ROWID;"
+             "CREATE VIEW metrics (id, trial, attempt, step, name, value, t) AS"
+             " SELECT p.id, p.trial, p.attempt, p.step, n.name, p.value, p.t"
+             " FROM metric_points p JOIN metric_names n ON n.id = p.name_id;"
+             "CREATE TABLE events (id INTEGER PRIMARY KEY, t REAL NOT NULL, trial INTEGER,"
+             " kind TEXT NOT NULL, message TEXT NOT NULL);"
+             "CREATE TABLE commands (id INTEGER PRIMARY KEY, t REAL NOT NULL, kind TEXT NOT NULL,"
+             " arg TEXT, acked_at REAL, result TEXT);"
+             "CREATE TABLE importance (method TEXT NOT NULL, n_trials INTEGER NOT NULL,"
+             " t REAL NOT NULL, param TEXT NOT NULL, value REAL, low REAL, high REAL,"
+             " PRIMARY KEY (method, param));"
+             "INSERT INTO study (id, name, created_at, state) VALUES (1, 'old', 1, 'finished');"
+             "INSERT INTO trials (number, space_version, state, value, seq) VALUES"
+             " (1, 1, 'completed', 0.5, 1);"
+             "INSERT INTO metric_names VALUES (1, 'loss');"
+             "INSERT INTO metric_points VALUES (1, 1, 1, 0, 1, 0.5, 1);"
+             "INSERT INTO metric_runs VALUES (1, 1, 1);"
+             "PRAGMA user_version = 1;");
+    tt_error err = {0};
+    tt_store *st = open_ok(TT_STORE_WRITE);
+    ck_assert_int_eq(raw_count("PRAGMA user_version"), 2);
+    tt_trial_record t;
+    ck_assert_int_eq(tt_store_get_trial(st, 1, &t, &err), 0);
+    ck_assert_double_eq(t.value, 0.5);
+    ck_assert(isnan(t.value_std));
+    ck_assert_int_eq(tt_runs_count(t.folds, t.repeats), 1);
+    tt_trial_record_clear(&t);
+    tt_study_info info;
+    ck_assert_int_eq(tt_store_get_study(st, &info, &err), 0);
+    ck_assert_ptr_null(info.stop_reason);
+    tt_study_info_clear(&info);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM metrics WHERE run = 0 AND name = 'loss'"), 1);
+    /* And the new tables work on it. */
+    ck_assert_int_eq(tt_store_run_started(st, 1, 1, 0, 0, 0, 0, 0, NULL, &err), 0);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM trial_runs"), 1);
+    tt_store_close(st);
+}
+END_TEST
+
 START_TEST(test_refuses_newer_schema)
 {
     tt_error err = {0};
     tt_store_close(new_study());
-    raw_exec("PRAGMA user_version = 2");
+    raw_exec("PRAGMA user_version = 3");
     for (int mode = TT_STORE_READ; mode <= TT_STORE_CREATE; mode++) {
         ck_assert_ptr_null(tt_store_open(db_path, (tt_store_mode)mode, &err));
         char want[512];
         snprintf(want, sizeof want,
-                 "%s was written by a newer tunetop (schema 2); this tunetop reads up to 1",
+                 "%s was written by a newer tunetop (schema 3); this tunetop reads up to 2",
                  db_path);
         ck_assert_str_eq(err.msg, want);
     }
-    ck_assert_int_eq(raw_count("PRAGMA user_version"), 2);
+    ck_assert_int_eq(raw_count("PRAGMA user_version"), 3);
 }
 END_TEST
 
@@ -953,12 +1018,12 @@ START_TEST(test_exports)
     text = export(st, 2);
     const char *want[] = {
         "{\"trial\":1,\"attempt\":1,\"state\":\"completed\",\"value\":0.25,"
-        "\"params\":{\"lr\":0.001,\"name\":\"a,\\\"b\\\"\\nc\"},"
+        "\"value_std\":null,\"params\":{\"lr\":0.001,\"name\":\"a,\\\"b\\\"\\nc\"},"
         "\"started\":\"2026-11-23T10:50:44Z\",\"finished\":\"2026-11-23T10:50:56Z\","
         "\"duration_s\":12.500,\"reason\":\"done, \\\"fine\\\"\","
         "\"metrics\":[{\"step\":0,\"name\":\"val,loss\",\"value\":0.5},"
         "{\"step\":1,\"name\":\"val,loss\",\"value\":null}]}",
-        "\"value\":null,\"params\":{\"flag\":true,\"lr\":1e-5}",
+        "\"value\":null,\"value_std\":null,\"params\":{\"flag\":true,\"lr\":1e-5}",
         "\"reason\":\"boom\\u0001\xEF\xBF\xBD\"",
         "\"params\":{\"größe\":12345678901234567890,\"opt\":\"adam\"},\"started\":null",
     };
@@ -1272,6 +1337,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, test_importance);
     tcase_add_test(tc, test_migrate_from_empty);
     tcase_add_test(tc, test_refuses_newer_schema);
+    tcase_add_test(tc, test_migrates_schema_1);
     tcase_add_test(tc, test_refuses_foreign_files);
     tcase_add_test(tc, test_file_mode);
     tcase_add_test(tc, test_exports);

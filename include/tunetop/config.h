@@ -113,6 +113,8 @@ typedef struct tt_sweep {
     tt_method method;
     tt_metric_spec metric;
     char **metrics;          /* extra metric names to collect */
+    tt_goal *metric_goals;   /* parallel to metrics: each one's `goal`, or the
+                                one its name suggests (tt_sweep_metric_goal) */
     size_t n_metrics;
     tt_space *space;
     tt_early_terminate early_terminate;
@@ -125,8 +127,11 @@ typedef struct tt_sweep {
     double trial_timeout;    /* seconds; 0 = none */
     double time_budget;      /* seconds; 0 = none */
     long retries;            /* default 0 */
-    long repeats;            /* default 1 */
-    long folds;              /* default 0 (no folds) */
+    long repeats;            /* runs per fold (default 1) */
+    long folds;              /* default 0 (no folds); a trial is folds x repeats runs */
+    long max_consecutive_failures; /* stop the sweep after this many failed trials in
+                                      a row; 0 = never; -1 (default): when the first 5
+                                      all fail, or 10 in a row later */
     char **devices;          /* GPU ids, one per slot */
     size_t n_devices;
 } tt_sweep;
@@ -139,6 +144,20 @@ tt_sweep *tt_sweep_load(const char *path, tt_diags *diags);
 tt_sweep *tt_sweep_load_text(const char *name, const char *text, size_t len,
                              tt_diags *diags);
 void tt_sweep_free(tt_sweep *s);
+
+/* Which way metric name is better, for whatever picks its "best": the
+ * objective's goal for the objective, the declared goal of an extra metric
+ * (`metrics: [{name, goal}]`), else the one its name suggests: maximize for
+ * accuracy-like names (acc, accuracy, auc, f1, precision, recall, iou, map,
+ * r2, score, reward, … as a word of the name: val_acc, top1_accuracy,
+ * valAcc, mAP50), minimize otherwise and whenever a loss-like word is there
+ * too (loss, error, mse, …: acc_loss). sweep may be NULL (the name alone). */
+tt_goal tt_sweep_metric_goal(const tt_sweep *sweep, const char *name);
+
+/* Why sw cannot replace old in a study that has trials — its objective
+ * (metric.name or goal) differs, so stored values would mean something
+ * else — as a malloc'd message; NULL when it can. */
+char *tt_sweep_objective_change(const tt_sweep *old, const tt_sweep *sw);
 
 /* Parameters given as text (a JSON or YAML mapping of flattened names to
  * values, as `enqueue` sends them) into out (sized to space->n). Every

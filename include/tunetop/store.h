@@ -27,7 +27,7 @@
 #include "tunetop/sampler.h"
 #include "tunetop/util.h"
 
-#define TT_STORE_SCHEMA_VERSION 1
+#define TT_STORE_SCHEMA_VERSION 2
 
 typedef struct tt_store tt_store;
 
@@ -60,6 +60,7 @@ typedef struct tt_study_info {
     tt_study_state state;
     long space_version;   /* newest version in `spaces` */
     double elapsed_s;     /* runner time accumulated over all sessions */
+    char *stop_reason;    /* why it ended ("run_cap reached"…); NULL while it runs */
 } tt_study_info;
 
 /* Bytes of a trial's stdout.log, stderr.log and metrics.csv already
@@ -73,7 +74,9 @@ typedef struct tt_trial_record {
     int attempt;          /* 1 for the first run; +1 per retry */
     long space_version;
     tt_trial_state state;
-    double value;         /* objective; NAN when none */
+    double value;         /* objective (the mean over its runs); NAN when none */
+    double value_std;     /* standard deviation over its runs; NAN for one run */
+    int folds, repeats;   /* its runs: max(folds, 1) x repeats (0 and 1: one run) */
     char *reason;         /* why it ended; NULL while running */
     double queued_at, started_at, finished_at;
     long pid;             /* shim pid; 0 when none */
@@ -93,6 +96,7 @@ typedef struct tt_metric_point {
     int64_t rowid;
     long trial;
     int attempt;
+    int run;              /* which run of the trial (folds x repeats); 0 for one */
     long step;
     const char *name;     /* borrowed: valid during the callback only */
     double value;
@@ -143,6 +147,9 @@ int tt_store_get_study(tt_store *st, tt_study_info *out, tt_error *err);
 void tt_study_info_clear(tt_study_info *info);
 int tt_store_set_study_state(tt_store *st, tt_study_state state, tt_error *err);
 int tt_store_add_elapsed(tt_store *st, double seconds, tt_error *err);
+/* Why the study ended, in the user's words; cleared when it is set
+ * running or paused again. */
+int tt_store_set_stop_reason(tt_store *st, const char *reason, tt_error *err);
 const char *tt_study_state_name(tt_study_state s);
 
 /* Sweep-file versions. add returns the new version number (1, 2, …). */
@@ -185,9 +192,50 @@ int tt_store_trial_set_progress(tt_store *st, long number, double value, long la
  * come from this call or from the commit. */
 int tt_store_add_metric(tt_store *st, long trial, int attempt, long step, const char *name,
                         double value, double t, tt_error *err);
+/* The same for one run of a trial of several (run 0 is add_metric's). */
+int tt_store_add_run_metric(tt_store *st, long trial, int attempt, int run, long step,
+                            const char *name, double value, double t, tt_error *err);
 /* trial < 0 for a study event; the time is now. */
 int tt_store_add_event(tt_store *st, long trial, const char *kind, const char *message,
                        tt_error *err);
+
+/* Runs: a trial of a sweep with `folds` or `repeats` is folds x repeats
+ * runs of one configuration (run = fold x repeats + repetition). Each run
+ * has a row per attempt of its trial once it has started; the trial row
+ * holds the aggregate (value = mean, value_std). Every change to a run
+ * bumps its trial's seq, so readers following trials see runs change. */
+typedef struct tt_run_record {
+    long trial;
+    int attempt, run, fold, repeat;
+    tt_trial_state state;  /* RUNNING until it ends */
+    double value;          /* its summarised objective; NAN when none */
+    char *reason;          /* why it ended; NULL while running */
+    double started_at, finished_at;
+    long pid;
+    uint64_t pid_start;
+    char *job_id;
+    long last_step;
+    uint64_t offsets[TT_STORE_N_OFFSETS];
+} tt_run_record;
+
+/* Runs of a trial with these folds and repeats: max(folds, 1) x repeats. */
+int tt_runs_count(int folds, int repeats);
+
+int tt_store_run_started(tt_store *st, long trial, int attempt, int run, int fold, int repeat,
+                         long pid, uint64_t pid_start, const char *job_id, tt_error *err);
+int tt_store_run_finished(tt_store *st, long trial, int attempt, int run, tt_trial_state state,
+                          double value, const char *reason, tt_error *err);
+int tt_store_run_progress(tt_store *st, long trial, int attempt, int run, double value,
+                          long last_step, const uint64_t *offsets, tt_error *err);
+/* The runs of one attempt of a trial (attempt 0: every attempt), by
+ * attempt then run; *rows malloc'd (free with tt_run_records_free). */
+int tt_store_runs_of(tt_store *st, long trial, int attempt, tt_run_record **rows, size_t *n,
+                     tt_error *err);
+void tt_run_records_free(tt_run_record *rows, size_t n);
+/* The standard deviation of a finished trial's value over its runs. */
+int tt_store_trial_set_std(tt_store *st, long number, double std, tt_error *err);
+/* The runs a trial is made of, set when its first run starts. */
+int tt_store_trial_set_runs(tt_store *st, long number, int folds, int repeats, tt_error *err);
 
 /* Readers. Trials with seq > since_seq, ordered by number, appended to *rows
  * (grown with tt_grow; *n and *cap updated). Pass 0 for all. */
@@ -234,17 +282,22 @@ int tt_store_get_importance(tt_store *st, const char *method, tt_importance *out
 void tt_importance_clear(tt_importance *imp);
 
 /* Exports. Trials CSV: one row per trial, columns
- * trial,state,value,<params in space order>,started,finished,duration_s,reason
+ * trial,state,value,<params in space order>,started,finished,duration_s,reason,value_std
  * (params: the union over trials in order of first appearance; times
  * ISO 8601 UTC; duration with 3 decimals; empty when unknown or NaN).
  * Metrics CSV (long format, each trial's current attempt):
- * trial,step,name,value. JSON: an array of trial objects with the same
- * fields plus "attempt" (params as an object of typed values: booleans,
+ * trial,step,name,value,run (run: which of the trial's runs; 0 for one). JSON: an array of trial objects with the same
+ * fields plus "attempt" ("runs": [{fold, repeat, state, value}] for a trial
+ * of several runs; params as an object of typed values: booleans,
  * numbers, strings; inactive ones left out; non-finite numbers and unknown
  * times are null; "metrics": [{step,name,value}] per trial when
  * with_metrics). Written with libcsv quoting / proper JSON escaping. */
 int tt_store_export_trials_csv(tt_store *st, FILE *out, tt_error *err);
 int tt_store_export_metrics_csv(tt_store *st, FILE *out, tt_error *err);
+/* One row per run (folds x repeats) of each trial's current attempt:
+ * trial,fold,repeat,value,state (fold empty without folds); a trial of
+ * one run is one row. */
+int tt_store_export_runs_csv(tt_store *st, FILE *out, tt_error *err);
 int tt_store_export_json(tt_store *st, FILE *out, bool with_metrics, tt_error *err);
 
 #endif

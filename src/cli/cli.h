@@ -59,6 +59,11 @@ size_t tt_view_ranked(const tt_view *v, const tt_trial_record ***out);
  * the study's lock. Prints nothing. Returns 0 with *pid set, or negative
  * with err filled (with the end of runner.log when it died at once;
  * -TT_ERR_EXHAUSTED when it left because the study is finished). */
+/* Ask dir's live runner to do kind (with arg, may be NULL) and wait
+ * (≤ 10 s) for its answer, printed as "DIR: kind[: what it did]" or, when
+ * refused, as "tunetop NAME: why" on stderr. Returns an exit status. */
+int tt_cli_ask_runner(const char *name, const char *dir, const char *kind, const char *arg);
+
 int tt_cli_start_runner(const char *dir, long *pid, tt_error *err);
 
 /* The dashboard: `tunetop SWEEP.yaml | DIR | (nothing)` (cmd_dashboard.c).

@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "tunetop/runner.h"
 
-static int send(const char *name, const char *dir, const char *kind, const char *arg)
+int tt_cli_ask_runner(const char *name, const char *dir, const char *kind, const char *arg)
 {
     long pid = tt_study_runner_pid(dir);
     if (!tt_study_is_dir(dir)) {
@@ -51,7 +51,9 @@ static int send(const char *name, const char *dir, const char *kind, const char 
         fprintf(stderr, "tunetop %s: the runner (pid %ld) has not answered in 10 s; "
                         "the request stays queued\n", name, pid);
     } else if (strncmp(result, "ok", 2) == 0) {
-        printf("%s: %s%s%s\n", dir, kind, arg ? " " : "", arg ? arg : "");
+        /* "ok: sweep v2" says what happened: shown after the request. */
+        printf("%s: %s%s%s%s\n", dir, kind, arg ? " " : "", arg ? arg : "",
+               strncmp(result, "ok: ", 4) == 0 ? result + 2 : "");
         status = TT_EXIT_OK;
     } else {
         fprintf(stderr, "tunetop %s: %s\n", name, result);
@@ -80,7 +82,7 @@ static int simple(const char *name, int argc, char **argv, const char *kind, con
     }
     if (!dir)
         return tt_cli_usage_error(name, "expected a study folder");
-    return send(name, dir, now ? now_kind : kind, NULL);
+    return tt_cli_ask_runner(name, dir, now ? now_kind : kind, NULL);
 }
 
 int tt_cmd_stop(int argc, char **argv)
@@ -108,5 +110,5 @@ int tt_cmd_kill(int argc, char **argv)
         return tt_cli_usage_error("kill", "expected a study folder and a trial number");
     if (tt_cli_parse_count(argv[1]) < 1)
         return tt_cli_usage_error("kill", "expected a trial number, found '%s'", argv[1]);
-    return send("kill", argv[0], "kill", argv[1]);
+    return tt_cli_ask_runner("kill", argv[0], "kill", argv[1]);
 }

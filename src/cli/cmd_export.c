@@ -15,10 +15,12 @@
 int tt_cmd_export(int argc, char **argv)
 {
     const char *dir = NULL, *format = "csv", *path = NULL;
-    bool metrics = false;
+    bool metrics = false, runs = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--metrics") == 0) {
             metrics = true;
+        } else if (strcmp(argv[i], "--runs") == 0) {
+            runs = true;
         } else if (strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc)
                 return tt_cli_usage_error("export", "%s needs a value", argv[i]);
@@ -44,6 +46,9 @@ int tt_cmd_export(int argc, char **argv)
     bool json = strcmp(format, "json") == 0;
     if (!json && strcmp(format, "csv") != 0)
         return tt_cli_usage_error("export", "unknown format '%s' (csv, json)", format);
+    if (runs && (json || metrics))
+        return tt_cli_usage_error("export", "--runs is a CSV of its own: not with --metrics "
+                                            "or --format json");
 
     tt_view v;
     if (tt_view_open(dir, &v, true) != TT_EXIT_OK)
@@ -66,6 +71,8 @@ int tt_cmd_export(int argc, char **argv)
         rc = tt_store_export_json(v.store, out, metrics, &err);
     else if (metrics)
         rc = tt_store_export_metrics_csv(v.store, out, &err);
+    else if (runs)
+        rc = tt_store_export_runs_csv(v.store, out, &err);
     else
         rc = tt_store_export_trials_csv(v.store, out, &err);
     if (rc == 0 && fflush(out) != 0)

@@ -18,19 +18,6 @@
 #include "cli.h"
 #include "tunetop/runner.h"
 
-/* Ask a live runner to re-read its sweep file (a new version may exist). */
-static void send_reload(const char *dir)
-{
-    char *db = tt_xasprintf("%s/study.db", dir);
-    tt_error err = {0};
-    tt_store *st = tt_store_open(db, TT_STORE_READ, &err);
-    free(db);
-    if (st) {
-        tt_store_add_command(st, "reload", NULL, &err);
-        tt_store_close(st);
-    }
-}
-
 /* The daemon (detach.c); says where it runs. */
 static int detach(const char *dir)
 {
@@ -92,12 +79,15 @@ int tt_cmd_run(int argc, char **argv)
     int status;
     long pid = tt_study_runner_pid(study_dir);
     if (pid != 0) {
-        if (was_file)
-            send_reload(study_dir);
         fprintf(stderr, "tunetop run: a runner is already running for %s (pid %ld)%s\n",
                 study_dir, pid, was_file ? "; asked it to reload the sweep file" : "");
-        status = daemon ? TT_EXIT_OK : TT_EXIT_FAIL;
-        if (daemon)
+        /* A file given again is a reload: its answer (the new version, or
+         * the key that cannot change live) decides the exit status. */
+        if (was_file)
+            status = tt_cli_ask_runner("run", study_dir, "reload", NULL);
+        else
+            status = daemon ? TT_EXIT_OK : TT_EXIT_FAIL;
+        if (daemon && status == TT_EXIT_OK)
             printf("%s\nrunner pid %ld\n", study_dir, pid);
     } else if (daemon) {
         status = detach(study_dir);

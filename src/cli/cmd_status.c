@@ -63,6 +63,27 @@ static void format_elapsed(double s, char *buf, size_t n)
         snprintf(buf, n, "%.1fs", s);
 }
 
+/* A trial of several runs (folds x repeats): ", \"std\": S, \"runs\": [v…]",
+ * the runs' values in run order (fold-major: fold 0 repeat 0, fold 0
+ * repeat 1, …); null for a run that has no value. Nothing for one run. */
+static void json_runs(FILE *o, const tt_view *v, const tt_trial_record *t)
+{
+    if (tt_runs_count(t->folds, t->repeats) <= 1)
+        return;
+    fputs(", \"std\": ", o);
+    json_number(o, t->value_std);
+    fputs(", \"runs\": [", o);
+    tt_run_record *runs = NULL;
+    size_t n = 0;
+    if (tt_store_runs_of(v->store, t->number, t->attempt, &runs, &n, NULL) == 0)
+        for (size_t i = 0; i < n; i++) {
+            fputs(i ? ", " : "", o);
+            json_number(o, runs[i].value);
+        }
+    tt_run_records_free(runs, n);
+    fputc(']', o);
+}
+
 static int status_json(const tt_view *v, const size_t *counts, const tt_trial_record *best)
 {
     FILE *o = stdout;
@@ -70,6 +91,11 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
     tt_json_string(o, v->info.name);
     fputs(", \"dir\": ", o);
     tt_json_string(o, v->dir);
+    fputs(", \"description\": ", o);
+    if (v->sweep && v->sweep->description)
+        tt_json_string(o, v->sweep->description);
+    else
+        fputs("null", o);
     fprintf(o, ", \"state\": \"%s\", \"counts\": {", tt_view_state(v));
     for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
         fprintf(o, "%s\"%s\": %zu", s ? ", " : "", state_keys[s], counts[s]);
@@ -80,12 +106,19 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
     if (best) {
         fprintf(o, "{\"trial\": %ld, \"value\": ", best->number);
         json_number(o, best->value);
+        json_runs(o, v, best);
         fputs(", \"params\": ", o);
         json_params(o, best);
         fputc('}', o);
     } else {
         fputs("null", o);
     }
+    fputs(", \"stop_reason\": ", o);
+    if (v->info.stop_reason && strcmp(tt_view_state(v), "running") != 0 &&
+        strcmp(tt_view_state(v), "paused") != 0)
+        tt_json_string(o, v->info.stop_reason);
+    else
+        fputs("null", o);
     fputs(", \"run_cap\": ", o);
     if (v->sweep && v->sweep->run_cap > 0)
         fprintf(o, "%ld", v->sweep->run_cap);
@@ -121,12 +154,33 @@ static void print_printable(char *text, size_t len)
     free(text);
 }
 
+/* The sweep's `description` (W&B shows it on the sweep's page) under the
+ * study line; the lines of a multi-line one stay lines, indented, without
+ * the trailing newline a YAML block scalar leaves. */
+static void print_description(FILE *o, const tt_sweep *sw)
+{
+    const char *d = sw ? sw->description : NULL;
+    size_t len = d ? strlen(d) : 0;
+    while (len && strchr(" \t\r\n", d[len - 1]))
+        len--;
+    if (len == 0)
+        return;
+    fputs("about    ", o);
+    for (size_t i = 0; i < len; i++) {
+        fputc(d[i], o);
+        if (d[i] == '\n')
+            fputs("         ", o);
+    }
+    fputc('\n', o);
+}
+
 static void status_text(FILE *o, const tt_view *v, const size_t *counts,
                         const tt_trial_record *best)
 {
     char el[64];
     format_elapsed(v->info.elapsed_s, el, sizeof el);
     fprintf(o, "study    %s (%s)\n", v->info.name, v->dir);
+    print_description(o, v->sweep);
     fprintf(o, "state    %s", tt_view_state(v));
     if (v->runner_pid > 0)
         fprintf(o, ", runner pid %ld", v->runner_pid);
@@ -142,6 +196,9 @@ static void status_text(FILE *o, const tt_view *v, const size_t *counts,
     fprintf(o, "\nbest     ");
     if (best) {
         fprintf(o, "trial %ld, %s=%.6g ", best->number, v->metric, best->value);
+        if (tt_runs_count(best->folds, best->repeats) > 1)
+            fprintf(o, "± %.3g over %d runs ", best->value_std,
+                    tt_runs_count(best->folds, best->repeats));
         for (size_t i = 0; i < best->n_params; i++)
             if (best->param_active[i])
                 fprintf(o, " %s=%s", best->param_names[i], best->param_text[i]);
@@ -149,6 +206,9 @@ static void status_text(FILE *o, const tt_view *v, const size_t *counts,
         fprintf(o, "none yet");
     }
     fprintf(o, "\nelapsed  %s\n", el);
+    const char *state = tt_view_state(v);
+    if (v->info.stop_reason && strcmp(state, "running") != 0 && strcmp(state, "paused") != 0)
+        fprintf(o, "ended    %s\n", v->info.stop_reason);
     /* Slurm executor: which job runs which trial (for squeue, scontrol, scancel). */
     bool any_job = false;
     for (size_t i = 0; i < v->n_trials; i++) {

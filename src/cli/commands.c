@@ -91,20 +91,24 @@ const tt_cli_command tt_cli_commands[] = {
      "usage: tunetop status DIR [--json]\n"
      "\n"
      "The study's state (running, paused, stopped, finished), the number of\n"
-     "trials in each state, the best trial and the elapsed time. --json prints\n"
-     "one JSON object (documented in the README).\n"},
+     "trials in each state, the best trial and the elapsed time, under the\n"
+     "sweep's description when it has one. --json prints one JSON object\n"
+     "(documented in the README).\n"},
     {"best", tt_cmd_best, "best DIR [-n K] [--format table|csv|json]   the top K trials",
      "usage: tunetop best DIR [-n K] [--format table|csv|json]\n"
      "\n"
      "The K best completed trials (default 10), best first, with their\n"
      "parameters.\n"},
-    {"export", tt_cmd_export, "export DIR [--format csv|json] [--metrics] [-o FILE]   trials or metrics",
-     "usage: tunetop export DIR [--format csv|json] [--metrics] [-o FILE]\n"
+    {"export", tt_cmd_export,
+     "export DIR [--format csv|json] [--metrics|--runs] [-o FILE]   trials, metrics or runs",
+     "usage: tunetop export DIR [--format csv|json] [--metrics|--runs] [-o FILE]\n"
      "\n"
      "Every trial: trial, state, value, parameters, started, finished,\n"
-     "duration_s, reason. With --metrics, every metric point in long format\n"
-     "(trial, step, name, value); with --format json, the trials as a JSON\n"
-     "array (and their metrics with --metrics). -o writes FILE atomically.\n"},
+     "duration_s, reason, value_std. With --metrics, every metric point in long\n"
+     "format (trial, step, name, value, run); with --runs, one row per run of\n"
+     "a trial (folds x repeats): trial, fold, repeat, value, state; with\n"
+     "--format json, the trials as a JSON array (and their metrics with\n"
+     "--metrics). -o writes FILE atomically.\n"},
     {"importance", tt_cmd_importance,
      "importance DIR [--method fanova|ped-anova|corr] [--json]   which parameters matter",
      "usage: tunetop importance DIR [--method fanova|ped-anova|corr] [--json]\n"

@@ -337,6 +337,51 @@ static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
                   "max_resource is smaller than min_resource");
 }
 
+/* The goal of metrics[i] from its `goal:` node, as metric.goal reads. */
+static void load_metric_goal(cfg_ctx *c, const cfg_node *v, const char *path, tt_goal *out)
+{
+    if (v->kind == CFG_SCALAR && strcmp(v->text, "minimize") == 0)
+        *out = TT_GOAL_MINIMIZE;
+    else if (v->kind == CFG_SCALAR && strcmp(v->text, "maximize") == 0)
+        *out = TT_GOAL_MAXIMIZE;
+    else
+        cfg_expected(c, v, path, "minimize or maximize");
+}
+
+/* One entry of `metrics:`, a name or W&B's multi-objective {name, goal},
+ * appended to the sweep's metrics with its goal. The goal is kept because
+ * whatever shows a metric's "best" needs it (the detail view's table);
+ * without one the name decides (tt_sweep_metric_goal: val_acc maximises). */
+static void load_metrics_item(cfg_ctx *c, const cfg_node *item, const char *path)
+{
+    static const char *const keys[] = {"name", "goal", NULL};
+    tt_sweep *s = c->sweep;
+    const cfg_node *name = item, *goal = NULL;
+    char *np = NULL;
+    if (item->kind == CFG_MAP) {
+        cfg_check_keys(c, item, path, keys, NULL);
+        const cfg_pair *p = cfg_map_find(item, "name");
+        if (!p) {
+            cfg_error(c, item, path, "missing 'name' (write `{name: val_acc, goal: maximize}`)");
+            return;
+        }
+        name = p->value;
+        np = cfg_path(path, "name");
+        goal = (p = cfg_map_find(item, "goal")) ? p->value : NULL;
+    }
+    size_t i = s->n_metrics;
+    if (cfg_read_string(c, name, np ? np : path, &s->metrics[i])) {
+        s->metric_goals[i] = tt_sweep_metric_goal(NULL, s->metrics[i]);
+        if (goal) {
+            char *gp = cfg_path(path, "goal");
+            load_metric_goal(c, goal, gp, &s->metric_goals[i]);
+            free(gp);
+        }
+        s->n_metrics++;
+    }
+    free(np);
+}
+
 void cfg_load_extensions(cfg_ctx *c, const cfg_node *root)
 {
     tt_sweep *s = c->sweep;
@@ -348,6 +393,7 @@ void cfg_load_extensions(cfg_ctx *c, const cfg_node *root)
     } longs[] = {
         {"parallel", &s->parallel, 1}, {"retries", &s->retries, 0},
         {"repeats", &s->repeats, 1},   {"folds", &s->folds, 2},
+        {"max_consecutive_failures", &s->max_consecutive_failures, 0},
     };
     for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++)
         if ((p = cfg_map_find(root, longs[i].key)))
@@ -370,12 +416,10 @@ void cfg_load_extensions(cfg_ctx *c, const cfg_node *root)
         const cfg_node *n = p->value;
         if (n->kind == CFG_SEQ) {
             s->metrics = tt_xcalloc(n->n_items + 1, sizeof(char *));
+            s->metric_goals = tt_xcalloc(n->n_items + 1, sizeof *s->metric_goals);
             for (size_t i = 0; i < n->n_items; i++) {
-                const cfg_node *item = n->items[i];
-                const cfg_pair *nm = item->kind == CFG_MAP ? cfg_map_find(item, "name") : NULL;
                 char *ip = tt_xasprintf("metrics[%zu]", i);
-                if (cfg_read_string(c, nm ? nm->value : item, ip, &s->metrics[s->n_metrics]))
-                    s->n_metrics++;
+                load_metrics_item(c, n->items[i], ip);
                 free(ip);
             }
         } else {
@@ -393,5 +437,18 @@ void cfg_load_extensions(cfg_ctx *c, const cfg_node *root)
             cfg_error(c, p->key->line > et->key->line ? p->key : et->key,
                       p->key->line > et->key->line ? "pruner" : "early_terminate",
                       "give either 'pruner' or 'early_terminate', not both");
+    }
+    /* A pruner watches the objective and nothing else (docs/pruning.md):
+     * without a metric no report would ever reach it, and the sweep would
+     * run unpruned without a word. (A `metric` without its name is
+     * reported by load_metric.) W&B refuses early_terminate without a
+     * metric too. */
+    if (!cfg_map_find(root, "metric")) {
+        static const char *const pruning_keys[] = {"pruner", "early_terminate"};
+        for (size_t i = 0; i < 2; i++)
+            if ((p = cfg_map_find(root, pruning_keys[i])))
+                cfg_error(c, p->key, pruning_keys[i],
+                          "missing 'metric' (a pruner watches the metric named by "
+                          "metric.name): add `metric: {name: val_loss, goal: minimize}`");
     }
 }

@@ -18,7 +18,7 @@ static const char *const top_keys[] = {
     "name", "description", "project", "entity",
     /* tunetop extensions */
     "parallel", "seed", "trial_timeout", "time_budget", "retries", "repeats", "folds",
-    "metrics", "executor", "devices", "pruner", "shell", "search_space", NULL};
+    "max_consecutive_failures", "metrics", "executor", "devices", "pruner", "shell", "search_space", NULL};
 
 static const char *const wandb_only_keys[] = {"apiVersion", "kind", "controller", "job",
                                               "image_uri", "scheduler", NULL};
@@ -27,7 +27,7 @@ static const char *const wandb_only_keys[] = {"apiVersion", "kind", "controller"
 static const char *const known_macros[] = {
     "env", "interpreter", "program", "args", "args_no_hyphens", "args_no_equals",
     "args_no_boolean_flags", "args_append_hydra", "args_override_hydra", "args_json",
-    "args_json_file", "trial_id", "trial_dir", NULL};
+    "args_json_file", "trial_id", "trial_dir", "fold", "repeat", NULL};
 
 static tt_sweep *sweep_new(const char *path)
 {
@@ -44,6 +44,7 @@ static tt_sweep *sweep_new(const char *path)
     s->executor.kind = TT_EXECUTOR_LOCAL;
     s->parallel = 1;
     s->repeats = 1;
+    s->max_consecutive_failures = -1;
     return s;
 }
 
@@ -60,6 +61,7 @@ void tt_sweep_free(tt_sweep *s)
     cfg_free_strings(s->command, s->n_command);
     free(s->metric.name);
     cfg_free_strings(s->metrics, s->n_metrics);
+    free(s->metric_goals);
     tt_space_free(s->space);
     free(s->early_terminate.type);
     tt_executor_spec *e = &s->executor;
@@ -142,6 +144,19 @@ static void load_metric(cfg_ctx *c, const cfg_node *key, const cfg_node *n)
         return;
     }
     cfg_check_keys(c, n, "metric", keys, wandb_only);
+    /* W&B's controller imputes a value for runs that report none; here
+     * such a trial fails with its reason instead. Accepted (the file is
+     * W&B's), but not in silence. */
+    for (size_t i = 0; wandb_only[i]; i++) {
+        const cfg_pair *w = cfg_map_find(n, wandb_only[i]);
+        if (w) {
+            char *path = tt_xasprintf("metric.%s", wandb_only[i]);
+            cfg_warn(c, w->key, path,
+                     "ignored: tunetop does not impute values (a trial that reports no "
+                     "value fails, with the reason)");
+            free(path);
+        }
+    }
     const cfg_pair *p = cfg_map_find(n, "name");
     if (!p)
         cfg_error(c, key, "metric", "missing 'name' (the metric to optimize)");
@@ -176,6 +191,10 @@ static void check_macro(cfg_ctx *c, const cfg_node *n, const char *path, const c
         if (strcmp(name, known_macros[i]) == 0) {
             if (strcmp(name, "program") == 0 && !c->sweep->program)
                 cfg_error(c, n, path, "'${program}' is used but 'program' is not set");
+            /* Without folds every run would be told fold 0 and train on
+             * one split only: say so rather than run it. */
+            if (strcmp(name, "fold") == 0 && c->sweep->folds == 0)
+                cfg_error(c, n, path, "'${fold}' is used but 'folds' is not set");
             return;
         }
     if (strncmp(name, "envvar:", 7) == 0) {
@@ -365,4 +384,18 @@ tt_sweep *tt_sweep_load(const char *path, tt_diags *diags)
     tt_sweep *s = tt_sweep_load_text(path, text, len, diags);
     free(text);
     return s;
+}
+
+char *tt_sweep_objective_change(const tt_sweep *old, const tt_sweep *sw)
+{
+    const char *on = old->metric.name ? old->metric.name : "";
+    const char *nn = sw->metric.name ? sw->metric.name : "";
+    if (strcmp(on, nn) != 0)
+        return tt_xasprintf("metric.name cannot change in a study that has trials ('%s' to "
+                            "'%s'): their values measure '%s'; start a new study (--dir)",
+                            on, nn, on);
+    if (old->metric.goal != sw->metric.goal)
+        return tt_xasprintf("metric.goal cannot change in a study that has trials: their "
+                            "ranking would turn over; start a new study (--dir)");
+    return NULL;
 }

@@ -3,8 +3,10 @@
  * tree, the variance of the marginal prediction of each parameter (its
  * main effect) as a fraction of the tree's total variance; importance is
  * the mean fraction over trees with a non-zero variance, normalised to sum
- * to 1, as Optuna reports it. We also report the strongest pairwise
- * interactions, V_ab - V_a - V_b (Optuna reports main effects only).
+ * to 1, as Optuna reports it, with the 10th-90th percentile of each
+ * tree's own shares as its interval (fanova_shares). We also report the
+ * strongest pairwise interactions, V_ab - V_a - V_b (Optuna reports main
+ * effects only).
  *
  * The measure is the prior (see importance.h): numeric features are
  * uniform on [0,1] after tt_param_encode, categorical ones take choice k
@@ -501,7 +503,13 @@ static void tree_pairs(const tree_view *tv, pair_score *pairs, size_t n_pairs, d
         if (!tv->split[a] || !tv->split[b])
             continue;       /* a marginal that ignores one of them: no interaction */
         double inter = joint_effect(tv, a, b, mean, s) - mv[a] - mv[b];
-        pairs[p].frac[t] = inter > 0 ? inter / v : 0;
+        /* V_ab is the variance of a conditional mean of the tree, so
+         * V_ab <= V (law of total variance) and 0 <= inter / v <= 1 holds
+         * exactly; only rounding can leave [0, 1] (a tree that is a pure
+         * a x b interaction has V_ab = v summed in another order), so the
+         * bounds are the estimator's own, not a patch. */
+        double part = inter > 0 ? inter / v : 0;
+        pairs[p].frac[t] = part < 1 ? part : 1;
     }
 }
 
@@ -562,6 +570,53 @@ static bool training_data(const imp_data *data, uint64_t seed, double **u_out,
     return true;
 }
 
+/* Each parameter's raw fraction, share and interval from the main-effect
+ * fractions frac[f * T + k] of the `used` trees; share[f] gets the raw
+ * fraction (the mean over trees), out->explained their sum.
+ *
+ * The share is Optuna's: mean fraction over trees, normalised to sum to 1.
+ * With S_k the sum of tree k's main-effect fractions, that is
+ * sum_k frac_fk / sum_k S_k, the S_k-weighted mean of the per-tree shares
+ * frac_fk / S_k. So the interval is over those per-tree shares: each is in
+ * [0, 1] (S_k >= frac_fk), they sum to 1 in every tree like the shares do,
+ * and the share lies between their extremes. Dividing one tree's fraction
+ * by the forest's mean explained fraction instead (as this once did) puts
+ * a tree whose main effects explain more than the average above 1:
+ * "0.947 (0.853-1.059)" with 12 trials of 10 x1 + x2 (issue 15). A tree
+ * without any main effect (S_k = 0, all interaction) has no share; it
+ * weighs nothing in the share and is left out of the interval too. */
+static void fanova_shares(const double *frac, size_t d, size_t T, size_t used, double *share,
+                          tt_importance_result *out)
+{
+    double total = 0;
+    double *tree_sum = tt_xcalloc(used + 1, sizeof *tree_sum);
+    for (size_t f = 0; f < d; f++) {
+        double sum = 0;
+        for (size_t k = 0; k < used; k++) {
+            sum += frac[f * T + k];
+            tree_sum[k] += frac[f * T + k];
+        }
+        share[f] = used ? sum / (double)used : 0;
+        total += share[f];
+    }
+    out->explained = total;
+    double *samples = tt_xmalloc((used + 1) * sizeof *samples);
+    for (size_t f = 0; f < d; f++) {
+        tt_importance_param *p = &out->params[f];
+        p->raw = share[f];
+        if (!(total > 0))
+            continue;
+        p->value = share[f] / total;
+        size_t ns = 0;
+        for (size_t k = 0; k < used; k++)
+            if (tree_sum[k] > 0)
+                samples[ns++] = frac[f * T + k] / tree_sum[k];
+        imp_interval(samples, ns, p->value, &p->low, &p->high);
+    }
+    free(samples);
+    free(tree_sum);
+}
+
 void imp_fanova(const imp_data *data, uint64_t seed, tt_importance_result *out)
 {
     size_t n = data->n, d = data->d, T = TT_IMPORTANCE_TREES;
@@ -617,27 +672,8 @@ void imp_fanova(const imp_data *data, uint64_t seed, tt_importance_result *out)
         }
         used++;
     }
-    double total = 0;
     double *share = tt_xcalloc(d + 1, sizeof *share);
-    for (size_t f = 0; f < d; f++) {
-        double sum = 0;
-        for (size_t k = 0; k < used; k++)
-            sum += frac[f * T + k];
-        share[f] = used ? sum / (double)used : 0;
-        total += share[f];
-    }
-    out->explained = total;
-    double *samples = tt_xmalloc((T + 1) * sizeof *samples);
-    for (size_t f = 0; f < d; f++) {
-        tt_importance_param *p = &out->params[f];
-        p->raw = share[f];
-        if (!(total > 0))
-            continue;
-        p->value = share[f] / total;
-        for (size_t k = 0; k < used; k++)
-            samples[k] = frac[f * T + k] / total;
-        imp_interval(samples, used, p->value, &p->low, &p->high);
-    }
+    fanova_shares(frac, d, T, used, share, out);
     if (!one_pass && used > 0) {
         ranked_feature *rank = tt_xmalloc((d + 1) * sizeof *rank);
         for (size_t f = 0; f < d; f++)
@@ -689,7 +725,6 @@ void imp_fanova(const imp_data *data, uint64_t seed, tt_importance_result *out)
     for (size_t p = 0; p < n_pairs; p++)
         free(pairs[p].frac);
     free(pairs);
-    free(samples);
     free(share);
     free(frac);
     free(main_var);

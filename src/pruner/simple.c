@@ -1,11 +1,12 @@
 /*
  * The two pruners that look at the current trial alone: patience (Optuna
- * v4.0 `_patient.py`, ALGORITHMS.md §4.4) and threshold (`_threshold.py`),
+ * v4.0 `_patient.py`; docs/pruning.md) and threshold (`_threshold.py`),
  * which stops a diverging trial.
  *
  * Patience: with more than patience+1 reports, the trial has stalled when
- * the best of its last patience+1 reports is not better, by min_delta, than
- * the best before them (NaN ignored; an all-NaN side never stalls). A
+ * the best of its last patience+1 reports is worse, by more than min_delta,
+ * than the best before them (NaN ignored; an all-NaN side never stalls; a
+ * flat plateau is not worse, so it is never pruned, as in Optuna). A
  * stalled trial is pruned, or, when patience wraps another pruner, that
  * pruner decides. tunetop addition: n_warmup_steps (which config accepts
  * for patience) keeps a trial before that step; Optuna's PatientPruner has

@@ -68,6 +68,7 @@ typedef struct expand_ctx {
     const tt_assignment *a;
     long trial;
     const char *trial_dir;
+    const tt_launch_run *run;
     const char *json_file;
     char *json;                 /* ${args_json}, built on first use */
 } expand_ctx;
@@ -212,6 +213,10 @@ static int expand_scalar(expand_ctx *cx, const char *name, size_t len, char **ou
         *out = tt_xasprintf("%ld", cx->trial);
     } else if (name_is(name, len, "trial_dir")) {
         *out = tt_xstrdup(cx->trial_dir ? cx->trial_dir : "");
+    } else if (name_is(name, len, "fold")) {
+        *out = tt_xasprintf("%d", cx->run ? cx->run->fold : 0);
+    } else if (name_is(name, len, "repeat")) {
+        *out = tt_xasprintf("%d", cx->run ? cx->run->repeat : 0);
     } else if (len >= 7 && memcmp(name, "envvar:", 7) == 0) {
         /* W&B: os.environ.get(NAME, NAME) — an unset variable leaves its
          * name, not an empty string. */
@@ -360,9 +365,11 @@ bool tt_launch_uses_json_file(const tt_sweep *sw)
 }
 
 char **tt_launch_argv(const tt_sweep *sw, const tt_assignment *a, long trial,
-                      const char *trial_dir, const char *params_json_file, tt_error *err)
+                      const char *trial_dir, const char *params_json_file,
+                      const tt_launch_run *run, tt_error *err)
 {
     expand_ctx cx = {
+        .run = run,
         .sw = sw,
         .space = sw->space,
         .a = a,

@@ -26,6 +26,52 @@ static void set_state(tt_runner *r, tt_study_state s)
     tt_store_set_study_state(r->store, s, NULL);
 }
 
+/* What a reload cannot change while the study runs, named; NULL when sw
+ * may replace old. The objective is what every stored value means, and
+ * trials in flight run on the executor they were started on. */
+static char *cannot_change_live(const tt_sweep *old, const tt_sweep *sw)
+{
+    char *why = tt_sweep_objective_change(old, sw);
+    if (why)
+        return why;
+    if (old->executor.kind != sw->executor.kind)
+        return tt_xasprintf("executor cannot change in a running study: its trials run on "
+                            "the executor they started on; stop it first");
+    return NULL;
+}
+
+/* The new file's keys that need more than r->sweep replaced: what the
+ * runner keeps outside the sweep. Every other key is read from r->sweep
+ * when it is used (README, "Reloading a sweep"). */
+static bool prunes(const tt_sweep *sw)
+{
+    return sw->metric.name && (sw->pruner.kind != TT_PRUNER_NONE || sw->early_terminate.enabled);
+}
+
+/* sw replaces the sweep (set already); old_parallel and pruned_before
+ * are what the replaced one said. */
+static void apply_reload(tt_runner *r, long old_parallel, bool pruned_before)
+{
+    const tt_sweep *sw = r->sweep;
+    /* The file's parallel wins when it changed; a `+`/`-` from the
+     * dashboard stays while the file's value does not change. */
+    if (sw->parallel != old_parallel)
+        r->parallel = sw->parallel > 0 ? sw->parallel : 1;
+    if (sw->has_seed)
+        r->seed = sw->seed;
+    if (prunes(sw) && !pruned_before) {
+        tt_prune_free(r); /* the curves of the history, for the new pruner */
+        tt_prune_load(r);
+    }
+    /* Budgets, the target and the failure rule are judged again. */
+    r->exhausted = false;
+    r->no_new_trials = false;
+    free(r->stop_reason);
+    r->stop_reason = NULL;
+    r->failed_in_row = 0;
+    tt_schedule_check_target(r);
+}
+
 /* Re-read the sweep file the study was created from. An invalid file keeps
  * the current space; the errors are recorded as an event. */
 static char *reload(tt_runner *r)
@@ -47,6 +93,14 @@ static char *reload(tt_runner *r)
                               diags.items[i].path, diags.items[i].message);
         result = tt_buf_take(&b);
         tt_runner_event(r, -1, "reload", "%s", result);
+        goto out;
+    }
+    char *why_not = cannot_change_live(r->sweep, sw);
+    if (why_not) {
+        result = tt_xasprintf("reload of %s refused; keeping sweep v%ld: %s", info.sweep_path,
+                              r->space_version, why_not);
+        tt_runner_event(r, -1, "reload", "%s", result);
+        free(why_not);
         goto out;
     }
     char *text = tt_read_file(info.sweep_path, NULL, &err);
@@ -73,10 +127,12 @@ static char *reload(tt_runner *r)
             if (fd >= 0)
                 close(fd);
             free(copy);
+            long old_parallel = r->sweep->parallel;
+            bool pruned_before = prunes(r->sweep);
             tt_runner_set_sweep(r, sw);
             sw = NULL;
+            apply_reload(r, old_parallel, pruned_before);
             r->space_version = v;
-            r->exhausted = false;
             result = tt_xasprintf("ok: sweep v%ld", v);
             tt_runner_event(r, -1, "reload", "sweep file reloaded as v%ld", v);
         }
@@ -99,22 +155,26 @@ static char *execute(tt_runner *r, const tt_command *c)
         tt_runner_event(r, -1, "state", "paused: no new trials until resumed");
     } else if (strcmp(k, "resume") == 0) {
         r->stop_after_running = false;
+        free(r->stop_reason);
+        r->stop_reason = NULL;
         set_state(r, TT_STUDY_RUNNING);
         tt_runner_event(r, -1, "state", "resumed");
     } else if (strcmp(k, "stop") == 0) {
+        tt_schedule_stop_reason(r, "stopped by the user");
         r->stop_after_running = true;
         tt_runner_event(r, -1, "state", "stopping: running trials finish, no new ones");
     } else if (strcmp(k, "stop_now") == 0) {
+        tt_schedule_stop_reason(r, "stopped by the user (running trials killed)");
         r->stop_after_running = true;
-        for (size_t i = 0; i < r->n_live; i++)
-            tt_live_request_end(r, r->live[i], TT_END_KILL, "stopped by the user");
+        tt_runs_stop_all(r, "stopped by the user");
         tt_runner_event(r, -1, "state", "stopping now: running trials are killed");
     } else if (strcmp(k, "kill") == 0) {
         long n = c->arg ? strtol(c->arg, NULL, 10) : 0;
         tt_live *lv = find_live(r, n);
         if (!lv)
             return tt_xasprintf("trial %s is not running", c->arg ? c->arg : "?");
-        tt_live_request_end(r, lv, TT_END_KILL, "killed by the user");
+        /* Every run of it, and none starts after. */
+        tt_runs_request_end(r, n, TT_END_KILL, "killed by the user");
     } else if (strcmp(k, "parallel") == 0) {
         long n = c->arg ? strtol(c->arg, NULL, 10) : 0;
         if (n < 1 || n > 4096)

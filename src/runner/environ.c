@@ -172,6 +172,15 @@ static void env_set(envv *e, const char *name, const char *value)
 }
 
 /* dir + "/" + leaf, without doubling a trailing slash. */
+static bool env_has(const envv *e, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < e->n; i++)
+        if (strncmp(e->items[i], name, n) == 0 && e->items[i][n] == '=')
+            return true;
+    return false;
+}
+
 static char *path_join(const char *dir, const char *leaf)
 {
     size_t n = strlen(dir);
@@ -181,7 +190,8 @@ static char *path_join(const char *dir, const char *leaf)
 }
 
 char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignment *a,
-                     long trial, const char *trial_dir, int fold, const char *cuda_devices)
+                     long trial, const char *trial_dir, const tt_launch_run *run,
+                     const char *cuda_devices)
 {
     envv e = {0};
     tt_grow((void **)&e.items, &e.cap, 1, sizeof *e.items);
@@ -226,10 +236,25 @@ char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignmen
     char *ckpt = path_join(dir, "checkpoints");
     env_set(&e, "TUNETOP_CHECKPOINT_DIR", ckpt);
     free(ckpt);
-    if (fold >= 0) {
-        snprintf(num, sizeof num, "%d", fold);
+    if (run && run->folds > 0) {
+        snprintf(num, sizeof num, "%d", run->fold);
         env_set(&e, "TUNETOP_FOLD", num);
+        snprintf(num, sizeof num, "%d", run->folds);
+        env_set(&e, "TUNETOP_FOLDS", num);
     }
+    if (run && run->repeats > 1) {
+        snprintf(num, sizeof num, "%d", run->repeat);
+        env_set(&e, "TUNETOP_REPEAT", num);
+        snprintf(num, sizeof num, "%d", run->repeats);
+        env_set(&e, "TUNETOP_REPEATS", num);
+    }
+    /* W&B's agent hands its runs the sweep's project and entity, so a
+     * trainer's wandb.init() logs where the sweep file says; a value the
+     * user set in the environment wins, as it does for wandb. */
+    if (sw && sw->project && !env_has(&e, "WANDB_PROJECT"))
+        env_set(&e, "WANDB_PROJECT", sw->project);
+    if (sw && sw->entity && !env_has(&e, "WANDB_ENTITY"))
+        env_set(&e, "WANDB_ENTITY", sw->entity);
     if (cuda_devices)
         env_set(&e, "CUDA_VISIBLE_DEVICES", cuda_devices);
     return e.items;

@@ -52,6 +52,8 @@ typedef enum tt_end_request {
 typedef struct tt_live {
     long number;
     int attempt;
+    int run;                 /* which run of a trial of several (runs.c); -1: the
+                              * trial is this one run */
     pid_t pid;
     uint64_t pid_start;
     int end_fd;              /* reads as ended with the trial, -1 when none: a
@@ -100,6 +102,15 @@ typedef struct tt_runner {
 
     tt_live **live;
     size_t n_live, cap_live;
+    /* Trials of several runs that have started and not ended (runs.c). */
+    struct tt_trial_runs **multi;
+    size_t n_multi, cap_multi;
+    /* Why the study ends, once that is known (stop_reason in the store). */
+    char *stop_reason;
+    /* Trials that failed in a row, and how many trials have ended in all
+     * this session and before (schedule.c: stopping on repeated failures). */
+    long failed_in_row, ended_total;
+    bool no_new_trials;      /* metric.target reached: running trials finish */
 
     tt_study_state state;
     long parallel;
@@ -156,11 +167,52 @@ typedef struct tt_runner {
     size_t cap_pollfds;
 } tt_runner;
 
+/* A trial's objective curve; for a trial of several runs, the mean over
+ * its runs at each step all of them reached, with each run's own curve. */
 typedef struct tt_objective_curve {
     long *steps;
     double *values;
     size_t n, cap;
+    struct tt_objective_curve *runs;
+    int n_runs;
 } tt_objective_curve;
+
+/* runs.c: a trial made of several runs (folds x repeats). */
+typedef struct tt_trial_runs {
+    long number;
+    int attempt;
+    int folds, repeats, n;    /* n = max(folds, 1) x repeats */
+    int started;              /* runs started so far, in run order */
+    int running;
+    int ended;
+    double *values;           /* per run: its value once ended, NAN before */
+    long *last_step;          /* per run */
+    tt_trial_state end_state; /* COMPLETED until a run ends otherwise or the
+                                 runner stops the trial: then no run starts */
+    char *end_reason;
+} tt_trial_runs;
+
+tt_trial_runs *tt_runs_find(tt_runner *r, long number);
+/* A trial's first run is about to start: its runs as the sweep has them now. */
+tt_trial_runs *tt_runs_begin(tt_runner *r, long number, int attempt);
+/* A started trial with a run left to start, or NULL. */
+tt_trial_runs *tt_runs_next(tt_runner *r);
+tt_launch_run tt_runs_launch(const tt_trial_runs *tr, int run);
+/* "fold 2", "repeat 1", "fold 2, repeat 1". */
+void tt_runs_label(const tt_trial_runs *tr, int run, char *buf, size_t n);
+/* trials/N/fold-F, trials/N/repeat-R or trials/N/fold-F-repeat-R (malloc'd). */
+char *tt_runs_dir(const tt_runner *r, const tt_trial_runs *tr, int run);
+/* A run ended: recorded; the trial ends once its runs are over. */
+void tt_runs_run_ended(tt_runner *r, long number, int run, tt_trial_state state, double value,
+                       long last_step, const char *reason);
+/* Ask every running run of the trial to end; no run of it starts after. */
+void tt_runs_request_end(tt_runner *r, long number, tt_end_request why, const char *reason);
+/* Stop now: every running trial and run is asked to end (killed), and
+ * no run of a started trial starts after. */
+void tt_runs_stop_all(tt_runner *r, const char *reason);
+/* A restarted runner: a trial recorded running that has runs. */
+void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted);
+void tt_runs_free_all(tt_runner *r);
 
 /* clock */
 double tt_now_wall(void);
@@ -183,6 +235,17 @@ void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const ch
 void tt_live_signal_shim(const tt_live *lv, int sig);
 /* Persist value and offsets when they changed. */
 void tt_live_flush(tt_runner *r, tt_live *lv);
+/* Record that lv started (its shim's pid, or its Slurm job), as a trial
+ * or as a run of one. */
+void tt_live_record_start(tt_runner *r, tt_live *lv, long pid, uint64_t pid_start,
+                          const char *job_id);
+/* lv ended in state: the trial's end, or its run's (runs.c). */
+void tt_live_finished(tt_runner *r, tt_live *lv, tt_trial_state state, double value,
+                      const char *reason);
+/* A restarted runner takes over lv, recorded running with these: its end
+ * fd opened, tailing resumed at the offsets, added to r->live. */
+void tt_live_resume(tt_runner *r, tt_live *lv, long pid, uint64_t pid_start, const char *job_id,
+                    double started_at, long last_step, double value, const uint64_t *offsets);
 
 /* outcome.c: what ended a trial, as the runner saw it. */
 typedef struct tt_outcome_in {
@@ -204,8 +267,10 @@ tt_trial_state tt_trial_outcome(const tt_outcome_in *in, char **reason);
 /* prune.c */
 /* Load the objective curves of the study (once, at start). */
 void tt_prune_load(tt_runner *r);
-/* A new objective report of a running trial: remember it, and ask the
- * pruner whether the trial should stop (then it is asked to end). */
+/* A new objective report of a running trial (or run): remember it, and
+ * ask the pruner whether the trial should stop (then it is asked to end,
+ * every run of it). With runs, the pruner sees the mean curve, which
+ * grows once every run has reached a step. */
 void tt_prune_report(tt_runner *r, tt_live *lv, long step, double value);
 /* A retried trial starts a new curve. */
 void tt_prune_forget(tt_runner *r, long number);
@@ -255,6 +320,13 @@ void tt_schedule_sync(tt_runner *r);
  * update the best-so-far. */
 void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state state,
                           double value, const char *reason);
+/* Keep why the sweep ends (the first reason given wins). */
+void tt_schedule_stop_reason(tt_runner *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Whether the best trial reaches metric.target. */
+bool tt_schedule_target_reached(const tt_runner *r);
+/* When it does: no new trial starts (running ones finish), and why. */
+void tt_schedule_check_target(tt_runner *r);
 /* Start trials while there is room; returns how many were started. */
 int tt_schedule_fill(tt_runner *r);
 /* Whether the study has work left (running trials, or new ones allowed). */

@@ -67,8 +67,18 @@
  * command does not use it). Returns NULL with err filled on an unknown macro,
  * a list macro inside an element (without shell), a missing program, or an
  * empty command. */
+/* Which run of a trial this is, when the sweep has `folds` or `repeats`
+ * (docs/runs: a trial is folds x repeats runs of one configuration). */
+typedef struct tt_launch_run {
+    int fold, folds;          /* folds 0: the sweep has no folds */
+    int repeat, repeats;      /* repeats >= 1 */
+} tt_launch_run;
+
+/* run may be NULL (a trial of one run): ${fold} and ${repeat} then give
+ * "0". */
 char **tt_launch_argv(const tt_sweep *sw, const tt_assignment *a, long trial,
-                      const char *trial_dir, const char *params_json_file, tt_error *err);
+                      const char *trial_dir, const char *params_json_file,
+                      const tt_launch_run *run, tt_error *err);
 
 /* Whether the command (or the default) uses ${args_json_file}, so the caller
  * knows to write the params file before launching. */
@@ -108,10 +118,14 @@ char *tt_launch_param_env_name(const char *param_name);
  * TUNETOP_PARAM_<NAME> for each active parameter (value as ${NAME} gives it;
  * when two names mangle alike the later parameter wins),
  * TUNETOP_METRICS_FILE (trial_dir/metrics.csv), TUNETOP_CHECKPOINT_DIR
- * (trial_dir/checkpoints, created by the caller), TUNETOP_FOLD when fold >= 0,
- * and CUDA_VISIBLE_DEVICES when cuda_devices is not NULL. */
+ * (trial_dir/checkpoints, created by the caller), with run: TUNETOP_FOLD and
+ * TUNETOP_FOLDS when the sweep has folds, TUNETOP_REPEAT and TUNETOP_REPEATS
+ * when it has repeats; WANDB_PROJECT and WANDB_ENTITY from the sweep's
+ * project and entity unless base_environ sets them; and
+ * CUDA_VISIBLE_DEVICES when cuda_devices is not NULL. */
 char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignment *a,
-                     long trial, const char *trial_dir, int fold, const char *cuda_devices);
+                     long trial, const char *trial_dir, const tt_launch_run *run,
+                     const char *cuda_devices);
 
 /* ---- the shim ------------------------------------------------------------ */
 

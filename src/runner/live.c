@@ -35,6 +35,7 @@ tt_live *tt_live_new(tt_runner *r, long number, int attempt, const char *dir)
     tt_live *lv = tt_xcalloc(1, sizeof *lv);
     lv->number = number;
     lv->attempt = attempt;
+    lv->run = -1;
     lv->dir = tt_xstrdup(dir);
     lv->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     lv->slot = -1;
@@ -112,8 +113,8 @@ static bool wanted(const tt_sweep *sw, const char *name)
 static void record_point(tt_runner *r, tt_live *lv, long step, const char *name, double value)
 {
     tt_error err = {0};
-    if (tt_store_add_metric(r->store, lv->number, lv->attempt, step, name, value, tt_now_wall(),
-                            &err) < 0)
+    if (tt_store_add_run_metric(r->store, lv->number, lv->attempt, lv->run < 0 ? 0 : lv->run,
+                                step, name, value, tt_now_wall(), &err) < 0)
         tt_runner_say(r, "trial %ld: cannot store metric: %s", lv->number, err.msg);
     /* A pruned trial's last step and value stay those it was pruned at:
      * reports that arrive before SIGTERM lands are stored as points, but
@@ -399,10 +400,75 @@ void tt_live_flush(tt_runner *r, tt_live *lv)
     uint64_t offsets[TT_TAIL_COUNT];
     for (int i = 0; i < TT_TAIL_COUNT; i++)
         offsets[i] = lv->tails[i].consumed;
-    if (tt_store_trial_set_progress(r->store, lv->number, lv->has_value ? lv->value : NAN,
-                                    lv->last_step, offsets, &err) < 0)
+    double value = lv->has_value ? lv->value : NAN;
+    int rc = lv->run < 0 ? tt_store_trial_set_progress(r->store, lv->number, value,
+                                                       lv->last_step, offsets, &err)
+                         : tt_store_run_progress(r->store, lv->number, lv->attempt, lv->run,
+                                                 value, lv->last_step, offsets, &err);
+    if (rc < 0)
         tt_runner_say(r, "trial %ld: cannot save progress: %s", lv->number, err.msg);
     lv->dirty = false;
+}
+
+void tt_live_record_start(tt_runner *r, tt_live *lv, long pid, uint64_t pid_start,
+                          const char *job_id)
+{
+    tt_error err = {0};
+    int rc = 0;
+    if (lv->run < 0) {
+        rc = tt_store_trial_started(r->store, lv->number, pid, pid_start, job_id, &err);
+    } else {
+        tt_trial_runs *tr = tt_runs_find(r, lv->number);
+        tt_launch_run id = tr ? tt_runs_launch(tr, lv->run) : (tt_launch_run){0};
+        rc = tt_store_run_started(r->store, lv->number, lv->attempt, lv->run, id.fold, id.repeat,
+                                  pid, pid_start, job_id, &err);
+    }
+    if (rc < 0)
+        tt_runner_say(r, "trial %ld: %s", lv->number, err.msg);
+}
+
+void tt_live_finished(tt_runner *r, tt_live *lv, tt_trial_state state, double value,
+                      const char *reason)
+{
+    if (lv->run < 0)
+        tt_schedule_finished(r, lv->number, lv->attempt, state, value, reason);
+    else
+        tt_runs_run_ended(r, lv->number, lv->run, state, value, lv->last_step, reason);
+}
+
+void tt_live_resume(tt_runner *r, tt_live *lv, long pid, uint64_t pid_start, const char *job_id,
+                    double started_at, long last_step, double value, const uint64_t *offsets)
+{
+    lv->pid = (pid_t)pid;
+    lv->pid_start = pid_start;
+    bool slurm = job_id && *job_id;
+    /* Its end then wakes the loop at once, as for a shim of ours; opened
+     * before the liveness check, so it cannot name a recycled pid. A trial
+     * whose exit.status is there is over even if its shim lives on: a
+     * pooled shim (zygote.c) writes it before it takes another trial. */
+    tt_shim_status st;
+    bool over = tt_shim_read_status(lv->dir, &st) == 0;
+    if (!slurm && !over) {
+        lv->end_fd = tt_proc_pidfd(lv->pid);
+        if (lv->end_fd >= 0 && !tt_proc_alive(lv->pid, lv->pid_start)) {
+            close(lv->end_fd);
+            lv->end_fd = -1;
+        }
+    }
+    lv->started_at = started_at;
+    lv->last_step = last_step;
+    lv->next_report = last_step + 1;
+    if (!isnan(value)) {
+        lv->has_value = true;
+        lv->value = value;
+    }
+    for (int i = 0; i < TT_TAIL_COUNT; i++)
+        lv->tails[i].consumed = offsets[i];
+    lv->csv_needs_header = offsets[TT_TAIL_CSV] > 0;
+    if (slurm)
+        tt_slurm_adopt(r, lv, job_id); /* squeue tells whether it still runs */
+    tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
+    r->live[r->n_live++] = lv;
 }
 
 /* ---- ending ---------------------------------------------------------------- */
@@ -466,8 +532,7 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
         if (v == TT_SLURM_DECIDED) {
             final_drain(r, lv);
             tt_live_flush(r, lv);
-            tt_schedule_finished(r, lv->number, lv->attempt, state,
-                                 lv->has_value ? lv->value : NAN, reason);
+            tt_live_finished(r, lv, state, lv->has_value ? lv->value : NAN, reason);
             free(reason);
             return true;
         }
@@ -506,8 +571,7 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
     };
     char *reason;
     tt_trial_state state = tt_trial_outcome(&in, &reason);
-    tt_schedule_finished(r, lv->number, lv->attempt, state, lv->has_value ? lv->value : NAN,
-                         reason);
+    tt_live_finished(r, lv, state, lv->has_value ? lv->value : NAN, reason);
     free(reason);
     /* A pooled shim that said its trial is over waits for the next one. */
     if (lv->token != 0 && lv->end_fd >= 0) {

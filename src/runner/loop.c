@@ -22,7 +22,7 @@
 
 #include "internal.h"
 
-/* ≤ 250 ms between looks at trial files (DESIGN.md); a trial's end fd
+/* ≤ 250 ms between looks at trial files; a trial's end fd
  * wakes the loop at once when it is over. */
 #define TICK_MS 100
 
@@ -212,9 +212,9 @@ static void handle_signals(tt_runner *r)
                 r->imp_done = true;
             } else if (buf[i] == SIGINT) {
                 tt_runner_event(r, -1, "runner", "interrupted: stopping now");
+                tt_schedule_stop_reason(r, "stopped by the user (Ctrl-C)");
                 r->stop_after_running = true;
-                for (size_t k = 0; k < r->n_live; k++)
-                    tt_live_request_end(r, r->live[k], TT_END_KILL, "stopped by the user (SIGINT)");
+                tt_runs_stop_all(r, "stopped by the user (SIGINT)");
             } else if (buf[i] == SIGTERM || buf[i] == SIGHUP) {
                 /* Leave trials running: the next runner re-adopts them. */
                 r->quit = true;
@@ -419,6 +419,8 @@ static void runner_free(tt_runner *r)
     tt_prune_free(r);
     tt_slurm_free(r);
     free(r->study_name);
+    free(r->stop_reason);
+    tt_runs_free_all(r);
     for (size_t i = 0; i < r->n_retired; i++)
         tt_sweep_free(r->retired[i]);
     free(r->retired);
@@ -551,8 +553,12 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
                   (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6);
     if (!r.quit) {
         tt_study_state final = r.stop_after_running ? TT_STUDY_STOPPED : TT_STUDY_FINISHED;
+        tt_schedule_stop_reason(&r, "%s", final == TT_STUDY_STOPPED ? "stopped by the user"
+                                                                    : "no work left");
         tt_store_set_study_state(r.store, final, NULL);
-        tt_runner_event(&r, -1, "runner", "study %s", tt_study_state_name(final));
+        tt_store_set_stop_reason(r.store, r.stop_reason, NULL);
+        tt_runner_event(&r, -1, "runner", "study %s: %s", tt_study_state_name(final),
+                        r.stop_reason);
     } else {
         tt_runner_event(&r, -1, "runner",
                         "runner leaving; %zu trial%s keep running and will be re-adopted",

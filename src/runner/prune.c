@@ -54,11 +54,67 @@ static void curve_put(tt_objective_curve *c, long step, double value)
     c->n++;
 }
 
+static void curve_free(tt_objective_curve *c)
+{
+    for (int i = 0; i < c->n_runs; i++)
+        curve_free(&c->runs[i]);
+    free(c->runs);
+    free(c->steps);
+    free(c->values);
+    memset(c, 0, sizeof *c);
+}
+
 void tt_prune_forget(tt_runner *r, long number)
 {
     tt_objective_curve *c = curve_of(r, number);
     if (c)
-        c->n = 0;
+        curve_free(c);
+}
+
+static bool curve_at(const tt_objective_curve *c, long step, double *value)
+{
+    for (size_t i = c->n; i > 0; i--)
+        if (c->steps[i - 1] == step) {
+            *value = c->values[i - 1];
+            return true;
+        } else if (c->steps[i - 1] < step) {
+            break;
+        }
+    return false;
+}
+
+/* A report of run `run` (of n_runs; -1 for a trial of one run) into the
+ * trial's curve c: directly, or into the run's curve and, once every run
+ * has reached step, their mean into c. */
+static void put_report(tt_objective_curve *c, int run, int n_runs, long step, double value)
+{
+    if (run < 0 || n_runs <= 1) {
+        curve_put(c, step, value);
+        return;
+    }
+    if (c->n_runs < n_runs) {
+        c->runs = tt_xrealloc(c->runs, (size_t)n_runs * sizeof *c->runs);
+        memset(c->runs + c->n_runs, 0, (size_t)(n_runs - c->n_runs) * sizeof *c->runs);
+        c->n_runs = n_runs;
+    }
+    if (run >= c->n_runs)
+        return;
+    curve_put(&c->runs[run], step, value);
+    double sum = 0;
+    for (int i = 0; i < n_runs; i++) {
+        double v;
+        if (!curve_at(&c->runs[i], step, &v))
+            return;
+        sum += v;
+    }
+    curve_put(c, step, sum / n_runs);
+}
+
+static int runs_of(const tt_runner *r, long number)
+{
+    if (number < 1 || (size_t)number > r->n_trials)
+        return 1;
+    return tt_runs_count(r->trials[number - 1].folds, r->trials[number - 1].repeats);
 }
 
 typedef struct load_ctx {
@@ -81,7 +137,8 @@ static int load_point(const tt_metric_point *p, void *ud)
         if (t->state == TT_TRIAL_PRUNED && p->step > t->last_step)
             return 0;
     }
-    curve_put(curve_of(c->r, p->trial), p->step, p->value);
+    int n_runs = runs_of(c->r, p->trial);
+    put_report(curve_of(c->r, p->trial), n_runs > 1 ? p->run : -1, n_runs, p->step, p->value);
     return 0;
 }
 
@@ -104,8 +161,9 @@ void tt_prune_report(tt_runner *r, tt_live *lv, long step, double value)
         return;
     tt_objective_curve *mine = curve_of(r, lv->number);
     long last = mine->n ? mine->steps[mine->n - 1] : -1;
-    curve_put(mine, step, value);
-    if (!pruning_enabled(r->sweep) || step <= last)
+    put_report(mine, lv->run, runs_of(r, lv->number), step, value);
+    long now = mine->n ? mine->steps[mine->n - 1] : -1;
+    if (!pruning_enabled(r->sweep) || now <= last)
         return;
     /* Every trial that has reported, plus this one as running. */
     tt_curve *curves = tt_xcalloc(r->n_curves + 1, sizeof *curves);
@@ -139,15 +197,13 @@ void tt_prune_report(tt_runner *r, tt_live *lv, long step, double value)
         return;
     }
     if (d.prune)
-        tt_live_request_end(r, lv, TT_END_PRUNE, d.reason);
+        tt_runs_request_end(r, lv->number, TT_END_PRUNE, d.reason);
 }
 
 void tt_prune_free(tt_runner *r)
 {
-    for (size_t i = 0; i < r->n_curves; i++) {
-        free(r->curves[i].steps);
-        free(r->curves[i].values);
-    }
+    for (size_t i = 0; i < r->n_curves; i++)
+        curve_free(&r->curves[i]);
     free(r->curves);
     r->curves = NULL;
     r->n_curves = r->cap_curves = 0;

@@ -34,35 +34,8 @@ static void adopt(tt_runner *r, const tt_trial_record *t)
     char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
     tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
     free(dir);
-    lv->pid = (pid_t)t->pid;
-    lv->pid_start = t->pid_start;
-    /* Its end then wakes the loop at once, as for a shim of ours; opened
-     * before the liveness check, so it cannot name a recycled pid. A trial
-     * whose exit.status is there is over even if its shim lives on: a
-     * pooled shim (zygote.c) writes it before it takes another trial. */
-    tt_shim_status st;
-    bool over = tt_shim_read_status(lv->dir, &st) == 0;
-    if (!(t->job_id && *t->job_id) && !over) {
-        lv->end_fd = tt_proc_pidfd(lv->pid);
-        if (lv->end_fd >= 0 && !tt_proc_alive(lv->pid, lv->pid_start)) {
-            close(lv->end_fd);
-            lv->end_fd = -1;
-        }
-    }
-    lv->started_at = t->started_at;
-    lv->last_step = t->last_step;
-    lv->next_report = t->last_step + 1;
-    if (!isnan(t->value)) {
-        lv->has_value = true;
-        lv->value = t->value;
-    }
-    for (int i = 0; i < TT_TAIL_COUNT; i++)
-        lv->tails[i].consumed = t->offsets[i];
-    lv->csv_needs_header = t->offsets[TT_TAIL_CSV] > 0;
-    if (t->job_id && *t->job_id)
-        tt_slurm_adopt(r, lv, t->job_id); /* squeue tells whether it still runs */
-    tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
-    r->live[r->n_live++] = lv;
+    tt_live_resume(r, lv, t->pid, t->pid_start, t->job_id, t->started_at, t->last_step,
+                   t->value, t->offsets);
 }
 
 void tt_reconcile(tt_runner *r)
@@ -75,6 +48,8 @@ void tt_reconcile(tt_runner *r)
         tt_trial_record *t = &r->trials[i];
         if (t->number <= 0)
             continue;
+        if (t->state >= TT_TRIAL_COMPLETED)
+            r->ended_total++; /* "the first 5 trials all failed" counts the study's */
         if (t->state == TT_TRIAL_COMPLETED && isfinite(t->value)) {
             bool better = r->best_trial == 0 ||
                           (r->sweep->metric.goal == TT_GOAL_MINIMIZE ? t->value < r->best_value
@@ -86,6 +61,12 @@ void tt_reconcile(tt_runner *r)
         }
         if (t->state != TT_TRIAL_RUNNING)
             continue;
+        if (tt_runs_count(t->folds, t->repeats) > 1) {
+            /* Its runs are adopted, kept or ended one by one (runs.c). */
+            tt_runs_resume(r, t, &adopted);
+            t = &r->trials[i]; /* ending a run may have moved r->trials */
+            continue;
+        }
         char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
         tt_shim_status st;
         bool ended = tt_shim_read_status(dir, &st) == 0;
@@ -103,10 +84,10 @@ void tt_reconcile(tt_runner *r)
         tt_trial_record *t = &r->trials[i];
         if (t->number <= 0 || t->state != TT_TRIAL_RUNNING)
             continue;
-        bool is_live = false;
+        bool is_live = tt_runs_find(r, t->number) != NULL;
         for (size_t k = 0; k < r->n_live; k++)
             is_live |= r->live[k]->number == t->number;
-        if (is_live)
+        if (is_live || tt_runs_count(t->folds, t->repeats) > 1)
             continue;
         long number = t->number;
         int attempt = t->attempt;

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,6 +61,72 @@ static size_t count_state(const tt_runner *r, tt_trial_state s)
     return n;
 }
 
+void tt_schedule_stop_reason(tt_runner *r, const char *fmt, ...)
+{
+    if (r->stop_reason)
+        return; /* the first reason is the one that ended the sweep */
+    va_list ap;
+    va_start(ap, fmt);
+    r->stop_reason = tt_xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+bool tt_schedule_target_reached(const tt_runner *r)
+{
+    const tt_metric_spec *m = &r->sweep->metric;
+    if (!m->has_target || r->best_trial == 0)
+        return false;
+    return m->goal == TT_GOAL_MINIMIZE ? r->best_value <= m->target
+                                       : r->best_value >= m->target;
+}
+
+/* Failed trials in a row before the sweep stops by itself: the sweep's
+ * max_consecutive_failures, else 10, or 5 while no trial of the study has
+ * ended otherwise (a command that cannot work shows itself at once; a
+ * sweep that worked for a while gets more rope). */
+static bool too_many_failures(const tt_runner *r)
+{
+    long limit = r->sweep->max_consecutive_failures;
+    if (limit == 0 || r->failed_in_row == 0)
+        return false;
+    if (limit > 0)
+        return r->failed_in_row >= limit;
+    return r->failed_in_row >= 10 || (r->failed_in_row >= 5 && r->failed_in_row == r->ended_total);
+}
+
+/* A trial has ended for good (no retry): what it means for the sweep. */
+static void note_end(tt_runner *r, long number, tt_trial_state state, const char *reason)
+{
+    r->ended_total++;
+    r->failed_in_row = state == TT_TRIAL_FAILED ? r->failed_in_row + 1 : 0;
+    if (too_many_failures(r) && !r->stop_after_running) {
+        r->stop_after_running = true;
+        if (r->failed_in_row == r->ended_total)
+            tt_schedule_stop_reason(r, "the first %ld trials all failed; last: trial %ld: %s",
+                                    r->failed_in_row, number, reason ? reason : "");
+        else
+            tt_schedule_stop_reason(r, "%ld trials failed in a row; last: trial %ld: %s",
+                                    r->failed_in_row, number, reason ? reason : "");
+        tt_runner_event(r, -1, "state", "stopping: %s (max_consecutive_failures: 0 in the sweep file never stops)",
+                        r->stop_reason);
+    }
+    if (state == TT_TRIAL_COMPLETED && r->best_trial == number)
+        tt_schedule_check_target(r);
+}
+
+void tt_schedule_check_target(tt_runner *r)
+{
+    if (r->no_new_trials || !tt_schedule_target_reached(r))
+        return;
+    r->no_new_trials = true;
+    char *msg = tt_xasprintf("target %g reached by trial %ld (%s=%.6g)", r->sweep->metric.target,
+                             r->best_trial, r->sweep->metric.name ? r->sweep->metric.name : "value",
+                             r->best_value);
+    tt_schedule_stop_reason(r, "%s", msg);
+    tt_runner_event(r, -1, "state", "%s: no new trials; running ones finish", msg);
+    free(msg);
+}
+
 void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state state,
                           double value, const char *reason)
 {
@@ -101,6 +168,8 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
     else
         tt_runner_say(r, "trial %ld %s: %s%s [%zu done]", number, tt_trial_state_name(state),
                       reason, best, done);
+    if (!retry)
+        note_end(r, number, state, reason);
     if (retry) {
         tt_prune_forget(r, number);
         if (tt_store_trial_retry(r->store, number, reason, &err) < 0)
@@ -114,22 +183,45 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
 
 /* The history the sampler sees, in trial order, mapped onto the current
  * space by parameter name (a parameter a trial did not have is inactive). */
+/* Whether the value x a trial of an older space version stored for
+ * parameter p (shown then as text) means the same in the current space:
+ * the current parameter formats it to the same text. A parameter whose
+ * values changed (categorical [0, 1] became [7, 8]: x is an index) does
+ * not; its old trials then count as not having it, rather than as having
+ * chosen 7 or 8 (the grid once skipped both as already run). */
+static bool same_meaning(const tt_space *space, tt_assignment *scratch, size_t p, double x,
+                         const char *text)
+{
+    if (!tt_param_contains(&space->params[p], x))
+        return false;
+    scratch->x[p] = x;
+    scratch->active[p] = true;
+    char buf[512];
+    return strcmp(tt_space_format(space, scratch, p, buf, sizeof buf), text) == 0;
+}
+
 static tt_observation *build_history(tt_runner *r, size_t *n_out)
 {
     const tt_space *space = r->sweep->space;
     tt_observation *obs = tt_xcalloc(r->n_trials ? r->n_trials : 1, sizeof *obs);
+    tt_assignment scratch = tt_assignment_new(space->n);
     size_t n = 0;
     for (size_t i = 0; i < r->n_trials; i++) {
         const tt_trial_record *t = &r->trials[i];
         if (t->number <= 0)
             continue;
+        bool older = t->space_version != r->space_version;
         tt_assignment a = tt_assignment_new(space->n);
         for (size_t p = 0; p < space->n; p++) {
             a.active[p] = false;
             for (size_t q = 0; q < t->n_params; q++)
                 if (strcmp(t->param_names[q], space->params[p].name) == 0) {
-                    a.x[p] = t->param_x[q];
-                    a.active[p] = t->param_active[q];
+                    bool active = t->param_active[q];
+                    if (active && older)
+                        active = same_meaning(space, &scratch, p, t->param_x[q],
+                                              t->param_text[q]);
+                    a.x[p] = active ? t->param_x[q] : a.x[p];
+                    a.active[p] = active;
                     break;
                 }
         }
@@ -139,6 +231,7 @@ static tt_observation *build_history(tt_runner *r, size_t *n_out)
         obs[n].last_step = t->last_step;
         n++;
     }
+    tt_assignment_free(&scratch);
     *n_out = n;
     return obs;
 }
@@ -260,7 +353,7 @@ static void set_aside_unrecorded(tt_runner *r, const char *dir, long number)
 
 /* Spawn the shim for trial t (already in the store as queued). */
 static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignment *a, int slot,
-                       tt_error *err)
+                       tt_trial_runs *tr, int run, tt_error *err)
 {
     char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
     if (mkdir(dir, (mode_t)tt_study_dir_mode()) != 0 && errno != EEXIST) {
@@ -268,11 +361,39 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         free(dir);
         return rc;
     }
+    tt_launch_run run_id = {0};
+    char label[64] = "";
+    if (tr) {
+        /* A run of a trial of several: its own folder inside the trial's,
+         * recorded before it starts so its end always has a row. */
+        free(dir);
+        dir = tt_runs_dir(r, tr, run);
+        if (mkdir(dir, (mode_t)tt_study_dir_mode()) != 0 && errno != EEXIST) {
+            int rc = tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+            free(dir);
+            return rc;
+        }
+        run_id = tt_runs_launch(tr, run);
+        label[0] = ' ';
+        tt_runs_label(tr, run, label + 1, sizeof label - 1);
+        tt_error serr = {0};
+        if (tt_store_run_started(r->store, t->number, t->attempt, run, run_id.fold,
+                                 run_id.repeat, 0, 0, NULL, &serr) < 0)
+            tt_runner_say(r, "trial %ld: %s", t->number, serr.msg);
+        if (t->state != TT_TRIAL_RUNNING) {
+            if (tt_store_trial_started(r->store, t->number, 0, 0, NULL, &serr) < 0)
+                tt_runner_say(r, "trial %ld: %s", t->number, serr.msg);
+            r->trials[t->number - 1].state = TT_TRIAL_RUNNING;
+        }
+        tr->started = run + 1;
+        tr->running++;
+    }
     /* A folder this runner made ahead has seen no shim. */
     if (t->attempt == 1 && !(t->number == r->prepared && r->prepared_made))
         set_aside_unrecorded(r, dir, t->number);
     tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
     lv->slot = slot;
+    lv->run = tr ? run : -1;
     int rc = 0;
     char *json = NULL, **argv = NULL, **envp = NULL, *json_path = NULL;
     if (lv->dirfd < 0) {
@@ -296,7 +417,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
      * of the inodes every trial pays for (docs/benchmarks.md). */
     mkdirat(lv->dirfd, "checkpoints", (mode_t)tt_study_dir_mode());
     json_path = tt_xasprintf("%s/params.json", dir);
-    argv = tt_launch_argv(r->sweep, a, t->number, dir, json_path, err);
+    argv = tt_launch_argv(r->sweep, a, t->number, dir, json_path, tr ? &run_id : NULL, err);
     if (!argv) {
         rc = -TT_ERR_INVALID;
         goto out;
@@ -305,7 +426,8 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
     if (slot >= 0)
         snprintf(device, sizeof device, "%s", r->sweep->devices[slot]);
     extern char **environ;
-    envp = tt_launch_env(environ, r->sweep, a, t->number, dir, -1, slot >= 0 ? device : NULL);
+    envp = tt_launch_env(environ, r->sweep, a, t->number, dir, tr ? &run_id : NULL,
+                         slot >= 0 ? device : NULL);
     bool slurm = r->sweep->executor.kind == TT_EXECUTOR_SLURM;
     if (slurm) {
         /* sbatch runs in the background; the trial is recorded running
@@ -355,8 +477,9 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         if (a->active[i])
             tt_buf_printf(&line, " %s=%s", r->sweep->space->params[i].name,
                           tt_space_format(r->sweep->space, a, i, buf, sizeof buf));
-    tt_runner_say(r, "trial %ld %s%s%s", t->number, slurm ? "submitting to Slurm" : "running",
-                  t->attempt > 1 ? " (retry)" : "", line.data ? line.data : "");
+    tt_runner_say(r, "trial %ld%s %s%s%s", t->number, label,
+                  slurm ? "submitting to Slurm" : "running", t->attempt > 1 ? " (retry)" : "",
+                  line.data ? line.data : "");
     tt_buf_free(&line);
     tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
     r->live[r->n_live++] = lv;
@@ -405,14 +528,22 @@ static long add_trial(tt_runner *r, const tt_assignment *a, tt_error *err)
     return number;
 }
 
-static bool budget_left(tt_runner *r)
+/* Whether a new trial may be added; when not, the reason is kept (the
+ * sweep ends for it once the running trials are over). */
+static bool budget_left(tt_runner *r, bool say)
 {
     const tt_sweep *sw = r->sweep;
-    if (sw->run_cap > 0 && (long)r->n_trials >= sw->run_cap)
+    if (sw->run_cap > 0 && (long)r->n_trials >= sw->run_cap) {
+        if (say)
+            tt_schedule_stop_reason(r, "run_cap reached (%ld trials)", sw->run_cap);
         return false;
+    }
     double elapsed = r->elapsed_before + (tt_now_mono() - r->session_start);
-    if (sw->time_budget > 0 && elapsed >= sw->time_budget)
+    if (sw->time_budget > 0 && elapsed >= sw->time_budget) {
+        if (say)
+            tt_schedule_stop_reason(r, "time_budget reached (%.0f s)", sw->time_budget);
         return false;
+    }
     return true;
 }
 
@@ -421,11 +552,14 @@ static long use_suggestion(tt_runner *r, int rc, const tt_assignment *a, tt_erro
 {
     if (rc == -TT_ERR_EXHAUSTED) {
         r->exhausted = true;
+        tt_schedule_stop_reason(r, "%s exhausted",
+                                r->sweep->method == TT_METHOD_GRID ? "grid" : "search space");
         tt_runner_event(r, -1, "runner", "the search space is exhausted");
         return 0;
     }
     if (rc < 0) {
         r->exhausted = true;
+        tt_schedule_stop_reason(r, "cannot suggest: %s", err->msg);
         tt_runner_event(r, -1, "error", "cannot suggest: %s", err->msg);
         return 0;
     }
@@ -451,11 +585,13 @@ static long collect_job(tt_runner *r, tt_error *err)
  * new suggestion. Returns its number, 0 when there is nothing to start. */
 static long next_trial(tt_runner *r, tt_error *err)
 {
+    if (r->no_new_trials)
+        return 0;
     for (size_t i = 0; i < r->n_trials; i++) {
         tt_trial_record *t = &r->trials[i];
         if (t->number <= 0 || t->state != TT_TRIAL_QUEUED)
             continue;
-        bool live = false;
+        bool live = tt_runs_find(r, t->number) != NULL;
         for (size_t k = 0; k < r->n_live; k++)
             live |= r->live[k]->number == t->number;
         if (!live)
@@ -476,7 +612,7 @@ static long next_trial(tt_runner *r, tt_error *err)
         if (number != 0)
             return number;
     }
-    if (r->exhausted || !budget_left(r)) {
+    if (r->exhausted || !budget_left(r, true)) {
         r->exhausted = true;
         return 0;
     }
@@ -522,7 +658,8 @@ static void prepare_next_folder(tt_runner *r)
 {
     long next = (long)r->n_trials + 1;
     if (r->sweep->executor.kind != TT_EXECUTOR_LOCAL || r->exhausted || r->prepared >= next ||
-        r->state != TT_STUDY_RUNNING || r->stop_after_running || !budget_left(r))
+        r->state != TT_STUDY_RUNNING || r->stop_after_running || !budget_left(r, false) ||
+        tt_runs_count((int)r->sweep->folds, (int)r->sweep->repeats) > 1)
         return;
     r->prepared = next;
     char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, next);
@@ -578,7 +715,7 @@ void tt_schedule_drop_prepared(tt_runner *r)
 int tt_schedule_fill(tt_runner *r)
 {
     int started = 0;
-    if (r->state != TT_STUDY_RUNNING || r->stop_after_running)
+    if (r->state != TT_STUDY_RUNNING)
         return 0;
     /* At most `parallel` starts per tick, so a command that fails at once
      * cannot spin the loop. */
@@ -587,15 +724,29 @@ int tt_schedule_fill(tt_runner *r)
         if (slot == -2)
             break;
         tt_error err = {0};
-        long number = next_trial(r, &err);
-        if (number < 0)
-            tt_runner_say(r, "cannot add a trial: %s", err.msg);
+        /* The next run of a trial already started comes first (a trial
+         * that has started finishes, also after `stop`); then new trials. */
+        tt_trial_runs *tr = tt_runs_next(r);
+        long number = 0;
+        if (tr) {
+            number = tr->number;
+        } else if (!r->stop_after_running) {
+            number = next_trial(r, &err);
+            if (number < 0)
+                tt_runner_say(r, "cannot add a trial: %s", err.msg);
+        }
         if (number <= 0)
             break;
         tt_trial_record *t = &r->trials[number - 1];
+        if (!tr && tt_runs_count((int)r->sweep->folds, (int)r->sweep->repeats) > 1)
+            tr = tt_runs_begin(r, number, t->attempt);
+        int run = tr ? tr->started : -1;
         tt_assignment a = record_assignment(r, t);
-        if (start_trial(r, t, &a, slot, &err) < 0) {
-            tt_schedule_finished(r, number, t->attempt, TT_TRIAL_FAILED, NAN, err.msg);
+        if (start_trial(r, t, &a, slot, tr, run, &err) < 0) {
+            if (tr)
+                tt_runs_run_ended(r, number, run, TT_TRIAL_FAILED, NAN, -1, err.msg);
+            else
+                tt_schedule_finished(r, number, t->attempt, TT_TRIAL_FAILED, NAN, err.msg);
         } else {
             started++;
         }
@@ -609,10 +760,15 @@ bool tt_schedule_has_work(tt_runner *r)
 {
     if (r->n_live > 0)
         return true;
+    /* A started trial with runs left to start (also after `stop`). */
+    if (r->state == TT_STUDY_RUNNING && tt_runs_next(r))
+        return true;
     if (r->stop_after_running)
         return false;
     if (r->state == TT_STUDY_PAUSED || r->job)
         return true;
+    if (r->no_new_trials)
+        return false;
     if (count_state(r, TT_TRIAL_QUEUED) > 0 || r->n_enqueued > 0)
         return true;
     return !r->exhausted;

@@ -267,9 +267,7 @@ static bool drive_submit(tt_runner *r, tt_live *lv, char **reason)
         return submit_failed(r, lv, msg, reason);
     snprintf(j->id, sizeof j->id, "%s", id);
     j->phase = TT_SLURM_PENDING;
-    tt_error err = {0};
-    if (tt_store_trial_started(r->store, lv->number, 0, 0, j->id, &err) < 0)
-        tt_runner_say(r, "trial %ld: %s", lv->number, err.msg);
+    tt_live_record_start(r, lv, 0, 0, j->id);
     tt_runner_say(r, "trial %ld: Slurm job %s submitted", lv->number, j->id);
     if (x->next_poll > now + POLL_S / 2)
         x->next_poll = now + POLL_S / 2;
@@ -511,7 +509,7 @@ void tt_slurm_free(tt_runner *r)
         if (tt_slurm_cmd_exit_code(j->submit) == 0 &&
             tt_slurm_parse_sbatch(tt_slurm_cmd_output(j->submit), id, sizeof id) == 0 &&
             r->store)
-            tt_store_trial_started(r->store, lv->number, 0, 0, id, NULL);
+            tt_live_record_start(r, lv, 0, 0, id);
         tt_slurm_cmd_free(j->submit);
         j->submit = NULL;
     }

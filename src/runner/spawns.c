@@ -67,17 +67,13 @@ void tt_spawns_record(tt_runner *r)
     for (size_t i = 0; i < r->n_live;) {
         tt_live *lv = r->live[i];
         if (lv->spawn_error) {
-            tt_schedule_finished(r, lv->number, lv->attempt, TT_TRIAL_FAILED, NAN,
-                                 lv->spawn_error);
+            tt_live_finished(r, lv, TT_TRIAL_FAILED, NAN, lv->spawn_error);
             tt_live_free(lv);
             r->live[i] = r->live[--r->n_live];
             continue;
         }
         if (lv->start_unrecorded) {
-            tt_error err = {0};
-            if (tt_store_trial_started(r->store, lv->number, (long)lv->pid, lv->pid_start, NULL,
-                                       &err) < 0)
-                tt_runner_say(r, "trial %ld: %s", lv->number, err.msg);
+            tt_live_record_start(r, lv, (long)lv->pid, lv->pid_start, NULL);
             lv->start_unrecorded = false;
         }
         i++;

@@ -146,11 +146,31 @@ static int write_sweep_copy(const char *dir, long version, const char *text, tt_
 
 /* Record text as a new space version unless it equals the newest one. */
 static int add_version_if_changed(tt_store *st, const char *dir, const char *abs_path,
-                                  const char *text, tt_error *err)
+                                  const char *text, const tt_sweep *sw, tt_error *err)
 {
     char *latest = tt_store_get_space(st, 0, NULL);
     bool same = latest && strcmp(latest, text) == 0;
+    /* A new version may not change what the stored trials' values mean. */
+    char *why = NULL;
+    if (latest && !same) {
+        tt_diags diags = {0};
+        tt_sweep *old = tt_sweep_load_text("latest", latest, strlen(latest), &diags);
+        tt_diags_free(&diags);
+        tt_trial_record *rows = NULL;
+        size_t n = 0, cap = 0;
+        if (old && tt_store_trials_since(st, 0, &rows, &n, &cap, NULL) == 0 && n > 0)
+            why = tt_sweep_objective_change(old, sw);
+        for (size_t i = 0; i < n; i++)
+            tt_trial_record_clear(&rows[i]);
+        free(rows);
+        tt_sweep_free(old);
+    }
     free(latest);
+    if (why) {
+        int rc = tt_error_set(err, TT_ERR_INVALID, "%s: %s", abs_path, why);
+        free(why);
+        return rc;
+    }
     if (same)
         return 0;
     long v = tt_store_add_space(st, abs_path, text, err);
@@ -214,7 +234,7 @@ int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
     if (!existed)
         rc = tt_store_init_study(st, name, abs_sweep, cwd, err);
     if (rc == 0)
-        rc = add_version_if_changed(st, target, abs_sweep, text, err);
+        rc = add_version_if_changed(st, target, abs_sweep, text, sweep, err);
     tt_store_close(st);
     if (rc == 0)
         *study_dir = tt_xstrdup(target);

@@ -101,7 +101,7 @@ int tt_store_export_trials_csv(tt_store *st, FILE *out, tt_error *err)
         fputc(',', out);
         tt_csv_field(out, d.columns[c]);
     }
-    fputs(",started,finished,duration_s,reason\n", out);
+    fputs(",started,finished,duration_s,reason,value_std\n", out);
     for (size_t i = 0; i < d.n; i++) {
         const tt_trial_record *r = &d.rows[i];
         char value[32] = "", started[32], finished[32], duration[32];
@@ -118,16 +118,56 @@ int tt_store_export_trials_csv(tt_store *st, FILE *out, tt_error *err)
         }
         fprintf(out, ",%s,%s,%s,", started, finished, duration);
         tt_csv_field(out, r->reason ? r->reason : "");
-        fputc('\n', out);
+        char std[32] = "";
+        if (isfinite(r->value_std))
+            tt_format_double(r->value_std, std, sizeof std);
+        fprintf(out, ",%s\n", std);
     }
     export_data_free(&d);
     return finish_output(out, err);
 }
 
 #define CURRENT_METRICS                                                                      \
-    "SELECT m.trial, m.step, n.name, m.value FROM metric_points m"                           \
+    "SELECT m.trial, m.step, n.name, m.value, m.run FROM metric_points m"                    \
     " JOIN trials t ON t.number = m.trial AND t.attempt = m.attempt"                         \
     " JOIN metric_names n ON n.id = m.name_id"
+
+int tt_store_export_runs_csv(tt_store *st, FILE *out, tt_error *err)
+{
+    export_data d;
+    bool snapshot = store_read_begin(st);
+    int rc = load(st, &d, err);
+    fputs("trial,fold,repeat,value,state\n", out);
+    for (size_t i = 0; rc == 0 && i < d.n; i++) {
+        const tt_trial_record *t = &d.rows[i];
+        char value[32] = "";
+        if (tt_runs_count(t->folds, t->repeats) <= 1) {
+            /* A trial of one run is that run. */
+            if (!isnan(t->value))
+                tt_format_double(t->value, value, sizeof value);
+            fprintf(out, "%ld,%s,0,%s,%s\n", t->number, t->folds > 0 ? "0" : "", value,
+                    store_trial_state_text(t->state));
+            continue;
+        }
+        tt_run_record *runs = NULL;
+        size_t n = 0;
+        rc = tt_store_runs_of(st, t->number, t->attempt, &runs, &n, err);
+        for (size_t k = 0; rc == 0 && k < n; k++) {
+            value[0] = '\0';
+            if (!isnan(runs[k].value))
+                tt_format_double(runs[k].value, value, sizeof value);
+            char fold[16] = "";
+            if (t->folds > 0)
+                snprintf(fold, sizeof fold, "%d", runs[k].fold);
+            fprintf(out, "%ld,%s,%d,%s,%s\n", t->number, fold, runs[k].repeat, value,
+                    store_trial_state_text(runs[k].state));
+        }
+        tt_run_records_free(runs, n);
+    }
+    store_read_end(st, snapshot);
+    export_data_free(&d);
+    return rc != 0 ? rc : finish_output(out, err);
+}
 
 int tt_store_export_metrics_csv(tt_store *st, FILE *out, tt_error *err)
 {
@@ -135,13 +175,13 @@ int tt_store_export_metrics_csv(tt_store *st, FILE *out, tt_error *err)
     int rc = store_metrics_flush(st, err);
     if (rc != 0)
         return rc;
-    rc = sqlite3_prepare_v2(st->db, CURRENT_METRICS " ORDER BY m.trial, m.step, m.id", -1,
+    rc = sqlite3_prepare_v2(st->db, CURRENT_METRICS " ORDER BY m.trial, m.run, m.step, m.id", -1,
                                 &s, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(s);
         return store_fail(st, rc, err, "cannot export metrics");
     }
-    fputs("trial,step,name,value\n", out);
+    fputs("trial,step,name,value,run\n", out);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         char value[32] = "";
         if (sqlite3_column_type(s, 3) != SQLITE_NULL)
@@ -150,7 +190,7 @@ int tt_store_export_metrics_csv(tt_store *st, FILE *out, tt_error *err)
                 (long long)sqlite3_column_int64(s, 1));
         const char *name = (const char *)sqlite3_column_text(s, 2);
         tt_csv_field(out, name ? name : "");
-        fprintf(out, ",%s\n", value);
+        fprintf(out, ",%s,%d\n", value, sqlite3_column_int(s, 4));
     }
     int ret = rc == SQLITE_DONE ? 0 : store_fail(st, rc, err, "cannot export metrics");
     sqlite3_finalize(s);
@@ -242,6 +282,26 @@ static int json_trial(tt_store *st, FILE *out, const tt_trial_record *r, sqlite3
     fprintf(out, "{\"trial\":%ld,\"attempt\":%d,\"state\":\"%s\",\"value\":", r->number,
             r->attempt, store_trial_state_text(r->state));
     json_number(out, r->value);
+    fputs(",\"value_std\":", out);
+    json_number(out, r->value_std);
+    if (tt_runs_count(r->folds, r->repeats) > 1) {
+        /* Each run of its current attempt, in run order. */
+        tt_run_record *runs = NULL;
+        size_t n = 0;
+        int rc = tt_store_runs_of(st, r->number, r->attempt, &runs, &n, err);
+        if (rc != 0)
+            return rc;
+        fputs(",\"runs\":[", out);
+        for (size_t i = 0; i < n; i++) {
+            fprintf(out, "%s{\"fold\":%d,\"repeat\":%d,\"state\":\"%s\",\"value\":",
+                    i ? "," : "", runs[i].fold, runs[i].repeat,
+                    store_trial_state_text(runs[i].state));
+            json_number(out, runs[i].value);
+            fputc('}', out);
+        }
+        fputc(']', out);
+        tt_run_records_free(runs, n);
+    }
     fputs(",\"params\":{", out);
     bool first = true;
     for (size_t p = 0; p < r->n_params; p++) {

@@ -39,6 +39,13 @@ typedef enum store_sql {
     SQL_METRICS_SINCE,
     SQL_METRICS_SINCE_TRIAL,
     SQL_EVENTS_SINCE,
+    SQL_RUN_STARTED,
+    SQL_RUN_FINISHED,
+    SQL_RUN_PROGRESS,
+    SQL_RUN_BUMP,
+    SQL_RUNS_OF,
+    SQL_TRIAL_STD,
+    SQL_TRIAL_RUNS,
     SQL_ADD_COMMAND,
     SQL_PENDING_COMMANDS,
     SQL_ACK_COMMAND,
@@ -57,7 +64,7 @@ typedef enum store_sql {
 typedef struct store_point {
     int64_t trial, step, name_id;
     double value, t;
-    int attempt;
+    int attempt, run;
 } store_point;
 
 /* The run of consecutive metric rowids of one trial being written; see

@@ -25,15 +25,15 @@ static sqlite3_stmt *insert_stmt(tt_store *st, size_t rows, tt_error *err)
                                                 : SQL_ADD_METRIC;
     if (st->stmts[id])
         return st->stmts[id];
-    char sql[96 + STORE_METRIC_BATCH * 48];
+    char sql[96 + STORE_METRIC_BATCH * 56];
     size_t len = (size_t)snprintf(sql, sizeof sql,
                                   "INSERT INTO metric_points (trial, attempt, step, name_id,"
-                                  " value, t) VALUES ");
+                                  " value, t, run) VALUES ");
     for (size_t r = 0; r < rows; r++) {
-        size_t b = 6 * r;
+        size_t b = 7 * r;
         len += (size_t)snprintf(sql + len, sizeof sql - len,
-                                "%s(?%zu,?%zu,?%zu,?%zu,?%zu,?%zu)", r ? "," : "", b + 1, b + 2,
-                                b + 3, b + 4, b + 5, b + 6);
+                                "%s(?%zu,?%zu,?%zu,?%zu,?%zu,?%zu,?%zu)", r ? "," : "", b + 1,
+                                b + 2, b + 3, b + 4, b + 5, b + 6, b + 7);
     }
     return store_stmt(st, id, sql, err, "add metrics");
 }
@@ -75,13 +75,14 @@ static int insert_points(tt_store *st, const store_point *pts, size_t rows, tt_e
         return -TT_ERR_IO;
     for (size_t r = 0; r < rows; r++) {
         const store_point *p = &pts[r];
-        int b = 6 * (int)r;
+        int b = 7 * (int)r;
         sqlite3_bind_int64(s, b + 1, p->trial);
         sqlite3_bind_int(s, b + 2, p->attempt);
         sqlite3_bind_int64(s, b + 3, p->step);
         sqlite3_bind_int64(s, b + 4, p->name_id);
         store_bind_double(s, b + 5, p->value);
         sqlite3_bind_double(s, b + 6, p->t);
+        sqlite3_bind_int(s, b + 7, p->run);
     }
     int rc = sqlite3_step(s);
     if (rc != SQLITE_DONE) {
@@ -147,6 +148,12 @@ void store_tx_forget(tt_store *st)
 int tt_store_add_metric(tt_store *st, long trial, int attempt, long step, const char *name,
                         double value, double t, tt_error *err)
 {
+    return tt_store_add_run_metric(st, trial, attempt, 0, step, name, value, t, err);
+}
+
+int tt_store_add_run_metric(tt_store *st, long trial, int attempt, int run, long step,
+                            const char *name, double value, double t, tt_error *err)
+{
     if (st->mode == TT_STORE_READ || (st->depth > 0 && sqlite3_get_autocommit(st->db)))
         return store_writable(st, err, "add metrics");
     if (name == NULL || isnan(t))
@@ -156,7 +163,7 @@ int tt_store_add_metric(tt_store *st, long trial, int attempt, long step, const 
         /* On its own: a transaction of one point. */
         int rc = tt_store_begin(st, err);
         if (rc == 0)
-            rc = tt_store_add_metric(st, trial, attempt, step, name, value, t, err);
+            rc = tt_store_add_run_metric(st, trial, attempt, run, step, name, value, t, err);
         if (rc == 0)
             return tt_store_commit(st, err);
         tt_store_rollback(st);
@@ -167,7 +174,7 @@ int tt_store_add_metric(tt_store *st, long trial, int attempt, long step, const 
         store_abandon(st, err);
         return (int)id;
     }
-    st->points[st->n_points++] = (store_point){trial, step, id, value, t, attempt};
+    st->points[st->n_points++] = (store_point){trial, step, id, value, t, attempt, run};
     if (st->n_points < STORE_METRIC_BATCH)
         return 0;
     tt_error local = {0};
@@ -203,7 +210,7 @@ int tt_store_add_event(tt_store *st, long trial, const char *kind, const char *m
 /* The rows of one trial, through its runs: in rowid order (runs are
  * disjoint ranges, walked in last_id order, each by rowid), so no sort. */
 #define METRICS_OF_TRIAL                                                                     \
-    "SELECT p.id, p.trial, p.attempt, p.step, p.name_id, p.value, p.t"                       \
+    "SELECT p.id, p.trial, p.attempt, p.step, p.name_id, p.value, p.t, p.run"                \
     " FROM metric_runs r JOIN metric_points p ON p.id BETWEEN r.first_id AND r.last_id"      \
     " WHERE r.trial = ?2 AND r.last_id > ?1 AND p.id > ?1 AND p.trial = ?2"                  \
     " ORDER BY r.last_id, p.id"
@@ -218,7 +225,7 @@ int tt_store_metrics_since(tt_store *st, int64_t since, long trial,
     sqlite3_stmt *s;
     if (trial < 0)
         s = store_stmt(st, SQL_METRICS_SINCE,
-                       "SELECT id, trial, attempt, step, name_id, value, t FROM metric_points"
+                       "SELECT id, trial, attempt, step, name_id, value, t, run FROM metric_points"
                        " WHERE id > ?1 ORDER BY id",
                        err, "read metrics");
     else
@@ -238,6 +245,7 @@ int tt_store_metrics_since(tt_store *st, int64_t since, long trial,
             .name = store_name_of(st, sqlite3_column_int64(s, 4), err),
             .value = store_column_double(s, 5),
             .t = sqlite3_column_double(s, 6),
+            .run = sqlite3_column_int(s, 7),
         };
         if (p.name == NULL) {
             sqlite3_reset(s);

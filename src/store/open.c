@@ -97,15 +97,54 @@ static const char schema_v1[] =
     " param TEXT NOT NULL, value REAL, low REAL, high REAL, PRIMARY KEY (method, param));"
     "INSERT INTO meta (key, value) VALUES ('created_by', 'tunetop " TT_VERSION "');";
 
+/* Schema 2 (issue 15: cross-validation, and why a sweep ended):
+ * - study.stop_reason: why the study ended ("run_cap reached", "target
+ *   0.2 reached by trial 7"…); NULL while it runs.
+ * - trials.value_std: the standard deviation of a trial's value over its
+ *   runs (folds x repeats); NULL for a trial of one run. trials.folds and
+ *   trials.repeats: its runs, as the sweep said when it started (a reload
+ *   changes them for later trials only).
+ * - trial_runs: one row per run of a trial with several (its fold and
+ *   repetition, state, value, and what a restarted runner needs to
+ *   re-adopt it: pid, start time, job id, ingested offsets), per attempt.
+ *   A trial of one run has none: its trial row says all.
+ * - metric_points.run: which run of its trial a point came from (0 for a
+ *   trial of one run), so each run's curve can be drawn. ADD COLUMN with a
+ *   constant default rewrites nothing, and the hot insert path gains one
+ *   bound integer. */
+static const char schema_v2[] =
+    "ALTER TABLE study ADD COLUMN stop_reason TEXT;"
+    "ALTER TABLE trials ADD COLUMN value_std REAL;"
+    "ALTER TABLE trials ADD COLUMN folds INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE trials ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE metric_points ADD COLUMN run INTEGER NOT NULL DEFAULT 0;"
+    "DROP VIEW metrics;"
+    "CREATE VIEW metrics (id, trial, attempt, run, step, name, value, t) AS"
+    " SELECT p.id, p.trial, p.attempt, p.run, p.step, n.name, p.value, p.t"
+    " FROM metric_points p JOIN metric_names n ON n.id = p.name_id;"
+    "CREATE TABLE trial_runs ("
+    " trial INTEGER NOT NULL REFERENCES trials (number) ON DELETE CASCADE,"
+    " attempt INTEGER NOT NULL, run INTEGER NOT NULL,"
+    " fold INTEGER NOT NULL, repetition INTEGER NOT NULL,"
+    " state TEXT NOT NULL, value REAL, reason TEXT, started_at REAL, finished_at REAL,"
+    " pid INTEGER, pid_start INTEGER, job_id TEXT, last_step INTEGER NOT NULL DEFAULT -1,"
+    " offset_stdout INTEGER NOT NULL DEFAULT 0, offset_stderr INTEGER NOT NULL DEFAULT 0,"
+    " offset_csv INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (trial, attempt, run)) WITHOUT ROWID;";
+
 static const char *const migrations[TT_STORE_SCHEMA_VERSION] = {
     schema_v1,
+    schema_v2,
 };
 
 /* Tables a current database must have; a file lacking one is not ours. */
 static const char *const required_tables[] = {
     "study",        "spaces",      "trials", "trial_params", "metric_names",
     "metric_points", "metric_runs", "events", "commands",     "importance",
+    "trial_runs",
 };
+/* Schema 1 had the first ten. */
+#define SCHEMA_V1_TABLES 10
 
 static int not_ours(const char *path, tt_error *err, const char *why)
 {
@@ -166,9 +205,10 @@ fail:
     return rc;
 }
 
-static int check_tables(tt_store *st, tt_error *err)
+/* The first n of required_tables exist. */
+static int check_tables(tt_store *st, size_t n_tables, tt_error *err)
 {
-    for (size_t i = 0; i < sizeof required_tables / sizeof required_tables[0]; i++) {
+    for (size_t i = 0; i < n_tables; i++) {
         char sql[128];
         long n = 0;
         snprintf(sql, sizeof sql,
@@ -218,12 +258,17 @@ static int check_version(tt_store *st, long *version_out, tt_error *err)
 static int prepare_schema(tt_store *st, long version, tt_error *err)
 {
     int rc;
+    /* A file claiming an older schema must hold that schema's tables
+     * before a migration touches it (the first ones are schema 1's). */
+    if (version > 0 && version < TT_STORE_SCHEMA_VERSION &&
+        (rc = check_tables(st, SCHEMA_V1_TABLES, err)) != 0)
+        return rc;
     if (version < TT_STORE_SCHEMA_VERSION) {
         rc = migrate(st, version, err);
         if (rc != 0)
             return rc;
     }
-    return check_tables(st, err);
+    return check_tables(st, sizeof required_tables / sizeof required_tables[0], err);
 }
 
 /* Create the file ourselves so that it is 0600 whatever the umask: a study

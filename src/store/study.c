@@ -89,7 +89,7 @@ int tt_store_get_study(tt_store *st, tt_study_info *out, tt_error *err)
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = prepare(st,
                               "SELECT name, sweep_path, created_at, state, elapsed_s, "
-                              "(SELECT COALESCE(MAX(version), 0) FROM spaces), workdir"
+                              "(SELECT COALESCE(MAX(version), 0) FROM spaces), workdir, stop_reason"
                               " FROM study",
                               err, what);
     if (s == NULL)
@@ -104,6 +104,7 @@ int tt_store_get_study(tt_store *st, tt_study_info *out, tt_error *err)
         out->elapsed_s = sqlite3_column_double(s, 4);
         out->space_version = (long)sqlite3_column_int64(s, 5);
         out->workdir = store_column_strdup(s, 6);
+        out->stop_reason = store_column_strdup(s, 7);
         if (out->name == NULL)
             out->name = tt_xstrdup("");
     } else if (rc == SQLITE_DONE) {
@@ -120,6 +121,7 @@ void tt_study_info_clear(tt_study_info *info)
     free(info->name);
     free(info->sweep_path);
     free(info->workdir);
+    free(info->stop_reason);
     memset(info, 0, sizeof *info);
 }
 
@@ -151,8 +153,17 @@ int tt_store_set_study_state(tt_store *st, tt_study_state state, tt_error *err)
 {
     if ((unsigned)state >= N_STUDY_STATES)
         return tt_error_set(err, TT_ERR_INVALID, "unknown study state %d", (int)state);
-    return update_study(st, "UPDATE study SET state = ?1", err, "record the study state",
-                        study_state_names[state], 0);
+    /* A study that runs again has no reason to have stopped. */
+    return update_study(st,
+                        "UPDATE study SET state = ?1, stop_reason = CASE WHEN ?1 IN"
+                        " ('running', 'paused') THEN NULL ELSE stop_reason END",
+                        err, "record the study state", study_state_names[state], 0);
+}
+
+int tt_store_set_stop_reason(tt_store *st, const char *reason, tt_error *err)
+{
+    return update_study(st, "UPDATE study SET stop_reason = ?1", err,
+                        "record why the study ended", reason ? reason : "", 0);
 }
 
 int tt_store_add_elapsed(tt_store *st, double seconds, tt_error *err)

@@ -18,7 +18,7 @@
 #define TRIAL_COLUMNS                                                                        \
     "number, attempt, space_version, state, value, reason, queued_at, started_at,"           \
     " finished_at, pid, pid_start, job_id, last_step, seq, offset_stdout, offset_stderr,"      \
-    " offset_csv"
+    " offset_csv, value_std, folds, repeats"
 
 long tt_store_add_trial(tt_store *st, long space_version, size_t n_params,
                         char *const *names, char *const *texts, const double *x,
@@ -199,7 +199,7 @@ int tt_store_trial_retry(tt_store *st, long number, const char *reason, tt_error
         s = store_stmt(st, SQL_TRIAL_RETRY,
                        "UPDATE trials SET attempt = attempt + 1, state = 'queued', value = NULL,"
                        " reason = NULL, queued_at = ?2, started_at = NULL, finished_at = NULL,"
-                       " pid = NULL, pid_start = NULL, job_id = NULL, last_step = -1,"
+                       " pid = NULL, pid_start = NULL, job_id = NULL, last_step = -1, value_std = NULL,"
                        " offset_stdout = 0, offset_stderr = 0, offset_csv = 0,"
                        " seq = " NEXT_SEQ " WHERE number = ?1",
                        err, what);
@@ -282,6 +282,9 @@ static int fill_record(tt_store *st, sqlite3_stmt *s, tt_trial_record *r, tt_err
     r->seq = (long)sqlite3_column_int64(s, 13);
     for (int i = 0; i < TT_STORE_N_OFFSETS; i++)
         r->offsets[i] = (uint64_t)sqlite3_column_int64(s, 14 + i);
+    r->value_std = store_column_double(s, 17);
+    r->folds = sqlite3_column_int(s, 18);
+    r->repeats = sqlite3_column_int(s, 19);
     return fill_params(st, r, err);
 }
 
