@@ -132,12 +132,13 @@ fuzz:
 	  grep -E 'stat::number_of_executed_units|stat::peak_rss' build-fuzz/$$name.log; \
 	done
 
-# The sample sweep in the dashboard (headless with a note when stdout is
-# not a terminal): see samples/demo.sh.
+# The demo sweep (samples/sweeps/demo.yaml, about a minute) in the dashboard
+# (headless with a note when stdout is not a terminal): see samples/demo.sh.
+# It runs the $(BIN) just built.
 demo:
 	@./.ci/deps --quiet
 	@$(MAKE) --no-print-directory all
-	./samples/demo.sh
+	TUNETOP=$(if $(filter /%,$(BIN)),$(BIN),./$(BIN)) ./samples/demo.sh
 
 install: $(BIN) $(SHIM_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tunetop/themes $(DESTDIR)$(PREFIX)/share/man/man1

@@ -32,7 +32,9 @@
  *   method: bayes (= gp)       (this file) test_methods_change_what_runs (a bayes study runs exactly the gp study's trials)
  *   metric.name                test_runner.c:test_trainer_sweep_completes (the value is the last val_loss printed), test_runner.c:test_failure_reasons ("no value reported for metric loss")
  *   metric.goal                (this file) test_metric_goal_summary_metrics (`status` best is the max); test_gp.c:test_maximize_mirrors_minimize, test_cmaes.c/test_evolution.c *_maximize_mirrors_minimize, test_pruner.c:test_median_maximize
- *   metric.target              pending: issue 15 runner work
+ *   metric.target              test_stop_rules.c:test_target_minimize, test_target_maximize_running_finish
+ *                              (no new trial once reached, running ones finish, stop_reason);
+ *                              test_config.c:extension_errors (a non-number)
  *   parameters (each distribution, as W&B infers or names it: constant, categorical
  *     (categorical_w_probabilities), int_uniform, uniform, q_uniform, log_uniform,
  *     log_uniform_values, q_log_uniform(_values), inv_log_uniform(_values), normal,
@@ -78,11 +80,17 @@
  *   trial_timeout              test_runner.c:test_failure_reasons (a slow trial ends `timeout`, "timeout after 1 s"); test_config.c:durations (90s, 10m, 1h30m, 2d)
  *   time_budget                test_runner_features.c:test_time_budget
  *   retries                    test_runner.c:test_retries (failed: attempt 3 of 3); (this file) test_retries_interrupted (interrupted: retried, completes as attempt 2)
- *   repeats, folds             pending: issue 15 runner work
- *   max_consecutive_failures   pending: issue 15 runner work
+ *   repeats, folds             test_runs.c (every test: runs, TUNETOP_FOLD(S)/REPEAT(S),
+ *                              ${fold}/${repeat}, mean and std, export --runs, a failed fold,
+ *                              pruning on the mean, kill -9 mid-trial); test_launch.c:test_env;
+ *                              test_config.c:extension_errors (folds: 0, repeats: -1, ${fold}
+ *                              without folds)
+ *   max_consecutive_failures   test_stop_rules.c:test_max_consecutive_failures (3; 0 = never),
+ *                              test_always_failing_command_stops, test_failures_in_a_row_later
+ *                              (the default rule)
  *   metric.summary             (this file) test_metric_goal_summary_metrics (best: the best report is the value)
  *   metrics                    (this file) test_metric_goal_summary_metrics (listed names kept, other printed names dropped)
- *   metrics[].goal             pending: issue 15 runner work
+ *   metrics[].goal             test_config.c:metrics_goals; test_ui_model.c:detail_metric_best
  *   when                       test_launch.c:test_args_macros, test_env (inactive: no argument, no TUNETOP_PARAM_); test_sampler.c:test_random_conditional, test_grid_conditional; (this file) test_nested_when_and_nni_reach_the_trial (empty in `suggest`, absent from argv)
  *   executor: local            (this file) test_executor_options_reach_sbatch (runs here, never calls sbatch)
  *   executor: slurm            (this file) test_executor_options_reach_sbatch; test_slurm.c:test_e2e_sweep_cancel_restart, test_e2e_sbatch_failure, test_e2e_kill (need a Slurm)
@@ -116,7 +124,11 @@
  *     lower, upper             test_pruner.c:test_threshold; (this file) test_pruners_for_real (upper)
  *   shell: true                test_runner.c:test_hostile_values_stay_literal; test_launch.c:test_shell_quoting_runs; test_security.c:test_macros_never_reach_a_shell
  *   live reload of a changed sweep file (every key)
- *                              pending: issue 15 runner work (today: test_runner_features.c:test_reload_changed_sweep, parameters only)
+ *                              test_stop_rules.c:test_reload_parallel_and_refusals (parallel,
+ *                              run_cap; metric.name and executor refused),
+ *                              test_reload_target_folds_method (target, folds, method,
+ *                              parameters), test_reload_trial_timeout;
+ *                              test_runner_features.c:test_reload_changed_sweep (parameters)
  *
  * Trials (README "Trials"): TUNETOP_* environment test_launch.c:test_env; metric
  * lines test_ingest.c:test_line_*; metrics.csv test_runner.c:test_metrics_file_trainer;

@@ -356,6 +356,11 @@ tt_sweep *tt_sweep_load_text(const char *name, const char *text, size_t len, tt_
         c.sweep->format = TT_FORMAT_NNI;
         cfg_load_nni(&c, root, "");
         cfg_finish_space(&c, root, "");
+        cfg_warn(&c, NULL, "",
+                 "an NNI search space names no command (NNI keeps it in the experiment's "
+                 "config): `validate` and `suggest` use it as it is; to run it, put it under "
+                 "`search_space:` in a sweep file with `program` or `command` "
+                 "(samples/sweeps/nni_nested_choice.yaml)");
     } else {
         load_wandb(&c, root);
     }

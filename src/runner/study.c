@@ -186,6 +186,17 @@ int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
     tt_sweep *sweep = tt_sweep_load(sweep_path, diags);
     if (!sweep)
         return tt_error_set(err, TT_ERR_INVALID, "%s is not a valid sweep file", sweep_path);
+    /* Every trial would fail for want of a command: say so once, before a
+     * study exists, rather than through five failed trials. */
+    if (!sweep->program && !sweep->command) {
+        bool nni = sweep->format == TT_FORMAT_NNI;
+        tt_sweep_free(sweep);
+        return tt_error_set(err, TT_ERR_INVALID,
+                            "%s has nothing to run: give `program` or `command`%s", sweep_path,
+                            nni ? " in a sweep file whose `search_space:` is this NNI search "
+                                  "space (NNI keeps the command in its experiment config)"
+                                : "");
+    }
     char *text = tt_read_file(sweep_path, NULL, err);
     if (!text) {
         tt_sweep_free(sweep);
