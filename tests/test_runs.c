@@ -112,6 +112,15 @@ START_TEST(test_folds_mean_std_and_runs)
                            "1,0,0,1,completed\n1,1,0,2,completed\n1,2,0,3,completed\n"
                            "2,0,0,5,completed\n2,1,0,6,completed\n2,2,0,7,completed\n");
     free(runs);
+    /* `best` gives the standard deviation next to the value. */
+    char *best = cli_out("best", study, "--format=csv");
+    ck_assert_msg(strncmp(best, "rank,trial,val_loss,val_loss_std,lr\n1,1,2,0.816496580927726",
+                          58) == 0,
+                  "%s", best);
+    free(best);
+    best = cli_out("best", study, NULL);
+    ck_assert_msg(strstr(best, "± std") && strstr(best, "± 0.816"), "%s", best);
+    free(best);
     char *csv = cli_out("export", study, "--format=csv");
     ck_assert_msg(strstr(csv, ",value_std\n"), "%s", csv);
     ck_assert_msg(strstr(csv, ",0.816496580927726"), "%s", csv);

@@ -306,8 +306,19 @@ static const char *param_short(const tt_trial_record *t, const char *name, char 
     return text;
 }
 
+/* Whether any of the trials is several runs: the tables then give the
+ * standard deviation over them next to the value. */
+static bool any_runs(const tt_trial_record **list, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (tt_runs_count(list[k]->folds, list[k]->repeats) > 1)
+            return true;
+    return false;
+}
+
 static void best_table(FILE *o, const tt_view *v, const tt_trial_record **list, size_t n)
 {
+    bool runs = any_runs(list, n);
     const char **cols;
     size_t nc = param_columns(list, n, &cols);
     size_t *w = tt_xcalloc(nc + 1, sizeof *w);
@@ -321,11 +332,17 @@ static void best_table(FILE *o, const tt_view *v, const tt_trial_record **list, 
         }
     }
     fprintf(o, "%4s  %5s  %-12s", "rank", "trial", v->metric);
+    if (runs)
+        fprintf(o, "  %-10s", "± std");
     for (size_t c = 0; c < nc; c++)
         fprintf(o, "  %-*s", (int)w[c], cols[c]);
     fprintf(o, "\n");
     for (size_t k = 0; k < n; k++) {
         fprintf(o, "%4zu  %5ld  %-12.6g", k + 1, list[k]->number, list[k]->value);
+        if (runs && isfinite(list[k]->value_std))
+            fprintf(o, "  ± %-8.3g", list[k]->value_std);
+        else if (runs)
+            fprintf(o, "  %-10s", "");
         for (size_t c = 0; c < nc; c++)
             fprintf(o, "  %-*s", (int)w[c], param_short(list[k], cols[c], buf, sizeof buf));
         fprintf(o, "\n");
@@ -338,8 +355,15 @@ static void best_csv(const tt_view *v, const tt_trial_record **list, size_t n)
 {
     const char **cols;
     size_t nc = param_columns(list, n, &cols);
+    bool runs = any_runs(list, n);
     printf("rank,trial,");
     tt_csv_field(stdout, v->metric);
+    if (runs) {
+        char *std = tt_xasprintf("%s_std", v->metric);
+        putchar(',');
+        tt_csv_field(stdout, std);
+        free(std);
+    }
     for (size_t c = 0; c < nc; c++) {
         putchar(',');
         tt_csv_field(stdout, cols[c]);
@@ -349,6 +373,10 @@ static void best_csv(const tt_view *v, const tt_trial_record **list, size_t n)
     for (size_t k = 0; k < n; k++) {
         printf("%zu,%ld,%s", k + 1, list[k]->number,
                tt_format_double(list[k]->value, buf, sizeof buf));
+        if (runs)
+            printf(",%s", isfinite(list[k]->value_std)
+                              ? tt_format_double(list[k]->value_std, buf, sizeof buf)
+                              : "");
         for (size_t c = 0; c < nc; c++) {
             putchar(',');
             tt_csv_field(stdout, param_of(list[k], cols[c]));
@@ -367,6 +395,7 @@ static void best_json(const tt_view *v, const tt_trial_record **list, size_t n)
         tt_json_string(stdout, v->metric);
         printf(", \"value\": ");
         json_number(stdout, list[k]->value);
+        json_runs(stdout, v, list[k]);
         printf(", \"params\": ");
         json_params(stdout, list[k]);
         printf("}");
