@@ -182,3 +182,38 @@ long e2e_sql_long(const char *db, const char *sql)
     free(t);
     return v;
 }
+
+char *e2e_study_sql(const char *study, const char *sql)
+{
+    char *db = tt_xasprintf("%s/study.db", study);
+    char *v = e2e_sql(db, sql);
+    free(db);
+    return v;
+}
+
+long e2e_study_long(const char *study, const char *sql)
+{
+    char *db = tt_xasprintf("%s/study.db", study);
+    long v = e2e_sql_long(db, sql);
+    free(db);
+    return v;
+}
+
+bool e2e_wait_study(const char *study, const char *sql, long want, double timeout)
+{
+    for (double t = 0; t < timeout; t += 0.05) {
+        if (e2e_study_long(study, sql) == want)
+            return true;
+        e2e_sleep(0.05);
+    }
+    return false;
+}
+
+char *e2e_status_json(const char *study)
+{
+    const char *argv[] = {"tunetop", "status", study, "--json", NULL};
+    e2e_result r = e2e_run(argv, 20);
+    ck_assert_msg(r.status == 0, "status failed: %s", e2e_tail(r.err));
+    free(r.err);
+    return r.out;
+}

@@ -42,5 +42,12 @@ void e2e_sleep(double seconds);
 char *e2e_sql(const char *db, const char *sql);
 /* Integer result of e2e_sql. */
 long e2e_sql_long(const char *db, const char *sql);
+/* The same on the study in folder study (its study.db). */
+char *e2e_study_sql(const char *study, const char *sql);
+long e2e_study_long(const char *study, const char *sql);
+/* Polls until e2e_study_long(study, sql) == want; false after timeout s. */
+bool e2e_wait_study(const char *study, const char *sql, long want, double timeout);
+/* `tunetop status STUDY --json`, asserted to succeed (caller frees). */
+char *e2e_status_json(const char *study);
 
 #endif

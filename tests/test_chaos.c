@@ -80,22 +80,6 @@ static double mono(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static long study_long(const char *study, const char *sql)
-{
-    char *db = tt_xasprintf("%s/study.db", study);
-    long v = e2e_sql_long(db, sql);
-    free(db);
-    return v;
-}
-
-static char *study_sql(const char *study, const char *sql)
-{
-    char *db = tt_xasprintf("%s/study.db", study);
-    char *v = e2e_sql(db, sql);
-    free(db);
-    return v;
-}
-
 /* Rewrites the study behind the runner's back, as a tick that never
  * committed would have left it (the runner is dead by then). */
 static void study_exec(const char *study, const char *sql)
@@ -288,14 +272,14 @@ static double last_value(const char *text, const char *key)
 
 static void check_integrity(const char *study)
 {
-    char *ok = study_sql(study, "PRAGMA integrity_check");
+    char *ok = e2e_study_sql(study, "PRAGMA integrity_check");
     ck_assert_msg(ok && strcmp(ok, "ok") == 0, "integrity_check: %s", ok);
     free(ok);
 }
 
 static void assert_no_duplicate_points(const char *study)
 {
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM (SELECT 1 FROM metrics GROUP BY "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM (SELECT 1 FROM metrics GROUP BY "
                                        "trial, attempt, step, name HAVING count(*) > 1)"),
                      0);
 }
@@ -305,11 +289,11 @@ static void assert_no_duplicate_points(const char *study)
  * "epoch=1" line, attempt 1). Returns the number of completed trials. */
 static long check_completed_trials(const char *study, bool csv_acc)
 {
-    long total = study_long(study, "SELECT count(*) FROM trials");
+    long total = e2e_study_long(study, "SELECT count(*) FROM trials");
     long completed = 0;
     for (long n = 1; n <= total; n++) {
         char *sql = tt_xasprintf("SELECT state FROM trials WHERE number = %ld", n);
-        char *state = study_sql(study, sql);
+        char *state = e2e_study_sql(study, sql);
         free(sql);
         ck_assert_msg(state != NULL, "trial %ld missing", n);
         bool done = strcmp(state, "completed") == 0;
@@ -322,19 +306,19 @@ static long check_completed_trials(const char *study, bool csv_acc)
                       count_of(out, "epoch=1 "));
         double printed = last_value(out, "loss");
         sql = tt_xasprintf("SELECT value FROM trials WHERE number = %ld", n);
-        char *v = study_sql(study, sql);
+        char *v = e2e_study_sql(study, sql);
         free(sql);
         ck_assert_msg(v && fabs(strtod(v, NULL) - printed) <= 1e-9 * (1 + fabs(printed)),
                       "trial %ld: stored %s, printed %g", n, v, printed);
         free(v);
         sql = tt_xasprintf("SELECT count(*) FROM metrics WHERE trial = %ld AND name = 'loss'", n);
-        ck_assert_int_eq(study_long(study, sql), count_of(out, " loss="));
+        ck_assert_int_eq(e2e_study_long(study, sql), count_of(out, " loss="));
         free(sql);
         if (csv_acc) {
             sql = tt_xasprintf("SELECT count(*) FROM metrics WHERE trial = %ld AND name = 'acc'",
                                n);
-            ck_assert_msg(study_long(study, sql) == count_of(out, " loss="),
-                          "trial %ld: %ld acc points for %ld epochs", n, study_long(study, sql),
+            ck_assert_msg(e2e_study_long(study, sql) == count_of(out, " loss="),
+                          "trial %ld: %ld acc points for %ld epochs", n, e2e_study_long(study, sql),
                           count_of(out, " loss="));
             free(sql);
         }
@@ -346,11 +330,11 @@ static long check_completed_trials(const char *study, bool csv_acc)
 /* All n trials completed; else which did not, and why. */
 static void assert_all_completed(const char *study, long n)
 {
-    long done = study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'");
-    char *why = study_sql(study, "SELECT group_concat(number || ' ' || state || ' attempt ' || "
+    long done = e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'");
+    char *why = e2e_study_sql(study, "SELECT group_concat(number || ' ' || state || ' attempt ' || "
                                  "attempt || ': ' || coalesce(reason, ''), '; ') FROM trials "
                                  "WHERE state != 'completed'");
-    ck_assert_msg(done == n && study_long(study, "SELECT count(*) FROM trials") == n,
+    ck_assert_msg(done == n && e2e_study_long(study, "SELECT count(*) FROM trials") == n,
                   "%ld of %ld completed; the others: %s", done, n, why ? why : "none");
     free(why);
 }
@@ -434,7 +418,7 @@ START_TEST(test_kill9_storm)
         ck_assert_msg(wait_gone(runner, 10), "runner %ld survived SIGKILL", (long)runner);
     }
     /* The sweep must still have been going for the kills to mean much. */
-    long done_at_end = study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'");
+    long done_at_end = e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'");
 
     double t0 = mono();
     const char *finish[] = {"tunetop", "run", study, NULL};
@@ -444,7 +428,7 @@ START_TEST(test_kill9_storm)
                   e2e_tail(r.err));
     e2e_result_free(&r);
 
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials"), cap);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials"), cap);
     /* Trial folders and rows agree: no trial was started twice under one
      * number behind the store's back. */
     for (long n = 1; n <= cap + 1; n++) {
@@ -453,16 +437,16 @@ START_TEST(test_kill9_storm)
         free(dir);
     }
     assert_all_completed(study, cap);
-    ck_assert_int_eq(study_long(study, "SELECT max(attempt) FROM trials"), 1);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT max(attempt) FROM trials"), 1);
     assert_no_duplicate_points(study);
     ck_assert_int_eq(check_completed_trials(study, true), cap);
     check_integrity(study);
-    long adopted = study_long(study, "SELECT count(*) FROM events WHERE message LIKE "
+    long adopted = e2e_study_long(study, "SELECT count(*) FROM events WHERE message LIKE "
                                      "'re-adopted %'");
-    long adopted_trials = study_long(study, "SELECT coalesce(sum(CAST(substr(message, 12) AS "
+    long adopted_trials = e2e_study_long(study, "SELECT coalesce(sum(CAST(substr(message, 12) AS "
                                             "INTEGER)), 0) FROM events WHERE message LIKE "
                                             "'re-adopted %'");
-    long unrecorded = study_long(study, "SELECT count(*) FROM events WHERE message LIKE "
+    long unrecorded = e2e_study_long(study, "SELECT count(*) FROM events WHERE message LIKE "
                                         "'%never recorded%'");
     fprintf(stderr,
             "chaos: kill storm: %d SIGKILLs (seed %s), %ld trials, %ld completed before the "
@@ -521,7 +505,7 @@ START_TEST(test_kill_between_spawn_and_commit)
     assert_all_completed(study, 1);
     ck_assert_int_eq(check_completed_trials(study, false), 1);
     assert_no_duplicate_points(study);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM metrics WHERE trial = 1"), 2);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM metrics WHERE trial = 1"), 2);
     char *aside = tt_xasprintf("%s/trials/.unrecorded/1-1/stdout.log", study);
     ck_assert_msg(e2e_exists(aside), "the unrecorded start's folder was not set aside");
     free(aside);
@@ -559,9 +543,9 @@ START_TEST(test_kill_after_shim_moved_on)
     ck_assert(wait_sql(study, "SELECT count(*) FROM trials WHERE number = 2 AND pid > 0", 1, 10));
     kill(runner, SIGKILL);
     ck_assert(wait_gone(runner, 10));
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 1);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 1);
     /* The premise: one shim ran both. */
-    ck_assert_int_eq(study_long(study, "SELECT count(DISTINCT pid) FROM trials"), 1);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(DISTINCT pid) FROM trials"), 1);
     study_exec(study, "UPDATE trials SET state = 'running', finished_at = NULL, "
                       "reason = NULL WHERE number = 1");
 
@@ -572,12 +556,12 @@ START_TEST(test_kill_after_shim_moved_on)
                            1, 2),
                   "trial 1 waited for its shim's next trial");
     ck_assert_msg(mono() - t0 < 3, "trial 1 was finished only after trial 2");
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE number = 2 AND "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE number = 2 AND "
                                        "state = 'running'"),
                      1);
     ck_assert_msg(wait_gone(runner, 30), "runner did not finish");
     assert_all_completed(study, 2);
-    ck_assert_int_eq(study_long(study, "SELECT max(attempt) FROM trials"), 1);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT max(attempt) FROM trials"), 1);
     ck_assert_int_eq(check_completed_trials(study, false), 2);
     assert_no_duplicate_points(study);
     check_integrity(study);
@@ -604,16 +588,16 @@ START_TEST(test_sigstop_runner)
     pid_t runner = start_detached(sweep, study);
     ck_assert(wait_sql(study, "SELECT count(*) FROM trials WHERE state = 'running'", 3, 10));
     ck_assert_int_eq(kill(runner, SIGSTOP), 0);
-    long before = study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'");
+    long before = e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'");
     e2e_sleep(stop_s);
     /* Nobody recorded anything meanwhile, but the trials ran to their end. */
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
                      before);
     long ended_meanwhile = 0;
     for (long n = 1; n <= 9; n++) {
         char *p = tt_xasprintf("%s/trials/%ld/exit.status", study, n);
         char *q = tt_xasprintf("SELECT state = 'running' FROM trials WHERE number = %ld", n);
-        ended_meanwhile += e2e_exists(p) && study_long(study, q) == 1;
+        ended_meanwhile += e2e_exists(p) && e2e_study_long(study, q) == 1;
         free(q);
         free(p);
     }
@@ -625,7 +609,7 @@ START_TEST(test_sigstop_runner)
     double caught_up = mono() - t0;
     ck_assert_msg(wait_gone(runner, 60), "runner did not finish");
     assert_all_completed(study, 9);
-    ck_assert_int_eq(study_long(study, "SELECT max(attempt) FROM trials"), 1);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT max(attempt) FROM trials"), 1);
     assert_no_duplicate_points(study);
     ck_assert_int_eq(check_completed_trials(study, false), 9);
     check_integrity(study);
@@ -807,9 +791,9 @@ START_TEST(test_hangup_foreground_runner)
      * hangs up and its foreground job gets SIGHUP. */
     tmux(sock, "kill-server");
     ck_assert_msg(wait_gone(runner, 10), "the runner ignored the hang-up");
-    long running = study_long(study, "SELECT count(*) FROM trials WHERE state = 'running'");
+    long running = e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'running'");
     ck_assert_int_ge(running, 1);
-    char *ev = study_sql(study, "SELECT message FROM events ORDER BY id DESC LIMIT 1");
+    char *ev = e2e_study_sql(study, "SELECT message FROM events ORDER BY id DESC LIMIT 1");
     ck_assert_msg(ev && strstr(ev, "runner leaving"), "%s", ev);
     free(ev);
     /* Its trials went on, supervised by their shims. */
@@ -818,7 +802,7 @@ START_TEST(test_hangup_foreground_runner)
         char *q = tt_xasprintf("SELECT coalesce(pid, 0) FROM trials WHERE number = %ld AND "
                                "state = 'running'",
                                n);
-        long pid = study_long(study, q);
+        long pid = e2e_study_long(study, q);
         free(q);
         alive += pid > 0 && proc_alive((pid_t)pid);
     }
@@ -829,7 +813,7 @@ START_TEST(test_hangup_foreground_runner)
     ck_assert_msg(strstr(r.out, "re-adopted"), "%s", e2e_tail(r.out));
     e2e_result_free(&r);
     assert_all_completed(study, 6);
-    ck_assert_int_eq(study_long(study, "SELECT max(attempt) FROM trials"), 1);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT max(attempt) FROM trials"), 1);
     assert_no_duplicate_points(study);
     ck_assert_int_eq(check_completed_trials(study, false), 6);
     check_integrity(study);
@@ -857,7 +841,7 @@ static const char full_sweep[] =
 static bool wait_running_ended(const char *study, double timeout)
 {
     for (double t0 = mono(); mono() - t0 < timeout; e2e_sleep(0.05)) {
-        char *list = study_sql(study, "SELECT group_concat(number, ' ') FROM trials "
+        char *list = e2e_study_sql(study, "SELECT group_concat(number, ' ') FROM trials "
                                       "WHERE state = 'running'");
         bool all = true;
         for (char *p = list, *end; p && *p; p = end) {
@@ -878,7 +862,7 @@ static bool wait_running_ended(const char *study, double timeout)
 /* Values of the completed trials, as "N=V;" text. */
 static char *completed_values(const char *study)
 {
-    return study_sql(study, "SELECT group_concat(number || '=' || value, ';') FROM (SELECT "
+    return e2e_study_sql(study, "SELECT group_concat(number || '=' || value, ';') FROM (SELECT "
                             "number, value FROM trials WHERE state = 'completed' ORDER BY number)");
 }
 
@@ -908,8 +892,8 @@ static void disk_full_case(const char *tmp, const char *study, bool use_fsize,
      * the line-for-line checks below. */
     ck_assert(wait_running_ended(study, 30));
     char *before = completed_values(study);
-    long n_before = study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'");
-    long points_before = study_long(study, "SELECT count(*) FROM metric_points");
+    long n_before = e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'");
+    long points_before = e2e_study_long(study, "SELECT count(*) FROM metric_points");
 
     char *db = tt_xasprintf("%s/study.db", study);
     char *log = tt_xasprintf("%s/runner-full.log", tmp);
@@ -965,9 +949,9 @@ static void disk_full_case(const char *tmp, const char *study, bool use_fsize,
     char *after = completed_values(study);
     ck_assert_msg(strncmp(after, before, strlen(before)) == 0, "before %s\nafter %s", before,
                   after);
-    ck_assert_int_ge(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
+    ck_assert_int_ge(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
                      n_before);
-    ck_assert_int_ge(study_long(study, "SELECT count(*) FROM metric_points"), points_before);
+    ck_assert_int_ge(e2e_study_long(study, "SELECT count(*) FROM metric_points"), points_before);
     free(after);
 
     /* Room again: the sweep completes, every point stored once. */
@@ -1073,7 +1057,7 @@ static long case_trial(const char *study, const char *name)
     ck_assert(i < N_CASES);
     char *q = tt_xasprintf("SELECT trial FROM trial_params WHERE name = 'case' AND text = '%zu'",
                            i + 1);
-    long n = study_long(study, q);
+    long n = e2e_study_long(study, q);
     free(q);
     return n;
 }
@@ -1158,10 +1142,10 @@ START_TEST(test_misbehaving_trials)
         long n = case_trial(study, cases[i].name);
         ck_assert_msg(n > 0, "no trial for %s", cases[i].name);
         char *q = tt_xasprintf("SELECT state FROM trials WHERE number = %ld", n);
-        char *state = study_sql(study, q);
+        char *state = e2e_study_sql(study, q);
         free(q);
         q = tt_xasprintf("SELECT reason FROM trials WHERE number = %ld", n);
-        char *reason = study_sql(study, q);
+        char *reason = e2e_study_sql(study, q);
         free(q);
         ck_assert_msg(state && strcmp(state, cases[i].state) == 0, "%s: state %s (%s)",
                       cases[i].name, state, reason);
@@ -1179,12 +1163,12 @@ START_TEST(test_misbehaving_trials)
     /* Values, and what was kept of the odd outputs. */
     char *q = tt_xasprintf("SELECT value FROM trials WHERE number = %ld",
                            case_trial(study, "longline"));
-    char *v = study_sql(study, q);
+    char *v = e2e_study_sql(study, q);
     ck_assert_msg(v && strtod(v, NULL) == 2, "longline value %s", v);
     free(v);
     free(q);
     q = tt_xasprintf("SELECT value FROM trials WHERE number = %ld", case_trial(study, "binary"));
-    v = study_sql(study, q);
+    v = e2e_study_sql(study, q);
     ck_assert_msg(v && strtod(v, NULL) == 3, "binary value %s", v);
     free(v);
     free(q);
@@ -1192,24 +1176,24 @@ START_TEST(test_misbehaving_trials)
     q = tt_xasprintf("SELECT group_concat(step || ':' || value, ' ') FROM (SELECT step, value "
                      "FROM metrics WHERE trial = %ld AND name = 'loss' ORDER BY step)",
                      del);
-    v = study_sql(study, q);
+    v = e2e_study_sql(study, q);
     ck_assert_msg(v && strcmp(v, "1:0.9 2:0.8 3:0.7") == 0, "csv_deleted points: %s", v);
     free(v);
     free(q);
     q = tt_xasprintf("SELECT group_concat(step || ':' || value, ' ') FROM (SELECT step, value "
                      "FROM metrics WHERE trial = %ld AND name = 'loss' ORDER BY step)",
                      trunc);
-    v = study_sql(study, q);
+    v = e2e_study_sql(study, q);
     ck_assert_msg(v && strcmp(v, "1:0.9 2:0.8 3:0.7 4:0.6 5:0.5") == 0,
                   "csv_truncated points: %s", v);
     free(v);
     free(q);
     /* Deletion and truncation are said, as warnings on the trial. */
     q = tt_xasprintf("SELECT count(*) FROM events WHERE trial = %ld AND kind = 'warning'", del);
-    ck_assert_msg(study_long(study, q) >= 1, "no warning for the deleted metrics.csv");
+    ck_assert_msg(e2e_study_long(study, q) >= 1, "no warning for the deleted metrics.csv");
     free(q);
     q = tt_xasprintf("SELECT count(*) FROM events WHERE trial = %ld AND kind = 'warning'", trunc);
-    ck_assert_msg(study_long(study, q) >= 1, "no warning for the truncated metrics.csv");
+    ck_assert_msg(e2e_study_long(study, q) >= 1, "no warning for the truncated metrics.csv");
     free(q);
     /* The flood: every line printed stored once. */
     long fl = case_trial(study, "flood");
@@ -1217,16 +1201,16 @@ START_TEST(test_misbehaving_trials)
     long printed = count_of(flood_out, "\n");
     free(flood_out);
     q = tt_xasprintf("SELECT count(*) FROM metrics WHERE trial = %ld AND name = 'loss'", fl);
-    long stored = study_long(study, q);
+    long stored = e2e_study_long(study, q);
     free(q);
     ck_assert_int_eq(stored, printed);
     q = tt_xasprintf("SELECT count(DISTINCT step) FROM metrics WHERE trial = %ld", fl);
-    ck_assert_int_eq(study_long(study, q), printed);
+    ck_assert_int_eq(e2e_study_long(study, q), printed);
     free(q);
     /* The burst: all of it, though the trial ended before it was read. */
     q = tt_xasprintf("SELECT count(*) FROM metrics WHERE trial = %ld AND name = 'loss'",
                      case_trial(study, "burst"));
-    long burst_stored = study_long(study, q);
+    long burst_stored = e2e_study_long(study, q);
     free(q);
     ck_assert_int_eq(burst_stored, 1000000);
     assert_no_duplicate_points(study);

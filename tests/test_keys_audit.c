@@ -176,28 +176,12 @@ static char *run_ok(const char *sweep, const char *tmp, const char *name)
     return study;
 }
 
-static char *db_text(const char *study, const char *sql)
-{
-    char *db = tt_xasprintf("%s/study.db", study);
-    char *v = e2e_sql(db, sql);
-    free(db);
-    return v;
-}
-
-static long db_long(const char *study, const char *sql)
-{
-    char *db = tt_xasprintf("%s/study.db", study);
-    long v = e2e_sql_long(db, sql);
-    free(db);
-    return v;
-}
-
 /* Every trial's parameters, one line per trial in trial order, each line
  * the values in the space's order, comma-separated: what `suggest` prints
  * below its header. */
 static char *trial_rows(const char *study)
 {
-    return db_text(study, "SELECT group_concat(row, char(10)) FROM (SELECT t.number, "
+    return e2e_study_sql(study, "SELECT group_concat(row, char(10)) FROM (SELECT t.number, "
                           "(SELECT group_concat(text, ',') FROM (SELECT text FROM trial_params "
                           "WHERE trial = t.number ORDER BY ord)) AS row FROM trials t "
                           "ORDER BY t.number)");
@@ -209,15 +193,6 @@ static char *trial_file(const char *study, long trial, const char *leaf)
     char *text = e2e_read(study, rel);
     free(rel);
     return text;
-}
-
-static char *status_json(const char *study)
-{
-    const char *argv[] = {"tunetop", "status", study, "--json", NULL};
-    e2e_result r = e2e_run(argv, 20);
-    ck_assert_msg(r.status == 0, "status failed: %s", e2e_tail(r.err));
-    free(r.err);
-    return r.out;
 }
 
 static char *suggest(const char *sweep, const char *n, const char *flag, const char *value)
@@ -339,7 +314,7 @@ static char *method_study(const char *tmp, const char *method)
     char *path = tt_xasprintf("%s/%s.yaml", tmp, method);
     e2e_write(path, yaml);
     char *study = run_ok(path, tmp, method);
-    ck_assert_int_eq(db_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 24);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 24);
     free(path);
     free(yaml);
     return study;
@@ -354,14 +329,14 @@ START_TEST(test_methods_change_what_runs)
     char *tmp = e2e_tmpdir();
     char *random = method_study(tmp, "random");
     char *rand_rows = trial_rows(random);
-    char *rand_best = db_text(random, "SELECT min(value) FROM trials");
+    char *rand_best = e2e_study_sql(random, "SELECT min(value) FROM trials");
     static const char *const methods[] = {"sobol", "tpe", "evolution", "cmaes", "bayes"};
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
         char *study = method_study(tmp, methods[i]);
         char *rows = trial_rows(study);
         ck_assert_msg(strcmp(rows, rand_rows) != 0, "method %s ran random's trials", methods[i]);
         if (strcmp(methods[i], "sobol") != 0) {
-            char *best = db_text(study, "SELECT min(value) FROM trials");
+            char *best = e2e_study_sql(study, "SELECT min(value) FROM trials");
             ck_assert_msg(strtod(best, NULL) < strtod(rand_best, NULL),
                           "method %s: best %s, random's %s", methods[i], best, rand_best);
             free(best);
@@ -403,15 +378,15 @@ START_TEST(test_metric_goal_summary_metrics)
     e2e_write(plain, yaml);
     free(yaml);
     char *s1 = run_ok(plain, tmp, "plain");
-    char *v = db_text(s1, "SELECT group_concat(value, ' ') FROM (SELECT value FROM trials ORDER "
+    char *v = e2e_study_sql(s1, "SELECT group_concat(value, ' ') FROM (SELECT value FROM trials ORDER "
                           "BY number)");
     ck_assert_str_eq(v, "0.5 0.35");
     free(v);
-    char *js = status_json(s1);
+    char *js = e2e_status_json(s1);
     ck_assert_msg(strstr(js, "\"goal\": \"minimize\", \"best\": {\"trial\": 2, \"value\": 0.35"),
                   "%s", js);
     free(js);
-    v = db_text(s1, "SELECT group_concat(DISTINCT name) FROM metrics");
+    v = e2e_study_sql(s1, "SELECT group_concat(DISTINCT name) FROM metrics");
     ck_assert_str_eq(v, "loss");
     free(v);
 
@@ -423,16 +398,16 @@ START_TEST(test_metric_goal_summary_metrics)
     e2e_write(tuned, yaml);
     free(yaml);
     char *s2 = run_ok(tuned, tmp, "tuned");
-    v = db_text(s2, "SELECT group_concat(value, ' ') FROM (SELECT value FROM trials ORDER BY "
+    v = e2e_study_sql(s2, "SELECT group_concat(value, ' ') FROM (SELECT value FROM trials ORDER BY "
                     "number)");
     ck_assert_str_eq(v, "0.9 0.4");
     free(v);
-    js = status_json(s2);
+    js = e2e_status_json(s2);
     ck_assert_msg(strstr(js, "\"goal\": \"maximize\", \"best\": {\"trial\": 1, \"value\": 0.9"),
                   "%s", js);
     free(js);
-    ck_assert_int_eq(db_long(s2, "SELECT count(*) FROM metrics WHERE name = 'acc'"), 6);
-    ck_assert_int_eq(db_long(s2, "SELECT count(*) FROM metrics WHERE name = 'junk'"), 0);
+    ck_assert_int_eq(e2e_study_long(s2, "SELECT count(*) FROM metrics WHERE name = 'acc'"), 6);
+    ck_assert_int_eq(e2e_study_long(s2, "SELECT count(*) FROM metrics WHERE name = 'junk'"), 0);
 
     free(s1);
     free(s2);
@@ -479,7 +454,7 @@ START_TEST(test_name_description_project_entity)
     char *out = e2e_read(study, "trials/1/stdout.log");
     ck_assert_msg(out && strstr(out, "loss=0.1 spirals/ml-team"), "%s", out ? out : "(none)");
     free(out);
-    char *js = status_json(study);
+    char *js = e2e_status_json(study);
     ck_assert_msg(strstr(js, "{\"study\": \"lr-study\""), "%s", js);
     ck_assert_msg(strstr(js, "\"description\": \"Learning rate only;\\nthe rest fixed.\\n\""),
                   "%s", js);
@@ -500,7 +475,7 @@ START_TEST(test_name_description_project_entity)
                      "command: [/bin/sh, -c, 'echo loss=1']\nparameters:\n  a: {values: [1]}\n");
     run_in(tmp, "stem-only.yaml");
     char *study2 = tt_xasprintf("%s/tunetop-runs/stem-only", tmp);
-    js = status_json(study2);
+    js = e2e_status_json(study2);
     ck_assert_msg(strstr(js, "{\"study\": \"stem-only\""), "%s", js);
     ck_assert_msg(strstr(js, "\"description\": null"), "%s", js);
     free(js);
@@ -555,7 +530,7 @@ START_TEST(test_default_command_runs)
     char *want = tt_xasprintf("interpreter ran %s\narg --lr=0.5\narg --opt=adam\nloss=0.25\n",
                               program);
     ck_assert_msg(out && strcmp(out, want) == 0, "got:\n%s\nwant:\n%s", out, want);
-    ck_assert_int_eq(db_long(study, "SELECT count(*) FROM trials WHERE state = 'completed' AND "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed' AND "
                                     "value = 0.25"),
                      1);
     free(want);
@@ -616,7 +591,7 @@ START_TEST(test_nested_when_and_nni_reach_the_trial)
         "  c: {_type: choice, _value: [{_name: a, k: {_type: choice, _value: [5]}}, {_name: b}]}\n",
         &tmp);
     study = run_ok(sweep, tmp, "nni");
-    ck_assert_int_eq(db_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 4);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 4);
     static const char *const want[] = {
         "arg --n=1\narg --c=a\narg --c.a.k=5\nloss=1\n", "arg --n=1\narg --c=b\nloss=1\n",
         "arg --n=2\narg --c=a\narg --c.a.k=5\nloss=1\n", "arg --n=2\narg --c=b\nloss=1\n"};
@@ -653,7 +628,7 @@ START_TEST(test_devices_count)
     }
     ck_assert(seen[0] > 0 && seen[1] > 0);
     /* Two devices, so never a third trial alongside two others. */
-    ck_assert_int_eq(db_long(study, "SELECT count(*) FROM trials a JOIN trials b ON a.number < "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials a JOIN trials b ON a.number < "
                                     "b.number AND a.started_at < b.finished_at AND b.started_at < "
                                     "a.finished_at JOIN trials c ON b.number < c.number AND "
                                     "c.started_at < a.finished_at AND c.started_at < "
@@ -707,7 +682,7 @@ START_TEST(test_executor_options_reach_sbatch)
     setenv("TUNETOP_SLURM_BACKOFF", "0.05", 1);
     char *s_local = run_ok(local, tmp, "local");
     ck_assert_msg(!e2e_exists(log), "executor local called sbatch");
-    ck_assert_int_eq(db_long(s_local, "SELECT count(*) FROM trials WHERE state = 'completed' "
+    ck_assert_int_eq(e2e_study_long(s_local, "SELECT count(*) FROM trials WHERE state = 'completed' "
                                       "AND (job_id IS NULL OR job_id = '')"),
                      1);
     char *s_slurm = run_ok(slurm, tmp, "slurm");
@@ -717,7 +692,7 @@ START_TEST(test_executor_options_reach_sbatch)
         unsetenv("PATH");
     unsetenv("TUNETOP_SLURM_BACKOFF");
 
-    char *reason = db_text(s_slurm, "SELECT reason FROM trials WHERE number = 1");
+    char *reason = e2e_study_sql(s_slurm, "SELECT reason FROM trials WHERE number = 1");
     ck_assert_msg(reason && strstr(reason, "the stand-in refuses"), "%s", reason);
     free(reason);
     char *args = tt_read_file(log, NULL, NULL);
@@ -865,14 +840,14 @@ START_TEST(test_pruners_for_real)
     char *tmp = NULL;
     char *sweep = write_sweep(yaml, &tmp);
     char *study = run_ok(sweep, tmp, "study");
-    char *all = db_text(study, "SELECT group_concat(number || ' ' || state || ' step ' || "
+    char *all = e2e_study_sql(study, "SELECT group_concat(number || ' ' || state || ' step ' || "
                                "last_step || ': ' || coalesce(reason, ''), '; ') FROM trials");
-    ck_assert_int_eq(db_long(study, "SELECT count(*) FROM trials"), (long)n);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials"), (long)n);
     long pruned = 0;
     for (size_t t = 0; t < n; t++) {
         char *sql = tt_xasprintf("SELECT state || ' ' || last_step FROM trials WHERE number = %zu",
                                  t + 1);
-        char *got = db_text(study, sql);
+        char *got = e2e_study_sql(study, sql);
         free(sql);
         int e = pc->expect[t], steps = 1;
         for (const char *q = pc->curves[t]; *q; q++)
@@ -889,7 +864,7 @@ START_TEST(test_pruners_for_real)
         char *sql = tt_xasprintf("SELECT count(*) FROM trials WHERE state = 'pruned' AND "
                                  "reason NOT LIKE '%s'",
                                  pc->reason);
-        ck_assert_msg(db_long(study, sql) == 0, "%s: reasons: %s", pc->pruner, all);
+        ck_assert_msg(e2e_study_long(study, sql) == 0, "%s: reasons: %s", pc->pruner, all);
         free(sql);
     } else {
         ck_assert_msg(pruned == 0, "%s: pruned: %s", pc->pruner, all);
@@ -934,7 +909,7 @@ START_TEST(test_retries_interrupted)
     free(pid_text);
     long shim = 0; /* its supervisor: recorded once the runner hears of the start */
     for (int i = 0; i < 200 && shim <= 0; i++) {
-        shim = db_long(study, "SELECT coalesce(pid, 0) FROM trials WHERE number = 1");
+        shim = e2e_study_long(study, "SELECT coalesce(pid, 0) FROM trials WHERE number = 1");
         if (shim <= 0)
             e2e_sleep(0.05);
     }
@@ -952,10 +927,10 @@ START_TEST(test_retries_interrupted)
     ck_assert_msg(strstr(r.out, "trial 1 interrupted"), "%s", e2e_tail(r.out));
     ck_assert_msg(strstr(r.out, "attempt 2 of 2"), "%s", e2e_tail(r.out));
     e2e_result_free(&r);
-    char *row = db_text(study, "SELECT state || ' ' || attempt || ' ' || value FROM trials");
+    char *row = e2e_study_sql(study, "SELECT state || ' ' || attempt || ' ' || value FROM trials");
     ck_assert_str_eq(row, "completed 2 2.0");
     free(row);
-    ck_assert_int_eq(db_long(study, "SELECT count(*) FROM trials"), 1);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials"), 1);
     free(again);
     free(study);
     free(sweep);

@@ -32,15 +32,6 @@ static e2e_result run_study(const char *sweep, const char *study, double timeout
     return e2e_run(argv, timeout);
 }
 
-static char *status_json(const char *study)
-{
-    const char *argv[] = {"tunetop", "status", study, "--json", NULL};
-    e2e_result r = e2e_run(argv, 20);
-    ck_assert_msg(r.status == 0, "status failed: %s", e2e_tail(r.err));
-    free(r.err);
-    return r.out;
-}
-
 /* The trial's state and reason straight from the database. */
 static char *trial_field(const char *study, long n, const char *field)
 {
@@ -62,7 +53,7 @@ START_TEST(test_trainer_sweep_completes)
     ck_assert_ptr_nonnull(strstr(r.out, "completed: val_loss="));
     e2e_result_free(&r);
 
-    char *js = status_json(study);
+    char *js = e2e_status_json(study);
     ck_assert_msg(strstr(js, "\"state\": \"finished\""), "%s", js);
     ck_assert_msg(strstr(js, "\"completed\": 24"), "%s", js);
     ck_assert_msg(strstr(js, "\"failed\": 0"), "%s", js);
@@ -130,7 +121,7 @@ START_TEST(test_metrics_file_trainer)
     e2e_result r = run_study("samples/sweeps/shell_trainer.yaml", study, 60);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
-    char *js = status_json(study);
+    char *js = e2e_status_json(study);
     ck_assert_msg(strstr(js, "\"completed\": 8"), "%s", js);
     free(js);
     /* loss at the last epoch is (x-0.3)^2 + (y+0.2)^2 + 1/16: check trial 1. */
@@ -309,7 +300,7 @@ START_TEST(test_kill9_and_resume)
     ck_assert_int_eq(kill(runner, SIGKILL), 0);
     e2e_sleep(0.2);
 
-    char *js = status_json(study);
+    char *js = e2e_status_json(study);
     ck_assert_msg(strstr(js, "\"runner_pid\": null"), "%s", js);
     ck_assert_msg(strstr(js, "\"state\": \"stopped\""), "%s", js);
     free(js);
@@ -392,7 +383,7 @@ START_TEST(test_control_commands)
     r = e2e_run(pause, 20);
     ck_assert_int_eq(r.status, 0);
     e2e_result_free(&r);
-    char *js = status_json(study);
+    char *js = e2e_status_json(study);
     ck_assert_msg(strstr(js, "\"state\": \"paused\""), "%s", js);
     free(js);
 
@@ -401,7 +392,7 @@ START_TEST(test_control_commands)
     ck_assert_int_eq(r.status, 0);
     e2e_result_free(&r);
     for (int i = 0; i < 100; i++) {
-        js = status_json(study);
+        js = e2e_status_json(study);
         bool done = strstr(js, "\"runner_pid\": null") != NULL;
         if (done)
             break;
@@ -437,7 +428,7 @@ START_TEST(test_python_digits)
     e2e_result r = run_study("samples/sweeps/digits.yaml", study, 300);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
-    char *js = status_json(study);
+    char *js = e2e_status_json(study);
     ck_assert_msg(strstr(js, "\"completed\": 6"), "%s", js);
     free(js);
     e2e_rmtree(tmp);

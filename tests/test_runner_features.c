@@ -16,22 +16,6 @@
 
 extern Suite *suite_runner_features(void);
 
-static char *study_sql(const char *study, const char *sql)
-{
-    char *db = tt_xasprintf("%s/study.db", study);
-    char *v = e2e_sql(db, sql);
-    free(db);
-    return v;
-}
-
-static long study_long(const char *study, const char *sql)
-{
-    char *db = tt_xasprintf("%s/study.db", study);
-    long v = e2e_sql_long(db, sql);
-    free(db);
-    return v;
-}
-
 /* Start a detached runner; returns its pid. */
 static pid_t detach(const char *sweep, const char *study)
 {
@@ -45,22 +29,12 @@ static pid_t detach(const char *sweep, const char *study)
     return pid;
 }
 
-static bool wait_sql(const char *study, const char *sql, long want, double timeout)
-{
-    for (double t = 0; t < timeout; t += 0.05) {
-        if (study_long(study, sql) == want)
-            return true;
-        e2e_sleep(0.05);
-    }
-    return false;
-}
-
 static void stop_now(const char *study)
 {
     const char *argv[] = {"tunetop", "stop", study, "--now", NULL};
     e2e_result r = e2e_run(argv, 20);
     e2e_result_free(&r);
-    ck_assert(wait_sql(study, "SELECT count(*) FROM trials WHERE state = 'running'", 0, 20));
+    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM trials WHERE state = 'running'", 0, 20));
 }
 
 START_TEST(test_reload_changed_sweep)
@@ -73,7 +47,7 @@ START_TEST(test_reload_changed_sweep)
                      "parameters:\n  a: {values: [1, 2]}\n";
     e2e_write(sweep, v1);
     detach(sweep, study);
-    ck_assert(wait_sql(study, "SELECT count(*) > 0 FROM trials WHERE state = 'completed'", 1, 10));
+    ck_assert(e2e_wait_study(study, "SELECT count(*) > 0 FROM trials WHERE state = 'completed'", 1, 10));
 
     /* A broken file is refused by `run` itself and never reaches the runner. */
     e2e_write(sweep, "name: reload\nmethod: random\nparameters:\n  a: {values: []}\n");
@@ -91,12 +65,12 @@ START_TEST(test_reload_changed_sweep)
     ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
     ck_assert_ptr_nonnull(strstr(r.err, "asked it to reload"));
     e2e_result_free(&r);
-    ck_assert(wait_sql(study, "SELECT count(*) > 0 FROM trials WHERE space_version = 2", 1, 10));
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials t JOIN trial_params p ON "
+    ck_assert(e2e_wait_study(study, "SELECT count(*) > 0 FROM trials WHERE space_version = 2", 1, 10));
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials t JOIN trial_params p ON "
                                        "p.trial = t.number WHERE t.space_version = 2 AND "
                                        "p.text NOT IN ('7', '8')"),
                      0);
-    char *ev = study_sql(study, "SELECT message FROM events WHERE kind = 'reload' ORDER BY id DESC");
+    char *ev = e2e_study_sql(study, "SELECT message FROM events WHERE kind = 'reload' ORDER BY id DESC");
     ck_assert_msg(ev && strstr(ev, "v2"), "%s", ev);
     free(ev);
     char *copy = tt_xasprintf("%s/sweep-v2.yaml", study);
@@ -134,9 +108,9 @@ START_TEST(test_enqueue_runs_next)
     ck_assert_msg(res && strstr(res, "outside its range"), "%s", res);
     free(res);
     tt_store_close(st);
-    ck_assert(wait_sql(study, "SELECT count(*) FROM trial_params WHERE name = 'lr' AND text = '0.125'",
+    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM trial_params WHERE name = 'lr' AND text = '0.125'",
                        1, 10));
-    ck_assert(wait_sql(study, "SELECT count(*) FROM trials t JOIN trial_params p ON p.trial = "
+    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM trials t JOIN trial_params p ON p.trial = "
                               "t.number WHERE p.text = '0.125' AND t.state = 'completed' AND "
                               "t.value = 0.125",
                        1, 10));
@@ -162,9 +136,9 @@ START_TEST(test_devices_one_per_slot)
     e2e_result r = e2e_run(argv, 60);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 6);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 6);
     /* Two devices: never more than two trials at once, each on its own. */
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials a JOIN trials b ON a.number < "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials a JOIN trials b ON a.number < "
                                        "b.number AND a.started_at < b.finished_at AND b.started_at "
                                        "< a.finished_at JOIN trials c ON b.number < c.number AND "
                                        "c.started_at < a.finished_at AND c.started_at < "
@@ -198,10 +172,10 @@ START_TEST(test_time_budget)
     e2e_result r = e2e_run(argv, 30);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
-    long n = study_long(study, "SELECT count(*) FROM trials");
+    long n = e2e_study_long(study, "SELECT count(*) FROM trials");
     ck_assert_msg(n >= 2 && n <= 5, "%ld trials in a 1 s budget of 0.3 s trials", n);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state != 'completed'"), 0);
-    char *state = study_sql(study, "SELECT state FROM study");
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state != 'completed'"), 0);
+    char *state = e2e_study_sql(study, "SELECT state FROM study");
     ck_assert_str_eq(state, "finished");
     free(state);
     e2e_rmtree(tmp);
@@ -224,20 +198,20 @@ START_TEST(test_kill9_metrics_csv)
                      "$TUNETOP_METRICS_FILE; sleep 0.1; done']\n"
                      "parameters:\n  a: {min: 0.0, max: 1.0}\n");
     pid_t runner = detach(sweep, study);
-    ck_assert(wait_sql(study, "SELECT count(*) >= 2 FROM metrics WHERE name = 'loss'", 1, 10));
+    ck_assert(e2e_wait_study(study, "SELECT count(*) >= 2 FROM metrics WHERE name = 'loss'", 1, 10));
     ck_assert_int_eq(kill(runner, SIGKILL), 0);
     e2e_sleep(0.3);
     const char *again[] = {"tunetop", "run", study, NULL};
     e2e_result r = e2e_run(again, 60);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 4);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM metrics WHERE name = 'loss'"), 32);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM metrics WHERE name = 'acc, %'"), 32);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM (SELECT 1 FROM metrics GROUP BY "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 4);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM metrics WHERE name = 'loss'"), 32);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM metrics WHERE name = 'acc, %'"), 32);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM (SELECT 1 FROM metrics GROUP BY "
                                        "trial, step, name HAVING count(*) > 1)"),
                      0);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM metrics WHERE name = 'loss' AND "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM metrics WHERE name = 'loss' AND "
                                        "abs(value - step / 10.0) > 1e-9"),
                      0);
     e2e_rmtree(tmp);
@@ -262,13 +236,13 @@ START_TEST(test_slow_sampler_off_the_loop)
     e2e_result r = e2e_run(argv, 120);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 24);
-    ck_assert_int_eq(study_long(study, "SELECT count(DISTINCT x.text || ',' || y.text) FROM "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 24);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(DISTINCT x.text || ',' || y.text) FROM "
                                        "trial_params x JOIN trial_params y ON x.trial = y.trial "
                                        "WHERE x.name = 'x' AND y.name = 'y'"),
                      24);
-    char *first = study_sql(study, "SELECT min(value) FROM trials WHERE number <= 10");
-    char *model = study_sql(study, "SELECT min(value) FROM trials WHERE number > 10");
+    char *first = e2e_study_sql(study, "SELECT min(value) FROM trials WHERE number <= 10");
+    char *model = e2e_study_sql(study, "SELECT min(value) FROM trials WHERE number > 10");
     ck_assert_msg(strtod(model, NULL) < strtod(first, NULL),
                   "GP trials (best %s) did not improve on the random start (best %s)", model,
                   first);
@@ -301,21 +275,21 @@ START_TEST(test_median_pruning_for_real)
     e2e_result r = e2e_run(argv, 120);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
-    long pruned = study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned'");
+    long pruned = e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned'");
     ck_assert_msg(pruned >= 3, "only %ld trials pruned", pruned);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned' AND "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned' AND "
                                        "(reason NOT LIKE 'step %: val_loss % worse than the median %' "
                                        "OR last_step >= 20)"),
                      0);
     /* A pruned trial keeps the value it was pruned with (the report at its
      * last step), whatever it printed before SIGTERM landed. */
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials t WHERE state = 'pruned' AND "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials t WHERE state = 'pruned' AND "
                                        "value IS NOT (SELECT m.value FROM metrics m WHERE "
                                        "m.trial = t.number AND m.name = 'val_loss' AND "
                                        "m.step = t.last_step)"),
                      0);
     /* Startup trials are never pruned. */
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned' AND "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned' AND "
                                        "number <= 4"),
                      0);
     const char *st[] = {"tunetop", "status", study, "--json", NULL};

@@ -22,22 +22,6 @@
 
 extern Suite *suite_runs(void);
 
-static long study_long(const char *study, const char *sql)
-{
-    char *db = tt_xasprintf("%s/study.db", study);
-    long v = e2e_sql_long(db, sql);
-    free(db);
-    return v;
-}
-
-static char *study_text(const char *study, const char *sql)
-{
-    char *db = tt_xasprintf("%s/study.db", study);
-    char *v = e2e_sql(db, sql);
-    free(db);
-    return v;
-}
-
 static e2e_result run_fg(const char *sweep, const char *study)
 {
     const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
@@ -89,8 +73,8 @@ START_TEST(test_folds_mean_std_and_runs)
     e2e_result_free(&r);
 
     /* Two configurations, three runs each; each run in its own folder. */
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 2);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trial_runs WHERE state = 'completed'"),
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 2);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trial_runs WHERE state = 'completed'"),
                      6);
     for (int f = 0; f < 3; f++) {
         char leaf[64];
@@ -132,7 +116,7 @@ START_TEST(test_folds_mean_std_and_runs)
                   "%s", e2e_tail(jr.out));
     e2e_result_free(&jr);
     /* Each run's points are its own (the run column). */
-    ck_assert_int_eq(study_long(study, "SELECT count(DISTINCT run) FROM metrics WHERE trial = 1"),
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(DISTINCT run) FROM metrics WHERE trial = 1"),
                      3);
     e2e_rmtree(tmp);
     free(text);
@@ -191,12 +175,12 @@ START_TEST(test_failed_fold_fails_the_trial)
     e2e_result r = run_fg(sweep, study);
     ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
     e2e_result_free(&r);
-    ck_assert_int_eq(study_long(study, "SELECT attempt FROM trials WHERE number = 1"), 2);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 1);
-    char *why = study_text(study, "SELECT reason FROM trial_runs WHERE attempt = 1 AND run = 1");
+    ck_assert_int_eq(e2e_study_long(study, "SELECT attempt FROM trials WHERE number = 1"), 2);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 1);
+    char *why = e2e_study_sql(study, "SELECT reason FROM trial_runs WHERE attempt = 1 AND run = 1");
     ck_assert_msg(why && strstr(why, "exit code 3"), "%s", why ? why : "(none)");
     free(why);
-    char *retry = study_text(study, "SELECT message FROM events WHERE kind = 'retry'");
+    char *retry = e2e_study_sql(study, "SELECT message FROM events WHERE kind = 'retry'");
     ck_assert_msg(retry && strstr(retry, "fold 1: exit code 3") && strstr(retry, "disk on fire"),
                   "%s", retry ? retry : "(none)");
     free(retry);
@@ -214,11 +198,11 @@ START_TEST(test_failed_fold_fails_the_trial)
     e2e_write(sweep, text);
     r = run_fg(sweep, study);
     e2e_result_free(&r);
-    char *reason = study_text(study, "SELECT reason FROM trials WHERE number = 1");
+    char *reason = e2e_study_sql(study, "SELECT reason FROM trials WHERE number = 1");
     ck_assert_msg(reason && strncmp(reason, "fold 1: exit code 3", 19) == 0, "%s",
                   reason ? reason : "(none)");
     free(reason);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trial_runs"), 2);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trial_runs"), 2);
     e2e_rmtree(tmp);
     free(text);
     free(tmp);
@@ -243,9 +227,9 @@ START_TEST(test_pruning_on_the_mean_curve)
     e2e_result r = run_fg(sweep, study);
     ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
     e2e_result_free(&r);
-    ck_assert_int_eq(study_long(study, "SELECT state = 'completed' FROM trials WHERE number = 1"), 1);
-    ck_assert_int_eq(study_long(study, "SELECT state = 'pruned' FROM trials WHERE number = 2"), 1);
-    char *why = study_text(study, "SELECT reason FROM trials WHERE number = 2");
+    ck_assert_int_eq(e2e_study_long(study, "SELECT state = 'completed' FROM trials WHERE number = 1"), 1);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT state = 'pruned' FROM trials WHERE number = 2"), 1);
+    char *why = e2e_study_sql(study, "SELECT reason FROM trials WHERE number = 2");
     ck_assert_msg(why && strstr(why, "5"), "%s", why ? why : "(none)");
     free(why);
     e2e_rmtree(tmp);
@@ -291,21 +275,21 @@ START_TEST(test_runner_killed_mid_trial)
     pid_t pid = (pid_t)strtol(p + 11, NULL, 10);
     e2e_result_free(&r);
     /* Kill it once some runs have finished and others run. */
-    for (int i = 0; i < 200 && study_long(study, "SELECT count(*) FROM trial_runs WHERE state = "
+    for (int i = 0; i < 200 && e2e_study_long(study, "SELECT count(*) FROM trial_runs WHERE state = "
                                                  "'completed'") < 2; i++)
         e2e_sleep(0.05);
-    ck_assert_int_ge(study_long(study, "SELECT count(*) FROM trial_runs WHERE state = 'completed'"),
+    ck_assert_int_ge(e2e_study_long(study, "SELECT count(*) FROM trial_runs WHERE state = 'completed'"),
                      2);
     kill(pid, SIGKILL);
     e2e_sleep(0.3);
-    long done_before = study_long(study, "SELECT count(*) FROM trial_runs WHERE state = 'completed'");
+    long done_before = e2e_study_long(study, "SELECT count(*) FROM trial_runs WHERE state = 'completed'");
     const char *again[] = {"tunetop", "run", study, NULL};
     r = e2e_run(again, 60);
     ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
     ck_assert_msg(strstr(r.out, "re-adopted"), "%s", e2e_tail(r.out));
     e2e_result_free(&r);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 2);
-    ck_assert_int_eq(study_long(study, "SELECT count(*) FROM trial_runs WHERE state = 'completed' "
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 2);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trial_runs WHERE state = 'completed' "
                                        "AND attempt = 1"),
                      6);
     ck_assert_int_ge(done_before, 2);

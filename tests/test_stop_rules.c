@@ -16,24 +16,6 @@
 
 extern Suite *suite_stop_rules(void);
 
-static long study_long(const char *study, const char *sql)
-{
-    char *db = tt_xasprintf("%s/study.db", study);
-    long v = e2e_sql_long(db, sql);
-    free(db);
-    return v;
-}
-
-static bool wait_sql(const char *study, const char *sql, long want, double timeout)
-{
-    for (double t = 0; t < timeout; t += 0.05) {
-        if (study_long(study, sql) == want)
-            return true;
-        e2e_sleep(0.05);
-    }
-    return false;
-}
-
 typedef struct fixture {
     char *tmp, *sweep, *study;
 } fixture;
@@ -69,17 +51,6 @@ static char *run_fg(const fixture *f, int want_status)
     return out;
 }
 
-static char *status_json(const fixture *f)
-{
-    const char *argv[] = {"tunetop", "status", f->study, "--json", NULL};
-    e2e_result r = e2e_run(argv, 20);
-    ck_assert_int_eq(r.status, 0);
-    char *out = r.out;
-    r.out = NULL;
-    e2e_result_free(&r);
-    return out;
-}
-
 START_TEST(test_target_minimize)
 {
     /* Grid order: 0.9, 0.7, 0.3, 0.8, 0.1; the target 0.5 is reached by trial 3. */
@@ -90,8 +61,8 @@ START_TEST(test_target_minimize)
     ck_assert_msg(strstr(out, "study finished: target 0.5 reached by trial 3"), "%s",
                   e2e_tail(out));
     free(out);
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials"), 3);
-    char *js = status_json(&f);
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 3);
+    char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"state\": \"finished\""), "%s", js);
     ck_assert_msg(strstr(js, "\"stop_reason\": \"target 0.5 reached by trial 3 (val_loss=0.3)\""),
                   "%s", js);
@@ -113,10 +84,10 @@ START_TEST(test_target_maximize_running_finish)
                        "command: [/bin/sh, -c, 'if [ $1 = 0.1 ]; then sleep 1; fi; echo acc=$1', "
                        "sh, '${v}']\n");
     free(run_fg(&f, 0));
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials"), 2);
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 2);
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
                      2);
-    char *js = status_json(&f);
+    char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": \"target 0.8 reached by trial 2"), "%s", js);
     free(js);
     fx_free(&f);
@@ -131,9 +102,9 @@ START_TEST(test_always_failing_command_stops)
     ck_assert_msg(strstr(out, "study stopped: the first 5 trials all failed; last: trial"),
                   "%s", e2e_tail(out));
     free(out);
-    long n = study_long(f.study, "SELECT count(*) FROM trials");
+    long n = e2e_study_long(f.study, "SELECT count(*) FROM trials");
     ck_assert_msg(n >= 5 && n <= 12, "%ld trials", n);
-    char *js = status_json(&f);
+    char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"state\": \"stopped\""), "%s", js);
     ck_assert_msg(strstr(js, "failed; last: trial") && strstr(js, "exit code 1"), "%s", js);
     free(js);
@@ -150,8 +121,8 @@ START_TEST(test_failures_in_a_row_later)
                        "parameters:\n  a: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]}\n"
                        "command: [/bin/sh, -c, 'test $1 = 0 || exit 4; echo loss=1', sh, '${a}']\n");
     free(run_fg(&f, 0));
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials"), 11);
-    char *js = status_json(&f);
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 11);
+    char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": \"10 trials failed in a row; last: trial 11: exit "
                              "code 4"),
                   "%s", js);
@@ -165,14 +136,14 @@ START_TEST(test_max_consecutive_failures)
     fixture f = fx_new("name: f\nmethod: random\nmetric: {name: loss}\nmax_consecutive_failures: 3\n"
                        "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
     free(run_fg(&f, 0));
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials"), 3);
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 3);
     fx_free(&f);
     /* 0: never stops; the run_cap ends it. */
     f = fx_new("name: f\nmethod: random\nmetric: {name: loss}\nmax_consecutive_failures: 0\n"
                "run_cap: 14\nparameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
     free(run_fg(&f, 0));
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'failed'"), 14);
-    char *js = status_json(&f);
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'failed'"), 14);
+    char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"state\": \"finished\"") &&
                       strstr(js, "\"stop_reason\": \"run_cap reached (14 trials)\""),
                   "%s", js);
@@ -189,16 +160,16 @@ START_TEST(test_stop_reason_user_and_running)
     e2e_result r = e2e_run(det, 20);
     ck_assert_int_eq(r.status, 0);
     e2e_result_free(&r);
-    ck_assert(wait_sql(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
-    char *js = status_json(&f);
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": null"), "%s", js);
     free(js);
     const char *stop[] = {"tunetop", "stop", f.study, "--now", NULL};
     r = e2e_run(stop, 20);
     ck_assert_int_eq(r.status, 0);
     e2e_result_free(&r);
-    ck_assert(wait_sql(f.study, "SELECT count(*) FROM study WHERE state = 'stopped'", 1, 20));
-    js = status_json(&f);
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM study WHERE state = 'stopped'", 1, 20));
+    js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": \"stopped by the user (running trials killed)\""),
                   "%s", js);
     free(js);
@@ -234,7 +205,7 @@ START_TEST(test_reload_parallel_and_refusals)
     e2e_result r = e2e_run(det, 20);
     ck_assert_int_eq(r.status, 0);
     e2e_result_free(&r);
-    ck_assert(wait_sql(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
 
     /* parallel 1 → 3: three running within seconds. */
     char *v2 = tt_xasprintf("%sparallel: 3\n", base);
@@ -242,9 +213,9 @@ START_TEST(test_reload_parallel_and_refusals)
     char *err = NULL;
     ck_assert_int_eq(reload(&f, &err), 0);
     free(err);
-    ck_assert_msg(wait_sql(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 3, 5),
+    ck_assert_msg(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 3, 5),
                   "%ld running",
-                  study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'running'"));
+                  e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'running'"));
 
     /* The objective cannot change: refused, naming the key; nothing changes. */
     char *v3 = tt_xasprintf("%sparallel: 3\n", base);
@@ -254,7 +225,7 @@ START_TEST(test_reload_parallel_and_refusals)
     ck_assert_int_eq(reload(&f, &err), 1);
     ck_assert_msg(strstr(err, "metric.name cannot change"), "%s", err);
     free(err);
-    ck_assert_int_eq(study_long(f.study, "SELECT max(version) FROM spaces"), 2);
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT max(version) FROM spaces"), 2);
 
     /* The executor cannot change live either. */
     char *v4 = tt_xasprintf("%sparallel: 3\nexecutor: {type: slurm}\n", base);
@@ -271,8 +242,8 @@ START_TEST(test_reload_parallel_and_refusals)
     const char *stop[] = {"tunetop", "stop", f.study, "--now", NULL};
     r = e2e_run(stop, 20);
     e2e_result_free(&r);
-    ck_assert(wait_sql(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 0, 20));
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials"), 3);
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 0, 20));
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 3);
     free(v1);
     free(v2);
     free(v3);
@@ -296,19 +267,19 @@ START_TEST(test_reload_target_folds_method)
     e2e_result r = e2e_run(det, 20);
     ck_assert_int_eq(r.status, 0);
     e2e_result_free(&r);
-    ck_assert(wait_sql(f.study, "SELECT count(*) > 0 FROM trials WHERE state = 'completed'", 1, 10));
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) > 0 FROM trials WHERE state = 'completed'", 1, 10));
     char *v2 = tt_xasprintf(base, ", target: 2", "method: tpe\nrun_cap: 200\nfolds: 2\n");
     e2e_write(f.sweep, v2);
     char *err = NULL;
     ck_assert_int_eq(reload(&f, &err), 0);
     free(err);
-    ck_assert(wait_sql(f.study, "SELECT count(*) FROM study WHERE state = 'finished'", 1, 20));
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM study WHERE state = 'finished'", 1, 20));
     /* The target was reached at once (the best already had loss < 2): the
      * trial running at the reload finished, nothing new started. */
-    char *js = status_json(&f);
+    char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": \"target 2 reached"), "%s", js);
     free(js);
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials WHERE space_version = 2"), 0);
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE space_version = 2"), 0);
     fx_free(&f);
     free(v1);
     free(v2);
@@ -321,23 +292,23 @@ START_TEST(test_reload_target_folds_method)
     const char *det2[] = {"tunetop", "run", f.sweep, "--dir", f.study, "--detach", NULL};
     r = e2e_run(det2, 20);
     e2e_result_free(&r);
-    ck_assert(wait_sql(f.study, "SELECT count(*) > 0 FROM trials", 1, 10));
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) > 0 FROM trials", 1, 10));
     v2 = tt_xasprintf("name: r\nmetric: {name: loss, goal: minimize}\nmethod: grid\nfolds: 2\n"
                       "parameters:\n  a: {values: [7, 8]}\n"
                       "command: [/bin/sh, -c, 'sleep 0.3; echo loss=$1', sh, '${a}']\n");
     e2e_write(f.sweep, v2);
     ck_assert_int_eq(reload(&f, &err), 0);
     free(err);
-    ck_assert(wait_sql(f.study, "SELECT count(*) FROM study WHERE state = 'finished'", 1, 30));
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials WHERE folds = 2"), 2);
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials t JOIN trial_params p ON "
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM study WHERE state = 'finished'", 1, 30));
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE folds = 2"), 2);
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials t JOIN trial_params p ON "
                                          "p.trial = t.number WHERE t.folds = 2 AND p.text IN "
                                          "('7', '8')"),
                      2);
-    js = status_json(&f);
+    js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": \"grid exhausted\""), "%s", js);
     free(js);
-    ck_assert_int_eq(study_long(f.study, "SELECT count(*) FROM trials WHERE folds = 2 AND "
+    ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE folds = 2 AND "
                                          "(SELECT count(*) FROM trial_runs r WHERE r.trial = "
                                          "trials.number) != 2"),
                      0);
@@ -359,13 +330,13 @@ START_TEST(test_reload_trial_timeout)
     e2e_result r = e2e_run(det, 20);
     ck_assert_int_eq(r.status, 0);
     e2e_result_free(&r);
-    ck_assert(wait_sql(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
     char *v2 = tt_xasprintf("%strial_timeout: 1\n", base);
     e2e_write(f.sweep, v2);
     char *err = NULL;
     ck_assert_int_eq(reload(&f, &err), 0);
     free(err);
-    ck_assert(wait_sql(f.study, "SELECT count(*) FROM trials WHERE state = 'timeout'", 2, 30));
+    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'timeout'", 2, 30));
     free(v2);
     fx_free(&f);
 }
