@@ -707,8 +707,10 @@ START_TEST(test_finished_study_panels_and_resize)
     char *s = tmx_wait(&t, "24/24 done", 10);
     ck_assert_int_eq(screen_rows(s), 24);
     char *row0 = screen_row(s, 0), *row1 = screen_row(s, 1), *last = screen_row(s, 23);
+    /* at 80 columns why the sweep ended takes the space version's place */
     ck_assert_msg(strstr(row0, "trainer-demo") && strstr(row0, "random") &&
-                      strstr(row0, "finished") && strstr(row0, "space v1"),
+                      strstr(row0, "finished: run_cap reached (24 trials)") &&
+                      strstr(row0, "elapsed"),
                   "header: %s", row0);
     ck_assert_msg(strstr(row1, "24/24 done") && strstr(row1, "best #"), "progress: %s", row1);
     ck_assert_msg(strstr(last, "q detach") && strstr(last, "? help"), "status line: %s", last);
@@ -754,6 +756,10 @@ START_TEST(test_finished_study_panels_and_resize)
     s = tmx_wait(&t, "queued 0  pruned 0  failed 0", 5);
     double relayout = mono() - t0;
     ck_assert_int_eq(screen_rows(s), 60);
+    char *wide_head = screen_row(s, 0);
+    ck_assert_msg(strstr(wide_head, "finished: run_cap reached (24 trials) │ space v1 │ parallel"),
+                  "header at 200 columns: %s", wide_head);
+    free(wide_head);
     ck_assert_ptr_nonnull(strstr(s, " History "));
     ck_assert_ptr_nonnull(strstr(s, " Importance "));
     /* the runner's stored importance, or the rank correlation, with its
@@ -1195,7 +1201,8 @@ START_TEST(test_terms)
         char *s = tmx_wait(&t, "24/24 done", 10);
         char *head = screen_row(s, 0);
         if (cases[i].ascii) {
-            ck_assert_msg(strstr(head, " trainer-demo | random | finished | space v1"),
+            ck_assert_msg(strstr(head, " trainer-demo | random | finished: run_cap reached "
+                                       "(24 trials) | elapsed"),
                           "%s: header %s", cases[i].term, head);
             ck_assert_msg(all_ascii(s), "%s/%s: non-ASCII on screen", cases[i].term,
                           cases[i].lang);
@@ -1401,6 +1408,102 @@ START_TEST(test_stored_importance)
 }
 END_TEST
 
+/* A grid of three learning rates, two folds each: fold F of rate lr
+ * prints loss = lr + F/2 + 1/step at steps 1..6 (so a fold ends at
+ * lr + F/2 + 1/6), and fold 1 of lr 0.3 then fails. */
+/* lr 0.3's fold 1 fails, a second after fold 0 (run beside it) completed:
+ * the failure would otherwise stop fold 0 when it comes first. */
+static const char folds_yaml[] =
+    "name: folds-test\n"
+    "method: grid\n"
+    "metric: {name: loss, goal: minimize}\n"
+    "parameters:\n"
+    "  lr: {values: [0.1, 0.2, 0.3]}\n"
+    "folds: 2\n"
+    "parallel: 2\n"
+    "command: [/bin/sh, -c, 'for s in 1 2 3 4 5 6; do echo \"step=$s loss=$(awk -v s=$s "
+    "-v f=$TUNETOP_FOLD -v lr=$1 \"BEGIN{print lr + f/2 + 1/s}\")\"; done; "
+    "if [ \"$1\" = 0.3 ] && [ \"$TUNETOP_FOLD\" = 1 ]; then echo diverged >&2; sleep 1; exit 3; "
+    "fi', "
+    "sh, '${lr}']\n";
+
+/* A sweep of two folds run to its end from the dashboard: the tables show
+ * each trial's value as mean ± std, the header why the sweep ended, and a
+ * trial's detail its folds (their curves and mean in a chart, each fold's
+ * state and value, why a fold failed, each fold's log lines). */
+START_TEST(test_folds_sweep)
+{
+    NEED_TMUX();
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    char *sweep = tt_xasprintf("%s/folds-test.yaml", tmp);
+    e2e_write(sweep, folds_yaml);
+    cleanup_study(study);
+
+    tmx t;
+    char *args = tt_xasprintf("%s --dir %s", sweep, study);
+    tmx_launch(&t, 100, 30, "xterm-256color", "C.UTF-8", args);
+    free(args);
+    /* trial 1: folds 0.266667 and 0.766667, mean 0.516667, std 0.25 */
+    char *s = tmx_wait(&t, "finished: grid exhausted", 30);
+    char *head = screen_row(s, 0);
+    SCREEN_ASSERT(strstr(head, "folds-test") && strstr(head, "finished: grid exhausted"), s,
+                  "the header does not say why the sweep ended: %s", head);
+    free(head);
+    free(s);
+    s = tmx_wait(&t, "3/3 done", 10);
+    SCREEN_ASSERT(strstr(s, "best #1 loss=0.51667 ± 0.25"), s, "the best trial has no ± std");
+    long nums[8];
+    ck_assert_uint_eq(trial_list_numbers(s, nums, 8), 3);
+    for (int y = 0; y < screen_rows(s); y++) {
+        char *r = screen_row(s, y);
+        /* the trial list's rows (# state value …): mean ± std, the failed one "-" */
+        if (strncmp(r, " 1  done ", 9) == 0)
+            SCREEN_ASSERT(strstr(r, "0.51667 ± 0.25"), s, "trial 1's row: %s", r);
+        if (strncmp(r, " 2  done ", 9) == 0)
+            SCREEN_ASSERT(strstr(r, "0.61667 ± 0.25"), s, "trial 2's row: %s", r);
+        if (strncmp(r, " 3  failed ", 11) == 0)
+            SCREEN_ASSERT(!strstr(r, "±"), s, "the failed trial has a std: %s", r);
+        free(r);
+    }
+    free(s);
+
+    /* Enter: trial 1's detail lists its folds' values under their chart */
+    KEYS(&t, "Enter");
+    s = tmx_wait(&t, "Runs: 2 folds", 5);
+    SCREEN_ASSERT(strstr(s, "Trial 1 · completed · loss=0.51667 ± 0.25"), s,
+                  "the detail's title lacks the mean ± std");
+    SCREEN_ASSERT(strstr(s, "fold  state") && strstr(s, "0  completed  0.266667") &&
+                      strstr(s, "1  completed  0.766667"),
+                  s, "the detail does not list the folds' values");
+    SCREEN_ASSERT(has_braille(s), s, "no chart of the folds' curves");
+    SCREEN_ASSERT(strstr(s, "[fold 1] step=6 loss=0.766667"), s, "no fold's log in the detail");
+    free(s);
+    /* the runs' chart: the folds dim, their mean bold on top */
+    s = tmx_screen(&t, true);
+    ck_assert_msg(strstr(s, "\033[2m") && strstr(s, "\033[1m"),
+                  "the chart has no dim and bold lines");
+    free(s);
+    /* trial 3: fold 1 failed, and says why */
+    KEYS(&t, "l", "l");
+    s = tmx_wait(&t, "Trial 3 · failed", 5);
+    s = (free(s), tmx_wait(&t, "1  failed     0.966667  exit code 3", 5));
+    SCREEN_ASSERT(strstr(s, "0  completed  0.466667"), s, "trial 3's fold 0 is not listed");
+    free(s);
+    KEYS(&t, "Escape");
+    free(tmx_wait(&t, " Best trials ", 5));
+    KEYS(&t, "q");
+    ck_assert_int_eq(tmx_wait_exit(&t, 5), 0);
+
+    tmx_stop(&t);
+    stop_runner(study);
+    e2e_rmtree(tmp);
+    free(sweep);
+    free(study);
+    free(tmp);
+}
+END_TEST
+
 Suite *suite_dashboard(void)
 {
     unsetenv("TMUX"); /* our servers are private, even when run inside tmux */
@@ -1418,6 +1521,7 @@ Suite *suite_dashboard(void)
     tcase_add_test(tc, test_importance_label_at_80x24);
     tcase_add_test(tc, test_help_at_80x24);
     tcase_add_test(tc, test_stored_importance);
+    tcase_add_test(tc, test_folds_sweep);
     suite_add_tcase(s, tc);
     return s;
 }

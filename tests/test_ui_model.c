@@ -5,7 +5,9 @@
  * points and events by rowid), the metric backlog is read in slices, a
  * retry restarts a trial's curve, long series stay bounded, the picker
  * lists the study, the ranking and correlations are cached until the
- * completed trials change, and the runner's stored importance is read.
+ * completed trials change, the runner's stored importance is read, and a
+ * trial of several runs (folds) is one mean curve with its value shown
+ * as "mean ± std".
  */
 #include <check.h>
 #include <math.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "../src/ui/internal.h"
+#include "../src/ui/table.h"
 #include "tunetop/store.h"
 
 static const char sweep[] = "name: modeltest\n"
@@ -354,6 +357,228 @@ START_TEST(stored_importance)
 }
 END_TEST
 
+/* The detail view's metric table (ui_detail_metric_stats): "best" follows
+ * each metric's own goal, not the objective's. A minimised loss objective
+ * beside an accuracy: the accuracy's best is its maximum (its goal guessed
+ * from the name), a metric declared `goal: maximize` too, anything else
+ * and the objective their minimum. */
+START_TEST(detail_metric_best)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    static const char with_metrics[] = "name: modeltest\n"
+                                       "program: train.py\n"
+                                       "method: random\n"
+                                       "metric: {name: loss, goal: minimize}\n"
+                                       "metrics: [val_acc, {name: margin, goal: maximize}, lr_now]\n"
+                                       "parameters:\n"
+                                       "  lr: {min: 0.001, max: 0.1}\n"
+                                       "  opt: {values: [adam, sgd]}\n";
+    ck_assert_int_eq(tt_store_add_space(st, "sweep.yaml", with_metrics, &err), 2);
+    long t = add_trial(st, "0.01", "adam");
+    tt_store_trial_started(st, t, 0, 0, NULL, &err);
+    static const char *const names[] = {"loss", "val_acc", "margin", "lr_now", "test_f1"};
+    /* each metric goes 0.5, 0.9, 0.2, 0.6 over steps 1..4 */
+    static const double vals[] = {0.5, 0.9, 0.2, 0.6};
+    for (long step = 1; step <= 4; step++)
+        for (size_t k = 0; k < 5; k++)
+            tt_store_add_metric(st, t, 1, step, names[k], vals[step - 1], 0, &err);
+
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ck_assert_ptr_nonnull(m.sweep);
+    ck_assert_uint_eq(m.sweep->n_metrics, 3);
+    const ui_trial *tr = ui_model_trial(&m, t);
+    static const double best[] = {0.2, 0.9, 0.9, 0.2, 0.9};
+    for (size_t k = 0; k < 5; k++) {
+        const ui_series *s = ui_model_series(tr, ui_model_metric_id(&m, names[k]));
+        ck_assert_ptr_nonnull(s);
+        ui_metric_stats row;
+        ui_detail_metric_stats(&m, names[k], s, &row);
+        ck_assert_msg(fabs(row.best - best[k]) < 1e-6, "%s: best %g, want %g", names[k],
+                      row.best, best[k]);
+        ck_assert_double_eq_tol(row.last, 0.6, 1e-12);
+        ck_assert_double_eq_tol(row.min, 0.2, 1e-6);
+        ck_assert_double_eq_tol(row.max, 0.9, 1e-6);
+        ck_assert_int_eq(row.step, 4);
+    }
+    ui_model_close(&m);
+    tt_store_close(st);
+    rm_rf(root);
+}
+END_TEST
+
+/* A series of points (step, value) of one attempt, as the model keeps them. */
+static void fill_series(ui_series *s, int attempt, const long *steps, const double *values,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ui_series_add(s, attempt, steps[i], values[i]);
+}
+
+/* ui_series_mean: the mean over the steps every run has reached, a run
+ * between two of its points interpolated, the runs of an older attempt
+ * left out, a run without points too. */
+START_TEST(runs_mean_curve)
+{
+    ui_series r[4] = {{0}};
+    static const long s0[] = {1, 2, 3, 4, 5}, s1[] = {2, 4, 6}, s2[] = {1, 2, 3, 4, 5, 6, 7};
+    static const double v0[] = {10, 20, 30, 40, 50}, v1[] = {2, 4, 6};
+    double v2[7];
+    for (int i = 0; i < 7; i++)
+        v2[i] = 100;
+    fill_series(&r[0], 1, s0, v0, 5);
+    fill_series(&r[1], 1, s1, v1, 3);
+    fill_series(&r[2], 1, s2, v2, 7);
+    const ui_series *runs[] = {&r[0], &r[1], &r[2], &r[3]};
+    ui_series mean = {0};
+    ui_series_mean(runs, 4, &mean);
+    /* steps 2..5: where all three have been (run 1 starts at 2, run 0 ends
+     * at 5); run 1 at 3 and 5 is on its line: 3 and 5 */
+    static const long want_steps[] = {2, 3, 4, 5};
+    static const double want[] = {(20 + 2 + 100) / 3.0, (30 + 3 + 100) / 3.0,
+                                  (40 + 4 + 100) / 3.0, (50 + 5 + 100) / 3.0};
+    ck_assert_uint_eq(mean.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(mean.pts[i].step, want_steps[i]);
+        ck_assert_double_eq_tol(mean.pts[i].value, want[i], 1e-4);
+    }
+    ck_assert_int_eq(mean.last_step, 5);
+    ck_assert_double_eq_tol(mean.last, want[3], 1e-12);
+    ck_assert_int_eq(mean.attempt, 1);
+
+    /* a retry: run 0 starts over (attempt 2); the others' old curves are
+     * not the trial's any more */
+    ui_series_add(&r[0], 2, 1, 7);
+    ui_series_add(&r[0], 2, 2, 9);
+    ui_series_mean(runs, 4, &mean);
+    ck_assert_uint_eq(mean.n, 2);
+    ck_assert_int_eq(mean.attempt, 2);
+    ck_assert_double_eq_tol(mean.last, 9, 1e-12);
+    for (int i = 0; i < 4; i++)
+        ui_series_free(&r[i]);
+    ui_series_free(&mean);
+}
+END_TEST
+
+static const char folds_sweep[] = "name: foldstest\n"
+                                  "program: train.py\n"
+                                  "method: random\n"
+                                  "metric: {name: loss, goal: minimize}\n"
+                                  "folds: 3\n"
+                                  "parameters:\n"
+                                  "  lr: {min: 0.001, max: 0.1}\n"
+                                  "  opt: {values: [adam, sgd]}\n";
+
+/* Fold f of the trial reports loss = 1/step + f at steps 1..last. */
+static void fold_points(tt_store *st, long t, int f, long from, long last)
+{
+    tt_error err = {0};
+    for (long step = from; step <= last; step++)
+        ck_assert_int_eq(tt_store_add_run_metric(st, t, 1, f, step, "loss",
+                                                 1.0 / (double)step + f, 0, &err),
+                         0);
+}
+
+/* A trial of three folds as the dashboard sees it: one curve, the mean of
+ * its folds over the steps all of them have reached (not the folds' points
+ * in one zig-zag line); its value "mean ± std" in the tables; once it has
+ * ended, the folds' own points dropped and the mean kept; the study's
+ * stop reason read with the study row. */
+START_TEST(folds_mean_and_std)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    ck_assert_int_eq(tt_store_add_space(st, "sweep.yaml", folds_sweep, &err), 2);
+    long t = add_trial(st, "0.01", "adam");
+    ck_assert_int_eq(tt_store_trial_started(st, t, 0, 0, NULL, &err), 0);
+    ck_assert_int_eq(tt_store_trial_set_runs(st, t, 3, 0, &err), 0);
+    for (int f = 0; f < 3; f++)
+        ck_assert_int_eq(tt_store_run_started(st, t, 1, f, f, 0, 0, 0, NULL, &err), 0);
+    /* folds 0 and 1 at step 4, fold 2 only at step 2 */
+    fold_points(st, t, 0, 1, 4);
+    fold_points(st, t, 1, 1, 4);
+    fold_points(st, t, 2, 1, 2);
+
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    const ui_trial *tr = ui_model_trial(&m, t);
+    ck_assert_int_eq(tr->rec.folds, 3);
+    const ui_series *s = ui_model_series(tr, ui_model_metric_id(&m, "loss"));
+    ck_assert_ptr_nonnull(s);
+    /* mean of 1/step + 0, + 1, + 2 = 1/step + 1, at steps 1 and 2 only */
+    ck_assert_uint_eq(s->n, 2);
+    for (size_t i = 0; i < s->n; i++) {
+        ck_assert_int_eq(s->pts[i].step, (int)i + 1);
+        ck_assert_double_eq_tol(s->pts[i].value, 1.0 / (double)(i + 1) + 1, 1e-6);
+    }
+    ck_assert_uint_eq(tr->n_runs, 3);
+
+    /* fold 2 catches up; the trial ends: mean 1.25, std sqrt(2/3) */
+    fold_points(st, t, 2, 3, 4);
+    static const double fold_value[] = {0.25, 1.25, 2.25};
+    for (int f = 0; f < 3; f++)
+        ck_assert_int_eq(tt_store_run_finished(st, t, 1, f, TT_TRIAL_COMPLETED, fold_value[f],
+                                               "exit code 0", &err),
+                         0);
+    ck_assert_int_eq(tt_store_trial_finished(st, t, TT_TRIAL_COMPLETED, 1.25,
+                                             "3 runs completed", &err),
+                     0);
+    ck_assert_int_eq(tt_store_trial_set_std(st, t, sqrt(2.0 / 3.0), &err), 0);
+    ck_assert_int_eq(tt_store_set_study_state(st, TT_STUDY_FINISHED, &err), 0);
+    ck_assert_int_eq(tt_store_set_stop_reason(st, "target 1.3 reached by trial 1 (loss=1.25)",
+                                              &err),
+                     0);
+    unsigned study_gen = m.study_gen;
+    ck_assert_int_eq(ui_model_poll(&m, 0, 101, &err), 0);
+    ck_assert_uint_gt(m.study_gen, study_gen);
+    ck_assert_str_eq(m.info.stop_reason, "target 1.3 reached by trial 1 (loss=1.25)");
+    tr = ui_model_trial(&m, t);
+    s = ui_model_series(tr, ui_model_metric_id(&m, "loss"));
+    ck_assert_uint_eq(s->n, 4);
+    ck_assert_int_eq(s->last_step, 4);
+    ck_assert_double_eq_tol(s->last, 1.25, 1e-12);
+    /* ended: its folds' points are gone, the mean stays */
+    ck_assert_uint_eq(tr->n_runs, 0);
+    ck_assert_int_eq(m.best, t);
+
+    /* the tables' value cell */
+    ui_app *a = calloc(1, sizeof *a);
+    a->model = m;
+    a->utf8 = true;
+    char cell[64];
+    ui_table_cell(a, &tr->rec, UI_COL_VALUE, cell, sizeof cell);
+    ck_assert_str_eq(cell, "1.25 ± 0.816");
+    a->utf8 = false;
+    ui_table_cell(a, &tr->rec, UI_COL_VALUE, cell, sizeof cell);
+    ck_assert_str_eq(cell, "1.25 +- 0.816");
+    free(a);
+    /* sorting and filtering go by the mean */
+    ui_filter f;
+    char msg[128];
+    ck_assert_int_eq(ui_filter_parse("loss<1.3", &f, msg, sizeof msg), 0);
+    ck_assert(ui_filter_match(&f, &tr->rec, m.metric));
+    ui_filter_free(&f);
+    ck_assert_int_eq(ui_filter_parse("loss<1.2", &f, msg, sizeof msg), 0);
+    ck_assert(!ui_filter_match(&f, &tr->rec, m.metric));
+    ui_filter_free(&f);
+
+    /* a trial of one run keeps its plain value */
+    long t2 = add_trial(st, "0.05", "sgd");
+    tt_store_trial_started(st, t2, 0, 0, NULL, &err);
+    tt_store_trial_finished(st, t2, TT_TRIAL_COMPLETED, 0.5, NULL, &err);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 102, &err), 0);
+    ui_format_value_std(&ui_model_trial(&m, t2)->rec, true, cell, sizeof cell);
+    ck_assert_str_eq(cell, "0.5");
+
+    ui_model_close(&m);
+    tt_store_close(st);
+    rm_rf(root);
+}
+END_TEST
+
 extern Suite *suite_ui_model(void);
 Suite *suite_ui_model(void)
 {
@@ -364,6 +589,9 @@ Suite *suite_ui_model(void)
     tcase_add_test(tc, rank_correlation);
     tcase_add_test(tc, completed_caches);
     tcase_add_test(tc, stored_importance);
+    tcase_add_test(tc, detail_metric_best);
+    tcase_add_test(tc, runs_mean_curve);
+    tcase_add_test(tc, folds_mean_and_std);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -198,10 +198,6 @@ tt_trial_runs *tt_runs_begin(tt_runner *r, long number, int attempt);
 /* A started trial with a run left to start, or NULL. */
 tt_trial_runs *tt_runs_next(tt_runner *r);
 tt_launch_run tt_runs_launch(const tt_trial_runs *tr, int run);
-/* "fold 2", "repeat 1", "fold 2, repeat 1". */
-void tt_runs_label(const tt_trial_runs *tr, int run, char *buf, size_t n);
-/* trials/N/fold-F, trials/N/repeat-R or trials/N/fold-F-repeat-R (malloc'd). */
-char *tt_runs_dir(const tt_runner *r, const tt_trial_runs *tr, int run);
 /* A run ended: recorded; the trial ends once its runs are over. */
 void tt_runs_run_ended(tt_runner *r, long number, int run, tt_trial_state state, double value,
                        long last_step, const char *reason);

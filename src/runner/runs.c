@@ -98,34 +98,14 @@ tt_trial_runs *tt_runs_next(tt_runner *r)
 
 tt_launch_run tt_runs_launch(const tt_trial_runs *tr, int run)
 {
+    int fold = tt_run_fold(tr->folds, tr->repeats, run);
+    int repeat = tt_run_repeat(tr->folds, tr->repeats, run);
     return (tt_launch_run){
-        .fold = tr->folds > 0 ? run / tr->repeats : 0,
+        .fold = fold > 0 ? fold : 0,
         .folds = tr->folds,
-        .repeat = run % tr->repeats,
+        .repeat = repeat > 0 ? repeat : 0,
         .repeats = tr->repeats,
     };
-}
-
-void tt_runs_label(const tt_trial_runs *tr, int run, char *buf, size_t n)
-{
-    tt_launch_run id = tt_runs_launch(tr, run);
-    if (tr->folds > 0 && tr->repeats > 1)
-        snprintf(buf, n, "fold %d, repeat %d", id.fold, id.repeat);
-    else if (tr->folds > 0)
-        snprintf(buf, n, "fold %d", id.fold);
-    else
-        snprintf(buf, n, "repeat %d", id.repeat);
-}
-
-char *tt_runs_dir(const tt_runner *r, const tt_trial_runs *tr, int run)
-{
-    tt_launch_run id = tt_runs_launch(tr, run);
-    if (tr->folds > 0 && tr->repeats > 1)
-        return tt_xasprintf("%s/trials/%ld/fold-%d-repeat-%d", r->study_dir, tr->number, id.fold,
-                            id.repeat);
-    if (tr->folds > 0)
-        return tt_xasprintf("%s/trials/%ld/fold-%d", r->study_dir, tr->number, id.fold);
-    return tt_xasprintf("%s/trials/%ld/repeat-%d", r->study_dir, tr->number, id.repeat);
 }
 
 void tt_runs_request_end(tt_runner *r, long number, tt_end_request why, const char *reason)
@@ -230,7 +210,7 @@ void tt_runs_run_ended(tt_runner *r, long number, int run, tt_trial_state state,
     if (tt_store_run_finished(r->store, number, tr->attempt, run, state, value, reason, &err) < 0)
         tt_runner_say(r, "trial %ld: %s", number, err.msg);
     char label[48];
-    tt_runs_label(tr, run, label, sizeof label);
+    tt_run_label(tr->folds, tr->repeats, run, label, sizeof label);
     tr->running--;
     tr->ended++;
     tr->last_step[run] = last_step;
@@ -285,14 +265,14 @@ void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted)
             tr->last_step[run->run] = run->last_step;
             if (run->state != TT_TRIAL_COMPLETED && tr->end_state == TT_TRIAL_COMPLETED) {
                 char label[48];
-                tt_runs_label(tr, run->run, label, sizeof label);
+                tt_run_label(tr->folds, tr->repeats, run->run, label, sizeof label);
                 tr->end_state = run->state;
                 tr->end_reason = tt_xasprintf("%s: %s", label, run->reason ? run->reason : "");
             }
             continue;
         }
         tr->running++;
-        char *dir = tt_runs_dir(r, tr, run->run);
+        char *dir = tt_run_dir(r->study_dir, tr->number, tr->folds, tr->repeats, run->run);
         tt_shim_status st;
         bool ended = tt_shim_read_status(dir, &st) == 0;
         bool has_job = run->job_id && *run->job_id;

@@ -367,7 +367,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         /* A run of a trial of several: its own folder inside the trial's,
          * recorded before it starts so its end always has a row. */
         free(dir);
-        dir = tt_runs_dir(r, tr, run);
+        dir = tt_run_dir(r->study_dir, t->number, tr->folds, tr->repeats, run);
         if (mkdir(dir, (mode_t)tt_study_dir_mode()) != 0 && errno != EEXIST) {
             int rc = tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
             free(dir);
@@ -375,7 +375,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         }
         run_id = tt_runs_launch(tr, run);
         label[0] = ' ';
-        tt_runs_label(tr, run, label + 1, sizeof label - 1);
+        tt_run_label(tr->folds, tr->repeats, run, label + 1, sizeof label - 1);
         tt_error serr = {0};
         if (tt_store_run_started(r->store, t->number, t->attempt, run, run_id.fold,
                                  run_id.repeat, 0, 0, NULL, &serr) < 0)

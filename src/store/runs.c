@@ -12,6 +12,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,38 @@
 int tt_runs_count(int folds, int repeats)
 {
     return (folds > 0 ? folds : 1) * (repeats > 0 ? repeats : 1);
+}
+
+int tt_run_fold(int folds, int repeats, int run)
+{
+    return folds > 0 ? run / (repeats > 0 ? repeats : 1) : -1;
+}
+
+int tt_run_repeat(int folds, int repeats, int run)
+{
+    (void)folds;
+    return repeats > 1 ? run % repeats : -1;
+}
+
+void tt_run_label(int folds, int repeats, int run, char *buf, size_t n)
+{
+    int f = tt_run_fold(folds, repeats, run), r = tt_run_repeat(folds, repeats, run);
+    if (f >= 0 && r >= 0)
+        snprintf(buf, n, "fold %d, repeat %d", f, r);
+    else if (f >= 0)
+        snprintf(buf, n, "fold %d", f);
+    else
+        snprintf(buf, n, "repeat %d", r >= 0 ? r : run);
+}
+
+char *tt_run_dir(const char *study_dir, long trial, int folds, int repeats, int run)
+{
+    int f = tt_run_fold(folds, repeats, run), r = tt_run_repeat(folds, repeats, run);
+    if (f >= 0 && r >= 0)
+        return tt_xasprintf("%s/trials/%ld/fold-%d-repeat-%d", study_dir, trial, f, r);
+    if (f >= 0)
+        return tt_xasprintf("%s/trials/%ld/fold-%d", study_dir, trial, f);
+    return tt_xasprintf("%s/trials/%ld/repeat-%d", study_dir, trial, r >= 0 ? r : run);
 }
 
 static int bump_trial(tt_store *st, long trial, tt_error *err)
@@ -45,6 +78,20 @@ static int update_run(tt_store *st, sqlite3_stmt *s, long trial, int run, tt_err
     return rc;
 }
 
+/* The cached statement id with ?1..?3 bound to the run's key (trial,
+ * attempt, run); NULL when it cannot be prepared (err says why). */
+static sqlite3_stmt *run_stmt(tt_store *st, store_sql id, const char *sql, long trial,
+                              int attempt, int run, tt_error *err, const char *what)
+{
+    sqlite3_stmt *s = store_stmt(st, id, sql, err, what);
+    if (s) {
+        sqlite3_bind_int64(s, 1, trial);
+        sqlite3_bind_int(s, 2, attempt);
+        sqlite3_bind_int(s, 3, run);
+    }
+    return s;
+}
+
 int tt_store_run_started(tt_store *st, long trial, int attempt, int run, int fold, int repeat,
                          long pid, uint64_t pid_start, const char *job_id, tt_error *err)
 {
@@ -53,16 +100,13 @@ int tt_store_run_started(tt_store *st, long trial, int attempt, int run, int fol
     if (rc != 0)
         return rc;
     /* REPLACE: a start recorded again (the pid known only later) keeps one row. */
-    sqlite3_stmt *s = store_stmt(st, SQL_RUN_STARTED,
-                                 "INSERT OR REPLACE INTO trial_runs (trial, attempt, run, fold,"
-                                 " repetition, state, started_at, pid, pid_start, job_id)"
-                                 " VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)",
-                                 err, what);
+    sqlite3_stmt *s = run_stmt(st, SQL_RUN_STARTED,
+                               "INSERT OR REPLACE INTO trial_runs (trial, attempt, run, fold,"
+                               " repetition, state, started_at, pid, pid_start, job_id)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)",
+                               trial, attempt, run, err, what);
     if (s == NULL)
         return store_op_end(st, -TT_ERR_IO, err);
-    sqlite3_bind_int64(s, 1, trial);
-    sqlite3_bind_int(s, 2, attempt);
-    sqlite3_bind_int(s, 3, run);
     sqlite3_bind_int(s, 4, fold);
     sqlite3_bind_int(s, 5, repeat);
     sqlite3_bind_double(s, 6, store_now());
@@ -85,15 +129,12 @@ int tt_store_run_finished(tt_store *st, long trial, int attempt, int run, tt_tri
     int rc = store_op_begin(st, err, what);
     if (rc != 0)
         return rc;
-    sqlite3_stmt *s = store_stmt(st, SQL_RUN_FINISHED,
-                                 "UPDATE trial_runs SET state = ?4, value = ?5, reason = ?6,"
-                                 " finished_at = ?7 WHERE trial = ?1 AND attempt = ?2 AND run = ?3",
-                                 err, what);
+    sqlite3_stmt *s = run_stmt(st, SQL_RUN_FINISHED,
+                               "UPDATE trial_runs SET state = ?4, value = ?5, reason = ?6,"
+                               " finished_at = ?7 WHERE trial = ?1 AND attempt = ?2 AND run = ?3",
+                               trial, attempt, run, err, what);
     if (s == NULL)
         return store_op_end(st, -TT_ERR_IO, err);
-    sqlite3_bind_int64(s, 1, trial);
-    sqlite3_bind_int(s, 2, attempt);
-    sqlite3_bind_int(s, 3, run);
     store_bind_text(s, 4, store_trial_state_text(state));
     store_bind_double(s, 5, value);
     store_bind_text(s, 6, reason);
@@ -108,16 +149,13 @@ int tt_store_run_progress(tt_store *st, long trial, int attempt, int run, double
     int rc = store_op_begin(st, err, what);
     if (rc != 0)
         return rc;
-    sqlite3_stmt *s = store_stmt(st, SQL_RUN_PROGRESS,
-                                 "UPDATE trial_runs SET value = ?4, last_step = ?5,"
-                                 " offset_stdout = ?6, offset_stderr = ?7, offset_csv = ?8"
-                                 " WHERE trial = ?1 AND attempt = ?2 AND run = ?3",
-                                 err, what);
+    sqlite3_stmt *s = run_stmt(st, SQL_RUN_PROGRESS,
+                               "UPDATE trial_runs SET value = ?4, last_step = ?5,"
+                               " offset_stdout = ?6, offset_stderr = ?7, offset_csv = ?8"
+                               " WHERE trial = ?1 AND attempt = ?2 AND run = ?3",
+                               trial, attempt, run, err, what);
     if (s == NULL)
         return store_op_end(st, -TT_ERR_IO, err);
-    sqlite3_bind_int64(s, 1, trial);
-    sqlite3_bind_int(s, 2, attempt);
-    sqlite3_bind_int(s, 3, run);
     store_bind_double(s, 4, value);
     sqlite3_bind_int64(s, 5, last_step);
     for (int i = 0; i < TT_STORE_N_OFFSETS; i++)

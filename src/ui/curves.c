@@ -25,7 +25,7 @@ typedef struct pick {
     int color, layer;
 } pick;
 
-static int metric_id(const ui_app *a)
+int ui_curves_metric(const ui_app *a)
 {
     if (a->curves_metric >= 0 && (size_t)a->curves_metric < a->model.n_metric_names)
         return a->curves_metric;
@@ -57,7 +57,7 @@ void ui_curves_draw(ui_app *a, void *win)
 {
     WINDOW *w = win;
     const ui_model *m = &a->model;
-    int id = metric_id(a);
+    int id = ui_curves_metric(a);
     const char *name = id >= 0 ? m->metric_names[id] : m->metric;
     char right[128];
     snprintf(right, sizeof right, "%s%s%s", name, a->curves_log ? " · log" : "",
@@ -149,7 +149,7 @@ int ui_curves_key(ui_app *a, int key)
         if (n == 0)
             return UI_HANDLED;
         {
-            int id = metric_id(a);
+            int id = ui_curves_metric(a);
             if (id < 0)
                 id = 0;
             else

@@ -1,10 +1,16 @@
 /*
  * detail — one trial over the panels (Enter): its parameters, a table of
- * its metrics (last, best, min, max, step), how it ended, and a live tail
- * of its stdout.log and stderr.log read incrementally from trials/N/ (at
- * most TAIL_BYTES at open, then only new bytes). Everything the trial
- * wrote is cleaned of control sequences before it is kept (text.c).
+ * its metrics (last, best for each metric's own goal, min, max, step),
+ * how it ended, and a live tail of its stdout.log and stderr.log read
+ * incrementally from trials/N/ (at most TAIL_BYTES at open, then only new
+ * bytes). Everything the trial wrote is cleaned of control sequences
+ * before it is kept (text.c).
  * `k` kills it (asks), `r` enqueues its parameters again as a JSON object.
+ *
+ * A trial of several runs (`folds`, `repeats`) also gets a chart of its
+ * runs' curves under their mean and a table of the runs (detail_runs.c),
+ * and its log tail follows every run's logs in trials/N/fold-F/… with
+ * each line marked "[fold F] "; `m`/`M` pick the chart's metric.
  */
 #include <curses.h>
 #include <errno.h>
@@ -27,6 +33,8 @@
 
 typedef struct log_file {
     char *path;
+    char *label;          /* "[fold 1] " before each line of a run's log; "" */
+    bool err;             /* stderr.log */
     off_t off;
     ino_t ino;
     tt_buf partial;
@@ -34,16 +42,24 @@ typedef struct log_file {
 
 struct ui_detail_state {
     long trial;
-    log_file files[2];
+    int n_runs;           /* runs the trial was made of when opened */
+    ui_detail_runs *runs; /* a trial of several runs: their chart and table */
+    log_file *files;      /* stdout.log and stderr.log of the trial or each run */
+    size_t n_files;
+    off_t tail_bytes;     /* read at most this much of each file at open */
     char *lines[MAX_LINES];
     bool is_err[MAX_LINES];
     size_t n_lines, head;
     int scroll;           /* lines up from the newest */
 };
 
-static void push_line(struct ui_detail_state *d, const char *s, size_t len, bool err)
+static void push_line(struct ui_detail_state *d, const char *label, const char *s, size_t len,
+                      bool err)
 {
-    char *clean = ui_text_clean(s, len);
+    char *text = ui_text_clean(s, len);
+    char *clean = *label ? tt_xasprintf("%s%s", label, text) : text;
+    if (clean != text)
+        free(text);
     size_t slot = d->head;
     if (d->n_lines == MAX_LINES)
         free(d->lines[slot]);
@@ -63,7 +79,7 @@ static const char *line_at(const struct ui_detail_state *d, size_t i_from_newest
     return d->lines[idx];
 }
 
-static bool read_file(struct ui_detail_state *d, log_file *f, bool err, bool first)
+static bool read_file(struct ui_detail_state *d, log_file *f, bool first)
 {
     /* O_NOFOLLOW: a log replaced by a symlink (to ~/.ssh/id_rsa, say) is
      * not shown; the runner does not read it either (runner/live.c). */
@@ -83,8 +99,8 @@ static bool read_file(struct ui_detail_state *d, log_file *f, bool err, bool fir
         first = true;
     }
     bool skip_partial_line = false;
-    if (first && st.st_size > TAIL_BYTES) {
-        f->off = st.st_size - TAIL_BYTES;
+    if (first && st.st_size > d->tail_bytes) {
+        f->off = st.st_size - d->tail_bytes;
         skip_partial_line = true;
     }
     bool changed = false;
@@ -110,7 +126,7 @@ static bool read_file(struct ui_detail_state *d, log_file *f, bool err, bool fir
             size_t len = f->partial.len;
             if (len && f->partial.data[len - 1] == '\r')
                 len--;
-            push_line(d, f->partial.data ? f->partial.data : "", len, err);
+            push_line(d, f->label, f->partial.data ? f->partial.data : "", len, f->err);
             f->partial.len = 0;
             changed = true;
             start = i + 1;
@@ -122,7 +138,7 @@ static bool read_file(struct ui_detail_state *d, log_file *f, bool err, bool fir
                 tt_buf_append(&f->partial, buf + start, PARTIAL_MAX - f->partial.len > rest
                                                             ? rest
                                                             : PARTIAL_MAX - f->partial.len);
-                push_line(d, f->partial.data, f->partial.len, err);
+                push_line(d, f->label, f->partial.data, f->partial.len, f->err);
                 f->partial.len = 0;
                 changed = true;
             } else {
@@ -140,11 +156,49 @@ static void detail_free(struct ui_detail_state *d)
         return;
     for (size_t i = 0; i < d->n_lines; i++)
         free(d->lines[(d->head + MAX_LINES - 1 - i) % MAX_LINES]);
-    for (int k = 0; k < 2; k++) {
+    for (size_t k = 0; k < d->n_files; k++) {
         free(d->files[k].path);
+        free(d->files[k].label);
         tt_buf_free(&d->files[k].partial);
     }
+    free(d->files);
+    ui_detail_runs_free(d->runs);
     free(d);
+}
+
+static void add_logs(struct ui_detail_state *d, const char *dir, const char *label)
+{
+    d->files = tt_xrealloc(d->files, (d->n_files + 2) * sizeof *d->files);
+    for (int k = 0; k < 2; k++)
+        d->files[d->n_files++] = (log_file){
+            .path = tt_xasprintf("%s/%s", dir, k ? "stderr.log" : "stdout.log"),
+            .label = tt_xstrdup(label),
+            .err = k == 1,
+        };
+}
+
+/* The logs a trial writes: its own, or each run's in its folder, every
+ * line marked with the run (r is then the trial's row). The tail read at
+ * open is shared among the runs, so many runs do not read many times as
+ * much. */
+static void open_logs(struct ui_detail_state *d, const ui_app *a, const tt_trial_record *r)
+{
+    d->tail_bytes = TAIL_BYTES;
+    if (d->n_runs < 2) {
+        char *dir = tt_xasprintf("%s/trials/%ld", a->model.dir, d->trial);
+        add_logs(d, dir, "");
+        free(dir);
+        return;
+    }
+    d->tail_bytes = TAIL_BYTES / d->n_runs > 4096 ? TAIL_BYTES / d->n_runs : 4096;
+    for (int i = 0; i < d->n_runs; i++) {
+        char name[48], label[64];
+        tt_run_label(r->folds, r->repeats, i, name, sizeof name);
+        snprintf(label, sizeof label, "[%s] ", name);
+        char *dir = tt_run_dir(a->model.dir, d->trial, r->folds, r->repeats, i);
+        add_logs(d, dir, label);
+        free(dir);
+    }
 }
 
 void ui_detail_open(ui_app *a, long trial)
@@ -152,11 +206,16 @@ void ui_detail_open(ui_app *a, long trial)
     ui_detail_close(a);
     struct ui_detail_state *d = tt_xcalloc(1, sizeof *d);
     d->trial = trial;
-    d->files[0].path = tt_xasprintf("%s/trials/%ld/stdout.log", a->model.dir, trial);
-    d->files[1].path = tt_xasprintf("%s/trials/%ld/stderr.log", a->model.dir, trial);
+    const ui_trial *t = ui_model_trial(&a->model, trial);
+    d->n_runs = t ? tt_runs_count(t->rec.folds, t->rec.repeats) : 1;
+    open_logs(d, a, t ? &t->rec : NULL);
+    if (d->n_runs > 1) {
+        d->runs = ui_detail_runs_new();
+        ui_detail_runs_poll(a, d->runs, &t->rec);
+    }
     a->detail = d;
-    read_file(d, &d->files[0], false, true);
-    read_file(d, &d->files[1], true, true);
+    for (size_t k = 0; k < d->n_files; k++)
+        read_file(d, &d->files[k], true);
     a->overlay = UI_OVERLAY_DETAIL;
     a->overlay_dirty = true;
 }
@@ -174,32 +233,94 @@ bool ui_detail_poll(ui_app *a)
     struct ui_detail_state *d = a->detail;
     if (!d)
         return false;
-    bool c = read_file(d, &d->files[0], false, false);
-    c |= read_file(d, &d->files[1], true, false);
+    const ui_trial *t = ui_model_trial(&a->model, d->trial);
+    if (t && tt_runs_count(t->rec.folds, t->rec.repeats) != d->n_runs) {
+        /* its runs began since the view opened: their logs are elsewhere */
+        int scroll = d->scroll;
+        ui_detail_open(a, d->trial);
+        a->detail->scroll = scroll;
+        return true;
+    }
+    bool c = false;
+    for (size_t k = 0; k < d->n_files; k++)
+        c |= read_file(d, &d->files[k], false);
+    if (d->runs && t)
+        c |= ui_detail_runs_poll(a, d->runs, &t->rec);
     return c;
 }
 
-static void series_stats(const ui_series *s, bool maximize, double *best, double *lo, double *hi)
+/* Which way metric name is better. Each metric has its own goal: with
+ * the objective's for all of them, a val_acc beside a val_loss objective
+ * showed its worst value as "best". */
+static tt_goal metric_goal(const ui_model *m, const char *name)
 {
-    *lo = INFINITY, *hi = -INFINITY;
+    if (m->metric && strcmp(name, m->metric) == 0)
+        return m->goal;
+    return tt_sweep_metric_goal(m->sweep, name);
+}
+
+void ui_detail_metric_stats(const ui_model *m, const char *name, const ui_series *s,
+                            ui_metric_stats *out)
+{
+    double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < s->n; i++) {
         double v = s->pts[i].value;
         if (!isfinite(v))
             continue;
-        if (v < *lo)
-            *lo = v;
-        if (v > *hi)
-            *hi = v;
+        if (v < lo)
+            lo = v;
+        if (v > hi)
+            hi = v;
     }
+    /* the newest value is exact (the points are floats, decimated) */
     if (isfinite(s->last)) {
-        if (s->last < *lo)
-            *lo = s->last;
-        if (s->last > *hi)
-            *hi = s->last;
+        if (s->last < lo)
+            lo = s->last;
+        if (s->last > hi)
+            hi = s->last;
     }
-    if (!isfinite(*lo))
-        *lo = *hi = NAN;
-    *best = maximize ? *hi : *lo;
+    if (!isfinite(lo))
+        lo = hi = NAN;
+    out->last = s->last;
+    out->min = lo;
+    out->max = hi;
+    out->best = metric_goal(m, name) == TT_GOAL_MAXIMIZE ? hi : lo;
+    out->step = s->last_step;
+}
+
+/* The log tail from row ly (its title on the row above) to the bottom. */
+static void draw_log(ui_app *a, WINDOW *w, struct ui_detail_state *d, const tt_trial_record *r,
+                     int ly)
+{
+    int h = getmaxy(w), wd = getmaxx(w);
+    char line[512];
+    wattrset(w, a->attr[UI_ROLE_BORDER]);
+    ui_hline(a, w, ly - 1, 0, wd);
+    wattrset(w, a->attr[UI_ROLE_TITLE]);
+    snprintf(line, sizeof line, " Log: trials/%ld/%sstdout.log + stderr.log%s ", r->number,
+             d->n_runs > 1 ? (r->folds > 0 ? "fold-*/" : "repeat-*/") : "",
+             d->scroll ? " (scrolled: End for newest)" : "");
+    ui_put(w, ly - 1, 2, line, wd - 4, false);
+    wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+    int log_h = h - ly;
+    if (log_h < 1)
+        return;
+    int max_scroll = (int)d->n_lines - log_h;
+    if (d->scroll > max_scroll)
+        d->scroll = max_scroll > 0 ? max_scroll : 0;
+    if (d->n_lines == 0) {
+        wattrset(w, a->attr[UI_ROLE_AXIS]);
+        ui_put(w, ly, 2, "(no output)", wd - 4, false);
+    }
+    for (int i = 0; i < log_h; i++) {
+        bool err = false;
+        const char *s = line_at(d, (size_t)(d->scroll + log_h - 1 - i), &err);
+        if (!s)
+            continue;
+        wattrset(w, err ? a->attr[UI_ROLE_FAILED] : a->attr[UI_ROLE_DEFAULT]);
+        ui_put(w, ly + i, 1, s, wd - 1, false);
+    }
+    wattrset(w, a->attr[UI_ROLE_DEFAULT]);
 }
 
 void ui_detail_draw(ui_app *a, void *win)
@@ -214,8 +335,8 @@ void ui_detail_draw(ui_app *a, void *win)
         return;
     }
     const tt_trial_record *r = &t->rec;
-    char title[160], v[32], dur[32];
-    ui_format_value(r->value, v, sizeof v);
+    char title[192], v[64], dur[32];
+    ui_format_value_std(r, a->utf8, v, sizeof v);
     snprintf(title, sizeof title, "Trial %ld · %s · %s=%s%s", r->number,
              tt_trial_state_name(r->state), a->model.metric, v,
              r->number == a->model.best ? " · best" : "");
@@ -258,8 +379,10 @@ void ui_detail_draw(ui_app *a, void *win)
         n_metrics += t->series[k].n > 0;
     if (n_metrics + 1 > rows)
         rows = n_metrics + 1;
-    if (rows > avail / 2 + 2)
-        rows = avail / 2 + 2;
+    /* a trial of several runs needs room for their chart and table too */
+    int share = d->runs ? avail / 3 + 2 : avail / 2 + 2;
+    if (rows > share)
+        rows = share;
     if (rows > avail)
         rows = avail;
     int left_w = wd * 2 / 5;
@@ -292,59 +415,37 @@ void ui_detail_draw(ui_app *a, void *win)
     }
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
     int my = top;
-    bool maximize = a->model.goal == TT_GOAL_MAXIMIZE;
     for (size_t k = 0; k < t->n_series && my < top + rows; k++) {
         const ui_series *s = &t->series[k];
         if (s->n == 0)
             continue;
-        double best, lo, hi;
-        series_stats(s, maximize, &best, &lo, &hi);
-        char f[4][32];
-        ui_format_value(s->last, f[0], sizeof f[0]);
-        ui_format_value(best, f[1], sizeof f[1]);
-        ui_format_value(lo, f[2], sizeof f[2]);
-        ui_format_value(hi, f[3], sizeof f[3]);
         const char *mname = a->model.metric_names[k];
+        ui_metric_stats st;
+        ui_detail_metric_stats(&a->model, mname, s, &st);
+        char f[4][32];
+        ui_format_value(st.last, f[0], sizeof f[0]);
+        ui_format_value(st.best, f[1], sizeof f[1]);
+        ui_format_value(st.min, f[2], sizeof f[2]);
+        ui_format_value(st.max, f[3], sizeof f[3]);
         wattrset(w, strcmp(mname, a->model.metric) == 0 ? a->attr[UI_ROLE_BEST]
                                                         : a->attr[UI_ROLE_DEFAULT]);
         if (narrow)
-            snprintf(line, sizeof line, "%-12.12s %11s %11s %6ld", mname, f[0], f[1],
-                     s->last_step);
+            snprintf(line, sizeof line, "%-12.12s %11s %11s %6ld", mname, f[0], f[1], st.step);
         else
             snprintf(line, sizeof line, "%-12.12s %11s %11s %11s %11s %6ld", mname, f[0], f[1],
-                     f[2], f[3], s->last_step);
+                     f[2], f[3], st.step);
         ui_put(w, my++, left_w + 1, line, wd - left_w - 2, false);
     }
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
 
-    /* the log tail */
     int ly = top + rows + 1;
-    wattrset(w, a->attr[UI_ROLE_BORDER]);
-    ui_hline(a, w, ly - 1 < top ? top : ly - 1, 0, wd);
-    wattrset(w, a->attr[UI_ROLE_TITLE]);
-    snprintf(line, sizeof line, " Log: trials/%ld/stdout.log + stderr.log%s ", r->number,
-             d->scroll ? " (scrolled: End for newest)" : "");
-    ui_put(w, ly - 1, 2, line, wd - 4, false);
-    wattrset(w, a->attr[UI_ROLE_DEFAULT]);
-    int log_h = h - ly;
-    if (log_h < 1)
-        return;
-    int max_scroll = (int)d->n_lines - log_h;
-    if (d->scroll > max_scroll)
-        d->scroll = max_scroll > 0 ? max_scroll : 0;
-    if (d->n_lines == 0) {
-        wattrset(w, a->attr[UI_ROLE_AXIS]);
-        ui_put(w, ly, 2, "(no output)", wd - 4, false);
+    if (d->runs) {
+        int rh = ui_detail_runs_height(d->runs, wd, h - ly - 3);
+        if (rh > 0)
+            ui_detail_runs_draw(a, w, d->runs, ly - 1, rh);
+        ly += rh;
     }
-    for (int i = 0; i < log_h; i++) {
-        bool err = false;
-        const char *s = line_at(d, (size_t)(d->scroll + log_h - 1 - i), &err);
-        if (!s)
-            continue;
-        wattrset(w, err ? a->attr[UI_ROLE_FAILED] : a->attr[UI_ROLE_DEFAULT]);
-        ui_put(w, ly + i, 1, s, wd - 1, false);
-    }
-    wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+    draw_log(a, w, d, r, ly);
 }
 
 static void kill_trial(ui_app *a, void *arg)
@@ -451,6 +552,15 @@ int ui_detail_key(ui_app *a, int key)
             snprintf(q, sizeof q, "Kill trial %ld? y = kill it, other = cancel", d->trial);
             ui_confirm(a, q, kill_trial, (void *)(intptr_t)d->trial);
         }
+        return UI_HANDLED;
+    case 'm':
+    case 'M':
+        /* the runs' chart shows the curves' metric: pick it here too */
+        if (!d->runs)
+            return UI_IGNORED;
+        a->dirty[UI_PANEL_CURVES] = true;
+        ui_curves_key(a, key);
+        ui_detail_poll(a);
         return UI_HANDLED;
     case 'r':
         if (t) {

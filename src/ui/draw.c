@@ -151,6 +151,19 @@ void ui_format_value(double v, char *buf, size_t n)
         snprintf(buf, n, "%.6g", v);
 }
 
+/* Five significant digits for the mean and three for the spread: the
+ * spread says how many of the mean's digits mean anything, and the pair
+ * has to fit a table column. */
+void ui_format_value_std(const tt_trial_record *r, bool utf8, char *buf, size_t n)
+{
+    if (tt_runs_count(r->folds, r->repeats) < 2 || !isfinite(r->value) ||
+        !isfinite(r->value_std)) {
+        ui_format_value(r->value, buf, n);
+        return;
+    }
+    snprintf(buf, n, "%.5g %s %.3g", r->value, utf8 ? "±" : "+-", r->value_std);
+}
+
 void ui_format_duration(double s, char *buf, size_t n)
 {
     if (isnan(s) || s < 0) {

@@ -1,6 +1,7 @@
 /*
- * header — the two rows on top (study, method, runner state, space
- * version, parallelism, elapsed time and ETA; a progress bar with the
+ * header — the two rows on top (study, method, runner state and, once
+ * the study has ended, why; space version, parallelism, elapsed time and
+ * ETA; a progress bar with the
  * trial counts and the best trial) and the status line at the bottom (key
  * hints, the filter prompt, questions, and the runner's answers to
  * commands).
@@ -8,6 +9,7 @@
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -18,12 +20,17 @@ static long finished_count(const ui_model *m)
            m->counts[TT_TRIAL_FAILED] + m->counts[TT_TRIAL_KILLED] + m->counts[TT_TRIAL_TIMEOUT];
 }
 
-void ui_header_draw(ui_app *a, void *win)
+/* What the first row may leave out when the line is too long: the stop
+ * reason says more about an ended study than its parallelism or space
+ * version do. */
+enum { HEAD_PARALLEL = 1, HEAD_SPACE = 2 };
+
+/* The first row with these parts left out; reason (NULL: none) follows
+ * the state word ("finished: run_cap reached (24 trials)"). */
+static void header_line(const ui_app *a, const char *reason, unsigned drop, char *buf, size_t n)
 {
-    WINDOW *w = win;
     const ui_model *m = &a->model;
-    int wd = getmaxx(w);
-    char el[32], eta[32] = "", buf[512];
+    char el[32], eta[32] = "";
     ui_format_duration(m->elapsed_shown, el, sizeof el);
     long done = finished_count(m);
     bool live = m->runner_pid != 0 && m->info.state == TT_STUDY_RUNNING;
@@ -32,13 +39,14 @@ void ui_header_draw(ui_app *a, void *win)
         ui_format_duration(rate * (double)(m->total - done), eta, sizeof eta);
     }
     const char *method = m->sweep ? tt_method_name(m->sweep->method) : "?";
-    const char *state = ui_model_state(m);
     const char *dot = a->utf8 ? (m->runner_pid ? "● " : "○ ") : "";
-    char parallel[48] = "";
-    if (m->parallel > 0)
+    char parallel[48] = "", space[48] = "";
+    if (m->parallel > 0 && !(drop & HEAD_PARALLEL))
         snprintf(parallel, sizeof parallel, " │ parallel %ld", m->parallel);
-    snprintf(buf, sizeof buf, " %s │ %s │ %s%s │ space v%ld%s │ elapsed %s%s%s",
-             m->info.name ? m->info.name : "?", method, dot, state, m->info.space_version,
+    if (!(drop & HEAD_SPACE))
+        snprintf(space, sizeof space, " │ space v%ld", m->info.space_version);
+    snprintf(buf, n, " %s │ %s │ %s%s%s%s%s%s │ elapsed %s%s%s", m->info.name ? m->info.name : "?",
+             method, dot, ui_model_state(m), reason ? ": " : "", reason ? reason : "", space,
              parallel, el, eta[0] ? " │ ETA " : "", eta);
     if (!a->utf8)
         for (char *p = strstr(buf, "│"); p; p = strstr(buf, "│")) {
@@ -46,6 +54,70 @@ void ui_header_draw(ui_app *a, void *win)
             memmove(p + 1, p + 3, strlen(p + 3) + 1);
             *p = '|';
         }
+}
+
+/* Why the study ended, cleaned like all text from the study; NULL while
+ * it runs or when the runner gave no reason. Caller frees. */
+static char *stop_reason(const ui_model *m)
+{
+    const char *r = m->info.stop_reason;
+    if (!r || !*r || (m->info.state != TT_STUDY_STOPPED && m->info.state != TT_STUDY_FINISHED))
+        return NULL;
+    return ui_text_clean(r, strlen(r));
+}
+
+/* reason cut to width columns, ending in an ellipsis. */
+static void shorten(char *reason, int width, bool utf8)
+{
+    const char *dots = utf8 ? "…" : "...";
+    int keep = width - (utf8 ? 1 : 3), used = 0;
+    size_t n = ui_text_fit(reason, keep > 0 ? keep : 0, &used);
+    while (n > 0 && reason[n - 1] == ' ')
+        n--;
+    memcpy(reason + n, dots, strlen(dots) + 1);
+}
+
+/* The first row for a screen wd columns wide: everything when it fits,
+ * else without the parallelism, then without the space version, then with
+ * the reason shortened (or gone when even a few words do not fit). */
+static void header_fit(const ui_app *a, int wd, char *buf, size_t n)
+{
+    char *reason = stop_reason(&a->model);
+    static const unsigned drops[] = {0, HEAD_PARALLEL, HEAD_PARALLEL | HEAD_SPACE};
+    for (size_t i = 0; reason && i < sizeof drops / sizeof *drops; i++) {
+        header_line(a, reason, drops[i], buf, n);
+        if (ui_text_width(buf) <= wd) {
+            free(reason);
+            return;
+        }
+    }
+    if (reason) {
+        unsigned all = HEAD_PARALLEL | HEAD_SPACE;
+        header_line(a, "", all, buf, n);
+        int room = wd - ui_text_width(buf);
+        if (room >= 12 && room < ui_text_width(reason)) {
+            /* room for the reason's opening words: the rest of the line stays */
+            char *cut = tt_xmalloc(strlen(reason) + 4);
+            strcpy(cut, reason);
+            shorten(cut, room, a->utf8);
+            header_line(a, cut, all, buf, n);
+            free(cut);
+            free(reason);
+            return;
+        }
+        free(reason);
+    }
+    header_line(a, NULL, 0, buf, n);
+}
+
+void ui_header_draw(ui_app *a, void *win)
+{
+    WINDOW *w = win;
+    const ui_model *m = &a->model;
+    int wd = getmaxx(w);
+    char buf[1024];
+    header_fit(a, wd, buf, sizeof buf);
+    long done = finished_count(m);
     wattrset(w, a->attr[UI_ROLE_HEADER]);
     ui_put(w, 0, 0, buf, wd, true);
 
@@ -71,9 +143,10 @@ void ui_header_draw(ui_app *a, void *win)
                         m->counts[TT_TRIAL_PRUNED]);
     if (wide || failed)
         snprintf(counts + len, sizeof counts - (size_t)len, "  failed %ld", failed);
-    if (m->best) {
-        char v[32];
-        ui_format_value(m->best_value, v, sizeof v);
+    const ui_trial *bt = ui_model_trial(m, m->best);
+    if (bt) {
+        char v[64];
+        ui_format_value_std(&bt->rec, a->utf8, v, sizeof v);
         snprintf(best, sizeof best, "  best #%ld %s=%s", m->best, m->metric, v);
     }
     int bar_w = wd / 8;

@@ -46,6 +46,7 @@ static const char *const help_lines[] = {
     "← →  h l|previous / next trial",
     "k|kill the trial (asks first)",
     "r|run its parameters again (enqueue)",
+    "m  M|a trial of folds or repeats: the metric of its runs' chart",
     "Esc  q|back",
     "#Editor",
     "Ctrl-S  F2|save (atomically, keeping FILE~) and ask the runner to reload",

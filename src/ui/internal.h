@@ -113,12 +113,41 @@ typedef struct ui_series {
     long last_step;
 } ui_series;
 
+/* Add a point of attempt to s (an older attempt's point is dropped, a
+ * newer attempt starts the series over), decimating as above. */
+void ui_series_add(ui_series *s, int attempt, long step, double value);
+void ui_series_free(ui_series *s);
+/* The mean curve of the runs of a trial of several (runs.c): of the runs
+ * with points (of the newest attempt among them), the mean at each step
+ * that every one of them has reached, into out (emptied first; attempt
+ * kept). A run between two of its points is interpolated, so runs whose
+ * points were decimated differently still line up. Runs that have not
+ * reported yet are left out rather than hiding the curve: a running
+ * trial with runs waiting for a slot still shows its started runs' mean
+ * (the pruner, runner/prune.c, waits for every run instead). */
+void ui_series_mean(const ui_series *const *runs, size_t n, ui_series *out);
+
+
+/* One run of a trial of several: its series, indexed by metric id. */
+typedef struct ui_run {
+    ui_series *series;
+    size_t n_series;
+} ui_run;
+
 typedef struct ui_corr ui_corr;
 
 typedef struct ui_trial {
     tt_trial_record rec;  /* rec.number == 0 while not seen yet */
-    ui_series *series;    /* indexed by metric id; n_series of them */
+    ui_series *series;    /* indexed by metric id; n_series of them; for a
+                             trial of several runs, their mean curve */
     size_t n_series;
+    /* A trial of several runs: each run's points, kept only while they
+     * can still change the mean (the trial has not ended); once it has,
+     * the mean stays and the detail view reads the runs from the store. */
+    ui_run *runs;
+    size_t n_runs;
+    bool runs_stale;      /* points came since the mean was computed */
+    int runs_done;        /* attempt whose runs were dropped when it ended; 0 = none */
 } ui_trial;
 
 #define UI_EVENTS_MAX 256
@@ -470,6 +499,9 @@ unsigned ui_state_attr(const ui_app *a, const tt_trial_record *r);
 const char *ui_state_short(tt_trial_state s);
 /* Format helpers. */
 void ui_format_value(double v, char *buf, size_t n);
+/* A trial's value: "1.2563 ± 0.0816" for a trial of several runs with a
+ * standard deviation ("+-" without UTF-8), else as ui_format_value. */
+void ui_format_value_std(const tt_trial_record *r, bool utf8, char *buf, size_t n);
 void ui_format_duration(double s, char *buf, size_t n);
 
 /* Drawing helpers (draw.c). */
@@ -503,6 +535,9 @@ int ui_trials_apply_filter(ui_app *a, const char *text);
 const char *ui_trials_column_name(const ui_app *a, size_t col);
 size_t ui_trials_column_count(const ui_app *a);
 void ui_curves_draw(ui_app *a, void *win);
+/* The metric id the curves show (m/M; the objective's by default), or -1
+ * before any point of it came. */
+int ui_curves_metric(const ui_app *a);
 int ui_curves_key(ui_app *a, int key);
 void ui_history_draw(ui_app *a, void *win);
 int ui_history_key(ui_app *a, int key);
@@ -516,6 +551,31 @@ void ui_detail_draw(ui_app *a, void *win);
 int ui_detail_key(ui_app *a, int key);
 /* Read new log bytes; returns whether anything changed. */
 bool ui_detail_poll(ui_app *a);
+/* One row of the detail view's metric table. */
+typedef struct ui_metric_stats {
+    double last, best, min, max;  /* NAN when the series has no finite value */
+    long step;
+} ui_metric_stats;
+/* The row of metric name's series s: best is its maximum when the metric
+ * is maximised (the objective's goal, else tt_sweep_metric_goal with the
+ * model's sweep: val_acc), else its minimum. */
+void ui_detail_metric_stats(const ui_model *m, const char *name, const ui_series *s,
+                            ui_metric_stats *out);
+
+/* The detail view's section for a trial of several runs (detail_runs.c):
+ * each run's curve of the curves' metric (dim) under their mean (bold),
+ * and a table of the runs (fold, repeat, state, value, why one did not
+ * complete), read from the store: the model keeps no runs of ended
+ * trials. */
+typedef struct ui_detail_runs ui_detail_runs;
+ui_detail_runs *ui_detail_runs_new(void);
+void ui_detail_runs_free(ui_detail_runs *r);
+/* Read what changed (the runs' rows when the trial's seq moved, new
+ * points); returns whether anything did. */
+bool ui_detail_runs_poll(ui_app *a, ui_detail_runs *r, const tt_trial_record *rec);
+/* Rows the section would like, at most max (0: leave it out). */
+int ui_detail_runs_height(const ui_detail_runs *r, int width, int max);
+void ui_detail_runs_draw(ui_app *a, void *win, ui_detail_runs *r, int y, int h);
 
 int ui_editor_open(ui_app *a, bool external);
 void ui_editor_close(ui_app *a);

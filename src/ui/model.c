@@ -19,6 +19,11 @@
  * completed trial's value changes, a parameter appears, or the sweep
  * changes. In a live sweep every poll updates a running trial's row, so
  * keying these on trials_gen would sort all trials on every frame.
+ *
+ * A trial of several runs (`folds`, `repeats`) gets points from each run,
+ * each with its own steps; as one series they would zig-zag. Each run's
+ * points go to its own series and the trial's series is their mean curve
+ * (ui_series_mean), so every panel draws such a trial as one line.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -46,10 +51,22 @@ int ui_model_open(ui_model *m, const char *dir, tt_error *err)
     return 0;
 }
 
-static void series_free(ui_series *s)
+void ui_series_free(ui_series *s)
 {
     free(s->pts);
     memset(s, 0, sizeof *s);
+}
+
+static void runs_free(ui_trial *t)
+{
+    for (size_t r = 0; r < t->n_runs; r++) {
+        for (size_t k = 0; k < t->runs[r].n_series; k++)
+            ui_series_free(&t->runs[r].series[k]);
+        free(t->runs[r].series);
+    }
+    free(t->runs);
+    t->runs = NULL;
+    t->n_runs = 0;
 }
 
 void ui_model_close(ui_model *m)
@@ -58,8 +75,9 @@ void ui_model_close(ui_model *m)
         ui_trial *t = &m->trials[i];
         tt_trial_record_clear(&t->rec);
         for (size_t k = 0; k < t->n_series; k++)
-            series_free(&t->series[k]);
+            ui_series_free(&t->series[k]);
         free(t->series);
+        runs_free(t);
     }
     free(m->trials);
     ui_strings_free(m->metric_names, m->n_metric_names);
@@ -240,7 +258,7 @@ static int poll_trials(ui_model *m, tt_error *err)
     return 0;
 }
 
-static void series_add(ui_series *s, int attempt, long step, double value)
+void ui_series_add(ui_series *s, int attempt, long step, double value)
 {
     if (attempt > s->attempt) {
         /* a retry: its curve starts over */
@@ -285,6 +303,56 @@ typedef struct metric_ctx {
     size_t max, seen;
 } metric_ctx;
 
+/* The slot of trial number (growing the table: points may come before
+ * their trial's row has been read). */
+static ui_trial *trial_slot(ui_model *m, long number)
+{
+    size_t need = (size_t)number;
+    if (need > m->n_trials) {
+        tt_grow((void **)&m->trials, &m->cap_trials, need, sizeof *m->trials);
+        memset(m->trials + m->n_trials, 0, (need - m->n_trials) * sizeof *m->trials);
+        m->n_trials = need;
+    }
+    return &m->trials[number - 1];
+}
+
+/* Series id of *v (of *n), growing it with empty series. */
+static ui_series *series_slot(ui_series **v, size_t *n, int id)
+{
+    if ((size_t)id >= *n) {
+        *v = tt_xrealloc(*v, (size_t)(id + 1) * sizeof **v);
+        memset(*v + *n, 0, ((size_t)id + 1 - *n) * sizeof **v);
+        *n = (size_t)id + 1;
+    }
+    return &(*v)[id];
+}
+
+/* Whether trial t's points come from several runs: its row says so, or a
+ * point of a run past the first came before the row. */
+static bool has_runs(const ui_trial *t, int run)
+{
+    return run > 0 || t->n_runs > 0 || tt_runs_count(t->rec.folds, t->rec.repeats) > 1;
+}
+
+/* A point of one run of a trial of several: into that run's series; the
+ * trial's own series becomes their mean at the end of the poll. */
+static void run_point(ui_trial *t, int id, const tt_metric_point *p)
+{
+    /* the runs of an attempt that ended were dropped with its final mean
+     * (the runner stores a run's last points before it ends the trial) */
+    if (p->attempt <= t->runs_done || p->run < 0)
+        return;
+    size_t run = (size_t)p->run;
+    if (run >= t->n_runs) {
+        t->runs = tt_xrealloc(t->runs, (run + 1) * sizeof *t->runs);
+        memset(t->runs + t->n_runs, 0, (run + 1 - t->n_runs) * sizeof *t->runs);
+        t->n_runs = run + 1;
+    }
+    ui_run *r = &t->runs[run];
+    ui_series_add(series_slot(&r->series, &r->n_series, id), p->attempt, p->step, p->value);
+    t->runs_stale = true;
+}
+
 static int on_metric(const tt_metric_point *p, void *ud)
 {
     metric_ctx *c = ud;
@@ -297,22 +365,54 @@ static int on_metric(const tt_metric_point *p, void *ud)
             (void)intern(&m->metric_names, &m->n_metric_names, p->name);
             id = (int)m->n_metric_names - 1;
         }
-        size_t need = (size_t)p->trial;
-        if (need > m->n_trials) {
-            /* points of a trial whose row we have not read yet */
-            tt_grow((void **)&m->trials, &m->cap_trials, need, sizeof *m->trials);
-            memset(m->trials + m->n_trials, 0, (need - m->n_trials) * sizeof *m->trials);
-            m->n_trials = need;
-        }
-        ui_trial *t = &m->trials[p->trial - 1];
-        if ((size_t)id >= t->n_series) {
-            t->series = tt_xrealloc(t->series, (size_t)(id + 1) * sizeof *t->series);
-            memset(t->series + t->n_series, 0, ((size_t)id + 1 - t->n_series) * sizeof *t->series);
-            t->n_series = (size_t)id + 1;
-        }
-        series_add(&t->series[id], p->attempt, p->step, p->value);
+        ui_trial *t = trial_slot(m, p->trial);
+        ui_series *s = series_slot(&t->series, &t->n_series, id);
+        if (has_runs(t, p->run))
+            run_point(t, id, p);
+        else
+            ui_series_add(s, p->attempt, p->step, p->value);
     }
     return c->max && c->seen >= c->max;
+}
+
+/* The mean curve of each metric of a trial of several runs. */
+static void runs_mean(ui_trial *t)
+{
+    const ui_series **v = tt_xcalloc(t->n_runs, sizeof *v);
+    for (size_t id = 0; id < t->n_series; id++) {
+        for (size_t r = 0; r < t->n_runs; r++)
+            v[r] = id < t->runs[r].n_series ? &t->runs[r].series[id] : NULL;
+        ui_series_mean(v, t->n_runs, &t->series[id]);
+    }
+    free(v);
+    t->runs_stale = false;
+}
+
+/* Whether a trial's runs can report no more (INTERRUPTED is left out: a
+ * new runner re-adopts the runs of such a trial, same attempt). */
+static bool ended(tt_trial_state s)
+{
+    return s == TT_TRIAL_COMPLETED || s == TT_TRIAL_PRUNED || s == TT_TRIAL_FAILED ||
+           s == TT_TRIAL_KILLED || s == TT_TRIAL_TIMEOUT;
+}
+
+/* After the poll's points: the means that moved, and the runs of ended
+ * trials dropped — their mean is final, and keeping every run of every
+ * trial would multiply the model's memory by the number of runs. Only
+ * when no metric backlog is left: the trial's row and all its points are
+ * then from the same read. */
+static void runs_update(ui_model *m)
+{
+    for (size_t i = 0; i < m->n_trials; i++) {
+        ui_trial *t = &m->trials[i];
+        if (t->runs_stale)
+            runs_mean(t);
+        if (t->n_runs && !m->metrics_backlog && t->rec.number && ended(t->rec.state) &&
+            t->rec.attempt > t->runs_done) {
+            runs_free(t);
+            t->runs_done = t->rec.attempt;
+        }
+    }
 }
 
 static int on_event(const tt_event *e, void *ud)
@@ -384,6 +484,11 @@ static void poll_importance(ui_model *m, double now)
     }
 }
 
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err)
 {
     tt_study_info info = {0};
@@ -394,7 +499,8 @@ int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err
         goto out;
     bool changed = !m->info.name || info.state != m->info.state ||
                    info.space_version != m->info.space_version ||
-                   info.elapsed_s != m->info.elapsed_s;
+                   info.elapsed_s != m->info.elapsed_s ||
+                   !same_text(info.stop_reason, m->info.stop_reason);
     if (info.elapsed_s != m->elapsed_seen || m->elapsed_seen_at == 0) {
         m->elapsed_seen = info.elapsed_s;
         m->elapsed_seen_at = now;
@@ -409,6 +515,7 @@ int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err
     if ((rc = tt_store_metrics_since(m->store, m->last_metric_rowid, -1, on_metric, &mc, err)) < 0)
         goto out;
     m->metrics_backlog = max_metric_rows && mc.seen >= max_metric_rows;
+    runs_update(m);
     if (mc.seen) {
         m->metrics_gen++;
         m->generation++;

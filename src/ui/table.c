@@ -17,12 +17,20 @@
 
 #define MAX_PARAM_WIDTH 18
 
-void ui_table_cell(const ui_app *a, const tt_trial_record *r, size_t col, char *buf, size_t n)
+/* with_std: a trial of several runs shows "mean ± std" (or the mean
+ * alone when the table is too narrow for both). */
+static void table_cell(const ui_app *a, const tt_trial_record *r, size_t col, bool with_std,
+                       char *buf, size_t n)
 {
     switch (col) {
     case UI_COL_NUMBER: snprintf(buf, n, "%ld", r->number); break;
     case UI_COL_STATE: snprintf(buf, n, "%s", ui_state_short(r->state)); break;
-    case UI_COL_VALUE: ui_format_value(r->value, buf, n); break;
+    case UI_COL_VALUE:
+        if (with_std)
+            ui_format_value_std(r, a->utf8, buf, n);
+        else
+            ui_format_value(r->value, buf, n);
+        break;
     case UI_COL_STEP:
         if (r->last_step < 0)
             snprintf(buf, n, "-");
@@ -43,6 +51,11 @@ void ui_table_cell(const ui_app *a, const tt_trial_record *r, size_t col, char *
     }
 }
 
+void ui_table_cell(const ui_app *a, const tt_trial_record *r, size_t col, char *buf, size_t n)
+{
+    table_cell(a, r, col, true, buf, n);
+}
+
 const char *ui_table_header(const ui_app *a, size_t col)
 {
     switch (col) {
@@ -60,6 +73,38 @@ const char *ui_table_header(const ui_app *a, size_t col)
 static bool right_aligned(size_t col)
 {
     return col != UI_COL_STATE && col < UI_COL_FIXED;
+}
+
+/* Columns col needs for its header and the rows on screen. */
+static int column_width(const ui_app *a, const long *rows, size_t n, size_t col, bool with_std)
+{
+    char cell[256];
+    int cw = ui_text_width(ui_table_header(a, col)) + 1; /* room for the sort mark */
+    for (size_t i = 0; i < n; i++) {
+        const ui_trial *t = ui_model_trial(&a->model, rows[i]);
+        if (!t)
+            continue;
+        table_cell(a, &t->rec, col, with_std, cell, sizeof cell);
+        int vw = ui_text_width(cell);
+        if (vw > cw)
+            cw = vw;
+    }
+    if (col >= UI_COL_FIXED && cw > MAX_PARAM_WIDTH)
+        cw = MAX_PARAM_WIDTH;
+    if (col == UI_COL_VALUE && cw < 9)
+        cw = 9;
+    return cw;
+}
+
+/* Whether the fixed columns fit in wd with the values' "± std": when they
+ * do not, the std goes first, so the mean is never cut. */
+static bool fixed_fit(const ui_app *a, const long *rows, size_t n, const size_t *fixed,
+                      size_t n_fixed, int wd)
+{
+    int x = 0;
+    for (size_t i = 0; i < n_fixed; i++)
+        x += column_width(a, rows, n, fixed[i], true) + (i ? 2 : 0);
+    return x <= wd;
 }
 
 void ui_table_draw(ui_app *a, void *win, int y0, int x0, const long *numbers, size_t n,
@@ -98,23 +143,11 @@ void ui_table_draw(ui_app *a, void *win, int y0, int x0, const long *numbers, si
     for (size_t p = list->left; p < np && nc < UI_TABLE_MAX_COLS; p++)
         cols[nc++] = UI_COL_FIXED + p;
     char cell[256];
-    for (size_t c = 0; c < nc; c++) {
-        int cw = ui_text_width(ui_table_header(a, cols[c])) + 1; /* room for the sort mark */
-        for (size_t i = list->top; i < n && i < list->top + (size_t)page; i++) {
-            const ui_trial *t = ui_model_trial(&a->model, numbers[i]);
-            if (!t)
-                continue;
-            ui_table_cell(a, &t->rec, cols[c], cell, sizeof cell);
-            int vw = ui_text_width(cell);
-            if (vw > cw)
-                cw = vw;
-        }
-        if (cols[c] >= UI_COL_FIXED && cw > MAX_PARAM_WIDTH)
-            cw = MAX_PARAM_WIDTH;
-        if (cols[c] == UI_COL_VALUE && cw < 9)
-            cw = 9;
-        width[c] = cw;
-    }
+    const long *rows = n ? numbers + list->top : numbers;
+    size_t n_rows = n - list->top < (size_t)page ? n - list->top : (size_t)page;
+    bool with_std = fixed_fit(a, rows, n_rows, fixed, n_fixed, wd);
+    for (size_t c = 0; c < nc; c++)
+        width[c] = column_width(a, rows, n_rows, cols[c], with_std);
     /* how many fit */
     size_t shown = 0;
     int x = 0;
@@ -186,7 +219,7 @@ void ui_table_draw(ui_app *a, void *win, int y0, int x0, const long *numbers, si
         for (size_t c = 0; c < shown; c++) {
             if (c)
                 x += 2;
-            ui_table_cell(a, &t->rec, cols[c], cell, sizeof cell);
+            table_cell(a, &t->rec, cols[c], with_std, cell, sizeof cell);
             if (right_aligned(cols[c]))
                 ui_put_right(w, y0 + 1 + r, x, cell, width[c]);
             else
