@@ -40,16 +40,15 @@ static char *cannot_change_live(const tt_sweep *old, const tt_sweep *sw)
     return NULL;
 }
 
-/* The new file's keys that need more than r->sweep replaced: what the
- * runner keeps outside the sweep. Every other key is read from r->sweep
- * when it is used (README, "Reloading a sweep"). */
 static bool prunes(const tt_sweep *sw)
 {
     return sw->metric.name && (sw->pruner.kind != TT_PRUNER_NONE || sw->early_terminate.enabled);
 }
 
-/* sw replaces the sweep (set already); old_parallel and pruned_before
- * are what the replaced one said. */
+/* The new file's keys that need more than r->sweep replaced: what the
+ * runner keeps outside the sweep (every other key is read from r->sweep
+ * when it is used; README, "Reloading a sweep"). The new sweep is set
+ * already; old_parallel and pruned_before are what the replaced one said. */
 static void apply_reload(tt_runner *r, long old_parallel, bool pruned_before)
 {
     const tt_sweep *sw = r->sweep;
@@ -66,9 +65,12 @@ static void apply_reload(tt_runner *r, long old_parallel, bool pruned_before)
     /* Budgets, the target and the failure rule are judged again. */
     r->exhausted = false;
     r->no_new_trials = false;
-    free(r->stop_reason);
-    r->stop_reason = NULL;
     r->failed_in_row = 0;
+    /* A sweep already stopping (the user, repeated failures) keeps why. */
+    if (!r->stop_after_running) {
+        free(r->stop_reason);
+        r->stop_reason = NULL;
+    }
     tt_schedule_check_target(r);
 }
 

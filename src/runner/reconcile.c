@@ -63,8 +63,7 @@ void tt_reconcile(tt_runner *r)
             continue;
         if (tt_runs_count(t->folds, t->repeats) > 1) {
             /* Its runs are adopted, kept or ended one by one (runs.c). */
-            tt_runs_resume(r, t, &adopted);
-            t = &r->trials[i]; /* ending a run may have moved r->trials */
+            tt_runs_resume(r, t, &adopted); /* may move r->trials: t is not used after */
             continue;
         }
         char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);

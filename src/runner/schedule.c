@@ -107,7 +107,8 @@ static void note_end(tt_runner *r, long number, tt_trial_state state, const char
         else
             tt_schedule_stop_reason(r, "%ld trials failed in a row; last: trial %ld: %s",
                                     r->failed_in_row, number, reason ? reason : "");
-        tt_runner_event(r, -1, "state", "stopping: %s (max_consecutive_failures: 0 in the sweep file never stops)",
+        tt_runner_event(r, -1, "state",
+                        "stopping: %s (max_consecutive_failures: 0 in the sweep file never stops)",
                         r->stop_reason);
     }
     if (state == TT_TRIAL_COMPLETED && r->best_trial == number)
@@ -181,8 +182,6 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
     }
 }
 
-/* The history the sampler sees, in trial order, mapped onto the current
- * space by parameter name (a parameter a trial did not have is inactive). */
 /* Whether the value x a trial of an older space version stored for
  * parameter p (shown then as text) means the same in the current space:
  * the current parameter formats it to the same text. A parameter whose
@@ -200,6 +199,8 @@ static bool same_meaning(const tt_space *space, tt_assignment *scratch, size_t p
     return strcmp(tt_space_format(space, scratch, p, buf, sizeof buf), text) == 0;
 }
 
+/* The history the sampler sees, in trial order, mapped onto the current
+ * space by parameter name (a parameter a trial did not have is inactive). */
 static tt_observation *build_history(tt_runner *r, size_t *n_out)
 {
     const tt_space *space = r->sweep->space;
@@ -352,41 +353,56 @@ static void set_aside_unrecorded(tt_runner *r, const char *dir, long number)
 }
 
 /* Spawn the shim for trial t (already in the store as queued). */
+/* A run of a trial of several is about to start: recorded first, so that
+ * its end (a failed start included) always has a row and its trial's
+ * counts. */
+static void record_run_start(tt_runner *r, const tt_trial_record *t, tt_trial_runs *tr, int run)
+{
+    tt_launch_run id = tt_runs_launch(tr, run);
+    tt_error err = {0};
+    if (tt_store_run_started(r->store, t->number, t->attempt, run, id.fold, id.repeat, 0, 0,
+                             NULL, &err) < 0)
+        tt_runner_say(r, "trial %ld: %s", t->number, err.msg);
+    if (t->state != TT_TRIAL_RUNNING) {
+        if (tt_store_trial_started(r->store, t->number, 0, 0, NULL, &err) < 0)
+            tt_runner_say(r, "trial %ld: %s", t->number, err.msg);
+        r->trials[t->number - 1].state = TT_TRIAL_RUNNING;
+    }
+    tr->started = run + 1;
+    tr->running++;
+}
+
+/* mkdir that tolerates an existing folder. */
+static int make_dir(const char *dir, tt_error *err)
+{
+    if (mkdir(dir, (mode_t)tt_study_dir_mode()) != 0 && errno != EEXIST)
+        return tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+    return 0;
+}
+
 static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignment *a, int slot,
                        tt_trial_runs *tr, int run, tt_error *err)
 {
+    if (tr)
+        record_run_start(r, t, tr, run);
     char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
-    if (mkdir(dir, (mode_t)tt_study_dir_mode()) != 0 && errno != EEXIST) {
-        int rc = tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+    if (make_dir(dir, err) < 0) {
         free(dir);
-        return rc;
+        return -TT_ERR_IO;
     }
     tt_launch_run run_id = {0};
     char label[64] = "";
     if (tr) {
-        /* A run of a trial of several: its own folder inside the trial's,
-         * recorded before it starts so its end always has a row. */
+        /* A run of a trial of several: its own folder inside the trial's. */
         free(dir);
         dir = tt_run_dir(r->study_dir, t->number, tr->folds, tr->repeats, run);
-        if (mkdir(dir, (mode_t)tt_study_dir_mode()) != 0 && errno != EEXIST) {
-            int rc = tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+        if (make_dir(dir, err) < 0) {
             free(dir);
-            return rc;
+            return -TT_ERR_IO;
         }
         run_id = tt_runs_launch(tr, run);
         label[0] = ' ';
         tt_run_label(tr->folds, tr->repeats, run, label + 1, sizeof label - 1);
-        tt_error serr = {0};
-        if (tt_store_run_started(r->store, t->number, t->attempt, run, run_id.fold,
-                                 run_id.repeat, 0, 0, NULL, &serr) < 0)
-            tt_runner_say(r, "trial %ld: %s", t->number, serr.msg);
-        if (t->state != TT_TRIAL_RUNNING) {
-            if (tt_store_trial_started(r->store, t->number, 0, 0, NULL, &serr) < 0)
-                tt_runner_say(r, "trial %ld: %s", t->number, serr.msg);
-            r->trials[t->number - 1].state = TT_TRIAL_RUNNING;
-        }
-        tr->started = run + 1;
-        tr->running++;
     }
     /* A folder this runner made ahead has seen no shim. */
     if (t->attempt == 1 && !(t->number == r->prepared && r->prepared_made))

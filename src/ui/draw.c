@@ -12,7 +12,9 @@
 
 #include "internal.h"
 
-/* In a non-UTF-8 locale, non-ASCII bytes would print as garbage. */
+/* In a non-UTF-8 locale, non-ASCII bytes would print as garbage: each
+ * character becomes '?', except the separators tunetop's own titles use
+ * ("·" and "…"), which have ASCII stand-ins of the same width. */
 static char *for_terminal(const char *s)
 {
     char *t = ui_text_clean(s, strlen(s));
@@ -22,6 +24,11 @@ static char *for_terminal(const char *s)
             unsigned char c = (unsigned char)t[i];
             if (c < 0x80)
                 t[o++] = (char)c;
+            else if (c == 0xC2 && (unsigned char)t[i + 1] == 0xB7)
+                t[o++] = '-'; /* U+00B7 middle dot; its second byte is skipped below */
+            else if (c == 0xE2 && (unsigned char)t[i + 1] == 0x80 &&
+                     (unsigned char)t[i + 2] == 0xA6)
+                t[o++] = '.'; /* U+2026 ellipsis */
             else if ((c & 0xC0) != 0x80)
                 t[o++] = '?';
         }
