@@ -1237,6 +1237,247 @@ START_TEST(test_misbehaving_trials)
 }
 END_TEST
 
+/* ---- planted files, resources, killed supervisors (issue 16) ------------ */
+
+static char *write_sweep(const char *tmp, const char *text)
+{
+    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
+    e2e_write(sweep, text);
+    return sweep;
+}
+
+/* A FIFO planted as the next trial's params.json fails that trial with the
+ * reason; the sweep goes on and the runner never hangs. A FIFO as
+ * runner.lock does not hang `status`. */
+START_TEST(test_planted_fifo)
+{
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    char *sweep = write_sweep(tmp, "name: fifo\nmethod: random\nmetric: {name: loss}\nrun_cap: 5\n"
+                                   "parameters:\n  a: {min: 0.0, max: 1.0}\n"
+                                   "command: [/bin/sh, -c, 'sleep 0.4; echo loss=1']\n");
+    start_detached(sweep, study);
+    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    /* The runner made trials/2 ahead; the FIFO goes where it writes. */
+    char *dir2 = tt_xasprintf("%s/trials/2", study);
+    mkdir(dir2, 0700);
+    char *fifo = tt_xasprintf("%s/params.json", dir2);
+    unlink(fifo);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert_msg(e2e_wait_study(study, "SELECT count(*) FROM study WHERE state = 'finished'", 1, 30),
+                  "the sweep did not finish");
+    char *why = e2e_study_sql(study, "SELECT state || ': ' || reason FROM trials WHERE number = 2");
+    ck_assert_msg(why && strstr(why, "failed: cannot write params.json: not a regular file"), "%s",
+                  why ? why : "(none)");
+    free(why);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
+                     4);
+    char *lock = tt_xasprintf("%s/runner.lock", study);
+    unlink(lock);
+    ck_assert_int_eq(mkfifo(lock, 0600), 0);
+    const char *st[] = {"tunetop", "status", study, NULL};
+    e2e_result r = e2e_run(st, 10);
+    ck_assert_msg(r.status == 0, "status on a FIFO runner.lock: %d %s", r.status, r.err);
+    e2e_result_free(&r);
+    free(lock);
+    free(fifo);
+    free(dir2);
+    free(sweep);
+    free(study);
+    cleanup(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* A study.db the runner cannot write: `run` says so and no runner loops
+ * on it (its log stops growing). */
+START_TEST(test_readonly_study_db)
+{
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    char *sweep = write_sweep(tmp, "name: ro\nmethod: random\nmetric: {name: loss}\nrun_cap: 50\n"
+                                   "parameters:\n  a: {min: 0.0, max: 1.0}\n"
+                                   "command: [/bin/sh, -c, 'sleep 0.2; echo loss=1']\n");
+    start_detached(sweep, study);
+    ck_assert(e2e_wait_study(study, "SELECT count(*) > 1 FROM trials WHERE state = 'completed'", 1,
+                             10));
+    const char *stop[] = {"tunetop", "stop", study, "--now", NULL};
+    e2e_result r = e2e_run(stop, 20);
+    e2e_result_free(&r);
+    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM study WHERE state = 'stopped'", 1, 20));
+    char *db = tt_xasprintf("%s/study.db", study);
+    char *cmd = tt_xasprintf("chattr +i '%s' 2>/dev/null", db);
+    if (system(cmd) != 0) {
+        printf("SKIPPED: test_readonly_study_db: chattr +i is not supported on %s\n", tmp);
+    } else {
+        const char *again[] = {"tunetop", "run", study, "--detach", NULL};
+        r = e2e_run(again, 20);
+        ck_assert_msg(r.status == 1 && strstr(r.err, "the file is read-only"), "%d: %s", r.status,
+                      r.err);
+        e2e_result_free(&r);
+        char *log = tt_xasprintf("%s/runner.log", study);
+        off_t before = file_size(log);
+        e2e_sleep(1.5);
+        ck_assert_msg(file_size(log) == before, "runner.log still grows");
+        free(log);
+        free(cmd);
+        cmd = tt_xasprintf("chattr -i '%s'", db);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+    free(cmd);
+    free(db);
+    free(sweep);
+    free(study);
+    cleanup(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* `ulimit -n 64` and parallel 16: as many trials run as descriptors allow
+ * (said once), every trial completes, none is misrecorded. */
+START_TEST(test_descriptor_limit)
+{
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    char *sweep = write_sweep(tmp, "name: fd\nmethod: random\nmetric: {name: loss}\nrun_cap: 48\n"
+                                   "parallel: 16\nparameters:\n  a: {min: 0.0, max: 1.0}\n"
+                                   "command: [/bin/sh, -c, 'sleep 0.2; echo loss=1']\n");
+    char *bin = e2e_bin()[0] == '/' ? tt_xstrdup(e2e_bin())
+                                    : tt_xasprintf("%s/%s", e2e_root(), e2e_bin());
+    const char *argv[] = {"/bin/sh", "-c", "ulimit -n 64 && exec \"$0\" run \"$1\" --dir \"$2\"",
+                          bin, sweep, study, NULL};
+    e2e_result r = e2e_run(argv, 120);
+    ck_assert_msg(r.status == 0, "%d: %s\n%s", r.status, e2e_tail(r.out), e2e_tail(r.err));
+    ck_assert_msg(strstr(r.out, "needs more file descriptors than the limit allows (ulimit -n 64)"),
+                  "%s", e2e_tail(r.out));
+    e2e_result_free(&r);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
+                     48);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials"), 48);
+    free(bin);
+    free(sweep);
+    free(study);
+    cleanup(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* kill -9 of a trial's supervisor: the trial it left running is stopped
+ * before the retry starts, so the command runs to its end once. */
+START_TEST(test_shim_killed_trial_runs_once)
+{
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    char *marks = tt_xasprintf("%s/marks", tmp);
+    ck_assert_int_eq(mkdir(marks, 0700), 0);
+    char *text = tt_xasprintf("name: orphan\nmethod: grid\nmetric: {name: loss}\nretries: 1\n"
+                              "parameters:\n  a: {values: [1]}\n"
+                              "command: [/bin/sh, -c, 'sleep 2; touch %s/end-$$; echo loss=1']\n",
+                              marks);
+    char *sweep = write_sweep(tmp, text);
+    start_detached(sweep, study);
+    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM trials WHERE state = 'running' AND pid > 0",
+                             1, 10));
+    long shim = e2e_study_long(study, "SELECT pid FROM trials WHERE number = 1");
+    ck_assert_int_gt(shim, 1);
+    ck_assert_int_eq(kill((pid_t)shim, SIGKILL), 0);
+    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM study WHERE state = 'finished'", 1, 30));
+    ck_assert_int_eq(e2e_study_long(study, "SELECT attempt FROM trials WHERE number = 1"), 2);
+    char *ev = e2e_study_sql(study, "SELECT message FROM events WHERE kind = 'retry'");
+    ck_assert_msg(ev && strstr(ev, "were stopped"), "%s", ev ? ev : "(none)");
+    free(ev);
+    e2e_sleep(2.5); /* an orphan of attempt 1 would have ended by now */
+    DIR *d = opendir(marks);
+    int ends = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        ends += strncmp(e->d_name, "end-", 4) == 0;
+    if (d)
+        closedir(d);
+    ck_assert_msg(ends == 1, "the command ran to its end %d times", ends);
+    free(text);
+    free(marks);
+    free(sweep);
+    free(study);
+    cleanup(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* `rm -rf DIR/trials` mid-sweep: the folder is made again with a warning;
+ * the trial that ran then is interrupted, the others run and complete. */
+START_TEST(test_trials_folder_removed)
+{
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    char *sweep = write_sweep(tmp, "name: rmt\nmethod: random\nmetric: {name: loss}\nrun_cap: 8\n"
+                                   "parameters:\n  a: {min: 0.0, max: 1.0}\n"
+                                   "command: [/bin/sh, -c, 'sleep 0.3; echo loss=1']\n");
+    start_detached(sweep, study);
+    ck_assert(e2e_wait_study(study, "SELECT count(*) > 1 FROM trials WHERE state = 'completed'", 1,
+                             10));
+    char *trials = tt_xasprintf("%s/trials", study);
+    e2e_rmtree(trials);
+    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM study WHERE state = 'finished'", 1, 30));
+    ck_assert_int_ge(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
+                     6);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'failed'"), 0);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM events WHERE message LIKE "
+                                           "'%was removed while the sweep ran%'"),
+                     1);
+    ck_assert(e2e_exists(trials));
+    free(trials);
+    free(sweep);
+    free(study);
+    cleanup(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* Whether the study's database can be written at once (no writer holds it):
+ * what a `pause` or `stop --now` needs to get its command in. */
+static bool db_free(const char *study)
+{
+    char *db = tt_xasprintf("%s/study.db", study);
+    sqlite3 *h = NULL;
+    bool ok = sqlite3_open(db, &h) == SQLITE_OK &&
+              sqlite3_exec(h, "BEGIN IMMEDIATE; ROLLBACK", NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_close(h);
+    free(db);
+    return ok;
+}
+
+/* A model-based sampler computes off the loop: CMA-ES on 200 parameters
+ * (a suggestion grows to a tenth of a second and more) once held the
+ * study's write lock while it computed, and commands found the database
+ * locked. Sampled while it runs, the database is free nearly always. */
+START_TEST(test_slow_sampler_leaves_db_free)
+{
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    tt_buf b = {0};
+    tt_buf_puts(&b, "name: cm\nmethod: cmaes\nseed: 1\nmetric: {name: loss}\nrun_cap: 400\n"
+                    "command: [/bin/sh, -c, 'echo loss=1']\nparameters:\n");
+    for (int i = 0; i < 200; i++)
+        tt_buf_printf(&b, "  p%d: {min: 0.0, max: 1.0}\n", i);
+    char *sweep = write_sweep(tmp, b.data);
+    tt_buf_free(&b);
+    start_detached(sweep, study);
+    ck_assert(e2e_wait_study(study, "SELECT count(*) >= 20 FROM trials", 1, 60));
+    int busy = 0, looks = 0;
+    for (double t0 = mono(); mono() - t0 < 3; e2e_sleep(0.03), looks++)
+        busy += !db_free(study);
+    const char *stop[] = {"tunetop", "stop", study, "--now", NULL};
+    e2e_result r = e2e_run(stop, 30);
+    ck_assert_msg(r.status == 0, "stop --now: %s", r.err);
+    e2e_result_free(&r);
+    ck_assert_msg(busy * 5 < looks, "the database was locked at %d of %d looks", busy, looks);
+    free(sweep);
+    free(study);
+    cleanup(tmp);
+    free(tmp);
+}
+END_TEST
+
 /* TUNETOP_CHAOS_ONLY=WORD runs only the tests whose name holds WORD. */
 static void add(TCase *tc, const TTest *t)
 {
@@ -1259,6 +1500,12 @@ Suite *suite_chaos(void)
     add(tc, test_disk_full_fsize);
     add(tc, test_disk_full_tmpfs);
     add(tc, test_misbehaving_trials);
+    add(tc, test_planted_fifo);
+    add(tc, test_readonly_study_db);
+    add(tc, test_descriptor_limit);
+    add(tc, test_shim_killed_trial_runs_once);
+    add(tc, test_trials_folder_removed);
+    add(tc, test_slow_sampler_leaves_db_free);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -27,6 +27,7 @@ enum {
     TT_ERR_NOMEM = 3,
     TT_ERR_EXHAUSTED = 4, /* nothing left to suggest (a finished grid) */
     TT_ERR_UNSUPPORTED = 5,
+    TT_ERR_BUSY = 6,      /* a resource of ours ran short (descriptors): try again later */
 };
 
 /* A caller-owned error: functions that fail fill it with one message. */
@@ -69,6 +70,22 @@ void tt_buf_free(tt_buf *b);
 /* Read a whole file into a malloc'd NUL-terminated buffer (caller frees).
  * Returns NULL and fills err on failure. *len_out may be NULL. */
 char *tt_read_file(const char *path, size_t *len_out, tt_error *err);
+
+/* Open name (relative to dirfd; AT_FDCWD for a path) as a regular file and
+ * nothing else: a symlink is not followed (errno ELOOP) and a FIFO, device
+ * or folder planted under the name is neither waited on nor used (errno
+ * ENXIO), so no open(2) of a file a trial could have put there can hang
+ * its caller. flags and mode are open(2)'s; O_NOFOLLOW and O_CLOEXEC are
+ * added, and O_NONBLOCK for the open only. Returns the fd or -1. */
+int tt_open_regular(int dirfd, const char *name, int flags, unsigned mode);
+/* A user's name or path as put into a message (a tt_error holds 1024
+ * bytes: a 10 KB sweep name cut off the reason after it): s itself, or,
+ * when long, its start and end around "…" in buf, cut at character
+ * boundaries. */
+#define TT_SHORT_TEXT_SIZE 104
+const char *tt_short_text(const char *s, char buf[TT_SHORT_TEXT_SIZE]);
+/* strerror(e), with tt_open_regular's ENXIO and ELOOP said plainly. */
+const char *tt_open_error(int e);
 
 /* Format a double the shortest way that reads back exactly ("0.1", "1e-05",
  * "3"). buf needs 32 bytes. Returns buf. */

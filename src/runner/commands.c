@@ -121,11 +121,12 @@ static char *reload(tt_runner *r)
             /* Not fopen: a symlink planted as sweep-vN.yaml is not written
              * through, and the copy is private like the rest of the study. */
             char *copy = tt_xasprintf("%s/sweep-v%ld.yaml", r->study_dir, v);
-            int fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                          (mode_t)tt_study_file_mode());
+            int fd = tt_open_regular(AT_FDCWD, copy, O_WRONLY | O_CREAT | O_TRUNC,
+                                     tt_study_file_mode());
             size_t len = strlen(text);
             if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-                tt_runner_event(r, -1, "warning", "cannot write %s: %s", copy, strerror(errno));
+                tt_runner_event(r, -1, "warning", "cannot write %s: %s", copy,
+                                tt_open_error(errno));
             if (fd >= 0)
                 close(fd);
             free(copy);

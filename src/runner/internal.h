@@ -67,7 +67,10 @@ typedef struct tt_live {
     bool spawning;           /* the zygote is starting it (spawns.c) */
     bool start_unrecorded;   /* pid known, not yet in the store */
     char *spawn_error;       /* the zygote could not start it: why */
-    double started_at;
+    double started_mono;     /* monotonic time it started (trial_timeout counts
+                              * from it: a step of the wall clock must not time
+                              * out every trial, nor none); 0 while a Slurm job
+                              * is pending */
     char *dir;
     int dirfd;
     int slot;                /* device slot, -1 when no devices */
@@ -111,6 +114,10 @@ typedef struct tt_runner {
      * this session and before (schedule.c: stopping on repeated failures). */
     long failed_in_row, ended_total;
     bool no_new_trials;      /* metric.target reached: running trials finish */
+    /* Trials the descriptor limit leaves room for (0: no limit), and
+     * whether the cap was said (loop.c, schedule.c). */
+    long fd_cap;
+    bool fd_cap_said;
 
     tt_study_state state;
     long parallel;
@@ -231,6 +238,10 @@ void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const ch
 void tt_live_signal_shim(const tt_live *lv, int sig);
 /* Persist value and offsets when they changed. */
 void tt_live_flush(tt_runner *r, tt_live *lv);
+/* SIGKILLs the process groups of whatever still runs with
+ * TUNETOP_TRIAL_DIR=dir (a trial whose supervisor was killed); whether
+ * there was any. */
+bool tt_live_kill_orphans(const char *dir);
 /* Record that lv started (its shim's pid, or its Slurm job), as a trial
  * or as a run of one. */
 void tt_live_record_start(tt_runner *r, tt_live *lv, long pid, uint64_t pid_start,
@@ -255,6 +266,7 @@ typedef struct tt_outcome_in {
     char *const *stderr_last;
     size_t n_stderr_last;
     long shim_pid;
+    bool orphans_stopped;          /* its processes outlived the shim and were killed */
 } tt_outcome_in;
 
 /* The final state and its reason (malloc'd, caller frees). */
@@ -323,6 +335,14 @@ void tt_schedule_stop_reason(tt_runner *r, const char *fmt, ...)
 bool tt_schedule_target_reached(const tt_runner *r);
 /* When it does: no new trial starts (running ones finish), and why. */
 void tt_schedule_check_target(tt_runner *r);
+/* Descriptors the runner holds per running trial (its folder, its end fd,
+ * the three files it tails) plus one for a start in progress, and those
+ * kept free for everything else (SQLite, the zygote, commands). */
+#define TT_FDS_PER_TRIAL 6
+#define TT_FDS_RESERVED 24
+/* The descriptor limit raised to its hard maximum, and the number of
+ * trials that fit under it (0: no limit worth mentioning). */
+long tt_schedule_fd_capacity(void);
 /* Start trials while there is room; returns how many were started. */
 int tt_schedule_fill(tt_runner *r);
 /* Whether the study has work left (running trials, or new ones allowed). */

@@ -455,7 +455,12 @@ void tt_live_resume(tt_runner *r, tt_live *lv, long pid, uint64_t pid_start, con
             lv->end_fd = -1;
         }
     }
-    lv->started_at = started_at;
+    /* Started before this runner: its age is all the wall clock can tell
+     * (a step while no runner watched is the one thing not corrected). */
+    if (started_at > 0) {
+        double age = tt_now_wall() - started_at;
+        lv->started_mono = tt_now_mono() - (age > 0 ? age : 0);
+    }
     lv->last_step = last_step;
     lv->next_report = last_step + 1;
     if (!isnan(value)) {
@@ -503,14 +508,22 @@ void tt_live_signal_shim(const tt_live *lv, int sig)
     }
 }
 
+bool tt_live_kill_orphans(const char *dir)
+{
+    char *entry = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
+    bool any = tt_proc_kill_groups_with_env(entry, SIGKILL) > 0;
+    free(entry);
+    return any;
+}
+
 bool tt_live_check_end(tt_runner *r, tt_live *lv)
 {
     if (lv->spawning)
         return false;
     double timeout = r->sweep->trial_timeout;
-    /* started_at is 0 for a Slurm job still pending: its clock starts when it runs. */
-    if (timeout > 0 && lv->end_request == TT_END_NONE && lv->started_at > 0 &&
-        tt_now_wall() - lv->started_at > timeout) {
+    /* started_mono is 0 for a Slurm job still pending: its clock starts when it runs. */
+    if (timeout > 0 && lv->end_request == TT_END_NONE && lv->started_mono > 0 &&
+        tt_now_mono() - lv->started_mono > timeout) {
         char reason[96];
         snprintf(reason, sizeof reason, "timeout after %.0f s", timeout);
         tt_live_request_end(r, lv, TT_END_TIMEOUT, reason);
@@ -519,7 +532,10 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
      * writes exit.status before the fd fires: nothing to read yet. */
     bool running = !lv->job && lv->end_fd >= 0 && !lv->end_fired;
     tt_shim_status st;
-    bool have_status = !running && tt_shim_read_status(lv->dir, &st) == 0;
+    int looked = running ? -TT_ERR_IO : tt_shim_read_status(lv->dir, &st);
+    if (looked == -TT_ERR_BUSY)
+        return false; /* could not look (no descriptor left): the next tick will */
+    bool have_status = looked == 0;
     if (lv->job) {
         /* A Slurm job: no local shim to watch; Slurm says whether it is
          * over, and may decide how it ended (cancelled outside, node
@@ -553,8 +569,15 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
             return false;
         }
         /* The shim may have written its status just before exiting. */
-        have_status = tt_shim_read_status(lv->dir, &st) == 0;
+        looked = tt_shim_read_status(lv->dir, &st);
+        if (looked == -TT_ERR_BUSY)
+            return false;
+        have_status = looked == 0;
     }
+    /* A supervisor gone without a status (kill -9 of the shim) leaves its
+     * trial running, re-parented to init: stopped here, before the end is
+     * recorded and a retry can start the same command beside it. */
+    bool orphans = !have_status && !lv->job && tt_live_kill_orphans(lv->dir);
     final_drain(r, lv);
     tt_live_flush(r, lv);
     tt_outcome_in in = {
@@ -568,6 +591,7 @@ bool tt_live_check_end(tt_runner *r, tt_live *lv)
         .stderr_last = lv->stderr_last,
         .n_stderr_last = lv->n_stderr_last,
         .shim_pid = (long)lv->pid,
+        .orphans_stopped = orphans,
     };
     char *reason;
     tt_trial_state state = tt_trial_outcome(&in, &reason);

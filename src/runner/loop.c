@@ -103,20 +103,25 @@ void tt_runner_event(tt_runner *r, long trial, const char *kind, const char *fmt
 static int take_lock(tt_runner *r, tt_error *err)
 {
     char *path = tt_xasprintf("%s/runner.lock", r->study_dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, (mode_t)tt_study_file_mode());
+    int fd = tt_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, tt_study_file_mode());
     if (fd < 0) {
-        int rc = tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        int rc = tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", path, tt_open_error(errno));
         free(path);
         return rc;
     }
     free(path);
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        char buf[32] = {0};
+        /* The lock holds "PID\n": its text printed as it is put the
+         * newline inside the parentheses. Read it as the number it is. */
+        char buf[32] = {0}, holder[32] = "?";
         ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
         close(fd);
+        long held_by = n > 0 ? strtol(buf, NULL, 10) : 0;
+        if (held_by > 0)
+            snprintf(holder, sizeof holder, "%ld", held_by);
         return tt_error_set(err, TT_ERR_INVALID,
                             "a runner is already running for %s (pid %s); use `tunetop status`",
-                            r->study_dir, n > 0 ? buf : "?");
+                            r->study_dir, holder);
     }
     char pid[32];
     int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
@@ -498,6 +503,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
         goto out;
     }
     r.parallel = r.sweep->parallel > 0 ? r.sweep->parallel : 1;
+    r.fd_cap = tt_schedule_fd_capacity();
     r.session_start = tt_now_mono();
     install_signals(&r);
 

@@ -38,8 +38,11 @@ tt_trial_state tt_trial_outcome(const tt_outcome_in *in, char **reason)
                                                    : TT_TRIAL_PRUNED;
     }
     if (!in->have_status) {
-        *reason = tt_xasprintf("its supervisor (pid %ld) vanished without an exit status",
-                               in->shim_pid);
+        *reason = tt_xasprintf("its supervisor (pid %ld) vanished without an exit status%s",
+                               in->shim_pid,
+                               in->orphans_stopped ? "; the trial's processes, left running, "
+                                                     "were stopped"
+                                                   : "");
         return TT_TRIAL_INTERRUPTED;
     }
     if (st->kind == TT_SHIM_EXEC_ERROR) {

@@ -68,7 +68,9 @@ void tt_reconcile(tt_runner *r)
         }
         char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
         tt_shim_status st;
-        bool ended = tt_shim_read_status(dir, &st) == 0;
+        /* Could not look (no descriptor left): adopted, its end looked at later. */
+        int looked = tt_shim_read_status(dir, &st);
+        bool ended = looked == 0 || looked == -TT_ERR_BUSY;
         free(dir);
         bool has_job = t->job_id && *t->job_id;
         if (ended || has_job || tt_proc_alive((pid_t)t->pid, t->pid_start)) {
@@ -90,10 +92,15 @@ void tt_reconcile(tt_runner *r)
             continue;
         long number = t->number;
         int attempt = t->attempt;
+        /* Its supervisor is gone; its trial may not be (kill -9 of the
+         * shim): stopped before a retry could run the command twice. */
+        char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, number);
+        bool orphans = tt_live_kill_orphans(dir);
+        free(dir);
         char *reason =
             t->pid > 0
-                ? tt_xasprintf("its supervisor (pid %ld) was gone when the runner restarted",
-                               t->pid)
+                ? tt_xasprintf("its supervisor (pid %ld) was gone when the runner restarted%s",
+                               t->pid, orphans ? "; its processes, left running, were stopped" : "")
                 : tt_xstrdup("it had no Slurm job id when the runner restarted");
         tt_schedule_finished(r, number, attempt, TT_TRIAL_INTERRUPTED, NAN, reason);
         free(reason);

@@ -274,7 +274,8 @@ void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted)
         tr->running++;
         char *dir = tt_run_dir(r->study_dir, tr->number, tr->folds, tr->repeats, run->run);
         tt_shim_status st;
-        bool ended = tt_shim_read_status(dir, &st) == 0;
+        int looked = tt_shim_read_status(dir, &st);
+        bool ended = looked == 0 || looked == -TT_ERR_BUSY;
         bool has_job = run->job_id && *run->job_id;
         if (ended || has_job || (run->pid > 0 && tt_proc_alive((pid_t)run->pid, run->pid_start))) {
             tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
@@ -287,14 +288,22 @@ void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted)
         }
         free(dir);
     }
+    /* Ending a run may end (and free) tr: only copies are used below. */
     long number = t->number;
+    int folds = tr->folds, repeats = tr->repeats;
     for (size_t i = 0; i < n_lost; i++) {
         long pid = 0;
         for (size_t k = 0; k < n; k++)
             if (rows[k].run == lost[i])
                 pid = rows[k].pid;
+        char *dir = tt_run_dir(r->study_dir, number, folds, repeats, lost[i]);
+        bool orphans = tt_live_kill_orphans(dir);
+        free(dir);
         char *reason = pid > 0 ? tt_xasprintf("its supervisor (pid %ld) was gone when the runner "
-                                              "restarted", pid)
+                                              "restarted%s",
+                                              pid, orphans ? "; its processes, left running, "
+                                                             "were stopped"
+                                                           : "")
                                : tt_xstrdup("it had not started when the runner stopped");
         tt_runs_run_ended(r, number, lost[i], TT_TRIAL_INTERRUPTED, NAN, -1, reason);
         free(reason);

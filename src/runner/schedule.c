@@ -14,6 +14,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -271,12 +273,21 @@ static int free_slot(const tt_runner *r)
     return -2; /* every device busy */
 }
 
+/* An open that failed for want of descriptors (ours or the system's) is
+ * the runner's problem, not the trial's: said as TT_ERR_BUSY. */
+static int open_failed(tt_error *err, const char *what, int e)
+{
+    return tt_error_set(err, e == EMFILE || e == ENFILE ? TT_ERR_BUSY : TT_ERR_IO, "%s: %s", what,
+                        tt_open_error(e));
+}
+
 static int write_params_json(int dirfd, const char *json, tt_error *err)
 {
-    int fd = openat(dirfd, "params.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                    (mode_t)tt_study_file_mode());
+    /* A FIFO planted as params.json once hung the runner here for good. */
+    int fd = tt_open_regular(dirfd, "params.json", O_WRONLY | O_CREAT | O_TRUNC,
+                             tt_study_file_mode());
     if (fd < 0)
-        return tt_error_set(err, TT_ERR_IO, "cannot write params.json: %s", strerror(errno));
+        return open_failed(err, "cannot write params.json", errno);
     char *line = tt_xasprintf("%s\n", json);
     size_t len = strlen(line);
     bool ok = write(fd, line, len) == (ssize_t)len;
@@ -380,12 +391,29 @@ static int make_dir(const char *dir, tt_error *err)
     return 0;
 }
 
+/* trials/ itself gone (rm -rf DIR/trials while the sweep ran): made again,
+ * once, with a warning, rather than failing every trial left. */
+static void remake_trials_folder(tt_runner *r)
+{
+    char *trials = tt_xasprintf("%s/trials", r->study_dir);
+    struct stat st;
+    if (lstat(trials, &st) != 0 && errno == ENOENT &&
+        mkdir(trials, (mode_t)tt_study_dir_mode()) == 0)
+        tt_runner_event(r, -1, "warning",
+                        "%s was removed while the sweep ran: made again (the files of earlier "
+                        "trials are gone; their results are in study.db)",
+                        trials);
+    free(trials);
+}
+
 static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignment *a, int slot,
                        tt_trial_runs *tr, int run, tt_error *err)
 {
     if (tr)
         record_run_start(r, t, tr, run);
     char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
+    if (mkdir(dir, (mode_t)tt_study_dir_mode()) != 0 && errno == ENOENT)
+        remake_trials_folder(r);
     if (make_dir(dir, err) < 0) {
         free(dir);
         return -TT_ERR_IO;
@@ -413,7 +441,9 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
     int rc = 0;
     char *json = NULL, **argv = NULL, **envp = NULL, *json_path = NULL;
     if (lv->dirfd < 0) {
-        rc = tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", dir, strerror(errno));
+        char *what = tt_xasprintf("cannot open %s", dir);
+        rc = open_failed(err, what, errno);
+        free(what);
         goto out;
     }
     /* A retry starts with fresh files; the earlier attempt's are kept. */
@@ -485,7 +515,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
         }
         if (rc < 0)
             goto out;
-        lv->started_at = tt_now_wall();
+        lv->started_mono = tt_now_mono();
     }
     tt_buf line = {0};
     char buf[256];
@@ -728,14 +758,73 @@ void tt_schedule_drop_prepared(tt_runner *r)
     r->prepared_made = false;
 }
 
+long tt_schedule_fd_capacity(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    /* The soft limit is a default, not the user's choice: take what the
+     * hard one allows (1024 fit ~165 trials, 1048576 all of them). */
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+        struct rlimit up = {want, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl.rlim_cur = want;
+    }
+    long open_now = 0;
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        open_now += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    long room = (long)rl.rlim_cur - open_now - TT_FDS_RESERVED;
+    long cap = room / TT_FDS_PER_TRIAL;
+    return cap < 1 ? 1 : cap;
+}
+
+/* Trials that may run at once: `parallel`, unless descriptors allow fewer
+ * (said once, as an event). */
+static long slots(tt_runner *r)
+{
+    if (r->fd_cap <= 0 || r->parallel <= r->fd_cap)
+        return r->parallel;
+    if (!r->fd_cap_said) {
+        struct rlimit rl = {0};
+        getrlimit(RLIMIT_NOFILE, &rl);
+        tt_runner_event(r, -1, "warning",
+                        "parallel %ld needs more file descriptors than the limit allows "
+                        "(ulimit -n %llu): %ld trials run at once; raise `ulimit -n` for more",
+                        r->parallel, (unsigned long long)rl.rlim_cur, r->fd_cap);
+        r->fd_cap_said = true;
+    }
+    return r->fd_cap;
+}
+
+/* A start that failed for want of descriptors: the trial (or run) waits,
+ * as if it had not been picked, and no more start than run now. */
+static void start_postponed(tt_runner *r, long number, tt_trial_runs *tr, const char *why)
+{
+    if (tr) {
+        tr->started--;
+        tr->running--;
+    }
+    long now = (long)r->n_live > 0 ? (long)r->n_live : 1;
+    if (r->fd_cap == 0 || now < r->fd_cap) {
+        r->fd_cap = now;
+        r->fd_cap_said = false;
+    }
+    tt_runner_event(r, number, "warning", "start postponed: %s", why);
+}
+
 int tt_schedule_fill(tt_runner *r)
 {
     int started = 0;
     if (r->state != TT_STUDY_RUNNING)
         return 0;
-    /* At most `parallel` starts per tick, so a command that fails at once
+    long room = slots(r);
+    /* At most `room` starts per tick, so a command that fails at once
      * cannot spin the loop. */
-    for (long k = 0; k < r->parallel && (long)r->n_live < r->parallel; k++) {
+    for (long k = 0; k < room && (long)r->n_live < room; k++) {
         int slot = free_slot(r);
         if (slot == -2)
             break;
@@ -758,7 +847,13 @@ int tt_schedule_fill(tt_runner *r)
             tr = tt_runs_begin(r, number, t->attempt);
         int run = tr ? tr->started : -1;
         tt_assignment a = record_assignment(r, t);
-        if (start_trial(r, t, &a, slot, tr, run, &err) < 0) {
+        int rc = start_trial(r, t, &a, slot, tr, run, &err);
+        if (rc == -TT_ERR_BUSY) {
+            start_postponed(r, number, tr, err.msg);
+            tt_assignment_free(&a);
+            break;
+        }
+        if (rc < 0) {
             if (tr)
                 tt_runs_run_ended(r, number, run, TT_TRIAL_FAILED, NAN, -1, err.msg);
             else

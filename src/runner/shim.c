@@ -131,7 +131,11 @@ static int write_atomic(int dirfd, const char *name, const char *content)
 {
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%s.tmp", name);
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+    /* The temporary name is ours: whatever is there (a stale one, or a FIFO
+     * planted to hang the shim in open, which would leave its trial's end
+     * unrecorded) goes, and a new file is made (O_EXCL: no FIFO, no link). */
+    unlinkat(dirfd, tmp, 0);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                     shim_file_mode());
     if (fd < 0)
         return -1;
@@ -747,8 +751,11 @@ int tt_shim_read_status(const char *trial_dir, tt_shim_status *st)
     char *path = trial_file(trial_dir, TT_SHIM_STATUS);
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     free(path);
+    /* Out of descriptors (ours, or the system's) says nothing about the
+     * trial: "no status" would record a trial that exited 0 as vanished. */
     if (fd < 0)
-        return -TT_ERR_IO;
+        return errno == EMFILE || errno == ENFILE || errno == ENOMEM ? -TT_ERR_BUSY
+                                                                      : -TT_ERR_IO;
     ssize_t got = read(fd, text, sizeof text - 1);
     close(fd);
     if (got < 0)

@@ -463,9 +463,9 @@ static void unlist(tt_slurm_cmd *c)
 tt_slurm_cmd *tt_slurm_cmd_start(char *const *argv, char *const *envp, const char *out_path,
                                  double timeout_s, tt_error *err)
 {
-    int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = tt_open_regular(AT_FDCWD, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0) {
-        tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", out_path, strerror(errno));
+        tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", out_path, tt_open_error(errno));
         return NULL;
     }
     posix_spawn_file_actions_t fa;
@@ -510,7 +510,7 @@ bool tt_slurm_cmd_reaped(pid_t pid, int status)
 static void read_output(tt_slurm_cmd *c)
 {
     tt_buf b = {0};
-    int fd = open(c->out_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = tt_open_regular(AT_FDCWD, c->out_path, O_RDONLY, 0);
     if (fd >= 0) {
         char buf[4096];
         ssize_t n;

@@ -147,7 +147,7 @@ int tt_slurm_submit(tt_runner *r, tt_live *lv, char *const *argv, char *const *e
     char *script = tt_slurm_script(r->self_exe, lv->dir, TT_SHIM_GRACE_S, argv, exports);
     free(exports);
     char *path = tt_xasprintf("%s/job.sh", lv->dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0700);
+    int fd = tt_open_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, 0700);
     size_t len = strlen(script);
     bool ok = fd >= 0 && write(fd, script, len) == (ssize_t)len;
     int e = errno;
@@ -177,7 +177,7 @@ int tt_slurm_submit(tt_runner *r, tt_live *lv, char *const *argv, char *const *e
     free(path);
     lv->job = j;
     lv->pid = 0;
-    lv->started_at = 0; /* the trial's clock (trial_timeout) starts when the job runs */
+    lv->started_mono = 0; /* the trial's clock (trial_timeout) starts when the job runs */
     return 0;
 }
 
@@ -290,8 +290,8 @@ static void set_phase(tt_runner *r, tt_live *lv, tt_slurm_phase p, const char *s
     j->phase = p;
     if (p == TT_SLURM_RUNNING && !j->seen_running) {
         j->seen_running = true;
-        if (lv->started_at == 0)
-            lv->started_at = tt_now_wall();
+        if (lv->started_mono == 0)
+            lv->started_mono = tt_now_mono();
         tt_runner_say(r, "trial %ld: Slurm job %s running", lv->number, j->id);
     }
     if (tt_slurm_phase_is_final(p) && j->final_since == 0)

@@ -394,6 +394,16 @@ tt_store *tt_store_open(const char *path, tt_store_mode mode, tt_error *err)
             goto fail;
         }
     }
+    /* SQLite opens a file it may not write read-only without a word (its
+     * mode, another owner, an immutable attribute, a read-only mount): a
+     * writer on it failed every write and went on. Refuse it here. */
+    if (mode != TT_STORE_READ && sqlite3_db_readonly(st->db, "main") == 1) {
+        tt_error_set(err, TT_ERR_IO,
+                     "cannot write %s: the file is read-only (its permissions, an immutable "
+                     "attribute or a read-only filesystem)",
+                     path);
+        goto fail;
+    }
     if (mode != TT_STORE_READ && configure_writer(st, err) != 0)
         goto fail;
     if (store_exec(st, "PRAGMA foreign_keys = ON", err, "configure the study database") != 0)

@@ -117,6 +117,17 @@ int store_fail(tt_store *st, int rc, tt_error *err, const char *fmt, ...)
      * why so the rest of the tick's writes and the commit can say so. */
     if (st->depth > 0 && sqlite3_get_autocommit(st->db) && st->tx_error[0] == '\0')
         snprintf(st->tx_error, sizeof st->tx_error, "%s", why);
+    /* A file that became read-only under a writer (chmod, chattr +i, a
+     * remount) refuses every write from now on, but SQLite keeps the
+     * transaction open and its commit of nothing succeeds: the runner went
+     * on failing one write after another, logging six times a second, for
+     * ever. Abandon the transaction, so its commit fails and the writer
+     * stops with the cause. */
+    if (st->depth > 0 && (rc & 0xff) == SQLITE_READONLY && !st->read_only) {
+        tt_error e = {0};
+        tt_error_set(&e, code, "%s is read-only (%s)", st->path, sqlite3_errmsg(st->db));
+        store_abandon(st, &e);
+    }
     return tt_error_set(err, code, "%s: %s", what, why);
 }
 

@@ -5,11 +5,14 @@
 #include "tunetop/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int tt_error_set(tt_error *err, int code, const char *fmt, ...)
 {
@@ -159,6 +162,51 @@ char *tt_read_file(const char *path, size_t *len_out, tt_error *err)
     if (len_out)
         *len_out = b.len;
     return tt_buf_take(&b);
+}
+
+int tt_open_regular(int dirfd, const char *name, int flags, unsigned mode)
+{
+    /* O_NONBLOCK: opening a FIFO blocks until its other end is opened
+     * (a write-only open without a reader fails with ENXIO instead). */
+    int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, (mode_t)mode);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = ENXIO;
+        return -1;
+    }
+    if (!(flags & O_NONBLOCK)) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    return fd;
+}
+
+const char *tt_short_text(const char *s, char buf[TT_SHORT_TEXT_SIZE])
+{
+    size_t len = strlen(s);
+    if (len < TT_SHORT_TEXT_SIZE - 4)
+        return s;
+    /* The start says where, the end says which file. */
+    size_t head = 60, tail = len - 36;
+    while (head > 0 && ((unsigned char)s[head] & 0xC0) == 0x80)
+        head--;
+    while (tail < len && ((unsigned char)s[tail] & 0xC0) == 0x80)
+        tail++;
+    snprintf(buf, TT_SHORT_TEXT_SIZE, "%.*s…%s", (int)head, s, s + tail);
+    return buf;
+}
+
+const char *tt_open_error(int e)
+{
+    if (e == ENXIO)
+        return "not a regular file (a FIFO, a device or a folder was put there)";
+    if (e == ELOOP)
+        return "a symbolic link (not followed)";
+    return strerror(e);
 }
 
 char *tt_format_double(double v, char *buf, size_t n)
