@@ -84,8 +84,19 @@ samples/bin/%: samples/%.c
 	@mkdir -p samples/bin
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lcsv -lm
 
-$(BUILD)/check_tunetop: $(TEST_OBJ) $(BUILD)/libtunetop.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+# tests/preload/clockshift.c: an LD_PRELOAD library that steps the wall
+# clock of a running process (tests/test_clock.c). Built plainly, also under
+# `make sanitize`: it is preloaded into trial processes that have no ASan
+# runtime. An order-only prerequisite of the suite, which finds it through
+# TUNETOP_CLOCKSHIFT (or next to TUNETOP_BIN) and dlopen()s it itself.
+CLOCKSHIFT := $(BUILD)/tests/clockshift.so
+
+$(CLOCKSHIFT): tests/preload/clockshift.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
+
+$(BUILD)/check_tunetop: $(TEST_OBJ) $(BUILD)/libtunetop.a | $(CLOCKSHIFT)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS) -ldl
 
 # The suite runs from the repository root so tests find samples/ and the
 # binary under test through TUNETOP_BIN.
@@ -93,8 +104,9 @@ check:
 	@./.ci/deps --quiet
 	@$(MAKE) --no-print-directory check-run
 
-check-run: all $(BUILD)/check_tunetop
-	TUNETOP_BIN=$(CURDIR)/$(BIN) TUNETOP_ROOT=$(CURDIR) $(BUILD)/check_tunetop
+check-run: all $(BUILD)/check_tunetop $(CLOCKSHIFT)
+	TUNETOP_BIN=$(CURDIR)/$(BIN) TUNETOP_ROOT=$(CURDIR) \
+	  TUNETOP_CLOCKSHIFT=$(CURDIR)/$(CLOCKSHIFT) $(BUILD)/check_tunetop
 
 # Same suite, built with AddressSanitizer + UndefinedBehaviorSanitizer; any
 # report fails the run. TUNETOP_SANITIZED tells the few tests that cannot

@@ -1036,6 +1036,47 @@ START_TEST(test_exports)
 }
 END_TEST
 
+/* A trial whose stored end is before its start (the wall clock stepped
+ * back while it ran: both times are wall clock, kept for display) exports
+ * duration 0.000, in CSV and JSON, never a negative duration. */
+START_TEST(test_export_duration_clock_stepped_back)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    add_trial2(st, "lr", "0.1", "opt", "sgd");
+    add_trial2(st, "lr", "0.2", "opt", "adam");
+    ck_assert_int_eq(tt_store_trial_started(st, 1, 1, 1, NULL, &err), 0);
+    ck_assert_int_eq(tt_store_trial_finished(st, 1, TT_TRIAL_TIMEOUT, 0.5, "timeout after 2 s",
+                                             &err), 0);
+    ck_assert_int_eq(tt_store_trial_started(st, 2, 1, 1, NULL, &err), 0);
+    ck_assert_int_eq(tt_store_trial_finished(st, 2, TT_TRIAL_COMPLETED, 0.25, NULL, &err), 0);
+    /* Trial 1: ended "an hour before" it started; trial 2: 2 s, as stored. */
+    raw_exec("UPDATE trials SET started_at = 1795431044, finished_at = 1795427446 "
+             "WHERE number = 1");
+    raw_exec("UPDATE trials SET started_at = 1795431044, finished_at = 1795431046 "
+             "WHERE number = 2");
+
+    char *text = export(st, 0);
+    csv_table t;
+    parse_csv(text, &t);
+    free(text);
+    ck_assert_int_eq(t.rows, 3);
+    ck_assert_str_eq(t.cell[0][7], "duration_s");
+    ck_assert_str_eq(t.cell[1][5], "2026-11-23T10:50:44Z");
+    ck_assert_str_eq(t.cell[1][6], "2026-11-23T09:50:46Z");
+    ck_assert_str_eq(t.cell[1][7], "0.000");
+    ck_assert_str_eq(t.cell[2][7], "2.000");
+
+    text = export(st, 2);
+    ck_assert_msg(strstr(text, "\"finished\":\"2026-11-23T09:50:46Z\",\"duration_s\":0.000,"),
+                  "%s", text);
+    ck_assert_msg(strstr(text, "\"duration_s\":2.000,"), "%s", text);
+    ck_assert_msg(!strstr(text, "\"duration_s\":-"), "%s", text);
+    free(text);
+    tt_store_close(st);
+}
+END_TEST
+
 static char *json_of(const char *s)
 {
     char *buf = NULL;
@@ -1341,6 +1382,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, test_refuses_foreign_files);
     tcase_add_test(tc, test_file_mode);
     tcase_add_test(tc, test_exports);
+    tcase_add_test(tc, test_export_duration_clock_stepped_back);
     tcase_add_test(tc, test_json_string);
     tcase_add_test(tc, test_disk_full);
     tcase_add_test(tc, test_disk_full_in_transaction);

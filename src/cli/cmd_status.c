@@ -52,8 +52,18 @@ static void json_params(FILE *out, const tt_trial_record *t)
     fputc('}', out);
 }
 
+/* elapsed_s is the runners' time, summed from CLOCK_MONOTONIC intervals:
+ * a step of the wall clock does not reach it, and it is never negative in
+ * a study a runner wrote. A database edited or damaged by hand still shows
+ * 0, never "-5.0s", like every duration tunetop displays. */
+static double elapsed_shown(double s)
+{
+    return isfinite(s) && s < 0 ? 0 : s;
+}
+
 static void format_elapsed(double s, char *buf, size_t n)
 {
+    s = elapsed_shown(s);
     long t = (long)s;
     if (t >= 3600)
         snprintf(buf, n, "%ldh %02ldm %02lds", t / 3600, t / 60 % 60, t % 60);
@@ -125,7 +135,7 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
     else
         fputs("null", o);
     fputs(", \"elapsed_s\": ", o);
-    json_number(o, v->info.elapsed_s);
+    json_number(o, elapsed_shown(v->info.elapsed_s));
     fputs(", \"runner_pid\": ", o);
     if (v->runner_pid > 0)
         fprintf(o, "%ld", v->runner_pid);

@@ -71,12 +71,18 @@ static void format_time(double t, char *buf, size_t n)
         buf[0] = '\0';
 }
 
+/* duration_s from the stored start and end. Those are wall-clock times,
+ * kept for display (what a user compares with other logs): a step of the
+ * clock back between them (NTP, a resumed VM) makes the end earlier than
+ * the start, which is not a negative duration. Clamped at 0. */
 static void format_duration(const tt_trial_record *r, char *buf, size_t n)
 {
-    if (r->started_at > 0 && r->finished_at > 0)
-        snprintf(buf, n, "%.3f", r->finished_at - r->started_at);
-    else
+    if (r->started_at > 0 && r->finished_at > 0) {
+        double d = r->finished_at - r->started_at;
+        snprintf(buf, n, "%.3f", d > 0 ? d : 0.0);
+    } else {
         buf[0] = '\0';
+    }
 }
 
 static int finish_output(FILE *out, tt_error *err)

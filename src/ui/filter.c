@@ -108,6 +108,10 @@ const char *ui_trial_param(const tt_trial_record *r, const char *name)
     return NULL;
 }
 
+/* How long a trial ran (runs: until now), from its stored start and end.
+ * Both are wall-clock times, stored for display, and so is now: a step of
+ * the clock back between them (NTP, a resumed VM) is not a negative
+ * duration. Clamped at 0, like `export`'s duration_s. */
 double ui_trial_duration(const tt_trial_record *r, double now)
 {
     if (r->started_at <= 0)
