@@ -436,6 +436,7 @@ START_TEST(billion_laughs_is_bounded)
     ck_assert_ptr_null(load(text, &d));
     ck_assert_uint_eq(d.n_errors, 1);
     ck_assert_ptr_nonnull(strstr(d.items[0].message, "more than 100000 nodes"));
+    ck_assert_ptr_nonnull(strstr(d.items[0].message, "aliases nested too deeply"));
     ck_assert_int_eq(d.items[0].line, 5);
     ck_assert_double_lt((double)(clock() - t0) / CLOCKS_PER_SEC, 1.0);
     tt_diags_free(&d);
@@ -453,6 +454,60 @@ START_TEST(deep_nesting_is_bounded)
     ck_assert_ptr_null(load(b.data, &d));
     ck_assert_uint_eq(d.n_errors, 1);
     ck_error(&d, 1, 65, "", "nests deeper than 64 levels");
+    tt_diags_free(&d);
+    tt_buf_free(&b);
+}
+END_TEST
+
+/* Adversarial testing (issue 16): a NUL escaped into a scalar cut its text
+ * wherever it was used (two values "a" from "a\0b" and "a\0c"); each one
+ * is an error at the scalar, naming its key path. */
+START_TEST(nul_characters_are_refused)
+{
+    tt_diags d = {0};
+    ck_assert_ptr_null(load(HEAD "parameters:\n  x: {values: [\"a\\0b\", \"a\\0c\"]}\n", &d));
+    ck_assert_uint_eq(d.n_errors, 2);
+    ck_error(&d, 5, 16, "parameters.x.values[0]",
+             "expected text without NUL characters, found 'a\\0b'");
+    ck_error(&d, 5, 24, "parameters.x.values[1]", "found 'a\\0c'");
+    tt_diags_free(&d);
+    /* a key: the path names it with its NUL written \0 */
+    d = (tt_diags){0};
+    ck_assert_ptr_null(load(HEAD "parameters:\n  \"k\\x00y\": {value: 1}\n", &d));
+    ck_error(&d, 5, 3, "parameters.k\\0y", "expected text without NUL characters");
+    tt_diags_free(&d);
+    expect_one_error("method: random\nmetric: {name: \"lo\\0ss\"}\nprogram: t.py\n"
+                     "parameters: {x: {value: 1}}\n",
+                     2, 16, "metric.name", "expected text without NUL characters");
+    expect_one_error("method: random\nmetric: {name: loss}\ncommand: [\"python\", \"t\\0.py\"]\n"
+                     "parameters: {x: {value: 1}}\n",
+                     3, 21, "command[1]", "expected text without NUL characters");
+    /* JSON (an NNI search space) says \u0000 */
+    d = (tt_diags){0};
+    const char *json = "{\"x\": {\"_type\": \"choice\", \"_value\": [\"a\\u0000b\", \"c\"]}}";
+    ck_assert_ptr_null(tt_sweep_load_text("space.json", json, strlen(json), &d));
+    ck_assert_uint_eq(d.n_errors, 1);
+    ck_error(&d, 1, 38, "x._value[0]", "expected text without NUL characters, found 'a\\0b'");
+    tt_diags_free(&d);
+}
+END_TEST
+
+/* The node bound's alias hint only where aliases were used: a plain file
+ * over the bound is said to be too large. */
+START_TEST(too_many_nodes_without_aliases_is_too_large)
+{
+    tt_buf b = {0};
+    tt_buf_puts(&b, HEAD "parameters:\n  x: {values: [0");
+    for (int i = 1; i <= 100000; i++)
+        tt_buf_printf(&b, ", %d", i);
+    tt_buf_puts(&b, "]}\n");
+    tt_diags d = {0};
+    ck_assert_ptr_null(load(b.data, &d));
+    ck_assert_uint_eq(d.n_errors, 1);
+    ck_assert_msg(strstr(d.items[0].message, "too large") &&
+                      strstr(d.items[0].message, "more than 100000 nodes") &&
+                      !strstr(d.items[0].message, "alias"),
+                  "%s", d.items[0].message);
     tt_diags_free(&d);
     tt_buf_free(&b);
 }
@@ -876,6 +931,8 @@ Suite *suite_config(void)
     tcase_add_test(tc, anchors_aliases_merges);
     tcase_add_test(tc, billion_laughs_is_bounded);
     tcase_add_test(tc, deep_nesting_is_bounded);
+    tcase_add_test(tc, nul_characters_are_refused);
+    tcase_add_test(tc, too_many_nodes_without_aliases_is_too_large);
     tcase_add_test(tc, when_errors);
     tcase_add_test(tc, grid_with_continuous_parameter);
     tcase_add_test(tc, nni_errors);

@@ -23,11 +23,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "e2e.h"
+#include "tunetop/config.h"
+#include "tunetop/runner.h"
+#include "tunetop/store.h"
 #include "tunetop/util.h"
 
 extern Suite *suite_security(void);
@@ -836,6 +841,347 @@ START_TEST(test_dashboard_valgrind)
 }
 END_TEST
 
+/* ---- a study folder at its edges (issue 16) ------------------------------- */
+
+/* `tunetop ARGS…` run from folder cwd (e2e_run runs from the repository
+ * root, where a sweep without --dir would make ./tunetop-runs/). */
+static e2e_result run_in(const char *cwd, const char *const *args, double timeout)
+{
+    const char *argv[16] = {"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", cwd, e2e_bin()};
+    size_t n = 5;
+    for (size_t i = 0; args[i] && n < 15; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    return e2e_run(argv, timeout);
+}
+
+static int mode_of(const char *path)
+{
+    struct stat st;
+    ck_assert_msg(stat(path, &st) == 0, "%s: %s", path, strerror(errno));
+    return (int)(st.st_mode & 0777);
+}
+
+/* A study.db that holds no study: _i == 0 an empty file (`: > D/study.db`),
+ * _i == 1 tunetop's schema without the study row (a run killed between
+ * creating the database and recording the study). The folder was unusable:
+ * every `tunetop run SWEEP --dir D` failed with "D/study.db holds no study
+ * yet" until the user deleted files. Now the sweep file makes it the study
+ * (private, like any new one), and the folder alone says what to do. */
+START_TEST(test_study_db_without_a_study)
+{
+    umask(022);
+    unsetenv("TUNETOP_SHARED");
+    char *tmp = e2e_tmpdir();
+    char *study = path2(tmp, "d");
+    char *db = path2(study, "study.db");
+    ck_assert_int_eq(mkdir(study, 0755), 0);
+    if (_i == 0) {
+        e2e_write(db, "");
+    } else {
+        tt_error err = {0};
+        tt_store *st = tt_store_open(db, TT_STORE_CREATE, &err);
+        ck_assert_msg(st != NULL, "%s", err.msg);
+        tt_store_close(st);
+    }
+    ck_assert_int_eq(chmod(db, 0644), 0);
+    char *sweep = path2(tmp, "sweep.yaml");
+    e2e_write(sweep, "name: empty\nmethod: grid\nmetric: {name: loss}\n"
+                     "command: [/bin/sh, -c, 'echo loss=1', '${args}']\n"
+                     "parameters:\n  p: {values: [1, 2]}\n");
+
+    char *want = tt_xasprintf("%s holds no study yet: run `tunetop run SWEEP.yaml --dir %s`",
+                              study, study);
+    const char *resume[] = {"tunetop", "run", study, NULL};
+    const char *dashboard[] = {"tunetop", study, NULL};
+    const char *status[] = {"tunetop", "status", study, NULL};
+    const char *const *folder_only[] = {resume, dashboard, status};
+    for (size_t k = 0; k < 3; k++) {
+        e2e_result r = e2e_run(folder_only[k], 30);
+        ck_assert_msg(r.status == 1 && strstr(r.err, want) && !strstr(r.err, "study.db"),
+                      "%s %s: %d\n%s", folder_only[k][1], study, r.status, r.err);
+        e2e_result_free(&r);
+    }
+
+    e2e_result r = run_sweep(sweep, study, 60);
+    ck_assert_msg(r.status == 0, "%d\n%s\n%s", r.status, e2e_tail(r.out), e2e_tail(r.err));
+    e2e_result_free(&r);
+    ck_assert_int_eq(sql_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 2);
+    char *name = e2e_study_sql(study, "SELECT name FROM study");
+    ck_assert_str_eq(name, "empty");
+    ck_assert_int_eq(mode_of(study), 0700);
+    ck_assert_int_eq(mode_of(db), 0600);
+    free(name);
+    free(want);
+    e2e_rmtree(tmp);
+    free(sweep);
+    free(db);
+    free(study);
+    free(tmp);
+}
+END_TEST
+
+/* Forks `tunetop ARGS…` (from the repository root, output to files) that
+ * waits for the gate pipe to be closed before it starts, so that all start
+ * at once. */
+static pid_t spawn_at_gate(const char *const *argv, const char *out, const char *err,
+                           const int gate[2])
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(gate[1]);
+        char c;
+        while (read(gate[0], &c, 1) > 0) {
+        }
+        close(gate[0]);
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int null = open("/dev/null", O_RDONLY);
+        if (chdir(e2e_root()) != 0 || o < 0 || e < 0 || null < 0)
+            _exit(126);
+        dup2(null, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        execv(e2e_bin(), (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Two `tunetop run sweep.yaml --dir D --detach` of a new study at once,
+ * for many studies at a time: once, both failed and no runner ran (the
+ * second saw study.db before the first had recorded the study; or SQLite
+ * refused one while the other made the schema), or the one whose runner
+ * lost the lock quoted the winner's runner.log as its failure. Now each
+ * pair ends with exactly one runner, both commands exit 0 and name it,
+ * and the second says a runner is already running, with its pid. */
+#define RACE_PAIRS 12
+START_TEST(test_simultaneous_detached_starts)
+{
+    char *tmp = e2e_tmpdir();
+    char *sweep = path2(tmp, "sweep.yaml");
+    e2e_write(sweep, "name: race\nmethod: random\nrun_cap: 50\nmetric: {name: loss}\n"
+                     "command: [/bin/sh, -c, 'sleep 30; echo loss=1', '${args}']\n"
+                     "parameters:\n  x: {min: 0.0, max: 1.0}\n");
+    int gate[2];
+    ck_assert_int_eq(pipe(gate), 0);
+    char *dirs[RACE_PAIRS], *outs[RACE_PAIRS][2], *errs[RACE_PAIRS][2];
+    pid_t pids[RACE_PAIRS][2];
+    for (int i = 0; i < RACE_PAIRS; i++) {
+        dirs[i] = tt_xasprintf("%s/s%d", tmp, i);
+        const char *argv[] = {"tunetop", "run", sweep, "--dir", dirs[i], "--detach", NULL};
+        for (int j = 0; j < 2; j++) {
+            outs[i][j] = tt_xasprintf("%s/s%d.out%d", tmp, i, j);
+            errs[i][j] = tt_xasprintf("%s/s%d.err%d", tmp, i, j);
+            pids[i][j] = spawn_at_gate(argv, outs[i][j], errs[i][j], gate);
+        }
+    }
+    close(gate[0]);
+    close(gate[1]); /* go */
+    int status[RACE_PAIRS][2];
+    for (int i = 0; i < RACE_PAIRS; i++)
+        for (int j = 0; j < 2; j++)
+            status[i][j] = wait_status(pids[i][j]);
+
+    int lost_in_runner = 0; /* pairs where the second runner was started and lost the lock */
+    for (int i = 0; i < RACE_PAIRS; i++) {
+        char *out[2], *err[2];
+        for (int j = 0; j < 2; j++) {
+            out[j] = tt_read_file(outs[i][j], NULL, NULL);
+            err[j] = tt_read_file(errs[i][j], NULL, NULL);
+            ck_assert_msg(status[i][j] == 0, "%s #%d exited %d:\n%s", dirs[i], j, status[i][j],
+                          err[j]);
+        }
+        long runner = tt_study_runner_pid(dirs[i]);
+        ck_assert_msg(runner > 0, "no runner for %s", dirs[i]);
+        char *pid_line = tt_xasprintf("runner pid %ld\n", runner);
+        char *already = tt_xasprintf("a runner is already running for %s (pid %ld)", dirs[i],
+                                     runner);
+        int n_already = 0;
+        for (int j = 0; j < 2; j++) {
+            ck_assert_msg(strstr(out[j], pid_line), "%s #%d does not name runner %ld:\n%s",
+                          dirs[i], j, runner, out[j]);
+            n_already += strstr(err[j], already) != NULL;
+        }
+        ck_assert_msg(n_already == 1, "%s: %d of the two say '%s':\n%s\n%s", dirs[i], n_already,
+                      already, err[0], err[1]);
+        ck_assert_int_eq(e2e_study_long(dirs[i], "SELECT count(*) FROM events WHERE message "
+                                                 "LIKE 'runner started%'"),
+                         1);
+        ck_assert_int_eq(e2e_study_long(dirs[i], "SELECT count(*) FROM spaces"), 1);
+        char *log = e2e_read(dirs[i], "runner.log");
+        if (log && strstr(log, "already running")) {
+            lost_in_runner++;
+            ck_assert_msg(strstr(log, "(pid ") && !strstr(log, "\n); use"), "%s", log);
+        }
+        free(log);
+        free(already);
+        free(pid_line);
+        for (int j = 0; j < 2; j++) {
+            free(out[j]);
+            free(err[j]);
+        }
+    }
+    fprintf(stderr, "security: %d of %d simultaneous pairs had a runner lose the lock\n",
+            lost_in_runner, RACE_PAIRS);
+    for (int i = 0; i < RACE_PAIRS; i++) {
+        const char *stop[] = {"tunetop", "stop", dirs[i], "--now", NULL};
+        e2e_result r = e2e_run(stop, 30);
+        ck_assert_msg(r.status == 0, "%s", r.err);
+        e2e_result_free(&r);
+    }
+    for (int i = 0; i < RACE_PAIRS; i++) {
+        double end = mono() + 15;
+        while (mono() < end && tt_study_runner_pid(dirs[i]) != 0)
+            e2e_sleep(0.05);
+        ck_assert_int_eq(tt_study_runner_pid(dirs[i]), 0);
+        for (int j = 0; j < 2; j++) {
+            free(outs[i][j]);
+            free(errs[i][j]);
+        }
+        free(dirs[i]);
+    }
+    e2e_rmtree(tmp);
+    free(sweep);
+    free(tmp);
+}
+END_TEST
+
+/* What a runner that lost the lock says, and what its starter quotes. The
+ * race is made certain: the test holds a shared flock on runner.lock
+ * (which reads as "no runner" to `tunetop run`, while a runner cannot take
+ * it), with "4242\n" in it, and runner.log holds another runner's lines.
+ * The pid came out as "(pid 4242⏎)", and `--detach` quoted the other
+ * runner's log lines as if they were its own runner's. */
+START_TEST(test_lost_race_messages)
+{
+    char *tmp = e2e_tmpdir();
+    char *study = path2(tmp, "s");
+    char *sweep = path2(tmp, "sweep.yaml");
+    e2e_write(sweep, "name: lost\nmethod: random\nrun_cap: 5\nmetric: {name: loss}\n"
+                     "command: [/bin/sh, -c, 'sleep 30; echo loss=1', '${args}']\n"
+                     "parameters:\n  x: {min: 0.0, max: 1.0}\n");
+    tt_diags diags = {0};
+    tt_error err = {0};
+    char *dir = NULL;
+    ck_assert_msg(tt_study_prepare(sweep, study, &dir, &diags, &err) == 0, "%s", err.msg);
+    tt_diags_free(&diags);
+    free(dir);
+    char *lock = path2(study, "runner.lock");
+    e2e_write(lock, "4242\n");
+    int fd = open(lock, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_SH), 0);
+    char *log = path2(study, "runner.log");
+    e2e_write(log, "[12:00:00] runner started (pid 4242), sweep v1, parallel 1\n"
+                   "[12:00:00] trial 1 running x=0.5 (the other runner)\n");
+
+    const char *fg[] = {"tunetop", "run", study, NULL};
+    e2e_result r = e2e_run(fg, 30);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "(pid 4242); use `tunetop status`"), "%d: %s",
+                  r.status, r.err);
+    e2e_result_free(&r);
+
+    const char *bg[] = {"tunetop", "run", study, "--detach", NULL};
+    r = e2e_run(bg, 30);
+    char *own = tt_xasprintf("its log says:\ntunetop run: a runner is already running for %s "
+                             "(pid 4242); use `tunetop status`",
+                             study);
+    ck_assert_msg(r.status == 1 && strstr(r.err, own) && !strstr(r.err, "the other runner"),
+                  "%d: %s", r.status, r.err);
+    e2e_result_free(&r);
+    close(fd);
+    free(own);
+    free(log);
+    free(lock);
+    e2e_rmtree(tmp);
+    free(sweep);
+    free(study);
+    free(tmp);
+}
+END_TEST
+
+/* A tt_error holds 1024 bytes: a 10 KB sweep `name` (its folder under
+ * tunetop-runs/) or a long path cut off the reason after it ("cannot
+ * create tunetop-runs/nnn…" and nothing more). A name too long for a
+ * folder now gets a folder of its own; paths in messages are shortened. */
+START_TEST(test_long_names_keep_the_reason)
+{
+    char *tmp = e2e_tmpdir();
+    tt_buf name = {0};
+    for (int i = 0; i < 10240; i++)
+        tt_buf_puts(&name, i % 64 == 63 ? "-" : "n");
+    char *sweep = path2(tmp, "long.yaml");
+    char *yaml = tt_xasprintf("name: %s\nmethod: grid\nmetric: {name: loss}\n"
+                              "command: [/bin/sh, -c, 'echo loss=1', '${args}']\n"
+                              "parameters:\n  p: {values: [1]}\n",
+                              name.data);
+    e2e_write(sweep, yaml);
+    const char *run[] = {"run", "long.yaml", NULL};
+    e2e_result r = run_in(tmp, run, 60);
+    ck_assert_msg(r.status == 0, "%d: %s", r.status, e2e_tail(r.err));
+    e2e_result_free(&r);
+    char *runs = path2(tmp, "tunetop-runs");
+    DIR *d = opendir(runs);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    char *study = NULL;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') {
+            ck_assert_msg(study == NULL, "two study folders");
+            study = path2(runs, e->d_name);
+            ck_assert_uint_le(strlen(e->d_name), 255);
+        }
+    closedir(d);
+    ck_assert_ptr_nonnull(study);
+    ck_assert_int_eq(e2e_study_long(study, "SELECT length(name) FROM study"), 10240);
+    ck_assert_int_eq(sql_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 1);
+
+    /* a path of over 1 KB: to a sweep file that is not valid, and as a
+     * --dir whose parent does not exist */
+    tt_buf deep = {0};
+    tt_buf_puts(&deep, tmp);
+    for (int i = 0; i < 5; i++) {
+        tt_buf_puts(&deep, "/");
+        for (int k = 0; k < 220; k++)
+            tt_buf_puts(&deep, i % 2 ? "b" : "a");
+        ck_assert_int_eq(mkdir(deep.data, 0700), 0);
+    }
+    char *bad = path2(deep.data, "bad.yaml");
+    e2e_write(bad, "method: nope\n");
+    const char *invalid[] = {"tunetop", "run", bad, NULL};
+    r = e2e_run(invalid, 30);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "is not a valid sweep file"), "%d: %s",
+                  r.status, e2e_tail(r.err));
+    e2e_result_free(&r);
+    char *nowhere = path2(deep.data, "missing/study");
+    r = run_sweep(sweep, nowhere, 30);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "No such file or directory") &&
+                      strlen(r.err) < 400,
+                  "%d: %s", r.status, e2e_tail(r.err));
+    e2e_result_free(&r);
+    free(nowhere);
+    free(bad);
+    tt_buf_free(&deep);
+    free(study);
+    free(runs);
+    free(yaml);
+    free(sweep);
+    tt_buf_free(&name);
+    e2e_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 Suite *suite_security(void)
 {
     Suite *s = suite_create("security");
@@ -846,6 +1192,10 @@ Suite *suite_security(void)
     tcase_add_test(tc, test_foreign_owner_refused);
     tcase_add_test(tc, test_symlinks_planted_by_a_trial);
     tcase_add_test(tc, test_symlinks_planted_before);
+    tcase_add_loop_test(tc, test_study_db_without_a_study, 0, 2);
+    tcase_add_test(tc, test_simultaneous_detached_starts);
+    tcase_add_test(tc, test_lost_race_messages);
+    tcase_add_test(tc, test_long_names_keep_the_reason);
     suite_add_tcase(s, tc);
     TCase *term_tc = tcase_create("terminal");
     tcase_set_timeout(term_tc, 240);

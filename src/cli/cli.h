@@ -57,14 +57,21 @@ size_t tt_view_ranked(const tt_view *v, const tt_trial_record ***out);
 
 /* Start the study's runner as a daemon (detach.c); waits until it holds
  * the study's lock. Prints nothing. Returns 0 with *pid set, or negative
- * with err filled (with the end of runner.log when it died at once;
- * -TT_ERR_EXHAUSTED when it left because the study is finished). */
+ * with err filled (with what it wrote to runner.log when it died at once;
+ * -TT_ERR_EXHAUSTED when it left because the study is finished), or
+ * TT_CLI_RUNNER_ELSEWHERE with *pid set to the runner that holds the lock
+ * when another one got the study first (two starts at once). */
+enum { TT_CLI_RUNNER_ELSEWHERE = 1 };
 /* Ask dir's live runner to do kind (with arg, may be NULL) and wait
  * (≤ 10 s) for its answer, printed as "DIR: kind[: what it did]" or, when
  * refused, as "tunetop NAME: why" on stderr. Returns an exit status. */
 int tt_cli_ask_runner(const char *name, const char *dir, const char *kind, const char *arg);
 
 int tt_cli_start_runner(const char *dir, long *pid, tt_error *err);
+/* 0 when dir's study.db holds a study (or cannot be read: the caller's
+ * own open says why); else -TT_ERR_INVALID with err saying how to make
+ * it one (`tunetop run SWEEP.yaml --dir DIR`). */
+int tt_cli_study_ready(const char *dir, tt_error *err);
 
 /* The dashboard: `tunetop SWEEP.yaml | DIR | (nothing)` (cmd_dashboard.c).
  * argv holds everything after the program name. */

@@ -80,6 +80,11 @@ int tt_cmd_dashboard(int argc, char **argv)
         if (dir)
             return tt_cli_usage_error("dashboard", "--dir is for a sweep file; %s is a study",
                                       target);
+        tt_error err = {0};
+        if (tt_cli_study_ready(target, &err) < 0) {
+            fprintf(stderr, "tunetop: %s\n", err.msg);
+            return TT_EXIT_FAIL;
+        }
         study_dir = tt_xstrdup(target);
     } else if (target) {
         tt_diags diags = {0};
@@ -102,6 +107,8 @@ int tt_cmd_dashboard(int argc, char **argv)
                 fprintf(stderr, "tunetop: %s\n", err.msg);
                 free(study_dir);
                 return TT_EXIT_FAIL;
+            } else if (src == TT_CLI_RUNNER_ELSEWHERE) {
+                send_reload(study_dir); /* started by another tunetop meanwhile */
             } else {
                 note = "started";
             }

@@ -18,12 +18,48 @@
 #include "cli.h"
 #include "tunetop/runner.h"
 
-/* The daemon (detach.c); says where it runs. */
-static int detach(const char *dir)
+/* The pid of dir's runner, 0 when none. A runner that has just taken the
+ * lock writes its pid a moment later (-1 until then): wait that moment,
+ * so that what we say names it. */
+static long runner_pid(const char *dir)
+{
+    long pid = tt_study_runner_pid(dir);
+    for (int i = 0; i < 40 && pid == -1; i++) {
+        struct timespec ts = {0, 25 * 1000000};
+        nanosleep(&ts, NULL);
+        pid = tt_study_runner_pid(dir);
+    }
+    return pid;
+}
+
+/* A runner (pid) has the study already. A file given again is a reload:
+ * its answer (the new version, or the key that cannot change live) decides
+ * the exit status; a --detach that finds the sweep running did its job. */
+static int already_running(const char *dir, long pid, bool was_file, bool daemon)
+{
+    fprintf(stderr, "tunetop run: a runner is already running for %s (pid %ld)%s\n", dir, pid,
+            was_file ? "; asked it to reload the sweep file" : "");
+    int status;
+    if (was_file)
+        status = tt_cli_ask_runner("run", dir, "reload", NULL);
+    else
+        status = daemon ? TT_EXIT_OK : TT_EXIT_FAIL;
+    if (daemon && status == TT_EXIT_OK)
+        printf("%s\nrunner pid %ld\n", dir, pid);
+    return status;
+}
+
+/* The daemon (detach.c); says where it runs. Another start of the same
+ * study at the same moment may have won the lock: then that runner is the
+ * one running. */
+static int detach(const char *dir, bool was_file)
 {
     tt_error err = {0};
     long pid = 0;
-    if (tt_cli_start_runner(dir, &pid, &err) < 0) {
+    int rc = tt_cli_start_runner(dir, &pid, &err);
+    if (rc == TT_CLI_RUNNER_ELSEWHERE)
+        return already_running(dir, pid, was_file, true);
+    if (rc < 0) {
         fprintf(stderr, "tunetop run: %s\n", err.msg);
         return TT_EXIT_FAIL;
     }
@@ -64,6 +100,11 @@ int tt_cmd_run(int argc, char **argv)
         if (dir)
             return tt_cli_usage_error("run", "--dir is for a sweep file; %s is a study already",
                                       target);
+        tt_error err = {0};
+        if (tt_cli_study_ready(target, &err) < 0) {
+            fprintf(stderr, "tunetop run: %s\n", err.msg);
+            return TT_EXIT_FAIL;
+        }
         study_dir = tt_xstrdup(target);
     } else {
         tt_diags diags = {0};
@@ -77,20 +118,11 @@ int tt_cmd_run(int argc, char **argv)
         }
     }
     int status;
-    long pid = tt_study_runner_pid(study_dir);
+    long pid = runner_pid(study_dir);
     if (pid != 0) {
-        fprintf(stderr, "tunetop run: a runner is already running for %s (pid %ld)%s\n",
-                study_dir, pid, was_file ? "; asked it to reload the sweep file" : "");
-        /* A file given again is a reload: its answer (the new version, or
-         * the key that cannot change live) decides the exit status. */
-        if (was_file)
-            status = tt_cli_ask_runner("run", study_dir, "reload", NULL);
-        else
-            status = daemon ? TT_EXIT_OK : TT_EXIT_FAIL;
-        if (daemon && status == TT_EXIT_OK)
-            printf("%s\nrunner pid %ld\n", study_dir, pid);
+        status = already_running(study_dir, pid, was_file, daemon);
     } else if (daemon) {
-        status = detach(study_dir);
+        status = detach(study_dir, was_file);
     } else {
         printf("study %s\n", study_dir);
         fflush(stdout);

@@ -4,6 +4,8 @@
  * terminal), output to the study's runner.log. Shared by `tunetop run
  * --detach`, `tunetop SWEEP.yaml` and the dashboard's `R` key. Prints
  * nothing: the caller says what happened (the dashboard is in curses mode).
+ * Also whether a folder holds a study at all (tt_cli_study_ready), which
+ * `tunetop run DIR` and `tunetop DIR` ask before starting or attaching.
  *
  * The daemon must not inherit what its parent holds: every signal handler
  * goes back to the default (the dashboard's would write into a pipe that
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,15 +60,37 @@ static void reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void log_tail(const char *dir, char *out, size_t n)
+static char *log_path(const char *dir)
 {
-    char *path = tt_xasprintf("%s/runner.log", dir);
-    char *text = tt_read_file(path, NULL, NULL);
+    return tt_xasprintf("%s/runner.log", dir);
+}
+
+/* runner.log's size before our runner starts: what it writes comes after. */
+static size_t log_size(const char *dir)
+{
+    char *path = log_path(dir);
+    struct stat st;
+    size_t size = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+    free(path);
+    return size;
+}
+
+/* The last lines of what runner.log gained from byte from on: our runner's
+ * words, not those of an earlier runner (nor, mostly, of another one
+ * writing there at the same time). */
+static void log_tail(const char *dir, size_t from, char *out, size_t n)
+{
+    char *path = log_path(dir);
+    size_t len = 0;
+    char *text = tt_read_file(path, &len, NULL);
     free(path);
     out[0] = '\0';
     if (!text)
         return;
-    size_t len = strlen(text);
+    if (from > len)
+        from = 0; /* the log was replaced meanwhile */
+    memmove(text, text + from, len - from + 1);
+    len = strlen(text);
     while (len > 0 && text[len - 1] == '\n')
         text[--len] = '\0';
     const char *start = text;
@@ -94,8 +119,50 @@ static bool study_finished(const char *dir)
     return done;
 }
 
+/* Whether pid has exited. Our runner is a grandchild that init adopts: an
+ * init that reaps late leaves it a zombie, which kill(pid, 0) still finds,
+ * and we waited the whole 5 s for a runner that was long gone. */
+static bool process_gone(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0)
+        return true;
+    char *path = tt_xasprintf("/proc/%ld/stat", pid);
+    char *text = tt_read_file(path, NULL, NULL);
+    free(path);
+    /* "PID (COMM) STATE …": COMM may hold spaces and parentheses */
+    const char *end = text ? strrchr(text, ')') : NULL;
+    bool gone = end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
+    free(text);
+    return gone;
+}
+
+/* Why the runner we started left at once. Two starts of a new study at
+ * once (`tunetop run sweep.yaml --dir D --detach` twice) both fork a
+ * runner; the one that takes the lock first runs the study and the other
+ * leaves. Its starter used to quote runner.log, whose last lines are the
+ * winner's, as if they were its own runner's failure: the lock says what
+ * happened. holder is the lock's pid now (0: free, -1: not written yet). */
+static int runner_left(const char *dir, long holder, size_t log_from, long *pid_out,
+                       tt_error *err)
+{
+    if (holder > 0) {
+        if (pid_out)
+            *pid_out = holder;
+        return TT_CLI_RUNNER_ELSEWHERE;
+    }
+    if (study_finished(dir))
+        return tt_error_set(err, TT_ERR_EXHAUSTED,
+                            "the study is finished: nothing left to run (raise its "
+                            "budget in the sweep file to go on)");
+    char tail[800];
+    log_tail(dir, log_from, tail, sizeof tail);
+    return tt_error_set(err, TT_ERR_IO, "the runner exited at once; its log says:\n%s",
+                        tail[0] ? tail : "(nothing)");
+}
+
 int tt_cli_start_runner(const char *dir, long *pid_out, tt_error *err)
 {
+    size_t log_from = log_size(dir);
     int pfd[2];
     if (pipe(pfd) != 0)
         return tt_error_set(err, TT_ERR_IO, "pipe: %s", strerror(errno));
@@ -152,26 +219,66 @@ int tt_cli_start_runner(const char *dir, long *pid_out, tt_error *err)
     if (n != (ssize_t)sizeof gc || gc <= 0)
         return tt_error_set(err, TT_ERR_IO, "cannot start the runner");
     /* wait until the daemon holds the study's lock, or died trying */
+    long holder = 0;
     for (int i = 0; i < 200; i++) {
-        long pid = tt_study_runner_pid(dir);
-        if (pid == gc) {
+        holder = tt_study_runner_pid(dir);
+        if (holder == gc) {
             if (pid_out)
                 *pid_out = gc;
             return 0;
         }
-        if (kill((pid_t)gc, 0) != 0) {
-            if (study_finished(dir))
-                return tt_error_set(err, TT_ERR_EXHAUSTED,
-                                    "the study is finished: nothing left to run (raise its "
-                                    "budget in the sweep file to go on)");
-            char tail[800];
-            log_tail(dir, tail, sizeof tail);
-            return tt_error_set(err, TT_ERR_IO, "the runner exited at once; its log says:\n%s",
-                                tail);
-        }
+        /* -1: a runner holds the lock but has not written its pid yet:
+         * ours, or the one ours lost to; wait for the pid */
+        if (holder != -1 && process_gone(gc))
+            return runner_left(dir, holder, log_from, pid_out, err);
         struct timespec ts = {0, 25 * 1000000};
         nanosleep(&ts, NULL);
     }
+    if (holder > 0)
+        return runner_left(dir, holder, log_from, pid_out, err);
     return tt_error_set(err, TT_ERR_IO,
                         "the runner (pid %ld) did not take the study's lock in 5 s", gc);
+}
+
+/* Whether path (study.db) is an empty file with no WAL content either: a
+ * database SQLite has not even given a schema. */
+static bool db_empty(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0)
+        return false;
+    char *wal = tt_xasprintf("%s-wal", path);
+    bool empty = stat(wal, &st) != 0 || st.st_size == 0;
+    free(wal);
+    return empty;
+}
+
+/* A folder whose study.db holds no study (a run killed between creating
+ * the file and recording the study, `: > D/study.db`) made the runner and
+ * the dashboard fail with the store's words ("…/study.db holds no study
+ * yet", "not a tunetop study database (the file is empty)"): say what to
+ * do instead. Any other failure to read is left to the caller's own open,
+ * which says it in context. */
+int tt_cli_study_ready(const char *dir, tt_error *err)
+{
+    char *db = tt_xasprintf("%s/study.db", dir);
+    bool none = false;
+    tt_store *st = tt_store_open(db, TT_STORE_READ, NULL);
+    if (!st) {
+        none = db_empty(db);
+    } else {
+        tt_study_info info = {0};
+        none = tt_store_get_study(st, &info, NULL) == -TT_ERR_INVALID;
+        tt_study_info_clear(&info);
+        tt_store_close(st);
+    }
+    free(db);
+    if (!none)
+        return 0;
+    char buf[TT_SHORT_TEXT_SIZE];
+    const char *shown = tt_short_text(dir, buf);
+    return tt_error_set(err, TT_ERR_INVALID,
+                        "%s holds no study yet: run `tunetop run SWEEP.yaml --dir %s` to start "
+                        "one there",
+                        shown, shown);
 }

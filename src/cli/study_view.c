@@ -19,6 +19,12 @@ int tt_view_open(const char *dir, tt_view *v, bool quiet)
         fprintf(stderr, "tunetop: %s is not a tunetop study (no study.db in it)\n", dir);
         return TT_EXIT_FAIL;
     }
+    /* A study.db without a study (a crash right after creating it) says
+     * how to make it one, for status, best, export and importance alike. */
+    if (tt_cli_study_ready(dir, &err) < 0) {
+        fprintf(stderr, "tunetop: %s\n", err.msg);
+        return TT_EXIT_FAIL;
+    }
     char *db = tt_xasprintf("%s/study.db", dir);
     v->store = tt_store_open(db, TT_STORE_SNAPSHOT, &err);
     free(db);

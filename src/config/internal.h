@@ -58,7 +58,9 @@ typedef struct cfg_doc {
  * to diags and returns -1 (doc is still freed by cfg_doc_free). A key that
  * appears twice in one mapping is an error too (YAML requires unique keys;
  * PyYAML silently keeps the last one, which hides a mistake), but parsing
- * goes on and returns 0: the later value wins, as cfg_map_find finds it. */
+ * goes on and returns 0: the later value wins, as cfg_map_find finds it.
+ * So is a scalar holding a NUL character (its text would be cut wherever
+ * it is used): its node's text has each NUL written as \0. */
 int cfg_parse(cfg_doc *doc, const char *file, const char *text, size_t len, tt_diags *diags);
 void cfg_doc_free(cfg_doc *doc);
 

@@ -43,6 +43,7 @@ typedef struct builder {
     size_t expanded;
     int n_documents;
     bool failed;
+    bool used_aliases;          /* says whether a too-large document may be an alias bomb */
     size_t cur_index, cur_byte; /* a character index of libyaml and its byte */
 } builder;
 
@@ -243,13 +244,78 @@ static void pop(builder *b)
     attach(b, f.node);
 }
 
+/* text[0..len) with each NUL written as the two characters \0. */
+static char *text_shown(const char *text, size_t len)
+{
+    tt_buf out = {0};
+    for (const char *p = text, *end = text + len; p < end;) {
+        const char *nul = memchr(p, '\0', (size_t)(end - p));
+        size_t run = nul ? (size_t)(nul - p) : (size_t)(end - p);
+        tt_buf_append(&out, p, run);
+        if (nul)
+            tt_buf_puts(&out, "\\0");
+        p += run + (nul ? 1 : 0);
+    }
+    return tt_buf_take(&out);
+}
+
+/* The key path of the node about to be attached under the open
+ * collections, as the loader's diagnostics write it
+ * ("parameters.x.values[1]"). A scalar that will be a mapping key is its
+ * own last component. */
+static char *open_path(const builder *b, const cfg_node *self)
+{
+    char *path = tt_xstrdup("");
+    for (size_t i = 0; i < b->depth; i++) {
+        const frame *f = &b->stack[i];
+        char *next;
+        if (f->node->kind == CFG_SEQ) {
+            next = tt_xasprintf("%s[%zu]", path, f->node->n_items);
+        } else {
+            const cfg_node *k = f->key ? f->key : i + 1 == b->depth ? self : NULL;
+            next = cfg_path(path, k && k->kind == CFG_SCALAR ? k->text : "?");
+        }
+        free(path);
+        path = next;
+    }
+    return path;
+}
+
+/* A NUL inside a scalar ("a\0b" in YAML, "a\u0000b" in JSON) cut its text
+ * wherever it was used as a C string: `values: ["a\0b", "a\0c"]` became
+ * "a" twice, and so did a key, a metric name or a command token. Refused
+ * at the scalar with its key path. The parse goes on with the NUL written
+ * as \0, so that later checks see the text as written (not cut) and every
+ * other problem is reported too; the error fails the load. */
+static void refuse_nul(builder *b, cfg_node *n)
+{
+    char *shown = text_shown(n->text, n->len);
+    free(n->text);
+    n->text = shown;
+    n->len = strlen(shown);
+    char *path = open_path(b, n);
+    char found[80];
+    tt_diags_add(b->diags, TT_DIAG_ERROR, b->file, n->line, n->col, path,
+                 "expected text without NUL characters, found %s",
+                 cfg_found(n, found, sizeof found));
+    free(path);
+}
+
+/* The hint about aliases only helps when the document has some: a plain
+ * file over the bound is simply too large (a data file given by mistake). */
 static void count_expanded(builder *b, size_t add, const yaml_mark_t *m)
 {
     add_weight(&b->expanded, add);
-    if (b->expanded > CFG_MAX_EXPANDED)
+    if (b->expanded <= CFG_MAX_EXPANDED)
+        return;
+    if (b->used_aliases)
         fail_at(b, m,
                 "the document expands to more than 100000 nodes (aliases nested too "
                 "deeply?)");
+    else
+        fail_at(b, m,
+                "the file is too large for a sweep file: it has more than 100000 nodes "
+                "(values, lists and mappings)");
 }
 
 /* Line and column of a byte offset, for reader errors that carry no mark. */
@@ -378,6 +444,8 @@ static void on_event(builder *b, const yaml_event_t *ev)
         n = node_new(b, CFG_SCALAR, &ev->start_mark);
         n->text = tt_xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
         n->len = ev->data.scalar.length;
+        if (memchr(n->text, '\0', n->len))
+            refuse_nul(b, n);
         n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         apply_tag(n, (const char *)ev->data.scalar.tag);
         count_expanded(b, 1, &ev->start_mark);
@@ -401,6 +469,7 @@ static void on_event(builder *b, const yaml_event_t *ev)
         pop(b);
         break;
     case YAML_ALIAS_EVENT:
+        b->used_aliases = true;
         n = find_anchor(b, (const char *)ev->data.alias.anchor);
         if (!n) {
             char *msg = tt_xasprintf("unknown anchor '*%s'", (const char *)ev->data.alias.anchor);

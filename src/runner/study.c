@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,8 @@ bool tt_study_is_dir(const char *path)
 long tt_study_runner_pid(const char *study_dir)
 {
     char *path = tt_xasprintf("%s/runner.lock", study_dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* A FIFO planted as runner.lock must not hang `status`. */
+    int fd = tt_open_regular(AT_FDCWD, path, O_RDONLY, 0);
     free(path);
     if (fd < 0)
         return 0;
@@ -55,19 +58,21 @@ int tt_study_check_owner(const char *study_dir, tt_error *err)
     static const char *const parts[] = {"", "/trials"};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         char *path = tt_xasprintf("%s%s", study_dir, parts[i]);
+        char buf[TT_SHORT_TEXT_SIZE];
+        const char *shown = tt_short_text(path, buf);
         struct stat st;
         int rc = 0;
         /* lstat: trials/ replaced by a symlink is refused as well */
         if (lstat(path, &st) != 0)
             rc = errno == ENOENT && i > 0 ? 0
                                           : tt_error_set(err, TT_ERR_IO, "cannot open %s: %s",
-                                                         path, strerror(errno));
+                                                         shown, strerror(errno));
         else if (i > 0 && !S_ISDIR(st.st_mode))
             rc = tt_error_set(err, TT_ERR_INVALID, "%s is not a folder; refusing to use it",
-                              path);
+                              shown);
         else if (st.st_uid != geteuid())
             rc = tt_error_set(err, TT_ERR_INVALID,
-                              "%s belongs to another user (uid %u); refusing to use it", path,
+                              "%s belongs to another user (uid %u); refusing to use it", shown,
                               (unsigned)st.st_uid);
         free(path);
         if (rc < 0)
@@ -104,18 +109,36 @@ static char *safe_name(const char *name)
     return s;
 }
 
+/* The folder of a study named name under tunetop-runs/. A name longer
+ * than a folder name may be (NAME_MAX bytes, a 10 KB `name`) could never
+ * be one: it keeps its first 64 bytes and gets a hash of the whole, so
+ * that it names a folder of its own. Shorter names are kept as they are
+ * (the folders of existing studies). */
+static char *folder_name(const char *name)
+{
+    size_t len = strlen(name);
+    if (len <= NAME_MAX)
+        return tt_xstrdup(name);
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
+    return tt_xasprintf("%.64s-%016llx", name, (unsigned long long)h);
+}
+
 static int mkdir_owned(const char *path, tt_error *err)
 {
     if (mkdir(path, (mode_t)tt_study_dir_mode()) == 0)
         return 0;
+    char buf[TT_SHORT_TEXT_SIZE];
+    const char *shown = tt_short_text(path, buf);
     if (errno != EEXIST)
-        return tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+        return tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", shown, strerror(errno));
     struct stat st;
     if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return tt_error_set(err, TT_ERR_IO, "%s exists and is not a folder", path);
+        return tt_error_set(err, TT_ERR_IO, "%s exists and is not a folder", shown);
     if (st.st_uid != geteuid())
         return tt_error_set(err, TT_ERR_INVALID,
-                            "%s belongs to another user (uid %u); refusing to use it", path,
+                            "%s belongs to another user (uid %u); refusing to use it", shown,
                             (unsigned)st.st_uid);
     return 0;
 }
@@ -123,17 +146,20 @@ static int mkdir_owned(const char *path, tt_error *err)
 static int write_sweep_copy(const char *dir, long version, const char *text, tt_error *err)
 {
     char *path = tt_xasprintf("%s/sweep-v%ld.yaml", dir, version);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                  (mode_t)tt_study_file_mode());
+    int fd = tt_open_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, tt_study_file_mode());
     int rc = 0;
     if (fd < 0) {
-        rc = tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+        char buf[TT_SHORT_TEXT_SIZE];
+        rc = tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", tt_short_text(path, buf),
+                          tt_open_error(errno));
     } else {
         size_t len = strlen(text), done = 0;
         while (done < len) {
             ssize_t w = write(fd, text + done, len - done);
             if (w < 0) {
-                rc = tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+                char buf[TT_SHORT_TEXT_SIZE];
+                rc = tt_error_set(err, TT_ERR_IO, "cannot write %s: %s", tt_short_text(path, buf),
+                                  strerror(errno));
                 break;
             }
             done += (size_t)w;
@@ -167,7 +193,8 @@ static int add_version_if_changed(tt_store *st, const char *dir, const char *abs
     }
     free(latest);
     if (why) {
-        int rc = tt_error_set(err, TT_ERR_INVALID, "%s: %s", abs_path, why);
+        char buf[TT_SHORT_TEXT_SIZE];
+        int rc = tt_error_set(err, TT_ERR_INVALID, "%s: %s", tt_short_text(abs_path, buf), why);
         free(why);
         return rc;
     }
@@ -179,20 +206,121 @@ static int add_version_if_changed(tt_store *st, const char *dir, const char *abs
     return write_sweep_copy(dir, v, text, err);
 }
 
+/* Two `tunetop run SWEEP --dir D` of a new study at once both created,
+ * migrated and recorded D/study.db: SQLite refused one of them ("database
+ * is locked" while the other switched it to WAL, or a schema seen half
+ * made). Preparing a folder is short, so one process at a time does it:
+ * an exclusive flock on the folder itself, released when fd is closed.
+ * Returns the fd, or -1 with err set. */
+static int lock_folder(const char *target, tt_error *err)
+{
+    int fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    int rc = 0;
+    while (fd >= 0 && (rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+        ;
+    if (fd < 0 || rc != 0) {
+        char buf[TT_SHORT_TEXT_SIZE];
+        tt_error_set(err, TT_ERR_IO, "cannot lock %s: %s", tt_short_text(target, buf),
+                     strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* 1 when the study's row is there, 0 when the database holds none yet (a
+ * run killed between creating study.db and recording the study, or
+ * `: > D/study.db`), or a negative code. */
+static int study_recorded(tt_store *st, tt_error *err)
+{
+    tt_study_info info = {0};
+    tt_error e = {0};
+    int rc = tt_store_get_study(st, &info, &e);
+    tt_study_info_clear(&info);
+    if (rc == -TT_ERR_INVALID)
+        return 0;
+    if (rc < 0 && err)
+        *err = e;
+    return rc < 0 ? rc : 1;
+}
+
+/* A folder that becomes a new study (made by hand beforehand, umask 022,
+ * or holding an empty study.db) is made private too, unless sharing was
+ * asked: the folders 0700, the database and its WAL files 0600. */
+static int make_private(const char *target, tt_error *err)
+{
+    static const char *const parts[] = {"", "/trials", "/study.db", "/study.db-wal",
+                                        "/study.db-shm"};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && rc == 0; i++) {
+        char *path = tt_xasprintf("%s%s", target, parts[i]);
+        if (chmod(path, i < 2 ? 0700 : 0600) != 0 && (i < 2 || errno != ENOENT)) {
+            char buf[TT_SHORT_TEXT_SIZE];
+            rc = tt_error_set(err, TT_ERR_IO, "cannot make %s private: %s",
+                              tt_short_text(path, buf), strerror(errno));
+        }
+        free(path);
+    }
+    return rc;
+}
+
+/* Whether the study is recorded with text as its newest space version: the
+ * usual case (the same file run again, the dashboard opened on it), which
+ * needs no write, so it does not wait for a runner's tick to commit. */
+static bool study_unchanged(tt_store *st, const char *text)
+{
+    if (study_recorded(st, NULL) != 1)
+        return false;
+    char *latest = tt_store_get_space(st, 0, NULL);
+    bool same = latest && strcmp(latest, text) == 0;
+    free(latest);
+    return same;
+}
+
+/* The study row (when the database has none yet) and the sweep's space
+ * version, in one transaction: two `tunetop run` of a new study at once
+ * record one study and one version, and a crash leaves both or neither. */
+static int record_study(tt_store *st, const char *target, const char *name,
+                        const char *abs_sweep, const char *text, const tt_sweep *sw,
+                        tt_error *err)
+{
+    if (study_unchanged(st, text))
+        return 0;
+    if (tt_store_begin(st, err) < 0)
+        return -TT_ERR_IO;
+    int rc = study_recorded(st, err);
+    if (rc == 0) {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof cwd))
+            snprintf(cwd, sizeof cwd, ".");
+        rc = tt_store_init_study(st, name, abs_sweep, cwd, err);
+    }
+    if (rc >= 0)
+        rc = add_version_if_changed(st, target, abs_sweep, text, sw, err);
+    if (rc < 0) {
+        tt_store_rollback(st);
+        return rc;
+    }
+    return tt_store_commit(st, err) < 0 ? -TT_ERR_IO : 0;
+}
+
 int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
                      struct tt_diags *diags, tt_error *err)
 {
     *study_dir = NULL;
+    char buf[TT_SHORT_TEXT_SIZE];
+    const char *sweep_shown = tt_short_text(sweep_path, buf);
     tt_sweep *sweep = tt_sweep_load(sweep_path, diags);
     if (!sweep)
-        return tt_error_set(err, TT_ERR_INVALID, "%s is not a valid sweep file", sweep_path);
+        return tt_error_set(err, TT_ERR_INVALID, "%s is not a valid sweep file", sweep_shown);
     /* Every trial would fail for want of a command: say so once, before a
      * study exists, rather than through five failed trials. */
     if (!sweep->program && !sweep->command) {
         bool nni = sweep->format == TT_FORMAT_NNI;
         tt_sweep_free(sweep);
         return tt_error_set(err, TT_ERR_INVALID,
-                            "%s has nothing to run: give `program` or `command`%s", sweep_path,
+                            "%s has nothing to run: give `program` or `command`%s", sweep_shown,
                             nni ? " in a sweep file whose `search_space:` is this NNI search "
                                   "space (NNI keeps the command in its experiment config)"
                                 : "");
@@ -212,43 +340,47 @@ int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
     } else {
         if ((rc = mkdir_owned("tunetop-runs", err)) < 0)
             goto out_name;
-        target = tt_xasprintf("tunetop-runs/%s", name);
+        char *folder = folder_name(name);
+        target = tt_xasprintf("tunetop-runs/%s", folder);
+        free(folder);
     }
     char *abs_sweep = realpath(sweep_path, NULL);
     if (!abs_sweep)
         abs_sweep = tt_xstrdup(sweep_path);
 
-    bool existed = tt_study_is_dir(target);
     if ((rc = mkdir_owned(target, err)) < 0)
         goto out;
+    int lock = lock_folder(target, err);
+    if (lock < 0) {
+        rc = -TT_ERR_IO;
+        goto out;
+    }
+    bool existed = tt_study_is_dir(target);
     char *trials = tt_xasprintf("%s/trials", target);
     rc = mkdir_owned(trials, err);
-    /* A folder that was there already (mkdir -p by hand, umask 022) and
-     * becomes a new study is made private too, unless sharing was asked. */
-    if (rc == 0 && !existed && !tt_study_shared() &&
-        (chmod(target, 0700) != 0 || chmod(trials, 0700) != 0))
-        rc = tt_error_set(err, TT_ERR_IO, "cannot make %s private: %s", target, strerror(errno));
     free(trials);
     if (rc < 0)
-        goto out;
+        goto out_unlock;
 
     char *db = tt_xasprintf("%s/study.db", target);
     tt_store *st = tt_store_open(db, existed ? TT_STORE_WRITE : TT_STORE_CREATE, err);
     free(db);
     if (!st) {
         rc = -TT_ERR_IO;
-        goto out;
+        goto out_unlock;
     }
-    char cwd[4096];
-    if (!getcwd(cwd, sizeof cwd))
-        snprintf(cwd, sizeof cwd, ".");
-    if (!existed)
-        rc = tt_store_init_study(st, name, abs_sweep, cwd, err);
-    if (rc == 0)
-        rc = add_version_if_changed(st, target, abs_sweep, text, sweep, err);
+    /* Whether this is a new study is what the database says, not whether
+     * study.db exists: one without a study row becomes the study now. */
+    rc = study_recorded(st, err);
+    if (rc == 0 && !tt_study_shared())
+        rc = make_private(target, err);
+    if (rc >= 0)
+        rc = record_study(st, target, name, abs_sweep, text, sweep, err);
     tt_store_close(st);
     if (rc == 0)
         *study_dir = tt_xstrdup(target);
+out_unlock:
+    close(lock);
 out:
     free(abs_sweep);
     free(target);
