@@ -1279,6 +1279,20 @@ START_TEST(test_planted_fifo)
     e2e_result r = e2e_run(st, 10);
     ck_assert_msg(r.status == 0, "status on a FIFO runner.lock: %d %s", r.status, r.err);
     e2e_result_free(&r);
+    /* A FIFO as runner.log does not hold a detached runner, nor send its
+     * lines to the caller's terminal. */
+    char *study2 = tt_xasprintf("%s/study2", tmp);
+    ck_assert_int_eq(mkdir(study2, 0700), 0);
+    char *log = tt_xasprintf("%s/runner.log", study2);
+    ck_assert_int_eq(mkfifo(log, 0600), 0);
+    const char *again[] = {"tunetop", "run", sweep, "--dir", study2, "--detach", NULL};
+    r = e2e_run(again, 20);
+    ck_assert_msg(r.status == 0 && !strstr(r.out, "runner started"), "run --detach with a FIFO "
+                  "runner.log: %d\n%s\n%s", r.status, r.out, r.err);
+    e2e_result_free(&r);
+    ck_assert(e2e_wait_study(study2, "SELECT count(*) FROM study WHERE state = 'finished'", 1, 30));
+    free(log);
+    free(study2);
     free(lock);
     free(fifo);
     free(dir2);

@@ -186,13 +186,18 @@ int tt_cli_start_runner(const char *dir, long *pid_out, tt_error *err)
         }
         close(pfd[1]);
         /* the runner proper: no terminal, output to runner.log */
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         char *log = tt_xasprintf("%s/runner.log", dir);
-        int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
-                       (mode_t)tt_study_file_mode());
+        /* A FIFO planted as runner.log must not hold the runner before it
+         * starts: without a log it runs all the same (study.db has it all). */
+        int out = tt_open_regular(AT_FDCWD, log, O_WRONLY | O_CREAT | O_APPEND,
+                                  tt_study_file_mode());
         free(log);
         if (null >= 0)
             dup2(null, 0);
+        /* No log (a FIFO, a full disk): nowhere, never the caller's terminal. */
+        if (out < 0)
+            out = null;
         if (out >= 0) {
             dup2(out, 1);
             dup2(out, 2);
