@@ -255,17 +255,14 @@ START_TEST(sample_extensions)
     s = load_sample("tunetop_slurm.yaml");
     const tt_executor_spec *e = &s->executor;
     ck_assert_int_eq(e->kind, TT_EXECUTOR_SLURM);
-    ck_assert_str_eq(e->partition, "gpu");
-    ck_assert_str_eq(e->time, "02:00:00");
-    ck_assert_str_eq(e->mem, "16G");
-    ck_assert_str_eq(e->gres, "gpu:1");
-    ck_assert_str_eq(e->account, "ml-team");
-    ck_assert_str_eq(e->qos, "normal");
-    ck_assert_int_eq(e->cpus_per_task, 4);
-    ck_assert_uint_eq(e->n_sbatch_args, 2);
-    ck_assert_str_eq(e->sbatch_args[1], "--constraint=a100");
-    ck_assert_uint_eq(s->n_devices, 2);
-    ck_assert_str_eq(s->devices[0], "0");
+    /* Options any cluster accepts (it runs as it is: test_samples_run.c);
+     * every executor option reaching sbatch: test_keys_audit.c. */
+    ck_assert_ptr_null(e->partition);
+    ck_assert_str_eq(e->time, "00:10:00");
+    ck_assert_str_eq(e->mem, "256M");
+    ck_assert_int_eq(e->cpus_per_task, 1);
+    ck_assert_uint_eq(e->n_sbatch_args, 1);
+    ck_assert_str_eq(e->sbatch_args[0], "--job-name=tunetop-sample");
     tt_sweep_free(s);
 
     s = load_sample("tunetop_pruner.yaml");

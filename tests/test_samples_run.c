@@ -15,11 +15,9 @@
  * folder since `tunetop run` is started there. (NNI search spaces alone
  * name nothing to run — NNI keeps the trial command in its experiment
  * config — so they are in samples/spaces/, and `tunetop run` refuses one.)
- * Two kinds of sample need more:
- * - a Slurm sample runs when tests/slurm/slurm.sh has a cluster up (else it
- *   says SKIPPED, as test_slurm.c does), with its executor — a real
- *   cluster's partition, gres, constraint, memory and account — replaced by
- *   the local test cluster's defaults (`executor: {type: slurm}`);
+ * Two kinds of sample need what a machine may lack:
+ * - a Slurm sample runs, as it is, when tests/slurm/slurm.sh has a cluster
+ *   up (else it says SKIPPED, as test_slurm.c does);
  * - a sample whose program needs scikit-learn (digits.yaml) says SKIPPED
  *   when /usr/bin/python3 cannot import it.
  */
@@ -126,26 +124,14 @@ static void put_line(tt_buf *b, const char *s, size_t n)
     free(line);
 }
 
-/* A W&B sweep file's text with run_cap CAP, its pacing cut, and (Slurm)
- * the local cluster for its executor. */
-static char *capped_yaml(const char *text, bool slurm)
+/* A W&B sweep file's text with run_cap CAP and its pacing cut. */
+static char *capped_yaml(const char *text)
 {
     tt_buf b = {0};
-    bool in_executor = false;
     for (const char *p = text; *p;) {
         size_t n = strcspn(p, "\n");
-        bool indented = p[0] == ' ' || p[0] == '\t' || n == 0 || p[0] == '#';
-        if (in_executor && indented) {
-            /* a line of the executor block being replaced */
-        } else {
-            in_executor = false;
-            if (slurm && is_top_key(p, "executor")) {
-                in_executor = true;
-                tt_buf_puts(&b, "executor: {type: slurm}\n");
-            } else if (!is_top_key(p, "run_cap")) {
-                put_line(&b, p, n);
-            }
-        }
+        if (!is_top_key(p, "run_cap"))
+            put_line(&b, p, n);
         p += n;
         if (*p == '\n')
             p++;
@@ -242,7 +228,7 @@ START_TEST(test_sample_runs)
     char *tmp = e2e_tmpdir();
     char *stem = tt_xstrndup(name, strcspn(name, "."));
     char *sweep = tt_xasprintf("%s/%s.yaml", tmp, stem);
-    char *capped = capped_yaml(text, slurm);
+    char *capped = capped_yaml(text);
     e2e_write(sweep, capped);
     char *study = tt_xasprintf("%s/study", tmp);
 

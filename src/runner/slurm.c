@@ -11,7 +11,7 @@
  * drained, nothing half-read), and is killed past its timeout.
  *
  * States, from Slurm 22.05's job_state_string() (src/common/slurm_protocol_defs.c)
- * and what was observed on a real node (shared/slurm/README.md): a job
+ * and what was observed on the single-node Slurm of tests/slurm/slurm.sh: a job
  * scancel'ed shows COMPLETING before CANCELLED; squeue -t all keeps ended
  * jobs for MinJobAge seconds, then prints "Invalid job id specified" when
  * every id asked for is forgotten, and silently leaves out the forgotten

@@ -1,6 +1,7 @@
 /*
  * study — a study's folder: creating it from a sweep file, recognising it,
- * and the lock that makes its runner the only one. Layout (DESIGN.md):
+ * and the lock that makes its runner the only one. Layout
+ * (docs/architecture.md, "The study folder"):
  *   study.db, sweep-v<k>.yaml, runner.lock, runner.log, trials/<n>/
  * Folders are created 0700 and files 0600: a study holds a user's code
  * paths, parameters and results, which are nobody else's business

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/slurm/slurm.sh — a real single-node Slurm on this machine, for the
 # Slurm executor's end-to-end tests (tests/test_slurm.c) and CI (.ci/run).
-# Adapted from the recipe in shared/slurm/local-slurm.sh: Debian's slurm-wlm
+# What it sets up: Debian's slurm-wlm
 # (slurmctld, slurmd, client) + munge, no systemd, no accounting database.
 #
 # Usage (as root, Debian/Ubuntu):
