@@ -1,7 +1,7 @@
 /*
- * Tests of the GP sampler (src/sampler/gp*.c, ALGORITHMS.md §2): the kernel,
- * Cholesky and posterior against values worked out by hand (in exact or
- * 60-digit arithmetic), log h against a direct computation and a continued
+ * Tests of the GP sampler (src/sampler/gp*.c, docs/algorithms.md §1.5): the
+ * kernel, Cholesky and posterior against values worked out by hand (in exact
+ * or 60-digit arithmetic), log h against a direct computation and a continued
  * fraction far in the tail, gradients against finite differences, the
  * optimiser on known problems, and the sampler's contract: startup draws,
  * determinism, failed trials ignored, maximisation, pending trials, every

@@ -1,7 +1,7 @@
 /*
  * Tests for the pruners: recorded curves replayed through each pruner, every
  * decision checked against a value worked out by hand in the comment next to
- * it (ALGORITHMS.md §4 for the rules). Curves are written as values at
+ * it (docs/algorithms.md §2 for the rules). Curves are written as values at
  * consecutive steps from a first step, so "T0: 1.0 0.9 0.8 from step 0"
  * means T0 reported 1.0 at step 0, 0.9 at step 1, 0.8 at step 2.
  */

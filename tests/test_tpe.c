@@ -1,10 +1,10 @@
 /*
  * Tests of the TPE sampler (src/sampler/tpe.c, parzen.c, tpe_dim.c): the
  * densities against values computed by hand (mpmath, 40 digits), the
- * bandwidth, gamma and weight rules of ALGORITHMS.md §1.2–1.5, mixtures
- * against their definition, determinism, parallel suggestions under the
- * constant liar, every parameter kind and conditional spaces, trial states,
- * and a short optimisation that must beat random search.
+ * bandwidth, gamma and weight rules of docs/algorithms.md §1.4.2–1.4.5,
+ * mixtures against their definition, determinism, parallel suggestions under
+ * the constant liar, every parameter kind and conditional spaces, trial
+ * states, and a short optimisation that must beat random search.
  */
 #include <check.h>
 #include <math.h>
@@ -209,7 +209,7 @@ END_TEST
 
 START_TEST(test_tpe_bin_mass)
 {
-    /* §1.4: int in [0, 10], μ = 3, σ = 2, P(4). */
+    /* §1.4.4: int in [0, 10], μ = 3, σ = 2, P(4). */
     ck_assert_double_eq_tol(tt_tpe_bin_logmass(3.5, 4.5, 3.0, 2.0, -0.5, 10.5),
                             -1.7039021275471639108, TOL);
     /* A bin 86 σ away stays finite and exact. */
@@ -238,7 +238,7 @@ START_TEST(test_tpe_categorical_kernel)
     tt_tpe_dim du = tt_tpe_dim_of(&s->params[0]), dw = tt_tpe_dim_of(&s->params[1]);
     ck_assert_int_eq(du.kind, TT_TPE_CATEGORICAL);
     double row[3];
-    /* §1.5: 1[c = obs] + pw / (n_obs + 1), normalised: n_obs 4, obs b. */
+    /* §1.4.5: 1[c = obs] + pw / (n_obs + 1), normalised: n_obs 4, obs b. */
     tt_tpe_categorical_row(&du, 4, 1.0, 1, row);
     ck_assert_double_eq_tol(row[0], 0.125, TOL);
     ck_assert_double_eq_tol(row[1], 0.75, TOL);

@@ -1,6 +1,6 @@
 /*
  * harness — the importance benchmark's C side (bench/importance/run.sh):
- * draws N uniform points of Hartmann-6 (ALGORITHMS.md §6.1) on [0,1]^6,
+ * draws N uniform points of Hartmann-6 (docs/algorithms.md §5.1) on [0,1]^6,
  * writes them as CSV for optuna_importance.py (so both sides rank the same
  * trials), then times tt_importance_compute for each method on one core:
  * the median wall and CPU time of REPEATS runs, and the ranking.

@@ -1,6 +1,6 @@
 /*
  * functions — the six benchmark objectives and their spaces (see
- * functions.h). Constants are those of ALGORITHMS.md §6.1 (BoTorch's
+ * functions.h). Constants are those of docs/algorithms.md §5.1 (BoTorch's
  * synthetic.py); minima are given to full double precision so that a
  * sampler that lands closer to the optimum than the rounded published
  * optimiser never gets a negative regret:

@@ -1,5 +1,6 @@
 /*
- * functions — the objectives of the sampler benchmark (ALGORITHMS.md §6.1):
+ * functions — the objectives of the sampler benchmark (docs/algorithms.md
+ * §5.1):
  * Branin, Hartmann-6, Rosenbrock-4D, Ackley-5D, Styblinski–Tang-4D and a
  * small mixed space of our own (two continuous parameters, one integer, one
  * categorical). Each comes with its search space, built through the space

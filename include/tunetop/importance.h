@@ -1,8 +1,9 @@
 /*
  * importance — which parameters matter: fANOVA over a random forest of our
- * own (ALGORITHMS.md §5.1), PED-ANOVA (§5.2) and Spearman rank correlation,
- * each with an interval per parameter so a caller can tell a stable ranking
- * from noise, and (fANOVA) the strongest pairwise interactions.
+ * own (docs/algorithms.md §3.1), PED-ANOVA (§3.2) and Spearman rank
+ * correlation (§3.3), each with an interval per parameter so a caller can
+ * tell a stable ranking from noise, and (fANOVA) the strongest pairwise
+ * interactions.
  *
  * Parameters are measured in the prior's units: every numeric value goes
  * through tt_param_encode (the prior CDF), so a log-uniform learning rate
@@ -50,7 +51,7 @@ typedef enum tt_importance_method {
     TT_IMPORTANCE_METHOD_COUNT
 } tt_importance_method;
 
-/* fANOVA forest (as Optuna's, §5.1): 64 trees, each on a bootstrap sample,
+/* fANOVA forest (as Optuna's, §3.1.1): 64 trees, each on a bootstrap sample,
  * every feature considered at every split (sklearn's max_features=1.0),
  * grown until a node has fewer than 2 distinct samples, is pure, or is
  * TT_IMPORTANCE_MAX_DEPTH deep (min_samples_split 2, min_samples_leaf 1). */

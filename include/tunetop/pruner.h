@@ -5,8 +5,8 @@
  * decides exactly what it would have decided, and tests are exact.
  *
  * The runner calls tt_pruner_decide each time a running trial reports the
- * objective at a new step. Semantics follow ALGORITHMS.md §4: Optuna v4.0
- * for median, percentile, successive halving (ASHA), Hyperband and the
+ * objective at a new step. Semantics follow docs/algorithms.md §2: Optuna
+ * v4.0 for median, percentile, successive halving (ASHA), Hyperband and the
  * patient pruner; W&B's early_terminate hyperband; a threshold pruner for
  * divergence. Deviations from the references, each explained in its file:
  *   - ASHA/Hyperband rung bookkeeping is recomputed from the curves instead

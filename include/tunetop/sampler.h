@@ -44,7 +44,8 @@ typedef struct tt_observation {
     double value;           /* objective; NAN when none (a pruned trial's
                                last reported value) */
     long last_step;         /* pruned trials: step of the last report, which
-                               ranks them (§1.2); 0 when unknown */
+                               ranks them (docs/algorithms.md §1.4.2); 0
+                               when unknown */
 } tt_observation;
 
 typedef struct tt_history {
@@ -81,7 +82,7 @@ int tt_random_suggest(const tt_space *space, const tt_history *history, uint64_t
 int tt_sobol_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
                      tt_assignment *out, tt_error *err);
 
-/* Model-based samplers (ALGORITHMS.md §1–3), same contract. */
+/* Model-based samplers (docs/algorithms.md §1.4–1.7), same contract. */
 int tt_tpe_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
                    tt_assignment *out, tt_error *err);
 int tt_gp_suggest(const tt_space *space, const tt_history *history, uint64_t seed,

@@ -1,6 +1,6 @@
 /*
- * fanova — functional ANOVA over the forest (ALGORITHMS.md §5.1): per
- * tree, the variance of the marginal prediction of each parameter (its
+ * fanova — functional ANOVA over the forest (docs/algorithms.md §3.1.2):
+ * per tree, the variance of the marginal prediction of each parameter (its
  * main effect) as a fraction of the tree's total variance; importance is
  * the mean fraction over trees with a non-zero variance, normalised to sum
  * to 1, as Optuna reports it, with the 10th-90th percentile of each

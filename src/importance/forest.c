@@ -1,6 +1,6 @@
 /*
- * forest — the random forest regressor fANOVA decomposes (ALGORITHMS.md
- * §5.1): the trees Optuna gets from sklearn's RandomForestRegressor with
+ * forest — the random forest regressor fANOVA decomposes (docs/algorithms.md
+ * §3.1.1): the trees Optuna gets from sklearn's RandomForestRegressor with
  * n_estimators=64, max_depth=64, min_samples_split=2, min_samples_leaf=1.
  *
  * Each tree trains on a bootstrap sample, kept as weights (the number of

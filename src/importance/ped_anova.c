@@ -1,5 +1,5 @@
 /*
- * ped_anova — PED-ANOVA (ALGORITHMS.md §5.2; Watanabe et al., arXiv
+ * ped_anova — PED-ANOVA (docs/algorithms.md §3.2; Watanabe et al., arXiv
  * 2304.10255), as Optuna's PedAnovaImportanceEvaluator computes it with
  * its defaults (baseline quantile 0.1, local evaluation, 50 grid steps,
  * prior weight 1, at least 2 top trials):

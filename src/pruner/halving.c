@@ -1,6 +1,7 @@
 /*
  * Successive halving (ASHA) and Hyperband (Optuna v4.0
- * `_successive_halving.py`, `_hyperband.py`; ALGORITHMS.md §4.2–4.3).
+ * `_successive_halving.py`, `_hyperband.py`; docs/algorithms.md
+ * §2.2–2.3).
  *
  * Rung r of a trial ends at step r_min·η^(s+r). At the first report at or
  * past that step, the trial competes with every trial that reached the same

@@ -1,7 +1,7 @@
 /*
  * Median and percentile pruners (Optuna v4.0 `_percentile.py`,
- * ALGORITHMS.md §4.1): a trial whose best report so far is worse than the
- * p-th percentile of the completed trials at the same step stops.
+ * docs/algorithms.md §2.1): a trial whose best report so far is worse than
+ * the p-th percentile of the completed trials at the same step stops.
  *
  * Order of the checks, as Optuna: fewer COMPLETED trials than
  * n_startup_trials (or none) keeps; a step below n_warmup_steps keeps; a

@@ -1,6 +1,6 @@
 /*
  * W&B's early_terminate hyperband (wandb/sweeps `hyperband_stopping.py`,
- * ALGORITHMS.md §4.5), as W&B computes it.
+ * docs/algorithms.md §2.6), as W&B computes it.
  *
  * W&B counts logged values, not steps: a run's history is its finite values
  * of the metric in logging order (NaN and ±inf are dropped, as W&B's

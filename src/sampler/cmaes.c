@@ -3,7 +3,7 @@
  * of the evolution strategy (mean, σ, C, paths) is not stored anywhere but
  * rebuilt on every suggestion by replaying the history, as Optuna's
  * CmaEsSampler rebuilds its optimizer from trials. The algorithm itself is
- * in cmaes_core.c (ALGORITHMS.md §3.3).
+ * in cmaes_core.c (docs/algorithms.md §1.7).
  *
  * Which parameters: every numeric parameter without conditions, in its
  * unit-cube encoding (tt_param_encode, the prior's CDF), so log and normal

@@ -1,5 +1,5 @@
 /*
- * cmaes_core — the CMA-ES update (ALGORITHMS.md §3.3), written after
+ * cmaes_core — the CMA-ES update (docs/algorithms.md §1.7), written after
  * CyberAgentAILab/cmaes (`cmaes/_cma.py`, the library Optuna's CmaEsSampler
  * uses): log-rank weights with negative weights for the worse half (Hansen
  * 2016), cumulative step-size adaptation, rank-one + rank-μ covariance

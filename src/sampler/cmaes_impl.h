@@ -5,7 +5,7 @@
  * on small hand-made examples.
  *
  * Everything works in the unit cube [0,1]^dim: the mean starts at the
- * centre, σ0 is 1/6 of the range (ALGORITHMS.md §3.3).
+ * centre, σ0 is 1/6 of the range (docs/algorithms.md §1.7.3).
  */
 #ifndef TUNETOP_CMAES_IMPL_H
 #define TUNETOP_CMAES_IMPL_H

@@ -1,11 +1,10 @@
 /*
- * gp — Bayesian optimisation with a Gaussian process, as Optuna's
- * GPSampler does it (ALGORITHMS.md §2): Matern 5/2 ARD kernel on the unit
- * cube, MAP kernel parameters, log expected improvement maximised by Sobol
- * screening plus local search. This file turns the history into a
- * regression problem and the answer back into a suggestion; the model and
- * the optimisers live in gp_kernel.c, gp_fit.c, gp_lbfgsb.c, gp_acqf.c and
- * gp_optim.c.
+ * gp — Bayesian optimisation with a Gaussian process, as Optuna's GPSampler
+ * does it (docs/algorithms.md §1.5): Matern 5/2 ARD kernel on the unit cube,
+ * MAP kernel parameters, log expected improvement maximised by Sobol
+ * screening plus local search. This file turns the history into a regression
+ * problem and the answer back into a suggestion; the model and the optimisers
+ * live in gp_kernel.c, gp_fit.c, gp_lbfgsb.c, gp_acqf.c and gp_optim.c.
  *
  * Encoding: each non-constant parameter is one coordinate. Numeric ones use
  * the prior-CDF encoding (tt_param_encode), so log and normal priors are

@@ -1,6 +1,6 @@
 /*
- * gp_acqf — log expected improvement (ALGORITHMS.md §2.4), the acquisition
- * of the GP sampler. With z = (μ − f0)/σ,
+ * gp_acqf — log expected improvement (docs/algorithms.md §1.5.4), the
+ * acquisition of the GP sampler. With z = (μ − f0)/σ,
  *     EI = σ·h(z),   h(z) = φ(z) + zΦ(z) = ½·z·erfc(−z/√2) + φ(z),
  * and the sampler maximises log EI = log h(z) + log σ, which stays finite
  * and informative where EI itself underflows (far from the incumbent).

@@ -1,5 +1,6 @@
 /*
- * gp_fit — maximum a posteriori kernel parameters (ALGORITHMS.md §2.3).
+ * gp_fit — maximum a posteriori kernel parameters (docs/algorithms.md
+ * §1.5.3).
  *
  * Raw parameters θ = [log ρ_1..ρ_D, log s_k, log(σn² − 1e-6)], so every
  * value is positive and the noise never drops below 1e-6. The loss is

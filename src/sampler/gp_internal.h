@@ -1,6 +1,7 @@
 /*
- * gp_internal — the pieces of the GP sampler (ALGORITHMS.md §2), shared by
- * its files and by tests/test_gp.c; not part of the public interface.
+ * gp_internal — the pieces of the GP sampler (docs/algorithms.md §1.5),
+ * shared by its files and by tests/test_gp.c; not part of the public
+ * interface.
  *
  *   gp_kernel.c  Matern 5/2 ARD kernel, Cholesky, the GP posterior
  *   gp_fit.c     MAP fit of the kernel parameters (loss, gradient, driver)
@@ -26,9 +27,9 @@
 #include "tunetop/space.h"
 #include "tunetop/util.h"
 
-/* Smallest noise variance: σn² = exp(θ_noise) + GP_MIN_NOISE (§2.3). */
+/* Smallest noise variance: σn² = exp(θ_noise) + GP_MIN_NOISE (§1.5.3). */
 #define GP_MIN_NOISE 1e-6
-/* logEI switches to the asymptotic tail below this z (§2.4). */
+/* logEI switches to the asymptotic tail below this z (§1.5.4). */
 #define GP_LOGEI_TAIL_Z (-25.0)
 
 /* ---- kernel (gp_kernel.c) ---- */
@@ -87,7 +88,7 @@ int gp_posterior_init(gp_posterior *post, const gp_kernel *k, const double *x, d
 void gp_posterior_free(gp_posterior *post);
 
 /* Workspace for gp_posterior_eval: 3n doubles. */
-/* Mean and variance at x (variance floored as §2.4: max(·,0) + 1e-12).
+/* Mean and variance at x (variance floored as §1.5.4: max(·,0) + 1e-12).
  * When dmean and dvar are not NULL they receive the gradients with
  * respect to the numeric coordinates (categorical entries are set to 0). */
 void gp_posterior_eval(const gp_posterior *post, const double *x, double *mean, double *var,
@@ -107,7 +108,7 @@ void gp_posterior_eval_batch(const gp_posterior *post, const double *xs, double 
 /* Number of raw parameters: dim lengthscales, kernel scale, noise. */
 #define GP_THETA_SIZE(dim) ((dim) + 2)
 
-/* The loss of §2.3 (negative log marginal likelihood without the constant,
+/* The loss of §1.5.3 (negative log marginal likelihood without the constant,
  * minus the log prior) at raw parameters theta, and its gradient when grad
  * is not NULL. Returns +inf when C is not positive definite. */
 double gp_fit_loss(const double *x, const double *y, size_t n, size_t dim, const bool *cat,

@@ -1,9 +1,9 @@
 /*
- * gp_kernel — the Gaussian process itself (ALGORITHMS.md §2.2, §2.4): the
- * Matern 5/2 kernel with one lengthscale per coordinate (ARD), squared
- * distances for numeric coordinates and Hamming distance for categorical
- * ones, a Cholesky factorisation, and the posterior mean and variance with
- * their gradients for the acquisition optimiser.
+ * gp_kernel — the Gaussian process itself (docs/algorithms.md §1.5.2,
+ * §1.5.4): the Matern 5/2 kernel with one lengthscale per coordinate (ARD),
+ * squared distances for numeric coordinates and Hamming distance for
+ * categorical ones, a Cholesky factorisation, and the posterior mean and
+ * variance with their gradients for the acquisition optimiser.
  *
  * Everything is plain loops in a fixed order, so results are bitwise
  * reproducible; the dot products use four accumulators, which lets the

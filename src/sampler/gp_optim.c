@@ -1,5 +1,6 @@
 /*
- * gp_optim — maximising log EI over a mixed space (ALGORITHMS.md §2.5).
+ * gp_optim — maximising log EI over a mixed space (docs/algorithms.md
+ * §1.5.5).
  *
  * 1. Screen 2048 points of a scrambled Sobol sequence (scramble drawn from
  *    the suggestion's stream), discrete coordinates snapped to their values.

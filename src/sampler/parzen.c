@@ -1,7 +1,7 @@
 /*
- * parzen — the Parzen estimators of TPE (ALGORITHMS.md §1.4–1.6): weighted
- * mixtures of product kernels (tpe_kernel.c) over one or more dims, one
- * kernel per observation plus the prior kernel, that can be sampled and
+ * parzen — the Parzen estimators of TPE (docs/algorithms.md §1.4.4–1.4.6):
+ * weighted mixtures of product kernels (tpe_kernel.c) over one or more dims,
+ * one kernel per observation plus the prior kernel, that can be sampled and
  * evaluated.
  *
  * Speed (a suggestion at 1000 trials must take well under a millisecond):

@@ -1,11 +1,11 @@
 /*
- * tpe — the Tree-structured Parzen Estimator (ALGORITHMS.md §1, Optuna's
- * TPESampler semantics), a pure function of (space, history, seed).
+ * tpe — the Tree-structured Parzen Estimator (docs/algorithms.md §1.4,
+ * Optuna's TPESampler semantics), a pure function of (space, history, seed).
  *
  * One suggestion:
  *   1. Fewer than n_startup COMPLETED+PRUNED trials: a draw from the prior
  *      with the stream of (seed, history->n), exactly random search's.
- *   2. Rank the finished trials (§1.2): completed ones by objective (NaN
+ *   2. Rank the finished trials (§1.4.2): completed ones by objective (NaN
  *      last), then pruned ones by (−last_step, last value). tt_history has
  *      no intermediate values, so a pruned trial's `value` stands for its
  *      last report and `last_step` (0 unless the runner fills it) for its
@@ -13,15 +13,15 @@
  *      after every completed one. The best gamma(n) are "below", the rest
  *      "above"; with constant_liar, RUNNING and QUEUED trials that carry
  *      parameters join "above" (not counted in n), which lowers l/g around
- *      them so parallel suggestions spread out (§1.8). FAILED, KILLED,
+ *      them so parallel suggestions spread out (§1.4.8). FAILED, KILLED,
  *      TIMEOUT and INTERRUPTED trials are ignored.
- *   3. Multivariate: parameters are grouped (§1.7; group decomposition, or
+ *   3. Multivariate: parameters are grouped (§1.4.7; group decomposition, or
  *      the intersection of the finished trials' parameter sets); each
  *      group gets one joint l(x) and g(x) over the trials that hold the
  *      whole group. Parameters in no group, and every parameter in
  *      univariate mode, get 1-D estimators over the trials that hold them.
  *   4. Draw n_candidates points from l, keep the one with the largest
- *      log l − log g (§1.6).
+ *      log l − log g (§1.4.6).
  *   5. Conditions decide which parameters are active; inactive ones are 0.
  * A parameter no trial has seen is drawn from its true prior, not from
  * Optuna's stand-in for it (a Gaussian of width R at the centre).

@@ -1,7 +1,8 @@
 /*
- * tpe_dim — how each W&B parameter kind becomes a TPE domain (ALGORITHMS.md
- * §1.4–1.5). Optuna's TPE knows float/int ranges (optionally log, optionally
- * stepped) and categoricals; the W&B kinds map onto them as follows:
+ * tpe_dim — how each W&B parameter kind becomes a TPE domain
+ * (docs/algorithms.md §1.4.4–1.4.5). Optuna's TPE knows float/int ranges
+ * (optionally log, optionally stepped) and categoricals; the W&B kinds map
+ * onto them as follows:
  *
  *   uniform                      continuous, value space
  *   int_uniform, q_uniform       discrete, value space, step 1 or q

@@ -3,10 +3,10 @@
  * its files share and that tests/test_tpe.c checks one by one; not part of
  * the public interface (include/tunetop/sampler.h has tt_tpe_suggest).
  *
- * Vocabulary (ALGORITHMS.md §1): each parameter is mapped onto a "dim", a
- * 1-D domain where the kernels live (its "internal" coordinate t); a Parzen
- * estimator is a weighted mixture of product kernels over one or more dims,
- * one kernel per observation plus one prior kernel (always the last).
+ * Vocabulary (docs/algorithms.md §1.4): each parameter is mapped onto a
+ * "dim", a 1-D domain where the kernels live (its "internal" coordinate t); a
+ * Parzen estimator is a weighted mixture of product kernels over one or more
+ * dims, one kernel per observation plus one prior kernel (always the last).
  */
 #ifndef TUNETOP_SAMPLER_TPE_IMPL_H
 #define TUNETOP_SAMPLER_TPE_IMPL_H
@@ -28,10 +28,10 @@ typedef enum tt_tpe_bandwidth {
 
 typedef struct tt_tpe_options {
     bool multivariate;      /* joint kernels over each group of parameters */
-    bool group;             /* multivariate: group decomposition (§1.7);
+    bool group;             /* multivariate: group decomposition (§1.4.7);
                                false: one joint group, the intersection */
     size_t n_startup;       /* random trials before the model (COMPLETED+PRUNED) */
-    size_t n_candidates;    /* draws from l(x) scored by l/g (§1.6) */
+    size_t n_candidates;    /* draws from l(x) scored by l/g (§1.4.6) */
     double prior_weight;
     bool magic_clip;        /* σ ∈ [R / min(100, kernels + 1), R] (else [1e-12, R]) */
     bool endpoints;         /* gap rules: extreme centres also see the bounds */
@@ -60,8 +60,8 @@ int tt_tpe_suggest_with(const tt_tpe_options *o, const tt_space *space,
 typedef enum tt_tpe_kind {
     TT_TPE_FIXED,        /* one possible value (constant, singleton range) */
     TT_TPE_CONTINUOUS,   /* truncated normal kernels on [low, high] */
-    TT_TPE_DISCRETE,     /* bin masses of truncated normals (§1.4) */
-    TT_TPE_CATEGORICAL,  /* §1.5 */
+    TT_TPE_DISCRETE,     /* bin masses of truncated normals (§1.4.4) */
+    TT_TPE_CATEGORICAL,  /* §1.4.5 */
 } tt_tpe_kind;
 
 typedef enum tt_tpe_scale {
@@ -109,7 +109,8 @@ double tt_tpe_truncnorm_logpdf(double x, double mu, double sigma, double low, do
  * (0, 1), using the tail symmetry so that far tails stay exact. */
 double tt_tpe_truncnorm_sample(double mu, double sigma, double low, double high, double u);
 /* Log mass of the bin [tl, tr] under N(mu, sigma²) truncated to [low, high]
- * (the discrete kernel of §1.4, with tl = x − s/2, tr = x + s/2 clipped). */
+ * (the discrete kernel of §1.4.4, with tl = x − s/2, tr = x + s/2
+ * clipped). */
 double tt_tpe_bin_logmass(double tl, double tr, double mu, double sigma, double low,
                           double high);
 /* A value and where it came from. tt_tpe_sort_centres sorts by value and
@@ -121,16 +122,17 @@ typedef struct centre {
 } centre;
 void tt_tpe_sort_centres(centre *c, size_t n);
 
-/* Size of the "below" group for n COMPLETED+PRUNED trials (§1.2). */
+/* Size of the "below" group for n COMPLETED+PRUNED trials (§1.4.2). */
 size_t tt_tpe_gamma(const tt_tpe_options *o, size_t n);
-/* Optuna's default_weights(m) (§1.3) into w[0..m) (all ones without the ramp). */
+/* Optuna's default_weights(m) (§1.4.3) into w[0..m) (all ones without the
+ * ramp). */
 void tt_tpe_weights(const tt_tpe_options *o, size_t m, double *w);
 /* Bandwidths of n observation kernels centred at mu[0..n) (any order) on
- * [low, high] by rule, magic clip included (§1.4); D is the number of joint
+ * [low, high] by rule, magic clip included (§1.4.4); D is the number of joint
  * dims (for the Scott rule). sigma[i] belongs to mu[i]. */
 void tt_tpe_bandwidths(const tt_tpe_options *o, tt_tpe_bandwidth rule, const double *mu,
                        size_t n, size_t D, double low, double high, double *sigma);
-/* Row of the categorical kernel for an observation of category obs (§1.5):
+/* Row of the categorical kernel for an observation of category obs (§1.4.5):
  * p(c) ∝ 1[c = obs] + prior_weight / (n_obs + 1) · K · prior(c); with
  * obs == K the prior kernel (p = prior). out has K entries, summing to 1. */
 void tt_tpe_categorical_row(const tt_tpe_dim *d, size_t n_obs, double prior_weight,

@@ -1,8 +1,8 @@
 /*
  * tpe_kernel — the one-dimensional pieces of TPE's Parzen estimators
- * (ALGORITHMS.md §1.2–1.5): gamma and weights, the bandwidth rules with the
- * magic clip, truncated-normal and discrete kernels, and categorical rows.
- * parzen.c assembles them into mixtures.
+ * (docs/algorithms.md §1.4.2–1.4.5): gamma and weights, the bandwidth rules
+ * with the magic clip, truncated-normal and discrete kernels, and categorical
+ * rows. parzen.c assembles them into mixtures.
  *
  * Numerics. Every density is computed in log space. log(Φ(b) − Φ(a)) uses
  * the tail symmetry (an interval right of 0 is mirrored to the left, where
