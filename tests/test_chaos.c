@@ -1312,13 +1312,16 @@ START_TEST(test_readonly_study_db)
     char *sweep = write_sweep(tmp, "name: ro\nmethod: random\nmetric: {name: loss}\nrun_cap: 50\n"
                                    "parameters:\n  a: {min: 0.0, max: 1.0}\n"
                                    "command: [/bin/sh, -c, 'sleep 0.2; echo loss=1']\n");
-    start_detached(sweep, study);
+    pid_t runner = start_detached(sweep, study);
     ck_assert(e2e_wait_study(study, "SELECT count(*) > 1 FROM trials WHERE state = 'completed'", 1,
                              10));
     const char *stop[] = {"tunetop", "stop", study, "--now", NULL};
     e2e_result r = e2e_run(stop, 20);
     e2e_result_free(&r);
     ck_assert(e2e_wait_study(study, "SELECT count(*) FROM study WHERE state = 'stopped'", 1, 20));
+    /* The state is written before the runner leaves: wait until it is gone,
+     * or the next run finds it still holding the study. */
+    ck_assert(wait_gone(runner, 20));
     char *db = tt_xasprintf("%s/study.db", study);
     char *cmd = tt_xasprintf("chattr +i '%s' 2>/dev/null", db);
     if (system(cmd) != 0) {
@@ -1326,8 +1329,8 @@ START_TEST(test_readonly_study_db)
     } else {
         const char *again[] = {"tunetop", "run", study, "--detach", NULL};
         r = e2e_run(again, 20);
-        ck_assert_msg(r.status == 1 && strstr(r.err, "the file is read-only"), "%d: %s", r.status,
-                      r.err);
+        ck_assert_msg(r.status == 1 && strstr(r.err, "the file is read-only"), "%d: %s%s",
+                      r.status, r.out, r.err);
         e2e_result_free(&r);
         char *log = tt_xasprintf("%s/runner.log", study);
         off_t before = file_size(log);

@@ -123,13 +123,25 @@ static int take_lock(tt_runner *r, tt_error *err)
                             "a runner is already running for %s (pid %s); use `tunetop status`",
                             r->study_dir, holder);
     }
-    char pid[32];
-    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+    /* Held, and empty until announce_runner: a starter waiting for our pid
+     * (detach.c) must not take a runner that cannot open its study for one
+     * that runs. */
+    if (ftruncate(fd, 0) != 0) {
         close(fd);
         return tt_error_set(err, TT_ERR_IO, "cannot write the runner lock: %s", strerror(errno));
     }
     r->lock_fd = fd;
+    return 0;
+}
+
+/* The study is open and loaded: our pid into the lock, for `status` and
+ * for the starter waiting on it. */
+static int announce_runner(tt_runner *r, tt_error *err)
+{
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (pwrite(r->lock_fd, pid, (size_t)len, 0) != len)
+        return tt_error_set(err, TT_ERR_IO, "cannot write the runner lock: %s", strerror(errno));
     return 0;
 }
 
@@ -486,7 +498,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
         rc = -TT_ERR_IO;
         goto out;
     }
-    if ((rc = load_sweep(&r, err)) < 0)
+    if ((rc = load_sweep(&r, err)) < 0 || (rc = announce_runner(&r, err)) < 0)
         goto out;
     char *self = tt_proc_self_exe();
     if (!self) {
