@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/importance/internal.h"
 #include "e2e.h"
 #include "tunetop/config.h"
 #include "tunetop/importance.h"
@@ -488,6 +489,92 @@ START_TEST(test_errors_and_names)
 }
 END_TEST
 
+/* Issue 18: past TT_IMPORTANCE_FANOVA_ROWS trials, fANOVA fits on a sample
+ * stratified on the objective. The rows: that many, distinct, in trial
+ * order, the best trial among them, one per stratum of the ranking, the
+ * same for the same seed. */
+START_TEST(test_fanova_sample_rows)
+{
+    enum { N = 10007, CAP = 1000 };
+    double *y = tt_xmalloc(N * sizeof *y);
+    for (size_t t = 0; t < N; t++)
+        y[t] = (double)((t * 7919) % N);   /* a permutation of 0..N-1: rank = y */
+    size_t *rows = tt_xmalloc(N * sizeof *rows), *again = tt_xmalloc(N * sizeof *again);
+    ck_assert_uint_eq(imp_stratified_rows(y, N, CAP, 3, rows), CAP);
+    ck_assert_uint_eq(imp_stratified_rows(y, N, CAP, 3, again), CAP);
+    ck_assert_int_eq(memcmp(rows, again, CAP * sizeof *rows), 0);
+    bool best = false;
+    bool *taken = tt_xcalloc(N, sizeof *taken);   /* by rank */
+    for (size_t i = 0; i < CAP; i++) {
+        ck_assert(rows[i] < N);
+        if (i > 0)
+            ck_assert_uint_gt(rows[i], rows[i - 1]);
+        best |= y[rows[i]] == 0;
+        taken[(size_t)y[rows[i]]] = true;
+    }
+    ck_assert_msg(best, "the best trial is not in the sample");
+    for (size_t i = 0; i < CAP; i++) {   /* stratum i: ranks [i N / CAP, (i + 1) N / CAP) */
+        int in = 0;
+        for (size_t r = i * N / CAP; r < (i + 1) * N / CAP; r++)
+            in += taken[r];
+        ck_assert_msg(in == 1, "stratum %zu holds %d sampled trials", i, in);
+    }
+    ck_assert_uint_eq(imp_stratified_rows(y, N, CAP, 4, again), CAP);
+    ck_assert_int_ne(memcmp(rows, again, CAP * sizeof *rows), 0);
+    /* a study within the cap is used whole */
+    ck_assert_uint_eq(imp_stratified_rows(y, CAP, CAP, 3, rows), CAP);
+    for (size_t i = 0; i < CAP; i++)
+        ck_assert_uint_eq(rows[i], i);
+    free(taken);
+    free(again);
+    free(rows);
+    free(y);
+}
+END_TEST
+
+/* The sample gives what the full computation gives: at 10,000 trials of
+ * an additive objective with an interaction, every share within 0.03 of
+ * the full forest's and the same order; the result says how many trials
+ * the forest saw. */
+START_TEST(test_fanova_sample_matches_full)
+{
+    study s;
+    make_study(&s, uniform3, 10000, 9, product);
+    tt_importance_result sampled, full;
+    compute(&s, TT_IMPORTANCE_FANOVA, 2, &sampled);
+    ck_assert_uint_eq(sampled.n_trials, 10000);
+    ck_assert_uint_eq(sampled.n_fitted, TT_IMPORTANCE_FANOVA_ROWS);
+
+    imp_data d;
+    imp_data_build(&d, s.sweep->space, (const double *const *)s.x,
+                   (const bool *const *)s.active, s.y, s.n);
+    memset(&full, 0, sizeof full);
+    full.n = d.d;
+    full.params = tt_xcalloc(d.d + 1, sizeof *full.params);
+    for (size_t f = 0; f < d.d; f++)
+        full.params[f].param = d.param[f];
+    imp_fanova_rows(&d, 2, s.n, &full);
+    imp_sort_params(&full);
+    ck_assert_uint_eq(full.n_fitted, 10000);
+    ck_assert_uint_eq(full.n, sampled.n);
+    for (size_t i = 0; i < full.n; i++) {
+        ck_assert_uint_eq(full.params[i].param, sampled.params[i].param);
+        ck_assert_msg(fabs(full.params[i].value - sampled.params[i].value) < 0.03,
+                      "param %zu: full %.4f, sampled %.4f", full.params[i].param,
+                      full.params[i].value, sampled.params[i].value);
+    }
+    ck_assert_uint_ge(full.n_pairs, 1);
+    ck_assert_uint_ge(sampled.n_pairs, 1);
+    ck_assert_uint_eq(full.pairs[0].a, sampled.pairs[0].a);
+    ck_assert_uint_eq(full.pairs[0].b, sampled.pairs[0].b);
+    ck_assert(fabs(full.pairs[0].value - sampled.pairs[0].value) < 0.03);
+    imp_data_free(&d);
+    tt_importance_result_free(&full);
+    tt_importance_result_free(&sampled);
+    free_study(&s);
+}
+END_TEST
+
 static void record(tt_trial_record *r, long number, tt_trial_state state, double value,
                    size_t n, const char *const *names, const char *const *texts,
                    const double *x)
@@ -560,9 +647,10 @@ END_TEST
 
 /* `tunetop importance` on a study written through the store: the table,
  * the JSON, and its usage errors. */
-START_TEST(test_cli)
+/* A study of n trials of score = 10 a + b (maximised) in dir, trial 6
+ * failed. */
+static void make_cli_study(const char *dir, int n)
 {
-    char *dir = e2e_tmpdir();
     char *db = tt_xasprintf("%s/study.db", dir);
     const char *sweep = "name: imp\nmethod: random\ncommand: [x]\n"
                         "metric: {name: score, goal: maximize}\nparameters:\n"
@@ -573,10 +661,11 @@ START_TEST(test_cli)
     ck_assert_msg(st != NULL, "%s", err.msg);
     ck_assert_int_eq(tt_store_init_study(st, "imp", "sweep.yaml", dir, &err), 0);
     ck_assert_int_ge(tt_store_add_space(st, "sweep.yaml", sweep, &err), 1);
+    ck_assert_int_eq(tt_store_begin(st, &err), 0);
     tt_rng rng;
     tt_rng_seed(&rng, 1);
     char *names[3] = {"a", "b", "opt"};
-    for (int t = 0; t < 80; t++) {
+    for (int t = 0; t < n; t++) {
         double x[3] = {tt_rng_uniform(&rng), tt_rng_uniform(&rng), (double)(t % 2)};
         char ta[32], tb[32];
         char *texts[3] = {tt_format_double(x[0], ta, sizeof ta),
@@ -589,11 +678,21 @@ START_TEST(test_cli)
                                                  10 * x[0] + x[1], "exit 0", &err),
                          0);
     }
+    ck_assert_int_eq(tt_store_commit(st, &err), 0);
     tt_store_close(st);
+    free(db);
+}
+
+START_TEST(test_cli)
+{
+    char *dir = e2e_tmpdir();
+    char *db = tt_xasprintf("%s/study.db", dir);
+    make_cli_study(dir, 80);
 
     e2e_result r = e2e_run((const char *[]){"tunetop", "importance", dir, NULL}, 30);
     ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
     ck_assert_ptr_nonnull(strstr(r.out, "fANOVA importance of imp over 79 completed trials"));
+    ck_assert_ptr_null(strstr(r.out, "fitted on"));   /* within the bound: no sample */
     ck_assert_ptr_nonnull(strstr(r.out, "\na  "));   /* a ranks first */
     e2e_result_free(&r);
     r = e2e_run((const char *[]){"tunetop", "importance", dir, "--method", "corr", "--json",
@@ -624,6 +723,35 @@ START_TEST(test_cli)
 }
 END_TEST
 
+/* Issue 18: a study larger than fANOVA fits on says so, in the table and
+ * in the JSON ("fitted"), and still ranks the parameters right. */
+START_TEST(test_cli_sampled)
+{
+    char *dir = e2e_tmpdir();
+    make_cli_study(dir, TT_IMPORTANCE_FANOVA_ROWS + 500);
+    e2e_result r = e2e_run((const char *[]){"tunetop", "importance", dir, NULL}, 60);
+    ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
+    char *line = tt_xasprintf("over %d completed trials", TT_IMPORTANCE_FANOVA_ROWS + 499);
+    ck_assert_msg(strstr(r.out, line), "%s", r.out);
+    free(line);
+    line = tt_xasprintf("the forest was fitted on %d of them, stratified on the objective",
+                        TT_IMPORTANCE_FANOVA_ROWS);
+    ck_assert_msg(strstr(r.out, line), "%s", r.out);
+    free(line);
+    ck_assert_ptr_nonnull(strstr(r.out, "\na  "));
+    e2e_result_free(&r);
+    r = e2e_run((const char *[]){"tunetop", "importance", dir, "--json", NULL}, 60);
+    ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
+    line = tt_xasprintf("\"trials\": %d, \"fitted\": %d,", TT_IMPORTANCE_FANOVA_ROWS + 499,
+                        TT_IMPORTANCE_FANOVA_ROWS);
+    ck_assert_msg(strstr(r.out, line), "%s", r.out);
+    free(line);
+    e2e_result_free(&r);
+    e2e_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 extern Suite *suite_importance(void);
 
 Suite *suite_importance(void)
@@ -643,8 +771,11 @@ Suite *suite_importance(void)
     tcase_add_test(tc, test_corr_ties);
     tcase_add_test(tc, test_conditional);
     tcase_add_test(tc, test_errors_and_names);
+    tcase_add_test(tc, test_fanova_sample_rows);
+    tcase_add_test(tc, test_fanova_sample_matches_full);
     tcase_add_test(tc, test_data_from_trials);
     tcase_add_test(tc, test_cli);
+    tcase_add_test(tc, test_cli_sampled);
     suite_add_tcase(s, tc);
     return s;
 }

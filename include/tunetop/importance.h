@@ -65,6 +65,11 @@ typedef enum tt_importance_method {
  * trees are used for them. */
 #define TT_IMPORTANCE_PAIR_PARAMS 12
 #define TT_IMPORTANCE_MAX_PAIRS 10
+/* fANOVA fits on at most this many trials: past it, on a sample stratified
+ * on the objective that always holds the best trial (src/importance/
+ * sample.c). Bounds time (~0.2 s) and memory (a pair's grid <= 2048^2
+ * cells) whatever the study's size. */
+#define TT_IMPORTANCE_FANOVA_ROWS 4096
 
 /* One parameter's importance. */
 typedef struct tt_importance_param {
@@ -101,7 +106,10 @@ typedef struct tt_importance_pair {
 
 typedef struct tt_importance_result {
     tt_importance_method method;
-    size_t n_trials;             /* trials used */
+    size_t n_trials;             /* trials given */
+    size_t n_fitted;             /* fanova: trials the forest was fitted on
+                                    (n_trials, or TT_IMPORTANCE_FANOVA_ROWS
+                                    of them); n_trials for the others */
     size_t n;                    /* parameters (constants are left out) */
     tt_importance_param *params; /* most important first */
     size_t n_pairs;              /* fanova only; strongest first */

@@ -46,8 +46,8 @@ static void print_json(const tt_view *v, const tt_space *sp, const tt_importance
 {
     printf("{\"study\": ");
     tt_json_string(stdout, v->info.name);
-    printf(", \"method\": \"%s\", \"trials\": %zu, \"metric\": ",
-           tt_importance_method_name(r->method), r->n_trials);
+    printf(", \"method\": \"%s\", \"trials\": %zu, \"fitted\": %zu, \"metric\": ",
+           tt_importance_method_name(r->method), r->n_trials, r->n_fitted);
     tt_json_string(stdout, v->metric);
     printf(", \"goal\": \"%s\", \"explained\": ",
            v->goal == TT_GOAL_MINIMIZE ? "minimize" : "maximize");
@@ -93,6 +93,9 @@ static void print_table(const tt_view *v, const tt_space *sp, const tt_importanc
     printf("%s of %s over %zu completed trial%s (%s, %s)\n", what, v->info.name, r->n_trials,
            r->n_trials == 1 ? "" : "s", v->metric,
            v->goal == TT_GOAL_MINIMIZE ? "minimize" : "maximize");
+    if (r->n_fitted < r->n_trials)
+        printf("(the forest was fitted on %zu of them, stratified on the objective)\n",
+               r->n_fitted);
     if (r->n == 0) {
         printf("no parameter to rank (every parameter is a constant)\n");
         return;

@@ -617,7 +617,7 @@ static void fanova_shares(const double *frac, size_t d, size_t T, size_t used, d
     free(tree_sum);
 }
 
-void imp_fanova(const imp_data *data, uint64_t seed, tt_importance_result *out)
+static void fanova_all(const imp_data *data, uint64_t seed, tt_importance_result *out)
 {
     size_t n = data->n, d = data->d, T = TT_IMPORTANCE_TREES;
     out->explained = 0;
@@ -735,4 +735,28 @@ void imp_fanova(const imp_data *data, uint64_t seed, tt_importance_result *out)
     free(s.r);
     view_free(&tv);
     imp_forest_free(&forest);
+}
+
+void imp_fanova_rows(const imp_data *data, uint64_t seed, size_t max_rows,
+                     tt_importance_result *out)
+{
+    out->n_fitted = data->n;
+    if (data->n <= max_rows) {
+        fanova_all(data, seed, out);
+        return;
+    }
+    size_t *rows = tt_xmalloc(max_rows * sizeof *rows);
+    double *y = tt_xmalloc(max_rows * sizeof *y);
+    imp_data sub;
+    out->n_fitted = imp_stratified_rows(data->y, data->n, max_rows, seed, rows);
+    imp_data_rows(data, rows, out->n_fitted, y, &sub);
+    fanova_all(&sub, seed, out);
+    free(sub.u);
+    free(y);
+    free(rows);
+}
+
+void imp_fanova(const imp_data *data, uint64_t seed, tt_importance_result *out)
+{
+    imp_fanova_rows(data, seed, TT_IMPORTANCE_FANOVA_ROWS, out);
 }

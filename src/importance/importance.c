@@ -76,7 +76,7 @@ void imp_sort_params(tt_importance_result *out)
         qsort(out->params, out->n, sizeof *out->params, by_importance);
 }
 
-static void data_free(imp_data *d)
+void imp_data_free(imp_data *d)
 {
     if (d->prob)
         for (size_t f = 0; f < d->d; f++)
@@ -90,8 +90,8 @@ static void data_free(imp_data *d)
 }
 
 /* The features of the trials: one per non-constant parameter. */
-static void data_build(imp_data *d, const tt_space *space, const double *const *x,
-                       const bool *const *active, const double *y, size_t n)
+void imp_data_build(imp_data *d, const tt_space *space, const double *const *x,
+                    const bool *const *active, const double *y, size_t n)
 {
     memset(d, 0, sizeof *d);
     d->n = n;
@@ -163,8 +163,9 @@ int tt_importance_compute(tt_importance_method m, const tt_space *space,
                                 t, y[t]);
     }
     imp_data d;
-    data_build(&d, space, x, active, y, n);
+    imp_data_build(&d, space, x, active, y, n);
     out->n_trials = n;
+    out->n_fitted = n;
     out->n = d.d;
     out->params = tt_xcalloc(d.d + 1, sizeof *out->params);
     for (size_t f = 0; f < d.d; f++)
@@ -175,7 +176,7 @@ int tt_importance_compute(tt_importance_method m, const tt_space *space,
     default: imp_corr(&d, seed, out); break;
     }
     imp_sort_params(out);
-    data_free(&d);
+    imp_data_free(&d);
     return 0;
 }
 

@@ -23,6 +23,12 @@ typedef struct imp_data {
     const double *y;     /* borrowed */
 } imp_data;
 
+/* The features of n trials given as tt_importance_compute takes them (y
+ * borrowed); imp_data_free releases them. */
+void imp_data_build(imp_data *d, const tt_space *space, const double *const *x,
+                    const bool *const *active, const double *y, size_t n);
+void imp_data_free(imp_data *d);
+
 /* ---- forest.c ---------------------------------------------------------- */
 
 /* A node: a leaf when feature < 0. Numeric splits send u <= threshold
@@ -53,8 +59,24 @@ void imp_forest_free(imp_forest *f);
 /* ---- the methods ------------------------------------------------------- */
 
 void imp_fanova(const imp_data *d, uint64_t seed, tt_importance_result *out);
+/* fANOVA on at most max_rows of d's trials (sample.c); imp_fanova is this
+ * with TT_IMPORTANCE_FANOVA_ROWS. Tests compare it with the full
+ * computation (max_rows >= d->n). */
+void imp_fanova_rows(const imp_data *d, uint64_t seed, size_t max_rows,
+                     tt_importance_result *out);
 void imp_ped_anova(const imp_data *d, uint64_t seed, tt_importance_result *out);
 void imp_corr(const imp_data *d, uint64_t seed, tt_importance_result *out);
+
+/* ---- sample.c ---------------------------------------------------------- */
+
+/* Rows of a study too large for the forest: rows[0..cap) gets the indices
+ * of cap of the n trials, one per stratum of the loss y (the best always),
+ * in trial order; all n when n <= cap. Returns how many. */
+size_t imp_stratified_rows(const double *y, size_t n, size_t cap, uint64_t seed, size_t *rows);
+/* out: src restricted to rows[0..n) (out->u allocated, the caller frees it;
+ * the rest borrowed from src), their objective copied into y_out. */
+void imp_data_rows(const imp_data *src, const size_t *rows, size_t n, double *y_out,
+                   imp_data *out);
 
 /* ---- helpers (importance.c) -------------------------------------------- */
 
