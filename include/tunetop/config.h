@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tunetop/sampler.h"
 #include "tunetop/space.h"
 #include "tunetop/util.h"
+#include "tunetop/vocab.h"
 
 typedef enum tt_severity { TT_DIAG_ERROR, TT_DIAG_WARNING } tt_severity;
 

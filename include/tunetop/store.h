@@ -15,6 +15,10 @@
  * The schema carries a version (PRAGMA user_version); opening an older
  * database migrates it forward in one transaction, and a newer one is
  * refused with a message saying which tunetop wrote it.
+ *
+ * Trial states are stored as their names from vocab.h (tt_trial_state_name),
+ * the one table of them, which is why those names never change. The store
+ * knows no other module: it includes util.h and vocab.h only.
  */
 #ifndef TUNETOP_STORE_H
 #define TUNETOP_STORE_H
@@ -24,8 +28,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tunetop/sampler.h"
 #include "tunetop/util.h"
+#include "tunetop/vocab.h"
 
 #define TT_STORE_SCHEMA_VERSION 2
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "tunetop/sampler.h" /* tt_method_available: which methods this build has */
 
 static const char *const top_keys[] = {
     "program", "command", "method", "metric", "parameters", "early_terminate", "run_cap",

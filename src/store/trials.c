@@ -117,7 +117,7 @@ int tt_store_trial_finished(tt_store *st, long number, tt_trial_state state, dou
     if (s == NULL)
         return -TT_ERR_IO;
     sqlite3_bind_int64(s, 1, number);
-    store_bind_text(s, 2, store_trial_state_text(state));
+    store_bind_text(s, 2, tt_trial_state_name(state));
     store_bind_double(s, 3, value);
     store_bind_text(s, 4, reason);
     sqlite3_bind_double(s, 5, store_now());
@@ -265,7 +265,7 @@ static int fill_record(tt_store *st, sqlite3_stmt *s, tt_trial_record *r, tt_err
     r->attempt = sqlite3_column_int(s, 1);
     r->space_version = (long)sqlite3_column_int64(s, 2);
     const char *state = (const char *)sqlite3_column_text(s, 3);
-    int parsed = store_trial_state_parse(state);
+    int parsed = tt_trial_state_from_name(state);
     if (parsed < 0)
         return tt_error_set(err, TT_ERR_INVALID, "trial %ld of %s has an unknown state '%s'",
                             r->number, st->path, state ? state : "");
