@@ -201,19 +201,6 @@ static const pruner_kind_info *find_pruner(cfg_ctx *c, const cfg_node *n, const 
     return NULL;
 }
 
-static void pruner_defaults(tt_pruner_spec *p, tt_pruner_kind kind)
-{
-    *p = (tt_pruner_spec){
-        .kind = kind,
-        .n_startup_trials = 5,
-        .interval_steps = 1,
-        .n_min_trials = 1,
-        .percentile = 50,
-        .min_resource = kind == TT_PRUNER_HYPERBAND ? 1 : 0,
-        .reduction_factor = kind == TT_PRUNER_HYPERBAND ? 3 : 4,
-    };
-}
-
 static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
 {
     tt_pruner_spec *pr = &c->sweep->pruner;
@@ -227,7 +214,7 @@ static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
                       : k->kind == TT_PRUNER_PATIENCE ? "patience"
                                                       : "lower");
         else if (k)
-            pruner_defaults(pr, k->kind);
+            *pr = tt_pruner_spec_default(k->kind);
         return;
     }
     if (n->kind != CFG_MAP) {
@@ -246,7 +233,7 @@ static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
     free(kp);
     if (!k)
         return;
-    pruner_defaults(pr, k->kind);
+    *pr = tt_pruner_spec_default(k->kind);
     struct {
         const char *key;
         long *l;

@@ -39,8 +39,7 @@ static tt_sweep *sweep_new(const char *path)
     s->method = TT_METHOD_RANDOM;
     s->metric.goal = TT_GOAL_MINIMIZE;
     s->metric.summary = TT_SUMMARY_LAST;
-    s->early_terminate.eta = 3;
-    s->early_terminate.strict = true;
+    s->early_terminate = tt_early_terminate_default();
     s->pruner.kind = TT_PRUNER_NONE;
     s->executor.kind = TT_EXECUTOR_LOCAL;
     s->parallel = 1;
