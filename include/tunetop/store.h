@@ -255,6 +255,10 @@ int tt_store_trials_since(tt_store *st, long since_seq, tt_trial_record **rows, 
                           size_t *cap, tt_error *err);
 int tt_store_get_trial(tt_store *st, long number, tt_trial_record *out, tt_error *err);
 void tt_trial_record_clear(tt_trial_record *r);
+/* r's parameters in the shared form (vocab.h) that modules which must not
+ * know the store take them in (importance: tt_importance_trial). Borrowed
+ * from r: valid until r is cleared. */
+tt_named_params tt_trial_record_params(const tt_trial_record *r);
 /* Metric points with rowid > since (optionally of one trial; trial < 0 =
  * all), in rowid order; the callback returns non-zero to stop. */
 int tt_store_metrics_since(tt_store *st, int64_t since, long trial,

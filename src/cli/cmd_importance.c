@@ -184,8 +184,13 @@ int tt_cmd_importance(int argc, char **argv)
         return TT_EXIT_FAIL;
     }
     const tt_space *sp = v.sweep->space;
+    tt_importance_trial *in = tt_xcalloc(v.n_trials + 1, sizeof *in);
+    for (size_t i = 0; i < v.n_trials; i++)
+        in[i] = (tt_importance_trial){v.trials[i].number, v.trials[i].state, v.trials[i].value,
+                                      tt_trial_record_params(&v.trials[i])};
     tt_importance_data data;
-    tt_importance_data_from_trials(sp, v.trials, v.n_trials, v.goal == TT_GOAL_MAXIMIZE, &data);
+    tt_importance_data_from_trials(sp, in, v.n_trials, v.goal == TT_GOAL_MAXIMIZE, &data);
+    free(in);
     tt_importance_result r;
     tt_error err = {0};
     uint64_t seed = v.sweep->has_seed ? v.sweep->seed : 0;

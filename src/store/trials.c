@@ -1,6 +1,8 @@
 /*
  * store/trials — trial rows and their parameters: creation, every state
- * change, retries, and the incremental read the dashboard polls with.
+ * change, retries, the incremental read the dashboard polls with, and a
+ * record's parameters as the shared tt_named_params (vocab.h) for modules
+ * that must not know this record type.
  *
  * Every write to a trial row also sets its seq to MAX(seq) + 1 in the same
  * statement, so the study-wide sequence only grows and a reader holding
@@ -367,4 +369,15 @@ void tt_trial_record_clear(tt_trial_record *r)
     free(r->param_x);
     free(r->param_active);
     memset(r, 0, sizeof *r);
+}
+
+tt_named_params tt_trial_record_params(const tt_trial_record *r)
+{
+    return (tt_named_params){
+        .n = r->n_params,
+        .names = (const char *const *)r->param_names,
+        .text = (const char *const *)r->param_text,
+        .x = r->param_x,
+        .active = r->param_active,
+    };
 }
