@@ -49,8 +49,7 @@ static void print_json(const tt_view *v, const tt_space *sp, const tt_importance
     printf(", \"method\": \"%s\", \"trials\": %zu, \"metric\": ",
            tt_importance_method_name(r->method), r->n_trials);
     tt_json_string(stdout, v->metric);
-    printf(", \"goal\": \"%s\", \"explained\": ",
-           v->goal == TT_GOAL_MINIMIZE ? "minimize" : "maximize");
+    printf(", \"goal\": \"%s\", \"explained\": ", tt_goal_name(v->goal));
     json_num(r->explained);
     printf(", \"params\": [");
     for (size_t i = 0; i < r->n; i++) {
@@ -91,8 +90,7 @@ static void print_table(const tt_view *v, const tt_space *sp, const tt_importanc
                        : r->method == TT_IMPORTANCE_PED_ANOVA ? "PED-ANOVA importance"
                                                               : "rank correlation";
     printf("%s of %s over %zu completed trial%s (%s, %s)\n", what, v->info.name, r->n_trials,
-           r->n_trials == 1 ? "" : "s", v->metric,
-           v->goal == TT_GOAL_MINIMIZE ? "minimize" : "maximize");
+           r->n_trials == 1 ? "" : "s", v->metric, tt_goal_name(v->goal));
     if (r->n == 0) {
         printf("no parameter to rank (every parameter is a constant)\n");
         return;

@@ -327,10 +327,9 @@ static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
 /* The goal of metrics[i] from its `goal:` node, as metric.goal reads. */
 static void load_metric_goal(cfg_ctx *c, const cfg_node *v, const char *path, tt_goal *out)
 {
-    if (v->kind == CFG_SCALAR && strcmp(v->text, "minimize") == 0)
-        *out = TT_GOAL_MINIMIZE;
-    else if (v->kind == CFG_SCALAR && strcmp(v->text, "maximize") == 0)
-        *out = TT_GOAL_MAXIMIZE;
+    int goal = v->kind == CFG_SCALAR ? tt_goal_from_name(v->text) : -1;
+    if (goal >= 0)
+        *out = (tt_goal)goal;
     else
         cfg_expected(c, v, path, "minimize or maximize");
 }

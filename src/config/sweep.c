@@ -164,10 +164,9 @@ static void load_metric(cfg_ctx *c, const cfg_node *key, const cfg_node *n)
         cfg_read_string(c, p->value, "metric.name", &m->name);
     if ((p = cfg_map_find(n, "goal"))) {
         const cfg_node *v = p->value;
-        if (v->kind == CFG_SCALAR && strcmp(v->text, "minimize") == 0)
-            m->goal = TT_GOAL_MINIMIZE;
-        else if (v->kind == CFG_SCALAR && strcmp(v->text, "maximize") == 0)
-            m->goal = TT_GOAL_MAXIMIZE;
+        int goal = v->kind == CFG_SCALAR ? tt_goal_from_name(v->text) : -1;
+        if (goal >= 0)
+            m->goal = (tt_goal)goal;
         else
             cfg_expected(c, v, "metric.goal", "minimize or maximize");
     }
