@@ -3,7 +3,8 @@
  * trial_timeout, time_budget, retries, repeats, folds, metrics, executor,
  * devices, pruner, shell), and W&B's own early_terminate, which is the other
  * way of asking for pruning. Each key is checked for type and range; pruner
- * options default to the values documented in config.h.
+ * options start from the pruner's own defaults (tt_pruner_spec_default in
+ * pruner.h), which the file's values then replace.
  */
 #include <limits.h>
 #include <stdlib.h>
