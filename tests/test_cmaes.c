@@ -25,8 +25,8 @@ START_TEST(test_cma_weights)
 {
     static const size_t expect_lambda[] = {0, 4, 6, 7, 8, 8, 9, 9, 10, 10, 10};
     for (size_t d = 1; d <= 40; d++) {
-        tt_cma_params p;
-        tt_cma_params_init(&p, d);
+        cma_params p;
+        cma_params_init(&p, d);
         if (d <= 10)
             ck_assert_uint_eq(p.lambda, expect_lambda[d]);
         ck_assert_uint_eq(p.lambda, 4 + (size_t)floor(3 * log((double)d)));
@@ -46,11 +46,11 @@ START_TEST(test_cma_weights)
         ck_assert(p.c1 > 0 && p.cmu > 0 && p.c1 + p.cmu < 1.0);
         ck_assert(p.c_sigma > 0 && p.c_sigma < 1 && p.cc > 0 && p.cc < 1);
         ck_assert(p.mu_eff >= 1.0 && p.mu_eff <= (double)p.mu);
-        tt_cma_params_free(&p);
+        cma_params_free(&p);
     }
     /* 6-D by hand: lambda 9, mu 4, w'_k = ln 5 - ln k. */
-    tt_cma_params p;
-    tt_cma_params_init(&p, 6);
+    cma_params p;
+    cma_params_init(&p, 6);
     double raw[4], sum = 0.0;
     for (int k = 0; k < 4; k++) {
         raw[k] = log(5.0) - log(k + 1.0);
@@ -60,7 +60,7 @@ START_TEST(test_cma_weights)
         ck_assert_double_eq_tol(p.weights[k], raw[k] / sum, 1e-14);
     ck_assert(p.weights[4] == 0.0);
     ck_assert_double_eq_tol(p.chi_n, sqrt(6.0) * (1 - 1 / 24.0 + 1 / 756.0), 1e-14);
-    tt_cma_params_free(&p);
+    cma_params_free(&p);
 }
 END_TEST
 
@@ -68,7 +68,7 @@ END_TEST
 static void check_eigen(size_t n, const double *a, double tol)
 {
     double *val = tt_xmalloc(n * sizeof *val), *vec = tt_xmalloc(n * n * sizeof *vec);
-    tt_cma_eigen(n, a, val, vec);
+    cma_eigen(n, a, val, vec);
     for (size_t k = 0; k < n; k++) {
         if (k > 0)
             ck_assert(val[k] >= val[k - 1]);
@@ -93,7 +93,7 @@ START_TEST(test_cma_eigen_by_hand)
 {
     /* [[2,1],[1,2]]: 1 along (1,-1)/√2, 3 along (1,1)/√2. */
     double a2[] = {2, 1, 1, 2}, val[3], vec[9];
-    tt_cma_eigen(2, a2, val, vec);
+    cma_eigen(2, a2, val, vec);
     ck_assert_double_eq_tol(val[0], 1.0, 1e-14);
     ck_assert_double_eq_tol(val[1], 3.0, 1e-14);
     ck_assert_double_eq_tol(fabs(vec[0]), M_SQRT1_2, 1e-14);
@@ -102,7 +102,7 @@ START_TEST(test_cma_eigen_by_hand)
     check_eigen(2, a2, 1e-13);
     /* The 1-D Laplacian: 2-√2, 2, 2+√2 with vectors (1,±√2,1)/2, (1,0,-1)/√2. */
     double a3[] = {2, -1, 0, -1, 2, -1, 0, -1, 2};
-    tt_cma_eigen(3, a3, val, vec);
+    cma_eigen(3, a3, val, vec);
     ck_assert_double_eq_tol(val[0], 2 - M_SQRT2, 1e-14);
     ck_assert_double_eq_tol(val[1], 2.0, 1e-14);
     ck_assert_double_eq_tol(val[2], 2 + M_SQRT2, 1e-14);
@@ -112,7 +112,7 @@ START_TEST(test_cma_eigen_by_hand)
     check_eigen(3, a3, 1e-13);
     /* Already diagonal: values sorted, vectors a permutation. */
     double d3[] = {3, 0, 0, 0, 1, 0, 0, 0, 2};
-    tt_cma_eigen(3, d3, val, vec);
+    cma_eigen(3, d3, val, vec);
     ck_assert(val[0] == 1 && val[1] == 2 && val[2] == 3);
     ck_assert(vec[1 * 3 + 0] == 1 && vec[2 * 3 + 1] == 1 && vec[0 * 3 + 2] == 1);
     /* A random SPD 12 x 12 (M Mᵀ), ill-conditioned on purpose. */
@@ -164,10 +164,10 @@ START_TEST(test_cma_update_on_sphere)
 {
     enum { D = 4 };
     const double target[D] = {0.8, 0.3, 0.6, 0.7};
-    tt_cma_params p;
-    tt_cma_state st;
-    tt_cma_params_init(&p, D);
-    tt_cma_state_init(&st, D);
+    cma_params p;
+    cma_state st;
+    cma_params_init(&p, D);
+    cma_state_init(&st, D);
     double *x = tt_xmalloc(p.lambda * D * sizeof *x);
     const double **rows = tt_xmalloc(p.lambda * sizeof *rows);
     tt_rng rng;
@@ -176,12 +176,12 @@ START_TEST(test_cma_update_on_sphere)
     /* One generation: with c_m = 1 and positive weights summing to 1 the new
      * mean is the weighted mean of the mu best points. */
     for (size_t k = 0; k < p.lambda; k++) {
-        tt_cma_sample(&st, &rng, &x[k * D]);
+        cma_sample(&st, &rng, &x[k * D]);
         rows[k] = &x[k * D];
     }
     rank_sphere(D, p.lambda, x, target);
     double before = dist(D, st.mean, target);
-    tt_cma_tell(&p, &st, rows, NULL);
+    cma_tell(&p, &st, rows, NULL);
     for (size_t i = 0; i < D; i++) {
         double expect = 0.0;
         for (size_t k = 0; k < p.mu; k++)
@@ -194,21 +194,21 @@ START_TEST(test_cma_update_on_sphere)
     /* Many generations: converges, and sigma shrinks by orders of magnitude. */
     for (int g = 0; g < 80; g++) {
         for (size_t k = 0; k < p.lambda; k++)
-            tt_cma_sample(&st, &rng, &x[k * D]);
+            cma_sample(&st, &rng, &x[k * D]);
         rank_sphere(D, p.lambda, x, target);
-        tt_cma_tell(&p, &st, rows, NULL);
+        cma_tell(&p, &st, rows, NULL);
         for (size_t i = 0; i < D; i++) {
             ck_assert(st.D[i] > 0.0);
             for (size_t j = 0; j < D; j++)
                 ck_assert(st.C[i * D + j] == st.C[j * D + i]);
         }
     }
-    ck_assert_msg(st.sigma < TT_CMA_SIGMA0 / 100, "sigma %g", st.sigma);
+    ck_assert_msg(st.sigma < CMA_SIGMA0 / 100, "sigma %g", st.sigma);
     ck_assert_msg(dist(D, st.mean, target) < 1e-3, "mean off by %g", dist(D, st.mean, target));
     free(x);
     free(rows);
-    tt_cma_params_free(&p);
-    tt_cma_state_free(&st);
+    cma_params_free(&p);
+    cma_state_free(&st);
 }
 END_TEST
 
@@ -218,10 +218,10 @@ START_TEST(test_cma_sigma_grows_on_slope)
      * same way: the evolution path grows longer than chance and CSA
      * increases sigma. */
     enum { D = 4 };
-    tt_cma_params p;
-    tt_cma_state st;
-    tt_cma_params_init(&p, D);
-    tt_cma_state_init(&st, D);
+    cma_params p;
+    cma_state st;
+    cma_params_init(&p, D);
+    cma_state_init(&st, D);
     double *x = tt_xmalloc(p.lambda * D * sizeof *x);
     const double **rows = tt_xmalloc(p.lambda * sizeof *rows);
     tt_rng rng;
@@ -229,17 +229,17 @@ START_TEST(test_cma_sigma_grows_on_slope)
     const double far[D] = {100, 100, 100, 100}; /* ranking by distance ≈ linear */
     for (int g = 0; g < 2; g++) {
         for (size_t k = 0; k < p.lambda; k++) {
-            tt_cma_sample(&st, &rng, &x[k * D]);
+            cma_sample(&st, &rng, &x[k * D]);
             rows[k] = &x[k * D];
         }
         rank_sphere(D, p.lambda, x, far);
-        tt_cma_tell(&p, &st, rows, NULL);
+        cma_tell(&p, &st, rows, NULL);
     }
-    ck_assert_msg(st.sigma > TT_CMA_SIGMA0, "sigma %g", st.sigma);
+    ck_assert_msg(st.sigma > CMA_SIGMA0, "sigma %g", st.sigma);
     free(x);
     free(rows);
-    tt_cma_params_free(&p);
-    tt_cma_state_free(&st);
+    cma_params_free(&p);
+    cma_state_free(&st);
 }
 END_TEST
 
@@ -248,11 +248,11 @@ START_TEST(test_cma_foreign_clipped)
     /* A far-away foreign point ranked best moves the mean less than the
      * same point taken as the strategy's own draw. */
     enum { D = 2 };
-    tt_cma_params p;
-    tt_cma_params_init(&p, D);
-    tt_cma_state own, clipped;
-    tt_cma_state_init(&own, D);
-    tt_cma_state_init(&clipped, D);
+    cma_params p;
+    cma_params_init(&p, D);
+    cma_state own, clipped;
+    cma_state_init(&own, D);
+    cma_state_init(&clipped, D);
     double *x = tt_xmalloc(p.lambda * D * sizeof *x);
     const double **rows = tt_xmalloc(p.lambda * sizeof *rows);
     bool *foreign = tt_xcalloc(p.lambda, sizeof *foreign);
@@ -263,16 +263,16 @@ START_TEST(test_cma_foreign_clipped)
     }
     x[0] = x[1] = 1.0; /* 3 sigma along both axes: 4.2 > sqrt(2) + 1 */
     foreign[0] = true;
-    tt_cma_tell(&p, &own, rows, NULL);
-    tt_cma_tell(&p, &clipped, rows, foreign);
+    cma_tell(&p, &own, rows, NULL);
+    cma_tell(&p, &clipped, rows, foreign);
     ck_assert(clipped.mean[1] - 0.5 < own.mean[1] - 0.5);
     ck_assert(clipped.mean[1] > 0.5);
     free(x);
     free(rows);
     free(foreign);
-    tt_cma_params_free(&p);
-    tt_cma_state_free(&own);
-    tt_cma_state_free(&clipped);
+    cma_params_free(&p);
+    cma_state_free(&own);
+    cma_state_free(&clipped);
 }
 END_TEST
 

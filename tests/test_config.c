@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "tunetop/config.h"
+#include "tunetop/sampler.h"
 
 static const char *root_dir(void)
 {

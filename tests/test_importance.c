@@ -615,8 +615,13 @@ START_TEST(test_data_from_trials)
     /* a choice the space no longer has, and lr missing */
     record(&rows[4], 5, TT_TRIAL_COMPLETED, 2.0, 1, (const char *[]){"opt"},
            (const char *[]){"rmsprop"}, (double[]){2});
+    /* as the runner and `tunetop importance` pass the store's rows */
+    tt_importance_trial in[5];
+    for (size_t i = 0; i < 5; i++)
+        in[i] = (tt_importance_trial){rows[i].number, rows[i].state, rows[i].value,
+                                      tt_trial_record_params(&rows[i])};
     tt_importance_data d;
-    tt_importance_data_from_trials(sw->space, rows, 5, true, &d);
+    tt_importance_data_from_trials(sw->space, in, 5, true, &d);
     ck_assert_uint_eq(d.n, 3);
     ck_assert_int_eq(d.trial[0], 1);
     ck_assert_int_eq(d.trial[1], 2);

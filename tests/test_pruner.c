@@ -45,7 +45,9 @@ static size_t add_curve(study *s, long number, tt_trial_state st, long step0, co
 #define MIN TT_GOAL_MINIMIZE
 #define MAX TT_GOAL_MAXIMIZE
 
-/* The defaults config gives every pruner (config/extensions.c). */
+/* The reference defaults of every pruner (docs/algorithms.md §2), written
+ * out here independently; test_spec_defaults checks that
+ * tt_pruner_spec_default, which config starts from, gives the same. */
 static tt_pruner_spec spec_of(tt_pruner_kind kind)
 {
     return (tt_pruner_spec){
@@ -91,6 +93,33 @@ static tt_prune_decision decide(const tt_pruner_spec *spec, tt_goal goal, const 
     } while (0)
 
 /* ---- CRC-32 and Hyperband brackets ---- */
+
+START_TEST(test_spec_defaults)
+{
+    for (int k = TT_PRUNER_NONE; k <= TT_PRUNER_THRESHOLD; k++) {
+        tt_pruner_spec got = tt_pruner_spec_default((tt_pruner_kind)k);
+        tt_pruner_spec want = spec_of((tt_pruner_kind)k);
+        ck_assert_int_eq(got.kind, want.kind);
+        ck_assert_int_eq(got.n_startup_trials, want.n_startup_trials);
+        ck_assert_int_eq(got.n_warmup_steps, want.n_warmup_steps);
+        ck_assert_int_eq(got.interval_steps, want.interval_steps);
+        ck_assert_int_eq(got.n_min_trials, want.n_min_trials);
+        ck_assert_double_eq(got.percentile, want.percentile);
+        ck_assert_int_eq(got.min_resource, want.min_resource);
+        ck_assert_int_eq(got.max_resource, want.max_resource);
+        ck_assert_double_eq(got.reduction_factor, want.reduction_factor);
+        ck_assert_int_eq(got.min_early_stopping_rate, want.min_early_stopping_rate);
+        ck_assert_int_eq(got.bootstrap_count, want.bootstrap_count);
+        ck_assert_int_eq(got.patience, want.patience);
+        ck_assert_double_eq(got.min_delta, want.min_delta);
+        ck_assert(!got.has_lower && !got.has_upper);
+    }
+    tt_early_terminate et = tt_early_terminate_default();
+    ck_assert(!et.enabled && et.type == NULL && et.strict);
+    ck_assert_double_eq(et.eta, 3);
+    ck_assert_int_eq(et.min_iter + et.max_iter + et.s, 0);
+}
+END_TEST
 
 START_TEST(test_crc32_known_values)
 {
@@ -917,6 +946,7 @@ Suite *suite_pruner(void)
 {
     Suite *s = suite_create("pruner");
     TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_spec_defaults);
     tcase_add_test(tc, test_crc32_known_values);
     tcase_add_test(tc, test_hyperband_brackets);
     tcase_add_test(tc, test_median_basic);

@@ -239,8 +239,19 @@ START_TEST(test_names)
     static const char *const states[] = {"queued", "running", "completed", "pruned",
                                          "failed", "killed",  "timeout",   "interrupted"};
     ck_assert_int_eq(TT_TRIAL_STATE_COUNT, 8);
-    for (int st = 0; st < TT_TRIAL_STATE_COUNT; st++)
+    for (int st = 0; st < TT_TRIAL_STATE_COUNT; st++) {
         ck_assert_str_eq(tt_trial_state_name((tt_trial_state)st), states[st]);
+        /* the store parses what it wrote with the same table (vocab.h) */
+        ck_assert_int_eq(tt_trial_state_from_name(states[st]), st);
+    }
+    ck_assert_str_eq(tt_trial_state_name(TT_TRIAL_STATE_COUNT), "unknown");
+    ck_assert_int_eq(tt_trial_state_from_name("Completed"), -1);
+    ck_assert_int_eq(tt_trial_state_from_name(NULL), -1);
+    ck_assert_str_eq(tt_goal_name(TT_GOAL_MINIMIZE), "minimize");
+    ck_assert_str_eq(tt_goal_name(TT_GOAL_MAXIMIZE), "maximize");
+    ck_assert_int_eq(tt_goal_from_name("maximize"), TT_GOAL_MAXIMIZE);
+    ck_assert_int_eq(tt_goal_from_name("minimize"), TT_GOAL_MINIMIZE);
+    ck_assert_int_eq(tt_goal_from_name("max"), -1);
 }
 END_TEST
 

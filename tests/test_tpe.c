@@ -134,12 +134,12 @@ static void hist_free(hist *h)
     memset(h, 0, sizeof *h);
 }
 
-static int suggest(const tt_tpe_options *o, const tt_space *s, const hist *h, uint64_t seed,
+static int suggest(const tpe_options *o, const tt_space *s, const hist *h, uint64_t seed,
                    tt_assignment *out)
 {
     tt_history v = view(h);
     tt_error err = {0};
-    int rc = o ? tt_tpe_suggest_with(o, s, &v, seed, out, &err)
+    int rc = o ? tpe_suggest_with(o, s, &v, seed, out, &err)
                : tt_sampler_suggest(TT_METHOD_TPE, s, &v, seed, out, &err);
     ck_assert_msg(rc == 0, "tpe: %s", err.msg);
     return rc;
@@ -177,21 +177,21 @@ static double sphere(const double *x, size_t d)
 START_TEST(test_tpe_truncnorm)
 {
     /* mpmath: −z²/2 − log √(2π) − log σ − log(Φ(b) − Φ(a)). */
-    ck_assert_double_eq_tol(tt_tpe_truncnorm_logpdf(0.3, 0.5, 0.2, 0.0, 1.0),
+    ck_assert_double_eq_tol(tpe_truncnorm_logpdf(0.3, 0.5, 0.2, 0.0, 1.0),
                             0.20299647429333252281, TOL);
-    ck_assert_double_eq_tol(tt_tpe_truncnorm_logpdf(0.95, 0.1, 0.05, 0.0, 1.0),
+    ck_assert_double_eq_tol(tpe_truncnorm_logpdf(0.95, 0.1, 0.05, 0.0, 1.0),
                             -142.40019335032171826, 1e-10);
     /* log(Φ(b) − Φ(a)) in both tails, straddling 0, and very narrow. */
-    ck_assert_double_eq_tol(tt_tpe_log_ndtr_diff(-40, -39), -765.08315656437754441, 1e-9);
-    ck_assert_double_eq_tol(tt_tpe_log_ndtr_diff(39, 40), -765.08315656437754441, 1e-9);
-    ck_assert_double_eq_tol(tt_tpe_log_ndtr_diff(11.5, 12), -69.496406127905108877, 1e-10);
-    ck_assert_double_eq_tol(tt_tpe_log_ndtr_diff(-1, 2), -0.20016629432446257995, TOL);
-    ck_assert_double_eq_tol(tt_tpe_log_ndtr_diff(-3.0001, -3), -14.629428903097397147, 1e-9);
-    ck_assert(tt_tpe_log_ndtr_diff(1, 1) == -INFINITY);
+    ck_assert_double_eq_tol(tpe_log_ndtr_diff(-40, -39), -765.08315656437754441, 1e-9);
+    ck_assert_double_eq_tol(tpe_log_ndtr_diff(39, 40), -765.08315656437754441, 1e-9);
+    ck_assert_double_eq_tol(tpe_log_ndtr_diff(11.5, 12), -69.496406127905108877, 1e-10);
+    ck_assert_double_eq_tol(tpe_log_ndtr_diff(-1, 2), -0.20016629432446257995, TOL);
+    ck_assert_double_eq_tol(tpe_log_ndtr_diff(-3.0001, -3), -14.629428903097397147, 1e-9);
+    ck_assert(tpe_log_ndtr_diff(1, 1) == -INFINITY);
     /* Inverse-CDF draws stay inside and follow the quantiles. */
     for (int i = 1; i < 100; i++) {
         double u = i / 100.0;
-        double x = tt_tpe_truncnorm_sample(0.9, 0.3, 0.0, 1.0, u);
+        double x = tpe_truncnorm_sample(0.9, 0.3, 0.0, 1.0, u);
         ck_assert(x >= 0.0 && x <= 1.0);
         double a = (0.0 - 0.9) / 0.3, b = (1.0 - 0.9) / 0.3;
         double cdf = (tt_stats_norm_cdf((x - 0.9) / 0.3) - tt_stats_norm_cdf(a)) /
@@ -200,9 +200,9 @@ START_TEST(test_tpe_truncnorm)
     }
     /* A domain 50 σ up the tail, where Φ underflows: the median of
      * z ∈ [50, 60] is 50 + log 2 / 50 to O(1/50²). */
-    double x = tt_tpe_truncnorm_sample(0.0, 0.01, 0.5, 0.6, 0.5);
+    double x = tpe_truncnorm_sample(0.0, 0.01, 0.5, 0.6, 0.5);
     ck_assert_double_eq_tol(x, 0.5 + 0.01 * log(2.0) / 50.0, 0.01 * 0.0005);
-    x = tt_tpe_truncnorm_sample(0.0, 0.01, -0.6, -0.5, 0.5);
+    x = tpe_truncnorm_sample(0.0, 0.01, -0.6, -0.5, 0.5);
     ck_assert_double_eq_tol(x, -0.5 - 0.01 * log(2.0) / 50.0, 0.01 * 0.0005);
 }
 END_TEST
@@ -210,19 +210,19 @@ END_TEST
 START_TEST(test_tpe_bin_mass)
 {
     /* §1.4.4: int in [0, 10], μ = 3, σ = 2, P(4). */
-    ck_assert_double_eq_tol(tt_tpe_bin_logmass(3.5, 4.5, 3.0, 2.0, -0.5, 10.5),
+    ck_assert_double_eq_tol(tpe_bin_logmass(3.5, 4.5, 3.0, 2.0, -0.5, 10.5),
                             -1.7039021275471639108, TOL);
     /* A bin 86 σ away stays finite and exact. */
-    ck_assert_double_eq_tol(tt_tpe_bin_logmass(9.5, 10.5, 0.0, 0.11, -0.5, 10.5),
+    ck_assert_double_eq_tol(tpe_bin_logmass(9.5, 10.5, 0.0, 0.11, -0.5, 10.5),
                             -3734.7164795064760054, 1e-8);
     /* log-int (Optuna ≥ 4.7): bins log(x ± 1/2), q_log_uniform_values 1..100. */
-    ck_assert_double_eq_tol(tt_tpe_bin_logmass(log(9.5), log(10.5), log(20.0), 0.7, log(0.5),
-                                               log(100.5)),
+    ck_assert_double_eq_tol(tpe_bin_logmass(log(9.5), log(10.5), log(20.0), 0.7, log(0.5),
+                                            log(100.5)),
                             -3.3454562681287584593, TOL);
     /* The masses of all values sum to 1. */
     double total = 0.0;
     for (int k = 0; k <= 10; k++)
-        total += exp(tt_tpe_bin_logmass(k - 0.5, k + 0.5, 7.3, 1.3, -0.5, 10.5));
+        total += exp(tpe_bin_logmass(k - 0.5, k + 0.5, 7.3, 1.3, -0.5, 10.5));
     ck_assert_double_eq_tol(total, 1.0, 1e-14);
 }
 END_TEST
@@ -235,21 +235,21 @@ START_TEST(test_tpe_categorical_kernel)
     add_choices(s, "u", 3, v, NULL);
     add_choices(s, "w", 3, v, prob);
     finish(s);
-    tt_tpe_dim du = tt_tpe_dim_of(&s->params[0]), dw = tt_tpe_dim_of(&s->params[1]);
-    ck_assert_int_eq(du.kind, TT_TPE_CATEGORICAL);
+    tpe_dim du = tpe_dim_of(&s->params[0]), dw = tpe_dim_of(&s->params[1]);
+    ck_assert_int_eq(du.kind, TPE_CATEGORICAL);
     double row[3];
     /* §1.4.5: 1[c = obs] + pw / (n_obs + 1), normalised: n_obs 4, obs b. */
-    tt_tpe_categorical_row(&du, 4, 1.0, 1, row);
+    tpe_categorical_row(&du, 4, 1.0, 1, row);
     ck_assert_double_eq_tol(row[0], 0.125, TOL);
     ck_assert_double_eq_tol(row[1], 0.75, TOL);
     ck_assert_double_eq_tol(row[2], 0.125, TOL);
     /* With probabilities: pw / (n + 1) · K · p(c) = (0.3, 0.18, 0.12). */
-    tt_tpe_categorical_row(&dw, 4, 1.0, 1, row);
+    tpe_categorical_row(&dw, 4, 1.0, 1, row);
     ck_assert_double_eq_tol(row[0], 0.3 / 1.6, TOL);
     ck_assert_double_eq_tol(row[1], 1.18 / 1.6, TOL);
     ck_assert_double_eq_tol(row[2], 0.12 / 1.6, TOL);
     /* The prior kernel is the prior. */
-    tt_tpe_categorical_row(&dw, 4, 1.0, 3, row);
+    tpe_categorical_row(&dw, 4, 1.0, 3, row);
     ck_assert_double_eq_tol(row[0], 0.5, TOL);
     ck_assert_double_eq_tol(row[2], 0.2, TOL);
     tt_space_free(s);
@@ -258,101 +258,101 @@ END_TEST
 
 START_TEST(test_tpe_bandwidth)
 {
-    tt_tpe_options o;
-    tt_tpe_optuna_options(&o);
+    tpe_options o;
+    tpe_optuna_options(&o);
     const double mu[3] = {0.6, 0.2, 0.5};
     double sg[3];
     /* Padded [0, .2, .5, .6, 1]; without endpoints the extremes use their
      * inner gap: (.1, .3, .3) → magic clip at 1 / min(100, 3 + 2) = .2. */
-    tt_tpe_bandwidths(&o, TT_TPE_BW_OPTUNA, mu, 3, 1, 0.0, 1.0, sg);
+    tpe_bandwidths(&o, TPE_BW_OPTUNA, mu, 3, 1, 0.0, 1.0, sg);
     ck_assert_double_eq_tol(sg[0], 0.2, TOL);
     ck_assert_double_eq_tol(sg[1], 0.3, TOL);
     ck_assert_double_eq_tol(sg[2], 0.3, TOL);
     o.endpoints = true; /* .6 sees the bound 1: max(.1, .4) */
-    tt_tpe_bandwidths(&o, TT_TPE_BW_OPTUNA, mu, 3, 1, 0.0, 1.0, sg);
+    tpe_bandwidths(&o, TPE_BW_OPTUNA, mu, 3, 1, 0.0, 1.0, sg);
     ck_assert_double_eq_tol(sg[0], 0.4, TOL);
     ck_assert_double_eq_tol(sg[1], 0.3, TOL);
     o.endpoints = false;
     /* hyperopt: the prior (.5) sits among the centres: .5 gets max(.3, 0). */
     const double mu2[3] = {0.2, 0.45, 0.9};
-    tt_tpe_bandwidths(&o, TT_TPE_BW_HYPEROPT, mu2, 3, 1, 0.0, 1.0, sg);
+    tpe_bandwidths(&o, TPE_BW_HYPEROPT, mu2, 3, 1, 0.0, 1.0, sg);
     ck_assert_double_eq_tol(sg[0], 0.25, TOL);      /* inner gap */
     ck_assert_double_eq_tol(sg[1], 0.25, TOL);      /* max(.25, .05) */
     ck_assert_double_eq_tol(sg[2], 0.4, TOL);       /* inner gap to the prior */
-    tt_tpe_bandwidths(&o, TT_TPE_BW_OPTUNA_PRIOR, mu2, 3, 1, 0.0, 1.0, sg);
+    tpe_bandwidths(&o, TPE_BW_OPTUNA_PRIOR, mu2, 3, 1, 0.0, 1.0, sg);
     ck_assert_double_eq_tol(sg[2], 0.4, TOL);
     /* Many close centres: the clip floor R / 100. */
     double many[200], sm[200];
     for (int i = 0; i < 200; i++)
         many[i] = 0.5 + 1e-4 * i;
     /* Scott: 0.2 · n^(−1/(D+4)) · R, n = 200, D = 2, R = 2 (above the clip). */
-    tt_tpe_bandwidths(&o, TT_TPE_BW_SCOTT, many, 200, 2, -1.0, 1.0, sm);
+    tpe_bandwidths(&o, TPE_BW_SCOTT, many, 200, 2, -1.0, 1.0, sm);
     ck_assert_double_eq_tol(sm[7], 0.4 * pow(200.0, -1.0 / 6.0), TOL);
-    tt_tpe_bandwidths(&o, TT_TPE_BW_OPTUNA, many, 200, 1, -1.0, 1.0, sm);
+    tpe_bandwidths(&o, TPE_BW_OPTUNA, many, 200, 1, -1.0, 1.0, sm);
     ck_assert_double_eq_tol(sm[100], 0.02, TOL);
     o.magic_clip = false;
-    tt_tpe_bandwidths(&o, TT_TPE_BW_OPTUNA, many, 200, 1, -1.0, 1.0, sm);
+    tpe_bandwidths(&o, TPE_BW_OPTUNA, many, 200, 1, -1.0, 1.0, sm);
     ck_assert_double_eq_tol(sm[100], 1e-4, 1e-15);
 }
 END_TEST
 
 START_TEST(test_tpe_gamma_weights)
 {
-    tt_tpe_options o;
-    tt_tpe_optuna_options(&o);
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 10), 1);
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 11), 2);
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 30), 3);
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 31), 4);
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 100), 10);
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 1000), 25);
+    tpe_options o;
+    tpe_optuna_options(&o);
+    ck_assert_uint_eq(tpe_gamma(&o, 10), 1);
+    ck_assert_uint_eq(tpe_gamma(&o, 11), 2);
+    ck_assert_uint_eq(tpe_gamma(&o, 30), 3);
+    ck_assert_uint_eq(tpe_gamma(&o, 31), 4);
+    ck_assert_uint_eq(tpe_gamma(&o, 100), 10);
+    ck_assert_uint_eq(tpe_gamma(&o, 1000), 25);
     o.gamma_sqrt = true;
     o.gamma_beta = 0.25;
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 100), 3);
-    tt_tpe_default_options(&o);
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 10), 2);
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 100), 20);
-    ck_assert_uint_eq(tt_tpe_gamma(&o, 500), 25);
+    ck_assert_uint_eq(tpe_gamma(&o, 100), 3);
+    tpe_default_options(&o);
+    ck_assert_uint_eq(tpe_gamma(&o, 10), 2);
+    ck_assert_uint_eq(tpe_gamma(&o, 100), 20);
+    ck_assert_uint_eq(tpe_gamma(&o, 500), 25);
     double w[40];
-    tt_tpe_weights(&o, 24, w);
+    tpe_weights(&o, 24, w);
     for (int i = 0; i < 24; i++)
         ck_assert_double_eq(w[i], 1.0);
     /* m = 30: linspace(1/30, 1, 5) then 25 ones. */
-    tt_tpe_weights(&o, 30, w);
+    tpe_weights(&o, 30, w);
     ck_assert_double_eq_tol(w[0], 1.0 / 30.0, TOL);
     ck_assert_double_eq_tol(w[2], 0.5 * (1.0 / 30.0 + 1.0), TOL);
     ck_assert_double_eq(w[4], 1.0);
     ck_assert_double_eq(w[29], 1.0);
-    tt_tpe_weights(&o, 26, w);
+    tpe_weights(&o, 26, w);
     ck_assert_double_eq_tol(w[0], 1.0 / 26.0, TOL);
     ck_assert_double_eq(w[1], 1.0);
 }
 END_TEST
 
 /* A mixture evaluated from its definition, kernel by kernel. */
-static double mixture_by_hand(const tt_tpe_estimator *e, const double *v)
+static double mixture_by_hand(const tpe_estimator *e, const double *v)
 {
     size_t m = e->n_kernels;
     double total = 0.0;
     for (size_t k = 0; k < m; k++) {
         double lp = e->log_weight[k];
         for (size_t j = 0; j < e->n_dims; j++) {
-            const tt_tpe_dim *d = e->dims[j];
+            const tpe_dim *d = e->dims[j];
             double mu = e->mu[j * m + k], sg = e->sigma[j * m + k];
-            if (d->kind == TT_TPE_CONTINUOUS) {
-                lp += tt_tpe_truncnorm_logpdf(tt_tpe_dim_to_internal(d, v[j]), mu, sg, d->low,
-                                              d->high);
-            } else if (d->kind == TT_TPE_DISCRETE) {
+            if (d->kind == TPE_CONTINUOUS) {
+                lp += tpe_truncnorm_logpdf(tpe_dim_to_internal(d, v[j]), mu, sg, d->low,
+                                           d->high);
+            } else if (d->kind == TPE_DISCRETE) {
                 double a = v[j] - 0.5 * d->step, b = v[j] + 0.5 * d->step;
-                if (d->scale == TT_TPE_LOG) {
+                if (d->scale == TPE_LOG) {
                     a = log(a);
                     b = log(b);
                 }
-                lp += tt_tpe_bin_logmass(a, b, mu, sg, d->low, d->high);
+                lp += tpe_bin_logmass(a, b, mu, sg, d->low, d->high);
             } else {
                 double row[8];
                 size_t obs = k + 1 < m ? (size_t)mu : d->n_choices;
-                tt_tpe_categorical_row(d, m - 1, 1.0, obs, row);
+                tpe_categorical_row(d, m - 1, 1.0, obs, row);
                 lp += log(row[(size_t)v[j]]);
             }
         }
@@ -370,14 +370,14 @@ START_TEST(test_tpe_mixture)
     add_choices(s, "c", 3, v, NULL);
     add_num(s, "lr", TT_DIST_Q_LOG_UNIFORM_VALUES, 1.0, 100.0, 1.0, true);
     finish(s);
-    tt_tpe_dim dims[4];
-    const tt_tpe_dim *dp[4];
+    tpe_dim dims[4];
+    const tpe_dim *dp[4];
     for (int j = 0; j < 4; j++) {
-        dims[j] = tt_tpe_dim_of(&s->params[j]);
+        dims[j] = tpe_dim_of(&s->params[j]);
         dp[j] = &dims[j];
     }
-    ck_assert_int_eq(dims[1].kind, TT_TPE_DISCRETE);
-    ck_assert_int_eq(dims[3].scale, TT_TPE_LOG);
+    ck_assert_int_eq(dims[1].kind, TPE_DISCRETE);
+    ck_assert_int_eq(dims[3].scale, TPE_LOG);
     enum { N = 60 };
     double x[N * 4], w[N];
     tt_rng rng;
@@ -389,30 +389,30 @@ START_TEST(test_tpe_mixture)
         x[r * 4 + 3] = log(1.0 + (double)tt_rng_below(&rng, 100));
         w[r] = 0.2 + tt_rng_uniform(&rng);
     }
-    tt_tpe_options o;
-    tt_tpe_default_options(&o);
+    tpe_options o;
+    tpe_default_options(&o);
     /* Joint (4-D) and 1-D estimators (the sorted, windowed path), each
      * against its definition, at points drawn from it and far away. */
     for (int joint = 0; joint < 2; joint++) {
-        tt_tpe_estimator e;
+        tpe_estimator e;
         double xs[N];
         for (int r = 0; r < N; r++)
             xs[r] = x[r * 4];
         if (joint)
-            tt_tpe_estimator_init(&e, &o, TT_TPE_BW_HYPEROPT, dp, 4, x, w, N);
+            tpe_estimator_init(&e, &o, TPE_BW_HYPEROPT, dp, 4, x, w, N);
         else
-            tt_tpe_estimator_init(&e, &o, TT_TPE_BW_OPTUNA, dp, 1, xs, w, N);
+            tpe_estimator_init(&e, &o, TPE_BW_OPTUNA, dp, 1, xs, w, N);
         for (int t = 0; t < 50; t++) {
             double pt[4];
-            tt_tpe_estimator_sample(&e, &rng, pt);
+            tpe_estimator_sample(&e, &rng, pt);
             for (size_t j = 0; j < e.n_dims; j++)
                 ck_assert(tt_param_contains(&s->params[j], pt[j]));
             if (t % 10 == 0)
                 pt[0] = t % 20 ? -2.0 : 3.0;
-            ck_assert_double_eq_tol(tt_tpe_estimator_logpdf(&e, pt), mixture_by_hand(&e, pt),
+            ck_assert_double_eq_tol(tpe_estimator_logpdf(&e, pt), mixture_by_hand(&e, pt),
                                     1e-9);
         }
-        tt_tpe_estimator_free(&e);
+        tpe_estimator_free(&e);
     }
     tt_space_free(s);
 }
@@ -461,8 +461,8 @@ START_TEST(test_tpe_startup_and_determinism)
     suggest(NULL, s, &h, 5, &b);
     ck_assert(a.x[0] != b.x[0]);
     /* Both modes, maximisation too. */
-    tt_tpe_options o;
-    tt_tpe_optuna_options(&o);
+    tpe_options o;
+    tpe_optuna_options(&o);
     h.goal = TT_GOAL_MAXIMIZE;
     suggest(&o, s, &h, 4, &a);
     suggest(&o, s, &h, 4, &b);
@@ -511,8 +511,8 @@ START_TEST(test_tpe_states)
     suggest(NULL, s, &h, 8, &b);
     ck_assert(memcmp(a.x, b.x, 2 * sizeof(double)) != 0);
     /* ...unless the liar is off, as in Optuna's defaults. */
-    tt_tpe_options o;
-    tt_tpe_optuna_options(&o);
+    tpe_options o;
+    tpe_optuna_options(&o);
     suggest(&o, s, &h, 8, &a);
     h.obs[h.n - 1].state = TT_TRIAL_FAILED;
     suggest(&o, s, &h, 8, &b);
@@ -612,9 +612,9 @@ static double every_kind_value(const tt_space *s, const tt_assignment *a)
 START_TEST(test_tpe_every_kind)
 {
     tt_space *s = every_kind();
-    tt_tpe_options modes[2];
-    tt_tpe_default_options(&modes[0]);
-    tt_tpe_optuna_options(&modes[1]);
+    tpe_options modes[2];
+    tpe_default_options(&modes[0]);
+    tpe_optuna_options(&modes[1]);
     for (int m = 0; m < 2; m++) {
         hist h = {0};
         tt_assignment a = tt_assignment_new(s->n);

@@ -7,6 +7,11 @@
  * node it is about, the dotted key path, and what was expected and found.
  * Unknown keys are warnings with a "did you mean". A sweep with any error is
  * not returned.
+ *
+ * config sits above the pure modules it fills: the sweep's pruning options
+ * are the pruner's own types (pruner.h, with their defaults), the method
+ * and goal come from vocab.h, and which methods this build implements is
+ * asked of the sampler (sampler.h, in sweep.c only).
  */
 #ifndef TUNETOP_CONFIG_H
 #define TUNETOP_CONFIG_H
@@ -15,9 +20,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tunetop/sampler.h"
+#include "tunetop/pruner.h" /* tt_pruner_spec, tt_early_terminate: the pruner's options */
 #include "tunetop/space.h"
 #include "tunetop/util.h"
+#include "tunetop/vocab.h"
 
 typedef enum tt_severity { TT_DIAG_ERROR, TT_DIAG_WARNING } tt_severity;
 
@@ -53,44 +59,6 @@ typedef struct tt_metric_spec {
     double target;
     tt_summary summary;
 } tt_metric_spec;
-
-/* early_terminate, as W&B defines it. */
-typedef struct tt_early_terminate {
-    bool enabled;
-    char *type;           /* "hyperband" */
-    long min_iter, max_iter, s; /* 0 when absent */
-    double eta;           /* default 3 */
-    bool strict;          /* default true */
-} tt_early_terminate;
-
-typedef enum tt_pruner_kind {
-    TT_PRUNER_NONE,
-    TT_PRUNER_MEDIAN,
-    TT_PRUNER_PERCENTILE,
-    TT_PRUNER_ASHA,
-    TT_PRUNER_HYPERBAND,
-    TT_PRUNER_PATIENCE,
-    TT_PRUNER_THRESHOLD
-} tt_pruner_kind;
-
-/* pruner: options; every field has the reference default when absent. */
-typedef struct tt_pruner_spec {
-    tt_pruner_kind kind;
-    long n_startup_trials;   /* 5 */
-    long n_warmup_steps;     /* 0 */
-    long interval_steps;     /* 1 */
-    long n_min_trials;       /* 1 */
-    double percentile;       /* 50 (median), required for percentile */
-    long min_resource;       /* asha: 0 = auto; hyperband: 1 */
-    long max_resource;       /* hyperband: 0 = auto */
-    double reduction_factor; /* asha 4, hyperband 3 */
-    long min_early_stopping_rate; /* 0 */
-    long bootstrap_count;    /* 0 */
-    long patience;           /* required for patience */
-    double min_delta;        /* 0 */
-    bool has_lower, has_upper;
-    double lower, upper;     /* threshold bounds */
-} tt_pruner_spec;
 
 typedef enum tt_executor_kind { TT_EXECUTOR_LOCAL, TT_EXECUTOR_SLURM } tt_executor_kind;
 

@@ -19,7 +19,7 @@
  * once (the runner does it in a worker thread after trials complete):
  *
  *     tt_importance_data d;
- *     tt_importance_data_from_trials(space, rows, n_rows, maximize, &d);
+ *     tt_importance_data_from_trials(space, trials, n_trials, maximize, &d);
  *     tt_importance_result r;
  *     if (tt_importance_compute(TT_IMPORTANCE_FANOVA, space,
  *                               (const double *const *)d.x,
@@ -32,6 +32,11 @@
  *         tt_importance_result_free(&r);
  *     }
  *     tt_importance_data_free(&d);
+ *
+ * It knows no other module but space (and the shared vocab.h): trials come
+ * in as tt_importance_trial, which a caller holding the store's rows fills
+ * with tt_trial_record_params (store.h), and results go out as indices
+ * into the space, which the caller names and stores.
  */
 #ifndef TUNETOP_IMPORTANCE_H
 #define TUNETOP_IMPORTANCE_H
@@ -41,8 +46,8 @@
 #include <stdint.h>
 
 #include "tunetop/space.h"
-#include "tunetop/store.h"
 #include "tunetop/util.h"
+#include "tunetop/vocab.h"
 
 typedef enum tt_importance_method {
     TT_IMPORTANCE_FANOVA,     /* "fanova" */
@@ -143,7 +148,19 @@ int tt_importance_compute(tt_importance_method m, const tt_space *space,
                           size_t n, uint64_t seed, tt_importance_result *out, tt_error *err);
 void tt_importance_result_free(tt_importance_result *r);
 
-/* Trials as tt_importance_compute takes them, built from a study's rows. */
+/* One trial of a study as importance reads it; every pointer is borrowed
+ * and only read during the call it is passed to. From a store row r:
+ * (tt_importance_trial){r->number, r->state, r->value,
+ * tt_trial_record_params(r)}. */
+typedef struct tt_importance_trial {
+    long number;
+    tt_trial_state state;
+    double value;             /* the objective as reported; NAN when none */
+    tt_named_params params;   /* by name, in the order of the space it ran
+                                 under (maybe an older version) */
+} tt_importance_trial;
+
+/* Trials as tt_importance_compute takes them, built from a study's trials. */
 typedef struct tt_importance_data {
     size_t n;
     double **x;          /* n rows of space->n values */
@@ -154,11 +171,12 @@ typedef struct tt_importance_data {
 
 /* Keep the COMPLETED trials with a finite value and map their parameters
  * onto space by name (a study whose sweep file changed still counts its
- * older trials): numeric values from param_x, categorical choices matched
+ * older trials): numeric values from params.x, categorical choices matched
  * by their text (tt_space_format); a parameter missing from a trial, or a
- * choice the space no longer has, is inactive in it. Fills *out (freed
- * with tt_importance_data_free). Pure, like the rest of this module. */
-void tt_importance_data_from_trials(const tt_space *space, const tt_trial_record *trials,
+ * choice the space no longer has, is inactive in it. Fills *out with copies
+ * (freed with tt_importance_data_free), so trials may go once it returns.
+ * Pure, like the rest of this module. */
+void tt_importance_data_from_trials(const tt_space *space, const tt_importance_trial *trials,
                                     size_t n_trials, bool maximize, tt_importance_data *out);
 void tt_importance_data_free(tt_importance_data *d);
 

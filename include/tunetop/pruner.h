@@ -19,6 +19,10 @@
  *   - W&B hyperband decides at the trial's reports, not at the controller's
  *     polls (wandb.c).
  *
+ * The pruner includes only util.h and vocab.h: its options (tt_pruner_spec,
+ * tt_early_terminate) are its own, below, so it needs neither the sweep-file
+ * loader nor the samplers.
+ *
  * Cost per decision: O(current trial's reports + trials · log(trials ·
  * steps)) for the Optuna pruners (a binary search per trial, a sort), O(total reports) for W&B hyperband (it counts finite
  * values); about 0.1 ms at 1000 trials × 100 steps. Nothing is cached, so
@@ -31,9 +35,62 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tunetop/config.h"
-#include "tunetop/sampler.h"
 #include "tunetop/util.h"
+#include "tunetop/vocab.h"
+
+/* ---- the pruner's options ----
+ * What a sweep file's `pruner:` and `early_terminate:` keys become. They are
+ * defined here, by the module that gives them meaning; config fills them
+ * (config.h includes this header) and the runner passes them on. */
+
+/* early_terminate, as W&B defines it. */
+typedef struct tt_early_terminate {
+    bool enabled;
+    char *type;           /* "hyperband"; owned by whoever filled the struct
+                             (a tt_sweep frees its own) */
+    long min_iter, max_iter, s; /* 0 when absent */
+    double eta;           /* default 3 */
+    bool strict;          /* default true */
+} tt_early_terminate;
+
+typedef enum tt_pruner_kind {
+    TT_PRUNER_NONE,
+    TT_PRUNER_MEDIAN,
+    TT_PRUNER_PERCENTILE,
+    TT_PRUNER_ASHA,
+    TT_PRUNER_HYPERBAND,
+    TT_PRUNER_PATIENCE,
+    TT_PRUNER_THRESHOLD
+} tt_pruner_kind;
+
+/* pruner: options; every field has the reference default when absent
+ * (tt_pruner_spec_default). */
+typedef struct tt_pruner_spec {
+    tt_pruner_kind kind;
+    long n_startup_trials;   /* 5 */
+    long n_warmup_steps;     /* 0 */
+    long interval_steps;     /* 1 */
+    long n_min_trials;       /* 1 */
+    double percentile;       /* 50 (median), required for percentile */
+    long min_resource;       /* asha: 0 = auto; hyperband: 1 */
+    long max_resource;       /* hyperband: 0 = auto */
+    double reduction_factor; /* asha 4, hyperband 3 */
+    long min_early_stopping_rate; /* 0 */
+    long bootstrap_count;    /* 0 */
+    long patience;           /* required for patience */
+    double min_delta;        /* 0 */
+    bool has_lower, has_upper;
+    double lower, upper;     /* threshold bounds */
+} tt_pruner_spec;
+
+/* The spec of kind with every option at its reference default (Optuna's,
+ * docs/algorithms.md §2); the options a kind requires (percentile,
+ * patience, a threshold bound) are left for the caller to set. */
+tt_pruner_spec tt_pruner_spec_default(tt_pruner_kind kind);
+/* W&B's early_terminate defaults: disabled, eta 3, strict. */
+tt_early_terminate tt_early_terminate_default(void);
+
+/* ---- decisions ---- */
 
 /* One trial's objective reports, as stored: steps strictly ascending (the
  * current trial's are checked; the others' are searched by bisection), one

@@ -5,38 +5,16 @@
  *
  * The history holds every trial so far, in trial-number order, including
  * running ones (so parallel suggestions differ) and failed ones.
+ *
+ * tt_method, tt_goal and tt_trial_state, and their names, are shared
+ * vocabulary (vocab.h); the sampler adds which methods are implemented.
  */
 #ifndef TUNETOP_SAMPLER_H
 #define TUNETOP_SAMPLER_H
 
 #include "tunetop/space.h"
 #include "tunetop/util.h"
-
-typedef enum tt_method {
-    TT_METHOD_GRID,
-    TT_METHOD_RANDOM,
-    TT_METHOD_SOBOL,
-    TT_METHOD_BAYES,     /* W&B's name; maps to a model-based sampler */
-    TT_METHOD_TPE,
-    TT_METHOD_GP,
-    TT_METHOD_EVOLUTION,
-    TT_METHOD_CMAES,
-    TT_METHOD_COUNT
-} tt_method;
-
-typedef enum tt_trial_state {
-    TT_TRIAL_QUEUED,
-    TT_TRIAL_RUNNING,
-    TT_TRIAL_COMPLETED,
-    TT_TRIAL_PRUNED,
-    TT_TRIAL_FAILED,
-    TT_TRIAL_KILLED,
-    TT_TRIAL_TIMEOUT,
-    TT_TRIAL_INTERRUPTED,
-    TT_TRIAL_STATE_COUNT
-} tt_trial_state;
-
-typedef enum tt_goal { TT_GOAL_MINIMIZE, TT_GOAL_MAXIMIZE } tt_goal;
+#include "tunetop/vocab.h"
 
 typedef struct tt_observation {
     tt_assignment params;   /* borrowed */
@@ -54,13 +32,10 @@ typedef struct tt_history {
     tt_goal goal;
 } tt_history;
 
-const char *tt_method_name(tt_method m);
-/* Returns -1 when name is not a method. */
-int tt_method_from_name(const char *name);
-/* Whether the method is implemented in this build (grid, random, sobol so
- * far); config warns about the others. */
+/* Whether the method is implemented in this build (today every one is);
+ * config warns about the others. This is the sampler's knowledge, so it
+ * lives here and not with the names in vocab.h. */
 bool tt_method_available(tt_method m);
-const char *tt_trial_state_name(tt_trial_state s);
 
 /* Fill out (already sized to space->n) with the next suggestion. Returns 0,
  * -TT_ERR_EXHAUSTED when a grid has no unvisited point left, or another

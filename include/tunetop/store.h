@@ -15,6 +15,10 @@
  * The schema carries a version (PRAGMA user_version); opening an older
  * database migrates it forward in one transaction, and a newer one is
  * refused with a message saying which tunetop wrote it.
+ *
+ * Trial states are stored as their names from vocab.h (tt_trial_state_name),
+ * the one table of them, which is why those names never change. The store
+ * knows no other module: it includes util.h and vocab.h only.
  */
 #ifndef TUNETOP_STORE_H
 #define TUNETOP_STORE_H
@@ -24,8 +28,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tunetop/sampler.h"
 #include "tunetop/util.h"
+#include "tunetop/vocab.h"
 
 #define TT_STORE_SCHEMA_VERSION 2
 
@@ -251,6 +255,10 @@ int tt_store_trials_since(tt_store *st, long since_seq, tt_trial_record **rows, 
                           size_t *cap, tt_error *err);
 int tt_store_get_trial(tt_store *st, long number, tt_trial_record *out, tt_error *err);
 void tt_trial_record_clear(tt_trial_record *r);
+/* r's parameters in the shared form (vocab.h) that modules which must not
+ * know the store take them in (importance: tt_importance_trial). Borrowed
+ * from r: valid until r is cleared. */
+tt_named_params tt_trial_record_params(const tt_trial_record *r);
 /* Metric points with rowid > since (optionally of one trial; trial < 0 =
  * all), in rowid order; the callback returns non-zero to stop. */
 int tt_store_metrics_since(tt_store *st, int64_t since, long trial,

@@ -49,8 +49,7 @@ static void print_json(const tt_view *v, const tt_space *sp, const tt_importance
     printf(", \"method\": \"%s\", \"trials\": %zu, \"fitted\": %zu, \"metric\": ",
            tt_importance_method_name(r->method), r->n_trials, r->n_fitted);
     tt_json_string(stdout, v->metric);
-    printf(", \"goal\": \"%s\", \"explained\": ",
-           v->goal == TT_GOAL_MINIMIZE ? "minimize" : "maximize");
+    printf(", \"goal\": \"%s\", \"explained\": ", tt_goal_name(v->goal));
     json_num(r->explained);
     printf(", \"params\": [");
     for (size_t i = 0; i < r->n; i++) {
@@ -91,8 +90,7 @@ static void print_table(const tt_view *v, const tt_space *sp, const tt_importanc
                        : r->method == TT_IMPORTANCE_PED_ANOVA ? "PED-ANOVA importance"
                                                               : "rank correlation";
     printf("%s of %s over %zu completed trial%s (%s, %s)\n", what, v->info.name, r->n_trials,
-           r->n_trials == 1 ? "" : "s", v->metric,
-           v->goal == TT_GOAL_MINIMIZE ? "minimize" : "maximize");
+           r->n_trials == 1 ? "" : "s", v->metric, tt_goal_name(v->goal));
     if (r->n_fitted < r->n_trials)
         printf("(the forest was fitted on %zu of them, stratified on the objective)\n",
                r->n_fitted);
@@ -187,8 +185,13 @@ int tt_cmd_importance(int argc, char **argv)
         return TT_EXIT_FAIL;
     }
     const tt_space *sp = v.sweep->space;
+    tt_importance_trial *in = tt_xcalloc(v.n_trials + 1, sizeof *in);
+    for (size_t i = 0; i < v.n_trials; i++)
+        in[i] = (tt_importance_trial){v.trials[i].number, v.trials[i].state, v.trials[i].value,
+                                      tt_trial_record_params(&v.trials[i])};
     tt_importance_data data;
-    tt_importance_data_from_trials(sp, v.trials, v.n_trials, v.goal == TT_GOAL_MAXIMIZE, &data);
+    tt_importance_data_from_trials(sp, in, v.n_trials, v.goal == TT_GOAL_MAXIMIZE, &data);
+    free(in);
     tt_importance_result r;
     tt_error err = {0};
     uint64_t seed = v.sweep->has_seed ? v.sweep->seed : 0;

@@ -2,7 +2,8 @@
  * status and best — `tunetop status DIR [--json]` and
  * `tunetop best DIR [-n K] [--format table|csv|json]`: plain-text views of
  * a study for scripts and SSH sessions. The JSON of `status` is a stable
- * interface documented in the README.
+ * interface documented in the README; its state keys and goal are the
+ * vocab.h names, which never change for that reason.
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,9 +12,6 @@
 
 #include "cli.h"
 #include "tunetop/runner.h"
-
-static const char *const state_keys[] = {"queued", "running", "completed", "pruned",
-                                         "failed", "killed",  "timeout",   "interrupted"};
 
 static void json_number(FILE *out, double v)
 {
@@ -108,11 +106,10 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
         fputs("null", o);
     fprintf(o, ", \"state\": \"%s\", \"counts\": {", tt_view_state(v));
     for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
-        fprintf(o, "%s\"%s\": %zu", s ? ", " : "", state_keys[s], counts[s]);
+        fprintf(o, "%s\"%s\": %zu", s ? ", " : "", tt_trial_state_name((tt_trial_state)s), counts[s]);
     fprintf(o, "}, \"total\": %zu, \"metric\": ", v->n_trials);
     tt_json_string(o, v->metric);
-    fprintf(o, ", \"goal\": \"%s\", \"best\": ",
-            v->goal == TT_GOAL_MINIMIZE ? "minimize" : "maximize");
+    fprintf(o, ", \"goal\": \"%s\", \"best\": ", tt_goal_name(v->goal));
     if (best) {
         fprintf(o, "{\"trial\": %ld, \"value\": ", best->number);
         json_number(o, best->value);
@@ -202,7 +199,7 @@ static void status_text(FILE *o, const tt_view *v, const size_t *counts,
         fprintf(o, " of %ld", v->sweep->run_cap);
     for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
         if (counts[s])
-            fprintf(o, ", %zu %s", counts[s], state_keys[s]);
+            fprintf(o, ", %zu %s", counts[s], tt_trial_state_name((tt_trial_state)s));
     fprintf(o, "\nbest     ");
     if (best) {
         fprintf(o, "trial %ld, %s=%.6g ", best->number, v->metric, best->value);

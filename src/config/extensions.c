@@ -3,7 +3,8 @@
  * trial_timeout, time_budget, retries, repeats, folds, metrics, executor,
  * devices, pruner, shell), and W&B's own early_terminate, which is the other
  * way of asking for pruning. Each key is checked for type and range; pruner
- * options default to the values documented in config.h.
+ * options start from the pruner's own defaults (tt_pruner_spec_default in
+ * pruner.h), which the file's values then replace.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -201,19 +202,6 @@ static const pruner_kind_info *find_pruner(cfg_ctx *c, const cfg_node *n, const 
     return NULL;
 }
 
-static void pruner_defaults(tt_pruner_spec *p, tt_pruner_kind kind)
-{
-    *p = (tt_pruner_spec){
-        .kind = kind,
-        .n_startup_trials = 5,
-        .interval_steps = 1,
-        .n_min_trials = 1,
-        .percentile = 50,
-        .min_resource = kind == TT_PRUNER_HYPERBAND ? 1 : 0,
-        .reduction_factor = kind == TT_PRUNER_HYPERBAND ? 3 : 4,
-    };
-}
-
 static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
 {
     tt_pruner_spec *pr = &c->sweep->pruner;
@@ -227,7 +215,7 @@ static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
                       : k->kind == TT_PRUNER_PATIENCE ? "patience"
                                                       : "lower");
         else if (k)
-            pruner_defaults(pr, k->kind);
+            *pr = tt_pruner_spec_default(k->kind);
         return;
     }
     if (n->kind != CFG_MAP) {
@@ -246,7 +234,7 @@ static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
     free(kp);
     if (!k)
         return;
-    pruner_defaults(pr, k->kind);
+    *pr = tt_pruner_spec_default(k->kind);
     struct {
         const char *key;
         long *l;
@@ -340,10 +328,9 @@ static void load_pruner(cfg_ctx *c, const cfg_node *n, const char *path)
 /* The goal of metrics[i] from its `goal:` node, as metric.goal reads. */
 static void load_metric_goal(cfg_ctx *c, const cfg_node *v, const char *path, tt_goal *out)
 {
-    if (v->kind == CFG_SCALAR && strcmp(v->text, "minimize") == 0)
-        *out = TT_GOAL_MINIMIZE;
-    else if (v->kind == CFG_SCALAR && strcmp(v->text, "maximize") == 0)
-        *out = TT_GOAL_MAXIMIZE;
+    int goal = v->kind == CFG_SCALAR ? tt_goal_from_name(v->text) : -1;
+    if (goal >= 0)
+        *out = (tt_goal)goal;
     else
         cfg_expected(c, v, path, "minimize or maximize");
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "tunetop/sampler.h" /* tt_method_available: which methods this build has */
 
 static const char *const top_keys[] = {
     "program", "command", "method", "metric", "parameters", "early_terminate", "run_cap",
@@ -38,8 +39,7 @@ static tt_sweep *sweep_new(const char *path)
     s->method = TT_METHOD_RANDOM;
     s->metric.goal = TT_GOAL_MINIMIZE;
     s->metric.summary = TT_SUMMARY_LAST;
-    s->early_terminate.eta = 3;
-    s->early_terminate.strict = true;
+    s->early_terminate = tt_early_terminate_default();
     s->pruner.kind = TT_PRUNER_NONE;
     s->executor.kind = TT_EXECUTOR_LOCAL;
     s->parallel = 1;
@@ -164,10 +164,9 @@ static void load_metric(cfg_ctx *c, const cfg_node *key, const cfg_node *n)
         cfg_read_string(c, p->value, "metric.name", &m->name);
     if ((p = cfg_map_find(n, "goal"))) {
         const cfg_node *v = p->value;
-        if (v->kind == CFG_SCALAR && strcmp(v->text, "minimize") == 0)
-            m->goal = TT_GOAL_MINIMIZE;
-        else if (v->kind == CFG_SCALAR && strcmp(v->text, "maximize") == 0)
-            m->goal = TT_GOAL_MAXIMIZE;
+        int goal = v->kind == CFG_SCALAR ? tt_goal_from_name(v->text) : -1;
+        if (goal >= 0)
+            m->goal = (tt_goal)goal;
         else
             cfg_expected(c, v, "metric.goal", "minimize or maximize");
     }

@@ -2,7 +2,8 @@
  * importance — the module's front: method names, turning trials (values in
  * the space's own units) into features in prior units (imp_data), the
  * dispatch to fanova.c / ped_anova.c / corr.c, and building the input from
- * a study's trial rows. Pure: no I/O, no clock, no globals.
+ * a study's trials (tt_importance_trial: the caller's rows, borrowed, so
+ * this module needs no store). Pure: no I/O, no clock, no globals.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -190,7 +191,7 @@ void tt_importance_result_free(tt_importance_result *r)
     r->explained = NAN;
 }
 
-/* ---- from a study's rows ----------------------------------------------- */
+/* ---- from a study's trials --------------------------------------------- */
 
 /* Index of the choice of p whose text is text, or -1. */
 static long choice_index(const tt_space *space, size_t i, const char *text, tt_assignment *a)
@@ -206,7 +207,7 @@ static long choice_index(const tt_space *space, size_t i, const char *text, tt_a
     return -1;
 }
 
-void tt_importance_data_from_trials(const tt_space *space, const tt_trial_record *trials,
+void tt_importance_data_from_trials(const tt_space *space, const tt_importance_trial *trials,
                                     size_t n_trials, bool maximize, tt_importance_data *out)
 {
     memset(out, 0, sizeof *out);
@@ -221,7 +222,8 @@ void tt_importance_data_from_trials(const tt_space *space, const tt_trial_record
     out->trial = tt_xcalloc(keep + 1, sizeof *out->trial);
     tt_assignment scratch = tt_assignment_new(np);
     for (size_t t = 0; t < n_trials; t++) {
-        const tt_trial_record *r = &trials[t];
+        const tt_importance_trial *r = &trials[t];
+        const tt_named_params *q = &r->params;
         if (r->state != TT_TRIAL_COMPLETED || !isfinite(r->value))
             continue;
         size_t row = out->n++;
@@ -231,29 +233,29 @@ void tt_importance_data_from_trials(const tt_space *space, const tt_trial_record
         out->trial[row] = r->number;
         for (size_t i = 0; i < np; i++) {
             const tt_param *p = &space->params[i];
-            /* rows list parameters in space order: try the same slot first */
-            size_t k = r->n_params;
-            if (i < r->n_params && strcmp(r->param_names[i], p->name) == 0)
+            /* trials list parameters in space order: try the same slot first */
+            size_t k = q->n;
+            if (i < q->n && strcmp(q->names[i], p->name) == 0)
                 k = i;
             else
-                for (size_t j = 0; j < r->n_params; j++)
-                    if (strcmp(r->param_names[j], p->name) == 0) {
+                for (size_t j = 0; j < q->n; j++)
+                    if (strcmp(q->names[j], p->name) == 0) {
                         k = j;
                         break;
                     }
-            if (k >= r->n_params || (r->param_active && !r->param_active[k]))
+            if (k >= q->n || (q->active && !q->active[k]))
                 continue;
             if (p->dist == TT_DIST_CATEGORICAL) {
-                const char *text = r->param_text ? r->param_text[k] : NULL;
+                const char *text = q->text ? q->text[k] : NULL;
                 long c = text ? choice_index(space, i, text, &scratch) : -1;
-                if (c < 0 && r->param_x && tt_param_contains(p, r->param_x[k]) && !text)
-                    c = (long)r->param_x[k];
+                if (c < 0 && q->x && tt_param_contains(p, q->x[k]) && !text)
+                    c = (long)q->x[k];
                 if (c < 0)
                     continue;
                 x[i] = (double)c;
                 on[i] = true;
-            } else if (p->dist != TT_DIST_CONSTANT && r->param_x && isfinite(r->param_x[k])) {
-                x[i] = r->param_x[k];
+            } else if (p->dist != TT_DIST_CONSTANT && q->x && isfinite(q->x[k])) {
+                x[i] = q->x[k];
                 on[i] = true;
             }
         }

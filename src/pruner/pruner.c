@@ -1,7 +1,8 @@
 /*
- * pruner — the entry points: check the inputs once, pick the pruner the
- * sweep asked for (`pruner:` first, else W&B's `early_terminate:`), and the
- * helpers every pruner shares (curve lookups, reason formatting, CRC-32).
+ * pruner — the entry points: the options' defaults, check the inputs once,
+ * pick the pruner the sweep asked for (`pruner:` first, else W&B's
+ * `early_terminate:`), and the helpers every pruner shares (curve lookups,
+ * reason formatting, CRC-32).
  *
  * Nothing here keeps state between calls: a decision is a function of the
  * curves alone, so a resumed study replays the same decisions.
@@ -13,6 +14,28 @@
 #include <string.h>
 
 #include "internal.h"
+
+/* Optuna v4.0's constructor defaults (docs/algorithms.md §2.1-2.4): the
+ * percentile pruners start after 5 trials, ASHA and Hyperband differ in η
+ * and min_resource. */
+tt_pruner_spec tt_pruner_spec_default(tt_pruner_kind kind)
+{
+    return (tt_pruner_spec){
+        .kind = kind,
+        .n_startup_trials = 5,
+        .interval_steps = 1,
+        .n_min_trials = 1,
+        .percentile = 50,
+        .min_resource = kind == TT_PRUNER_HYPERBAND ? 1 : 0,
+        .reduction_factor = kind == TT_PRUNER_HYPERBAND ? 3 : 4,
+    };
+}
+
+/* W&B's (docs/algorithms.md §2.6). */
+tt_early_terminate tt_early_terminate_default(void)
+{
+    return (tt_early_terminate){.eta = 3, .strict = true};
+}
 
 void pr_decide(tt_prune_decision *out, bool prune, const char *fmt, ...)
 {

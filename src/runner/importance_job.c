@@ -65,8 +65,14 @@ void tt_importance_maybe_start(tt_runner *r)
     job->sweep = r->sweep;
     job->seed = r->seed;
     job->wake_fd = r->sig_pipe[1];
-    tt_importance_data_from_trials(r->sweep->space, r->trials, r->n_trials,
+    /* The thread gets copies (job->data): the loop changes r->trials meanwhile. */
+    tt_importance_trial *in = tt_xcalloc(r->n_trials + 1, sizeof *in);
+    for (size_t i = 0; i < r->n_trials; i++)
+        in[i] = (tt_importance_trial){r->trials[i].number, r->trials[i].state, r->trials[i].value,
+                                      tt_trial_record_params(&r->trials[i])};
+    tt_importance_data_from_trials(r->sweep->space, in, r->n_trials,
                                    r->sweep->metric.goal == TT_GOAL_MAXIMIZE, &job->data);
+    free(in);
     if (pthread_create(&job->thread, NULL, job_main, job) != 0) {
         tt_importance_data_free(&job->data);
         free(job);

@@ -16,6 +16,7 @@
 #include "launch.h"
 #include "tunetop/config.h"
 #include "tunetop/runner.h"
+#include "tunetop/sampler.h"
 #include "tunetop/store.h"
 
 /* A file of a trial read incrementally. `consumed` is the offset up to which

@@ -35,7 +35,7 @@
  * slots. On replay each member's draw is recomputed from its own (g, j, t)
  * and the state before generation g: when its decoded values differ from
  * the member's (a stale draw, an enqueued trial, a shifted slot), the
- * member is foreign and its step is clipped (tt_cma_tell).
+ * member is foreign and its step is clipped (cma_tell).
  *
  * Cost: one eigen-decomposition (Jacobi, O(d³)) per replayed generation and
  * one re-draw per member: 1000 trials in 6-D replay in about a millisecond.
@@ -59,8 +59,8 @@ typedef struct replay {
     size_t d;
     size_t *members;    /* history indices of the generation members */
     size_t n_members;
-    tt_cma_params par;
-    tt_cma_state st;
+    cma_params par;
+    cma_state st;
 } replay;
 
 /* Whether CMA-ES searches parameter p (see the file comment). */
@@ -95,7 +95,7 @@ static bool drawn_here(const replay *r, size_t g, size_t j, size_t t, double *u)
 {
     tt_rng rng;
     slot_stream(&rng, r->seed, g, j, t);
-    tt_cma_sample(&r->st, &rng, u);
+    cma_sample(&r->st, &rng, u);
     const tt_assignment *a = &r->history->obs[t].params;
     for (size_t k = 0; k < r->d; k++) {
         size_t i = r->dims[k];
@@ -154,7 +154,7 @@ static size_t replay_generations(replay *r)
             sorted[k] = &x[rank[k].slot * d];
             foreign_sorted[k] = foreign[rank[k].slot];
         }
-        tt_cma_tell(&r->par, &r->st, sorted, foreign_sorted);
+        cma_tell(&r->par, &r->st, sorted, foreign_sorted);
     }
     free(x);
     free(u);
@@ -196,18 +196,18 @@ int tt_cmaes_suggest(const tt_space *space, const tt_history *history, uint64_t 
         /* Nothing for CMA-ES to search: the prior, slot by trial number. */
         slot_stream(&rng, seed, 0, 0, history->n);
     } else {
-        tt_cma_params_init(&r.par, r.d);
-        tt_cma_state_init(&r.st, r.d);
+        cma_params_init(&r.par, r.d);
+        cma_state_init(&r.st, r.d);
         replay_generations(&r);
         size_t g = r.n_members / r.par.lambda, j = r.n_members % r.par.lambda;
         slot_stream(&rng, seed, g, j, history->n);
         double *x = tt_xmalloc(r.d * sizeof *x);
-        tt_cma_sample(&r.st, &rng, x);
+        cma_sample(&r.st, &rng, x);
         for (size_t k = 0; k < r.d; k++)
             u[r.dims[k]] = x[k];
         free(x);
-        tt_cma_params_free(&r.par);
-        tt_cma_state_free(&r.st);
+        cma_params_free(&r.par);
+        cma_state_free(&r.st);
     }
     /* The other parameters from the prior, after the CMA draw in the same
      * stream (the replay re-draws only the CMA part). */

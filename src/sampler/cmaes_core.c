@@ -6,7 +6,7 @@
  * update with h_σ stalling, and a Jacobi eigen-decomposition after every
  * generation. The same constants and the same order of operations as the
  * library, so its behaviour carries over; only the Mahalanobis clip of
- * foreign points (tt_cma_tell) is an addition, needed because the sampler
+ * foreign points (cma_tell) is an addition, needed because the sampler
  * rebuilds generations from a history that parallel workers and enqueued
  * trials also write to.
  *
@@ -29,7 +29,7 @@
 #define JACOBI_TOLERANCE 1e-30
 #define JACOBI_MAX_SWEEPS 64
 
-void tt_cma_params_init(tt_cma_params *p, size_t dim)
+void cma_params_init(cma_params *p, size_t dim)
 {
     memset(p, 0, sizeof *p);
     double n = (double)dim;
@@ -77,13 +77,13 @@ void tt_cma_params_init(tt_cma_params *p, size_t dim)
     p->chi_n = sqrt(n) * (1.0 - 1.0 / (4.0 * n) + 1.0 / (21.0 * n * n));
 }
 
-void tt_cma_params_free(tt_cma_params *p)
+void cma_params_free(cma_params *p)
 {
     free(p->weights);
     memset(p, 0, sizeof *p);
 }
 
-void tt_cma_state_init(tt_cma_state *s, size_t dim)
+void cma_state_init(cma_state *s, size_t dim)
 {
     memset(s, 0, sizeof *s);
     s->dim = dim;
@@ -93,10 +93,10 @@ void tt_cma_state_init(tt_cma_state *s, size_t dim)
     s->D = tt_xmalloc(dim * sizeof *s->D);
     s->p_sigma = tt_xmalloc(dim * sizeof *s->p_sigma);
     s->pc = tt_xmalloc(dim * sizeof *s->pc);
-    tt_cma_state_reset(s);
+    cma_state_reset(s);
 }
 
-void tt_cma_state_reset(tt_cma_state *s)
+void cma_state_reset(cma_state *s)
 {
     size_t n = s->dim;
     for (size_t i = 0; i < n; i++) {
@@ -107,11 +107,11 @@ void tt_cma_state_reset(tt_cma_state *s)
         for (size_t j = 0; j < n; j++)
             s->C[i * n + j] = s->B[i * n + j] = i == j ? 1.0 : 0.0;
     }
-    s->sigma = TT_CMA_SIGMA0;
+    s->sigma = CMA_SIGMA0;
     s->generation = 0;
 }
 
-void tt_cma_state_free(tt_cma_state *s)
+void cma_state_free(cma_state *s)
 {
     free(s->mean);
     free(s->C);
@@ -152,7 +152,7 @@ static void jacobi_rotate(size_t n, double *a, double *v, size_t p, size_t q)
     }
 }
 
-void tt_cma_eigen(size_t n, const double *a_in, double *values, double *vectors)
+void cma_eigen(size_t n, const double *a_in, double *values, double *vectors)
 {
     double *a = tt_xmalloc((n ? n * n : 1) * sizeof *a);
     memcpy(a, a_in, n * n * sizeof *a);
@@ -199,11 +199,11 @@ void tt_cma_eigen(size_t n, const double *a_in, double *values, double *vectors)
 
 /* ---- sampling ---- */
 
-void tt_cma_sample(const tt_cma_state *s, tt_rng *rng, double *x)
+void cma_sample(const cma_state *s, tt_rng *rng, double *x)
 {
     size_t n = s->dim;
     double *z = tt_xmalloc(n * sizeof *z);
-    for (int attempt = 0; attempt <= TT_CMA_MAX_RESAMPLE; attempt++) {
+    for (int attempt = 0; attempt <= CMA_MAX_RESAMPLE; attempt++) {
         for (size_t i = 0; i < n; i++)
             z[i] = s->D[i] * tt_rng_normal(rng);
         bool inside = true;
@@ -217,7 +217,7 @@ void tt_cma_sample(const tt_cma_state *s, tt_rng *rng, double *x)
         if (inside)
             break;
     }
-    /* After TT_CMA_MAX_RESAMPLE + 1 draws outside, the last is clipped. */
+    /* After CMA_MAX_RESAMPLE + 1 draws outside, the last is clipped. */
     for (size_t i = 0; i < n; i++)
         x[i] = x[i] < 0.0 ? 0.0 : x[i] > 1.0 ? 1.0 : x[i];
     free(z);
@@ -226,7 +226,7 @@ void tt_cma_sample(const tt_cma_state *s, tt_rng *rng, double *x)
 /* ---- the update ---- */
 
 /* out = C^(-1/2) y = B diag(1/D) Bᵀ y; tmp holds n doubles. */
-static void inv_sqrt_times(const tt_cma_state *s, const double *y, double *out, double *tmp)
+static void inv_sqrt_times(const cma_state *s, const double *y, double *out, double *tmp)
 {
     size_t n = s->dim;
     for (size_t j = 0; j < n; j++) {
@@ -251,7 +251,7 @@ static double norm2(size_t n, const double *v)
     return acc;
 }
 
-static bool state_finite(const tt_cma_state *s)
+static bool state_finite(const cma_state *s)
 {
     size_t n = s->dim;
     if (!isfinite(s->sigma) || !(s->sigma > 0.0))
@@ -268,7 +268,7 @@ static bool state_finite(const tt_cma_state *s)
 
 /* B and D from C (symmetrised first); eigenvalues below CMA_EPS are raised
  * to it, as the library does. */
-static void decompose(tt_cma_state *s)
+static void decompose(cma_state *s)
 {
     size_t n = s->dim;
     for (size_t i = 0; i < n; i++)
@@ -276,13 +276,13 @@ static void decompose(tt_cma_state *s)
             double m = 0.5 * (s->C[i * n + j] + s->C[j * n + i]);
             s->C[i * n + j] = s->C[j * n + i] = m;
         }
-    tt_cma_eigen(n, s->C, s->D, s->B);
+    cma_eigen(n, s->C, s->D, s->B);
     for (size_t i = 0; i < n; i++)
         s->D[i] = sqrt(s->D[i] < CMA_EPS ? CMA_EPS : s->D[i]);
 }
 
-void tt_cma_tell(const tt_cma_params *p, tt_cma_state *s, const double *const *x,
-                 const bool *foreign)
+void cma_tell(const cma_params *p, cma_state *s, const double *const *x,
+              const bool *foreign)
 {
     size_t n = s->dim, lambda = p->lambda;
     double *y = tt_xmalloc(lambda * n * sizeof *y);  /* (x - m) / sigma */
@@ -355,7 +355,7 @@ void tt_cma_tell(const tt_cma_params *p, tt_cma_state *s, const double *const *x
     if (state_finite(s))
         decompose(s);
     else
-        tt_cma_state_reset(s);
+        cma_state_reset(s);
     free(y);
     free(cy);
     free(yw);

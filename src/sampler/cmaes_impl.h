@@ -2,7 +2,8 @@
  * cmaes_impl — the CMA-ES algorithm itself (cmaes_core.c), apart from how
  * cmaes.c rebuilds it from a study's history; not part of the public
  * interface, shared with tests/test_cmaes.c so the update can be checked
- * on small hand-made examples.
+ * on small hand-made examples. Its names take the private prefix cma_ (CMA_
+ * for constants), as gp_internal.h's take gp_: tt_ is for the public headers.
  *
  * Everything works in the unit cube [0,1]^dim: the mean starts at the
  * centre, σ0 is 1/6 of the range (docs/algorithms.md §1.7.3).
@@ -15,12 +16,12 @@
 
 #include "tunetop/util.h"
 
-#define TT_CMA_SIGMA0 (1.0 / 6.0)
+#define CMA_SIGMA0 (1.0 / 6.0)
 /* Draws outside the unit cube are redrawn this many times, then clipped. */
-#define TT_CMA_MAX_RESAMPLE 100
+#define CMA_MAX_RESAMPLE 100
 
 /* The strategy parameters, fixed by the dimension alone. */
-typedef struct tt_cma_params {
+typedef struct cma_params {
     size_t dim;
     size_t lambda;       /* 4 + floor(3 ln dim) */
     size_t mu;           /* lambda / 2 */
@@ -28,33 +29,33 @@ typedef struct tt_cma_params {
                             rest are negative (active CMA, Hansen 2016) */
     double mu_eff;
     double c_sigma, d_sigma, cc, c1, cmu, chi_n;
-} tt_cma_params;
+} cma_params;
 
 /* The distribution N(mean, sigma² C) and the evolution paths. B and D hold
  * C = B diag(D²) Bᵀ (columns of B are eigenvectors), kept up to date by
- * tt_cma_tell. */
-typedef struct tt_cma_state {
+ * cma_tell. */
+typedef struct cma_state {
     size_t dim;
     double *mean;
     double sigma;
     double *C, *B, *D;   /* dim x dim row-major, dim x dim, dim */
     double *p_sigma, *pc;
     size_t generation;   /* completed updates */
-} tt_cma_state;
+} cma_state;
 
-/* Fill p for dim >= 1 (allocates; tt_cma_params_free releases). */
-void tt_cma_params_init(tt_cma_params *p, size_t dim);
-void tt_cma_params_free(tt_cma_params *p);
+/* Fill p for dim >= 1 (allocates; cma_params_free releases). */
+void cma_params_init(cma_params *p, size_t dim);
+void cma_params_free(cma_params *p);
 
-/* Mean at the centre, sigma = TT_CMA_SIGMA0, C = I, zero paths. */
-void tt_cma_state_init(tt_cma_state *s, size_t dim);
-void tt_cma_state_free(tt_cma_state *s);
+/* Mean at the centre, sigma = CMA_SIGMA0, C = I, zero paths. */
+void cma_state_init(cma_state *s, size_t dim);
+void cma_state_free(cma_state *s);
 /* Back to the initial state (same allocation). */
-void tt_cma_state_reset(tt_cma_state *s);
+void cma_state_reset(cma_state *s);
 
 /* One draw x ~ N(mean, sigma² C) inside [0,1]^dim: redrawn up to
- * TT_CMA_MAX_RESAMPLE times when outside, then clipped. */
-void tt_cma_sample(const tt_cma_state *s, tt_rng *rng, double *x);
+ * CMA_MAX_RESAMPLE times when outside, then clipped. */
+void cma_sample(const cma_state *s, tt_rng *rng, double *x);
 
 /* One generation's update from lambda points x[k] (dim values each),
  * ordered best first. foreign[k] (or NULL: none) marks points not drawn from
@@ -62,12 +63,12 @@ void tt_cma_sample(const tt_cma_state *s, tt_rng *rng, double *x);
  * step is shortened to Mahalanobis length sqrt(n) + 2n/(n+2), as Hansen
  * (2011, "injecting solutions") recommends, so one lucky outsider cannot
  * throw the mean. A state that turns non-finite is reset. */
-void tt_cma_tell(const tt_cma_params *p, tt_cma_state *s, const double *const *x,
-                 const bool *foreign);
+void cma_tell(const cma_params *p, cma_state *s, const double *const *x,
+              const bool *foreign);
 
 /* Eigen-decomposition of the symmetric n x n matrix a (row-major) by cyclic
  * Jacobi rotations: values[i] ascending, vectors column i (row-major n x n)
  * the unit eigenvector of values[i]. a is not modified. */
-void tt_cma_eigen(size_t n, const double *a, double *values, double *vectors);
+void cma_eigen(size_t n, const double *a, double *values, double *vectors);
 
 #endif

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG_SQRT_2PI TT_TPE_LOG_SQRT_2PI
+#define LOG_SQRT_2PI TPE_LOG_SQRT_2PI
 /* Terms this far (in nats) below the largest add < 4e-18 each to a sum. */
 #define NEGLIGIBLE 40.0
 
@@ -74,24 +74,24 @@ typedef struct point_dim {
     double t, tl, tr, log_width;
 } point_dim;
 
-void tt_tpe_estimator_init(tt_tpe_estimator *e, const tt_tpe_options *o,
-                           tt_tpe_bandwidth rule, const tt_tpe_dim *const *dims,
-                           size_t n_dims, const double *x, const double *w, size_t n_obs)
+void tpe_estimator_init(tpe_estimator *e, const tpe_options *o,
+                        tpe_bandwidth rule, const tpe_dim *const *dims,
+                        size_t n_dims, const double *x, const double *w, size_t n_obs)
 {
     memset(e, 0, sizeof *e);
     size_t m = n_obs + 1;
     /* A 1-D numeric estimator keeps its kernels sorted by centre, so that
-     * tt_tpe_estimator_logpdf can visit only the kernels near a point. */
+     * tpe_estimator_logpdf can visit only the kernels near a point. */
     double *sorted_x = NULL, *sorted_w = NULL;
-    if (n_dims == 1 && dims[0]->kind != TT_TPE_CATEGORICAL) {
+    if (n_dims == 1 && dims[0]->kind != TPE_CATEGORICAL) {
         bool sorted = true;
         for (size_t k = 1; k < n_obs && sorted; k++)
             sorted = x[k] >= x[k - 1];
         if (!sorted) {
-            centre *c = tt_xmalloc(n_obs * sizeof *c);
+            tpe_centre *c = tt_xmalloc(n_obs * sizeof *c);
             for (size_t k = 0; k < n_obs; k++)
-                c[k] = (centre){x[k], k};
-            tt_tpe_sort_centres(c, n_obs);
+                c[k] = (tpe_centre){x[k], k};
+            tpe_sort_centres(c, n_obs);
             sorted_x = tt_xmalloc(2 * n_obs * sizeof *sorted_x);
             sorted_w = sorted_x + n_obs;
             for (size_t k = 0; k < n_obs; k++) {
@@ -102,14 +102,14 @@ void tt_tpe_estimator_init(tt_tpe_estimator *e, const tt_tpe_options *o,
             x = sorted_x;
             w = sorted_w;
         }
-        e->sorted = dims[0]->kind == TT_TPE_CONTINUOUS;
+        e->sorted = dims[0]->kind == TPE_CONTINUOUS;
     }
     e->n_dims = n_dims;
     e->dims = dims;
     e->n_kernels = m;
     size_t kmax = 1;
     for (size_t j = 0; j < n_dims; j++)
-        if (dims[j]->kind == TT_TPE_CATEGORICAL && dims[j]->n_choices > kmax)
+        if (dims[j]->kind == TPE_CATEGORICAL && dims[j]->n_choices > kmax)
             kmax = dims[j]->n_choices;
     e->max_choices = kmax;
     size_t nd = n_dims ? n_dims : 1;
@@ -152,11 +152,11 @@ void tt_tpe_estimator_init(tt_tpe_estimator *e, const tt_tpe_options *o,
     e->cum_weight[m - 1] = 1.0;
 
     for (size_t j = 0; j < n_dims; j++) {
-        const tt_tpe_dim *d = dims[j];
+        const tpe_dim *d = dims[j];
         double *mu = e->mu + j * m, *sg = e->sigma + j * m;
         for (size_t k = 0; k < n_obs; k++)
             mu[k] = x[k * n_dims + j];
-        if (d->kind == TT_TPE_CATEGORICAL) {
+        if (d->kind == TPE_CATEGORICAL) {
             size_t K = d->n_choices;
             double a_total = 0.0;
             double *hit = e->cat_hit + j * kmax, *miss = e->cat_miss + j * kmax,
@@ -164,9 +164,9 @@ void tt_tpe_estimator_init(tt_tpe_estimator *e, const tt_tpe_options *o,
             /* Rows of the observation kernels differ only in where the +1
              * sits, so two numbers per category describe them all. */
             for (size_t c = 0; c < K; c++) {
-                tt_tpe_categorical_row(d, n_obs, o->prior_weight, c, row);
+                tpe_categorical_row(d, n_obs, o->prior_weight, c, row);
                 hit[c] = log(row[c]);
-                double p = tt_tpe_dim_prior(d, c);
+                double p = tpe_dim_prior(d, c);
                 double a = o->prior_weight / (double)(n_obs + 1) * (double)K * p;
                 miss[c] = log(row[c] * a / (a + 1.0));
                 pri[c] = log(p);
@@ -177,7 +177,7 @@ void tt_tpe_estimator_init(tt_tpe_estimator *e, const tt_tpe_options *o,
             continue;
         }
         double range = d->high - d->low;
-        tt_tpe_bandwidths(o, rule, mu, n_obs, n_dims, d->low, d->high, sg);
+        tpe_bandwidths(o, rule, mu, n_obs, n_dims, d->low, d->high, sg);
         mu[n_obs] = 0.5 * (d->low + d->high);
         sg[n_obs] = range;
         for (size_t k = 0; k < n_obs; k++)
@@ -192,9 +192,9 @@ void tt_tpe_estimator_init(tt_tpe_estimator *e, const tt_tpe_options *o,
             }
             e->inv_sigma[j * m + k] = 1.0 / s;
             e->log_sigma[j * m + k] = prev_log;
-            double lz = tt_tpe_log_ndtr_diff((d->low - mu[k]) / s, (d->high - mu[k]) / s);
+            double lz = tpe_log_ndtr_diff((d->low - mu[k]) / s, (d->high - mu[k]) / s);
             e->log_const[j * m + k] =
-                d->kind == TT_TPE_CONTINUOUS ? -prev_log - LOG_SQRT_2PI - lz : -lz;
+                d->kind == TPE_CONTINUOUS ? -prev_log - LOG_SQRT_2PI - lz : -lz;
         }
     }
     e->top_const = -INFINITY;
@@ -205,19 +205,19 @@ void tt_tpe_estimator_init(tt_tpe_estimator *e, const tt_tpe_options *o,
     free(sorted_x);
 }
 
-void tt_tpe_estimator_free(tt_tpe_estimator *e)
+void tpe_estimator_free(tpe_estimator *e)
 {
     free(e->log_weight);
     free(e->points);
     memset(e, 0, sizeof *e);
 }
 
-static size_t sample_prior_choice(const tt_tpe_dim *d, double u)
+static size_t sample_prior_choice(const tpe_dim *d, double u)
 {
     double cum = 0.0;
     size_t last = 0;
     for (size_t c = 0; c < d->n_choices; c++) {
-        double p = tt_tpe_dim_prior(d, c);
+        double p = tpe_dim_prior(d, c);
         if (p <= 0.0)
             continue;
         cum += p;
@@ -228,7 +228,7 @@ static size_t sample_prior_choice(const tt_tpe_dim *d, double u)
     return last;
 }
 
-void tt_tpe_estimator_sample(const tt_tpe_estimator *e, tt_rng *rng, double *v)
+void tpe_estimator_sample(const tpe_estimator *e, tt_rng *rng, double *v)
 {
     size_t m = e->n_kernels;
     double u = tt_rng_uniform(rng);
@@ -242,10 +242,10 @@ void tt_tpe_estimator_sample(const tt_tpe_estimator *e, tt_rng *rng, double *v)
     }
     size_t k = lo;
     for (size_t j = 0; j < e->n_dims; j++) {
-        const tt_tpe_dim *d = e->dims[j];
+        const tpe_dim *d = e->dims[j];
         double r = tt_rng_uniform(rng);
         double mu = e->mu[j * m + k];
-        if (d->kind == TT_TPE_CATEGORICAL) {
+        if (d->kind == TPE_CATEGORICAL) {
             /* p(c) = (a_c + 1[c = obs]) / (A + 1): the observed category
              * with probability 1 / (A + 1), else a draw from the prior. */
             double keep = k + 1 < m ? e->cat_keep[j] : 0.0;
@@ -255,19 +255,19 @@ void tt_tpe_estimator_sample(const tt_tpe_estimator *e, tt_rng *rng, double *v)
                 v[j] = (double)sample_prior_choice(d, (r - keep) / (1.0 - keep));
             continue;
         }
-        double t = tt_tpe_truncnorm_sample(mu, e->sigma[j * m + k], d->low, d->high, r);
-        v[j] = tt_tpe_dim_from_internal(d, t);
+        double t = tpe_truncnorm_sample(mu, e->sigma[j * m + k], d->low, d->high, r);
+        v[j] = tpe_dim_from_internal(d, t);
     }
 }
 
-static point_dim locate(const tt_tpe_dim *d, double x)
+static point_dim locate(const tpe_dim *d, double x)
 {
     point_dim p = {0};
-    if (d->kind == TT_TPE_CATEGORICAL) {
+    if (d->kind == TPE_CATEGORICAL) {
         p.t = x;
-    } else if (d->kind == TT_TPE_DISCRETE) {
+    } else if (d->kind == TPE_DISCRETE) {
         double a = x - 0.5 * d->step, b = x + 0.5 * d->step;
-        if (d->scale == TT_TPE_LOG) {
+        if (d->scale == TPE_LOG) {
             a = a > 0.0 ? log(a) : d->low;
             b = log(b);
         }
@@ -276,14 +276,14 @@ static point_dim locate(const tt_tpe_dim *d, double x)
         p.log_width = log(p.tr - p.tl);
         p.t = 0.5 * (p.tl + p.tr);
     } else {
-        p.t = tt_tpe_dim_to_internal(d, x);
+        p.t = tpe_dim_to_internal(d, x);
     }
     return p;
 }
 
 /* Upper bound of a discrete kernel's log bin mass: the bin's width times
  * the largest density inside it (and at most 1). */
-static double bin_bound(const tt_tpe_estimator *e, size_t j, size_t k, const point_dim *p)
+static double bin_bound(const tpe_estimator *e, size_t j, size_t k, const point_dim *p)
 {
     size_t m = e->n_kernels;
     double is = e->inv_sigma[j * m + k], mu = e->mu[j * m + k];
@@ -294,11 +294,11 @@ static double bin_bound(const tt_tpe_estimator *e, size_t j, size_t k, const poi
     return b < 0.0 ? b : 0.0;
 }
 
-static double bin_exact(const tt_tpe_estimator *e, size_t j, size_t k, const point_dim *p)
+static double bin_exact(const tpe_estimator *e, size_t j, size_t k, const point_dim *p)
 {
     size_t m = e->n_kernels;
     double is = e->inv_sigma[j * m + k], mu = e->mu[j * m + k];
-    return tt_tpe_log_ndtr_diff((p->tl - mu) * is, (p->tr - mu) * is) + e->log_const[j * m + k];
+    return tpe_log_ndtr_diff((p->tl - mu) * is, (p->tr - mu) * is) + e->log_const[j * m + k];
 }
 
 /* First k in [lo, hi) with mu[k] >= t (mu sorted). */
@@ -320,7 +320,7 @@ static size_t lower_bound(const double *mu, size_t lo, size_t hi, double t)
  * kernel reaches `top`, kernels farther than
  * sigma_max · sqrt(2 (top_const − top + NEGLIGIBLE)) from t lie more than
  * NEGLIGIBLE below it: exactly the kernels the full sum skips too. */
-static double logpdf_sorted(const tt_tpe_estimator *e, double t)
+static double logpdf_sorted(const tpe_estimator *e, double t)
 {
     size_t n = e->n_kernels - 1;
     const double *mu = e->mu, *is = e->inv_sigma, *lc = e->log_const, *lw = e->log_weight;
@@ -355,34 +355,34 @@ static double logpdf_sorted(const tt_tpe_estimator *e, double t)
 }
 
 /* Swap kernel k's bin bounds for its exact bin masses. */
-static void exact_bins(const tt_tpe_estimator *e, size_t k, const point_dim *pts, double *acc)
+static void exact_bins(const tpe_estimator *e, size_t k, const point_dim *pts, double *acc)
 {
     for (size_t j = 0; j < e->n_dims; j++)
-        if (e->dims[j]->kind == TT_TPE_DISCRETE)
+        if (e->dims[j]->kind == TPE_DISCRETE)
             acc[k] += bin_exact(e, j, k, &pts[j]) - bin_bound(e, j, k, &pts[j]);
 }
 
-double tt_tpe_estimator_logpdf(const tt_tpe_estimator *e, const double *v)
+double tpe_estimator_logpdf(const tpe_estimator *e, const double *v)
 {
     if (e->sorted)
-        return logpdf_sorted(e, tt_tpe_dim_to_internal(e->dims[0], v[0]));
+        return logpdf_sorted(e, tpe_dim_to_internal(e->dims[0], v[0]));
     size_t m = e->n_kernels, D = e->n_dims;
     double *acc = e->scratch;
     memcpy(acc, e->log_weight, m * sizeof *acc);
     point_dim *pts = e->points;
     bool any_discrete = false;
     for (size_t j = 0; j < D; j++) {
-        const tt_tpe_dim *d = e->dims[j];
+        const tpe_dim *d = e->dims[j];
         pts[j] = locate(d, v[j]);
         const double *mu = e->mu + j * m;
-        if (d->kind == TT_TPE_CONTINUOUS) {
+        if (d->kind == TPE_CONTINUOUS) {
             const double *is = e->inv_sigma + j * m, *lc = e->log_const + j * m;
             double t = pts[j].t;
             for (size_t k = 0; k < m; k++) {
                 double z = (t - mu[k]) * is[k];
                 acc[k] += lc[k] - 0.5 * z * z;
             }
-        } else if (d->kind == TT_TPE_DISCRETE) {
+        } else if (d->kind == TPE_DISCRETE) {
             any_discrete = true;
             for (size_t k = 0; k < m; k++)
                 acc[k] += bin_bound(e, j, k, &pts[j]);

@@ -1,51 +1,11 @@
 /*
- * sampler — the names of methods and trial states, and the dispatch from a
+ * sampler — which methods this build implements, and the dispatch from a
  * method to its sampler. Each sampler lives in its own file (grid.c,
- * random.c, sobol.c); this file only routes, so adding a method touches one
+ * random.c, sobol.c, tpe.c, gp.c, evolution.c, cmaes.c); this file only
+ * routes, so adding a method touches its name in src/util/vocab.c, one
  * table here and one new file.
  */
 #include "tunetop/sampler.h"
-
-#include <string.h>
-
-static const char *const method_names[TT_METHOD_COUNT] = {
-    [TT_METHOD_GRID] = "grid",
-    [TT_METHOD_RANDOM] = "random",
-    [TT_METHOD_SOBOL] = "sobol",
-    [TT_METHOD_BAYES] = "bayes",
-    [TT_METHOD_TPE] = "tpe",
-    [TT_METHOD_GP] = "gp",
-    [TT_METHOD_EVOLUTION] = "evolution",
-    [TT_METHOD_CMAES] = "cmaes",
-};
-
-static const char *const state_names[TT_TRIAL_STATE_COUNT] = {
-    [TT_TRIAL_QUEUED] = "queued",
-    [TT_TRIAL_RUNNING] = "running",
-    [TT_TRIAL_COMPLETED] = "completed",
-    [TT_TRIAL_PRUNED] = "pruned",
-    [TT_TRIAL_FAILED] = "failed",
-    [TT_TRIAL_KILLED] = "killed",
-    [TT_TRIAL_TIMEOUT] = "timeout",
-    [TT_TRIAL_INTERRUPTED] = "interrupted",
-};
-
-const char *tt_method_name(tt_method m)
-{
-    if ((unsigned)m >= TT_METHOD_COUNT)
-        return "unknown";
-    return method_names[m];
-}
-
-int tt_method_from_name(const char *name)
-{
-    if (name == NULL)
-        return -1;
-    for (int m = 0; m < TT_METHOD_COUNT; m++)
-        if (strcmp(name, method_names[m]) == 0)
-            return m;
-    return -1;
-}
 
 /* Methods implemented in this build. Each model-based sampler flips its own
  * line when it lands; `bayes` follows the one it maps to. */
@@ -63,13 +23,6 @@ static const bool method_ready[TT_METHOD_COUNT] = {
 bool tt_method_available(tt_method m)
 {
     return (unsigned)m < TT_METHOD_COUNT && method_ready[m];
-}
-
-const char *tt_trial_state_name(tt_trial_state s)
-{
-    if ((unsigned)s >= TT_TRIAL_STATE_COUNT)
-        return "unknown";
-    return state_names[s];
 }
 
 int tt_sampler_suggest(tt_method method, const tt_space *space, const tt_history *history,
@@ -110,5 +63,5 @@ int tt_sampler_suggest(tt_method method, const tt_space *space, const tt_history
         return tt_error_set(err, TT_ERR_INVALID, "unknown sampling method %d", (int)method);
     return tt_error_set(err, TT_ERR_UNSUPPORTED,
                         "method '%s' is not implemented yet; use grid, random or sobol",
-                        method_names[method]);
+                        tt_method_name(method));
 }

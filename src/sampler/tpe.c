@@ -29,8 +29,8 @@
  * Every estimator is built per suggestion from the history; nothing is
  * cached between calls, so a resumed study suggests what it would have.
  *
- * Defaults (tt_tpe_default_options) were chosen by measurement against
- * Optuna's defaults (tt_tpe_optuna_options) on the six functions of
+ * Defaults (tpe_default_options) were chosen by measurement against
+ * Optuna's defaults (tpe_optuna_options) on the six functions of
  * bench/samplers; the numbers are in the comment above the function. In
  * short: multivariate with group decomposition, hyperopt's gap bandwidth
  * per dimension floored at half of Optuna's multivariate bandwidth, a below
@@ -45,9 +45,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void tt_tpe_optuna_options(tt_tpe_options *o)
+void tpe_optuna_options(tpe_options *o)
 {
-    *o = (tt_tpe_options){
+    *o = (tpe_options){
         .multivariate = false,
         .group = false,
         .n_startup = 10,
@@ -55,8 +55,8 @@ void tt_tpe_optuna_options(tt_tpe_options *o)
         .prior_weight = 1.0,
         .magic_clip = true,
         .endpoints = false,
-        .bandwidth = TT_TPE_BW_OPTUNA,
-        .multivariate_bandwidth = TT_TPE_BW_SCOTT,
+        .bandwidth = TPE_BW_OPTUNA,
+        .multivariate_bandwidth = TPE_BW_SCOTT,
         .gamma_beta = 0.1,
         .gamma_sqrt = false,
         .gamma_cap = 25,
@@ -68,7 +68,7 @@ void tt_tpe_optuna_options(tt_tpe_options *o)
 /*
  * The defaults, chosen by measurement (bench/samplers' six functions, 100
  * trials, median simple regret over 101 seeds, two disjoint seed sets;
- * "optuna" is tt_tpe_optuna_options, i.e. TPESampler() of v3–v4):
+ * "optuna" is tpe_optuna_options, i.e. TPESampler() of v3–v4):
  *
  *                  branin       hartmann6   rosenbrock4  ackley5     st4         mixed
  *   trials         50    100    50    100   50    100    50    100   50    100   50    100
@@ -102,13 +102,13 @@ void tt_tpe_optuna_options(tt_tpe_options *o)
  * settings), 0.50 ms multivariate with the Scott rule; 0.07 ms at 100
  * trials, 0.22 ms at 500. Optuna's TPESampler takes 46.5 ms at 1000.
  */
-void tt_tpe_default_options(tt_tpe_options *o)
+void tpe_default_options(tpe_options *o)
 {
-    tt_tpe_optuna_options(o);
+    tpe_optuna_options(o);
     o->multivariate = true;
     o->group = true;
-    o->bandwidth = TT_TPE_BW_HYPEROPT;
-    o->multivariate_bandwidth = TT_TPE_BW_HYPEROPT;
+    o->bandwidth = TPE_BW_HYPEROPT;
+    o->multivariate_bandwidth = TPE_BW_HYPEROPT;
     o->scott_floor = 0.5;
     o->gamma_beta = 0.2;
     o->constant_liar = true;
@@ -116,21 +116,21 @@ void tt_tpe_default_options(tt_tpe_options *o)
 
 /* What one suggestion knows about the history. */
 typedef struct study {
-    const tt_tpe_options *o;
+    const tpe_options *o;
     const tt_space *space;
     const tt_history *history;
     size_t T, P;
-    tt_tpe_dim *dims;
+    tpe_dim *dims;
     unsigned char *role;  /* [T]: 0 unused, 1 below, 2 above */
     unsigned char *has;   /* [T * P]: trial holds a usable value of the param */
     double *t;            /* [T * P]: internal coordinate */
     /* Scratch for building estimators. */
     double *xb, *xa, *wb, *wa;
-    const tt_tpe_dim **group_dims;
+    const tpe_dim **group_dims;
     size_t *group_params;
     double *cand, *best;
     size_t *pos;          /* [T] */
-    centre *centres;      /* [T] */
+    tpe_centre *centres;      /* [T] */
     double *wtmp;         /* [T] */
 } study;
 
@@ -184,12 +184,12 @@ static size_t split_trials(study *st)
     }
     /* Completed trials (the bulk) with the fast sort of (value, index);
      * the pruned ones, ranked on two keys, after them with qsort. */
-    centre *c = tt_xmalloc((n ? n : 1) * sizeof *c);
+    tpe_centre *c = tt_xmalloc((n ? n : 1) * sizeof *c);
     size_t nc = 0;
     for (size_t k = 0; k < n; k++)
         if (r[k].cls == 0)
-            c[nc++] = (centre){r[k].value, r[k].index};
-    tt_tpe_sort_centres(c, nc);
+            c[nc++] = (tpe_centre){r[k].value, r[k].index};
+    tpe_sort_centres(c, nc);
     size_t np = 0;
     for (size_t k = 0; k < n; k++)
         if (r[k].cls == 1)
@@ -200,7 +200,7 @@ static size_t split_trials(study *st)
     for (size_t k = 0; k < nc; k++)
         r[k] = (ranked){0, 0.0, c[k].mu, c[k].index};
     free(c);
-    size_t n_below = tt_tpe_gamma(st->o, n);
+    size_t n_below = tpe_gamma(st->o, n);
     for (size_t k = 0; k < n; k++)
         st->role[r[k].index] = k < n_below ? ROLE_BELOW : ROLE_ABOVE;
     free(r);
@@ -209,27 +209,27 @@ static size_t split_trials(study *st)
 
 /* The below and above estimators of the params gp[0..D) over the trials
  * that hold all of them; returns the number of observations used. */
-static size_t build_pair(study *st, const size_t *gp, size_t D, tt_tpe_bandwidth rule,
-                         tt_tpe_estimator *below, tt_tpe_estimator *above)
+static size_t build_pair(study *st, const size_t *gp, size_t D, tpe_bandwidth rule,
+                         tpe_estimator *below, tpe_estimator *above)
 {
     size_t nb = 0, na = 0, P = st->P;
     for (size_t j = 0; j < D; j++)
         st->group_dims[j] = &st->dims[gp[j]];
-    if (D == 1 && st->dims[gp[0]].kind != TT_TPE_CATEGORICAL) {
+    if (D == 1 && st->dims[gp[0]].kind != TPE_CATEGORICAL) {
         /* One numeric parameter: hand the observations over sorted (one
-         * sort for both estimators; see tt_tpe_estimator_init), each with
+         * sort for both estimators; see tpe_estimator_init), each with
          * the weight of its place in trial order. */
         size_t p = gp[0], nc = 0;
         for (size_t i = 0; i < st->T; i++) {
             if (st->role[i] == ROLE_NONE || !st->has[i * P + p])
                 continue;
             st->pos[i] = st->role[i] == ROLE_BELOW ? nb++ : na++;
-            st->centres[nc++] = (centre){st->t[i * P + p], i};
+            st->centres[nc++] = (tpe_centre){st->t[i * P + p], i};
         }
-        tt_tpe_sort_centres(st->centres, nc);
+        tpe_sort_centres(st->centres, nc);
         double *wb_order = st->wtmp, *wa_order = st->wtmp + nb;
-        tt_tpe_weights(st->o, nb, wb_order);
-        tt_tpe_weights(st->o, na, wa_order);
+        tpe_weights(st->o, nb, wb_order);
+        tpe_weights(st->o, na, wa_order);
         nb = na = 0;
         for (size_t k = 0; k < nc; k++) {
             size_t i = st->centres[k].index;
@@ -241,8 +241,8 @@ static size_t build_pair(study *st, const size_t *gp, size_t D, tt_tpe_bandwidth
                 st->wa[na++] = wa_order[st->pos[i]];
             }
         }
-        tt_tpe_estimator_init(below, st->o, rule, st->group_dims, 1, st->xb, st->wb, nb);
-        tt_tpe_estimator_init(above, st->o, rule, st->group_dims, 1, st->xa, st->wa, na);
+        tpe_estimator_init(below, st->o, rule, st->group_dims, 1, st->xb, st->wb, nb);
+        tpe_estimator_init(above, st->o, rule, st->group_dims, 1, st->xa, st->wa, na);
         return nb + na;
     }
     for (size_t i = 0; i < st->T; i++) {
@@ -258,18 +258,18 @@ static size_t build_pair(study *st, const size_t *gp, size_t D, tt_tpe_bandwidth
         for (size_t j = 0; j < D; j++)
             row[j] = st->t[i * P + gp[j]];
     }
-    tt_tpe_weights(st->o, nb, st->wb);
-    tt_tpe_weights(st->o, na, st->wa);
-    tt_tpe_estimator_init(below, st->o, rule, st->group_dims, D, st->xb, st->wb, nb);
-    tt_tpe_estimator_init(above, st->o, rule, st->group_dims, D, st->xa, st->wa, na);
+    tpe_weights(st->o, nb, st->wb);
+    tpe_weights(st->o, na, st->wa);
+    tpe_estimator_init(below, st->o, rule, st->group_dims, D, st->xb, st->wb, nb);
+    tpe_estimator_init(above, st->o, rule, st->group_dims, D, st->xa, st->wa, na);
     return nb + na;
 }
 
 /* Sample the params gp[0..D) jointly and write them to out. */
-static void sample_group(study *st, const size_t *gp, size_t D, tt_tpe_bandwidth rule,
+static void sample_group(study *st, const size_t *gp, size_t D, tpe_bandwidth rule,
                          tt_rng *rng, tt_assignment *out)
 {
-    tt_tpe_estimator below, above;
+    tpe_estimator below, above;
     size_t used = build_pair(st, gp, D, rule, &below, &above);
     if (used == 0) {
         /* Nothing observed: the true prior (see the file comment). */
@@ -278,9 +278,9 @@ static void sample_group(study *st, const size_t *gp, size_t D, tt_tpe_bandwidth
     } else {
         double best_score = -INFINITY;
         for (size_t c = 0; c < st->o->n_candidates; c++) {
-            tt_tpe_estimator_sample(&below, rng, st->cand);
-            double score = tt_tpe_estimator_logpdf(&below, st->cand) -
-                           tt_tpe_estimator_logpdf(&above, st->cand);
+            tpe_estimator_sample(&below, rng, st->cand);
+            double score = tpe_estimator_logpdf(&below, st->cand) -
+                           tpe_estimator_logpdf(&above, st->cand);
             if (c == 0 || score > best_score) {
                 best_score = score;
                 memcpy(st->best, st->cand, D * sizeof *st->best);
@@ -289,8 +289,8 @@ static void sample_group(study *st, const size_t *gp, size_t D, tt_tpe_bandwidth
         for (size_t j = 0; j < D; j++)
             out->x[gp[j]] = st->best[j];
     }
-    tt_tpe_estimator_free(&below);
-    tt_tpe_estimator_free(&above);
+    tpe_estimator_free(&below);
+    tpe_estimator_free(&above);
 }
 
 /* Bitsets over the parameters, for the group decomposition. */
@@ -387,9 +387,9 @@ static void study_free(study *st)
     free(st->wtmp);
 }
 
-int tt_tpe_suggest_with(const tt_tpe_options *o, const tt_space *space,
-                        const tt_history *history, uint64_t seed, tt_assignment *out,
-                        tt_error *err)
+int tpe_suggest_with(const tpe_options *o, const tt_space *space,
+                     const tt_history *history, uint64_t seed, tt_assignment *out,
+                     tt_error *err)
 {
     if (out->n != space->n)
         return tt_error_set(err, TT_ERR_INVALID,
@@ -426,15 +426,15 @@ int tt_tpe_suggest_with(const tt_tpe_options *o, const tt_space *space,
     st.centres = tt_xmalloc(TT * sizeof *st.centres);
     st.wtmp = tt_xmalloc(TT * sizeof *st.wtmp);
     for (size_t p = 0; p < P; p++)
-        st.dims[p] = tt_tpe_dim_of(&space->params[p]);
+        st.dims[p] = tpe_dim_of(&space->params[p]);
     for (size_t i = 0; i < T; i++) {
         const tt_assignment *a = &history->obs[i].params;
         for (size_t p = 0; p < P; p++) {
-            const tt_tpe_dim *d = &st.dims[p];
-            bool ok = p < a->n && a->active[p] && d->kind != TT_TPE_FIXED &&
-                      tt_tpe_dim_valid(d, a->x[p]);
+            const tpe_dim *d = &st.dims[p];
+            bool ok = p < a->n && a->active[p] && d->kind != TPE_FIXED &&
+                      tpe_dim_valid(d, a->x[p]);
             st.has[i * P + p] = ok;
-            st.t[i * P + p] = ok ? tt_tpe_dim_to_internal(d, a->x[p]) : 0.0;
+            st.t[i * P + p] = ok ? tpe_dim_to_internal(d, a->x[p]) : 0.0;
         }
     }
     split_trials(&st);
@@ -458,7 +458,7 @@ int tt_tpe_suggest_with(const tt_tpe_options *o, const tt_space *space,
     for (size_t p = 0; p < P; p++) {
         if (done[p])
             continue;
-        if (st.dims[p].kind == TT_TPE_FIXED) {
+        if (st.dims[p].kind == TPE_FIXED) {
             out->x[p] = st.dims[p].fixed;
             continue;
         }
@@ -476,7 +476,7 @@ int tt_tpe_suggest_with(const tt_tpe_options *o, const tt_space *space,
 int tt_tpe_suggest(const tt_space *space, const tt_history *history, uint64_t seed,
                    tt_assignment *out, tt_error *err)
 {
-    tt_tpe_options o;
-    tt_tpe_default_options(&o);
-    return tt_tpe_suggest_with(&o, space, history, seed, out, err);
+    tpe_options o;
+    tpe_default_options(&o);
+    return tpe_suggest_with(&o, space, history, seed, out, err);
 }

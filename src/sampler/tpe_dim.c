@@ -71,7 +71,7 @@ static bool is_q_kind(tt_dist d)
            d == TT_DIST_Q_LOG_UNIFORM_VALUES;
 }
 
-double tt_tpe_dim_prior(const tt_tpe_dim *d, size_t c)
+double tpe_dim_prior(const tpe_dim *d, size_t c)
 {
     const tt_param *p = d->param;
     if (c >= d->n_choices)
@@ -82,9 +82,9 @@ double tt_tpe_dim_prior(const tt_tpe_dim *d, size_t c)
     return w > 0.0 ? w : 0.0;
 }
 
-tt_tpe_dim tt_tpe_dim_of(const tt_param *p)
+tpe_dim tpe_dim_of(const tt_param *p)
 {
-    tt_tpe_dim d = {.param = p, .kind = TT_TPE_FIXED, .scale = TT_TPE_LINEAR};
+    tpe_dim d = {.param = p, .kind = TPE_FIXED, .scale = TPE_LINEAR};
     switch (p->dist) {
     case TT_DIST_CONSTANT:
         return d;
@@ -93,7 +93,7 @@ tt_tpe_dim tt_tpe_dim_of(const tt_param *p)
         /* A categorical with one reachable choice is a constant. */
         size_t reachable = 0, last = 0;
         for (size_t c = 0; c < d.n_choices; c++)
-            if (tt_tpe_dim_prior(&d, c) > 0.0) {
+            if (tpe_dim_prior(&d, c) > 0.0) {
                 reachable++;
                 last = c;
             }
@@ -101,7 +101,7 @@ tt_tpe_dim tt_tpe_dim_of(const tt_param *p)
             d.fixed = (double)last;
             return d;
         }
-        d.kind = TT_TPE_CATEGORICAL;
+        d.kind = TPE_CATEGORICAL;
         d.low = 0.0;
         d.high = (double)(d.n_choices - 1);
         return d;
@@ -110,14 +110,14 @@ tt_tpe_dim tt_tpe_dim_of(const tt_param *p)
         break;
     }
     if (is_cdf_kind(p->dist)) {
-        d.kind = TT_TPE_CONTINUOUS;
-        d.scale = TT_TPE_CDF;
+        d.kind = TPE_CONTINUOUS;
+        d.scale = TPE_CDF;
         d.low = 0.0;
         d.high = 1.0;
         d.vlow = tt_param_decode(p, 0.0);
         d.vhigh = tt_param_decode(p, 1.0);
         if (!(d.vhigh > d.vlow)) {
-            d.kind = TT_TPE_FIXED;
+            d.kind = TPE_FIXED;
             d.fixed = d.vlow;
         }
         return d;
@@ -131,32 +131,32 @@ tt_tpe_dim tt_tpe_dim_of(const tt_param *p)
         return d;
     }
     bool discrete = p->dist == TT_DIST_INT_UNIFORM || is_q_kind(p->dist) || p->is_int;
-    d.kind = discrete ? TT_TPE_DISCRETE : TT_TPE_CONTINUOUS;
+    d.kind = discrete ? TPE_DISCRETE : TPE_CONTINUOUS;
     d.step = discrete ? (is_q_kind(p->dist) ? p->q : 1.0) : 0.0;
     double lo = d.vlow - 0.5 * d.step, hi = d.vhigh + 0.5 * d.step;
-    d.scale = is_log_kind(p->dist) && lo > 0.0 ? TT_TPE_LOG : TT_TPE_LINEAR;
-    d.low = d.scale == TT_TPE_LOG ? log(lo) : lo;
-    d.high = d.scale == TT_TPE_LOG ? log(hi) : hi;
+    d.scale = is_log_kind(p->dist) && lo > 0.0 ? TPE_LOG : TPE_LINEAR;
+    d.low = d.scale == TPE_LOG ? log(lo) : lo;
+    d.high = d.scale == TPE_LOG ? log(hi) : hi;
     return d;
 }
 
-bool tt_tpe_dim_valid(const tt_tpe_dim *d, double x)
+bool tpe_dim_valid(const tpe_dim *d, double x)
 {
     if (!isfinite(x))
         return false;
-    if (d->kind == TT_TPE_CATEGORICAL)
+    if (d->kind == TPE_CATEGORICAL)
         return x >= 0.0 && x < (double)d->n_choices && x == floor(x);
     return true;
 }
 
-double tt_tpe_dim_to_internal(const tt_tpe_dim *d, double x)
+double tpe_dim_to_internal(const tpe_dim *d, double x)
 {
     double t;
     switch (d->scale) {
-    case TT_TPE_CDF:
+    case TPE_CDF:
         t = tt_param_encode(d->param, x);
         break;
-    case TT_TPE_LOG:
+    case TPE_LOG:
         t = x > 0.0 ? log(x) : d->low;
         break;
     default:
@@ -166,22 +166,22 @@ double tt_tpe_dim_to_internal(const tt_tpe_dim *d, double x)
     return clamp(t, d->low, d->high);
 }
 
-double tt_tpe_dim_from_internal(const tt_tpe_dim *d, double t)
+double tpe_dim_from_internal(const tpe_dim *d, double t)
 {
     switch (d->kind) {
-    case TT_TPE_FIXED:
+    case TPE_FIXED:
         return d->fixed;
-    case TT_TPE_CATEGORICAL:
+    case TPE_CATEGORICAL:
         return clamp(round(t), 0.0, (double)(d->n_choices - 1));
     default:
         break;
     }
     t = clamp(t, d->low, d->high);
-    if (d->scale == TT_TPE_CDF)
+    if (d->scale == TPE_CDF)
         return tt_param_decode(d->param, t);
-    double x = d->scale == TT_TPE_LOG ? exp(t) : t;
+    double x = d->scale == TPE_LOG ? exp(t) : t;
     x = clamp(x, d->vlow, d->vhigh);
-    if (d->kind == TT_TPE_DISCRETE)
+    if (d->kind == TPE_DISCRETE)
         x = tt_param_decode(d->param, tt_param_encode(d->param, x));
     return x;
 }

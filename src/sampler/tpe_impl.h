@@ -1,7 +1,9 @@
 /*
  * tpe_impl — the parts of the TPE sampler (tpe.c, tpe_dim.c, parzen.c) that
  * its files share and that tests/test_tpe.c checks one by one; not part of
- * the public interface (include/tunetop/sampler.h has tt_tpe_suggest).
+ * the public interface (include/tunetop/sampler.h has tt_tpe_suggest), so
+ * its names take the private prefix tpe_ (TPE_ for constants), as
+ * gp_internal.h's take gp_: tt_ is for the public headers.
  *
  * Vocabulary (docs/algorithms.md §1.4): each parameter is mapped onto a
  * "dim", a 1-D domain where the kernels live (its "internal" coordinate t); a
@@ -18,15 +20,15 @@
 
 /* ---- options ---- */
 
-typedef enum tt_tpe_bandwidth {
-    TT_TPE_BW_OPTUNA,       /* sorted centres padded with the bounds, max gap
+typedef enum tpe_bandwidth {
+    TPE_BW_OPTUNA,          /* sorted centres padded with the bounds, max gap
                                (Optuna v4.9: the prior centre not listed) */
-    TT_TPE_BW_OPTUNA_PRIOR, /* the same with the prior centre listed (<= v4.8) */
-    TT_TPE_BW_HYPEROPT,     /* prior listed, no padding, ends use their one gap */
-    TT_TPE_BW_SCOTT,        /* 0.2 · n^(-1/(D+4)) · R, Optuna's multivariate rule */
-} tt_tpe_bandwidth;
+    TPE_BW_OPTUNA_PRIOR,    /* the same with the prior centre listed (<= v4.8) */
+    TPE_BW_HYPEROPT,        /* prior listed, no padding, ends use their one gap */
+    TPE_BW_SCOTT,           /* 0.2 · n^(-1/(D+4)) · R, Optuna's multivariate rule */
+} tpe_bandwidth;
 
-typedef struct tt_tpe_options {
+typedef struct tpe_options {
     bool multivariate;      /* joint kernels over each group of parameters */
     bool group;             /* multivariate: group decomposition (§1.4.7);
                                false: one joint group, the intersection */
@@ -35,113 +37,113 @@ typedef struct tt_tpe_options {
     double prior_weight;
     bool magic_clip;        /* σ ∈ [R / min(100, kernels + 1), R] (else [1e-12, R]) */
     bool endpoints;         /* gap rules: extreme centres also see the bounds */
-    tt_tpe_bandwidth bandwidth; /* univariate mode's rule */
-    tt_tpe_bandwidth multivariate_bandwidth;
+    tpe_bandwidth bandwidth; /* univariate mode's rule */
+    tpe_bandwidth multivariate_bandwidth;
     double scott_floor;     /* gap rules with D > 1: σ >= this · the Scott σ */
     double gamma_beta;      /* below size = ceil(beta · n) (linear) ... */
     bool gamma_sqrt;        /* ... or ceil(beta · sqrt n) (hyperopt) */
     size_t gamma_cap;       /* ... at most this many (0: no cap) */
     bool weights_ramp;      /* Optuna's default_weights (old trials decay) */
     bool constant_liar;     /* RUNNING and QUEUED trials go to "above" */
-} tt_tpe_options;
+} tpe_options;
 
 /* The defaults of tt_tpe_suggest (chosen by measurement; see tpe.c). */
-void tt_tpe_default_options(tt_tpe_options *o);
+void tpe_default_options(tpe_options *o);
 /* Optuna v3–v4's TPESampler() defaults (univariate, 10 startup trials, 24
  * candidates, no constant liar), for comparisons. */
-void tt_tpe_optuna_options(tt_tpe_options *o);
+void tpe_optuna_options(tpe_options *o);
 /* tt_tpe_suggest with explicit options. */
-int tt_tpe_suggest_with(const tt_tpe_options *o, const tt_space *space,
-                        const tt_history *history, uint64_t seed, tt_assignment *out,
-                        tt_error *err);
+int tpe_suggest_with(const tpe_options *o, const tt_space *space,
+                     const tt_history *history, uint64_t seed, tt_assignment *out,
+                     tt_error *err);
 
 /* ---- parameters as TPE domains (tpe_dim.c) ---- */
 
-typedef enum tt_tpe_kind {
-    TT_TPE_FIXED,        /* one possible value (constant, singleton range) */
-    TT_TPE_CONTINUOUS,   /* truncated normal kernels on [low, high] */
-    TT_TPE_DISCRETE,     /* bin masses of truncated normals (§1.4.4) */
-    TT_TPE_CATEGORICAL,  /* §1.4.5 */
-} tt_tpe_kind;
+typedef enum tpe_kind {
+    TPE_FIXED,           /* one possible value (constant, singleton range) */
+    TPE_CONTINUOUS,      /* truncated normal kernels on [low, high] */
+    TPE_DISCRETE,        /* bin masses of truncated normals (§1.4.4) */
+    TPE_CATEGORICAL,     /* §1.4.5 */
+} tpe_kind;
 
-typedef enum tt_tpe_scale {
-    TT_TPE_LINEAR,       /* t = x */
-    TT_TPE_LOG,          /* t = log x */
-    TT_TPE_CDF,          /* t = the prior's CDF (tt_param_encode) */
-} tt_tpe_scale;
+typedef enum tpe_scale {
+    TPE_LINEAR,          /* t = x */
+    TPE_LOG,             /* t = log x */
+    TPE_CDF,             /* t = the prior's CDF (tt_param_encode) */
+} tpe_scale;
 
-typedef struct tt_tpe_dim {
+typedef struct tpe_dim {
     const tt_param *param;
-    tt_tpe_kind kind;
-    tt_tpe_scale scale;
+    tpe_kind kind;
+    tpe_scale scale;
     double low, high;    /* kernel domain in t; a discrete dim's is widened by
                             half a step on each side before the log */
     double vlow, vhigh;  /* smallest and largest value (numeric kinds) */
     double step;         /* discrete: grid step in value space */
     size_t n_choices;    /* categorical */
     double fixed;        /* the value of a fixed dim */
-} tt_tpe_dim;
+} tpe_dim;
 
 /* How parameter p is modelled (see tpe_dim.c for the choices). */
-tt_tpe_dim tt_tpe_dim_of(const tt_param *p);
+tpe_dim tpe_dim_of(const tt_param *p);
 /* The internal coordinate of value x, inside [low, high] (the category
  * index for categorical dims). */
-double tt_tpe_dim_to_internal(const tt_tpe_dim *d, double x);
+double tpe_dim_to_internal(const tpe_dim *d, double x);
 /* The valid value nearest to internal coordinate t (snapped to the grid,
  * clamped to the range); tt_param_contains holds for the result. */
-double tt_tpe_dim_from_internal(const tt_tpe_dim *d, double t);
+double tpe_dim_from_internal(const tpe_dim *d, double t);
 /* Whether x is usable as an observation of d (finite; a category index in
  * range). */
-bool tt_tpe_dim_valid(const tt_tpe_dim *d, double x);
+bool tpe_dim_valid(const tpe_dim *d, double x);
 /* The prior probability of category c (the parameter's `probabilities`, or
  * uniform). */
-double tt_tpe_dim_prior(const tt_tpe_dim *d, size_t c);
+double tpe_dim_prior(const tpe_dim *d, size_t c);
 
 /* ---- kernels (tpe_kernel.c) and estimators (parzen.c) ---- */
 
-#define TT_TPE_LOG_SQRT_2PI 0.91893853320467274178
+#define TPE_LOG_SQRT_2PI 0.91893853320467274178
 
 /* log(Φ(b) − Φ(a)) for a <= b, accurate in both tails. */
-double tt_tpe_log_ndtr_diff(double a, double b);
+double tpe_log_ndtr_diff(double a, double b);
 /* Log density of N(mu, sigma²) truncated to [low, high], at x in it. */
-double tt_tpe_truncnorm_logpdf(double x, double mu, double sigma, double low, double high);
+double tpe_truncnorm_logpdf(double x, double mu, double sigma, double low, double high);
 /* A draw from N(mu, sigma²) truncated to [low, high] by inverse CDF at u in
  * (0, 1), using the tail symmetry so that far tails stay exact. */
-double tt_tpe_truncnorm_sample(double mu, double sigma, double low, double high, double u);
+double tpe_truncnorm_sample(double mu, double sigma, double low, double high, double u);
 /* Log mass of the bin [tl, tr] under N(mu, sigma²) truncated to [low, high]
  * (the discrete kernel of §1.4.4, with tl = x − s/2, tr = x + s/2
  * clipped). */
-double tt_tpe_bin_logmass(double tl, double tr, double mu, double sigma, double low,
-                          double high);
-/* A value and where it came from. tt_tpe_sort_centres sorts by value and
+double tpe_bin_logmass(double tl, double tr, double mu, double sigma, double low,
+                       double high);
+/* A value and where it came from. tpe_sort_centres sorts by value and
  * is stable: callers list centres by increasing index, so ties end up in
  * index order and the result is unique. */
-typedef struct centre {
+typedef struct tpe_centre {
     double mu;
     size_t index;
-} centre;
-void tt_tpe_sort_centres(centre *c, size_t n);
+} tpe_centre;
+void tpe_sort_centres(tpe_centre *c, size_t n);
 
 /* Size of the "below" group for n COMPLETED+PRUNED trials (§1.4.2). */
-size_t tt_tpe_gamma(const tt_tpe_options *o, size_t n);
+size_t tpe_gamma(const tpe_options *o, size_t n);
 /* Optuna's default_weights(m) (§1.4.3) into w[0..m) (all ones without the
  * ramp). */
-void tt_tpe_weights(const tt_tpe_options *o, size_t m, double *w);
+void tpe_weights(const tpe_options *o, size_t m, double *w);
 /* Bandwidths of n observation kernels centred at mu[0..n) (any order) on
  * [low, high] by rule, magic clip included (§1.4.4); D is the number of joint
  * dims (for the Scott rule). sigma[i] belongs to mu[i]. */
-void tt_tpe_bandwidths(const tt_tpe_options *o, tt_tpe_bandwidth rule, const double *mu,
-                       size_t n, size_t D, double low, double high, double *sigma);
+void tpe_bandwidths(const tpe_options *o, tpe_bandwidth rule, const double *mu,
+                    size_t n, size_t D, double low, double high, double *sigma);
 /* Row of the categorical kernel for an observation of category obs (§1.4.5):
  * p(c) ∝ 1[c = obs] + prior_weight / (n_obs + 1) · K · prior(c); with
  * obs == K the prior kernel (p = prior). out has K entries, summing to 1. */
-void tt_tpe_categorical_row(const tt_tpe_dim *d, size_t n_obs, double prior_weight,
-                            size_t obs, double *out);
+void tpe_categorical_row(const tpe_dim *d, size_t n_obs, double prior_weight,
+                         size_t obs, double *out);
 
 /* A weighted mixture of product kernels over n_dims dims. */
-typedef struct tt_tpe_estimator {
+typedef struct tpe_estimator {
     size_t n_dims;
-    const tt_tpe_dim *const *dims;
+    const tpe_dim *const *dims;
     size_t n_kernels;    /* observations, then the prior kernel */
     double *log_weight;  /* [n_kernels], normalised */
     double *cum_weight;  /* [n_kernels], for drawing a kernel */
@@ -157,24 +159,24 @@ typedef struct tt_tpe_estimator {
     double *cat_keep;    /* [n_dims]: 1 / (A + 1), the chance a categorical
                             kernel returns its own observation */
     size_t max_choices;
-    bool sorted;         /* 1-D continuous: kernels sorted by centre */
+    bool sorted;         /* 1-D continuous: kernels sorted by tpe_centre */
     double sigma_max;    /* largest σ of an observation kernel (dim 0) */
     double top_const;    /* sorted: max of log weight + log_const */
     double *scratch;     /* [n_kernels] */
-    void *points;        /* [n_dims] scratch of tt_tpe_estimator_logpdf */
-} tt_tpe_estimator;
+    void *points;        /* [n_dims] scratch of tpe_estimator_logpdf */
+} tpe_estimator;
 
 /* Build the estimator of the observations x[r * n_dims + j] (internal
  * coordinates; r < n_obs, j < n_dims in dims order) with raw weights
  * w[0..n_obs), numeric bandwidths by rule. The caller frees it with
- * tt_tpe_estimator_free. */
-void tt_tpe_estimator_init(tt_tpe_estimator *e, const tt_tpe_options *o,
-                           tt_tpe_bandwidth rule, const tt_tpe_dim *const *dims,
-                           size_t n_dims, const double *x, const double *w, size_t n_obs);
-void tt_tpe_estimator_free(tt_tpe_estimator *e);
+ * tpe_estimator_free. */
+void tpe_estimator_init(tpe_estimator *e, const tpe_options *o,
+                        tpe_bandwidth rule, const tpe_dim *const *dims,
+                        size_t n_dims, const double *x, const double *w, size_t n_obs);
+void tpe_estimator_free(tpe_estimator *e);
 /* One draw: values (valid for each dim's parameter) into v[0..n_dims). */
-void tt_tpe_estimator_sample(const tt_tpe_estimator *e, tt_rng *rng, double *v);
+void tpe_estimator_sample(const tpe_estimator *e, tt_rng *rng, double *v);
 /* log density of the point with values v[0..n_dims) (as sampled). */
-double tt_tpe_estimator_logpdf(const tt_tpe_estimator *e, const double *v);
+double tpe_estimator_logpdf(const tpe_estimator *e, const double *v);
 
 #endif

@@ -37,10 +37,10 @@ static double log_ndtr(double x)
         return log(tt_stats_norm_cdf(x));
     /* Φ(x) = φ(x)/|x| · (1 − 1/x² + 3/x⁴ − 15/x⁶ + …) */
     double r = 1.0 / (x * x);
-    return -0.5 * x * x - TT_TPE_LOG_SQRT_2PI - log(-x) + log1p(r * (-1.0 + r * (3.0 - 15.0 * r)));
+    return -0.5 * x * x - TPE_LOG_SQRT_2PI - log(-x) + log1p(r * (-1.0 + r * (3.0 - 15.0 * r)));
 }
 
-double tt_tpe_log_ndtr_diff(double a, double b)
+double tpe_log_ndtr_diff(double a, double b)
 {
     if (!(a < b))
         return -INFINITY;
@@ -65,19 +65,19 @@ double tt_tpe_log_ndtr_diff(double a, double b)
          * rule is exact to O((b − a)² x²), far below the cancellation error
          * of the subtraction. */
         double m = 0.5 * (a + b);
-        return log(b - a) - 0.5 * m * m - TT_TPE_LOG_SQRT_2PI;
+        return log(b - a) - 0.5 * m * m - TPE_LOG_SQRT_2PI;
     }
     return lb + log1p(-exp(d));
 }
 
-double tt_tpe_truncnorm_logpdf(double x, double mu, double sigma, double low, double high)
+double tpe_truncnorm_logpdf(double x, double mu, double sigma, double low, double high)
 {
     double z = (x - mu) / sigma;
-    return -0.5 * z * z - TT_TPE_LOG_SQRT_2PI - log(sigma) -
-           tt_tpe_log_ndtr_diff((low - mu) / sigma, (high - mu) / sigma);
+    return -0.5 * z * z - TPE_LOG_SQRT_2PI - log(sigma) -
+           tpe_log_ndtr_diff((low - mu) / sigma, (high - mu) / sigma);
 }
 
-double tt_tpe_truncnorm_sample(double mu, double sigma, double low, double high, double u)
+double tpe_truncnorm_sample(double mu, double sigma, double low, double high, double u)
 {
     double a = (low - mu) / sigma, b = (high - mu) / sigma;
     bool flip = a > 0.0;
@@ -109,16 +109,16 @@ double tt_tpe_truncnorm_sample(double mu, double sigma, double low, double high,
     return clamp(mu + sigma * z, low, high);
 }
 
-double tt_tpe_bin_logmass(double tl, double tr, double mu, double sigma, double low,
-                          double high)
+double tpe_bin_logmass(double tl, double tr, double mu, double sigma, double low,
+                       double high)
 {
     tl = clamp(tl, low, high);
     tr = clamp(tr, low, high);
-    return tt_tpe_log_ndtr_diff((tl - mu) / sigma, (tr - mu) / sigma) -
-           tt_tpe_log_ndtr_diff((low - mu) / sigma, (high - mu) / sigma);
+    return tpe_log_ndtr_diff((tl - mu) / sigma, (tr - mu) / sigma) -
+           tpe_log_ndtr_diff((low - mu) / sigma, (high - mu) / sigma);
 }
 
-size_t tt_tpe_gamma(const tt_tpe_options *o, size_t n)
+size_t tpe_gamma(const tpe_options *o, size_t n)
 {
     /* The same float expression as Optuna's math.ceil(0.1 * n). */
     double g = o->gamma_sqrt ? ceil(o->gamma_beta * sqrt((double)n))
@@ -129,7 +129,7 @@ size_t tt_tpe_gamma(const tt_tpe_options *o, size_t n)
     return k > n ? n : k;
 }
 
-void tt_tpe_weights(const tt_tpe_options *o, size_t m, double *w)
+void tpe_weights(const tpe_options *o, size_t m, double *w)
 {
     enum { FLAT = 25 };
     if (!o->weights_ramp || m < FLAT) {
@@ -157,11 +157,11 @@ static uint64_t order_key(double x)
     return u >> 63 ? ~u : u | 0x8000000000000000ULL;
 }
 
-void tt_tpe_sort_centres(centre *c, size_t n)
+void tpe_sort_centres(tpe_centre *c, size_t n)
 {
     if (n < 64) {
         for (size_t i = 1; i < n; i++) {
-            centre v = c[i];
+            tpe_centre v = c[i];
             size_t j = i;
             for (; j > 0 && v.mu < c[j - 1].mu; j--)
                 c[j] = c[j - 1];
@@ -175,14 +175,14 @@ void tt_tpe_sort_centres(centre *c, size_t n)
      * every key are skipped. */
     size_t (*count)[256] = tt_xcalloc(8, sizeof *count);
     uint64_t *key = tt_xmalloc(2 * n * sizeof *key);
-    centre *tmp = tt_xmalloc(n * sizeof *tmp);
+    tpe_centre *tmp = tt_xmalloc(n * sizeof *tmp);
     uint64_t *key2 = key + n;
     for (size_t i = 0; i < n; i++) {
         key[i] = order_key(c[i].mu);
         for (int b = 0; b < 8; b++)
             count[b][(key[i] >> (8 * b)) & 0xff]++;
     }
-    centre *src = c, *dst = tmp;
+    tpe_centre *src = c, *dst = tmp;
     for (int b = 0; b < 8; b++) {
         if (count[b][(key[0] >> (8 * b)) & 0xff] == n)
             continue;
@@ -197,7 +197,7 @@ void tt_tpe_sort_centres(centre *c, size_t n)
             dst[at] = src[i];
             key2[at] = key[i];
         }
-        centre *t = src;
+        tpe_centre *t = src;
         src = dst;
         dst = t;
         uint64_t *tk = key;
@@ -211,37 +211,37 @@ void tt_tpe_sort_centres(centre *c, size_t n)
     free(tmp);
 }
 
-void tt_tpe_bandwidths(const tt_tpe_options *o, tt_tpe_bandwidth rule, const double *mu,
-                       size_t n, size_t D, double low, double high, double *sigma)
+void tpe_bandwidths(const tpe_options *o, tpe_bandwidth rule, const double *mu,
+                    size_t n, size_t D, double low, double high, double *sigma)
 {
     double range = high - low;
     if (n == 0)
         return;
-    if (rule == TT_TPE_BW_SCOTT) {
+    if (rule == TPE_BW_SCOTT) {
         double s = 0.2 * pow((double)n, -1.0 / ((double)D + 4.0)) * range;
         for (size_t i = 0; i < n; i++)
             sigma[i] = s;
-    } else if (rule == TT_TPE_BW_HYPEROPT && n == 1) {
+    } else if (rule == TPE_BW_HYPEROPT && n == 1) {
         sigma[0] = 0.5 * range;
     } else {
-        bool with_prior = rule != TT_TPE_BW_OPTUNA;
-        bool pad = rule != TT_TPE_BW_HYPEROPT;
+        bool with_prior = rule != TPE_BW_OPTUNA;
+        bool pad = rule != TPE_BW_HYPEROPT;
         size_t m = n + with_prior;
         /* Sorted centres in c[1..m], the bounds in c[0] and c[m+1]. A total
          * order (ties by index) keeps the result independent of qsort. */
-        centre *c = tt_xmalloc((m + 2) * sizeof *c);
+        tpe_centre *c = tt_xmalloc((m + 2) * sizeof *c);
         bool sorted = true;
         for (size_t i = 0; i < n; i++) {
-            c[i + 1] = (centre){mu[i], i};
+            c[i + 1] = (tpe_centre){mu[i], i};
             if (i > 0 && mu[i] < mu[i - 1])
                 sorted = false;
         }
         if (!sorted)
-            tt_tpe_sort_centres(c + 1, n);
+            tpe_sort_centres(c + 1, n);
         if (with_prior) {
             /* Insert the prior centre after the centres <= it (its index n
              * is the largest, so it goes after equal ones). */
-            centre pc = {0.5 * (low + high), n};
+            tpe_centre pc = {0.5 * (low + high), n};
             size_t at = n + 1;
             while (at > 1 && c[at - 1].mu > pc.mu) {
                 c[at] = c[at - 1];
@@ -249,8 +249,8 @@ void tt_tpe_bandwidths(const tt_tpe_options *o, tt_tpe_bandwidth rule, const dou
             }
             c[at] = pc;
         }
-        c[0] = (centre){low, n};
-        c[m + 1] = (centre){high, n};
+        c[0] = (tpe_centre){low, n};
+        c[m + 1] = (tpe_centre){high, n};
         for (size_t j = 1; j <= m; j++) {
             double left = c[j].mu - c[j - 1].mu, right = c[j + 1].mu - c[j].mu;
             double s = left > right ? left : right;
@@ -269,7 +269,7 @@ void tt_tpe_bandwidths(const tt_tpe_options *o, tt_tpe_bandwidth rule, const dou
         }
         free(c);
     }
-    if (rule != TT_TPE_BW_SCOTT && D > 1 && o->scott_floor > 0.0) {
+    if (rule != TPE_BW_SCOTT && D > 1 && o->scott_floor > 0.0) {
         double floor_ = o->scott_floor * 0.2 * pow((double)n, -1.0 / ((double)D + 4.0)) * range;
         for (size_t i = 0; i < n; i++)
             if (sigma[i] < floor_)
@@ -282,13 +282,13 @@ void tt_tpe_bandwidths(const tt_tpe_options *o, tt_tpe_bandwidth rule, const dou
         sigma[i] = clamp(sigma[i], lo, range);
 }
 
-void tt_tpe_categorical_row(const tt_tpe_dim *d, size_t n_obs, double prior_weight,
-                            size_t obs, double *out)
+void tpe_categorical_row(const tpe_dim *d, size_t n_obs, double prior_weight,
+                         size_t obs, double *out)
 {
     size_t K = d->n_choices;
     double total = 0.0;
     for (size_t c = 0; c < K; c++) {
-        double p = tt_tpe_dim_prior(d, c);
+        double p = tpe_dim_prior(d, c);
         out[c] = obs >= K ? p : prior_weight / (double)(n_obs + 1) * (double)K * p;
         if (c == obs)
             out[c] += 1.0;

@@ -116,7 +116,7 @@ int tt_store_export_trials_csv(tt_store *st, FILE *out, tt_error *err)
         format_time(r->started_at, started, sizeof started);
         format_time(r->finished_at, finished, sizeof finished);
         format_duration(r, duration, sizeof duration);
-        fprintf(out, "%ld,%s,%s", r->number, store_trial_state_text(r->state), value);
+        fprintf(out, "%ld,%s,%s", r->number, tt_trial_state_name(r->state), value);
         for (size_t c = 0; c < d.n_columns; c++) {
             const char *text = param_text(r, d.columns[c]);
             fputc(',', out);
@@ -152,7 +152,7 @@ int tt_store_export_runs_csv(tt_store *st, FILE *out, tt_error *err)
             if (!isnan(t->value))
                 tt_format_double(t->value, value, sizeof value);
             fprintf(out, "%ld,%s,0,%s,%s\n", t->number, t->folds > 0 ? "0" : "", value,
-                    store_trial_state_text(t->state));
+                    tt_trial_state_name(t->state));
             continue;
         }
         tt_run_record *runs = NULL;
@@ -166,7 +166,7 @@ int tt_store_export_runs_csv(tt_store *st, FILE *out, tt_error *err)
             if (t->folds > 0)
                 snprintf(fold, sizeof fold, "%d", runs[k].fold);
             fprintf(out, "%ld,%s,%d,%s,%s\n", t->number, fold, runs[k].repeat, value,
-                    store_trial_state_text(runs[k].state));
+                    tt_trial_state_name(runs[k].state));
         }
         tt_run_records_free(runs, n);
     }
@@ -286,7 +286,7 @@ static int json_trial(tt_store *st, FILE *out, const tt_trial_record *r, sqlite3
                       tt_error *err)
 {
     fprintf(out, "{\"trial\":%ld,\"attempt\":%d,\"state\":\"%s\",\"value\":", r->number,
-            r->attempt, store_trial_state_text(r->state));
+            r->attempt, tt_trial_state_name(r->state));
     json_number(out, r->value);
     fputs(",\"value_std\":", out);
     json_number(out, r->value_std);
@@ -301,7 +301,7 @@ static int json_trial(tt_store *st, FILE *out, const tt_trial_record *r, sqlite3
         for (size_t i = 0; i < n; i++) {
             fprintf(out, "%s{\"fold\":%d,\"repeat\":%d,\"state\":\"%s\",\"value\":",
                     i ? "," : "", runs[i].fold, runs[i].repeat,
-                    store_trial_state_text(runs[i].state));
+                    tt_trial_state_name(runs[i].state));
             json_number(out, runs[i].value);
             fputc('}', out);
         }

@@ -169,12 +169,6 @@ void store_abandon(tt_store *st, const tt_error *err);
 /* Wall-clock Unix seconds. */
 double store_now(void);
 
-/* Persistent names of trial states (never the display names: this text is
- * stored, so it must not change when a label does). */
-const char *store_trial_state_text(tt_trial_state s);
-/* Returns -1 for a name no state has. */
-int store_trial_state_parse(const char *text);
-
 /* ISO 8601 UTC ("2026-11-23T10:50:44Z") of Unix seconds into buf (32). */
 void store_iso8601(double t, char *buf, size_t n);
 

@@ -135,7 +135,7 @@ int tt_store_run_finished(tt_store *st, long trial, int attempt, int run, tt_tri
                                trial, attempt, run, err, what);
     if (s == NULL)
         return store_op_end(st, -TT_ERR_IO, err);
-    store_bind_text(s, 4, store_trial_state_text(state));
+    store_bind_text(s, 4, tt_trial_state_name(state));
     store_bind_double(s, 5, value);
     store_bind_text(s, 6, reason);
     sqlite3_bind_double(s, 7, store_now());
@@ -222,7 +222,7 @@ int tt_store_runs_of(tt_store *st, long trial, int attempt, tt_run_record **rows
         r->run = sqlite3_column_int(s, 2);
         r->fold = sqlite3_column_int(s, 3);
         r->repeat = sqlite3_column_int(s, 4);
-        int state = store_trial_state_parse((const char *)sqlite3_column_text(s, 5));
+        int state = tt_trial_state_from_name((const char *)sqlite3_column_text(s, 5));
         r->state = state < 0 ? TT_TRIAL_FAILED : (tt_trial_state)state;
         r->value = store_column_double(s, 6);
         r->reason = store_column_strdup(s, 7);

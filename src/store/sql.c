@@ -317,30 +317,6 @@ double store_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static const char *const state_text[TT_TRIAL_STATE_COUNT] = {
-    [TT_TRIAL_QUEUED] = "queued",
-    [TT_TRIAL_RUNNING] = "running",
-    [TT_TRIAL_COMPLETED] = "completed",
-    [TT_TRIAL_PRUNED] = "pruned",
-    [TT_TRIAL_FAILED] = "failed",
-    [TT_TRIAL_KILLED] = "killed",
-    [TT_TRIAL_TIMEOUT] = "timeout",
-    [TT_TRIAL_INTERRUPTED] = "interrupted",
-};
-
-const char *store_trial_state_text(tt_trial_state s)
-{
-    return (unsigned)s < TT_TRIAL_STATE_COUNT ? state_text[s] : "unknown";
-}
-
-int store_trial_state_parse(const char *text)
-{
-    for (int s = 0; text && s < TT_TRIAL_STATE_COUNT; s++)
-        if (strcmp(text, state_text[s]) == 0)
-            return s;
-    return -1;
-}
-
 void store_iso8601(double t, char *buf, size_t n)
 {
     time_t secs = (time_t)floor(t);

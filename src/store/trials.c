@@ -1,6 +1,8 @@
 /*
  * store/trials — trial rows and their parameters: creation, every state
- * change, retries, and the incremental read the dashboard polls with.
+ * change, retries, the incremental read the dashboard polls with, and a
+ * record's parameters as the shared tt_named_params (vocab.h) for modules
+ * that must not know this record type.
  *
  * Every write to a trial row also sets its seq to MAX(seq) + 1 in the same
  * statement, so the study-wide sequence only grows and a reader holding
@@ -117,7 +119,7 @@ int tt_store_trial_finished(tt_store *st, long number, tt_trial_state state, dou
     if (s == NULL)
         return -TT_ERR_IO;
     sqlite3_bind_int64(s, 1, number);
-    store_bind_text(s, 2, store_trial_state_text(state));
+    store_bind_text(s, 2, tt_trial_state_name(state));
     store_bind_double(s, 3, value);
     store_bind_text(s, 4, reason);
     sqlite3_bind_double(s, 5, store_now());
@@ -265,7 +267,7 @@ static int fill_record(tt_store *st, sqlite3_stmt *s, tt_trial_record *r, tt_err
     r->attempt = sqlite3_column_int(s, 1);
     r->space_version = (long)sqlite3_column_int64(s, 2);
     const char *state = (const char *)sqlite3_column_text(s, 3);
-    int parsed = store_trial_state_parse(state);
+    int parsed = tt_trial_state_from_name(state);
     if (parsed < 0)
         return tt_error_set(err, TT_ERR_INVALID, "trial %ld of %s has an unknown state '%s'",
                             r->number, st->path, state ? state : "");
@@ -367,4 +369,15 @@ void tt_trial_record_clear(tt_trial_record *r)
     free(r->param_x);
     free(r->param_active);
     memset(r, 0, sizeof *r);
+}
+
+tt_named_params tt_trial_record_params(const tt_trial_record *r)
+{
+    return (tt_named_params){
+        .n = r->n_params,
+        .names = (const char *const *)r->param_names,
+        .text = (const char *const *)r->param_text,
+        .x = r->param_x,
+        .active = r->param_active,
+    };
 }

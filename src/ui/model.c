@@ -31,6 +31,7 @@
 
 #include "internal.h"
 #include "tunetop/runner.h"
+#include "tunetop/sampler.h" /* tt_grid_size: a grid sweep's total */
 
 static const char *const importance_methods[] = {"fanova", "ped-anova", "corr"};
 

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Scale benchmark (issue 18, docs/benchmarks.md "Scale"): how tunetop's costs
+# grow with the study, each size against the smallest in the same run.
+#  1. The real runner (`tunetop run`, foreground) on SIZES trials of a
+#     trivial trainer that reports a metric (`/bin/echo loss=<x>`),
+#     parallel 2, importance on (the default with a metric): runner CPU per
+#     trial (its own rusage, from its last line) and peak RSS (GNU time's
+#     %M of the `tunetop run` process, which is the runner), once with
+#     `method: random` and once with `method: tpe` (TPE on TPE_SIZES only:
+#     its own model cost grows with the history by design).
+#  2. The CLI on each random study: `status --json` and `best`, median wall
+#     of 5; `importance` (fANOVA) wall and peak RSS.
+#  3. Ratios of each figure to the smallest size's.
+# The dashboard's figures at 10k and 100k trials x 100 steps come from
+# bench/dashboard (`bench/dashboard/run.sh --trials 100000 --live 0`).
+#
+#   usage: [SIZES=1000,10000,100000] [TPE_SIZES=1000,10000] bench/scale/run.sh
+# Run it on an idle machine; each size runs once (the 100k random study
+# takes a few minutes). Study folders go under $TMPDIR (default /tmp) and
+# are removed at the end.
+set -eu
+cd "$(dirname "$0")/../.."
+sizes=${SIZES:-1000,10000,100000}
+tpe_sizes=${TPE_SIZES:-1000,10000}
+make -s tunetop tunetop-shim
+[ -x /usr/bin/time ] || { echo "bench/scale: needs GNU time (apt-get install time)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+now() { date +%s.%N; }
+
+sweep() {   # sweep METHOD N: a study of N trials of the trivial trainer
+    cat <<YAML
+name: scale-$1-$2
+method: $1
+command: [/bin/echo, 'loss=\${x}']
+metric: {name: loss, goal: minimize}
+parameters:
+  x: {min: 0.0, max: 1.0}
+  y: {min: 0.0, max: 1.0}
+  opt: {values: [sgd, adam, adamw]}
+run_cap: $2
+parallel: 2
+YAML
+}
+
+# median_wall CMD...: median wall seconds of 5 runs (output discarded)
+median_wall() {
+    for _ in 1 2 3 4 5; do
+        t0=$(now)
+        "$@" >/dev/null 2>&1 || true
+        t1=$(now)
+        awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+    done | sort -n | sed -n 3p
+}
+
+results=$tmp/results
+: >"$results"
+for method in random tpe; do
+    list=$sizes
+    [ "$method" = tpe ] && list=$tpe_sizes
+    for n in $(echo "$list" | tr , ' '); do
+        sweep "$method" "$n" >"$tmp/$method-$n.yaml"
+        d=$tmp/$method-$n
+        /usr/bin/time -f '%e %M' -o "$tmp/time" ./tunetop run "$tmp/$method-$n.yaml" --dir "$d" \
+            >"$tmp/$method-$n.log" 2>&1
+        read -r wall rss_kb <"$tmp/time"
+        cpu=$(sed -n 's/.*runner cpu \([0-9.]*\) s.*/\1/p' "$tmp/$method-$n.log" | tail -n 1)
+        done_n=$(./tunetop status "$d" --json | sed -n 's/.*"completed": \([0-9]*\).*/\1/p')
+        line="$method $n $done_n $wall $cpu $rss_kb"
+        if [ "$method" = random ]; then
+            st=$(median_wall ./tunetop status "$d" --json)
+            be=$(median_wall ./tunetop best "$d")
+            /usr/bin/time -f '%e %M' -o "$tmp/time" ./tunetop importance "$d" >"$tmp/imp" 2>&1
+            read -r iw irss <"$tmp/time"
+            line="$line $st $be $iw $irss"
+        fi
+        echo "$line" >>"$results"
+        echo "  $method $n trials done" >&2
+    done
+done
+
+awk '
+function ratio(v, b) { return b > 0 ? sprintf("%.2fx", v / b) : "-" }
+{
+    m = $1; n = $2
+    cpt = 1000 * $5 / n; rss = $6 / 1024
+    if (!(m in base_cpt)) { base_cpt[m] = cpt; base_rss[m] = rss }
+    printf "| %s | %d | %d | %.1f s | %.3f ms (%s) | %.0f MB (%s) |", m, n, $3, $4, cpt,
+        ratio(cpt, base_cpt[m]), rss, ratio(rss, base_rss[m])
+    if (NF > 6) {
+        if (!("s" in b)) { b["s"] = $7; b["b"] = $8; b["i"] = $9 }
+        printf " %.0f ms (%s) | %.0f ms (%s) | %.2f s, %.0f MB |", 1000 * $7, ratio($7, b["s"]),
+            1000 * $8, ratio($8, b["b"]), $9, $10 / 1024
+    } else
+        printf " - | - | - |"
+    printf "\n"
+}' "$results" >"$tmp/table"
+echo "CPU: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores"
+echo "trainer: /bin/echo loss=\${x}, 3 parameters, parallel 2, importance on"
+echo
+echo "| method | trials | completed | wall | runner CPU per trial (vs smallest) | runner peak RSS (vs smallest) | status --json (vs smallest) | best (vs smallest) | importance |"
+echo "|---|---|---|---|---|---|---|---|---|"
+cat "$tmp/table"
