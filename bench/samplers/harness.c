@@ -56,6 +56,26 @@ typedef struct options {
     const bench_function *latency_function;
 } options;
 
+/* Whether o->methods[m] is an alias of another method in the list (bayes
+ * runs gp): then it is not run twice; the raw file says whose figures are
+ * its (join.py copies them), and the tables say so. */
+static bool runs_as_other(const options *o, size_t m, FILE *raw, const char *what)
+{
+    tt_method target = tt_method_resolve(o->methods[m]);
+    if (target == o->methods[m])
+        return false;
+    for (size_t k = 0; k < o->n_methods; k++)
+        if (o->methods[k] == target) {
+            printf("  %-10s  = %s (the same sampler; %s not run twice)\n",
+                   tt_method_name(o->methods[m]), tt_method_name(target), what);
+            if (raw)
+                fprintf(raw, "alias\ttunetop\t%s\t%s\n", tt_method_name(o->methods[m]),
+                        tt_method_name(target));
+            return true;
+        }
+    return false;
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -197,7 +217,7 @@ static int run_regret(const options *o, FILE *raw)
         for (size_t m = 0; m < o->n_methods; m++) {
             tt_method method = o->methods[m];
             const char *name = tt_method_name(method);
-            if (!tt_method_available(method))
+            if (!tt_method_available(method) || runs_as_other(o, m, raw, "its regret"))
                 continue;
             double seconds = 0.0;
             int rc = 0;
@@ -312,6 +332,8 @@ static int run_latency(const options *o, FILE *raw)
             printf("  %-10s  not available in this build yet\n", name);
             continue;
         }
+        if (runs_as_other(o, m, raw, "its latency"))
+            continue;
         printf("  %-10s", name);
         fflush(stdout);
         for (size_t i = 0; i < o->n_sizes; i++) {

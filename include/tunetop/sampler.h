@@ -36,6 +36,9 @@ typedef struct tt_history {
  * config warns about the others. This is the sampler's knowledge, so it
  * lives here and not with the names in vocab.h. */
 bool tt_method_available(tt_method m);
+/* The method whose sampler m runs: m itself, except an alias (`bayes`
+ * runs gp). */
+tt_method tt_method_resolve(tt_method m);
 
 /* Fill out (already sized to space->n) with the next suggestion. Returns 0,
  * -TT_ERR_EXHAUSTED when a grid has no unvisited point left, or another

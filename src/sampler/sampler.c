@@ -25,10 +25,18 @@ bool tt_method_available(tt_method m)
     return (unsigned)m < TT_METHOD_COUNT && method_ready[m];
 }
 
+/* W&B's `bayes` is GP-BO: bench/samplers shows it the most sample-efficient
+ * at the budgets (25-100 trials) W&B users run it with (docs/benchmarks.md,
+ * "Samplers"); tpe stays the fast choice for large budgets. */
+tt_method tt_method_resolve(tt_method m)
+{
+    return m == TT_METHOD_BAYES ? TT_METHOD_GP : m;
+}
+
 int tt_sampler_suggest(tt_method method, const tt_space *space, const tt_history *history,
                        uint64_t seed, tt_assignment *out, tt_error *err)
 {
-    switch (method) {
+    switch (tt_method_resolve(method)) {
     case TT_METHOD_GRID:
         return tt_grid_suggest(space, history, seed, out, err);
     case TT_METHOD_RANDOM:
@@ -39,11 +47,6 @@ int tt_sampler_suggest(tt_method method, const tt_space *space, const tt_history
         if (method_ready[method])
             return tt_tpe_suggest(space, history, seed, out, err);
         break;
-    /* W&B's `bayes` is GP-BO: bench/samplers shows it the most
-     * sample-efficient at the budgets (25-100 trials) W&B users run it with
-     * (docs/benchmarks.md, "Samplers"); tpe stays the fast choice for large
-     * budgets. */
-    case TT_METHOD_BAYES:
     case TT_METHOD_GP:
         if (method_ready[method])
             return tt_gp_suggest(space, history, seed, out, err);
