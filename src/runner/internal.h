@@ -15,6 +15,7 @@
 
 #include "launch.h"
 #include "tunetop/config.h"
+#include "tunetop/ingest.h"
 #include "tunetop/runner.h"
 #include "tunetop/store.h"
 
