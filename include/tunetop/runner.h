@@ -1,9 +1,9 @@
 /*
  * runner — the background process manager of one study: event loop,
- * executors, the shim, file tailing, reconcile and commands.
+ * executors, trial folders, file tailing, reconcile and commands.
  *
  * What a trial writes is turned into metric points by the ingest module
- * (tunetop/ingest.h).
+ * (tunetop/ingest.h); each trial runs under a shim (tunetop/shim.h).
  */
 #ifndef TUNETOP_RUNNER_H
 #define TUNETOP_RUNNER_H
@@ -44,9 +44,5 @@ typedef struct tt_runner_opts {
  * next runner; SIGINT: stop now). Returns 0, or a negative code with err
  * filled (lock held by another runner, unreadable study, ...). */
 int tt_runner_run(const tt_runner_opts *opts, tt_error *err);
-
-/* The hidden `tunetop __shim` subcommand (see src/runner/shim.c); argv
- * starts at "__shim". Returns the process exit status. */
-int tt_shim_main(int argc, char **argv);
 
 #endif
