@@ -70,8 +70,8 @@ bool tt_metric_parse_number(const char *s, size_t len, double *out);
  * than max_line is delivered truncated to max_line bytes once (flag set)
  * and the rest of it skipped, so memory stays bounded whatever the trial
  * prints: pending never holds more than max_line + 1 bytes, allocated once,
- * when a first line is left unfinished by a feed. Bytes fed but not yet delivered = pending.len (0 while
- * skipping). */
+ * when a first line is left unfinished by a feed. Bytes fed but not yet
+ * delivered = pending.len (0 while skipping). */
 typedef struct tt_line_splitter {
     tt_buf pending;
     size_t max_line;
