@@ -20,7 +20,7 @@ CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) $(CFLAGS)
 LIBS    := $(PKG_LIBS) -lcsv -lm -lpthread
 
-LIB_SRC  := $(sort $(filter-out src/cli/main.c,$(wildcard src/*/*.c)))
+LIB_SRC  := $(sort $(filter-out src/cli/main.c src/shim/main.c,$(wildcard src/*/*.c)))
 MAIN_SRC := src/cli/main.c
 TEST_SRC := $(sort $(wildcard tests/*.c))
 
@@ -30,16 +30,19 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 SAMPLE_PROGS := $(patsubst samples/%.c,samples/bin/%,$(wildcard samples/*.c))
 
-# tunetop-shim: the trial supervisor alone (src/runner/shim.c + proc.c with
-# -DTT_SHIM_STANDALONE), next to $(BIN); the runner starts it once, as
-# `tunetop-shim __zygote`, whose pooled shims run the trials (zygote.c),
-# instead of a `tunetop __shim` per trial. Linked statically when the toolchain can (no
-# dynamic loader, no sqlite/yaml/csv to map: exec+exit 0.37 ms against
-# 0.83 ms for tunetop, docs/benchmarks.md), never under a sanitizer (which
-# needs the dynamic runtime).
+# tunetop-shim: the trial supervisor alone, next to $(BIN): every file of
+# src/shim/ and nothing else (libc only: a use of util, sqlite, yaml or csv
+# there fails this link). The same files but main.c are also in
+# libtunetop, for `tunetop __shim` / `tunetop __zygote`. The runner starts
+# it once, as `tunetop-shim __zygote`, whose pooled shims run the trials
+# (src/shim/zygote.c), instead of a `tunetop __shim` per trial. Linked
+# statically when the toolchain can (no dynamic loader, no sqlite/yaml/csv
+# to map: exec+exit 0.37 ms against 0.83 ms for tunetop,
+# docs/benchmarks.md), never under a sanitizer (which needs the dynamic
+# runtime); its own objects, with sections the linker can drop.
 SHIM_BIN := $(dir $(BIN))tunetop-shim
-SHIM_SRC := src/runner/shim.c src/runner/zygote.c src/runner/proc.c
-SHIM_OBJ := $(SHIM_SRC:src/runner/%.c=$(BUILD)/shim/%.o)
+SHIM_SRC := $(sort $(wildcard src/shim/*.c))
+SHIM_OBJ := $(SHIM_SRC:src/shim/%.c=$(BUILD)/shim/%.o)
 SHIM_STATIC := $(if $(findstring -fsanitize,$(CFLAGS)),,$(shell printf 'int main(void){return 0;}' | \
                  $(CC) -x c -static -o /dev/null - 2>/dev/null && echo -static))
 SHIM_LDFLAGS := $(SHIM_STATIC) -Wl,-O1 -Wl,--gc-sections
@@ -71,9 +74,9 @@ $(BUILD)/libtunetop.a: $(LIB_OBJ)
 $(BIN): $(MAIN_OBJ) $(BUILD)/libtunetop.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/shim/%.o: src/runner/%.c
+$(BUILD)/shim/%.o: src/shim/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DTT_SHIM_STANDALONE -ffunction-sections -fdata-sections -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -ffunction-sections -fdata-sections -MMD -MP -c $< -o $@
 
 $(SHIM_BIN): $(SHIM_OBJ)
 	$(CC) $(ALL_CFLAGS) $(SHIM_LDFLAGS) -o $@ $^

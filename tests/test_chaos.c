@@ -522,7 +522,7 @@ START_TEST(test_kill_between_spawn_and_commit)
 }
 END_TEST
 
-/* A pooled shim (src/runner/zygote.c) takes the next trial as soon as the
+/* A pooled shim (src/shim/zygote.c) takes the next trial as soon as the
  * last one's exit.status is written. A runner killed between that and the
  * tick that records the end leaves the store saying the first trial runs,
  * under a shim that is alive — busy with the next trial. The next runner

@@ -1,5 +1,5 @@
 /*
- * Tests for the runner's ingest layer (runner.h, "metric lines", "line
+ * Tests for the ingest module (ingest.h, "metric lines", "line
  * splitting", "metrics CSV"): every output form of the trial protocol with
  * exact names, values and steps, hostile input (garbage, binary, NULs,
  * megabyte lines), and CSV rows split at every byte offset, which must give
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tunetop/runner.h"
+#include "tunetop/ingest.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../src/runner/launch.h"
+#include "../src/runner/shim_client.h"
 #include "e2e.h"
 
 extern char **environ;

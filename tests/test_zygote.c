@@ -1,5 +1,6 @@
 /*
- * The zygote (src/runner/zygote.c): the runner's one process that starts
+ * The zygote (src/shim/zygote.c, and the runner's end of it,
+ * src/runner/zygote_client.c): the runner's one process that starts
  * trials through a pool of shims. What a user would notice if it were
  * wrong: a trial that does not run as asked (argv, environment, logs,
  * status) or sees the one before it, a trial that dies with the runner, a
@@ -18,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../src/runner/launch.h"
+#include "../src/runner/shim_client.h"
 #include "e2e.h"
 
 extern char **environ;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "tunetop/runner.h"
+#include "tunetop/shim.h"
 #include "tunetop/util.h"
 
 int main(int argc, char **argv)
@@ -30,7 +30,7 @@ int main(int argc, char **argv)
         return TT_EXIT_OK;
     }
     /* The per-trial supervisor: hidden, started by the runner only. */
-    if (strcmp(first, "__shim") == 0 || strcmp(first, "__zygote") == 0)
+    if (strcmp(first, TT_SHIM_COMMAND) == 0 || strcmp(first, TT_ZYGOTE_COMMAND) == 0)
         return tt_shim_main(argc - 1, argv + 1);
     const tt_cli_command *cmd = tt_cli_find(first);
     /* `tunetop SWEEP.yaml`, `tunetop DIR`, `tunetop --theme light`: the

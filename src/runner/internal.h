@@ -14,7 +14,9 @@
 #include <sys/types.h>
 
 #include "launch.h"
+#include "shim_client.h"
 #include "tunetop/config.h"
+#include "tunetop/ingest.h"
 #include "tunetop/runner.h"
 #include "tunetop/sampler.h"
 #include "tunetop/store.h"
@@ -166,7 +168,7 @@ typedef struct tt_runner {
     struct tt_slurm_exec *slurm; /* Slurm executor's polling (slurm_jobs.c); NULL until used */
 
     int sig_pipe[2];
-    tt_zygote zygote;        /* starts the local trials (zygote.c) */
+    tt_zygote zygote;        /* starts the local trials (zygote_client.c) */
     int inotify_fd;          /* trial folders written to wake the loop; -1: ticks only */
     double tick_at;          /* monotonic time the last tick began */
     tt_live **spawning;      /* its requests not yet answered, oldest first */

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "launch.h"
+#include "tunetop/shim.h"
 #include "tunetop/config.h"
 #include "tunetop/sampler.h"
 #include "tunetop/util.h"

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tunetop/runner.h"
+#include "tunetop/ingest.h"
 
 typedef struct csv_column {
     char name[TT_METRIC_NAME_MAX];

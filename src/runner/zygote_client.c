@@ -1,262 +1,32 @@
 /*
- * zygote — one small process per runner that forks shims, and the runner's
- * end of it and of the shims it forked.
+ * zygote_client — the runner's end of the zygote and of the pooled shims
+ * it forks (the zygote itself and the protocol: src/shim/zygote.c,
+ * tunetop/shim.h).
  *
- * Why: starting a shim with exec costs a program start per trial, and on a
- * VM that start is dear (glibc asks the CPU for its cache sizes with cpuid,
- * which traps to the hypervisor: 40 % of all the CPU of 1000 trials of
- * `true`, more than the trials themselves; docs/benchmarks.md). A fork per
- * trial was the next cost (0.1-0.15 ms of CPU with its exit and reaping,
- * as much as all the runner's bookkeeping of a trial), and a round trip
- * through the zygote per trial the one after. So the zygote,
- * `tunetop-shim __zygote`, started once, forks a shim only when the runner
- * has none idle; a shim whose trial ended waits for the runner's next one
- * on its own socket (tt_shim_serve) instead of exiting. A shim still
- * supervises one trial at a time, as detached as an exec'd one — its own
- * session, no fd of the runner's but its socket — so a trial outlives the
- * runner and the zygote alike.
- *
- * A trial's end is no longer its shim's exit, so the runner cannot watch a
- * pidfd: it polls the shim's socket, on which the shim writes one byte
- * once the trial's exit.status is written (or which closes when the shim
- * dies or leaves): the runner wakes at once, as SIGCHLD did, and then
- * keeps the shim for its next trial (tt_zygote_release, tt_zygote_reuse).
- * A request carries a token (a number the runner chose); the runner asks a
- * pooled shim to end its trial with sigqueue(SIGTERM, token), so a request
- * that arrives late, when the shim has moved on to another trial, is
- * ignored rather than ending the wrong one.
- *
- * Protocol: a request is a header {length, argc, envc} and `length` bytes
- * of NUL-terminated strings: trial folder, grace seconds, token, argv,
- * envp. The runner sends one to the zygote (on a socketpair, fd
- * TT_ZYGOTE_FD in the zygote) when no shim is idle; the zygote serves them
- * one after the other, forking a shim whose first trial it is, and answers
- * each, in order, with {pid, errno, start time, token} and the runner's
- * end of the shim's socket attached; the runner may send the next request
- * before the answer to the last (spawns.c). Later requests go from the
- * runner straight to an idle shim's socket. EOF on the zygote's socket,
- * which the kernel also gives when the runner dies, ends the zygote; EOF
- * on a shim's ends the shim, once its trial is over.
+ * The runner starts `tunetop-shim __zygote` on first use, sends it a
+ * request when no shim of its own is idle, and takes the answers in
+ * request order (it may send the next request before the last answer:
+ * spawns.c). A shim whose trial ended says so with one byte on its socket
+ * and is kept for the next trial (tt_zygote_release, tt_zygote_reuse), the
+ * latest first. Nothing here may block the runner's loop for long: every
+ * send and receive has a time limit, and a zygote that misses it is given
+ * up for good (shims are then started by exec, shim_spawn.c).
  */
-#include "launch.h"
+#include "shim_client.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 extern char **environ;
-
-typedef struct zygote_reply {
-    int32_t pid;      /* > 0 when a shim took the trial */
-    int32_t error;    /* errno of the failure when pid <= 0 */
-    uint64_t start;   /* the shim's /proc start time */
-    int32_t token;    /* the request's, echoed */
-    int32_t unused;
-} zygote_reply;
-
-/* Idle shims kept beyond this many are sent away: a sweep whose
- * parallelism was lowered does not keep a crowd of them. */
-#define ZYGOTE_MAX_IDLE 16
-
-/* ---- requests (the zygote and the shim read them alike) ----------------- */
-
-int tt_zygote_read_full(int fd, void *buf, size_t n)
-{
-    char *p = buf;
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, p + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0 && got == 0)
-            return 1;
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
-}
-
-char **tt_zygote_split_request(char *buf, uint32_t len, uint32_t argc, uint32_t envc,
-                               tt_zygote_request *req)
-{
-    size_t want = 3 + (size_t)argc + envc;
-    if (argc == 0 || want > len)
-        return NULL;
-    char **strs = calloc(want, sizeof *strs);
-    char **vec = calloc((size_t)argc + envc + 2, sizeof *vec);
-    if (!strs || !vec)
-        goto bad;
-    size_t k = 0;
-    for (uint32_t off = 0; off < len && k < want;) {
-        char *nul = memchr(buf + off, '\0', len - off);
-        if (!nul)
-            goto bad;
-        strs[k++] = buf + off;
-        off = (uint32_t)(nul - buf) + 1;
-        if (k == want && off != len)
-            goto bad;
-    }
-    if (k != want)
-        goto bad;
-    char *end;
-    req->dir = strs[0];
-    req->grace = strtod(strs[1], &end);
-    if (end == strs[1] || *end || !(req->grace >= 0))
-        goto bad;
-    long token = strtol(strs[2], &end, 10);
-    if (end == strs[2] || *end || token < 0 || token > INT32_MAX)
-        goto bad;
-    req->token = (int)token;
-    for (uint32_t i = 0; i < argc; i++)
-        vec[i] = strs[3 + i];
-    vec[argc] = NULL;
-    for (uint32_t i = 0; i < envc; i++)
-        vec[argc + 1 + i] = strs[3 + argc + i];
-    vec[argc + 1 + envc] = NULL;
-    req->argv = vec;
-    req->envp = vec + argc + 1;
-    free(strs);
-    return vec;
-bad:
-    free(strs);
-    free(vec);
-    return NULL;
-}
-
-/* Sends data (may be NULL) with one fd attached (-1: none). Returns 0 or
- * -1 with errno. */
-static int send_with_fd(int sock, const void *data, size_t len, int fd)
-{
-    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
-        memset(&control, 0, sizeof control);
-        msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof control.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        /* The fd went with the first bytes. */
-        p += n;
-        len -= (size_t)n;
-        iov.iov_base = (void *)p;
-        iov.iov_len = len;
-        msg.msg_control = NULL;
-        msg.msg_controllen = 0;
-    }
-    return 0;
-}
-
-/* ---- the zygote ------------------------------------------------------------ */
-
-/* Forks a shim for the request in buf (header h): its first trial is that
- * request, read from the copy of buf the fork gives it; the runner gets
- * the other end of its socket, on which it sends later trials and hears
- * of their ends. Fills rep and *shim_sock. */
-static void serve(int runner, const tt_zygote_header *h, char *buf, zygote_reply *rep,
-                  int *shim_sock)
-{
-    tt_zygote_request req;
-    char **vec = tt_zygote_split_request(buf, h->length, h->argc, h->envc, &req);
-    if (!vec) {
-        rep->error = EINVAL;
-        return;
-    }
-    rep->token = req.token;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        rep->error = errno;
-        free(vec);
-        return;
-    }
-    /* The shim blocks these itself, but only once it runs: until then a
-     * SIGTERM from the runner (a `kill` the moment the trial started) would
-     * kill it before it could forward anything. The child inherits them
-     * blocked, as an exec'd shim does from tt_shim_spawn. */
-    sigset_t shim_set, old;
-    sigemptyset(&shim_set);
-    sigaddset(&shim_set, SIGTERM);
-    sigaddset(&shim_set, SIGINT);
-    sigaddset(&shim_set, SIGHUP);
-    sigaddset(&shim_set, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &shim_set, &old);
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* Nothing of the runner's channel: the zygote holds no other fd
-         * (each shim's socket went to the runner), so a shim keeps none
-         * of another's open. */
-        close(runner);
-        close(sv[0]);
-        _exit(tt_shim_serve(sv[1], &req));
-    }
-    int e = errno;
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    free(vec);
-    close(sv[1]);
-    if (pid < 0) {
-        close(sv[0]);
-        rep->error = e;
-        return;
-    }
-    rep->pid = pid;
-    rep->start = tt_proc_start_time(pid);
-    *shim_sock = sv[0];
-}
-
-int tt_zygote_main(int fd)
-{
-    /* The kernel reaps the shims: nobody here needs their status (they
-     * write it to exit.status), and zombies would pile up otherwise. */
-    signal(SIGCHLD, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    for (;;) {
-        tt_zygote_header h;
-        int rc = tt_zygote_read_full(fd, &h, sizeof h);
-        if (rc != 0)
-            return rc == 1 ? 0 : 1;
-        if (h.length > TT_ZYGOTE_MAX_REQUEST)
-            return 1; /* cannot be ours: stop rather than guess */
-        char *buf = malloc((size_t)h.length + 1);
-        if (!buf || tt_zygote_read_full(fd, buf, h.length) != 0) {
-            free(buf);
-            return 1;
-        }
-        zygote_reply rep = {0, 0, 0, 0, 0};
-        int shim_sock = -1;
-        serve(fd, &h, buf, &rep, &shim_sock);
-        free(buf);
-        send_with_fd(fd, &rep, sizeof rep, shim_sock);
-        if (shim_sock >= 0)
-            close(shim_sock);
-    }
-}
-
-#ifndef TT_SHIM_STANDALONE
-
-/* ---- the runner's end ------------------------------------------------------- */
 
 /* How long the runner waits for the zygote to take a request and answer:
  * it forks, so anything near this means it is stopped or wedged. */
@@ -299,7 +69,7 @@ static int zygote_start(tt_zygote *z, const char *exe, tt_error *err)
         close(sv[1]);
         sv[1] = moved;
     }
-    char *argv[] = {(char *)"tunetop", (char *)"__zygote", NULL};
+    char *argv[] = {(char *)"tunetop", (char *)TT_ZYGOTE_COMMAND, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
@@ -372,7 +142,7 @@ static int send_all(int fd, const char *data, size_t len, double deadline)
 /* Receives one reply and the shim's socket (-1 when none came): 0; 1 when nothing
  * has arrived by `deadline` (a reply begun is waited for up to the
  * zygote's time limit); -1 on EOF or an error (errno set). */
-static int recv_reply(int fd, zygote_reply *rep, int *shim_sock, double deadline)
+static int recv_reply(int fd, tt_zygote_reply *rep, int *shim_sock, double deadline)
 {
     *shim_sock = -1;
     size_t got = 0;
@@ -417,6 +187,9 @@ static int recv_reply(int fd, zygote_reply *rep, int *shim_sock, double deadline
     return 0;
 }
 
+/* A request in tt_zygote_header's format (tunetop/shim.h), header
+ * included, as the zygote and the shims read it (src/shim/request.c);
+ * malloc'd, its size in *len_out. */
 static char *build_request(const char *trial_dir, double grace_s, int token, char *const *argv,
                            char *const *envp, size_t *len_out)
 {
@@ -560,7 +333,7 @@ int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_erro
     }
     if (z->pending == 0 || z->sock < 0)
         return 1;
-    zygote_reply rep;
+    tt_zygote_reply rep;
     int shim_sock = -1;
     int rc = recv_reply(z->sock, &rep, &shim_sock, mono_ms() + timeout_ms);
     if (rc == 1)
@@ -615,5 +388,3 @@ int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, d
         close(a.sock);
     return 0;
 }
-
-#endif

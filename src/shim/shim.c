@@ -18,11 +18,13 @@
  * sigtimedwait, so no work happens in a handler.
  *
  * Two programs hold this code: `tunetop __shim` (the subcommand, what a
- * Slurm job runs) and `tunetop-shim`, built alone from this file, zygote.c
- * and proc.c, linked statically against libc only (TT_SHIM_STANDALONE, see
- * the Makefile). The local runner starts `tunetop-shim __zygote` once, and
- * its pooled shims (tt_shim_serve) run one trial after another: no program
- * start, and mostly no fork, per trial (zygote.c).
+ * Slurm job runs) and `tunetop-shim`, built from src/shim/ alone and linked
+ * statically against libc only (main.c, the Makefile). The local runner
+ * starts `tunetop-shim __zygote` once, and its pooled shims (shim_serve)
+ * run one trial after another: no program start, and mostly no fork, per
+ * trial (zygote.c). What the runner and the shim agree on — argv, files,
+ * exit.status, requests, tokens — is in tunetop/shim.h; the runner's side
+ * is src/runner/shim_spawn.c and zygote_client.c.
  *
  * Every file in the trial folder costs an inode, and on some filesystems
  * creating one costs more than the rest of a short trial's bookkeeping
@@ -31,7 +33,7 @@
  * shim.log only when it has something to say (a forwarded signal, an
  * escalation, an error).
  */
-#include "launch.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,9 +71,9 @@ static double monotonic_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Mode of the files the shim creates: tt_study_file_mode's rule, here
- * without util.c (the standalone shim links shim.c and proc.c only). */
-static mode_t shim_file_mode(void)
+/* tt_study_file_mode's rule, here without util (tunetop-shim links
+ * src/shim/ only). */
+mode_t tt_shim_file_mode(void)
 {
     const char *v = getenv("TUNETOP_SHARED");
     return v && strcmp(v, "1") == 0 ? 0666 : 0600;
@@ -103,7 +105,7 @@ static void shim_log(const char *fmt, ...)
     if (log_fd < 0 && log_dirfd >= 0)
         log_fd = openat(log_dirfd, TT_SHIM_LOG,
                         O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-                        shim_file_mode());
+                        tt_shim_file_mode());
     ssize_t w = write(log_fd >= 0 ? log_fd : STDERR_FILENO, line, len);
     (void)w;
 }
@@ -136,7 +138,7 @@ static int write_atomic(int dirfd, const char *name, const char *content)
      * unrecorded) goes, and a new file is made (O_EXCL: no FIFO, no link). */
     unlinkat(dirfd, tmp, 0);
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    shim_file_mode());
+                    tt_shim_file_mode());
     if (fd < 0)
         return -1;
     int rc = write_all(fd, content, strlen(content));
@@ -156,7 +158,7 @@ static int write_atomic(int dirfd, const char *name, const char *content)
  * again, as the trial inherits the file. */
 static int open_log(int dirfd, const char *name, int flags)
 {
-    int fd = openat(dirfd, name, flags | O_NONBLOCK, shim_file_mode());
+    int fd = openat(dirfd, name, flags | O_NONBLOCK, tt_shim_file_mode());
     struct stat st;
     if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
         close(fd);
@@ -168,48 +170,29 @@ static int open_log(int dirfd, const char *name, int flags)
     return fd;
 }
 
-static void signal_name(int sig, char *buf, size_t n)
-{
-    const char *abbrev = sigabbrev_np(sig);
-    if (abbrev)
-        snprintf(buf, n, "SIG%s", abbrev);
-    else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-        snprintf(buf, n, "SIGRTMIN+%d", sig - SIGRTMIN);
-    else
-        snprintf(buf, n, "SIGUNKNOWN");
-}
-
 /* exit.status for the given outcome; returns the shim's exit code. */
 static int record_status(int dirfd, tt_shim_kind kind, int code)
 {
-    char first[320];
     int exit_code;
     switch (kind) {
     case TT_SHIM_EXIT:
-        snprintf(first, sizeof first, "exit %d", code);
         exit_code = code;
         break;
-    case TT_SHIM_SIGNAL: {
-        char name[32];
-        signal_name(code, name, sizeof name);
-        snprintf(first, sizeof first, "signal %d %s", code, name);
+    case TT_SHIM_SIGNAL:
         exit_code = 128 + code;
         break;
-    }
     default:
-        snprintf(first, sizeof first, "exec_error %d %s", code, strerror(code));
         exit_code = code == ENOENT ? SHIM_EXIT_NOT_FOUND : SHIM_EXIT_CANNOT_RUN;
         break;
     }
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     char content[400];
-    snprintf(content, sizeof content, "%s\nend %lld.%03ld\n", first, (long long)now.tv_sec,
-             now.tv_nsec / 1000000L);
-    /* An outcome the trial's own logs may not explain gets a line here;
-     * a plain exit is all in exit.status. */
+    tt_shim_status_format(kind, code, &now, content, sizeof content);
+    /* An outcome the trial's own logs may not explain gets a line here
+     * (exit.status's first line); a plain exit is all in exit.status. */
     if (kind != TT_SHIM_EXIT)
-        shim_log("tunetop shim: %s", first);
+        shim_log("tunetop shim: %.*s", (int)strcspn(content, "\n"), content);
     if (write_atomic(dirfd, TT_SHIM_STATUS, content) != 0) {
         shim_log("tunetop shim: cannot write %s: %s", TT_SHIM_STATUS, strerror(errno));
         return SHIM_EXIT_FAILED;
@@ -218,7 +201,7 @@ static int record_status(int dirfd, tt_shim_kind kind, int code)
     return exit_code;
 }
 
-static void wait_set(sigset_t *set)
+void tt_shim_signal_set(sigset_t *set)
 {
     sigemptyset(set);
     sigaddset(set, SIGTERM);
@@ -230,7 +213,7 @@ static void wait_set(sigset_t *set)
 /* Reaps the children that are not the trial: what the trial left outside
  * its group and we adopted as subreaper, once it ended. The trial itself
  * stays a zombie (its pid, hence its group id, reserved) until
- * tt_shim_run reaps it. */
+ * shim_run reaps it. */
 static void reap_adopted(pid_t trial)
 {
     for (;;) {
@@ -245,7 +228,7 @@ static void reap_adopted(pid_t trial)
 
 /* After the trial: what it left outside its group — a daemon that called
  * setsid() or setpgid(), a double fork — was reparented to the shim (a
- * subreaper, tt_shim_run) and is killed with its own group, round after
+ * subreaper, shim_run) and is killed with its own group, round after
  * round as its children are reparented in turn. A trial that ended leaves
  * nothing running. */
 static void kill_adopted(void)
@@ -299,7 +282,7 @@ static bool from_outside(const siginfo_t *si)
 static int wait_trial(pid_t pid, double grace, int token, bool *outside, siginfo_t *out)
 {
     sigset_t set;
-    wait_set(&set);
+    tt_shim_signal_set(&set);
     bool term_sent = false, kill_sent = false;
     double deadline = 0;
     for (;;) {
@@ -420,11 +403,12 @@ int tt_shim_main(int argc, char **argv)
 {
     log_dirfd = log_fd = -1;
     int i = 0;
-    if (i < argc && strcmp(argv[i], "__shim") != 0 && strcmp(argv[i], "__zygote") != 0)
+    if (i < argc && strcmp(argv[i], TT_SHIM_COMMAND) != 0 &&
+        strcmp(argv[i], TT_ZYGOTE_COMMAND) != 0)
         i++;
-    if (i < argc && strcmp(argv[i], "__shim") == 0)
+    if (i < argc && strcmp(argv[i], TT_SHIM_COMMAND) == 0)
         i++;
-    else if (i < argc && strcmp(argv[i], "__zygote") == 0)
+    else if (i < argc && strcmp(argv[i], TT_ZYGOTE_COMMAND) == 0)
         return tt_zygote_main(TT_ZYGOTE_FD);
     if (i >= argc)
         return usage("missing TRIAL_DIR");
@@ -442,7 +426,7 @@ int tt_shim_main(int argc, char **argv)
     }
     if (i >= argc || i + 1 >= argc)
         return usage("missing -- PROGRAM");
-    return tt_shim_run(trial_dir, grace, &argv[i + 1]);
+    return shim_run(trial_dir, grace, &argv[i + 1]);
 }
 
 /* Once per shim process. */
@@ -458,7 +442,7 @@ static void shim_setup(void)
      * behind our back. */
     signal(SIGCHLD, SIG_DFL);
     sigset_t set;
-    wait_set(&set);
+    tt_shim_signal_set(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -523,7 +507,7 @@ static int run_one(int dirfd, double grace, char **trial_argv, int token, bool *
     return finish(dirfd, rc);
 }
 
-int tt_shim_run(const char *trial_dir, double grace, char **trial_argv)
+int shim_run(const char *trial_dir, double grace, char **trial_argv)
 {
     shim_setup();
     /* Said on stderr while it is still the parent's (Slurm's job output):
@@ -551,7 +535,7 @@ static bool told_to_leave(void)
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
     sigset_t set;
-    wait_set(&set);
+    tt_shim_signal_set(&set);
     struct timespec zero = {0, 0};
     siginfo_t si;
     int sig;
@@ -580,7 +564,7 @@ static int wait_request(int sock)
 }
 
 /* One trial of a pooled shim; whether the shim may take another. */
-static bool serve_one(const tt_zygote_request *req)
+static bool serve_one(const shim_request *req)
 {
     static char *no_env[] = {NULL};
     environ = req->envp;
@@ -595,7 +579,7 @@ static bool serve_one(const tt_zygote_request *req)
     return status_written && !outside;
 }
 
-int tt_shim_serve(int sock, const tt_zygote_request *first)
+int shim_serve(int sock, const shim_request *first)
 {
     shim_setup();
     if (redirect_self() != 0)
@@ -611,13 +595,13 @@ int tt_shim_serve(int sock, const tt_zygote_request *first)
         if (wait_request(sock) != 0)
             return 0;
         tt_zygote_header h;
-        if (tt_zygote_read_full(sock, &h, sizeof h) != 0)
+        if (shim_read_full(sock, &h, sizeof h) != 0)
             return 0; /* the runner is gone */
         char *buf = h.length <= TT_ZYGOTE_MAX_REQUEST ? malloc((size_t)h.length + 1) : NULL;
-        tt_zygote_request req;
+        shim_request req;
         char **vec = NULL;
-        if (buf && tt_zygote_read_full(sock, buf, h.length) == 0)
-            vec = tt_zygote_split_request(buf, h.length, h.argc, h.envc, &req);
+        if (buf && shim_read_full(sock, buf, h.length) == 0)
+            vec = shim_request_split(buf, h.length, h.argc, h.envc, &req);
         if (!vec) {
             /* The runner built it: one that does not parse means the
              * channel is broken. The runner sees the socket close with no
@@ -630,176 +614,3 @@ int tt_shim_serve(int sock, const tt_zygote_request *first)
         free(buf);
     }
 }
-
-#ifndef TT_SHIM_STANDALONE
-
-/* Whether exe is the standalone tunetop-shim (by its file name). */
-static bool is_standalone(const char *exe)
-{
-    const char *slash = strrchr(exe, '/');
-    return strcmp(slash ? slash + 1 : exe, TT_SHIM_PROGRAM) == 0;
-}
-
-char *tt_shim_find_exe(const char *self_exe)
-{
-    const char *slash = strrchr(self_exe, '/');
-    if (slash) {
-        char *path = tt_xasprintf("%.*s/%s", (int)(slash - self_exe), self_exe,
-                                  TT_SHIM_PROGRAM);
-        if (access(path, X_OK) == 0)
-            return path;
-        free(path);
-    }
-    return tt_xstrdup(self_exe);
-}
-
-int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
-                  char *const *trial_argv, char *const *envp, pid_t *pid_out,
-                  uint64_t *start_out, tt_error *err)
-{
-    if (!trial_argv || !trial_argv[0])
-        return tt_error_set(err, TT_ERR_INVALID, "no command to run");
-    size_t n = 0;
-    while (trial_argv[n])
-        n++;
-    char grace[32];
-    tt_format_double(grace_s >= 0 ? grace_s : TT_SHIM_DEFAULT_GRACE, grace, sizeof grace);
-    /* Everything the child needs is built before the spawn. Both programs
-     * take the same argv: tunetop-shim skips the "__shim" as tunetop does. */
-    char **argv = tt_xcalloc(n + 7, sizeof *argv);
-    size_t k = 0;
-    argv[k++] = (char *)"tunetop";
-    argv[k++] = (char *)"__shim";
-    argv[k++] = (char *)trial_dir;
-    argv[k++] = (char *)"--grace";
-    argv[k++] = grace;
-    argv[k++] = (char *)"--";
-    for (size_t j = 0; j < n; j++)
-        argv[k++] = trial_argv[j];
-    argv[k] = NULL;
-    if (!envp)
-        envp = environ;
-
-    /* `tunetop __shim` gets shim.log as stdout/stderr up front: the dynamic
-     * loader may have something to say (a missing library) before main.
-     * tunetop-shim is linked statically: nothing speaks before main, and
-     * main writes shim.log itself when needed, so it gets /dev/null and the
-     * trial folder one inode less. */
-    bool quiet = is_standalone(self_exe);
-    int dirfd = open(trial_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int logfd = dirfd < 0 || quiet
-                    ? -1
-                    : openat(dirfd, TT_SHIM_LOG,
-                             O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-                             shim_file_mode());
-    int e = errno;
-    if (dirfd >= 0)
-        close(dirfd);
-    if (dirfd < 0 || (!quiet && logfd < 0)) {
-        free(argv);
-        return tt_error_set(err, TT_ERR_IO, "trial folder %s: %s", trial_dir, strerror(e));
-    }
-    /* posix_spawn (clone with CLONE_VM|CLONE_VFORK in glibc) instead of
-     * fork: the runner's page tables are never copied, which made fork the
-     * runner's biggest per-trial cost once its trial cache grew. */
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", quiet ? O_RDWR : O_RDONLY,
-                                     0);
-    posix_spawn_file_actions_adddup2(&fa, quiet ? STDIN_FILENO : logfd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, quiet ? STDIN_FILENO : logfd, STDERR_FILENO);
-    posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-    /* Every handler back to default, and the shim's signals blocked
-     * through exec: it takes them with sigtimedwait, so a SIGTERM sent the
-     * moment we return is forwarded, not fatal to a shim still starting. */
-    sigset_t shim_set;
-    wait_set(&shim_set);
-    tt_proc_spawnattr_clean(&attr, &shim_set, POSIX_SPAWN_SETSID);
-    pid_t pid = 0;
-    e = posix_spawn(&pid, self_exe, &fa, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (logfd >= 0)
-        close(logfd);
-    free(argv);
-    if (e != 0)
-        return tt_error_set(err, TT_ERR_IO, "cannot run the shim %s: %s", self_exe,
-                            strerror(e));
-    /* The start time is fixed at spawn; exec does not change it. */
-    uint64_t start = tt_proc_start_time(pid);
-    *pid_out = pid;
-    if (start_out)
-        *start_out = start;
-    return 0;
-}
-
-static char *trial_file(const char *trial_dir, const char *leaf)
-{
-    size_t n = strlen(trial_dir);
-    return tt_xasprintf("%s%s%s", trial_dir, n && trial_dir[n - 1] == '/' ? "" : "/", leaf);
-}
-
-int tt_shim_read_status(const char *trial_dir, tt_shim_status *st)
-{
-    memset(st, 0, sizeof *st);
-    /* A status the shim wrote is two short lines: one read of at most
-     * this much takes it (one system call, not four, per trial end), and
-     * whatever else a trial may have put under that name — a FIFO, a huge
-     * file — cannot hang or flood the runner. */
-    char text[1024];
-    char *path = trial_file(trial_dir, TT_SHIM_STATUS);
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    free(path);
-    /* Out of descriptors (ours, or the system's) says nothing about the
-     * trial: "no status" would record a trial that exited 0 as vanished. */
-    if (fd < 0)
-        return errno == EMFILE || errno == ENFILE || errno == ENOMEM ? -TT_ERR_BUSY
-                                                                      : -TT_ERR_IO;
-    ssize_t got = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (got < 0)
-        return -TT_ERR_IO;
-    text[got] = '\0';
-    int rc = -TT_ERR_INVALID;
-    char *nl = strchr(text, '\n');
-    if (nl)
-        *nl = '\0';
-    char *rest = NULL;
-    char *end;
-    if (strncmp(text, "exit ", 5) == 0) {
-        st->kind = TT_SHIM_EXIT;
-        rest = text + 5;
-    } else if (strncmp(text, "signal ", 7) == 0) {
-        st->kind = TT_SHIM_SIGNAL;
-        rest = text + 7;
-    } else if (strncmp(text, "exec_error ", 11) == 0) {
-        st->kind = TT_SHIM_EXEC_ERROR;
-        rest = text + 11;
-    }
-    if (rest) {
-        errno = 0;
-        long code = strtol(rest, &end, 10);
-        if (!errno && end != rest && code >= 0 && code <= 0xffff &&
-            (*end == '\0' || *end == ' ') && (st->kind != TT_SHIM_EXIT || *end == '\0')) {
-            st->code = (int)code;
-            snprintf(st->message, sizeof st->message, "%s", *end ? end + 1 : "");
-            rc = 0;
-        }
-    }
-    if (rc == 0 && nl && strncmp(nl + 1, "end ", 4) == 0) {
-        double t = strtod(nl + 5, &end);
-        if (end != nl + 5 && t > 0)
-            st->end_time = t;
-    }
-    return rc;
-}
-
-#else /* TT_SHIM_STANDALONE: the tunetop-shim program */
-
-int main(int argc, char **argv)
-{
-    return tt_shim_main(argc, argv);
-}
-
-#endif

@@ -7,10 +7,13 @@
  * program now has that number" before re-adopting a trial or signalling it.
  * The fork-to-exec helpers live here too, written to be async-signal-safe so
  * they are correct even when the runner has a worker thread.
+ *
+ * libc only, like all of src/shim/ (tunetop-shim links it); the /proc
+ * lookups that allocate, which only the runner makes, are
+ * src/runner/proc_lookup.c.
  */
-#include "launch.h"
+#include "tunetop/shim.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -163,76 +165,6 @@ int tt_proc_kill_group(pid_t pgid, int sig)
     return -TT_ERR_IO;
 }
 
-#ifndef TT_SHIM_STANDALONE /* tunetop-shim links no allocator helpers */
-/* Whether the NUL-separated environment block of pid holds entry. */
-static bool environ_has(pid_t pid, const char *entry)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
-    size_t len = 0;
-    char *env = tt_read_file(path, &len, NULL);
-    if (!env)
-        return false;
-    bool found = false;
-    /* tt_read_file ends the text with one more NUL. */
-    for (size_t i = 0; i < len && !found; i += strlen(env + i) + 1)
-        found = strcmp(env + i, entry) == 0;
-    free(env);
-    return found;
-}
-
-int tt_proc_kill_groups_with_env(const char *entry, int sig)
-{
-    DIR *d = opendir("/proc");
-    if (!d)
-        return 0;
-    int killed = 0;
-    uid_t me = getuid();
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        char *end;
-        long pid = strtol(de->d_name, &end, 10);
-        struct stat st;
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%ld", pid);
-        if (*end || pid <= 1 || pid == (long)getpid() || stat(path, &st) != 0 ||
-            st.st_uid != me || !environ_has((pid_t)pid, entry))
-            continue;
-        pid_t pgid = getpgid((pid_t)pid), sid = getsid((pid_t)pid);
-        if (pgid > 1 && pgid != sid && tt_proc_kill_group(pgid, sig) == 0)
-            killed++;
-    }
-    closedir(d);
-    return killed;
-}
-
-char *tt_proc_self_exe(void)
-{
-    size_t cap = 256;
-    for (;;) {
-        char *buf = tt_xmalloc(cap);
-        ssize_t n = readlink("/proc/self/exe", buf, cap);
-        if (n < 0) {
-            free(buf);
-            return NULL;
-        }
-        if ((size_t)n < cap) {
-            buf[n] = '\0';
-            /* A binary replaced on disk (an upgrade) reads as "PATH
-             * (deleted)"; PATH is where its successor lives. */
-            static const char deleted[] = " (deleted)";
-            size_t dl = sizeof deleted - 1;
-            if ((size_t)n > dl && strcmp(buf + n - dl, deleted) == 0)
-                buf[n - dl] = '\0';
-            return buf;
-        }
-        free(buf);
-        if (cap > 1 << 20)
-            return NULL;
-        cap *= 2;
-    }
-}
-#endif
 
 /* close_range(2) when the kernel has it, else a close() per possible fd
  * (no opendir: it allocates, which is not safe after fork). */

@@ -11,7 +11,7 @@
  * every line of stdout and stderr, at hundreds of thousands of lines per
  * second.
  *
- * Decisions (documented in runner.h too):
+ * Decisions (documented in ingest.h too):
  *  - a value must be followed by the end of the line, whitespace or one of
  *    , ; ) ] } | " ' — so `0.25s`, `12%`, `3:20` and `0x1f` are not values;
  *  - names longer than TT_METRIC_NAME_MAX-1 are skipped, never truncated;
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tunetop/runner.h"
+#include "tunetop/ingest.h"
 
 /* Longest number token handed to strtod; longer ones are not values. */
 #define NUMBER_MAX 127

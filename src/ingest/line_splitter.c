@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tunetop/runner.h"
+#include "tunetop/ingest.h"
 
 typedef void (*line_fn)(const char *line, size_t len, bool truncated, void *ud);
 
