@@ -211,7 +211,7 @@ static int run_loop(ui_app *a)
                 ui_message(a, true, "cannot read the study: %s", err.msg);
             ui_check_pending(a);
             mark_changed(a);
-            if (a->model.runner_pid != 0)
+            if (a->model.study.runner_pid != 0)
                 a->dirty[UI_PANEL_HEADER] = true;
             if (a->model.counts[TT_TRIAL_RUNNING] > 0)
                 a->dirty[UI_PANEL_TRIALS] = true;
