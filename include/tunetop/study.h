@@ -24,6 +24,10 @@
 /* ---- layout (paths.c) -------------------------------------------------------
  * Each returns a malloc'd path under study_dir (caller frees). */
 
+/* Where studies go when no folder is given: ./tunetop-runs/<name>/ (and
+ * where the picker looks for them). */
+#define TT_STUDY_RUNS_DIR "tunetop-runs"
+
 char *tt_study_db_path(const char *study_dir);        /* study.db */
 char *tt_study_lock_path(const char *study_dir);      /* runner.lock */
 char *tt_study_log_path(const char *study_dir);       /* runner.log */

@@ -259,10 +259,10 @@ int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
     if (dir) {
         target = tt_xstrdup(dir);
     } else {
-        if ((rc = study_mkdir_owned("tunetop-runs", err)) < 0)
+        if ((rc = study_mkdir_owned(TT_STUDY_RUNS_DIR, err)) < 0)
             goto out_name;
         char *folder = folder_name(name);
-        target = tt_xasprintf("tunetop-runs/%s", folder);
+        target = tt_xasprintf("%s/%s", TT_STUDY_RUNS_DIR, folder);
         free(folder);
     }
     char *abs_sweep = realpath(sweep_path, NULL);
