@@ -31,7 +31,7 @@
 
 #include "e2e.h"
 #include "tunetop/config.h"
-#include "tunetop/runner.h"
+#include "tunetop/study.h"
 #include "tunetop/store.h"
 #include "tunetop/util.h"
 

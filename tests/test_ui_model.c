@@ -80,9 +80,9 @@ START_TEST(incremental_poll)
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
     ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
-    ck_assert_str_eq(m.info.name, "modeltest");
-    ck_assert_str_eq(m.metric, "loss");
-    ck_assert_int_eq(m.goal, TT_GOAL_MINIMIZE);
+    ck_assert_str_eq(m.study.info.name, "modeltest");
+    ck_assert_str_eq(m.study.metric, "loss");
+    ck_assert_int_eq(m.study.goal, TT_GOAL_MINIMIZE);
     ck_assert_int_eq(m.total, 10);
     ck_assert_int_eq(m.parallel, 3);
     ck_assert_uint_eq(m.n_trials, 2);
@@ -387,8 +387,8 @@ START_TEST(detail_metric_best)
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
     ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
-    ck_assert_ptr_nonnull(m.sweep);
-    ck_assert_uint_eq(m.sweep->n_metrics, 3);
+    ck_assert_ptr_nonnull(m.study.sweep);
+    ck_assert_uint_eq(m.study.sweep->n_metrics, 3);
     const ui_trial *tr = ui_model_trial(&m, t);
     static const double best[] = {0.2, 0.9, 0.9, 0.2, 0.9};
     for (size_t k = 0; k < 5; k++) {
@@ -534,7 +534,7 @@ START_TEST(folds_mean_and_std)
     unsigned study_gen = m.study_gen;
     ck_assert_int_eq(ui_model_poll(&m, 0, 101, &err), 0);
     ck_assert_uint_gt(m.study_gen, study_gen);
-    ck_assert_str_eq(m.info.stop_reason, "target 1.3 reached by trial 1 (loss=1.25)");
+    ck_assert_str_eq(m.study.info.stop_reason, "target 1.3 reached by trial 1 (loss=1.25)");
     tr = ui_model_trial(&m, t);
     s = ui_model_series(tr, ui_model_metric_id(&m, "loss"));
     ck_assert_uint_eq(s->n, 4);
@@ -559,10 +559,10 @@ START_TEST(folds_mean_and_std)
     ui_filter f;
     char msg[128];
     ck_assert_int_eq(ui_filter_parse("loss<1.3", &f, msg, sizeof msg), 0);
-    ck_assert(ui_filter_match(&f, &tr->rec, m.metric));
+    ck_assert(ui_filter_match(&f, &tr->rec, m.study.metric));
     ui_filter_free(&f);
     ck_assert_int_eq(ui_filter_parse("loss<1.2", &f, msg, sizeof msg), 0);
-    ck_assert(!ui_filter_match(&f, &tr->rec, m.metric));
+    ck_assert(!ui_filter_match(&f, &tr->rec, m.study.metric));
     ui_filter_free(&f);
 
     /* a trial of one run keeps its plain value */

@@ -14,25 +14,6 @@
 
 #include "tunetop/util.h"
 
-struct tt_diags;
-
-/* ---- studies and the runner ------------------------------------------------ */
-
-/* Create the study for a sweep file, or open the existing one: the folder
- * is dir when given, else ./tunetop-runs/<name> (name from the file, else
- * its stem). A changed sweep file becomes a new space version. Problems with
- * the file go to diags; other failures to err. On success *study_dir is a
- * malloc'd path (caller frees). */
-int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
-                     struct tt_diags *diags, tt_error *err);
-/* 0 when the study folder and its trials/ belong to us (trials/ a real
- * folder, not a symlink); else -TT_ERR_INVALID with err saying whose. */
-int tt_study_check_owner(const char *study_dir, tt_error *err);
-/* Whether path is a study folder (holds study.db). */
-bool tt_study_is_dir(const char *path);
-/* Pid of the runner holding the study's lock: 0 when none is alive, -1 when
- * one is but has not written its pid yet. */
-long tt_study_runner_pid(const char *study_dir);
 
 typedef struct tt_runner_opts {
     const char *study_dir;

@@ -225,13 +225,12 @@ typedef struct tt_run_record {
 /* Runs of a trial with these folds and repeats: max(folds, 1) x repeats. */
 int tt_runs_count(int folds, int repeats);
 /* Run `run` of such a trial is fold run / repeats (-1 without folds) and
- * repetition run % repeats (-1 without repeats); its label ("fold 2",
- * "repeat 1", "fold 2, repeat 1") and its folder in the study
- * (study_dir/trials/N/fold-F, …/repeat-R or …/fold-F-repeat-R; malloc'd). */
+ * repetition run % repeats (-1 without repeats), and its label ("fold 2",
+ * "repeat 1", "fold 2, repeat 1"). Its folder is the study module's
+ * (tt_study_run_dir). */
 int tt_run_fold(int folds, int repeats, int run);
 int tt_run_repeat(int folds, int repeats, int run);
 void tt_run_label(int folds, int repeats, int run, char *buf, size_t n);
-char *tt_run_dir(const char *study_dir, long trial, int folds, int repeats, int run);
 
 int tt_store_run_started(tt_store *st, long trial, int attempt, int run, int fold, int repeat,
                          long pid, uint64_t pid_start, const char *job_id, tt_error *err);

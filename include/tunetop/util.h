@@ -98,14 +98,6 @@ int tt_csv_field(FILE *out, const char *field);
 /* Levenshtein distance between a and b, for "did you mean" hints. */
 size_t tt_edit_distance(const char *a, const char *b);
 
-/* Modes of what tunetop creates in a study (folders, study.db, logs, trial
- * files): 0700 and 0600 — readable by their owner only, whatever the umask
- * — unless TUNETOP_SHARED=1 is in the environment, when they are 0777 and
- * 0666 and the umask decides (umask 027: group-readable). */
-bool tt_study_shared(void);
-unsigned tt_study_dir_mode(void);
-unsigned tt_study_file_mode(void);
-
 /* Decode the UTF-8 character at s[0..n): its length (1-4) with *cp set,
  * or 0 when the bytes are not valid UTF-8 (a stray continuation byte, an
  * overlong form, a surrogate, above U+10FFFF, or cut short by n or by a

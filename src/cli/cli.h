@@ -12,6 +12,7 @@
 
 #include "tunetop/config.h"
 #include "tunetop/store.h"
+#include "tunetop/study.h"
 
 enum { TT_EXIT_OK = 0, TT_EXIT_FAIL = 1, TT_EXIT_USAGE = 2 };
 
@@ -34,17 +35,12 @@ int tt_cli_usage_error(const char *name, const char *fmt, ...)
 /* Parses a non-negative integer option value; returns -1 on garbage. */
 long long tt_cli_parse_count(const char *text);
 
-/* A study opened for reading by status/best/export. */
+/* A study opened for reading by status/best/export/importance: the study
+ * module's reader (from a snapshot) and every trial. */
 typedef struct tt_view {
-    const char *dir;
-    tt_store *store;
-    tt_study_info info;
-    tt_sweep *sweep;          /* newest version; NULL if it no longer loads */
-    tt_goal goal;
-    const char *metric;       /* objective name ("value" when none) */
+    tt_study_reader study;    /* dir, store, info, sweep, metric, goal, runner_pid */
     tt_trial_record *trials;
     size_t n_trials, cap_trials;
-    long runner_pid;          /* 0 when no runner is alive */
 } tt_view;
 
 /* Opens dir or prints why not; returns TT_EXIT_OK or TT_EXIT_FAIL. */

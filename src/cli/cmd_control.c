@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "tunetop/runner.h"
+#include "tunetop/study.h"
 
 int tt_cli_ask_runner(const char *name, const char *dir, const char *kind, const char *arg)
 {
@@ -25,10 +25,8 @@ int tt_cli_ask_runner(const char *name, const char *dir, const char *kind, const
                 name, dir, dir);
         return TT_EXIT_FAIL;
     }
-    char *db = tt_xasprintf("%s/study.db", dir);
     tt_error err = {0};
-    tt_store *st = tt_store_open(db, TT_STORE_READ, &err);
-    free(db);
+    tt_store *st = tt_study_open_store(dir, TT_STORE_READ, &err);
     if (!st) {
         fprintf(stderr, "tunetop %s: %s\n", name, err.msg);
         return TT_EXIT_FAIL;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "tunetop/runner.h"
+#include "tunetop/study.h"
 #include "tunetop/ui.h"
 
 static int start_runner(const char *dir, long *pid, tt_error *err)
@@ -20,10 +20,8 @@ static int start_runner(const char *dir, long *pid, tt_error *err)
 
 static void send_reload(const char *dir)
 {
-    char *db = tt_xasprintf("%s/study.db", dir);
     tt_error err = {0};
-    tt_store *st = tt_store_open(db, TT_STORE_READ, &err);
-    free(db);
+    tt_store *st = tt_study_open_store(dir, TT_STORE_READ, &err);
     if (st) {
         tt_store_add_command(st, "reload", NULL, &err);
         tt_store_close(st);

@@ -68,13 +68,13 @@ int tt_cmd_export(int argc, char **argv)
     tt_error err = {0};
     int rc;
     if (json)
-        rc = tt_store_export_json(v.store, out, metrics, &err);
+        rc = tt_store_export_json(v.study.store, out, metrics, &err);
     else if (metrics)
-        rc = tt_store_export_metrics_csv(v.store, out, &err);
+        rc = tt_store_export_metrics_csv(v.study.store, out, &err);
     else if (runs)
-        rc = tt_store_export_runs_csv(v.store, out, &err);
+        rc = tt_store_export_runs_csv(v.study.store, out, &err);
     else
-        rc = tt_store_export_trials_csv(v.store, out, &err);
+        rc = tt_store_export_trials_csv(v.study.store, out, &err);
     if (rc == 0 && fflush(out) != 0)
         rc = tt_error_set(&err, TT_ERR_IO, "cannot write the export: %s", strerror(errno));
     if (out != stdout) {

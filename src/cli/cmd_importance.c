@@ -45,11 +45,11 @@ static void json_num(double v)
 static void print_json(const tt_view *v, const tt_space *sp, const tt_importance_result *r)
 {
     printf("{\"study\": ");
-    tt_json_string(stdout, v->info.name);
+    tt_json_string(stdout, v->study.info.name);
     printf(", \"method\": \"%s\", \"trials\": %zu, \"fitted\": %zu, \"metric\": ",
            tt_importance_method_name(r->method), r->n_trials, r->n_fitted);
-    tt_json_string(stdout, v->metric);
-    printf(", \"goal\": \"%s\", \"explained\": ", tt_goal_name(v->goal));
+    tt_json_string(stdout, v->study.metric);
+    printf(", \"goal\": \"%s\", \"explained\": ", tt_goal_name(v->study.goal));
     json_num(r->explained);
     printf(", \"params\": [");
     for (size_t i = 0; i < r->n; i++) {
@@ -89,8 +89,9 @@ static void print_table(const tt_view *v, const tt_space *sp, const tt_importanc
     const char *what = r->method == TT_IMPORTANCE_FANOVA      ? "fANOVA importance"
                        : r->method == TT_IMPORTANCE_PED_ANOVA ? "PED-ANOVA importance"
                                                               : "rank correlation";
-    printf("%s of %s over %zu completed trial%s (%s, %s)\n", what, v->info.name, r->n_trials,
-           r->n_trials == 1 ? "" : "s", v->metric, tt_goal_name(v->goal));
+    printf("%s of %s over %zu completed trial%s (%s, %s)\n", what, v->study.info.name,
+           r->n_trials, r->n_trials == 1 ? "" : "s", v->study.metric,
+           tt_goal_name(v->study.goal));
     if (r->n_fitted < r->n_trials)
         printf("(the forest was fitted on %zu of them, stratified on the objective)\n",
                r->n_fitted);
@@ -176,7 +177,7 @@ int tt_cmd_importance(int argc, char **argv)
     tt_view v;
     if (tt_view_open(dir, &v, true) != TT_EXIT_OK)
         return TT_EXIT_FAIL;
-    if (!v.sweep || !v.sweep->space) {
+    if (!v.study.sweep || !v.study.sweep->space) {
         fprintf(stderr, "tunetop importance: %s: the study's sweep file does not load, so its "
                         "parameters are unknown (`tunetop validate` the sweep file, then "
                         "`tunetop run` it again)\n",
@@ -184,17 +185,17 @@ int tt_cmd_importance(int argc, char **argv)
         tt_view_close(&v);
         return TT_EXIT_FAIL;
     }
-    const tt_space *sp = v.sweep->space;
+    const tt_space *sp = v.study.sweep->space;
     tt_importance_trial *in = tt_xcalloc(v.n_trials + 1, sizeof *in);
     for (size_t i = 0; i < v.n_trials; i++)
         in[i] = (tt_importance_trial){v.trials[i].number, v.trials[i].state, v.trials[i].value,
                                       tt_trial_record_params(&v.trials[i])};
     tt_importance_data data;
-    tt_importance_data_from_trials(sp, in, v.n_trials, v.goal == TT_GOAL_MAXIMIZE, &data);
+    tt_importance_data_from_trials(sp, in, v.n_trials, v.study.goal == TT_GOAL_MAXIMIZE, &data);
     free(in);
     tt_importance_result r;
     tt_error err = {0};
-    uint64_t seed = v.sweep->has_seed ? v.sweep->seed : 0;
+    uint64_t seed = v.study.sweep->has_seed ? v.study.sweep->seed : 0;
     int rc = tt_importance_compute((tt_importance_method)m, sp, (const double *const *)data.x,
                                    (const bool *const *)data.active, data.y, data.n, seed, &r,
                                    &err);

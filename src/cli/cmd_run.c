@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "tunetop/runner.h"
+#include "tunetop/study.h"
 
 /* The pid of dir's runner, 0 when none. A runner that has just taken the
  * lock writes its pid a moment later (-1 until then): wait that moment,

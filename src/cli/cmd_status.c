@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "tunetop/runner.h"
+#include "tunetop/study.h"
 
 static void json_number(FILE *out, double v)
 {
@@ -83,7 +83,7 @@ static void json_runs(FILE *o, const tt_view *v, const tt_trial_record *t)
     fputs(", \"runs\": [", o);
     tt_run_record *runs = NULL;
     size_t n = 0;
-    if (tt_store_runs_of(v->store, t->number, t->attempt, &runs, &n, NULL) == 0)
+    if (tt_store_runs_of(v->study.store, t->number, t->attempt, &runs, &n, NULL) == 0)
         for (size_t i = 0; i < n; i++) {
             fputs(i ? ", " : "", o);
             json_number(o, runs[i].value);
@@ -96,20 +96,20 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
 {
     FILE *o = stdout;
     fputs("{\"study\": ", o);
-    tt_json_string(o, v->info.name);
+    tt_json_string(o, v->study.info.name);
     fputs(", \"dir\": ", o);
-    tt_json_string(o, v->dir);
+    tt_json_string(o, v->study.dir);
     fputs(", \"description\": ", o);
-    if (v->sweep && v->sweep->description)
-        tt_json_string(o, v->sweep->description);
+    if (v->study.sweep && v->study.sweep->description)
+        tt_json_string(o, v->study.sweep->description);
     else
         fputs("null", o);
     fprintf(o, ", \"state\": \"%s\", \"counts\": {", tt_view_state(v));
     for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
         fprintf(o, "%s\"%s\": %zu", s ? ", " : "", tt_trial_state_name((tt_trial_state)s), counts[s]);
     fprintf(o, "}, \"total\": %zu, \"metric\": ", v->n_trials);
-    tt_json_string(o, v->metric);
-    fprintf(o, ", \"goal\": \"%s\", \"best\": ", tt_goal_name(v->goal));
+    tt_json_string(o, v->study.metric);
+    fprintf(o, ", \"goal\": \"%s\", \"best\": ", tt_goal_name(v->study.goal));
     if (best) {
         fprintf(o, "{\"trial\": %ld, \"value\": ", best->number);
         json_number(o, best->value);
@@ -121,24 +121,24 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
         fputs("null", o);
     }
     fputs(", \"stop_reason\": ", o);
-    if (v->info.stop_reason && strcmp(tt_view_state(v), "running") != 0 &&
+    if (v->study.info.stop_reason && strcmp(tt_view_state(v), "running") != 0 &&
         strcmp(tt_view_state(v), "paused") != 0)
-        tt_json_string(o, v->info.stop_reason);
+        tt_json_string(o, v->study.info.stop_reason);
     else
         fputs("null", o);
     fputs(", \"run_cap\": ", o);
-    if (v->sweep && v->sweep->run_cap > 0)
-        fprintf(o, "%ld", v->sweep->run_cap);
+    if (v->study.sweep && v->study.sweep->run_cap > 0)
+        fprintf(o, "%ld", v->study.sweep->run_cap);
     else
         fputs("null", o);
     fputs(", \"elapsed_s\": ", o);
-    json_number(o, elapsed_shown(v->info.elapsed_s));
+    json_number(o, elapsed_shown(v->study.info.elapsed_s));
     fputs(", \"runner_pid\": ", o);
-    if (v->runner_pid > 0)
-        fprintf(o, "%ld", v->runner_pid);
+    if (v->study.runner_pid > 0)
+        fprintf(o, "%ld", v->study.runner_pid);
     else
         fputs("null", o);
-    fprintf(o, ", \"space_version\": %ld}\n", v->info.space_version);
+    fprintf(o, ", \"space_version\": %ld}\n", v->study.info.space_version);
     return TT_EXIT_OK;
 }
 
@@ -185,24 +185,24 @@ static void status_text(FILE *o, const tt_view *v, const size_t *counts,
                         const tt_trial_record *best)
 {
     char el[64];
-    format_elapsed(v->info.elapsed_s, el, sizeof el);
-    fprintf(o, "study    %s (%s)\n", v->info.name, v->dir);
-    print_description(o, v->sweep);
+    format_elapsed(v->study.info.elapsed_s, el, sizeof el);
+    fprintf(o, "study    %s (%s)\n", v->study.info.name, v->study.dir);
+    print_description(o, v->study.sweep);
     fprintf(o, "state    %s", tt_view_state(v));
-    if (v->runner_pid > 0)
-        fprintf(o, ", runner pid %ld", v->runner_pid);
-    fprintf(o, ", sweep v%ld", v->info.space_version);
-    if (v->sweep)
-        fprintf(o, ", method %s", tt_method_name(v->sweep->method));
+    if (v->study.runner_pid > 0)
+        fprintf(o, ", runner pid %ld", v->study.runner_pid);
+    fprintf(o, ", sweep v%ld", v->study.info.space_version);
+    if (v->study.sweep)
+        fprintf(o, ", method %s", tt_method_name(v->study.sweep->method));
     fprintf(o, "\ntrials   %zu", v->n_trials);
-    if (v->sweep && v->sweep->run_cap > 0)
-        fprintf(o, " of %ld", v->sweep->run_cap);
+    if (v->study.sweep && v->study.sweep->run_cap > 0)
+        fprintf(o, " of %ld", v->study.sweep->run_cap);
     for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
         if (counts[s])
             fprintf(o, ", %zu %s", counts[s], tt_trial_state_name((tt_trial_state)s));
     fprintf(o, "\nbest     ");
     if (best) {
-        fprintf(o, "trial %ld, %s=%.6g ", best->number, v->metric, best->value);
+        fprintf(o, "trial %ld, %s=%.6g ", best->number, v->study.metric, best->value);
         if (tt_runs_count(best->folds, best->repeats) > 1)
             fprintf(o, "± %.3g over %d runs ", best->value_std,
                     tt_runs_count(best->folds, best->repeats));
@@ -214,8 +214,8 @@ static void status_text(FILE *o, const tt_view *v, const size_t *counts,
     }
     fprintf(o, "\nelapsed  %s\n", el);
     const char *state = tt_view_state(v);
-    if (v->info.stop_reason && strcmp(state, "running") != 0 && strcmp(state, "paused") != 0)
-        fprintf(o, "ended    %s\n", v->info.stop_reason);
+    if (v->study.info.stop_reason && strcmp(state, "running") != 0 && strcmp(state, "paused") != 0)
+        fprintf(o, "ended    %s\n", v->study.info.stop_reason);
     /* Slurm executor: which job runs which trial (for squeue, scontrol, scancel). */
     bool any_job = false;
     for (size_t i = 0; i < v->n_trials; i++) {
@@ -338,7 +338,7 @@ static void best_table(FILE *o, const tt_view *v, const tt_trial_record **list, 
                 w[c] = l;
         }
     }
-    fprintf(o, "%4s  %5s  %-12s", "rank", "trial", v->metric);
+    fprintf(o, "%4s  %5s  %-12s", "rank", "trial", v->study.metric);
     if (runs)
         fprintf(o, "  %-10s", "± std");
     for (size_t c = 0; c < nc; c++)
@@ -364,9 +364,9 @@ static void best_csv(const tt_view *v, const tt_trial_record **list, size_t n)
     size_t nc = param_columns(list, n, &cols);
     bool runs = any_runs(list, n);
     printf("rank,trial,");
-    tt_csv_field(stdout, v->metric);
+    tt_csv_field(stdout, v->study.metric);
     if (runs) {
-        char *std = tt_xasprintf("%s_std", v->metric);
+        char *std = tt_xasprintf("%s_std", v->study.metric);
         putchar(',');
         tt_csv_field(stdout, std);
         free(std);
@@ -399,7 +399,7 @@ static void best_json(const tt_view *v, const tt_trial_record **list, size_t n)
     for (size_t k = 0; k < n; k++) {
         printf("%s\n  {\"rank\": %zu, \"trial\": %ld, \"metric\": ", k ? "," : "", k + 1,
                list[k]->number);
-        tt_json_string(stdout, v->metric);
+        tt_json_string(stdout, v->study.metric);
         printf(", \"value\": ");
         json_number(stdout, list[k]->value);
         json_runs(stdout, v, list[k]);

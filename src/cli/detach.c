@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "tunetop/runner.h"
+#include "tunetop/study.h"
 
 static void close_from(int lowest)
 {
@@ -60,15 +61,10 @@ static void reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static char *log_path(const char *dir)
-{
-    return tt_xasprintf("%s/runner.log", dir);
-}
-
 /* runner.log's size before our runner starts: what it writes comes after. */
 static size_t log_size(const char *dir)
 {
-    char *path = log_path(dir);
+    char *path = tt_study_log_path(dir);
     struct stat st;
     size_t size = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
     free(path);
@@ -80,7 +76,7 @@ static size_t log_size(const char *dir)
  * writing there at the same time). */
 static void log_tail(const char *dir, size_t from, char *out, size_t n)
 {
-    char *path = log_path(dir);
+    char *path = tt_study_log_path(dir);
     size_t len = 0;
     char *text = tt_read_file(path, &len, NULL);
     free(path);
@@ -107,9 +103,7 @@ static void log_tail(const char *dir, size_t from, char *out, size_t n)
 /* A runner that exits at once on a finished study did its job. */
 static bool study_finished(const char *dir)
 {
-    char *db = tt_xasprintf("%s/study.db", dir);
-    tt_store *st = tt_store_open(db, TT_STORE_READ, NULL);
-    free(db);
+    tt_store *st = tt_study_open_store(dir, TT_STORE_READ, NULL);
     if (!st)
         return false;
     tt_study_info info = {0};
@@ -187,7 +181,7 @@ int tt_cli_start_runner(const char *dir, long *pid_out, tt_error *err)
         close(pfd[1]);
         /* the runner proper: no terminal, output to runner.log */
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        char *log = tt_xasprintf("%s/runner.log", dir);
+        char *log = tt_study_log_path(dir);
         /* A FIFO planted as runner.log must not hold the runner before it
          * starts: without a log it runs all the same (study.db has it all). */
         int out = tt_open_regular(AT_FDCWD, log, O_WRONLY | O_CREAT | O_APPEND,
@@ -266,7 +260,7 @@ static bool db_empty(const char *path)
  * which says it in context. */
 int tt_cli_study_ready(const char *dir, tt_error *err)
 {
-    char *db = tt_xasprintf("%s/study.db", dir);
+    char *db = tt_study_db_path(dir);
     bool none = false;
     tt_store *st = tt_store_open(db, TT_STORE_READ, NULL);
     if (!st) {

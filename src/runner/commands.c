@@ -120,7 +120,7 @@ static char *reload(tt_runner *r)
         } else {
             /* Not fopen: a symlink planted as sweep-vN.yaml is not written
              * through, and the copy is private like the rest of the study. */
-            char *copy = tt_xasprintf("%s/sweep-v%ld.yaml", r->study_dir, v);
+            char *copy = tt_study_sweep_path(r->study_dir, v);
             int fd = tt_open_regular(AT_FDCWD, copy, O_WRONLY | O_CREAT | O_TRUNC,
                                      tt_study_file_mode());
             size_t len = strlen(text);

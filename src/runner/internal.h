@@ -2,7 +2,8 @@
  * Private state of the runner: the study it owns, the trials in flight and
  * the files it tails for each. Shared by loop.c (the poll loop), live.c (one
  * running trial: tailing, metrics, end), schedule.c (what to start next),
- * commands.c and study.c (folders and the lock).
+ * and commands.c. The study folder's layout and lock are the study
+ * module's (tunetop/study.h).
  */
 #ifndef TUNETOP_RUNNER_INTERNAL_H
 #define TUNETOP_RUNNER_INTERNAL_H
@@ -20,6 +21,7 @@
 #include "tunetop/runner.h"
 #include "tunetop/sampler.h"
 #include "tunetop/store.h"
+#include "tunetop/study.h"
 
 /* A file of a trial read incrementally. `consumed` is the offset up to which
  * every byte has been ingested (persisted with the trial so a restarted

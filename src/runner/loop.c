@@ -100,51 +100,6 @@ void tt_runner_event(tt_runner *r, long trial, const char *kind, const char *fmt
     free(msg);
 }
 
-static int take_lock(tt_runner *r, tt_error *err)
-{
-    char *path = tt_xasprintf("%s/runner.lock", r->study_dir);
-    int fd = tt_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, tt_study_file_mode());
-    if (fd < 0) {
-        int rc = tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", path, tt_open_error(errno));
-        free(path);
-        return rc;
-    }
-    free(path);
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        /* The lock holds "PID\n": its text printed as it is put the
-         * newline inside the parentheses. Read it as the number it is. */
-        char buf[32] = {0}, holder[32] = "?";
-        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-        close(fd);
-        long held_by = n > 0 ? strtol(buf, NULL, 10) : 0;
-        if (held_by > 0)
-            snprintf(holder, sizeof holder, "%ld", held_by);
-        return tt_error_set(err, TT_ERR_INVALID,
-                            "a runner is already running for %s (pid %s); use `tunetop status`",
-                            r->study_dir, holder);
-    }
-    /* Held, and empty until announce_runner: a starter waiting for our pid
-     * (detach.c) must not take a runner that cannot open its study for one
-     * that runs. */
-    if (ftruncate(fd, 0) != 0) {
-        close(fd);
-        return tt_error_set(err, TT_ERR_IO, "cannot write the runner lock: %s", strerror(errno));
-    }
-    r->lock_fd = fd;
-    return 0;
-}
-
-/* The study is open and loaded: our pid into the lock, for `status` and
- * for the starter waiting on it. */
-static int announce_runner(tt_runner *r, tt_error *err)
-{
-    char pid[32];
-    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (pwrite(r->lock_fd, pid, (size_t)len, 0) != len)
-        return tt_error_set(err, TT_ERR_IO, "cannot write the runner lock: %s", strerror(errno));
-    return 0;
-}
-
 /* Load the newest sweep version recorded in the study. */
 static int load_sweep(tt_runner *r, tt_error *err)
 {
@@ -486,19 +441,22 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
         goto out;
     }
     /* `tunetop run DIR` on someone else's study is refused as a sweep file
-     * aimed at their folder is (study.c): their command would run as us. */
+     * aimed at their folder is (study/prepare.c): their command would run as us. */
     if ((rc = tt_study_check_owner(r.study_dir, err)) < 0)
         goto out;
-    if ((rc = take_lock(&r, err)) < 0)
+    if ((r.lock_fd = tt_study_lock(r.study_dir, err)) < 0) {
+        rc = r.lock_fd;
+        r.lock_fd = -1;
         goto out;
-    char *db = tt_xasprintf("%s/study.db", r.study_dir);
-    r.store = tt_store_open(db, TT_STORE_WRITE, err);
-    free(db);
+    }
+    r.store = tt_study_open_store(r.study_dir, TT_STORE_WRITE, err);
     if (!r.store) {
         rc = -TT_ERR_IO;
         goto out;
     }
-    if ((rc = load_sweep(&r, err)) < 0 || (rc = announce_runner(&r, err)) < 0)
+    /* The study is open and loaded: our pid into the lock, for `status`
+     * and for the starter waiting on it. */
+    if ((rc = load_sweep(&r, err)) < 0 || (rc = tt_study_lock_announce(r.lock_fd, err)) < 0)
         goto out;
     char *self = tt_proc_self_exe();
     if (!self) {

@@ -31,7 +31,7 @@ static uint64_t derive_seed(tt_runner *r)
 
 static void adopt(tt_runner *r, const tt_trial_record *t)
 {
-    char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
+    char *dir = tt_study_trial_dir(r->study_dir, t->number);
     tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
     free(dir);
     tt_live_resume(r, lv, t->pid, t->pid_start, t->job_id, t->started_at, t->last_step,
@@ -66,7 +66,7 @@ void tt_reconcile(tt_runner *r)
             tt_runs_resume(r, t, &adopted); /* may move r->trials: t is not used after */
             continue;
         }
-        char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
+        char *dir = tt_study_trial_dir(r->study_dir, t->number);
         tt_shim_status st;
         /* Could not look (no descriptor left): adopted, its end looked at later. */
         int looked = tt_shim_read_status(dir, &st);
@@ -94,7 +94,7 @@ void tt_reconcile(tt_runner *r)
         int attempt = t->attempt;
         /* Its supervisor is gone; its trial may not be (kill -9 of the
          * shim): stopped before a retry could run the command twice. */
-        char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, number);
+        char *dir = tt_study_trial_dir(r->study_dir, number);
         bool orphans = tt_live_kill_orphans(dir);
         free(dir);
         char *reason =

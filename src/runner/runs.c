@@ -272,7 +272,7 @@ void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted)
             continue;
         }
         tr->running++;
-        char *dir = tt_run_dir(r->study_dir, tr->number, tr->folds, tr->repeats, run->run);
+        char *dir = tt_study_run_dir(r->study_dir, tr->number, tr->folds, tr->repeats, run->run);
         tt_shim_status st;
         int looked = tt_shim_read_status(dir, &st);
         bool ended = looked == 0 || looked == -TT_ERR_BUSY;
@@ -296,7 +296,7 @@ void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted)
         for (size_t k = 0; k < n; k++)
             if (rows[k].run == lost[i])
                 pid = rows[k].pid;
-        char *dir = tt_run_dir(r->study_dir, number, folds, repeats, lost[i]);
+        char *dir = tt_study_run_dir(r->study_dir, number, folds, repeats, lost[i]);
         bool orphans = tt_live_kill_orphans(dir);
         free(dir);
         char *reason = pid > 0 ? tt_xasprintf("its supervisor (pid %ld) was gone when the runner "

@@ -344,7 +344,7 @@ static void set_aside_unrecorded(tt_runner *r, const char *dir, long number)
     char *entry = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
     bool stopped = tt_proc_kill_groups_with_env(entry, SIGKILL) > 0;
     free(entry);
-    char *parent = tt_xasprintf("%s/trials/.unrecorded", r->study_dir);
+    char *parent = tt_study_unrecorded_dir(r->study_dir);
     mkdir(parent, 0700);
     char *aside = NULL;
     for (int k = 1; k < 1000; k++) {
@@ -395,7 +395,7 @@ static int make_dir(const char *dir, tt_error *err)
  * once, with a warning, rather than failing every trial left. */
 static void remake_trials_folder(tt_runner *r)
 {
-    char *trials = tt_xasprintf("%s/trials", r->study_dir);
+    char *trials = tt_study_trials_dir(r->study_dir);
     struct stat st;
     if (lstat(trials, &st) != 0 && errno == ENOENT &&
         mkdir(trials, (mode_t)tt_study_dir_mode()) == 0)
@@ -411,7 +411,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
 {
     if (tr)
         record_run_start(r, t, tr, run);
-    char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, t->number);
+    char *dir = tt_study_trial_dir(r->study_dir, t->number);
     if (mkdir(dir, (mode_t)tt_study_dir_mode()) != 0 && errno == ENOENT)
         remake_trials_folder(r);
     if (make_dir(dir, err) < 0) {
@@ -423,7 +423,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
     if (tr) {
         /* A run of a trial of several: its own folder inside the trial's. */
         free(dir);
-        dir = tt_run_dir(r->study_dir, t->number, tr->folds, tr->repeats, run);
+        dir = tt_study_run_dir(r->study_dir, t->number, tr->folds, tr->repeats, run);
         if (make_dir(dir, err) < 0) {
             free(dir);
             return -TT_ERR_IO;
@@ -708,7 +708,7 @@ static void prepare_next_folder(tt_runner *r)
         tt_runs_count((int)r->sweep->folds, (int)r->sweep->repeats) > 1)
         return;
     r->prepared = next;
-    char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, next);
+    char *dir = tt_study_trial_dir(r->study_dir, next);
     /* Only into a folder made here: whatever else is there already is
      * start_trial's to judge. */
     r->prepared_made = mkdir(dir, (mode_t)tt_study_dir_mode()) == 0;
@@ -735,7 +735,7 @@ void tt_schedule_drop_prepared(tt_runner *r)
     if (r->prepared <= (long)r->n_trials)
         return;
     if (r->prepared_made) {
-        char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, r->prepared);
+        char *dir = tt_study_trial_dir(r->study_dir, r->prepared);
         char *ckpt = tt_xasprintf("%s/checkpoints", dir);
         char *out = tt_xasprintf("%s/" TT_SHIM_STDOUT, dir);
         char *err = tt_xasprintf("%s/" TT_SHIM_STDERR, dir);

@@ -273,19 +273,19 @@ static int prepare_schema(tt_store *st, long version, tt_error *err)
 
 /* Create the file ourselves so that it is 0600 whatever the umask: a study
  * holds command lines and parameters that may be private. SQLite gives the
- * -wal and -shm files the database's mode. TUNETOP_SHARED=1: 0666 less the
- * umask (tt_study_file_mode). */
+ * -wal and -shm files the database's mode. A study folder's own rule
+ * (TUNETOP_SHARED) is the study module's: it creates the file first
+ * (tt_study_open_store), and an existing file is left as it is. */
 static int create_file(const char *path, tt_error *err)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                  (mode_t)tt_study_file_mode());
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         if (errno == EEXIST)
             return 0;
         return tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", path, strerror(errno));
     }
     int rc = 0;
-    if (!tt_study_shared() && fchmod(fd, 0600) != 0)
+    if (fchmod(fd, 0600) != 0)
         rc = tt_error_set(err, TT_ERR_IO, "cannot set the mode of %s: %s", path, strerror(errno));
     close(fd);
     return rc;

@@ -46,16 +46,6 @@ void tt_run_label(int folds, int repeats, int run, char *buf, size_t n)
         snprintf(buf, n, "repeat %d", r >= 0 ? r : run);
 }
 
-char *tt_run_dir(const char *study_dir, long trial, int folds, int repeats, int run)
-{
-    int f = tt_run_fold(folds, repeats, run), r = tt_run_repeat(folds, repeats, run);
-    if (f >= 0 && r >= 0)
-        return tt_xasprintf("%s/trials/%ld/fold-%d-repeat-%d", study_dir, trial, f, r);
-    if (f >= 0)
-        return tt_xasprintf("%s/trials/%ld/fold-%d", study_dir, trial, f);
-    return tt_xasprintf("%s/trials/%ld/repeat-%d", study_dir, trial, r >= 0 ? r : run);
-}
-
 static int bump_trial(tt_store *st, long trial, tt_error *err)
 {
     sqlite3_stmt *s = store_stmt(st, SQL_RUN_BUMP, BUMP_SQL, err, "record a run");

@@ -211,7 +211,7 @@ static int run_loop(ui_app *a)
                 ui_message(a, true, "cannot read the study: %s", err.msg);
             ui_check_pending(a);
             mark_changed(a);
-            if (a->model.runner_pid != 0)
+            if (a->model.study.runner_pid != 0)
                 a->dirty[UI_PANEL_HEADER] = true;
             if (a->model.counts[TT_TRIAL_RUNNING] > 0)
                 a->dirty[UI_PANEL_TRIALS] = true;
@@ -321,7 +321,7 @@ int tt_ui_run(const tt_ui_opts *opts, tt_ui_result *res, tt_error *err)
         ui_term_apply_theme(a);
         if (!opts->study_dir) {
             char *chosen = NULL;
-            rc = ui_picker_run(a, opts->runs_dir ? opts->runs_dir : "tunetop-runs", &chosen);
+            rc = ui_picker_run(a, opts->runs_dir ? opts->runs_dir : TT_STUDY_RUNS_DIR, &chosen);
             if (rc == 0 && chosen) {
                 rc = open_study(a, chosen, err);
                 if (rc == 0)

@@ -21,8 +21,8 @@ void ui_best_draw(ui_app *a, void *win)
     size_t total = 0;
     const long *ranked = ui_model_ranking(&a->model, &total);
     char right[96];
-    snprintf(right, sizeof right, "%s %s, %zu completed", a->model.metric,
-             a->model.goal == TT_GOAL_MAXIMIZE ? "max" : "min", total);
+    snprintf(right, sizeof right, "%s %s, %zu completed", a->model.study.metric,
+             a->model.study.goal == TT_GOAL_MAXIMIZE ? "max" : "min", total);
     bool focused = a->focus == UI_PANEL_BEST && a->overlay == UI_OVERLAY_NONE;
     ui_draw_title(a, w, "Best trials", right, focused);
     if (total == 0) {

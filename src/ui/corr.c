@@ -23,9 +23,9 @@ static int by_strength(const void *a, const void *b)
 
 static bool is_categorical(const ui_model *m, const char *name)
 {
-    if (!m->sweep || !m->sweep->space)
+    if (!m->study.sweep || !m->study.sweep->space)
         return false;
-    const tt_space *sp = m->sweep->space;
+    const tt_space *sp = m->study.sweep->space;
     for (size_t i = 0; i < sp->n; i++) {
         const tt_param *p = &sp->params[i];
         if (strcmp(p->name, name) != 0)

@@ -29,7 +29,7 @@ int ui_curves_metric(const ui_app *a)
 {
     if (a->curves_metric >= 0 && (size_t)a->curves_metric < a->model.n_metric_names)
         return a->curves_metric;
-    return ui_model_metric_id(&a->model, a->model.metric);
+    return ui_model_metric_id(&a->model, a->model.study.metric);
 }
 
 static void add(pick *p, size_t *n, long number, int color, int layer)
@@ -58,7 +58,7 @@ void ui_curves_draw(ui_app *a, void *win)
     WINDOW *w = win;
     const ui_model *m = &a->model;
     int id = ui_curves_metric(a);
-    const char *name = id >= 0 ? m->metric_names[id] : m->metric;
+    const char *name = id >= 0 ? m->metric_names[id] : m->study.metric;
     char right[128];
     snprintf(right, sizeof right, "%s%s%s", name, a->curves_log ? " · log" : "",
              a->curves_zoom ? " · recent" : "");

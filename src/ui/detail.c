@@ -185,7 +185,7 @@ static void open_logs(struct ui_detail_state *d, const ui_app *a, const tt_trial
 {
     d->tail_bytes = TAIL_BYTES;
     if (d->n_runs < 2) {
-        char *dir = tt_xasprintf("%s/trials/%ld", a->model.dir, d->trial);
+        char *dir = tt_study_trial_dir(a->model.study.dir, d->trial);
         add_logs(d, dir, "");
         free(dir);
         return;
@@ -195,7 +195,7 @@ static void open_logs(struct ui_detail_state *d, const ui_app *a, const tt_trial
         char name[48], label[64];
         tt_run_label(r->folds, r->repeats, i, name, sizeof name);
         snprintf(label, sizeof label, "[%s] ", name);
-        char *dir = tt_run_dir(a->model.dir, d->trial, r->folds, r->repeats, i);
+        char *dir = tt_study_run_dir(a->model.study.dir, d->trial, r->folds, r->repeats, i);
         add_logs(d, dir, label);
         free(dir);
     }
@@ -254,9 +254,9 @@ bool ui_detail_poll(ui_app *a)
  * showed its worst value as "best". */
 static tt_goal metric_goal(const ui_model *m, const char *name)
 {
-    if (m->metric && strcmp(name, m->metric) == 0)
-        return m->goal;
-    return tt_sweep_metric_goal(m->sweep, name);
+    if (m->study.metric && strcmp(name, m->study.metric) == 0)
+        return m->study.goal;
+    return tt_sweep_metric_goal(m->study.sweep, name);
 }
 
 void ui_detail_metric_stats(const ui_model *m, const char *name, const ui_series *s,
@@ -338,7 +338,7 @@ void ui_detail_draw(ui_app *a, void *win)
     char title[192], v[64], dur[32];
     ui_format_value_std(r, a->utf8, v, sizeof v);
     snprintf(title, sizeof title, "Trial %ld · %s · %s=%s%s", r->number,
-             tt_trial_state_name(r->state), a->model.metric, v,
+             tt_trial_state_name(r->state), a->model.study.metric, v,
              r->number == a->model.best ? " · best" : "");
     char right[64];
     snprintf(right, sizeof right, "%s%.24s%sattempt %d · space v%ld", r->job_id ? "Slurm job " : "", r->job_id ? r->job_id : "", r->job_id ? " · " : "", r->attempt, r->space_version);
@@ -427,7 +427,7 @@ void ui_detail_draw(ui_app *a, void *win)
         ui_format_value(st.best, f[1], sizeof f[1]);
         ui_format_value(st.min, f[2], sizeof f[2]);
         ui_format_value(st.max, f[3], sizeof f[3]);
-        wattrset(w, strcmp(mname, a->model.metric) == 0 ? a->attr[UI_ROLE_BEST]
+        wattrset(w, strcmp(mname, a->model.study.metric) == 0 ? a->attr[UI_ROLE_BEST]
                                                         : a->attr[UI_ROLE_DEFAULT]);
         if (narrow)
             snprintf(line, sizeof line, "%-12.12s %11s %11s %6ld", mname, f[0], f[1], st.step);

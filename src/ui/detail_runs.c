@@ -87,7 +87,7 @@ static void runs_reset(ui_detail_runs *r, const tt_trial_record *rec, const char
 static const char *chart_metric(const ui_app *a)
 {
     int id = ui_curves_metric(a);
-    return id >= 0 ? a->model.metric_names[id] : a->model.metric;
+    return id >= 0 ? a->model.metric_names[id] : a->model.study.metric;
 }
 
 typedef struct point_ctx {
@@ -115,7 +115,7 @@ static bool runs_read_rows(ui_app *a, ui_detail_runs *r, const tt_trial_record *
         return false;
     tt_run_record *rows = NULL;
     size_t n = 0;
-    if (tt_store_runs_of(a->model.store, rec->number, rec->attempt, &rows, &n, NULL) < 0)
+    if (tt_store_runs_of(a->model.study.store, rec->number, rec->attempt, &rows, &n, NULL) < 0)
         return false;
     tt_run_records_free(r->rows, r->n_rows);
     r->rows = rows;
@@ -136,7 +136,7 @@ bool ui_detail_runs_poll(ui_app *a, ui_detail_runs *r, const tt_trial_record *re
     }
     changed |= runs_read_rows(a, r, rec);
     point_ctx c = {.r = r};
-    tt_store_metrics_since(a->model.store, r->last_rowid, rec->number, on_point, &c, NULL);
+    tt_store_metrics_since(a->model.study.store, r->last_rowid, rec->number, on_point, &c, NULL);
     return changed || c.added;
 }
 

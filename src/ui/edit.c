@@ -29,11 +29,11 @@ struct ui_editor_state {
 
 static char *sweep_path(ui_app *a)
 {
-    const char *p = a->opts.sweep_path ? a->opts.sweep_path : a->model.info.sweep_path;
+    const char *p = a->opts.sweep_path ? a->opts.sweep_path : a->model.study.info.sweep_path;
     if (!p || !*p)
         return NULL;
-    if (p[0] != '/' && a->model.info.workdir && !a->opts.sweep_path)
-        return tt_xasprintf("%s/%s", a->model.info.workdir, p);
+    if (p[0] != '/' && a->model.study.info.workdir && !a->opts.sweep_path)
+        return tt_xasprintf("%s/%s", a->model.study.info.workdir, p);
     return tt_xstrdup(p);
 }
 
@@ -169,7 +169,7 @@ int ui_editor_open(ui_app *a, bool external)
     tt_error err = {0};
     char *text = tt_read_file(path, NULL, &err);
     if (!text) {
-        text = tt_store_get_space(a->model.store, 0, NULL);
+        text = tt_store_get_space(a->model.study.store, 0, NULL);
         if (!text) {
             ui_message(a, true, "cannot read %s: %s", path, err.msg);
             free(path);
@@ -196,7 +196,7 @@ static void save(ui_app *a, void *arg)
     }
     e->saved_once = true;
     const tt_diags *d = tt_editor_diags(e->ed);
-    if (ui_send(a, "reload", NULL) == 0 && a->model.runner_pid == 0)
+    if (ui_send(a, "reload", NULL) == 0 && a->model.study.runner_pid == 0)
         ui_message(a, d->n_errors != 0,
                    "saved %s (old version in %s~); no runner is running: R starts one, which "
                    "reloads it",
@@ -284,7 +284,7 @@ void ui_editor_draw(ui_app *a, void *win)
                                                    : a->attr[UI_ROLE_RUNNING]);
     } else {
         snprintf(msg, sizeof msg, "%s: valid · line %zu, column %zu · space v%ld in the runner",
-                 e->name, cl + 1, cc + 1, a->model.info.space_version);
+                 e->name, cl + 1, cc + 1, a->model.study.info.space_version);
         wattrset(w, a->attr[UI_ROLE_BEST]);
     }
     ui_put(w, h - 1, 0, msg, wd, true);

@@ -33,21 +33,22 @@ static void header_line(const ui_app *a, const char *reason, unsigned drop, char
     char el[32], eta[32] = "";
     ui_format_duration(m->elapsed_shown, el, sizeof el);
     long done = finished_count(m);
-    bool live = m->runner_pid != 0 && m->info.state == TT_STUDY_RUNNING;
+    bool live = m->study.runner_pid != 0 && m->study.info.state == TT_STUDY_RUNNING;
     if (m->total > 0 && done > 0 && done < m->total && live) {
         double rate = m->elapsed_shown / (double)done;
         ui_format_duration(rate * (double)(m->total - done), eta, sizeof eta);
     }
-    const char *method = m->sweep ? tt_method_name(m->sweep->method) : "?";
-    const char *dot = a->utf8 ? (m->runner_pid ? "● " : "○ ") : "";
+    const char *method = m->study.sweep ? tt_method_name(m->study.sweep->method) : "?";
+    const char *dot = a->utf8 ? (m->study.runner_pid ? "● " : "○ ") : "";
     char parallel[48] = "", space[48] = "";
     if (m->parallel > 0 && !(drop & HEAD_PARALLEL))
         snprintf(parallel, sizeof parallel, " │ parallel %ld", m->parallel);
     if (!(drop & HEAD_SPACE))
-        snprintf(space, sizeof space, " │ space v%ld", m->info.space_version);
-    snprintf(buf, n, " %s │ %s │ %s%s%s%s%s%s │ elapsed %s%s%s", m->info.name ? m->info.name : "?",
-             method, dot, ui_model_state(m), reason ? ": " : "", reason ? reason : "", space,
-             parallel, el, eta[0] ? " │ ETA " : "", eta);
+        snprintf(space, sizeof space, " │ space v%ld", m->study.info.space_version);
+    snprintf(buf, n, " %s │ %s │ %s%s%s%s%s%s │ elapsed %s%s%s",
+             m->study.info.name ? m->study.info.name : "?", method, dot, ui_model_state(m),
+             reason ? ": " : "", reason ? reason : "", space, parallel, el,
+             eta[0] ? " │ ETA " : "", eta);
     if (!a->utf8)
         for (char *p = strstr(buf, "│"); p; p = strstr(buf, "│")) {
             /* "│" is 3 bytes; " | " keeps the width honest */
@@ -60,8 +61,9 @@ static void header_line(const ui_app *a, const char *reason, unsigned drop, char
  * it runs or when the runner gave no reason. Caller frees. */
 static char *stop_reason(const ui_model *m)
 {
-    const char *r = m->info.stop_reason;
-    if (!r || !*r || (m->info.state != TT_STUDY_STOPPED && m->info.state != TT_STUDY_FINISHED))
+    const char *r = m->study.info.stop_reason;
+    tt_study_state st = m->study.info.state;
+    if (!r || !*r || (st != TT_STUDY_STOPPED && st != TT_STUDY_FINISHED))
         return NULL;
     return ui_text_clean(r, strlen(r));
 }
@@ -147,7 +149,7 @@ void ui_header_draw(ui_app *a, void *win)
     if (bt) {
         char v[64];
         ui_format_value_std(&bt->rec, a->utf8, v, sizeof v);
-        snprintf(best, sizeof best, "  best #%ld %s=%s", m->best, m->metric, v);
+        snprintf(best, sizeof best, "  best #%ld %s=%s", m->best, m->study.metric, v);
     }
     int bar_w = wd / 8;
     if (bar_w > 30)

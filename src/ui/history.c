@@ -17,8 +17,9 @@ void ui_history_draw(ui_app *a, void *win)
     const ui_model *m = &a->model;
     bool focused = a->focus == UI_PANEL_HISTORY && a->overlay == UI_OVERLAY_NONE;
     char right[96], short_right[80];
-    snprintf(right, sizeof right, "%s by trial%s", m->metric, a->history_log ? " · log" : "");
-    snprintf(short_right, sizeof short_right, "%s%s", m->metric, a->history_log ? " log" : "");
+    const char *metric = m->study.metric;
+    snprintf(right, sizeof right, "%s by trial%s", metric, a->history_log ? " · log" : "");
+    snprintf(short_right, sizeof short_right, "%s%s", metric, a->history_log ? " log" : "");
     ui_draw_title_fit(a, w, "History", "Hist.", right, short_right, focused);
     size_t n = 0;
     double *x = tt_xmalloc((m->n_trials + 1) * sizeof *x);
@@ -32,7 +33,7 @@ void ui_history_draw(ui_app *a, void *win)
             n++;
         }
     }
-    tt_chart_best_so_far(y, n, m->goal != TT_GOAL_MAXIMIZE, best);
+    tt_chart_best_so_far(y, n, m->study.goal != TT_GOAL_MAXIMIZE, best);
     /* each trial's value as a lone dot (one one-point series each: a line
      * between unrelated trials would mislead), the staircase on top */
     tt_chart_series *s = tt_xmalloc((n + 1) * sizeof *s);

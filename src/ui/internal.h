@@ -19,6 +19,7 @@
 
 #include "tunetop/config.h"
 #include "tunetop/store.h"
+#include "tunetop/study.h"
 #include "tunetop/ui.h"
 
 /* ---- text: cleaning what trials wrote, measuring columns (text.c) ------- */
@@ -160,18 +161,14 @@ typedef struct ui_event {
 } ui_event;
 
 typedef struct ui_model {
-    tt_store *store;
-    char *dir;
-    tt_study_info info;
-    tt_sweep *sweep;        /* newest version that loads; may be NULL */
-    long sweep_version;
-    const char *metric;     /* objective name (borrowed; "value" when none) */
-    tt_goal goal;
+    /* The study module's reader: dir, store, study row, newest sweep that
+     * loads (may be NULL), objective name and goal, trial rows read up to
+     * last_seq, runner pid (0 = none alive, -1 = starting). */
+    tt_study_reader study;
     long total;             /* budget in trials: run_cap or grid size; 0 = unknown */
 
     ui_trial *trials;       /* index = number - 1 */
     size_t n_trials, cap_trials;
-    long last_seq;
     int64_t last_metric_rowid;
     int64_t last_event_id;
     bool metrics_backlog;   /* more metric rows wait: poll again soon */
@@ -184,7 +181,6 @@ typedef struct ui_model {
     ui_event events[UI_EVENTS_MAX];
     size_t n_events, event_head; /* ring */
 
-    long runner_pid;        /* 0 = none alive, -1 = starting */
     long parallel;          /* as the runner last reported; 0 = unknown */
     long counts[TT_TRIAL_STATE_COUNT];
     long best;              /* best completed trial number; 0 = none */

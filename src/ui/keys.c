@@ -30,14 +30,14 @@ void ui_message(ui_app *a, bool error, const char *fmt, ...)
 int ui_send(ui_app *a, const char *kind, const char *arg)
 {
     tt_error err = {0};
-    int64_t id = tt_store_add_command(a->model.store, kind, arg, &err);
+    int64_t id = tt_store_add_command(a->model.study.store, kind, arg, &err);
     if (id < 0) {
         ui_message(a, true, "cannot send %s: %s", kind, err.msg);
         return -1;
     }
     a->pending_cmd = id;
     snprintf(a->pending_kind, sizeof a->pending_kind, "%s", kind);
-    if (a->model.runner_pid == 0)
+    if (a->model.study.runner_pid == 0)
         ui_message(a, false, "%s sent; no runner is alive, it runs when one starts (R resumes)",
                    kind);
     else
@@ -59,7 +59,7 @@ void ui_check_pending(ui_app *a)
     if (!a->pending_cmd)
         return;
     char *result = NULL;
-    if (tt_store_get_command_result(a->model.store, a->pending_cmd, &result, NULL) < 0) {
+    if (tt_store_get_command_result(a->model.study.store, a->pending_cmd, &result, NULL) < 0) {
         a->pending_cmd = 0;
         return;
     }
@@ -82,18 +82,18 @@ static void stop_sweep(ui_app *a, void *arg)
 
 static int start_runner(ui_app *a)
 {
-    if (a->model.runner_pid != 0) {
-        ui_message(a, false, "a runner is already running (pid %ld)", a->model.runner_pid);
+    if (a->model.study.runner_pid != 0) {
+        ui_message(a, false, "a runner is already running (pid %ld)", a->model.study.runner_pid);
         return UI_HANDLED;
     }
     if (!a->opts.start_runner) {
         ui_message(a, true, "cannot start a runner from here; run `tunetop run %s`",
-                   a->model.dir);
+                   a->model.study.dir);
         return UI_HANDLED;
     }
     tt_error err = {0};
     long pid = 0;
-    int rc = a->opts.start_runner(a->model.dir, &pid, &err);
+    int rc = a->opts.start_runner(a->model.study.dir, &pid, &err);
     if (rc == -TT_ERR_EXHAUSTED)
         ui_message(a, false, "%s", err.msg);
     else if (rc < 0)
@@ -274,8 +274,8 @@ static int global_key(ui_app *a, int key)
         a->dirty[UI_PANEL_STATUS] = true;
         return UI_HANDLED;
     case 'p': {
-        bool paused = a->model.info.state == TT_STUDY_PAUSED ||
-                      a->model.info.state == TT_STUDY_STOPPED;
+        bool paused = a->model.study.info.state == TT_STUDY_PAUSED ||
+                      a->model.study.info.state == TT_STUDY_STOPPED;
         ui_send(a, paused ? "resume" : "pause", NULL);
         return UI_HANDLED;
     }

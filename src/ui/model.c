@@ -4,7 +4,11 @@
  * Each poll reads only what changed: the study row, trial rows with a
  * newer seq, metric points and events with a newer rowid. The metric
  * backlog of a big study is read in slices (max_metric_rows per poll) so
- * that the first frame comes at once and the loop never stalls.
+ * that the first frame comes at once and the loop never stalls. The study
+ * row, the newest sweep, trial rows and the runner's liveness come through
+ * the study module's reader (tt_study_reader, shared with `tunetop status`
+ * and the other read-only commands); metric points, events and importance
+ * are the dashboard's own reads of its store.
  *
  * Memory is bounded: each (trial, metric) series keeps at most
  * UI_SERIES_MAX points (decimated, newest value exact), which is all the
@@ -30,7 +34,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "tunetop/runner.h"
 #include "tunetop/sampler.h" /* tt_grid_size: a grid sweep's total */
 
 static const char *const importance_methods[] = {"fanova", "ped-anova", "corr"};
@@ -38,16 +41,11 @@ static const char *const importance_methods[] = {"fanova", "ped-anova", "corr"};
 int ui_model_open(ui_model *m, const char *dir, tt_error *err)
 {
     memset(m, 0, sizeof *m);
-    if (!tt_study_is_dir(dir))
-        return tt_error_set(err, TT_ERR_INVALID, "%s is not a tunetop study (no study.db in it)",
-                            dir);
-    char *db = tt_xasprintf("%s/study.db", dir);
-    m->store = tt_store_open(db, TT_STORE_READ, err);
-    free(db);
-    if (!m->store)
-        return -TT_ERR_IO;
-    m->dir = tt_xstrdup(dir);
-    m->metric = "value";
+    int rc = tt_study_reader_open(&m->study, dir, TT_STORE_READ, err);
+    if (rc < 0) {
+        tt_study_reader_close(&m->study);
+        return rc;
+    }
     m->best_value = NAN;
     return 0;
 }
@@ -89,12 +87,7 @@ void ui_model_close(ui_model *m)
     tt_importance_clear(&m->pairs);
     free(m->ranking);
     free(m->corr);
-    tt_study_info_clear(&m->info);
-    if (m->sweep)
-        tt_sweep_free(m->sweep);
-    if (m->store)
-        tt_store_close(m->store);
-    free(m->dir);
+    tt_study_reader_close(&m->study);
     memset(m, 0, sizeof *m);
 }
 
@@ -126,13 +119,13 @@ bool ui_model_better(const ui_model *m, double a, double b)
         return false;
     if (isnan(b))
         return true;
-    return m->goal == TT_GOAL_MAXIMIZE ? a > b : a < b;
+    return m->study.goal == TT_GOAL_MAXIMIZE ? a > b : a < b;
 }
 
 const char *ui_model_state(const ui_model *m)
 {
-    bool alive = m->runner_pid != 0;
-    switch (m->info.state) {
+    bool alive = m->study.runner_pid != 0;
+    switch (m->study.info.state) {
     case TT_STUDY_RUNNING: return alive ? "running" : "stopped";
     case TT_STUDY_PAUSED: return alive ? "paused" : "stopped";
     case TT_STUDY_STOPPED: return alive ? "stopping" : "stopped";
@@ -149,27 +142,12 @@ const ui_event *ui_model_event(const ui_model *m, size_t i)
     return &m->events[idx];
 }
 
-/* The newest sweep version: objective name, goal and budget. */
-static void load_sweep(ui_model *m)
+/* A newer sweep version was read (tt_study_reader_poll): the budget it
+ * gives, and the ranking and correlations, which depend on the goal and on
+ * which parameters are categorical. */
+static void sweep_loaded(ui_model *m)
 {
-    tt_error err = {0};
-    char *text = tt_store_get_space(m->store, 0, &err);
-    m->sweep_version = m->info.space_version;
-    if (!text)
-        return;
-    tt_diags diags = {0};
-    char name[64];
-    snprintf(name, sizeof name, "sweep-v%ld.yaml", m->info.space_version);
-    tt_sweep *sw = tt_sweep_load_text(name, text, strlen(text), &diags);
-    tt_diags_free(&diags);
-    free(text);
-    if (!sw)
-        return;
-    if (m->sweep)
-        tt_sweep_free(m->sweep);
-    m->sweep = sw;
-    m->metric = sw->metric.name ? sw->metric.name : "value";
-    m->goal = sw->metric.goal;
+    const tt_sweep *sw = m->study.sweep;
     m->total = sw->run_cap > 0 ? sw->run_cap : 0;
     if (!m->total && sw->method == TT_METHOD_GRID) {
         size_t g = tt_grid_size(sw->space, NULL);
@@ -177,7 +155,6 @@ static void load_sweep(ui_model *m)
     }
     if (m->parallel == 0)
         m->parallel = sw->parallel;
-    /* goal and categorical parameters: the ranking and correlations */
     m->completed_gen++;
 }
 
@@ -221,7 +198,7 @@ static int poll_trials(ui_model *m, tt_error *err)
 {
     tt_trial_record *rows = NULL;
     size_t n = 0, cap = 0;
-    if (tt_store_trials_since(m->store, m->last_seq, &rows, &n, &cap, err) < 0)
+    if (tt_study_reader_trials(&m->study, &rows, &n, &cap, err) < 0)
         return -TT_ERR_IO;
     bool completed_changed = false;
     for (size_t i = 0; i < n; i++) {
@@ -242,8 +219,6 @@ static int poll_trials(ui_model *m, tt_error *err)
             completed_changed = true;
         tt_trial_record_clear(&t->rec);
         t->rec = *r;  /* takes ownership */
-        if (r->seq > m->last_seq)
-            m->last_seq = r->seq;
         for (size_t k = 0; k < r->n_params; k++)
             if (intern(&m->param_names, &m->n_params, r->param_names[k]))
                 completed_changed = true;
@@ -457,14 +432,14 @@ static void poll_importance(ui_model *m, double now)
     m->importance_polled = now;
     for (size_t i = 0; i < sizeof importance_methods / sizeof *importance_methods; i++) {
         tt_importance imp = {0};
-        if (tt_store_get_importance(m->store, importance_methods[i], &imp, NULL) < 0 ||
+        if (tt_store_get_importance(m->study.store, importance_methods[i], &imp, NULL) < 0 ||
             imp.n == 0) {
             tt_importance_clear(&imp);
             continue;
         }
         bool fanova = strcmp(importance_methods[i], "fanova") == 0;
         tt_importance pairs = {0};
-        if (fanova && tt_store_get_importance(m->store, "fanova-pairs", &pairs, NULL) < 0)
+        if (fanova && tt_store_get_importance(m->study.store, "fanova-pairs", &pairs, NULL) < 0)
             tt_importance_clear(&pairs);
         if (!importance_same(&imp, &m->importance) ||
             strcmp(m->importance_method, importance_methods[i]) != 0 ||
@@ -485,35 +460,25 @@ static void poll_importance(ui_model *m, double now)
     }
 }
 
-static bool same_text(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err)
 {
-    tt_study_info info = {0};
     /* one read snapshot for the whole poll */
-    tt_store_begin(m->store, NULL);
-    int rc = tt_store_get_study(m->store, &info, err);
+    tt_store_begin(m->study.store, NULL);
+    int rc = tt_study_reader_poll(&m->study, err);
     if (rc < 0)
         goto out;
-    bool changed = !m->info.name || info.state != m->info.state ||
-                   info.space_version != m->info.space_version ||
-                   info.elapsed_s != m->info.elapsed_s ||
-                   !same_text(info.stop_reason, m->info.stop_reason);
-    if (info.elapsed_s != m->elapsed_seen || m->elapsed_seen_at == 0) {
-        m->elapsed_seen = info.elapsed_s;
+    bool changed = rc & TT_STUDY_READ_INFO;
+    if (rc & TT_STUDY_READ_SWEEP)
+        sweep_loaded(m);
+    if (m->study.info.elapsed_s != m->elapsed_seen || m->elapsed_seen_at == 0) {
+        m->elapsed_seen = m->study.info.elapsed_s;
         m->elapsed_seen_at = now;
     }
-    tt_study_info_clear(&m->info);
-    m->info = info;
-    if (!m->sweep || m->sweep_version != m->info.space_version)
-        load_sweep(m);
     if ((rc = poll_trials(m, err)) < 0)
         goto out;
     metric_ctx mc = {.m = m, .max = max_metric_rows};
-    if ((rc = tt_store_metrics_since(m->store, m->last_metric_rowid, -1, on_metric, &mc, err)) < 0)
+    if ((rc = tt_store_metrics_since(m->study.store, m->last_metric_rowid, -1, on_metric, &mc,
+                                     err)) < 0)
         goto out;
     m->metrics_backlog = max_metric_rows && mc.seen >= max_metric_rows;
     runs_update(m);
@@ -522,20 +487,21 @@ int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err
         m->generation++;
     }
     int64_t before = m->last_event_id;
-    if ((rc = tt_store_events_since(m->store, m->last_event_id, on_event, m, err)) < 0)
+    if ((rc = tt_store_events_since(m->study.store, m->last_event_id, on_event, m, err)) < 0)
         goto out;
     if (m->last_event_id != before) {
         m->events_gen++;
         m->generation++;
     }
     poll_importance(m, now);
-    long pid = tt_study_runner_pid(m->dir);
-    if (pid != m->runner_pid)
+    long before_pid = m->study.runner_pid;
+    long pid = tt_study_reader_runner(&m->study);
+    if (pid != before_pid)
         changed = true;
-    m->runner_pid = pid;
     /* elapsed: the runner saves its time every 10 s; in between, count on */
     double shown = m->elapsed_seen;
-    if (pid != 0 && (m->info.state == TT_STUDY_RUNNING || m->info.state == TT_STUDY_PAUSED))
+    tt_study_state st = m->study.info.state;
+    if (pid != 0 && (st == TT_STUDY_RUNNING || st == TT_STUDY_PAUSED))
         shown += now - m->elapsed_seen_at;
     /* never backwards while a runner counts (its saves lag by up to 10 s) */
     m->elapsed_shown = pid == 0 || shown > m->elapsed_shown ? shown : m->elapsed_shown;
@@ -544,7 +510,7 @@ int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err
         m->generation++;
     }
 out:
-    tt_store_commit(m->store, NULL);
+    tt_store_commit(m->study.store, NULL);
     return rc;
 }
 

@@ -11,11 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
-#include "tunetop/runner.h"
 
 void ui_picker_entries_free(ui_study_entry *e, size_t n)
 {
@@ -56,7 +54,7 @@ size_t ui_picker_scan(const char *runs_dir, ui_study_entry **out)
         ui_model m;
         tt_error err = {0};
         if (ui_model_open(&m, dir, &err) == 0 && ui_model_poll(&m, 1, 0, &err) == 0) {
-            s.name = tt_xstrdup(m.info.name ? m.info.name : e->d_name);
+            s.name = tt_xstrdup(m.study.info.name ? m.study.info.name : e->d_name);
             snprintf(s.state, sizeof s.state, "%s", ui_model_state(&m));
             memcpy(s.counts, m.counts, sizeof s.counts);
             for (size_t i = 0; i < m.n_trials; i++)
@@ -66,15 +64,7 @@ size_t ui_picker_scan(const char *runs_dir, ui_study_entry **out)
             snprintf(s.state, sizeof s.state, "unreadable");
         }
         ui_model_close(&m);
-        char *db = tt_xasprintf("%s/study.db", dir);
-        struct stat st;
-        char *wal = tt_xasprintf("%s/study.db-wal", dir);
-        if (stat(db, &st) == 0)
-            s.modified = (double)st.st_mtime;
-        if (stat(wal, &st) == 0 && (double)st.st_mtime > s.modified)
-            s.modified = (double)st.st_mtime;
-        free(db);
-        free(wal);
+        s.modified = tt_study_modified(dir);
         tt_grow((void **)&list, &cap, n + 1, sizeof *list);
         list[n++] = s;
     }

@@ -1,7 +1,8 @@
 /*
  * runs — the mean curve the dashboard draws for a trial made of several
- * runs (`folds`, `repeats` in the sweep); how runs are numbered, named and
- * where their folders are is the store's (tt_run_label, tt_run_dir).
+ * runs (`folds`, `repeats` in the sweep); how runs are numbered and named
+ * is the store's (tt_run_label), where their folders are the study's
+ * (tt_study_run_dir).
  */
 #include <math.h>
 #include <stdio.h>

@@ -61,7 +61,7 @@ const char *ui_table_header(const ui_app *a, size_t col)
     switch (col) {
     case UI_COL_NUMBER: return "#";
     case UI_COL_STATE: return "state";
-    case UI_COL_VALUE: return a->model.metric;
+    case UI_COL_VALUE: return a->model.study.metric;
     case UI_COL_STEP: return "step";
     case UI_COL_DURATION: return "time";
     default:

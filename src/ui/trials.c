@@ -49,7 +49,7 @@ void ui_trials_refresh_rows(ui_app *a)
     tt_grow((void **)&a->rows, &a->cap_rows, m->n_trials + 1, sizeof *a->rows);
     for (size_t i = 0; i < m->n_trials; i++) {
         const tt_trial_record *r = &m->trials[i].rec;
-        if (r->number && ui_filter_match(&a->filter, r, m->metric))
+        if (r->number && ui_filter_match(&a->filter, r, m->study.metric))
             a->rows[a->n_rows++] = r->number;
     }
     if (a->trials_sort >= ui_trials_column_count(a))
@@ -122,7 +122,7 @@ static void sort_by(ui_app *a, size_t col, bool toggle)
         a->trials_desc = !a->trials_desc;
     else if (toggle)
         a->trials_desc = col == UI_COL_DURATION || col == UI_COL_STEP ||
-                         (col == UI_COL_VALUE && a->model.goal == TT_GOAL_MAXIMIZE);
+                         (col == UI_COL_VALUE && a->model.study.goal == TT_GOAL_MAXIMIZE);
     a->trials_sort = col;
     a->rows_stale = true;
     ui_message(a, false, "sorted by %s%s", ui_table_header(a, col),

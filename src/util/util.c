@@ -267,22 +267,6 @@ size_t tt_edit_distance(const char *a, const char *b)
     return d;
 }
 
-bool tt_study_shared(void)
-{
-    const char *v = getenv("TUNETOP_SHARED");
-    return v && strcmp(v, "1") == 0;
-}
-
-unsigned tt_study_dir_mode(void)
-{
-    return tt_study_shared() ? 0777 : 0700;
-}
-
-unsigned tt_study_file_mode(void)
-{
-    return tt_study_shared() ? 0666 : 0600;
-}
-
 size_t tt_utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
     const unsigned char *s = (const unsigned char *)str;

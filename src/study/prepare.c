@@ -1,11 +1,10 @@
 /*
- * study — a study's folder: creating it from a sweep file, recognising it,
- * and the lock that makes its runner the only one. Layout
- * (docs/architecture.md, "The study folder"):
- *   study.db, sweep-v<k>.yaml, runner.lock, runner.log, trials/<n>/
- * Folders are created 0700 and files 0600: a study holds a user's code
- * paths, parameters and results, which are nobody else's business
- * (TUNETOP_SHARED=1: 0777/0666 less the umask; tt_study_dir_mode).
+ * study/prepare — creating a study from a sweep file, or updating one: the
+ * folder (./tunetop-runs/<name>/ or the one given), trials/, study.db, the
+ * study row and, when the file changed, a new space version and its
+ * sweep-vK.yaml. It runs in the CLI process of `tunetop run FILE` and
+ * `tunetop SWEEP.yaml`, under a flock on the folder, also while a runner
+ * is alive (which the caller then asks to reload).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,67 +19,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-bool tt_study_is_dir(const char *path)
-{
-    struct stat st;
-    char *db = tt_xasprintf("%s/study.db", path);
-    bool ok = stat(path, &st) == 0 && S_ISDIR(st.st_mode) && stat(db, &st) == 0;
-    free(db);
-    return ok;
-}
-
-long tt_study_runner_pid(const char *study_dir)
-{
-    char *path = tt_xasprintf("%s/runner.lock", study_dir);
-    /* A FIFO planted as runner.lock must not hang `status`. */
-    int fd = tt_open_regular(AT_FDCWD, path, O_RDONLY, 0);
-    free(path);
-    if (fd < 0)
-        return 0;
-    long pid = 0;
-    /* The lock is held for the runner's lifetime: if we can take it, no
-     * runner is alive, whatever pid the file still names. */
-    if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-        flock(fd, LOCK_UN);
-    } else if (errno == EWOULDBLOCK) {
-        char buf[32] = {0};
-        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-        pid = n > 0 ? strtol(buf, NULL, 10) : 0;
-        if (pid <= 0)
-            pid = -1; /* alive, pid not yet written */
-    }
-    close(fd);
-    return pid;
-}
-
-int tt_study_check_owner(const char *study_dir, tt_error *err)
-{
-    static const char *const parts[] = {"", "/trials"};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        char *path = tt_xasprintf("%s%s", study_dir, parts[i]);
-        char buf[TT_SHORT_TEXT_SIZE];
-        const char *shown = tt_short_text(path, buf);
-        struct stat st;
-        int rc = 0;
-        /* lstat: trials/ replaced by a symlink is refused as well */
-        if (lstat(path, &st) != 0)
-            rc = errno == ENOENT && i > 0 ? 0
-                                          : tt_error_set(err, TT_ERR_IO, "cannot open %s: %s",
-                                                         shown, strerror(errno));
-        else if (i > 0 && !S_ISDIR(st.st_mode))
-            rc = tt_error_set(err, TT_ERR_INVALID, "%s is not a folder; refusing to use it",
-                              shown);
-        else if (st.st_uid != geteuid())
-            rc = tt_error_set(err, TT_ERR_INVALID,
-                              "%s belongs to another user (uid %u); refusing to use it", shown,
-                              (unsigned)st.st_uid);
-        free(path);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
 
 /* The study name when the file gives none: its stem ("sweep.yaml" → "sweep"). */
 static char *file_stem(const char *path)
@@ -126,27 +64,9 @@ static char *folder_name(const char *name)
     return tt_xasprintf("%.64s-%016llx", name, (unsigned long long)h);
 }
 
-static int mkdir_owned(const char *path, tt_error *err)
-{
-    if (mkdir(path, (mode_t)tt_study_dir_mode()) == 0)
-        return 0;
-    char buf[TT_SHORT_TEXT_SIZE];
-    const char *shown = tt_short_text(path, buf);
-    if (errno != EEXIST)
-        return tt_error_set(err, TT_ERR_IO, "cannot create %s: %s", shown, strerror(errno));
-    struct stat st;
-    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return tt_error_set(err, TT_ERR_IO, "%s exists and is not a folder", shown);
-    if (st.st_uid != geteuid())
-        return tt_error_set(err, TT_ERR_INVALID,
-                            "%s belongs to another user (uid %u); refusing to use it", shown,
-                            (unsigned)st.st_uid);
-    return 0;
-}
-
 static int write_sweep_copy(const char *dir, long version, const char *text, tt_error *err)
 {
-    char *path = tt_xasprintf("%s/sweep-v%ld.yaml", dir, version);
+    char *path = tt_study_sweep_path(dir, version);
     int fd = tt_open_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, tt_study_file_mode());
     int rc = 0;
     if (fd < 0) {
@@ -307,7 +227,7 @@ static int record_study(tt_store *st, const char *target, const char *name,
 }
 
 int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
-                     struct tt_diags *diags, tt_error *err)
+                     tt_diags *diags, tt_error *err)
 {
     *study_dir = NULL;
     char buf[TT_SHORT_TEXT_SIZE];
@@ -339,17 +259,17 @@ int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
     if (dir) {
         target = tt_xstrdup(dir);
     } else {
-        if ((rc = mkdir_owned("tunetop-runs", err)) < 0)
+        if ((rc = study_mkdir_owned(TT_STUDY_RUNS_DIR, err)) < 0)
             goto out_name;
         char *folder = folder_name(name);
-        target = tt_xasprintf("tunetop-runs/%s", folder);
+        target = tt_xasprintf("%s/%s", TT_STUDY_RUNS_DIR, folder);
         free(folder);
     }
     char *abs_sweep = realpath(sweep_path, NULL);
     if (!abs_sweep)
         abs_sweep = tt_xstrdup(sweep_path);
 
-    if ((rc = mkdir_owned(target, err)) < 0)
+    if ((rc = study_mkdir_owned(target, err)) < 0)
         goto out;
     int lock = lock_folder(target, err);
     if (lock < 0) {
@@ -357,15 +277,13 @@ int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
         goto out;
     }
     bool existed = tt_study_is_dir(target);
-    char *trials = tt_xasprintf("%s/trials", target);
-    rc = mkdir_owned(trials, err);
+    char *trials = tt_study_trials_dir(target);
+    rc = study_mkdir_owned(trials, err);
     free(trials);
     if (rc < 0)
         goto out_unlock;
 
-    char *db = tt_xasprintf("%s/study.db", target);
-    tt_store *st = tt_store_open(db, existed ? TT_STORE_WRITE : TT_STORE_CREATE, err);
-    free(db);
+    tt_store *st = tt_study_open_store(target, existed ? TT_STORE_WRITE : TT_STORE_CREATE, err);
     if (!st) {
         rc = -TT_ERR_IO;
         goto out_unlock;

@@ -1,0 +1,129 @@
+/*
+ * study — the study folder (docs/architecture.md, "The study folder"): its
+ * layout, who may use it and with which modes, the runner's lock, creating
+ * or updating a study from a sweep file, and the one reader of a study that
+ * the CLI's read-only commands and the dashboard share.
+ *
+ * It sits above store and config and below runner, ui and cli. Every path
+ * inside a study folder is built here, so the layout has one owner: the
+ * runner, the dashboard and the CLI ask for study.db, runner.lock or
+ * trials/N instead of spelling them. The dashboard learns from here (never
+ * from the runner) whether a folder is a study and whether its runner is
+ * alive.
+ */
+#ifndef TUNETOP_STUDY_H
+#define TUNETOP_STUDY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tunetop/config.h"
+#include "tunetop/store.h"
+#include "tunetop/util.h"
+
+/* ---- layout (paths.c) -------------------------------------------------------
+ * Each returns a malloc'd path under study_dir (caller frees). */
+
+/* Where studies go when no folder is given: ./tunetop-runs/<name>/ (and
+ * where the picker looks for them). */
+#define TT_STUDY_RUNS_DIR "tunetop-runs"
+
+char *tt_study_db_path(const char *study_dir);        /* study.db */
+char *tt_study_lock_path(const char *study_dir);      /* runner.lock */
+char *tt_study_log_path(const char *study_dir);       /* runner.log */
+char *tt_study_sweep_path(const char *study_dir, long version); /* sweep-vK.yaml */
+char *tt_study_trials_dir(const char *study_dir);     /* trials */
+char *tt_study_trial_dir(const char *study_dir, long trial); /* trials/N */
+/* The folder of one run of a trial of several (`folds`, `repeats`):
+ * trials/N/fold-F, trials/N/repeat-R or trials/N/fold-F-repeat-R. */
+char *tt_study_run_dir(const char *study_dir, long trial, int folds, int repeats, int run);
+/* trials/.unrecorded: trial folders set aside (docs/reliability.md). */
+char *tt_study_unrecorded_dir(const char *study_dir);
+
+/* Whether path is a study folder (holds study.db). */
+bool tt_study_is_dir(const char *path);
+/* When the study last changed as far as its files tell (the newer mtime of
+ * study.db and its WAL), in Unix seconds; 0 when neither can be read. */
+double tt_study_modified(const char *study_dir);
+/* study_dir's study.db opened in mode (tt_store_open's errors). */
+tt_store *tt_study_open_store(const char *study_dir, tt_store_mode mode, tt_error *err);
+
+/* ---- modes and owner (modes.c) ---------------------------------------------
+ * Modes of what tunetop creates in a study (folders, study.db, logs, trial
+ * files): 0700 and 0600 — readable by their owner only, whatever the umask
+ * — unless TUNETOP_SHARED=1 is in the environment, when they are 0777 and
+ * 0666 and the umask decides (umask 027: group-readable). */
+bool tt_study_shared(void);
+unsigned tt_study_dir_mode(void);
+unsigned tt_study_file_mode(void);
+/* 0 when the study folder and its trials/ belong to us (trials/ a real
+ * folder, not a symlink); else -TT_ERR_INVALID with err saying whose. */
+int tt_study_check_owner(const char *study_dir, tt_error *err);
+
+/* ---- the runner's lock (lock.c) --------------------------------------------
+ * runner.lock is flocked for the runner's lifetime, so "is the sweep alive"
+ * is "is the lock held"; it holds the runner's pid once its study is open. */
+
+/* Take the lock: its fd (held until closed), or a negative code with err
+ * filled ("a runner is already running for DIR (pid N)…" when another
+ * holds it). The file is emptied: no pid until tt_study_lock_announce. */
+int tt_study_lock(const char *study_dir, tt_error *err);
+/* Write our pid into the held lock (fd from tt_study_lock). */
+int tt_study_lock_announce(int fd, tt_error *err);
+/* Pid of the runner holding the study's lock: 0 when none is alive, -1 when
+ * one is but has not written its pid yet. */
+long tt_study_runner_pid(const char *study_dir);
+
+/* ---- creating a study (prepare.c) ------------------------------------------ */
+
+/* Create the study for a sweep file, or open the existing one: the folder
+ * is dir when given, else ./tunetop-runs/<name> (name from the file, else
+ * its stem). A changed sweep file becomes a new space version. Problems with
+ * the file go to diags; other failures to err. On success *study_dir is a
+ * malloc'd path (caller frees). */
+int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
+                     tt_diags *diags, tt_error *err);
+
+/* ---- reading a study (reader.c) --------------------------------------------
+ * What every reader of a study needs, read incrementally: the study row,
+ * the newest sweep version (for the objective's name and goal), trial rows
+ * changed since the last read (by seq), and whether its runner is alive.
+ * `status`, `best`, `export` and `importance` read once from a snapshot;
+ * the dashboard polls the same reader. Metric points, events and the rest
+ * are read through store with the reader's store. */
+typedef struct tt_study_reader {
+    char *dir;
+    tt_store *store;
+    tt_study_info info;     /* as of the last tt_study_reader_poll */
+    tt_sweep *sweep;        /* newest version that loads; NULL while none does */
+    long sweep_version;     /* the study's space version when sweep was last read */
+    const char *metric;     /* objective name (borrowed from sweep; "value" when none) */
+    tt_goal goal;           /* minimize when the sweep does not say */
+    long last_seq;          /* trial rows read up to this seq */
+    long runner_pid;        /* 0 = none alive, -1 = starting (tt_study_reader_runner) */
+} tt_study_reader;
+
+/* What tt_study_reader_poll found changed (a bit mask). */
+enum {
+    TT_STUDY_READ_INFO = 1,   /* the study row: first read, state, version, time, reason */
+    TT_STUDY_READ_SWEEP = 2   /* a newer sweep version was loaded */
+};
+
+/* Open dir's study for reading with the store in mode (TT_STORE_READ or
+ * TT_STORE_SNAPSHOT). Returns 0, or a negative code with err filled ("DIR
+ * is not a tunetop study (no study.db in it)", or the store's words). */
+int tt_study_reader_open(tt_study_reader *r, const char *dir, tt_store_mode mode,
+                         tt_error *err);
+void tt_study_reader_close(tt_study_reader *r);
+/* Read the study row again, and the newest sweep when the study's space
+ * version moved (or none has loaded yet; one that no longer loads keeps
+ * the previous sweep). Returns a TT_STUDY_READ_* mask, or a negative code. */
+int tt_study_reader_poll(tt_study_reader *r, tt_error *err);
+/* The trial rows changed since the last call (all of them on the first),
+ * appended to *rows as tt_store_trials_since does. */
+int tt_study_reader_trials(tt_study_reader *r, tt_trial_record **rows, size_t *n,
+                           size_t *cap, tt_error *err);
+/* Look at the runner's lock again: r->runner_pid, which it returns. */
+long tt_study_reader_runner(tt_study_reader *r);
+
+#endif
