@@ -226,41 +226,49 @@ static int cmp_double(double a, double b, bool desc)
     return desc ? -c : c;
 }
 
-int ui_trial_compare(const tt_trial_record *a, const tt_trial_record *b, size_t col,
-                     char *const *param_names, bool desc, double now)
+void ui_trial_sort_key(const tt_trial_record *r, size_t col, char *const *param_names,
+                       double now, ui_sort_key *out)
 {
-    int c = 0;
+    *out = (ui_sort_key){.number = r->number, .x = NAN};
     switch (col) {
     case UI_COL_NUMBER:
         break;
     case UI_COL_STATE:
-        c = strcmp(tt_trial_state_name(a->state), tt_trial_state_name(b->state));
-        c = desc ? -c : c;
+        out->text = tt_trial_state_name(r->state);
         break;
     case UI_COL_VALUE:
-        c = cmp_double(a->value, b->value, desc);
+        out->x = r->value;
+        out->numeric = true;
         break;
     case UI_COL_STEP:
-        c = cmp_double(a->last_step < 0 ? NAN : (double)a->last_step,
-                       b->last_step < 0 ? NAN : (double)b->last_step, desc);
+        out->x = r->last_step < 0 ? NAN : (double)r->last_step;
+        out->numeric = true;
         break;
     case UI_COL_DURATION:
-        c = cmp_double(ui_trial_duration(a, now), ui_trial_duration(b, now), desc);
+        out->x = ui_trial_duration(r, now);
+        out->numeric = true;
         break;
     default: {
-        const char *name = param_names[col - UI_COL_FIXED];
-        const char *pa = ui_trial_param(a, name), *pb = ui_trial_param(b, name);
-        double xa, xb;
-        if (!pa || !pb || !*pa || !*pb) {
-            bool ma = !pa || !*pa, mb = !pb || !*pb;
-            c = ma == mb ? 0 : ma ? 1 : -1;
-        } else if (parse_number(pa, &xa) && parse_number(pb, &xb)) {
-            c = cmp_double(xa, xb, desc);
-        } else {
-            c = strcmp(pa, pb);
-            c = desc ? -c : c;
-        }
+        const char *p = ui_trial_param(r, param_names[col - UI_COL_FIXED]);
+        out->missing = !p || !*p;
+        out->text = out->missing ? NULL : p;
+        out->numeric = !out->missing && parse_number(p, &out->x);
     }
+    }
+}
+
+int ui_sort_key_compare(const ui_sort_key *a, const ui_sort_key *b, size_t col, bool desc)
+{
+    int c = 0;
+    if (col == UI_COL_NUMBER) {
+        /* by number only */
+    } else if (a->missing || b->missing) {
+        c = a->missing == b->missing ? 0 : a->missing ? 1 : -1;   /* last either way */
+    } else if (a->numeric && b->numeric) {
+        c = cmp_double(a->x, b->x, desc);
+    } else if (a->text && b->text) {
+        c = strcmp(a->text, b->text);
+        c = desc ? -c : c;
     }
     if (c != 0)
         return c;
@@ -270,4 +278,13 @@ int ui_trial_compare(const tt_trial_record *a, const tt_trial_record *b, size_t 
     if (col == UI_COL_NUMBER && desc)
         lt = !lt;
     return lt ? -1 : 1;
+}
+
+int ui_trial_compare(const tt_trial_record *a, const tt_trial_record *b, size_t col,
+                     char *const *param_names, bool desc, double now)
+{
+    ui_sort_key ka, kb;
+    ui_trial_sort_key(a, col, param_names, now, &ka);
+    ui_trial_sort_key(b, col, param_names, now, &kb);
+    return ui_sort_key_compare(&ka, &kb, col, desc);
 }

@@ -17,15 +17,30 @@ static ui_table_geom geom;
 static const size_t fixed[] = {UI_COL_NUMBER, UI_COL_STATE, UI_COL_VALUE, UI_COL_STEP,
                                UI_COL_DURATION};
 
-static const ui_app *sort_app;
+/* qsort has no context argument: the column and direction of the sort in
+ * progress (the dashboard is one thread). */
+static size_t sort_col;
+static bool sort_desc;
 
-static int by_column(const void *x, const void *y)
+static int by_key(const void *x, const void *y)
 {
-    const ui_model *m = &sort_app->model;
-    const tt_trial_record *a = &m->trials[*(const long *)x - 1].rec;
-    const tt_trial_record *b = &m->trials[*(const long *)y - 1].rec;
-    return ui_trial_compare(a, b, sort_app->trials_sort, m->param_names, sort_app->trials_desc,
-                            sort_app->now);
+    return ui_sort_key_compare(x, y, sort_col, sort_desc);
+}
+
+/* Sort rows (trial numbers) by a's column: one key per row, then the keys. */
+static void sort_rows(ui_app *a)
+{
+    const ui_model *m = &a->model;
+    ui_sort_key *keys = tt_xmalloc((a->n_rows + 1) * sizeof *keys);
+    for (size_t i = 0; i < a->n_rows; i++)
+        ui_trial_sort_key(&m->trials[a->rows[i] - 1].rec, a->trials_sort, m->param_names, a->now,
+                          &keys[i]);
+    sort_col = a->trials_sort;
+    sort_desc = a->trials_desc;
+    qsort(keys, a->n_rows, sizeof *keys, by_key);
+    for (size_t i = 0; i < a->n_rows; i++)
+        a->rows[i] = keys[i].number;
+    free(keys);
 }
 
 size_t ui_trials_column_count(const ui_app *a)
@@ -54,10 +69,8 @@ void ui_trials_refresh_rows(ui_app *a)
     }
     if (a->trials_sort >= ui_trials_column_count(a))
         a->trials_sort = UI_COL_NUMBER;
-    if (a->trials_sort != UI_COL_NUMBER || a->trials_desc) {
-        sort_app = a;
-        qsort(a->rows, a->n_rows, sizeof *a->rows, by_column);
-    }
+    if (a->trials_sort != UI_COL_NUMBER || a->trials_desc)
+        sort_rows(a);
     if (keep)
         for (size_t i = 0; i < a->n_rows; i++)
             if (a->rows[i] == keep) {
