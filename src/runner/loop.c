@@ -45,21 +45,21 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-double tt_now_wall(void)
+double rn_now_wall(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-double tt_now_mono(void)
+double rn_now_mono(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-void tt_runner_say(tt_runner *r, const char *fmt, ...)
+void rn_runner_say(rn_runner *r, const char *fmt, ...)
 {
     if (!r->progress)
         return;
@@ -84,7 +84,7 @@ void tt_runner_say(tt_runner *r, const char *fmt, ...)
     fflush(r->progress);
 }
 
-void tt_runner_event(tt_runner *r, long trial, const char *kind, const char *fmt, ...)
+void rn_runner_event(rn_runner *r, long trial, const char *kind, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -92,15 +92,15 @@ void tt_runner_event(tt_runner *r, long trial, const char *kind, const char *fmt
     va_end(ap);
     tt_error err = {0};
     if (tt_store_add_event(r->store, trial, kind, msg, &err) < 0)
-        tt_runner_say(r, "cannot record event: %s", err.msg);
+        rn_runner_say(r, "cannot record event: %s", err.msg);
     if (trial > 0)
-        tt_runner_say(r, "trial %ld: %s", trial, msg);
+        rn_runner_say(r, "trial %ld: %s", trial, msg);
     else
-        tt_runner_say(r, "%s", msg);
+        rn_runner_say(r, "%s", msg);
     free(msg);
 }
 
-static int take_lock(tt_runner *r, tt_error *err)
+static int take_lock(rn_runner *r, tt_error *err)
 {
     char *path = tt_xasprintf("%s/runner.lock", r->study_dir);
     int fd = tt_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, tt_study_file_mode());
@@ -136,7 +136,7 @@ static int take_lock(tt_runner *r, tt_error *err)
 
 /* The study is open and loaded: our pid into the lock, for `status` and
  * for the starter waiting on it. */
-static int announce_runner(tt_runner *r, tt_error *err)
+static int announce_runner(rn_runner *r, tt_error *err)
 {
     char pid[32];
     int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
@@ -146,7 +146,7 @@ static int announce_runner(tt_runner *r, tt_error *err)
 }
 
 /* Load the newest sweep version recorded in the study. */
-static int load_sweep(tt_runner *r, tt_error *err)
+static int load_sweep(rn_runner *r, tt_error *err)
 {
     tt_study_info info = {0};
     if (tt_store_get_study(r->store, &info, err) < 0)
@@ -184,7 +184,7 @@ static int load_sweep(tt_runner *r, tt_error *err)
         tt_study_info_clear(&info);
         return -TT_ERR_IO;
     }
-    tt_runner_set_sweep(r, sw);
+    rn_runner_set_sweep(r, sw);
     r->space_version = info.space_version;
     r->elapsed_before = info.elapsed_s;
     r->state = info.state;
@@ -192,7 +192,7 @@ static int load_sweep(tt_runner *r, tt_error *err)
     return 0;
 }
 
-static void install_signals(tt_runner *r)
+static void install_signals(rn_runner *r)
 {
     sig_write_fd = r->sig_pipe[1];
     struct sigaction sa;
@@ -217,21 +217,21 @@ static void restore_signals(void)
 }
 
 /* Drain the self-pipe; reap our children; act on termination signals. */
-static void handle_signals(tt_runner *r)
+static void handle_signals(rn_runner *r)
 {
     unsigned char buf[64];
     ssize_t n;
     while ((n = read(r->sig_pipe[0], buf, sizeof buf)) > 0) {
         for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] == TT_WAKE_SUGGEST) {
+            if (buf[i] == RN_WAKE_SUGGEST) {
                 r->job_done = true; /* the sampler thread finished */
-            } else if (buf[i] == TT_WAKE_IMPORTANCE) {
+            } else if (buf[i] == RN_WAKE_IMPORTANCE) {
                 r->imp_done = true;
             } else if (buf[i] == SIGINT) {
-                tt_runner_event(r, -1, "runner", "interrupted: stopping now");
-                tt_schedule_stop_reason(r, "stopped by the user (Ctrl-C)");
+                rn_runner_event(r, -1, "runner", "interrupted: stopping now");
+                rn_schedule_stop_reason(r, "stopped by the user (Ctrl-C)");
                 r->stop_after_running = true;
-                tt_runs_stop_all(r, "stopped by the user (SIGINT)");
+                rn_runs_stop_all(r, "stopped by the user (SIGINT)");
             } else if (buf[i] == SIGTERM || buf[i] == SIGHUP) {
                 /* Leave trials running: the next runner re-adopts them. */
                 r->quit = true;
@@ -243,7 +243,7 @@ static void handle_signals(tt_runner *r)
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         /* Shims report through exit.status; reaping only clears zombies.
          * Slurm's clients (sbatch, squeue…) need their exit status. */
-        tt_slurm_reaped(pid, status);
+        rn_slurm_reaped(pid, status);
     }
 }
 
@@ -276,10 +276,10 @@ static bool drain_output_events(int fd)
  * readable, and the tick that ends its trial may be delayed (a busy
  * database). Returns > 0 when something needs a tick; *signalled says
  * whether the self-pipe was among it (a signal, or a job thread done). */
-static int wait_for_events(tt_runner *r, bool *signalled)
+static int wait_for_events(rn_runner *r, bool *signalled)
 {
     *signalled = false;
-    double deadline = tt_now_mono() + TICK_MS / 1000.0;
+    double deadline = rn_now_mono() + TICK_MS / 1000.0;
     bool output_seen = false;
     for (;;) {
         tt_grow((void **)&r->pollfds, &r->cap_pollfds, r->n_live + 3, sizeof *r->pollfds);
@@ -297,7 +297,7 @@ static int wait_for_events(tt_runner *r, bool *signalled)
         for (size_t i = 0; i < r->n_live; i++)
             if (r->live[i]->end_fd >= 0 && !r->live[i]->end_fired)
                 r->pollfds[n++] = (struct pollfd){.fd = r->live[i]->end_fd, .events = POLLIN};
-        double left_ms = (deadline - tt_now_mono()) * 1000.0;
+        double left_ms = (deadline - rn_now_mono()) * 1000.0;
         int ready = poll(r->pollfds, (nfds_t)n, left_ms > 0 ? (int)left_ms + 1 : 0);
         if (ready <= 0)
             return ready;
@@ -305,12 +305,12 @@ static int wait_for_events(tt_runner *r, bool *signalled)
             *signalled = true;
         int others = ready;
         if (zygote && r->pollfds[1].revents) {
-            tt_spawns_collect(r, 0);
+            rn_spawns_collect(r, 0);
             others--;
             /* A start the store does not know yet is what a runner killed
              * now would leave behind: record it within a few ms, sooner
              * if a trial event comes first. */
-            double soon = tt_now_mono() + RECORD_START_WITHIN_S;
+            double soon = rn_now_mono() + RECORD_START_WITHIN_S;
             if (soon < deadline)
                 deadline = soon;
         }
@@ -340,41 +340,41 @@ static int wait_for_events(tt_runner *r, bool *signalled)
 
 /* One tick in one transaction. Returns -TT_ERR_IO with fatal set when its
  * commit failed: the runner must leave then (see below). */
-static int tick(tt_runner *r, tt_error *fatal)
+static int tick(rn_runner *r, tt_error *fatal)
 {
     tt_error err = {0};
-    r->tick_at = tt_now_mono();
+    r->tick_at = rn_now_mono();
     if (tt_store_begin(r->store, &err) < 0) {
-        tt_runner_say(r, "database busy: %s", err.msg);
+        rn_runner_say(r, "database busy: %s", err.msg);
         return 0;
     }
     /* Commands come from people: 50 ms is soon enough, and short trials
      * make ticks far more frequent than that. */
-    double now = tt_now_mono();
+    double now = rn_now_mono();
     if (now - r->commands_at >= COMMANDS_EVERY_S) {
-        tt_commands_poll(r);
+        rn_commands_poll(r);
         r->commands_at = now;
     }
-    tt_slurm_tick(r);
-    tt_spawns_collect(r, 0);
-    tt_spawns_record(r);
+    rn_slurm_tick(r);
+    rn_spawns_collect(r, 0);
+    rn_spawns_record(r);
     for (size_t i = 0; i < r->n_live;) {
-        tt_live *lv = r->live[i];
-        tt_live_poll(r, lv);
-        if (tt_live_check_end(r, lv)) {
-            tt_live_free(lv);
+        rn_live *lv = r->live[i];
+        rn_live_poll(r, lv);
+        if (rn_live_check_end(r, lv)) {
+            rn_live_free(lv);
             r->live[i] = r->live[--r->n_live];
             continue;
         }
-        tt_live_flush(r, lv);
+        rn_live_flush(r, lv);
         i++;
     }
-    tt_schedule_fill(r);
-    tt_spawns_record(r); /* shims started without the zygote */
-    tt_importance_collect(r);
-    tt_importance_maybe_start(r);
+    rn_schedule_fill(r);
+    rn_spawns_record(r); /* shims started without the zygote */
+    rn_importance_collect(r);
+    rn_importance_maybe_start(r);
     if (tt_store_commit(r->store, &err) < 0) {
-        tt_runner_say(r, "cannot commit to study.db: %s", err.msg);
+        rn_runner_say(r, "cannot commit to study.db: %s", err.msg);
         tt_store_rollback(r->store);
         /* Fail-stop. The store is back at the last tick, but this tick's
          * effects on memory are not undone: offsets read past, trials whose
@@ -395,20 +395,20 @@ static int tick(tt_runner *r, tt_error *fatal)
     return 0;
 }
 
-static void save_elapsed(tt_runner *r)
+static void save_elapsed(rn_runner *r)
 {
     tt_error err = {0};
-    double now = tt_now_mono();
+    double now = rn_now_mono();
     double spent = now - r->session_start;
     if (tt_store_add_elapsed(r->store, spent, &err) < 0)
-        tt_runner_say(r, "cannot save elapsed time: %s", err.msg);
+        rn_runner_say(r, "cannot save elapsed time: %s", err.msg);
     /* The time budget counts from elapsed_before + (now - session_start):
      * what is saved moves from one to the other. */
     r->elapsed_before += spent;
     r->session_start = now;
 }
 
-void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw)
+void rn_runner_set_sweep(rn_runner *r, tt_sweep *sw)
 {
     if (r->sweep && (r->job || r->imp_job)) {
         tt_grow((void **)&r->retired, &r->cap_retired, r->n_retired + 1, sizeof *r->retired);
@@ -419,7 +419,7 @@ void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw)
     r->sweep = sw;
 }
 
-void tt_runner_free_retired(tt_runner *r)
+void rn_runner_free_retired(rn_runner *r)
 {
     if (r->job || r->imp_job)
         return;
@@ -428,21 +428,21 @@ void tt_runner_free_retired(tt_runner *r)
     r->n_retired = 0;
 }
 
-static void runner_free(tt_runner *r)
+static void runner_free(rn_runner *r)
 {
-    tt_suggest_abandon(r->job);
+    rn_suggest_abandon(r->job);
     r->job = NULL;
-    tt_importance_abandon(r);
-    tt_prune_free(r);
-    tt_slurm_free(r);
+    rn_importance_abandon(r);
+    rn_prune_free(r);
+    rn_slurm_free(r);
     free(r->study_name);
     free(r->stop_reason);
-    tt_runs_free_all(r);
+    rn_runs_free_all(r);
     for (size_t i = 0; i < r->n_retired; i++)
         tt_sweep_free(r->retired[i]);
     free(r->retired);
     for (size_t i = 0; i < r->n_live; i++)
-        tt_live_free(r->live[i]);
+        rn_live_free(r->live[i]);
     free(r->live);
     for (size_t i = 0; i < r->n_enqueued; i++)
         free(r->enqueued[i]);
@@ -471,7 +471,7 @@ static void runner_free(tt_runner *r)
 
 int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
 {
-    tt_runner r = {0};
+    rn_runner r = {0};
     r.zygote = (tt_zygote)TT_ZYGOTE_INIT;
     r.inotify_fd = -1;
     r.lock_fd = -1;
@@ -515,8 +515,8 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
         goto out;
     }
     r.parallel = r.sweep->parallel > 0 ? r.sweep->parallel : 1;
-    r.fd_cap = tt_schedule_fd_capacity();
-    r.session_start = tt_now_mono();
+    r.fd_cap = rn_schedule_fd_capacity();
+    r.session_start = rn_now_mono();
     install_signals(&r);
 
     if (tt_store_begin(r.store, err) < 0) {
@@ -527,58 +527,58 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
     if (r.state != TT_STUDY_PAUSED)
         r.state = TT_STUDY_RUNNING;
     tt_store_set_study_state(r.store, r.state, NULL);
-    tt_runner_event(&r, -1, "runner", "runner started (pid %ld), sweep v%ld, parallel %ld",
+    rn_runner_event(&r, -1, "runner", "runner started (pid %ld), sweep v%ld, parallel %ld",
                     (long)getpid(), r.space_version, r.parallel);
-    tt_reconcile(&r);
+    rn_reconcile(&r);
     if (tt_store_commit(r.store, err) < 0) {
         rc = -TT_ERR_IO;
         goto out_signals;
     }
 
-    double last_elapsed_save = tt_now_mono();
+    double last_elapsed_save = rn_now_mono();
     while (!r.quit) {
         if ((rc = tick(&r, err)) < 0) {
             r.quit = true;
             break;
         }
-        if (!tt_schedule_has_work(&r))
+        if (!rn_schedule_has_work(&r))
             break;
-        if (tt_now_mono() - last_elapsed_save > 1) {
+        if (rn_now_mono() - last_elapsed_save > 1) {
             save_elapsed(&r);
-            last_elapsed_save = tt_now_mono();
+            last_elapsed_save = rn_now_mono();
         }
         bool signalled;
         if (wait_for_events(&r, &signalled) > 0 && signalled)
             handle_signals(&r);
     }
-    tt_schedule_drop_prepared(&r);
+    rn_schedule_drop_prepared(&r);
     /* Leaving with shims being forked: their pids go to the store, so the
      * next runner re-adopts them instead of setting them aside. */
-    tt_spawns_collect(&r, 5000);
+    rn_spawns_collect(&r, 5000);
     /* After a failed tick, err holds why the runner stops: keep it. */
     if (tt_store_begin(r.store, rc < 0 ? NULL : err) == 0) {
-        tt_spawns_record(&r);
-        tt_importance_flush(&r);
+        rn_spawns_record(&r);
+        rn_importance_flush(&r);
         tt_store_commit(r.store, NULL);
     }
     save_elapsed(&r);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    tt_runner_say(&r, "runner cpu %.3f s (user %.3f, system %.3f)",
+    rn_runner_say(&r, "runner cpu %.3f s (user %.3f, system %.3f)",
                   (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
                       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6,
                   (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6,
                   (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6);
     if (!r.quit) {
         tt_study_state final = r.stop_after_running ? TT_STUDY_STOPPED : TT_STUDY_FINISHED;
-        tt_schedule_stop_reason(&r, "%s", final == TT_STUDY_STOPPED ? "stopped by the user"
+        rn_schedule_stop_reason(&r, "%s", final == TT_STUDY_STOPPED ? "stopped by the user"
                                                                     : "no work left");
         tt_store_set_study_state(r.store, final, NULL);
         tt_store_set_stop_reason(r.store, r.stop_reason, NULL);
-        tt_runner_event(&r, -1, "runner", "study %s: %s", tt_study_state_name(final),
+        rn_runner_event(&r, -1, "runner", "study %s: %s", tt_study_state_name(final),
                         r.stop_reason);
     } else {
-        tt_runner_event(&r, -1, "runner",
+        rn_runner_event(&r, -1, "runner",
                         "runner leaving; %zu trial%s keep running and will be re-adopted",
                         r.n_live, r.n_live == 1 ? "" : "s");
     }
