@@ -132,7 +132,7 @@ static char *reload(rn_runner *r)
             free(copy);
             long old_parallel = r->sweep->parallel;
             bool pruned_before = prunes(r->sweep);
-            rn_runner_set_sweep(r, sw);
+            rn_sweep_set(r, sw);
             sw = NULL;
             apply_reload(r, old_parallel, pruned_before);
             r->space_version = v;

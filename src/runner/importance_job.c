@@ -143,7 +143,7 @@ void rn_importance_collect(rn_runner *r)
     job_free(job);
     r->imp_job = NULL;
     r->imp_done = false;
-    rn_runner_free_retired(r);
+    rn_sweep_free_retired(r);
 }
 
 void rn_importance_abandon(rn_runner *r)

@@ -217,9 +217,35 @@ void rn_runs_stop_all(rn_runner *r, const char *reason);
 void rn_runs_resume(rn_runner *r, const tt_trial_record *t, size_t *adopted);
 void rn_runs_free_all(rn_runner *r);
 
-/* clock */
+/* say.c: the bottom of the runner, calling no other runner file. */
+/* Clocks: wall (what is stored) and monotonic (what durations count on). */
 double rn_now_wall(void);
 double rn_now_mono(void);
+/* One progress line (when r->progress is set), made printable. */
+void rn_runner_say(rn_runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Record a study-level (trial <= 0) or trial event, and say it. */
+void rn_runner_event(rn_runner *r, long trial, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* lock.c: runner.lock, held for the runner's lifetime. */
+/* Take the lock (refused when another runner holds it) and empty it. */
+int rn_lock_take(rn_runner *r, tt_error *err);
+/* The study is open and loaded: our pid into the lock. */
+int rn_lock_announce(rn_runner *r, tt_error *err);
+
+/* sweep.c: the sweep version the runner works with. */
+/* Load the newest sweep version recorded in the study (and enter its
+ * working folder). */
+int rn_sweep_load(rn_runner *r, tt_error *err);
+/* Replace r->sweep by sw; the old one is freed once no job can read it. */
+void rn_sweep_set(rn_runner *r, tt_sweep *sw);
+/* Free replaced sweeps once no worker thread can still read them. */
+void rn_sweep_free_retired(rn_runner *r);
+
+/* signals.c: the self-pipe signal handlers write to. */
+int rn_signals_open(rn_runner *r, tt_error *err);
+void rn_signals_install(rn_runner *r);
+void rn_signals_restore(void);
 
 /* live.c */
 rn_live *rn_live_new(rn_runner *r, long number, int attempt, const char *dir);
@@ -300,10 +326,6 @@ int rn_suggest_finish(rn_suggest_job *job, long *space_version, tt_assignment *o
 /* Wait for a job and drop its result (runner shutting down). */
 void rn_suggest_abandon(rn_suggest_job *job);
 
-/* Replace r->sweep by sw; the old one is freed once no job can read it. */
-void rn_runner_set_sweep(rn_runner *r, tt_sweep *sw);
-/* Free replaced sweeps once no worker thread can still read them. */
-void rn_runner_free_retired(rn_runner *r);
 
 /* Bytes the worker threads write to the self-pipe (signal numbers are
  * 1..64, so these never collide). */
@@ -393,10 +415,5 @@ void rn_slurm_job_free(struct rn_slurm_job *job);
  * job ids are recorded, and free the executor's state. */
 void rn_slurm_free(rn_runner *r);
 
-/* progress lines */
-void rn_runner_say(rn_runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Record a study-level or trial event (also printed). */
-void rn_runner_event(rn_runner *r, long trial, const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -10,14 +10,11 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -32,189 +29,6 @@
  * stay at least this far apart: a trial printing without pause must not
  * turn each write into a transaction. */
 #define OUTPUT_TICK_GAP_S 0.01
-
-static int sig_write_fd = -1;
-
-static void on_signal(int sig)
-{
-    int saved = errno;
-    unsigned char b = (unsigned char)sig;
-    if (sig_write_fd >= 0 && write(sig_write_fd, &b, 1) < 0) {
-        /* The pipe is full: the loop already has wake-ups pending. */
-    }
-    errno = saved;
-}
-
-double rn_now_wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-double rn_now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-void rn_runner_say(rn_runner *r, const char *fmt, ...)
-{
-    if (!r->progress)
-        return;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    char stamp[16];
-    strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
-    fprintf(r->progress, "[%s] ", stamp);
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = tt_xvasprintf(fmt, ap);
-    va_end(ap);
-    /* Parameter values, metric names and stderr lines in these messages
-     * come from sweep files and trials: no escape sequence reaches the
-     * terminal (or runner.log, which people `cat`). */
-    char *safe = tt_text_printable(msg, strlen(msg));
-    fputs(safe, r->progress);
-    free(safe);
-    free(msg);
-    fputc('\n', r->progress);
-    fflush(r->progress);
-}
-
-void rn_runner_event(rn_runner *r, long trial, const char *kind, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = tt_xvasprintf(fmt, ap);
-    va_end(ap);
-    tt_error err = {0};
-    if (tt_store_add_event(r->store, trial, kind, msg, &err) < 0)
-        rn_runner_say(r, "cannot record event: %s", err.msg);
-    if (trial > 0)
-        rn_runner_say(r, "trial %ld: %s", trial, msg);
-    else
-        rn_runner_say(r, "%s", msg);
-    free(msg);
-}
-
-static int take_lock(rn_runner *r, tt_error *err)
-{
-    char *path = tt_xasprintf("%s/runner.lock", r->study_dir);
-    int fd = tt_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, tt_study_file_mode());
-    if (fd < 0) {
-        int rc = tt_error_set(err, TT_ERR_IO, "cannot open %s: %s", path, tt_open_error(errno));
-        free(path);
-        return rc;
-    }
-    free(path);
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        /* The lock holds "PID\n": its text printed as it is put the
-         * newline inside the parentheses. Read it as the number it is. */
-        char buf[32] = {0}, holder[32] = "?";
-        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-        close(fd);
-        long held_by = n > 0 ? strtol(buf, NULL, 10) : 0;
-        if (held_by > 0)
-            snprintf(holder, sizeof holder, "%ld", held_by);
-        return tt_error_set(err, TT_ERR_INVALID,
-                            "a runner is already running for %s (pid %s); use `tunetop status`",
-                            r->study_dir, holder);
-    }
-    /* Held, and empty until announce_runner: a starter waiting for our pid
-     * (detach.c) must not take a runner that cannot open its study for one
-     * that runs. */
-    if (ftruncate(fd, 0) != 0) {
-        close(fd);
-        return tt_error_set(err, TT_ERR_IO, "cannot write the runner lock: %s", strerror(errno));
-    }
-    r->lock_fd = fd;
-    return 0;
-}
-
-/* The study is open and loaded: our pid into the lock, for `status` and
- * for the starter waiting on it. */
-static int announce_runner(rn_runner *r, tt_error *err)
-{
-    char pid[32];
-    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (pwrite(r->lock_fd, pid, (size_t)len, 0) != len)
-        return tt_error_set(err, TT_ERR_IO, "cannot write the runner lock: %s", strerror(errno));
-    return 0;
-}
-
-/* Load the newest sweep version recorded in the study. */
-static int load_sweep(rn_runner *r, tt_error *err)
-{
-    tt_study_info info = {0};
-    if (tt_store_get_study(r->store, &info, err) < 0)
-        return -TT_ERR_IO;
-    char *text = tt_store_get_space(r->store, info.space_version, err);
-    if (!text) {
-        tt_study_info_clear(&info);
-        return -TT_ERR_IO;
-    }
-    char name[64];
-    snprintf(name, sizeof name, "sweep-v%ld.yaml", info.space_version);
-    tt_diags diags = {0};
-    tt_sweep *sw = tt_sweep_load_text(name, text, strlen(text), &diags);
-    free(text);
-    if (!sw) {
-        tt_buf b = {0};
-        for (size_t i = 0; i < diags.n; i++)
-            if (diags.items[i].severity == TT_DIAG_ERROR)
-                tt_buf_printf(&b, "\n  %d:%d: %s: %s", diags.items[i].line, diags.items[i].col,
-                              diags.items[i].path, diags.items[i].message);
-        tt_error_set(err, TT_ERR_INVALID, "the study's sweep file (v%ld) is invalid:%s",
-                     info.space_version, b.data ? b.data : "");
-        tt_buf_free(&b);
-        tt_diags_free(&diags);
-        tt_study_info_clear(&info);
-        return -TT_ERR_INVALID;
-    }
-    tt_diags_free(&diags);
-    /* Trials run where the study was created, so relative program paths
-     * mean what they meant to the user. */
-    if (info.workdir && chdir(info.workdir) != 0) {
-        tt_error_set(err, TT_ERR_IO, "cannot enter the study's working folder %s: %s",
-                     info.workdir, strerror(errno));
-        tt_sweep_free(sw);
-        tt_study_info_clear(&info);
-        return -TT_ERR_IO;
-    }
-    rn_runner_set_sweep(r, sw);
-    r->space_version = info.space_version;
-    r->elapsed_before = info.elapsed_s;
-    r->state = info.state;
-    tt_study_info_clear(&info);
-    return 0;
-}
-
-static void install_signals(rn_runner *r)
-{
-    sig_write_fd = r->sig_pipe[1];
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGCHLD, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-static void restore_signals(void)
-{
-    signal(SIGCHLD, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    sig_write_fd = -1;
-}
 
 /* Drain the self-pipe; reap our children; act on termination signals. */
 static void handle_signals(rn_runner *r)
@@ -408,26 +222,6 @@ static void save_elapsed(rn_runner *r)
     r->session_start = now;
 }
 
-void rn_runner_set_sweep(rn_runner *r, tt_sweep *sw)
-{
-    if (r->sweep && (r->job || r->imp_job)) {
-        tt_grow((void **)&r->retired, &r->cap_retired, r->n_retired + 1, sizeof *r->retired);
-        r->retired[r->n_retired++] = r->sweep;
-    } else if (r->sweep) {
-        tt_sweep_free(r->sweep);
-    }
-    r->sweep = sw;
-}
-
-void rn_runner_free_retired(rn_runner *r)
-{
-    if (r->job || r->imp_job)
-        return;
-    for (size_t i = 0; i < r->n_retired; i++)
-        tt_sweep_free(r->retired[i]);
-    r->n_retired = 0;
-}
-
 static void runner_free(rn_runner *r)
 {
     rn_suggest_abandon(r->job);
@@ -489,7 +283,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
      * aimed at their folder is (study.c): their command would run as us. */
     if ((rc = tt_study_check_owner(r.study_dir, err)) < 0)
         goto out;
-    if ((rc = take_lock(&r, err)) < 0)
+    if ((rc = rn_lock_take(&r, err)) < 0)
         goto out;
     char *db = tt_xasprintf("%s/study.db", r.study_dir);
     r.store = tt_store_open(db, TT_STORE_WRITE, err);
@@ -498,7 +292,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
         rc = -TT_ERR_IO;
         goto out;
     }
-    if ((rc = load_sweep(&r, err)) < 0 || (rc = announce_runner(&r, err)) < 0)
+    if ((rc = rn_sweep_load(&r, err)) < 0 || (rc = rn_lock_announce(&r, err)) < 0)
         goto out;
     char *self = tt_proc_self_exe();
     if (!self) {
@@ -510,14 +304,12 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
      * this binary's `__shim`. */
     r.self_exe = tt_shim_find_exe(self);
     free(self);
-    if (pipe2(r.sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-        rc = tt_error_set(err, TT_ERR_IO, "cannot create a pipe: %s", strerror(errno));
+    if ((rc = rn_signals_open(&r, err)) < 0)
         goto out;
-    }
     r.parallel = r.sweep->parallel > 0 ? r.sweep->parallel : 1;
     r.fd_cap = rn_schedule_fd_capacity();
     r.session_start = rn_now_mono();
-    install_signals(&r);
+    rn_signals_install(&r);
 
     if (tt_store_begin(r.store, err) < 0) {
         rc = -TT_ERR_IO;
@@ -583,7 +375,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
                         r.n_live, r.n_live == 1 ? "" : "s");
     }
 out_signals:
-    restore_signals();
+    rn_signals_restore();
 out:
     runner_free(&r);
     return rc;

@@ -621,7 +621,7 @@ static long collect_job(rn_runner *r, tt_error *err)
     int rc = rn_suggest_finish(r->job, &version, &a, err);
     r->job = NULL;
     r->job_done = false;
-    rn_runner_free_retired(r);
+    rn_sweep_free_retired(r);
     long number = version == r->space_version ? use_suggestion(r, rc, &a, err) : 0;
     tt_assignment_free(&a);
     return number;
