@@ -1,8 +1,22 @@
 /*
- * Private state of the runner: the study it owns, the trials in flight and
- * the files it tails for each. Shared by loop.c (the poll loop), live.c (one
- * running trial: tailing, metrics, end), schedule.c (what to start next),
- * commands.c and study.c (folders and the lock).
+ * Private state of the runner (prefix rn_): the study it owns, the trials
+ * in flight and the files it tails for each, and the interfaces between its
+ * files. loop.c is the top (it orchestrates; no file calls it) and say.c
+ * the bottom (clocks, progress lines, events; it calls no runner file):
+ *   loop.c        the runner's life and its tick
+ *   wait.c        the poll() between ticks
+ *   commands.c    commands from the store; reconcile.c: a restart's trials
+ *   schedule.c    what to start next (worker threads: suggest.c,
+ *                 importance_job.c); runs.c: trials of several runs;
+ *                 prune.c: the pruner's decisions
+ *   live.c        one running trial, whatever runs it: tailing, metrics,
+ *                 timeout, end (outcome.c names the final state)
+ *   executor.c    the executors' table (below): exec_local.c (zygote and
+ *                 pooled shims), exec_slurm.c (sbatch jobs; slurm.h)
+ *   lock.c, sweep.c, signals.c: runner.lock, the sweep version, the self-pipe
+ * A trial's end goes back up: live.c records it through schedule.c (or
+ * runs.c for a run), and an executor records a start or a failed start
+ * through live.c.
  */
 #ifndef TUNETOP_RUNNER_INTERNAL_H
 #define TUNETOP_RUNNER_INTERNAL_H
@@ -56,17 +70,20 @@ typedef struct rn_live {
                               * trial is this one run */
     pid_t pid;
     uint64_t pid_start;
-    int end_fd;              /* reads as ended with the trial, -1 when none: a
-                              * pooled shim's socket (a byte, zygote.c), else
-                              * the shim's pidfd; polled */
-    int token;               /* a pooled shim's token for this trial (SIGTERMs
-                              * carry it); 0 when the shim runs only this trial */
+    int end_fd;              /* reads as ended with the trial, -1 when none (the
+                              * executor's: a pooled shim's socket, a shim's
+                              * pidfd); the loop polls it */
+    int token;               /* local executor: a pooled shim's token for this
+                              * trial (SIGTERMs carry it); 0 when the shim runs
+                              * only this trial */
     int inotify_fd;          /* the runner's inotify instance (-1: none) ... */
     int watch;               /* ... and the watch on this trial's folder (-1: none) */
     bool end_fired;          /* it read as ended: not polled again */
-    bool spawning;           /* the zygote is starting it (spawns.c) */
-    bool start_unrecorded;   /* pid known, not yet in the store */
-    char *spawn_error;       /* the zygote could not start it: why */
+    bool starting;           /* its executor is still starting it (a zygote's
+                              * answer due): not timed, not looked at */
+    bool start_unrecorded;   /* local executor: pid known, not yet in the store */
+    char *start_error;       /* its executor could not start it: why (it ends
+                              * as failed at the executor's next record) */
     double started_mono;     /* monotonic time it started (trial_timeout counts
                               * from it: a step of the wall clock must not time
                               * out every trial, nor none); 0 while a Slurm job
@@ -89,9 +106,11 @@ typedef struct rn_live {
     rn_end_request end_request;
     char *end_reason;        /* reason given with the request */
     double end_sent_at;
-    bool kill_escalated;
+    bool kill_escalated;     /* local executor: the shim was SIGKILLed */
     bool dirty;              /* value/offsets changed since last flush */
-    struct rn_slurm_job *job; /* Slurm executor: its job (slurm_jobs.c); NULL when local */
+    const struct rn_executor_ops *exec; /* what runs it (executor.c) */
+    void *exec_trial;        /* its executor's own state for it (a Slurm job),
+                              * freed by exec->free_trial */
 } rn_live;
 
 typedef struct rn_runner {
@@ -162,14 +181,13 @@ typedef struct rn_runner {
     char *study_name;        /* Hyperband hashes it with the trial number */
     bool warned_pruner;
 
-    struct rn_slurm_exec *slurm; /* Slurm executor's polling (slurm_jobs.c); NULL until used */
+    /* Each executor's own state, made when first used (NULL before). */
+    struct rn_local_exec *local; /* the zygote, its starts in flight (exec_local.c) */
+    struct rn_slurm_exec *slurm; /* squeue polling, back-off (exec_slurm.c) */
 
     int sig_pipe[2];
-    tt_zygote zygote;        /* starts the local trials (zygote.c) */
     int inotify_fd;          /* trial folders written to wake the loop; -1: ticks only */
     double tick_at;          /* monotonic time the last tick began */
-    rn_live **spawning;      /* its requests not yet answered, oldest first */
-    size_t n_spawning, cap_spawning;
     struct pollfd *pollfds;  /* the loop's poll set: sig_pipe, then end fds */
     size_t cap_pollfds;
 } rn_runner;
@@ -242,6 +260,12 @@ void rn_sweep_set(rn_runner *r, tt_sweep *sw);
 /* Free replaced sweeps once no worker thread can still read them. */
 void rn_sweep_free_retired(rn_runner *r);
 
+/* wait.c: sleeps until a signal, a trial's end (its end fd), an
+ * executor's answer, trial output or the next tick. Returns > 0 when
+ * something needs a tick; *signalled says whether the self-pipe was among
+ * it (a signal, or a worker thread done). */
+int rn_wait_for_events(rn_runner *r, bool *signalled);
+
 /* signals.c: the self-pipe signal handlers write to. */
 int rn_signals_open(rn_runner *r, tt_error *err);
 void rn_signals_install(rn_runner *r);
@@ -252,22 +276,14 @@ rn_live *rn_live_new(rn_runner *r, long number, int attempt, const char *dir);
 void rn_live_free(rn_live *lv);
 /* Read what the trial's files gained since the last call; store metrics. */
 void rn_live_poll(rn_runner *r, rn_live *lv);
-/* The trial has ended when its exit.status exists or its shim is gone.
+/* Times the trial out when due, and asks its executor whether it ended.
  * Returns true when it was finished and recorded (lv can be freed). */
 bool rn_live_check_end(rn_runner *r, rn_live *lv);
-/* Ask the trial to end (SIGTERM to its shim, which escalates). */
+/* Ask the trial to end (its executor: SIGTERM to its shim, which
+ * escalates; scancel). */
 void rn_live_request_end(rn_runner *r, rn_live *lv, rn_end_request why, const char *reason);
-/* Sends sig to the trial's shim while it supervises this trial: to a
- * pooled shim with the trial's token (sigqueue), so that a shim that has
- * moved on to another trial ignores it; to any other by kill, when its pid
- * still names it. */
-void rn_live_signal_shim(const rn_live *lv, int sig);
 /* Persist value and offsets when they changed. */
 void rn_live_flush(rn_runner *r, rn_live *lv);
-/* SIGKILLs the process groups of whatever still runs with
- * TUNETOP_TRIAL_DIR=dir (a trial whose supervisor was killed); whether
- * there was any. */
-bool rn_live_kill_orphans(const char *dir);
 /* Record that lv started (its shim's pid, or its Slurm job), as a trial
  * or as a run of one. */
 void rn_live_record_start(rn_runner *r, rn_live *lv, long pid, uint64_t pid_start,
@@ -275,8 +291,9 @@ void rn_live_record_start(rn_runner *r, rn_live *lv, long pid, uint64_t pid_star
 /* lv ended in state: the trial's end, or its run's (runs.c). */
 void rn_live_finished(rn_runner *r, rn_live *lv, tt_trial_state state, double value,
                       const char *reason);
-/* A restarted runner takes over lv, recorded running with these: its end
- * fd opened, tailing resumed at the offsets, added to r->live. */
+/* A restarted runner takes over lv, recorded running with these: its
+ * executor (by job_id) adopts it, tailing resumes at the offsets, added to
+ * r->live. */
 void rn_live_resume(rn_runner *r, rn_live *lv, long pid, uint64_t pid_start, const char *job_id,
                     double started_at, long last_step, double value, const uint64_t *offsets);
 
@@ -369,15 +386,6 @@ long rn_schedule_fd_capacity(void);
 int rn_schedule_fill(rn_runner *r);
 /* Whether the study has work left (running trials, or new ones allowed). */
 bool rn_schedule_has_work(rn_runner *r);
-/* spawns.c: trials whose shim the zygote is starting. */
-void rn_spawns_add(rn_runner *r, rn_live *lv);
-/* Takes the zygote's answers that came (waiting up to timeout_ms for the
- * first): memory only, outside a transaction. */
-void rn_spawns_collect(rn_runner *r, int timeout_ms);
-/* Stores what the answers said (inside the tick's transaction): the pid of
- * each started shim; a failed end for each trial that could not start. */
-void rn_spawns_record(rn_runner *r);
-
 /* Removes the folder made ahead for a trial that never started (the study
  * ended first), when it is still empty. */
 void rn_schedule_drop_prepared(rn_runner *r);
@@ -388,32 +396,93 @@ void rn_commands_poll(rn_runner *r);
 /* reconcile.c */
 void rn_reconcile(rn_runner *r);
 
-/* slurm_jobs.c: the Slurm executor (slurm.h has Slurm's side of it). A
- * Slurm trial is a rn_live like a local one (tailed the same, counted
- * against `parallel` from its submission, pending or running), with a job
- * instead of a local shim pid. */
-/* Write trials/N/job.sh and start its sbatch (retried with back-off by
- * rn_slurm_check on later ticks). -TT_ERR_IO with err when the script
- * cannot be written. */
-int rn_slurm_submit(rn_runner *r, rn_live *lv, char *const *argv, char *const *envp,
-                    tt_error *err);
-/* Re-adopt a trial recorded with job id job_id (a restarted runner). */
-void rn_slurm_adopt(rn_runner *r, rn_live *lv, const char *job_id);
-/* Once per tick: ask squeue about the jobs in flight, read its answer. */
-void rn_slurm_tick(rn_runner *r);
-/* Whether lv's job has ended: RN_SLURM_WAIT (0), RN_SLURM_USE_STATUS (1:
- * finish it from exit.status as a local trial) or RN_SLURM_DECIDED (2:
- * *state and *reason, malloc'd). Also drives its submission and cancel. */
-int rn_slurm_check(rn_runner *r, rn_live *lv, bool have_status, const tt_shim_status *st,
-                   tt_trial_state *state, char **reason);
-/* The runner wants lv to end: scancel its job (or drop its submission). */
-void rn_slurm_request_end(rn_runner *r, rn_live *lv);
-/* A child the loop reaped (sbatch, squeue, scancel…): hands over its status. */
-void rn_slurm_reaped(pid_t pid, int status);
-void rn_slurm_job_free(struct rn_slurm_job *job);
-/* The runner leaves: wait (bounded) for submissions in flight so their
- * job ids are recorded, and free the executor's state. */
-void rn_slurm_free(rn_runner *r);
+/* ---- executors (executor.c) -------------------------------------------
+ * What runs a trial, behind one table of operations: the local executor
+ * (exec_local.c: pooled shims forked by the zygote) and the Slurm executor
+ * (exec_slurm.c: one sbatch job per trial). The rest of the runner knows a
+ * trial only as an rn_live (tailed, timed and ended the same whatever runs
+ * it) with lv->exec; a third executor is one more file with one more table,
+ * listed in executor.c. Operations marked optional may be NULL. */
+
+/* How a trial's end looked to its executor. */
+typedef struct rn_exec_end {
+    bool have_status;         /* exit.status was found ... */
+    tt_shim_status status;    /* ... and says this */
+    bool orphans_stopped;     /* its processes outlived their supervisor and
+                                 were killed */
+    bool decided;             /* the executor knows how it ended (Slurm:
+                                 cancelled outside, node failure, time limit):
+                                 state and reason (malloc'd); else the outcome
+                                 is read from the above (outcome.c) */
+    tt_trial_state state;
+    char *reason;
+} rn_exec_end;
+
+typedef struct rn_executor_ops {
+    const char *name;
+    tt_executor_kind kind;    /* the sweep's executor.kind it serves */
+    const char *starting;     /* said as a trial starts ("running") */
+    bool prepares_folders;    /* the next trial's folder is made ahead while
+                                 trials run (schedule.c) */
+    /* ---- per trial */
+    /* Start lv, its folder ready, with argv and envp. 0, or < 0 with err
+     * (lv is then freed by the caller). */
+    int (*start)(rn_runner *r, rn_live *lv, char *const *argv, char *const *envp,
+                 tt_error *err);
+    /* Whether this executor ran a trial recorded with job_id (a restarted
+     * runner's; job_id NULL or "" for none). */
+    bool (*owns_record)(const char *job_id);
+    /* Whether such a trial, without exit.status, may still run (else it is
+     * lost: interrupted). */
+    bool (*may_run)(long pid, uint64_t pid_start);
+    /* A lost trial: stop what it left running in dir; whether there was any. */
+    bool (*stop_lost)(const char *dir);
+    /* Take over lv, recorded running with lv->pid, lv->pid_start, job_id. */
+    void (*adopt)(rn_runner *r, rn_live *lv, const char *job_id);
+    /* Whether lv has ended (false while it runs, or cannot be looked at
+     * now); *end says how. Also drives what the executor does for a trial
+     * in flight (submission, cancel, escalation to SIGKILL). */
+    bool (*poll_end)(rn_runner *r, rn_live *lv, rn_exec_end *end);
+    /* The runner wants lv to end (lv->end_request is set). */
+    void (*request_end)(rn_runner *r, rn_live *lv);
+    /* optional: lv's end was recorded (a pooled shim goes back to the pool). */
+    void (*ended)(rn_runner *r, rn_live *lv);
+    /* optional: free lv->exec_trial. */
+    void (*free_trial)(rn_live *lv);
+    /* ---- per runner, all optional */
+    /* An fd whose readiness means collect has something (-1: none now). */
+    int (*wake_fd)(rn_runner *r);
+    /* Take answers that came (waiting up to timeout_ms for the first):
+     * memory only, outside a transaction. */
+    void (*collect)(rn_runner *r, int timeout_ms);
+    /* Once per tick, in its transaction, before running trials are looked at. */
+    void (*tick)(rn_runner *r);
+    /* Store what was learnt (in a transaction): starts, failed starts. */
+    void (*record)(rn_runner *r);
+    /* A child the loop reaped (sbatch, squeue…): its status, if it is ours. */
+    void (*reaped)(pid_t pid, int status);
+    /* The runner leaves, trials and store still there: settle what is in
+     * flight (a submission's job id recorded). */
+    void (*leave)(rn_runner *r);
+    /* Free the executor's state (the runner's last act). */
+    void (*free)(rn_runner *r);
+} rn_executor_ops;
+
+extern const rn_executor_ops rn_exec_local, rn_exec_slurm;
+
+/* The executor a sweep asks for (executor.kind). */
+const rn_executor_ops *rn_executor_for(const tt_sweep *sw);
+/* The executor that ran a trial recorded with job_id. */
+const rn_executor_ops *rn_executor_of_record(const char *job_id);
+/* Every executor, NULL-terminated: the per-runner operations run for each. */
+extern const rn_executor_ops *const rn_executors[];
+/* The per-runner operations, for every executor that has them. */
+void rn_executors_collect(rn_runner *r, int timeout_ms);
+void rn_executors_tick(rn_runner *r);
+void rn_executors_record(rn_runner *r);
+void rn_executors_reaped(pid_t pid, int status);
+void rn_executors_leave(rn_runner *r);
+void rn_executors_free(rn_runner *r);
 
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * live — one running trial as the runner sees it: the files it tails
- * (stdout.log, stderr.log, metrics.csv), the metric points it stores, the
- * objective so far, and how the trial ends (exit.status written by its shim,
- * or a shim that vanished).
+ * live — one running trial as the runner sees it, whatever executor runs
+ * it: the files it tails (stdout.log, stderr.log, metrics.csv), the metric
+ * points it stores, the objective so far, its trial_timeout, and its end:
+ * its executor (lv->exec) says when it is over and how the world saw it
+ * (exit.status, a shim gone, Slurm's verdict); outcome.c names the state.
  *
  * Files are read with plain reads from a remembered offset, never through
  * pipes, so a trial never dies of SIGPIPE when the runner goes away, and a
@@ -40,6 +41,9 @@ rn_live *rn_live_new(rn_runner *r, long number, int attempt, const char *dir)
     lv->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     lv->slot = -1;
     lv->end_fd = -1;
+    /* A restarted runner's trials get the executor of their record instead
+     * (rn_live_resume). */
+    lv->exec = r->sweep ? rn_executor_for(r->sweep) : &rn_exec_local;
     /* With a pruner, new output wakes the loop (loop.c): a report is
      * judged, and a hopeless trial stopped, within ~10 ms rather than at
      * the next tick (up to 100 ms: 4-6 more epochs of a fast trainer,
@@ -81,11 +85,12 @@ void rn_live_free(rn_live *lv)
     tt_line_splitter_free(&lv->lines[0]);
     tt_line_splitter_free(&lv->lines[1]);
     tt_metric_csv_free(lv->csv);
-    rn_slurm_job_free(lv->job);
+    if (lv->exec && lv->exec->free_trial)
+        lv->exec->free_trial(lv);
     for (size_t i = 0; i < lv->n_stderr_last; i++)
         free(lv->stderr_last[i]);
     free(lv->end_reason);
-    free(lv->spawn_error);
+    free(lv->start_error);
     free(lv->dir);
     free(lv);
 }
@@ -441,20 +446,10 @@ void rn_live_resume(rn_runner *r, rn_live *lv, long pid, uint64_t pid_start, con
 {
     lv->pid = (pid_t)pid;
     lv->pid_start = pid_start;
-    bool slurm = job_id && *job_id;
-    /* Its end then wakes the loop at once, as for a shim of ours; opened
-     * before the liveness check, so it cannot name a recycled pid. A trial
-     * whose exit.status is there is over even if its shim lives on: a
-     * pooled shim (zygote.c) writes it before it takes another trial. */
-    tt_shim_status st;
-    bool over = tt_shim_read_status(lv->dir, &st) == 0;
-    if (!slurm && !over) {
-        lv->end_fd = tt_proc_pidfd(lv->pid);
-        if (lv->end_fd >= 0 && !tt_proc_alive(lv->pid, lv->pid_start)) {
-            close(lv->end_fd);
-            lv->end_fd = -1;
-        }
-    }
+    /* Whatever ran it before runs it on: its end fd opened (a local
+     * shim), or its job looked up (squeue tells whether it still runs). */
+    lv->exec = rn_executor_of_record(job_id);
+    lv->exec->adopt(r, lv, job_id);
     /* Started before this runner: its age is all the wall clock can tell
      * (a step while no runner watched is the one thing not corrected). */
     if (started_at > 0) {
@@ -470,8 +465,6 @@ void rn_live_resume(rn_runner *r, rn_live *lv, long pid, uint64_t pid_start, con
     for (int i = 0; i < RN_TAIL_COUNT; i++)
         lv->tails[i].consumed = offsets[i];
     lv->csv_needs_header = offsets[RN_TAIL_CSV] > 0;
-    if (slurm)
-        rn_slurm_adopt(r, lv, job_id); /* squeue tells whether it still runs */
     tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
     r->live[r->n_live++] = lv;
 }
@@ -486,39 +479,12 @@ void rn_live_request_end(rn_runner *r, rn_live *lv, rn_end_request why, const ch
     free(lv->end_reason);
     lv->end_reason = tt_xstrdup(reason);
     lv->end_sent_at = rn_now_mono();
-    if (lv->job)
-        rn_slurm_request_end(r, lv); /* scancel: Slurm signals the shim and the trial */
-    else if (lv->spawning)
-        return; /* signalled when the zygote says which pid it is (spawns.c) */
-    else
-        rn_live_signal_shim(lv, SIGTERM);
-}
-
-void rn_live_signal_shim(const rn_live *lv, int sig)
-{
-    if (lv->token != 0) {
-        /* Once end_fd reads as ended the shim may run another trial: looked
-         * at now, not only at the last poll, since a SIGKILL carries no
-         * token the shim could check. */
-        struct pollfd p = {.fd = lv->end_fd, .events = POLLIN};
-        if (!lv->end_fired && lv->end_fd >= 0 && poll(&p, 1, 0) == 0)
-            sigqueue(lv->pid, sig, (union sigval){.sival_int = lv->token});
-    } else if (tt_proc_alive(lv->pid, lv->pid_start)) {
-        kill(lv->pid, sig);
-    }
-}
-
-bool rn_live_kill_orphans(const char *dir)
-{
-    char *entry = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
-    bool any = tt_proc_kill_groups_with_env(entry, SIGKILL) > 0;
-    free(entry);
-    return any;
+    lv->exec->request_end(r, lv);
 }
 
 bool rn_live_check_end(rn_runner *r, rn_live *lv)
 {
-    if (lv->spawning)
+    if (lv->starting)
         return false;
     double timeout = r->sweep->trial_timeout;
     /* started_mono is 0 for a Slurm job still pending: its clock starts when it runs. */
@@ -528,79 +494,34 @@ bool rn_live_check_end(rn_runner *r, rn_live *lv)
         snprintf(reason, sizeof reason, "timeout after %.0f s", timeout);
         rn_live_request_end(r, lv, RN_END_TIMEOUT, reason);
     }
-    /* A trial whose end fd has not fired is still running, and its shim
-     * writes exit.status before the fd fires: nothing to read yet. */
-    bool running = !lv->job && lv->end_fd >= 0 && !lv->end_fired;
-    tt_shim_status st;
-    int looked = running ? -TT_ERR_IO : tt_shim_read_status(lv->dir, &st);
-    if (looked == -TT_ERR_BUSY)
-        return false; /* could not look (no descriptor left): the next tick will */
-    bool have_status = looked == 0;
-    if (lv->job) {
-        /* A Slurm job: no local shim to watch; Slurm says whether it is
-         * over, and may decide how it ended (cancelled outside, node
-         * failure, time limit). */
-        tt_trial_state state;
-        char *reason = NULL;
-        int v = rn_slurm_check(r, lv, have_status, &st, &state, &reason);
-        if (v == RN_SLURM_WAIT)
-            return false;
-        if (v == RN_SLURM_DECIDED) {
-            final_drain(r, lv);
-            rn_live_flush(r, lv);
-            rn_live_finished(r, lv, state, lv->has_value ? lv->value : NAN, reason);
-            free(reason);
-            return true;
-        }
-    } else if (!have_status) {
-        /* A pooled shim lives on after its trial: once the end fd fired
-         * without a status, the trial is over all the same. */
-        if (running || (lv->token == 0 && tt_proc_alive(lv->pid, lv->pid_start))) {
-            /* A shim that ignores our SIGTERM past its own grace period. */
-            if (lv->end_request != RN_END_NONE && !lv->kill_escalated &&
-                rn_now_mono() - lv->end_sent_at > RN_SHIM_GRACE_S + 5) {
-                /* The shim's only child leads the trial's group. */
-                pid_t pgid = tt_proc_first_child(lv->pid);
-                if (pgid > 1)
-                    tt_proc_kill_group(pgid, SIGKILL);
-                rn_live_signal_shim(lv, SIGKILL);
-                lv->kill_escalated = true;
-            }
-            return false;
-        }
-        /* The shim may have written its status just before exiting. */
-        looked = tt_shim_read_status(lv->dir, &st);
-        if (looked == -TT_ERR_BUSY)
-            return false;
-        have_status = looked == 0;
-    }
-    /* A supervisor gone without a status (kill -9 of the shim) leaves its
-     * trial running, re-parented to init: stopped here, before the end is
-     * recorded and a retry can start the same command beside it. */
-    bool orphans = !have_status && !lv->job && rn_live_kill_orphans(lv->dir);
+    rn_exec_end end = {0};
+    if (!lv->exec->poll_end(r, lv, &end))
+        return false;
     final_drain(r, lv);
     rn_live_flush(r, lv);
-    rn_outcome_in in = {
-        .end_request = lv->end_request,
-        .end_reason = lv->end_reason,
-        .have_status = have_status,
-        .status = &st,
-        .metric = r->sweep->metric.name,
-        .has_value = lv->has_value,
-        .value = lv->value,
-        .stderr_last = lv->stderr_last,
-        .n_stderr_last = lv->n_stderr_last,
-        .shim_pid = (long)lv->pid,
-        .orphans_stopped = orphans,
-    };
-    char *reason;
-    tt_trial_state state = rn_trial_outcome(&in, &reason);
-    rn_live_finished(r, lv, state, lv->has_value ? lv->value : NAN, reason);
-    free(reason);
-    /* A pooled shim that said its trial is over waits for the next one. */
-    if (lv->token != 0 && lv->end_fd >= 0) {
-        tt_zygote_release(&r->zygote, lv->pid, lv->pid_start, lv->end_fd);
-        lv->end_fd = -1;
+    if (end.decided) {
+        rn_live_finished(r, lv, end.state, lv->has_value ? lv->value : NAN, end.reason);
+        free(end.reason);
+    } else {
+        rn_outcome_in in = {
+            .end_request = lv->end_request,
+            .end_reason = lv->end_reason,
+            .have_status = end.have_status,
+            .status = &end.status,
+            .metric = r->sweep->metric.name,
+            .has_value = lv->has_value,
+            .value = lv->value,
+            .stderr_last = lv->stderr_last,
+            .n_stderr_last = lv->n_stderr_last,
+            .shim_pid = (long)lv->pid,
+            .orphans_stopped = end.orphans_stopped,
+        };
+        char *reason;
+        tt_trial_state state = rn_trial_outcome(&in, &reason);
+        rn_live_finished(r, lv, state, lv->has_value ? lv->value : NAN, reason);
+        free(reason);
     }
+    if (lv->exec->ended)
+        lv->exec->ended(r, lv);
     return true;
 }

@@ -1,34 +1,23 @@
 /*
- * loop — the runner's single-threaded event loop (Redis ae.c / tmux style).
- * One poll() on the signal self-pipe with a tick timeout: every tick reads
- * commands, tails the files of every running trial, ends finished trials,
- * starts new ones, and commits everything it wrote in one transaction.
- * Signal handlers only write a byte to the pipe.
+ * loop — the top of the runner: its life (lock, study, sweep, reconcile,
+ * ticks, leaving) and its single-threaded event loop (Redis ae.c / tmux
+ * style). Between ticks it sleeps in one poll() (wait.c); every tick reads
+ * commands, lets the executors do their work, tails the files of every
+ * running trial, ends finished trials, starts new ones, and commits
+ * everything it wrote in one transaction. Signal handlers only write a
+ * byte to the self-pipe (signals.c); what the byte means is acted on here.
+ * It only orchestrates: the work is in the files it calls, and none of
+ * them calls it back.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-/* ≤ 250 ms between looks at trial files; a trial's end fd
- * wakes the loop at once when it is over. */
-#define TICK_MS 100
-
 #define COMMANDS_EVERY_S 0.05
-#define RECORD_START_WITHIN_S 0.005
-/* Output written to a trial's folder wakes the loop (inotify), but ticks
- * stay at least this far apart: a trial printing without pause must not
- * turn each write into a transaction. */
-#define OUTPUT_TICK_GAP_S 0.01
 
 /* Drain the self-pipe; reap our children; act on termination signals. */
 static void handle_signals(rn_runner *r)
@@ -56,99 +45,8 @@ static void handle_signals(rn_runner *r)
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         /* Shims report through exit.status; reaping only clears zombies.
-         * Slurm's clients (sbatch, squeue…) need their exit status. */
-        rn_slurm_reaped(pid, status);
-    }
-}
-
-/* Reads every pending inotify event; whether one was about a trial's
- * output (its logs or metrics.csv growing or appearing). The shim's own
- * files (exit.status, shim.log) are not output: a trial's end comes
- * through its end fd. */
-static bool drain_output_events(int fd)
-{
-    bool output = false;
-    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-    ssize_t len;
-    while ((len = read(fd, buf, sizeof buf)) > 0) {
-        for (char *p = buf; p < buf + len;) {
-            const struct inotify_event *ev = (const struct inotify_event *)p;
-            if (ev->len > 0 && (strcmp(ev->name, TT_SHIM_STDOUT) == 0 ||
-                                strcmp(ev->name, TT_SHIM_STDERR) == 0 ||
-                                strcmp(ev->name, "metrics.csv") == 0))
-                output = true;
-            p += sizeof *ev + ev->len;
-        }
-    }
-    return output;
-}
-
-/* Sleeps until a signal, a trial's end (its end fd) or the next tick.
- * Answers of the zygote are taken here without a tick (they only fill in
- * pids and end fds; the next tick stores them), and the wait goes on with
- * the new end fds. An end fd that fired is left out afterwards: it stays
- * readable, and the tick that ends its trial may be delayed (a busy
- * database). Returns > 0 when something needs a tick; *signalled says
- * whether the self-pipe was among it (a signal, or a job thread done). */
-static int wait_for_events(rn_runner *r, bool *signalled)
-{
-    *signalled = false;
-    double deadline = rn_now_mono() + TICK_MS / 1000.0;
-    bool output_seen = false;
-    for (;;) {
-        tt_grow((void **)&r->pollfds, &r->cap_pollfds, r->n_live + 3, sizeof *r->pollfds);
-        size_t n = 0;
-        r->pollfds[n++] = (struct pollfd){.fd = r->sig_pipe[0], .events = POLLIN};
-        bool zygote = r->n_spawning > 0 && r->zygote.sock >= 0;
-        if (zygote)
-            r->pollfds[n++] = (struct pollfd){.fd = r->zygote.sock, .events = POLLIN};
-        /* Once output was seen the tick is due at the gap's end: the
-         * inotify fd is left out until then. */
-        size_t ino = n;
-        if (r->inotify_fd >= 0 && !output_seen)
-            r->pollfds[n++] = (struct pollfd){.fd = r->inotify_fd, .events = POLLIN};
-        size_t first_end_fd = n;
-        for (size_t i = 0; i < r->n_live; i++)
-            if (r->live[i]->end_fd >= 0 && !r->live[i]->end_fired)
-                r->pollfds[n++] = (struct pollfd){.fd = r->live[i]->end_fd, .events = POLLIN};
-        double left_ms = (deadline - rn_now_mono()) * 1000.0;
-        int ready = poll(r->pollfds, (nfds_t)n, left_ms > 0 ? (int)left_ms + 1 : 0);
-        if (ready <= 0)
-            return ready;
-        if (r->pollfds[0].revents)
-            *signalled = true;
-        int others = ready;
-        if (zygote && r->pollfds[1].revents) {
-            rn_spawns_collect(r, 0);
-            others--;
-            /* A start the store does not know yet is what a runner killed
-             * now would leave behind: record it within a few ms, sooner
-             * if a trial event comes first. */
-            double soon = rn_now_mono() + RECORD_START_WITHIN_S;
-            if (soon < deadline)
-                deadline = soon;
-        }
-        if (ino < first_end_fd && r->pollfds[ino].revents) {
-            others--;
-            if (drain_output_events(r->inotify_fd)) {
-                output_seen = true;
-                double due = r->tick_at + OUTPUT_TICK_GAP_S;
-                if (due < deadline)
-                    deadline = due;
-            }
-        }
-        for (size_t i = first_end_fd, k = 0; i < n; i++) {
-            while (r->live[k]->end_fd != r->pollfds[i].fd)
-                k++;
-            if (r->pollfds[i].revents)
-                r->live[k]->end_fired = true;
-        }
-        /* A zygote that answered with nothing else to do: a failed start
-         * needs a tick to be recorded. */
-        for (size_t i = 0; i < r->n_live && others == 0; i++)
-            others += r->live[i]->spawn_error != NULL;
-        if (others > 0)
-            return others;
+         * An executor's own children (Slurm's clients) need their status. */
+        rn_executors_reaped(pid, status);
     }
 }
 
@@ -169,9 +67,7 @@ static int tick(rn_runner *r, tt_error *fatal)
         rn_commands_poll(r);
         r->commands_at = now;
     }
-    rn_slurm_tick(r);
-    rn_spawns_collect(r, 0);
-    rn_spawns_record(r);
+    rn_executors_tick(r);
     for (size_t i = 0; i < r->n_live;) {
         rn_live *lv = r->live[i];
         rn_live_poll(r, lv);
@@ -184,7 +80,7 @@ static int tick(rn_runner *r, tt_error *fatal)
         i++;
     }
     rn_schedule_fill(r);
-    rn_spawns_record(r); /* shims started without the zygote */
+    rn_executors_record(r); /* starts that needed no answer (an idle shim) */
     rn_importance_collect(r);
     rn_importance_maybe_start(r);
     if (tt_store_commit(r->store, &err) < 0) {
@@ -228,7 +124,7 @@ static void runner_free(rn_runner *r)
     r->job = NULL;
     rn_importance_abandon(r);
     rn_prune_free(r);
-    rn_slurm_free(r);
+    rn_executors_leave(r);
     free(r->study_name);
     free(r->stop_reason);
     rn_runs_free_all(r);
@@ -254,10 +150,9 @@ static void runner_free(rn_runner *r)
         close(r->sig_pipe[0]);
         close(r->sig_pipe[1]);
     }
-    tt_zygote_stop(&r->zygote);
+    rn_executors_free(r);
     if (r->inotify_fd >= 0)
         close(r->inotify_fd);
-    free(r->spawning);
     free(r->pollfds);
     free(r->self_exe);
     free(r->study_dir);
@@ -266,7 +161,6 @@ static void runner_free(rn_runner *r)
 int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
 {
     rn_runner r = {0};
-    r.zygote = (tt_zygote)TT_ZYGOTE_INIT;
     r.inotify_fd = -1;
     r.lock_fd = -1;
     r.sig_pipe[0] = r.sig_pipe[1] = -1;
@@ -340,16 +234,16 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
             last_elapsed_save = rn_now_mono();
         }
         bool signalled;
-        if (wait_for_events(&r, &signalled) > 0 && signalled)
+        if (rn_wait_for_events(&r, &signalled) > 0 && signalled)
             handle_signals(&r);
     }
     rn_schedule_drop_prepared(&r);
     /* Leaving with shims being forked: their pids go to the store, so the
      * next runner re-adopts them instead of setting them aside. */
-    rn_spawns_collect(&r, 5000);
+    rn_executors_collect(&r, 5000);
     /* After a failed tick, err holds why the runner stops: keep it. */
     if (tt_store_begin(r.store, rc < 0 ? NULL : err) == 0) {
-        rn_spawns_record(&r);
+        rn_executors_record(&r);
         rn_importance_flush(&r);
         tt_store_commit(r.store, NULL);
     }

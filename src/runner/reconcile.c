@@ -72,8 +72,10 @@ void rn_reconcile(rn_runner *r)
         int looked = tt_shim_read_status(dir, &st);
         bool ended = looked == 0 || looked == -TT_ERR_BUSY;
         free(dir);
-        bool has_job = t->job_id && *t->job_id;
-        if (ended || has_job || tt_proc_alive((pid_t)t->pid, t->pid_start)) {
+        /* Its executor tells whether it may still run: a local shim alive
+         * with the same start time; a Slurm job (squeue tells later). */
+        const rn_executor_ops *x = rn_executor_of_record(t->job_id);
+        if (ended || x->may_run(t->pid, t->pid_start)) {
             adopt(r, t);
             adopted++;
         } else {
@@ -95,7 +97,7 @@ void rn_reconcile(rn_runner *r)
         /* Its supervisor is gone; its trial may not be (kill -9 of the
          * shim): stopped before a retry could run the command twice. */
         char *dir = tt_xasprintf("%s/trials/%ld", r->study_dir, number);
-        bool orphans = rn_live_kill_orphans(dir);
+        bool orphans = rn_executor_of_record(t->job_id)->stop_lost(dir);
         free(dir);
         char *reason =
             t->pid > 0

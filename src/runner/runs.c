@@ -276,8 +276,8 @@ void rn_runs_resume(rn_runner *r, const tt_trial_record *t, size_t *adopted)
         tt_shim_status st;
         int looked = tt_shim_read_status(dir, &st);
         bool ended = looked == 0 || looked == -TT_ERR_BUSY;
-        bool has_job = run->job_id && *run->job_id;
-        if (ended || has_job || (run->pid > 0 && tt_proc_alive((pid_t)run->pid, run->pid_start))) {
+        const rn_executor_ops *x = rn_executor_of_record(run->job_id);
+        if (ended || x->may_run(run->pid, run->pid_start)) {
             rn_live *lv = rn_live_new(r, t->number, t->attempt, dir);
             lv->run = run->run;
             rn_live_resume(r, lv, run->pid, run->pid_start, run->job_id, run->started_at,
@@ -293,11 +293,14 @@ void rn_runs_resume(rn_runner *r, const tt_trial_record *t, size_t *adopted)
     int folds = tr->folds, repeats = tr->repeats;
     for (size_t i = 0; i < n_lost; i++) {
         long pid = 0;
+        const char *job_id = NULL;
         for (size_t k = 0; k < n; k++)
-            if (rows[k].run == lost[i])
+            if (rows[k].run == lost[i]) {
                 pid = rows[k].pid;
+                job_id = rows[k].job_id;
+            }
         char *dir = tt_run_dir(r->study_dir, number, folds, repeats, lost[i]);
-        bool orphans = rn_live_kill_orphans(dir);
+        bool orphans = rn_executor_of_record(job_id)->stop_lost(dir);
         free(dir);
         char *reason = pid > 0 ? tt_xasprintf("its supervisor (pid %ld) was gone when the runner "
                                               "restarted%s",

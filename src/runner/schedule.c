@@ -474,49 +474,11 @@ static int start_trial(rn_runner *r, const tt_trial_record *t, const tt_assignme
     extern char **environ;
     envp = tt_launch_env(environ, r->sweep, a, t->number, dir, tr ? &run_id : NULL,
                          slot >= 0 ? device : NULL);
-    bool slurm = r->sweep->executor.kind == TT_EXECUTOR_SLURM;
-    if (slurm) {
-        /* sbatch runs in the background; the trial is recorded running
-         * with its job id when sbatch answers (slurm_jobs.c). */
-        if ((rc = rn_slurm_submit(r, lv, argv, envp, err)) < 0)
-            goto out;
-    } else {
-        pid_t pid = 0;
-        uint64_t start = 0;
-        /* An idle shim of ours takes it at once; else the zygote forks one
-         * (its answer comes later: spawns.c). */
-        tt_zygote_answer idle;
-        rc = tt_zygote_reuse(&r->zygote, dir, RN_SHIM_GRACE_S, argv, envp, &idle, err);
-        bool reused = rc == 0;
-        if (reused) {
-            lv->pid = idle.pid;
-            lv->pid_start = idle.start;
-            lv->end_fd = idle.sock;
-            lv->token = idle.token;
-            lv->start_unrecorded = true; /* stored by rn_spawns_record */
-        } else if (rc == 1) {
-            rc = tt_zygote_send(&r->zygote, r->self_exe, dir, RN_SHIM_GRACE_S, argv, envp, err);
-        }
-        if (rc == 1) {
-            if (!r->zygote.broken_said)
-                rn_runner_event(r, t->number, "warning",
-                                "the zygote cannot start shims; the runner starts them itself "
-                                "from now on (slower)");
-            r->zygote.broken_said = true;
-            rc = tt_shim_spawn(r->self_exe, dir, RN_SHIM_GRACE_S, argv, envp, &pid, &start, err);
-            if (rc == 0) {
-                lv->end_fd = tt_proc_pidfd(pid);
-                lv->pid = pid;
-                lv->pid_start = start;
-                lv->start_unrecorded = true; /* stored by rn_spawns_record */
-            }
-        } else if (rc == 0 && !reused) {
-            rn_spawns_add(r, lv);
-        }
-        if (rc < 0)
-            goto out;
-        lv->started_mono = rn_now_mono();
-    }
+    /* Local: a pooled shim takes it, or the zygote forks one (its answer
+     * comes later); Slurm: sbatch runs in the background, and the trial is
+     * recorded running with its job id when sbatch answers. */
+    if ((rc = lv->exec->start(r, lv, argv, envp, err)) < 0)
+        goto out;
     tt_buf line = {0};
     char buf[256];
     for (size_t i = 0; i < r->sweep->space->n; i++)
@@ -524,7 +486,7 @@ static int start_trial(rn_runner *r, const tt_trial_record *t, const tt_assignme
             tt_buf_printf(&line, " %s=%s", r->sweep->space->params[i].name,
                           tt_space_format(r->sweep->space, a, i, buf, sizeof buf));
     rn_runner_say(r, "trial %ld%s %s%s%s", t->number, label,
-                  slurm ? "submitting to Slurm" : "running", t->attempt > 1 ? " (retry)" : "",
+                  lv->exec->starting, t->attempt > 1 ? " (retry)" : "",
                   line.data ? line.data : "");
     tt_buf_free(&line);
     tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
@@ -703,7 +665,7 @@ static long next_trial(rn_runner *r, tt_error *err)
 static void prepare_next_folder(rn_runner *r)
 {
     long next = (long)r->n_trials + 1;
-    if (r->sweep->executor.kind != TT_EXECUTOR_LOCAL || r->exhausted || r->prepared >= next ||
+    if (!rn_executor_for(r->sweep)->prepares_folders || r->exhausted || r->prepared >= next ||
         r->state != TT_STUDY_RUNNING || r->stop_after_running || !budget_left(r, false) ||
         tt_runs_count((int)r->sweep->folds, (int)r->sweep->repeats) > 1)
         return;

@@ -1,7 +1,11 @@
 /*
- * slurm_jobs — the Slurm executor inside the runner loop: submitting a
- * trial's job, watching every job with one squeue per poll, cancelling,
- * re-adopting jobs by id, and deciding how a job ended (slurm.h).
+ * exec_slurm — the Slurm executor (rn_exec_slurm, internal.h has the
+ * interface): submitting a trial's job, watching every job with one squeue
+ * per poll, cancelling, re-adopting jobs by id, and deciding how a job
+ * ended (slurm.h has Slurm's side: scripts, parsers, commands as children).
+ * A Slurm trial is an rn_live like a local one (tailed the same, counted
+ * against `parallel` from its submission, pending or running), with its
+ * job (lv->exec_trial) instead of a local shim pid.
  *
  * Nothing here waits for Slurm. sbatch, squeue, scontrol and scancel run as
  * background children (rn_slurm_cmd); each tick looks at whether they are
@@ -62,6 +66,12 @@ typedef struct rn_slurm_job {
     rn_slurm_job_info info;
 } rn_slurm_job;
 
+/* The trial's job, when the Slurm executor runs lv (else NULL). */
+static rn_slurm_job *job_of(const rn_live *lv)
+{
+    return lv->exec == &rn_exec_slurm ? lv->exec_trial : NULL;
+}
+
 typedef struct rn_slurm_exec {
     rn_slurm_cmd *poll;
     double next_poll;
@@ -86,7 +96,7 @@ static rn_slurm_job *job_new(const char *dir)
     return j;
 }
 
-void rn_slurm_job_free(rn_slurm_job *j)
+static void job_free(rn_slurm_job *j)
 {
     if (!j)
         return;
@@ -99,7 +109,15 @@ void rn_slurm_job_free(rn_slurm_job *j)
     free(j);
 }
 
-void rn_slurm_reaped(pid_t pid, int status)
+static void slurm_free_trial(rn_live *lv)
+{
+    job_free(job_of(lv));
+    lv->exec_trial = NULL;
+}
+
+/* A child the loop reaped: Slurm's clients (sbatch, squeue…) need their
+ * exit status. */
+static void slurm_reaped(pid_t pid, int status)
 {
     rn_slurm_cmd_reaped(pid, status);
 }
@@ -129,8 +147,10 @@ static bool is_trial_var(const char *e)
     return strncmp(e, "TUNETOP_", 8) == 0 || strncmp(e, "CUDA_VISIBLE_DEVICES=", 21) == 0;
 }
 
-int rn_slurm_submit(rn_runner *r, rn_live *lv, char *const *argv, char *const *envp,
-                    tt_error *err)
+/* Write trials/N/job.sh and start its sbatch (retried with back-off by
+ * slurm_poll_end on later ticks). */
+static int slurm_start(rn_runner *r, rn_live *lv, char *const *argv, char *const *envp,
+                       tt_error *err)
 {
     /* The trial's own variables go into the script (so job.sh alone
      * reruns the trial); sbatch gets the runner's environment without
@@ -175,17 +195,17 @@ int rn_slurm_submit(rn_runner *r, rn_live *lv, char *const *argv, char *const *e
                                           getcwd(cwd, sizeof cwd) ? cwd : NULL, lv->dir, path);
     free(name);
     free(path);
-    lv->job = j;
+    lv->exec_trial = j;
     lv->pid = 0;
     lv->started_mono = 0; /* the trial's clock (trial_timeout) starts when the job runs */
     return 0;
 }
 
-void rn_slurm_adopt(rn_runner *r, rn_live *lv, const char *job_id)
+static void slurm_adopt(rn_runner *r, rn_live *lv, const char *job_id)
 {
     rn_slurm_job *j = job_new(lv->dir);
     snprintf(j->id, sizeof j->id, "%s", job_id);
-    lv->job = j;
+    lv->exec_trial = j;
     lv->pid = 0;
     exec_of(r)->next_poll = 0; /* learn the adopted jobs' states at once */
 }
@@ -212,7 +232,7 @@ static double backoff_s(int failures)
  * true when the trial failed for good (*reason set). */
 static bool submit_failed(rn_runner *r, rn_live *lv, const char *msg, char **reason)
 {
-    rn_slurm_job *j = lv->job;
+    rn_slurm_job *j = job_of(lv);
     rn_slurm_exec *x = exec_of(r);
     j->submit_failures++;
     if (j->submit_failures >= RN_SLURM_SUBMIT_TRIES) {
@@ -234,7 +254,7 @@ static bool submit_failed(rn_runner *r, rn_live *lv, const char *msg, char **rea
  * true when the trial failed for good (*reason set). */
 static bool drive_submit(rn_runner *r, rn_live *lv, char **reason)
 {
-    rn_slurm_job *j = lv->job;
+    rn_slurm_job *j = job_of(lv);
     rn_slurm_exec *x = exec_of(r);
     double now = rn_now_mono();
     if (!j->submit) {
@@ -283,7 +303,7 @@ static bool is_urgent(const rn_slurm_job *j)
 
 static void set_phase(rn_runner *r, rn_live *lv, rn_slurm_phase p, const char *state)
 {
-    rn_slurm_job *j = lv->job;
+    rn_slurm_job *j = job_of(lv);
     snprintf(j->state, sizeof j->state, "%s", state);
     if (p == j->phase)
         return;
@@ -315,8 +335,8 @@ static void read_poll(rn_runner *r)
                             msg);
         x->poll_failing = true;
         for (size_t i = 0; i < r->n_live; i++)
-            if (r->live[i]->job)
-                r->live[i]->job->asked = false;
+            if (job_of(r->live[i]))
+                job_of(r->live[i])->asked = false;
         return;
     }
     if (x->poll_failing)
@@ -324,7 +344,7 @@ static void read_poll(rn_runner *r)
     x->poll_failing = false;
     for (size_t i = 0; i < r->n_live; i++) {
         rn_live *lv = r->live[i];
-        rn_slurm_job *j = lv->job;
+        rn_slurm_job *j = job_of(lv);
         if (!j || !j->asked)
             continue;
         j->asked = false;
@@ -336,7 +356,8 @@ static void read_poll(rn_runner *r)
     }
 }
 
-void rn_slurm_tick(rn_runner *r)
+/* Once per tick: ask squeue about the jobs in flight, read its answer. */
+static void slurm_tick(rn_runner *r)
 {
     rn_slurm_exec *x = r->slurm;
     if (!x)
@@ -352,7 +373,7 @@ void rn_slurm_tick(rn_runner *r)
     bool urgent = false;
     tt_buf ids = {0};
     for (size_t i = 0; i < r->n_live; i++) {
-        rn_slurm_job *j = r->live[i]->job;
+        rn_slurm_job *j = job_of(r->live[i]);
         if (!j || !j->id[0] || j->phase == RN_SLURM_GONE)
             continue;
         urgent |= is_urgent(j);
@@ -375,7 +396,7 @@ void rn_slurm_tick(rn_runner *r)
         x->poll_failing = true;
     } else {
         for (size_t i = 0; i < r->n_live; i++) {
-            rn_slurm_job *j = r->live[i]->job;
+            rn_slurm_job *j = job_of(r->live[i]);
             if (j && j->id[0] && j->phase != RN_SLURM_GONE)
                 j->asked = true;
         }
@@ -385,16 +406,17 @@ void rn_slurm_tick(rn_runner *r)
 
 /* ---- cancel and end -------------------------------------------------------- */
 
-void rn_slurm_request_end(rn_runner *r, rn_live *lv)
+/* scancel (driven by slurm_poll_end): Slurm signals the shim and the trial. */
+static void slurm_request_end(rn_runner *r, rn_live *lv)
 {
     (void)r;
-    if (lv->job)
-        lv->job->want_cancel = true;
+    if (job_of(lv))
+        job_of(lv)->want_cancel = true;
 }
 
 static void drive_cancel(rn_runner *r, rn_live *lv)
 {
-    rn_slurm_job *j = lv->job;
+    rn_slurm_job *j = job_of(lv);
     if (j->cancel) {
         if (!rn_slurm_cmd_done(j->cancel))
             return;
@@ -430,7 +452,7 @@ static void drive_cancel(rn_runner *r, rn_live *lv)
  * true once there is an answer (or none to be had). */
 static bool drive_detail(rn_live *lv)
 {
-    rn_slurm_job *j = lv->job;
+    rn_slurm_job *j = job_of(lv);
     if (j->phase == RN_SLURM_GONE || j->detail_tried)
         return true;
     if (!j->detail) {
@@ -453,10 +475,13 @@ static bool drive_detail(rn_live *lv)
     return true;
 }
 
-int rn_slurm_check(rn_runner *r, rn_live *lv, bool have_status, const tt_shim_status *st,
-                   tt_trial_state *state, char **reason)
+/* Whether lv's job has ended: RN_SLURM_WAIT, RN_SLURM_USE_STATUS (finish it
+ * from exit.status as a local trial) or RN_SLURM_DECIDED (*state and
+ * *reason, malloc'd). Also drives its submission and cancel. */
+static int check(rn_runner *r, rn_live *lv, bool have_status, const tt_shim_status *st,
+                 tt_trial_state *state, char **reason)
 {
-    rn_slurm_job *j = lv->job;
+    rn_slurm_job *j = job_of(lv);
     if (!j->id[0]) {
         /* Not submitted yet. A trial asked to end before it had a job
          * ends here (nothing to cancel once sbatch has answered). */
@@ -491,16 +516,32 @@ int rn_slurm_check(rn_runner *r, rn_live *lv, bool have_status, const tt_shim_st
     return (int)rn_slurm_decide(&in, state, reason);
 }
 
+static bool slurm_poll_end(rn_runner *r, rn_live *lv, rn_exec_end *end)
+{
+    /* No local shim to watch: exit.status (on the shared filesystem) and
+     * Slurm's word together say whether it is over, and Slurm may decide
+     * how it ended (cancelled outside, node failure, time limit). */
+    int looked = tt_shim_read_status(lv->dir, &end->status);
+    if (looked == -TT_ERR_BUSY)
+        return false; /* could not look (no descriptor left): the next tick will */
+    end->have_status = looked == 0;
+    int v = check(r, lv, end->have_status, &end->status, &end->state, &end->reason);
+    if (v == RN_SLURM_WAIT)
+        return false;
+    end->decided = v == RN_SLURM_DECIDED;
+    return true;
+}
+
 /* ---- leaving --------------------------------------------------------------- */
 
-void rn_slurm_free(rn_runner *r)
+static void slurm_leave(rn_runner *r)
 {
     /* An sbatch in flight may have created a job: wait for its answer
      * (bounded by its timeout) and record the id, so that the next runner
      * re-adopts the job instead of submitting the trial twice. */
     for (size_t i = 0; i < r->n_live; i++) {
         rn_live *lv = r->live[i];
-        rn_slurm_job *j = lv->job;
+        rn_slurm_job *j = job_of(lv);
         if (!j || !j->submit)
             continue;
         while (!rn_slurm_cmd_done(j->submit))
@@ -513,6 +554,10 @@ void rn_slurm_free(rn_runner *r)
         rn_slurm_cmd_free(j->submit);
         j->submit = NULL;
     }
+}
+
+static void slurm_free(rn_runner *r)
+{
     if (!r->slurm)
         return;
     rn_slurm_cmd_free(r->slurm->poll);
@@ -520,3 +565,45 @@ void rn_slurm_free(rn_runner *r)
     free(r->slurm);
     r->slurm = NULL;
 }
+
+/* ---- the table ------------------------------------------------------------- */
+
+/* A trial recorded with a job id is a Slurm job, whatever the sweep says now. */
+static bool slurm_owns_record(const char *job_id)
+{
+    return job_id && *job_id;
+}
+
+/* squeue, on the first tick, tells whether the job still runs. */
+static bool slurm_may_run(long pid, uint64_t pid_start)
+{
+    (void)pid;
+    (void)pid_start;
+    return true;
+}
+
+/* A job is never lost (slurm_may_run), and Slurm ends what its jobs ran. */
+static bool slurm_stop_lost(const char *dir)
+{
+    (void)dir;
+    return false;
+}
+
+const rn_executor_ops rn_exec_slurm = {
+    .name = "slurm",
+    .kind = TT_EXECUTOR_SLURM,
+    .starting = "submitting to Slurm",
+    .prepares_folders = false,
+    .start = slurm_start,
+    .owns_record = slurm_owns_record,
+    .may_run = slurm_may_run,
+    .stop_lost = slurm_stop_lost,
+    .adopt = slurm_adopt,
+    .poll_end = slurm_poll_end,
+    .request_end = slurm_request_end,
+    .free_trial = slurm_free_trial,
+    .tick = slurm_tick,
+    .reaped = slurm_reaped,
+    .leave = slurm_leave,
+    .free = slurm_free,
+};
