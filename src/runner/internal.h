@@ -159,6 +159,8 @@ typedef struct rn_runner {
     long seen_seq;
     uint64_t seed;           /* sampler seed: the file's, else derived from
                                 the study's creation, stable across resumes */
+    struct rn_meanings *meanings; /* older versions' values as the current
+                              * space reads them (schedule.c) */
     long best_trial;         /* 0 when none */
     double best_value;
 
@@ -389,6 +391,8 @@ bool rn_schedule_has_work(rn_runner *r);
 /* Removes the folder made ahead for a trial that never started (the study
  * ended first), when it is still empty. */
 void rn_schedule_drop_prepared(rn_runner *r);
+/* Frees what scheduling keeps between suggestions. */
+void rn_schedule_free(rn_runner *r);
 
 /* commands.c */
 void rn_commands_poll(rn_runner *r);

@@ -124,6 +124,7 @@ static void runner_free(rn_runner *r)
     r->job = NULL;
     rn_importance_abandon(r);
     rn_prune_free(r);
+    rn_schedule_free(r);
     rn_executors_leave(r);
     free(r->study_name);
     free(r->stop_reason);

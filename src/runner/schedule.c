@@ -201,6 +201,92 @@ static bool same_meaning(const tt_space *space, tt_assignment *scratch, size_t p
     return strcmp(tt_space_format(space, scratch, p, buf, sizeof buf), text) == 0;
 }
 
+/* same_meaning's answers for the current space, by (parameter, value,
+ * text): the old trials' values, formatted again for every suggestion,
+ * were most of build_history's work in a study whose space changed. The
+ * answer depends on the current space only, so the cache is emptied when
+ * the space is replaced (a reload: a new space version). */
+typedef struct rn_meaning {
+    size_t p;
+    uint64_t x_bits;
+    char *text;                  /* NULL: an empty slot */
+    bool same;
+} rn_meaning;
+
+typedef struct rn_meanings {
+    long version;
+    const tt_space *space;
+    rn_meaning *slots;           /* open addressing, cap a power of two */
+    size_t n, cap;
+} rn_meanings;
+
+static uint64_t meaning_hash(size_t p, uint64_t x_bits, const char *text)
+{
+    uint64_t h = tt_hash_bytes(&p, sizeof p, x_bits);
+    return tt_hash_bytes(text, strlen(text), h);
+}
+
+static void meanings_clear(rn_meanings *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slots[i].text);
+    free(m->slots);
+    m->slots = NULL;
+    m->n = m->cap = 0;
+}
+
+static rn_meaning *meanings_slot(rn_meaning *slots, size_t cap, size_t p, uint64_t x_bits,
+                                 const char *text)
+{
+    size_t i = (size_t)meaning_hash(p, x_bits, text) & (cap - 1);
+    while (slots[i].text &&
+           !(slots[i].p == p && slots[i].x_bits == x_bits && strcmp(slots[i].text, text) == 0))
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+static bool same_meaning_cached(rn_runner *r, tt_assignment *scratch, size_t p, double x,
+                                const char *text)
+{
+    const tt_space *space = r->sweep->space;
+    if (!r->meanings)
+        r->meanings = tt_xcalloc(1, sizeof *r->meanings);
+    rn_meanings *m = r->meanings;
+    if (m->version != r->space_version || m->space != space) {
+        meanings_clear(m);
+        m->version = r->space_version;
+        m->space = space;
+    }
+    uint64_t x_bits;
+    memcpy(&x_bits, &x, sizeof x_bits);
+    if (2 * (m->n + 1) > m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 64;
+        rn_meaning *slots = tt_xcalloc(cap, sizeof *slots);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slots[i].text)
+                *meanings_slot(slots, cap, m->slots[i].p, m->slots[i].x_bits,
+                               m->slots[i].text) = m->slots[i];
+        free(m->slots);
+        m->slots = slots;
+        m->cap = cap;
+    }
+    rn_meaning *e = meanings_slot(m->slots, m->cap, p, x_bits, text);
+    if (!e->text) {
+        *e = (rn_meaning){p, x_bits, tt_xstrdup(text), same_meaning(space, scratch, p, x, text)};
+        m->n++;
+    }
+    return e->same;
+}
+
+void rn_schedule_free(rn_runner *r)
+{
+    if (!r->meanings)
+        return;
+    meanings_clear(r->meanings);
+    free(r->meanings);
+    r->meanings = NULL;
+}
+
 /* The history the sampler sees, in trial order, mapped onto the current
  * space by parameter name (a parameter a trial did not have is inactive). */
 static tt_observation *build_history(rn_runner *r, size_t *n_out)
@@ -221,8 +307,8 @@ static tt_observation *build_history(rn_runner *r, size_t *n_out)
                 if (strcmp(t->param_names[q], space->params[p].name) == 0) {
                     bool active = t->param_active[q];
                     if (active && older)
-                        active = same_meaning(space, &scratch, p, t->param_x[q],
-                                              t->param_text[q]);
+                        active = same_meaning_cached(r, &scratch, p, t->param_x[q],
+                                                     t->param_text[q]);
                     a.x[p] = active ? t->param_x[q] : a.x[p];
                     a.active[p] = active;
                     break;
