@@ -478,8 +478,8 @@ static bool drive_detail(rn_live *lv)
 /* Whether lv's job has ended: RN_SLURM_WAIT, RN_SLURM_USE_STATUS (finish it
  * from exit.status as a local trial) or RN_SLURM_DECIDED (*state and
  * *reason, malloc'd). Also drives its submission and cancel. */
-static int check(rn_runner *r, rn_live *lv, bool have_status, const tt_shim_status *st,
-                 tt_trial_state *state, char **reason)
+static int slurm_check(rn_runner *r, rn_live *lv, bool have_status, const tt_shim_status *st,
+                       tt_trial_state *state, char **reason)
 {
     rn_slurm_job *j = job_of(lv);
     if (!j->id[0]) {
@@ -525,7 +525,7 @@ static bool slurm_poll_end(rn_runner *r, rn_live *lv, rn_exec_end *end)
     if (looked == -TT_ERR_BUSY)
         return false; /* could not look (no descriptor left): the next tick will */
     end->have_status = looked == 0;
-    int v = check(r, lv, end->have_status, &end->status, &end->state, &end->reason);
+    int v = slurm_check(r, lv, end->have_status, &end->status, &end->state, &end->reason);
     if (v == RN_SLURM_WAIT)
         return false;
     end->decided = v == RN_SLURM_DECIDED;

@@ -12,8 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -21,7 +19,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "slurm.h"
 
 /* Over-long lines are cut here (a 10 MB line costs 1 MB of memory). */
 #define MAX_LINE (1u << 20)

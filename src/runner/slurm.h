@@ -5,7 +5,8 @@
  * what the runner needs, and Slurm commands run as children the loop
  * checks on its ticks (never waits for).
  *
- * Internal to the runner module (slurm_jobs.c drives it from the loop).
+ * Internal to the runner module (exec_slurm.c, the Slurm executor, drives
+ * it from the loop).
  *
  * A trial under Slurm is one batch job whose script execs the shim with
  * the trial's argv, exactly as the local executor spawns it; the trial
