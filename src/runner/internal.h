@@ -190,7 +190,8 @@ typedef struct rn_runner {
     int sig_pipe[2];
     int inotify_fd;          /* trial folders written to wake the loop; -1: ticks only */
     double tick_at;          /* monotonic time the last tick began */
-    struct pollfd *pollfds;  /* the loop's poll set: sig_pipe, then end fds */
+    struct pollfd *pollfds;  /* the poll set between ticks (wait.c): sig_pipe,
+                              * executors' answers, inotify, end fds */
     size_t cap_pollfds;
 } rn_runner;
 
