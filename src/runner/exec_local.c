@@ -12,10 +12,12 @@
  * The zygote answers in request order on its socket, which the loop polls
  * (wake_fd); an answer is taken in memory at once (collect: pid, start time,
  * end fd), so the trial's end can wake the loop, and reaches the store at
- * the next tick, in that tick's transaction (record), with the ends of
- * trials the zygote could not start. Until the store has the pid the trial
- * is as a trial whose tick was never committed: a runner killed then leaves
- * it to the next one's set_aside_unrecorded (schedule.c).
+ * the next tick, in that tick's transaction (rn_live_record_starts, live.c),
+ * with the ends of trials the zygote could not start (start_error). Until
+ * the store has the pid the trial is as a trial whose tick was never
+ * committed: a runner killed then leaves it to the next one's
+ * set_aside_unrecorded (schedule.c). This file calls no runner file but
+ * say.c.
  *
  * An end: the shim writes exit.status, then its socket (a pooled shim) or
  * its pidfd (any other) reads as ended. A shim that ignores SIGTERM past its
@@ -23,7 +25,6 @@
  * status leaves its trial to be found by the folder in its environment and
  * killed (orphans).
  */
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -103,7 +104,7 @@ static int local_start(rn_runner *r, rn_live *lv, char *const *argv, char *const
         lv->pid_start = idle.start;
         lv->end_fd = idle.sock;
         lv->token = idle.token;
-        lv->start_unrecorded = true; /* stored by local_record */
+        lv->start_unrecorded = true; /* stored by rn_live_record_starts */
     } else if (rc == 1) {
         rc = tt_zygote_send(&x->zygote, r->self_exe, lv->dir, RN_SHIM_GRACE_S, argv, envp, err);
     }
@@ -118,7 +119,7 @@ static int local_start(rn_runner *r, rn_live *lv, char *const *argv, char *const
             lv->end_fd = tt_proc_pidfd(pid);
             lv->pid = pid;
             lv->pid_start = start;
-            lv->start_unrecorded = true; /* stored by local_record */
+            lv->start_unrecorded = true; /* stored by rn_live_record_starts */
         }
     } else if (rc == 0 && !reused) {
         spawns_add(r, lv);
@@ -170,30 +171,11 @@ static void local_collect(rn_runner *r, int timeout_ms)
     }
 }
 
-/* Stores what the answers said (inside the tick's transaction): the pid of
- * each started shim; a failed end for each trial that could not start. */
-static void local_record(rn_runner *r)
-{
-    for (size_t i = 0; i < r->n_live;) {
-        rn_live *lv = r->live[i];
-        if (lv->start_error) {
-            rn_live_finished(r, lv, TT_TRIAL_FAILED, NAN, lv->start_error);
-            rn_live_free(lv);
-            r->live[i] = r->live[--r->n_live];
-            continue;
-        }
-        if (lv->start_unrecorded) {
-            rn_live_record_start(r, lv, (long)lv->pid, lv->pid_start, NULL);
-            lv->start_unrecorded = false;
-        }
-        i++;
-    }
-}
-
+/* The answers that came since the last look; the tick then stores them
+ * (rn_live_record_starts). */
 static void local_tick(rn_runner *r)
 {
     local_collect(r, 0);
-    local_record(r);
 }
 
 /* ---- a restarted runner ------------------------------------------------------ */
@@ -311,6 +293,5 @@ const rn_executor_ops rn_exec_local = {
     .wake_fd = local_wake_fd,
     .collect = local_collect,
     .tick = local_tick,
-    .record = local_record,
     .free = local_free,
 };

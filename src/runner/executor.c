@@ -5,14 +5,16 @@
  */
 #include "internal.h"
 
+/* The first is the default: a trial of a runner without a sweep (none is
+ * started then) or of a record no other executor claims. */
 const rn_executor_ops *const rn_executors[] = {&rn_exec_local, &rn_exec_slurm, NULL};
 
 const rn_executor_ops *rn_executor_for(const tt_sweep *sw)
 {
-    for (size_t i = 0; rn_executors[i]; i++)
+    for (size_t i = 0; sw && rn_executors[i]; i++)
         if (rn_executors[i]->kind == sw->executor.kind)
             return rn_executors[i];
-    return &rn_exec_local;
+    return rn_executors[0];
 }
 
 const rn_executor_ops *rn_executor_of_record(const char *job_id)
@@ -20,7 +22,7 @@ const rn_executor_ops *rn_executor_of_record(const char *job_id)
     for (size_t i = 0; rn_executors[i]; i++)
         if (rn_executors[i]->owns_record(job_id))
             return rn_executors[i];
-    return &rn_exec_local;
+    return rn_executors[0];
 }
 
 void rn_executors_collect(rn_runner *r, int timeout_ms)
@@ -35,13 +37,6 @@ void rn_executors_tick(rn_runner *r)
     for (size_t i = 0; rn_executors[i]; i++)
         if (rn_executors[i]->tick)
             rn_executors[i]->tick(r);
-}
-
-void rn_executors_record(rn_runner *r)
-{
-    for (size_t i = 0; rn_executors[i]; i++)
-        if (rn_executors[i]->record)
-            rn_executors[i]->record(r);
 }
 
 void rn_executors_reaped(pid_t pid, int status)

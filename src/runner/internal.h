@@ -15,8 +15,9 @@
  *                 pooled shims), exec_slurm.c (sbatch jobs; slurm.h)
  *   lock.c, sweep.c, signals.c: runner.lock, the sweep version, the self-pipe
  * A trial's end goes back up: live.c records it through schedule.c (or
- * runs.c for a run), and an executor records a start or a failed start
- * through live.c.
+ * runs.c for a run). Executors call only say.c, except that the Slurm one
+ * records a job id once sbatch answers (rn_live_record_start); the local
+ * one leaves starts in lv for rn_live_record_starts.
  */
 #ifndef TUNETOP_RUNNER_INTERNAL_H
 #define TUNETOP_RUNNER_INTERNAL_H
@@ -81,7 +82,8 @@ typedef struct rn_live {
     bool end_fired;          /* it read as ended: not polled again */
     bool starting;           /* its executor is still starting it (a zygote's
                               * answer due): not timed, not looked at */
-    bool start_unrecorded;   /* local executor: pid known, not yet in the store */
+    bool start_unrecorded;   /* its executor started it (pid known): not yet
+                              * in the store (rn_live_record_starts) */
     char *start_error;       /* its executor could not start it: why (it ends
                               * as failed at the executor's next record) */
     double started_mono;     /* monotonic time it started (trial_timeout counts
@@ -291,6 +293,9 @@ void rn_live_flush(rn_runner *r, rn_live *lv);
  * or as a run of one. */
 void rn_live_record_start(rn_runner *r, rn_live *lv, long pid, uint64_t pid_start,
                           const char *job_id);
+/* Stores what executors learnt about starts (in a transaction): each
+ * start_unrecorded start; a failed end for each trial with a start_error. */
+void rn_live_record_starts(rn_runner *r);
 /* lv ended in state: the trial's end, or its run's (runs.c). */
 void rn_live_finished(rn_runner *r, rn_live *lv, tt_trial_state state, double value,
                       const char *reason);
@@ -462,8 +467,6 @@ typedef struct rn_executor_ops {
     void (*collect)(rn_runner *r, int timeout_ms);
     /* Once per tick, in its transaction, before running trials are looked at. */
     void (*tick)(rn_runner *r);
-    /* Store what was learnt (in a transaction): starts, failed starts. */
-    void (*record)(rn_runner *r);
     /* A child the loop reaped (sbatch, squeue…): its status, if it is ours. */
     void (*reaped)(pid_t pid, int status);
     /* The runner leaves, trials and store still there: settle what is in
@@ -475,7 +478,7 @@ typedef struct rn_executor_ops {
 
 extern const rn_executor_ops rn_exec_local, rn_exec_slurm;
 
-/* The executor a sweep asks for (executor.kind). */
+/* The executor a sweep asks for (executor.kind; sw may be NULL). */
 const rn_executor_ops *rn_executor_for(const tt_sweep *sw);
 /* The executor that ran a trial recorded with job_id. */
 const rn_executor_ops *rn_executor_of_record(const char *job_id);
@@ -484,7 +487,6 @@ extern const rn_executor_ops *const rn_executors[];
 /* The per-runner operations, for every executor that has them. */
 void rn_executors_collect(rn_runner *r, int timeout_ms);
 void rn_executors_tick(rn_runner *r);
-void rn_executors_record(rn_runner *r);
 void rn_executors_reaped(pid_t pid, int status);
 void rn_executors_leave(rn_runner *r);
 void rn_executors_free(rn_runner *r);

@@ -40,7 +40,7 @@ rn_live *rn_live_new(rn_runner *r, long number, int attempt, const char *dir)
     lv->end_fd = -1;
     /* A restarted runner's trials get the executor of their record instead
      * (rn_live_resume). */
-    lv->exec = r->sweep ? rn_executor_for(r->sweep) : &rn_exec_local;
+    lv->exec = rn_executor_for(r->sweep);
     /* With a pruner, new output wakes the loop (loop.c): a report is
      * judged, and a hopeless trial stopped, within ~10 ms rather than at
      * the next tick (up to 100 ms: 4-6 more epochs of a fast trainer,
@@ -427,6 +427,24 @@ void rn_live_record_start(rn_runner *r, rn_live *lv, long pid, uint64_t pid_star
     }
     if (rc < 0)
         rn_runner_say(r, "trial %ld: %s", lv->number, err.msg);
+}
+
+void rn_live_record_starts(rn_runner *r)
+{
+    for (size_t i = 0; i < r->n_live;) {
+        rn_live *lv = r->live[i];
+        if (lv->start_error) {
+            rn_live_finished(r, lv, TT_TRIAL_FAILED, NAN, lv->start_error);
+            rn_live_free(lv);
+            r->live[i] = r->live[--r->n_live];
+            continue;
+        }
+        if (lv->start_unrecorded) {
+            rn_live_record_start(r, lv, (long)lv->pid, lv->pid_start, NULL);
+            lv->start_unrecorded = false;
+        }
+        i++;
+    }
 }
 
 void rn_live_finished(rn_runner *r, rn_live *lv, tt_trial_state state, double value,

@@ -68,6 +68,7 @@ static int tick(rn_runner *r, tt_error *fatal)
         r->commands_at = now;
     }
     rn_executors_tick(r);
+    rn_live_record_starts(r);
     for (size_t i = 0; i < r->n_live;) {
         rn_live *lv = r->live[i];
         rn_live_poll(r, lv);
@@ -80,7 +81,7 @@ static int tick(rn_runner *r, tt_error *fatal)
         i++;
     }
     rn_schedule_fill(r);
-    rn_executors_record(r); /* starts that needed no answer (an idle shim) */
+    rn_live_record_starts(r); /* starts that needed no answer (an idle shim) */
     rn_importance_collect(r);
     rn_importance_maybe_start(r);
     if (tt_store_commit(r->store, &err) < 0) {
@@ -244,7 +245,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
     rn_executors_collect(&r, 5000);
     /* After a failed tick, err holds why the runner stops: keep it. */
     if (tt_store_begin(r.store, rc < 0 ? NULL : err) == 0) {
-        rn_executors_record(&r);
+        rn_live_record_starts(&r);
         rn_importance_flush(&r);
         tt_store_commit(r.store, NULL);
     }
