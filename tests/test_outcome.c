@@ -19,10 +19,10 @@ static tt_shim_status status(tt_shim_kind kind, int code, const char *msg)
     return st;
 }
 
-static tt_trial_state run(const tt_outcome_in *in, const char *want_reason)
+static tt_trial_state run(const rn_outcome_in *in, const char *want_reason)
 {
     char *reason = NULL;
-    tt_trial_state s = tt_trial_outcome(in, &reason);
+    tt_trial_state s = rn_trial_outcome(in, &reason);
     ck_assert_ptr_nonnull(reason);
     ck_assert_msg(strcmp(reason, want_reason) == 0, "reason '%s', expected '%s'", reason,
                   want_reason);
@@ -33,7 +33,7 @@ static tt_trial_state run(const tt_outcome_in *in, const char *want_reason)
 START_TEST(test_clean_exit_with_value)
 {
     tt_shim_status st = status(TT_SHIM_EXIT, 0, "");
-    tt_outcome_in in = {.have_status = true, .status = &st, .metric = "loss", .has_value = true,
+    rn_outcome_in in = {.have_status = true, .status = &st, .metric = "loss", .has_value = true,
                         .value = 0.25};
     ck_assert_int_eq(run(&in, "exit code 0"), TT_TRIAL_COMPLETED);
 }
@@ -42,7 +42,7 @@ END_TEST
 START_TEST(test_no_metric_declared)
 {
     tt_shim_status st = status(TT_SHIM_EXIT, 0, "");
-    tt_outcome_in in = {.have_status = true, .status = &st};
+    rn_outcome_in in = {.have_status = true, .status = &st};
     ck_assert_int_eq(run(&in, "exit code 0"), TT_TRIAL_COMPLETED);
 }
 END_TEST
@@ -50,7 +50,7 @@ END_TEST
 START_TEST(test_missing_and_non_finite_values)
 {
     tt_shim_status st = status(TT_SHIM_EXIT, 0, "");
-    tt_outcome_in in = {.have_status = true, .status = &st, .metric = "val_loss"};
+    rn_outcome_in in = {.have_status = true, .status = &st, .metric = "val_loss"};
     ck_assert_int_eq(run(&in, "no value reported for metric val_loss"), TT_TRIAL_FAILED);
     in.has_value = true;
     in.value = NAN;
@@ -64,7 +64,7 @@ START_TEST(test_failures_carry_stderr)
 {
     char *lines[] = {"Traceback (most recent call last):", "MemoryError"};
     tt_shim_status st = status(TT_SHIM_EXIT, 3, "");
-    tt_outcome_in in = {.have_status = true, .status = &st, .metric = "loss",
+    rn_outcome_in in = {.have_status = true, .status = &st, .metric = "loss",
                         .stderr_last = lines, .n_stderr_last = 2};
     ck_assert_int_eq(run(&in, "exit code 3; stderr: Traceback (most recent call last): | MemoryError"),
                      TT_TRIAL_FAILED);
@@ -82,7 +82,7 @@ END_TEST
 START_TEST(test_exec_error)
 {
     tt_shim_status st = status(TT_SHIM_EXEC_ERROR, 2, "No such file or directory");
-    tt_outcome_in in = {.have_status = true, .status = &st, .metric = "loss"};
+    rn_outcome_in in = {.have_status = true, .status = &st, .metric = "loss"};
     ck_assert_int_eq(run(&in, "cannot run the command: No such file or directory"),
                      TT_TRIAL_FAILED);
 }
@@ -91,11 +91,11 @@ END_TEST
 START_TEST(test_runner_requests_win)
 {
     tt_shim_status st = status(TT_SHIM_SIGNAL, SIGTERM, "SIGTERM");
-    tt_outcome_in in = {.have_status = true, .status = &st, .metric = "loss", .has_value = true,
-                        .value = 0.5, .end_request = TT_END_TIMEOUT,
+    rn_outcome_in in = {.have_status = true, .status = &st, .metric = "loss", .has_value = true,
+                        .value = 0.5, .end_request = RN_END_TIMEOUT,
                         .end_reason = "timeout after 600 s"};
     ck_assert_int_eq(run(&in, "timeout after 600 s"), TT_TRIAL_TIMEOUT);
-    in.end_request = TT_END_KILL;
+    in.end_request = RN_END_KILL;
     in.end_reason = "killed by the user";
     ck_assert_int_eq(run(&in, "killed by the user"), TT_TRIAL_KILLED);
     /* Even when the shim died before writing its status. */
@@ -106,7 +106,7 @@ END_TEST
 
 START_TEST(test_vanished_supervisor)
 {
-    tt_outcome_in in = {.have_status = false, .metric = "loss", .shim_pid = 4242};
+    rn_outcome_in in = {.have_status = false, .metric = "loss", .shim_pid = 4242};
     ck_assert_int_eq(run(&in, "its supervisor (pid 4242) vanished without an exit status"),
                      TT_TRIAL_INTERRUPTED);
 }

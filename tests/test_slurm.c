@@ -26,53 +26,53 @@ START_TEST(test_phases)
 {
     static const struct {
         const char *state;
-        tt_slurm_phase phase;
+        rn_slurm_phase phase;
     } cases[] = {
-        {"PENDING", TT_SLURM_PENDING},         {"CONFIGURING", TT_SLURM_PENDING},
-        {"RUNNING", TT_SLURM_RUNNING},         {"COMPLETING", TT_SLURM_RUNNING},
-        {"SUSPENDED", TT_SLURM_RUNNING},       {"COMPLETED", TT_SLURM_ENDED},
-        {"FAILED", TT_SLURM_ENDED},            {"CANCELLED", TT_SLURM_INTERRUPTED},
-        {"CANCELLED by 0", TT_SLURM_INTERRUPTED}, {"cancelled+", TT_SLURM_INTERRUPTED},
-        {"NODE_FAIL", TT_SLURM_INTERRUPTED},   {"PREEMPTED", TT_SLURM_INTERRUPTED},
-        {"BOOT_FAIL", TT_SLURM_INTERRUPTED},   {"DEADLINE", TT_SLURM_INTERRUPTED},
-        {"TIMEOUT", TT_SLURM_TIMEOUT},         {"OUT_OF_MEMORY", TT_SLURM_OOM},
-        {"PD", TT_SLURM_PENDING},              {"CG", TT_SLURM_RUNNING},
-        {"CA", TT_SLURM_INTERRUPTED},          {"TO", TT_SLURM_TIMEOUT},
-        {"WEIRD_NEW_STATE", TT_SLURM_UNKNOWN}, {"", TT_SLURM_UNKNOWN},
+        {"PENDING", RN_SLURM_PENDING},         {"CONFIGURING", RN_SLURM_PENDING},
+        {"RUNNING", RN_SLURM_RUNNING},         {"COMPLETING", RN_SLURM_RUNNING},
+        {"SUSPENDED", RN_SLURM_RUNNING},       {"COMPLETED", RN_SLURM_ENDED},
+        {"FAILED", RN_SLURM_ENDED},            {"CANCELLED", RN_SLURM_INTERRUPTED},
+        {"CANCELLED by 0", RN_SLURM_INTERRUPTED}, {"cancelled+", RN_SLURM_INTERRUPTED},
+        {"NODE_FAIL", RN_SLURM_INTERRUPTED},   {"PREEMPTED", RN_SLURM_INTERRUPTED},
+        {"BOOT_FAIL", RN_SLURM_INTERRUPTED},   {"DEADLINE", RN_SLURM_INTERRUPTED},
+        {"TIMEOUT", RN_SLURM_TIMEOUT},         {"OUT_OF_MEMORY", RN_SLURM_OOM},
+        {"PD", RN_SLURM_PENDING},              {"CG", RN_SLURM_RUNNING},
+        {"CA", RN_SLURM_INTERRUPTED},          {"TO", RN_SLURM_TIMEOUT},
+        {"WEIRD_NEW_STATE", RN_SLURM_UNKNOWN}, {"", RN_SLURM_UNKNOWN},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        ck_assert_msg(tt_slurm_phase_of(cases[i].state) == cases[i].phase, "%s",
+        ck_assert_msg(rn_slurm_phase_of(cases[i].state) == cases[i].phase, "%s",
                       cases[i].state);
-    ck_assert(tt_slurm_phase_of(NULL) == TT_SLURM_UNKNOWN);
-    ck_assert(!tt_slurm_phase_is_final(TT_SLURM_PENDING));
-    ck_assert(!tt_slurm_phase_is_final(TT_SLURM_RUNNING));
-    ck_assert(!tt_slurm_phase_is_final(TT_SLURM_UNKNOWN));
-    ck_assert(tt_slurm_phase_is_final(TT_SLURM_GONE));
-    ck_assert(tt_slurm_phase_is_final(TT_SLURM_OOM));
+    ck_assert(rn_slurm_phase_of(NULL) == RN_SLURM_UNKNOWN);
+    ck_assert(!rn_slurm_phase_is_final(RN_SLURM_PENDING));
+    ck_assert(!rn_slurm_phase_is_final(RN_SLURM_RUNNING));
+    ck_assert(!rn_slurm_phase_is_final(RN_SLURM_UNKNOWN));
+    ck_assert(rn_slurm_phase_is_final(RN_SLURM_GONE));
+    ck_assert(rn_slurm_phase_is_final(RN_SLURM_OOM));
 }
 END_TEST
 
 START_TEST(test_parse_sbatch)
 {
     char id[32];
-    ck_assert_int_eq(tt_slurm_parse_sbatch("6\n", id, sizeof id), 0);
+    ck_assert_int_eq(rn_slurm_parse_sbatch("6\n", id, sizeof id), 0);
     ck_assert_str_eq(id, "6");
-    ck_assert_int_eq(tt_slurm_parse_sbatch("1234;cluster2\n", id, sizeof id), 0);
+    ck_assert_int_eq(rn_slurm_parse_sbatch("1234;cluster2\n", id, sizeof id), 0);
     ck_assert_str_eq(id, "1234");
     ck_assert_int_eq(
-        tt_slurm_parse_sbatch("sbatch: warning: can't honor --ntasks-per-node set to 2\n77\n",
+        rn_slurm_parse_sbatch("sbatch: warning: can't honor --ntasks-per-node set to 2\n77\n",
                               id, sizeof id),
         0);
     ck_assert_str_eq(id, "77");
-    ck_assert_int_lt(tt_slurm_parse_sbatch("sbatch: error: invalid partition specified: "
+    ck_assert_int_lt(rn_slurm_parse_sbatch("sbatch: error: invalid partition specified: "
                                            "nosuch\nsbatch: error: Batch job submission failed: "
                                            "Invalid partition name specified\n",
                                            id, sizeof id),
                      0);
-    ck_assert_int_lt(tt_slurm_parse_sbatch("", id, sizeof id), 0);
-    ck_assert_int_lt(tt_slurm_parse_sbatch(NULL, id, sizeof id), 0);
-    ck_assert_int_lt(tt_slurm_parse_sbatch("12abc\n", id, sizeof id), 0);
-    ck_assert_int_lt(tt_slurm_parse_sbatch("123456789\n", id, 4), 0);
+    ck_assert_int_lt(rn_slurm_parse_sbatch("", id, sizeof id), 0);
+    ck_assert_int_lt(rn_slurm_parse_sbatch(NULL, id, sizeof id), 0);
+    ck_assert_int_lt(rn_slurm_parse_sbatch("12abc\n", id, sizeof id), 0);
+    ck_assert_int_lt(rn_slurm_parse_sbatch("123456789\n", id, 4), 0);
 }
 END_TEST
 
@@ -83,24 +83,24 @@ static const char squeue_out[] = "3 FAILED\n5 PENDING\n2 RUNNING\n4 RUNNING\n123
 START_TEST(test_parse_squeue)
 {
     char st[32];
-    ck_assert(tt_slurm_squeue_state(squeue_out, "3", st, sizeof st));
+    ck_assert(rn_slurm_squeue_state(squeue_out, "3", st, sizeof st));
     ck_assert_str_eq(st, "FAILED");
-    ck_assert(tt_slurm_squeue_state(squeue_out, "5", st, sizeof st));
+    ck_assert(rn_slurm_squeue_state(squeue_out, "5", st, sizeof st));
     ck_assert_str_eq(st, "PENDING");
-    ck_assert(tt_slurm_squeue_state(squeue_out, "123", st, sizeof st));
+    ck_assert(rn_slurm_squeue_state(squeue_out, "123", st, sizeof st));
     ck_assert_str_eq(st, "CANCELLED");
-    ck_assert(tt_slurm_squeue_state(squeue_out, "12_3", st, sizeof st));
+    ck_assert(rn_slurm_squeue_state(squeue_out, "12_3", st, sizeof st));
     ck_assert_str_eq(st, "COMPLETED");
     /* "12" is neither "123" nor "12_3"; 999 was forgotten. */
-    ck_assert(!tt_slurm_squeue_state(squeue_out, "12", st, sizeof st));
-    ck_assert(!tt_slurm_squeue_state(squeue_out, "999", st, sizeof st));
-    ck_assert(!tt_slurm_squeue_state("", "3", st, sizeof st));
-    ck_assert(tt_slurm_squeue_state("  7   RUNNING  \r\n", "7", st, sizeof st));
+    ck_assert(!rn_slurm_squeue_state(squeue_out, "12", st, sizeof st));
+    ck_assert(!rn_slurm_squeue_state(squeue_out, "999", st, sizeof st));
+    ck_assert(!rn_slurm_squeue_state("", "3", st, sizeof st));
+    ck_assert(rn_slurm_squeue_state("  7   RUNNING  \r\n", "7", st, sizeof st));
     ck_assert_str_eq(st, "RUNNING");
-    ck_assert(tt_slurm_says_invalid_job("slurm_load_jobs error: Invalid job id specified\n"));
-    ck_assert(!tt_slurm_says_invalid_job(
+    ck_assert(rn_slurm_says_invalid_job("slurm_load_jobs error: Invalid job id specified\n"));
+    ck_assert(!rn_slurm_says_invalid_job(
         "squeue: error: Unable to contact slurm controller (connect failure)\n"));
-    ck_assert(!tt_slurm_says_invalid_job(NULL));
+    ck_assert(!rn_slurm_says_invalid_job(NULL));
 }
 END_TEST
 
@@ -124,26 +124,26 @@ static const char scontrol_multi[] = "JobId=5 JobName=wrap\n"
 
 START_TEST(test_parse_scontrol)
 {
-    tt_slurm_job_info info;
-    ck_assert_int_eq(tt_slurm_parse_scontrol(scontrol_one_line, &info), 0);
+    rn_slurm_job_info info;
+    ck_assert_int_eq(rn_slurm_parse_scontrol(scontrol_one_line, &info), 0);
     ck_assert_str_eq(info.job_id, "3");
     ck_assert_str_eq(info.state, "FAILED");
     ck_assert_str_eq(info.reason, "NonZeroExitCode");
     ck_assert_int_eq(info.exit_code, 3);
     ck_assert_int_eq(info.exit_signal, 0);
 
-    ck_assert_int_eq(tt_slurm_parse_scontrol(scontrol_multi, &info), 0);
+    ck_assert_int_eq(rn_slurm_parse_scontrol(scontrol_multi, &info), 0);
     ck_assert_str_eq(info.job_id, "5");
     ck_assert_str_eq(info.state, "CANCELLED");
     ck_assert_str_eq(info.reason, "");
     ck_assert_int_eq(info.exit_code, 0);
     ck_assert_int_eq(info.exit_signal, 15);
 
-    ck_assert_int_lt(tt_slurm_parse_scontrol("slurm_load_jobs error: Invalid job id specified\n",
+    ck_assert_int_lt(rn_slurm_parse_scontrol("slurm_load_jobs error: Invalid job id specified\n",
                                              &info),
                      0);
-    ck_assert_int_lt(tt_slurm_parse_scontrol(NULL, &info), 0);
-    ck_assert_int_eq(tt_slurm_parse_scontrol("JobId=9 JobState=PENDING\n", &info), 0);
+    ck_assert_int_lt(rn_slurm_parse_scontrol(NULL, &info), 0);
+    ck_assert_int_eq(rn_slurm_parse_scontrol("JobId=9 JobState=PENDING\n", &info), 0);
     ck_assert_int_eq(info.exit_code, -1);
 }
 END_TEST
@@ -151,13 +151,13 @@ END_TEST
 START_TEST(test_output_summary)
 {
     char buf[64];
-    tt_slurm_output_summary("sbatch: error: invalid partition specified: x\n"
+    rn_slurm_output_summary("sbatch: error: invalid partition specified: x\n"
                             "sbatch: error: Batch job submission failed: Invalid partition\n\n",
                             buf, sizeof buf);
     ck_assert_str_eq(buf, "sbatch: error: Batch job submission failed: Invalid partition");
-    tt_slurm_output_summary("", buf, sizeof buf);
+    rn_slurm_output_summary("", buf, sizeof buf);
     ck_assert_str_eq(buf, "no output");
-    tt_slurm_output_summary("bell\a here\n", buf, sizeof buf);
+    rn_slurm_output_summary("bell\a here\n", buf, sizeof buf);
     ck_assert_str_eq(buf, "bell? here");
 }
 END_TEST
@@ -177,7 +177,7 @@ START_TEST(test_sbatch_argv)
                            .cpus_per_task = 4,
                            .sbatch_args = extra,
                            .n_sbatch_args = 2};
-    char **v = tt_slurm_sbatch_argv(&ex, "tt-demo-7", "/work", "/s/trials/7", "/s/trials/7/job.sh");
+    char **v = rn_slurm_sbatch_argv(&ex, "tt-demo-7", "/work", "/s/trials/7", "/s/trials/7/job.sh");
     static const char *const want[] = {
         "sbatch",          "--parsable",   "--job-name",  "tt-demo-7",
         "--chdir",         "/work",        "--output=/s/trials/7/slurm-%j.out",
@@ -196,7 +196,7 @@ START_TEST(test_sbatch_argv)
     free(v);
 
     tt_executor_spec bare = {.kind = TT_EXECUTOR_SLURM};
-    v = tt_slurm_sbatch_argv(&bare, "j", NULL, "/d", "/d/job.sh");
+    v = rn_slurm_sbatch_argv(&bare, "j", NULL, "/d", "/d/job.sh");
     static const char *const want2[] = {"sbatch", "--parsable", "--job-name", "j",
                                         "--output=/d/slurm-%j.out", "/d/job.sh"};
     n = 0;
@@ -218,7 +218,7 @@ START_TEST(test_script_quotes_everything)
     char *hostile = "'; touch /tmp/tunetop-pwned; echo '";
     char *argv[] = {"prog", "--name=it's", hostile, "$HOME", "`id`", "a b", NULL};
     char *exports[] = {"TUNETOP_TRIAL_ID=7", "TUNETOP_PARAM_X=$(id) 'q'", "bad name=x", NULL};
-    char *script = tt_slurm_script("/bin/echo", "/tmp/trial dir", 10, argv, exports);
+    char *script = rn_slurm_script("/bin/echo", "/tmp/trial dir", 10, argv, exports);
     ck_assert_ptr_nonnull(strstr(script, "#!/bin/sh\n"));
     ck_assert_ptr_nonnull(strstr(script, "export TUNETOP_TRIAL_ID='7'\n"));
     ck_assert_ptr_null(strstr(script, "bad name"));
@@ -254,11 +254,11 @@ END_TEST
 
 /* ---- deciding how a job ended ------------------------------------------------ */
 
-static tt_slurm_verdict decide(tt_slurm_end_in in, tt_trial_state *state, char **reason)
+static rn_slurm_verdict decide(rn_slurm_end_in in, tt_trial_state *state, char **reason)
 {
     in.job_id = "42";
     *reason = NULL;
-    return tt_slurm_decide(&in, state, reason);
+    return rn_slurm_decide(&in, state, reason);
 }
 
 START_TEST(test_decide)
@@ -271,105 +271,105 @@ START_TEST(test_decide)
     char *why;
 
     /* A clean exit ends the trial at once, whatever squeue said last. */
-    ck_assert_int_eq(decide((tt_slurm_end_in){.have_status = true, .status = &ok,
-                                              .phase = TT_SLURM_RUNNING},
+    ck_assert_int_eq(decide((rn_slurm_end_in){.have_status = true, .status = &ok,
+                                              .phase = RN_SLURM_RUNNING},
                             &st, &why),
-                     TT_SLURM_USE_STATUS);
-    ck_assert_int_eq(decide((tt_slurm_end_in){.have_status = true, .status = &exit3,
-                                              .phase = TT_SLURM_UNKNOWN},
+                     RN_SLURM_USE_STATUS);
+    ck_assert_int_eq(decide((rn_slurm_end_in){.have_status = true, .status = &exit3,
+                                              .phase = RN_SLURM_UNKNOWN},
                             &st, &why),
-                     TT_SLURM_USE_STATUS);
+                     RN_SLURM_USE_STATUS);
     /* Killed by a signal while Slurm still says COMPLETING: wait for its
      * word, boundedly. */
-    ck_assert_int_eq(decide((tt_slurm_end_in){.have_status = true, .status = &sigterm,
-                                              .phase = TT_SLURM_RUNNING, .status_age = 1},
+    ck_assert_int_eq(decide((rn_slurm_end_in){.have_status = true, .status = &sigterm,
+                                              .phase = RN_SLURM_RUNNING, .status_age = 1},
                             &st, &why),
-                     TT_SLURM_WAIT);
-    ck_assert_int_eq(decide((tt_slurm_end_in){.have_status = true, .status = &exit143,
-                                              .phase = TT_SLURM_RUNNING,
-                                              .status_age = TT_SLURM_VERDICT_WAIT_S + 1},
+                     RN_SLURM_WAIT);
+    ck_assert_int_eq(decide((rn_slurm_end_in){.have_status = true, .status = &exit143,
+                                              .phase = RN_SLURM_RUNNING,
+                                              .status_age = RN_SLURM_VERDICT_WAIT_S + 1},
                             &st, &why),
-                     TT_SLURM_USE_STATUS);
+                     RN_SLURM_USE_STATUS);
     /* Cancelled from outside, with or without the shim's exit.status:
      * interrupted (retried per policy). */
-    ck_assert_int_eq(decide((tt_slurm_end_in){.have_status = true, .status = &sigterm,
-                                              .phase = TT_SLURM_INTERRUPTED,
+    ck_assert_int_eq(decide((rn_slurm_end_in){.have_status = true, .status = &sigterm,
+                                              .phase = RN_SLURM_INTERRUPTED,
                                               .state = "CANCELLED"},
                             &st, &why),
-                     TT_SLURM_DECIDED);
+                     RN_SLURM_DECIDED);
     ck_assert_int_eq(st, TT_TRIAL_INTERRUPTED);
     ck_assert_str_eq(why, "Slurm job 42 was CANCELLED from outside tunetop");
     free(why);
-    tt_slurm_job_info info = {.reason = "", .exit_code = 0, .exit_signal = 9};
-    ck_assert_int_eq(decide((tt_slurm_end_in){.phase = TT_SLURM_INTERRUPTED,
+    rn_slurm_job_info info = {.reason = "", .exit_code = 0, .exit_signal = 9};
+    ck_assert_int_eq(decide((rn_slurm_end_in){.phase = RN_SLURM_INTERRUPTED,
                                               .state = "NODE_FAIL", .final_age = 5,
                                               .info = &info},
                             &st, &why),
-                     TT_SLURM_DECIDED);
+                     RN_SLURM_DECIDED);
     ck_assert_int_eq(st, TT_TRIAL_INTERRUPTED);
     ck_assert_str_eq(why, "Slurm job 42 ended NODE_FAIL (ExitCode=0:9) before the trial finished");
     free(why);
     /* Over without exit.status: a moment for the shared filesystem first. */
-    ck_assert_int_eq(decide((tt_slurm_end_in){.phase = TT_SLURM_INTERRUPTED,
+    ck_assert_int_eq(decide((rn_slurm_end_in){.phase = RN_SLURM_INTERRUPTED,
                                               .state = "PREEMPTED", .final_age = 0.5},
                             &st, &why),
-                     TT_SLURM_WAIT);
-    ck_assert_int_eq(decide((tt_slurm_end_in){.phase = TT_SLURM_GONE, .final_age = 3}, &st,
+                     RN_SLURM_WAIT);
+    ck_assert_int_eq(decide((rn_slurm_end_in){.phase = RN_SLURM_GONE, .final_age = 3}, &st,
                             &why),
-                     TT_SLURM_DECIDED);
+                     RN_SLURM_DECIDED);
     ck_assert_int_eq(st, TT_TRIAL_INTERRUPTED);
     free(why);
-    ck_assert_int_eq(decide((tt_slurm_end_in){.phase = TT_SLURM_TIMEOUT, .state = "TIMEOUT",
+    ck_assert_int_eq(decide((rn_slurm_end_in){.phase = RN_SLURM_TIMEOUT, .state = "TIMEOUT",
                                               .final_age = 3},
                             &st, &why),
-                     TT_SLURM_DECIDED);
+                     RN_SLURM_DECIDED);
     ck_assert_int_eq(st, TT_TRIAL_TIMEOUT);
     free(why);
-    ck_assert_int_eq(decide((tt_slurm_end_in){.have_status = true, .status = &sigterm,
-                                              .phase = TT_SLURM_OOM},
+    ck_assert_int_eq(decide((rn_slurm_end_in){.have_status = true, .status = &sigterm,
+                                              .phase = RN_SLURM_OOM},
                             &st, &why),
-                     TT_SLURM_DECIDED);
+                     RN_SLURM_DECIDED);
     ck_assert_int_eq(st, TT_TRIAL_FAILED);
     free(why);
-    tt_slurm_job_info launch = {.reason = "JobLaunchFailure", .exit_code = 0, .exit_signal = 53};
-    ck_assert_int_eq(decide((tt_slurm_end_in){.phase = TT_SLURM_ENDED, .state = "FAILED",
+    rn_slurm_job_info launch = {.reason = "JobLaunchFailure", .exit_code = 0, .exit_signal = 53};
+    ck_assert_int_eq(decide((rn_slurm_end_in){.phase = RN_SLURM_ENDED, .state = "FAILED",
                                               .final_age = 3, .info = &launch},
                             &st, &why),
-                     TT_SLURM_DECIDED);
+                     RN_SLURM_DECIDED);
     ck_assert_int_eq(st, TT_TRIAL_FAILED);
     ck_assert_msg(strstr(why, "FAILED (Reason=JobLaunchFailure, ExitCode=0:53)") &&
                       strstr(why, "slurm-42.out"),
                   "%s", why);
     free(why);
     /* Still pending or running, no status: wait. */
-    ck_assert_int_eq(decide((tt_slurm_end_in){.phase = TT_SLURM_PENDING}, &st, &why),
-                     TT_SLURM_WAIT);
-    ck_assert_int_eq(decide((tt_slurm_end_in){.phase = TT_SLURM_UNKNOWN}, &st, &why),
-                     TT_SLURM_WAIT);
+    ck_assert_int_eq(decide((rn_slurm_end_in){.phase = RN_SLURM_PENDING}, &st, &why),
+                     RN_SLURM_WAIT);
+    ck_assert_int_eq(decide((rn_slurm_end_in){.phase = RN_SLURM_UNKNOWN}, &st, &why),
+                     RN_SLURM_WAIT);
     /* What the runner asked for (kill, timeout, prune) wins once it is over. */
-    ck_assert_int_eq(decide((tt_slurm_end_in){.end_requested = true, .have_status = true,
+    ck_assert_int_eq(decide((rn_slurm_end_in){.end_requested = true, .have_status = true,
                                               .status = &sigterm,
-                                              .phase = TT_SLURM_INTERRUPTED},
+                                              .phase = RN_SLURM_INTERRUPTED},
                             &st, &why),
-                     TT_SLURM_USE_STATUS);
-    ck_assert_int_eq(decide((tt_slurm_end_in){.end_requested = true,
-                                              .phase = TT_SLURM_RUNNING},
+                     RN_SLURM_USE_STATUS);
+    ck_assert_int_eq(decide((rn_slurm_end_in){.end_requested = true,
+                                              .phase = RN_SLURM_RUNNING},
                             &st, &why),
-                     TT_SLURM_WAIT);
-    ck_assert_int_eq(decide((tt_slurm_end_in){.end_requested = true,
-                                              .phase = TT_SLURM_INTERRUPTED, .final_age = 3},
+                     RN_SLURM_WAIT);
+    ck_assert_int_eq(decide((rn_slurm_end_in){.end_requested = true,
+                                              .phase = RN_SLURM_INTERRUPTED, .final_age = 3},
                             &st, &why),
-                     TT_SLURM_USE_STATUS);
+                     RN_SLURM_USE_STATUS);
 }
 END_TEST
 
 /* ---- background commands ---------------------------------------------------- */
 
-static void wait_done(tt_slurm_cmd *c)
+static void wait_done(rn_slurm_cmd *c)
 {
-    for (int i = 0; i < 500 && !tt_slurm_cmd_done(c); i++)
+    for (int i = 0; i < 500 && !rn_slurm_cmd_done(c); i++)
         usleep(10 * 1000);
-    ck_assert(tt_slurm_cmd_done(c));
+    ck_assert(rn_slurm_cmd_done(c));
 }
 
 START_TEST(test_commands)
@@ -378,36 +378,36 @@ START_TEST(test_commands)
     char *out = tt_xasprintf("%s/cmd.out", tmp);
     tt_error err = {0};
     char *ok[] = {"sh", "-c", "echo to-out; echo to-err >&2; exit 3", NULL};
-    tt_slurm_cmd *c = tt_slurm_cmd_start(ok, NULL, out, 10, &err);
+    rn_slurm_cmd *c = rn_slurm_cmd_start(ok, NULL, out, 10, &err);
     ck_assert_ptr_nonnull(c);
     wait_done(c);
-    ck_assert_int_eq(tt_slurm_cmd_exit_code(c), 3);
-    ck_assert_str_eq(tt_slurm_cmd_output(c), "to-out\nto-err\n");
-    ck_assert(!tt_slurm_cmd_timed_out(c));
-    tt_slurm_cmd_free(c);
+    ck_assert_int_eq(rn_slurm_cmd_exit_code(c), 3);
+    ck_assert_str_eq(rn_slurm_cmd_output(c), "to-out\nto-err\n");
+    ck_assert(!rn_slurm_cmd_timed_out(c));
+    rn_slurm_cmd_free(c);
 
     /* A client that hangs (a controller that does not answer) is killed. */
     char *slow[] = {"sleep", "30", NULL};
-    c = tt_slurm_cmd_start(slow, NULL, out, 0.2, &err);
+    c = rn_slurm_cmd_start(slow, NULL, out, 0.2, &err);
     ck_assert_ptr_nonnull(c);
-    ck_assert(!tt_slurm_cmd_done(c));
+    ck_assert(!rn_slurm_cmd_done(c));
     wait_done(c);
-    ck_assert(tt_slurm_cmd_timed_out(c));
-    ck_assert_int_eq(tt_slurm_cmd_exit_code(c), -1);
-    tt_slurm_cmd_free(c);
+    ck_assert(rn_slurm_cmd_timed_out(c));
+    ck_assert_int_eq(rn_slurm_cmd_exit_code(c), -1);
+    rn_slurm_cmd_free(c);
 
     /* Freed while running: ended, not left behind. */
-    c = tt_slurm_cmd_start(slow, NULL, out, 30, &err);
+    c = rn_slurm_cmd_start(slow, NULL, out, 30, &err);
     ck_assert_ptr_nonnull(c);
-    tt_slurm_cmd_free(c);
+    rn_slurm_cmd_free(c);
 
     char *missing[] = {"tunetop-no-such-sbatch", NULL};
-    c = tt_slurm_cmd_start(missing, NULL, out, 5, &err);
+    c = rn_slurm_cmd_start(missing, NULL, out, 5, &err);
     ck_assert_ptr_null(c);
     ck_assert_msg(strstr(err.msg, "cannot run tunetop-no-such-sbatch"), "%s", err.msg);
 
     char *bad_out = tt_xasprintf("%s/no/such/dir/out", tmp);
-    c = tt_slurm_cmd_start(ok, NULL, bad_out, 5, &err);
+    c = rn_slurm_cmd_start(ok, NULL, bad_out, 5, &err);
     ck_assert_ptr_null(c);
     free(bad_out);
     free(out);

@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-static tt_live *find_live(tt_runner *r, long number)
+static rn_live *find_live(rn_runner *r, long number)
 {
     for (size_t i = 0; i < r->n_live; i++)
         if (r->live[i]->number == number)
@@ -20,7 +20,7 @@ static tt_live *find_live(tt_runner *r, long number)
     return NULL;
 }
 
-static void set_state(tt_runner *r, tt_study_state s)
+static void set_state(rn_runner *r, tt_study_state s)
 {
     r->state = s;
     tt_store_set_study_state(r->store, s, NULL);
@@ -49,7 +49,7 @@ static bool prunes(const tt_sweep *sw)
  * runner keeps outside the sweep (every other key is read from r->sweep
  * when it is used; README, "Reloading a sweep"). The new sweep is set
  * already; old_parallel and pruned_before are what the replaced one said. */
-static void apply_reload(tt_runner *r, long old_parallel, bool pruned_before)
+static void apply_reload(rn_runner *r, long old_parallel, bool pruned_before)
 {
     const tt_sweep *sw = r->sweep;
     /* The file's parallel wins when it changed; a `+`/`-` from the
@@ -59,8 +59,8 @@ static void apply_reload(tt_runner *r, long old_parallel, bool pruned_before)
     if (sw->has_seed)
         r->seed = sw->seed;
     if (prunes(sw) && !pruned_before) {
-        tt_prune_free(r); /* the curves of the history, for the new pruner */
-        tt_prune_load(r);
+        rn_prune_free(r); /* the curves of the history, for the new pruner */
+        rn_prune_load(r);
     }
     /* Budgets, the target and the failure rule are judged again. */
     r->exhausted = false;
@@ -71,12 +71,12 @@ static void apply_reload(tt_runner *r, long old_parallel, bool pruned_before)
         free(r->stop_reason);
         r->stop_reason = NULL;
     }
-    tt_schedule_check_target(r);
+    rn_schedule_check_target(r);
 }
 
 /* Re-read the sweep file the study was created from. An invalid file keeps
  * the current space; the errors are recorded as an event. */
-static char *reload(tt_runner *r)
+static char *reload(rn_runner *r)
 {
     tt_study_info info = {0};
     tt_error err = {0};
@@ -94,14 +94,14 @@ static char *reload(tt_runner *r)
                 tt_buf_printf(&b, " %d:%d: %s: %s;", diags.items[i].line, diags.items[i].col,
                               diags.items[i].path, diags.items[i].message);
         result = tt_buf_take(&b);
-        tt_runner_event(r, -1, "reload", "%s", result);
+        rn_runner_event(r, -1, "reload", "%s", result);
         goto out;
     }
     char *why_not = cannot_change_live(r->sweep, sw);
     if (why_not) {
         result = tt_xasprintf("reload of %s refused; keeping sweep v%ld: %s", info.sweep_path,
                               r->space_version, why_not);
-        tt_runner_event(r, -1, "reload", "%s", result);
+        rn_runner_event(r, -1, "reload", "%s", result);
         free(why_not);
         goto out;
     }
@@ -125,19 +125,19 @@ static char *reload(tt_runner *r)
                                      tt_study_file_mode());
             size_t len = strlen(text);
             if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-                tt_runner_event(r, -1, "warning", "cannot write %s: %s", copy,
+                rn_runner_event(r, -1, "warning", "cannot write %s: %s", copy,
                                 tt_open_error(errno));
             if (fd >= 0)
                 close(fd);
             free(copy);
             long old_parallel = r->sweep->parallel;
             bool pruned_before = prunes(r->sweep);
-            tt_runner_set_sweep(r, sw);
+            rn_sweep_set(r, sw);
             sw = NULL;
             apply_reload(r, old_parallel, pruned_before);
             r->space_version = v;
             result = tt_xasprintf("ok: sweep v%ld", v);
-            tt_runner_event(r, -1, "reload", "sweep file reloaded as v%ld", v);
+            rn_runner_event(r, -1, "reload", "sweep file reloaded as v%ld", v);
         }
     }
     free(text);
@@ -150,40 +150,40 @@ out:
     return result;
 }
 
-static char *execute(tt_runner *r, const tt_command *c)
+static char *execute(rn_runner *r, const tt_command *c)
 {
     const char *k = c->kind;
     if (strcmp(k, "pause") == 0) {
         set_state(r, TT_STUDY_PAUSED);
-        tt_runner_event(r, -1, "state", "paused: no new trials until resumed");
+        rn_runner_event(r, -1, "state", "paused: no new trials until resumed");
     } else if (strcmp(k, "resume") == 0) {
         r->stop_after_running = false;
         free(r->stop_reason);
         r->stop_reason = NULL;
         set_state(r, TT_STUDY_RUNNING);
-        tt_runner_event(r, -1, "state", "resumed");
+        rn_runner_event(r, -1, "state", "resumed");
     } else if (strcmp(k, "stop") == 0) {
-        tt_schedule_stop_reason(r, "stopped by the user");
+        rn_schedule_stop_reason(r, "stopped by the user");
         r->stop_after_running = true;
-        tt_runner_event(r, -1, "state", "stopping: running trials finish, no new ones");
+        rn_runner_event(r, -1, "state", "stopping: running trials finish, no new ones");
     } else if (strcmp(k, "stop_now") == 0) {
-        tt_schedule_stop_reason(r, "stopped by the user (running trials killed)");
+        rn_schedule_stop_reason(r, "stopped by the user (running trials killed)");
         r->stop_after_running = true;
-        tt_runs_stop_all(r, "stopped by the user");
-        tt_runner_event(r, -1, "state", "stopping now: running trials are killed");
+        rn_runs_stop_all(r, "stopped by the user");
+        rn_runner_event(r, -1, "state", "stopping now: running trials are killed");
     } else if (strcmp(k, "kill") == 0) {
         long n = c->arg ? strtol(c->arg, NULL, 10) : 0;
-        tt_live *lv = find_live(r, n);
+        rn_live *lv = find_live(r, n);
         if (!lv)
             return tt_xasprintf("trial %s is not running", c->arg ? c->arg : "?");
         /* Every run of it, and none starts after. */
-        tt_runs_request_end(r, n, TT_END_KILL, "killed by the user");
+        rn_runs_request_end(r, n, RN_END_KILL, "killed by the user");
     } else if (strcmp(k, "parallel") == 0) {
         long n = c->arg ? strtol(c->arg, NULL, 10) : 0;
         if (n < 1 || n > 4096)
             return tt_xasprintf("parallel must be 1..4096, got '%s'", c->arg ? c->arg : "");
         r->parallel = n;
-        tt_runner_event(r, -1, "state", "parallel set to %ld", n);
+        rn_runner_event(r, -1, "state", "parallel set to %ld", n);
     } else if (strcmp(k, "reload") == 0) {
         return reload(r);
     } else if (strcmp(k, "enqueue") == 0) {
@@ -204,19 +204,19 @@ static char *execute(tt_runner *r, const tt_command *c)
     return tt_xstrdup("ok");
 }
 
-void tt_commands_poll(tt_runner *r)
+void rn_commands_poll(rn_runner *r)
 {
     tt_command *cmds = NULL;
     size_t n = 0;
     tt_error err = {0};
     if (tt_store_pending_commands(r->store, &cmds, &n, &err) < 0) {
-        tt_runner_say(r, "cannot read commands: %s", err.msg);
+        rn_runner_say(r, "cannot read commands: %s", err.msg);
         return;
     }
     for (size_t i = 0; i < n; i++) {
         char *result = execute(r, &cmds[i]);
         if (tt_store_ack_command(r->store, cmds[i].id, result, &err) < 0)
-            tt_runner_say(r, "cannot acknowledge a command: %s", err.msg);
+            rn_runner_say(r, "cannot acknowledge a command: %s", err.msg);
         free(result);
     }
     tt_command_list_free(cmds, n);

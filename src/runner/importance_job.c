@@ -19,7 +19,7 @@
 #define IMPORTANCE_EVERY_S 2.0
 #define IMPORTANCE_MIN_TRIALS 5
 
-struct tt_importance_job {
+struct rn_importance_job {
     pthread_t thread;
     const tt_sweep *sweep;
     tt_importance_data data;
@@ -32,18 +32,18 @@ struct tt_importance_job {
 
 static void *job_main(void *arg)
 {
-    tt_importance_job *job = arg;
+    rn_importance_job *job = arg;
     const tt_importance_data *d = &job->data;
     job->rc = tt_importance_compute(TT_IMPORTANCE_FANOVA, job->sweep->space,
                                     (const double *const *)d->x, (const bool *const *)d->active,
                                     d->y, d->n, job->seed, &job->result, &job->err);
-    unsigned char b = TT_WAKE_IMPORTANCE;
+    unsigned char b = RN_WAKE_IMPORTANCE;
     ssize_t w = write(job->wake_fd, &b, 1);
     (void)w;
     return NULL;
 }
 
-static size_t completed_count(const tt_runner *r)
+static size_t completed_count(const rn_runner *r)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n_trials; i++)
@@ -51,17 +51,17 @@ static size_t completed_count(const tt_runner *r)
     return n;
 }
 
-void tt_importance_maybe_start(tt_runner *r)
+void rn_importance_maybe_start(rn_runner *r)
 {
     if (r->imp_job || !r->sweep->metric.name)
         return;
     size_t done = completed_count(r);
     if (done < IMPORTANCE_MIN_TRIALS || done == r->imp_trials)
         return;
-    double now = tt_now_mono();
+    double now = rn_now_mono();
     if (r->imp_last > 0 && now - r->imp_last < IMPORTANCE_EVERY_S)
         return;
-    tt_importance_job *job = tt_xcalloc(1, sizeof *job);
+    rn_importance_job *job = tt_xcalloc(1, sizeof *job);
     job->sweep = r->sweep;
     job->seed = r->seed;
     job->wake_fd = r->sig_pipe[1];
@@ -84,7 +84,7 @@ void tt_importance_maybe_start(tt_runner *r)
     r->imp_last = now;
 }
 
-static void store_result(tt_runner *r, const tt_importance_result *res)
+static void store_result(rn_runner *r, const tt_importance_result *res)
 {
     const tt_space *space = r->sweep->space;
     size_t n = res->n;
@@ -100,7 +100,7 @@ static void store_result(tt_runner *r, const tt_importance_result *res)
     tt_error err = {0};
     if (tt_store_set_importance(r->store, "fanova", (long)res->n_trials, n, names, v, lo, hi,
                                 &err) < 0)
-        tt_runner_say(r, "cannot store importance: %s", err.msg);
+        rn_runner_say(r, "cannot store importance: %s", err.msg);
     free(names);
     size_t np = res->n_pairs;
     char **pairs = tt_xcalloc(np + 1, sizeof *pairs);
@@ -115,7 +115,7 @@ static void store_result(tt_runner *r, const tt_importance_result *res)
     }
     if (np > 0 && tt_store_set_importance(r->store, "fanova-pairs", (long)res->n_trials, np, pairs,
                                           pv, pl, ph, &err) < 0)
-        tt_runner_say(r, "cannot store interactions: %s", err.msg);
+        rn_runner_say(r, "cannot store interactions: %s", err.msg);
     for (size_t i = 0; i < np; i++)
         free(pairs[i]);
     free(pairs);
@@ -128,31 +128,31 @@ static void store_result(tt_runner *r, const tt_importance_result *res)
 }
 
 /* Free a job whose thread has been joined. */
-static void job_free(tt_importance_job *job)
+static void job_free(rn_importance_job *job)
 {
     tt_importance_data_free(&job->data);
     tt_importance_result_free(&job->result);
     free(job);
 }
 
-void tt_importance_collect(tt_runner *r)
+void rn_importance_collect(rn_runner *r)
 {
     if (!r->imp_job || !r->imp_done)
         return;
-    tt_importance_job *job = r->imp_job;
+    rn_importance_job *job = r->imp_job;
     pthread_join(job->thread, NULL);
     /* A result computed on a space since replaced names old parameters. */
     if (job->rc == 0 && job->sweep == r->sweep)
         store_result(r, &job->result);
     else if (job->rc < 0)
-        tt_runner_say(r, "importance: %s", job->err.msg);
+        rn_runner_say(r, "importance: %s", job->err.msg);
     job_free(job);
     r->imp_job = NULL;
     r->imp_done = false;
-    tt_runner_free_retired(r);
+    rn_sweep_free_retired(r);
 }
 
-void tt_importance_abandon(tt_runner *r)
+void rn_importance_abandon(rn_runner *r)
 {
     if (r->imp_job) {
         pthread_join(r->imp_job->thread, NULL);
@@ -161,15 +161,15 @@ void tt_importance_abandon(tt_runner *r)
     r->imp_job = NULL;
 }
 
-void tt_importance_flush(tt_runner *r)
+void rn_importance_flush(rn_runner *r)
 {
     for (int round = 0; round < 2; round++) {
         if (r->imp_job) {
             r->imp_done = true; /* join waits for it */
-            tt_importance_collect(r);
+            rn_importance_collect(r);
         }
         r->imp_last = 0; /* no throttle for the last word */
-        tt_importance_maybe_start(r);
+        rn_importance_maybe_start(r);
         if (!r->imp_job)
             break;
     }

@@ -1,8 +1,9 @@
 /*
- * live — one running trial as the runner sees it: the files it tails
- * (stdout.log, stderr.log, metrics.csv), the metric points it stores, the
- * objective so far, and how the trial ends (exit.status written by its shim,
- * or a shim that vanished).
+ * live — one running trial as the runner sees it, whatever executor runs
+ * it: the files it tails (stdout.log, stderr.log, metrics.csv), the metric
+ * points it stores, the objective so far, its trial_timeout, and its end:
+ * its executor (lv->exec) says when it is over and how the world saw it
+ * (exit.status, a shim gone, Slurm's verdict); outcome.c names the state.
  *
  * Files are read with plain reads from a remembered offset, never through
  * pipes, so a trial never dies of SIGPIPE when the runner goes away, and a
@@ -11,8 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -20,7 +19,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "slurm.h"
 
 /* Over-long lines are cut here (a 10 MB line costs 1 MB of memory). */
 #define MAX_LINE (1u << 20)
@@ -28,11 +26,11 @@
  * large enough that 100k-line bursts are ingested in one tick. */
 #define READ_PER_TICK (8u << 20)
 
-static const char *const tail_names[TT_TAIL_COUNT] = {"stdout.log", "stderr.log", "metrics.csv"};
+static const char *const tail_names[RN_TAIL_COUNT] = {"stdout.log", "stderr.log", "metrics.csv"};
 
-tt_live *tt_live_new(tt_runner *r, long number, int attempt, const char *dir)
+rn_live *rn_live_new(rn_runner *r, long number, int attempt, const char *dir)
 {
-    tt_live *lv = tt_xcalloc(1, sizeof *lv);
+    rn_live *lv = tt_xcalloc(1, sizeof *lv);
     lv->number = number;
     lv->attempt = attempt;
     lv->run = -1;
@@ -40,6 +38,9 @@ tt_live *tt_live_new(tt_runner *r, long number, int attempt, const char *dir)
     lv->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     lv->slot = -1;
     lv->end_fd = -1;
+    /* A restarted runner's trials get the executor of their record instead
+     * (rn_live_resume). */
+    lv->exec = rn_executor_for(r->sweep);
     /* With a pruner, new output wakes the loop (loop.c): a report is
      * judged, and a hopeless trial stopped, within ~10 ms rather than at
      * the next tick (up to 100 ms: 4-6 more epochs of a fast trainer,
@@ -55,7 +56,7 @@ tt_live *tt_live_new(tt_runner *r, long number, int attempt, const char *dir)
                                    : -1;
     lv->last_step = -1;
     lv->value = NAN;
-    for (int i = 0; i < TT_TAIL_COUNT; i++) {
+    for (int i = 0; i < RN_TAIL_COUNT; i++) {
         lv->tails[i].name = tail_names[i];
         lv->tails[i].fd = -1;
     }
@@ -65,11 +66,11 @@ tt_live *tt_live_new(tt_runner *r, long number, int attempt, const char *dir)
     return lv;
 }
 
-void tt_live_free(tt_live *lv)
+void rn_live_free(rn_live *lv)
 {
     if (!lv)
         return;
-    for (int i = 0; i < TT_TAIL_COUNT; i++)
+    for (int i = 0; i < RN_TAIL_COUNT; i++)
         if (lv->tails[i].fd >= 0)
             close(lv->tails[i].fd);
     if (lv->dirfd >= 0)
@@ -81,11 +82,12 @@ void tt_live_free(tt_live *lv)
     tt_line_splitter_free(&lv->lines[0]);
     tt_line_splitter_free(&lv->lines[1]);
     tt_metric_csv_free(lv->csv);
-    tt_slurm_job_free(lv->job);
+    if (lv->exec && lv->exec->free_trial)
+        lv->exec->free_trial(lv);
     for (size_t i = 0; i < lv->n_stderr_last; i++)
         free(lv->stderr_last[i]);
     free(lv->end_reason);
-    free(lv->spawn_error);
+    free(lv->start_error);
     free(lv->dir);
     free(lv);
 }
@@ -93,8 +95,8 @@ void tt_live_free(tt_live *lv)
 /* ---- metrics ------------------------------------------------------------- */
 
 typedef struct ingest_ctx {
-    tt_runner *r;
-    tt_live *lv;
+    rn_runner *r;
+    rn_live *lv;
     bool is_stderr;
 } ingest_ctx;
 
@@ -110,18 +112,18 @@ static bool wanted(const tt_sweep *sw, const char *name)
     return false;
 }
 
-static void record_point(tt_runner *r, tt_live *lv, long step, const char *name, double value)
+static void record_point(rn_runner *r, rn_live *lv, long step, const char *name, double value)
 {
     tt_error err = {0};
     if (tt_store_add_run_metric(r->store, lv->number, lv->attempt, lv->run < 0 ? 0 : lv->run,
-                                step, name, value, tt_now_wall(), &err) < 0)
-        tt_runner_say(r, "trial %ld: cannot store metric: %s", lv->number, err.msg);
+                                step, name, value, rn_now_wall(), &err) < 0)
+        rn_runner_say(r, "trial %ld: cannot store metric: %s", lv->number, err.msg);
     /* A pruned trial's last step and value stay those it was pruned at:
      * reports that arrive before SIGTERM lands are stored as points, but
      * must not count as progress (the pruner and TPE read last_step) nor
      * change the value the pruner's reason names (a late epoch once made a
      * pruned trial look better than the best completed one). */
-    bool pruned = lv->end_request == TT_END_PRUNE;
+    bool pruned = lv->end_request == RN_END_PRUNE;
     if (step > lv->last_step && !pruned)
         lv->last_step = step;
     const tt_metric_spec *m = &r->sweep->metric;
@@ -133,7 +135,7 @@ static void record_point(tt_runner *r, tt_live *lv, long step, const char *name,
             (!isnan(value) && better))
             lv->value = value;
         lv->has_value = true;
-        tt_prune_report(r, lv, step, value);
+        rn_prune_report(r, lv, step, value);
     }
     lv->dirty = true;
 }
@@ -145,7 +147,7 @@ static void on_csv_point(long step, const char *name, double value, void *ud)
 }
 
 /* Keep the last few stderr lines, printable only, for failure reasons. */
-static void keep_stderr(tt_live *lv, const char *line, size_t len)
+static void keep_stderr(rn_live *lv, const char *line, size_t len)
 {
     if (len == 0)
         return;
@@ -155,10 +157,10 @@ static void keep_stderr(tt_live *lv, const char *line, size_t len)
     for (char *p = copy; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = '?';
-    if (lv->n_stderr_last == TT_STDERR_KEEP) {
+    if (lv->n_stderr_last == RN_STDERR_KEEP) {
         free(lv->stderr_last[0]);
         memmove(lv->stderr_last, lv->stderr_last + 1,
-                (TT_STDERR_KEEP - 1) * sizeof lv->stderr_last[0]);
+                (RN_STDERR_KEEP - 1) * sizeof lv->stderr_last[0]);
         lv->n_stderr_last--;
     }
     lv->stderr_last[lv->n_stderr_last++] = copy;
@@ -167,7 +169,7 @@ static void keep_stderr(tt_live *lv, const char *line, size_t len)
 static void on_line(const char *line, size_t len, bool truncated, void *ud)
 {
     ingest_ctx *c = ud;
-    tt_live *lv = c->lv;
+    rn_live *lv = c->lv;
     if (c->is_stderr)
         keep_stderr(lv, line, len);
     /* The cut end of an over-long line may hold half a number. */
@@ -199,15 +201,15 @@ static void on_line(const char *line, size_t len, bool truncated, void *ud)
 /* A trial file that is a symlink, a FIFO, a device…: recorded once as a
  * warning event (the trial's own code, or someone else, planted it), then
  * skipped; it is looked at again only if it becomes a regular file. */
-static void refuse_tail(tt_runner *r, tt_live *lv, tt_tail *t, const char *what)
+static void refuse_tail(rn_runner *r, rn_live *lv, rn_tail *t, const char *what)
 {
     if (t->refused)
         return;
     t->refused = true;
-    tt_runner_event(r, lv->number, "warning", "%s is %s: not read", t->name, what);
+    rn_runner_event(r, lv->number, "warning", "%s is %s: not read", t->name, what);
 }
 
-static bool open_tail(tt_runner *r, tt_live *lv, tt_tail *t)
+static bool open_tail(rn_runner *r, rn_live *lv, rn_tail *t)
 {
     if (t->fd >= 0)
         return true;
@@ -237,12 +239,12 @@ static bool open_tail(tt_runner *r, tt_live *lv, tt_tail *t)
  * its metrics.csv at every step must not flood the events table). */
 #define TAIL_WARNINGS_MAX 3
 
-static void tail_warning(tt_runner *r, tt_live *lv, tt_tail *t, const char *what)
+static void tail_warning(rn_runner *r, rn_live *lv, rn_tail *t, const char *what)
 {
     if (t->warnings >= TAIL_WARNINGS_MAX)
         return;
     t->warnings++;
-    tt_runner_event(r, lv->number, "warning", "%s %s", t->name, what);
+    rn_runner_event(r, lv->number, "warning", "%s %s", t->name, what);
 }
 
 /* The file was truncated or replaced: start over from its beginning. A
@@ -250,7 +252,7 @@ static void tail_warning(tt_runner *r, tt_live *lv, tt_tail *t, const char *what
  * write on). Both are said once as warning events on the trial, since a
  * metric history that stops or restarts needs explaining (chaos test
  * test_misbehaving_trials). */
-static bool check_replaced(tt_runner *r, tt_live *lv, tt_tail *t, int which)
+static bool check_replaced(rn_runner *r, rn_live *lv, rn_tail *t, int which)
 {
     struct stat by_name, by_fd;
     bool replaced = false;
@@ -273,7 +275,7 @@ static bool check_replaced(tt_runner *r, tt_live *lv, tt_tail *t, int which)
     close(t->fd);
     t->fd = -1;
     t->offset = t->consumed = 0;
-    if (which == TT_TAIL_CSV) {
+    if (which == RN_TAIL_CSV) {
         tt_metric_csv_reset(lv->csv);
         lv->csv_needs_header = false;
     }
@@ -291,7 +293,7 @@ static void ignore_point(long step, const char *name, double value, void *ud)
 /* A resumed CSV continues where the last runner stopped: replay what it had
  * ingested (points ignored, they are stored already) so the parser knows
  * the header and the row numbering, whatever the file's quoting. */
-static void replay_csv(tt_runner *r, tt_live *lv, tt_tail *t)
+static void replay_csv(rn_runner *r, rn_live *lv, rn_tail *t)
 {
     static char buf[1 << 16];
     uint64_t off = 0;
@@ -303,7 +305,7 @@ static void replay_csv(tt_runner *r, tt_live *lv, tt_tail *t)
             break;
         tt_error err = {0};
         if (tt_metric_csv_feed(lv->csv, buf, (size_t)n, ignore_point, NULL, &err) < 0) {
-            tt_runner_event(r, lv->number, "warning", "metrics.csv: %s", err.msg);
+            rn_runner_event(r, lv->number, "warning", "metrics.csv: %s", err.msg);
             break;
         }
         off += (uint64_t)n;
@@ -316,10 +318,10 @@ static void replay_csv(tt_runner *r, tt_live *lv, tt_tail *t)
  * calls; a trial's end looks once more (final_drain). */
 #define TAIL_LOOK_EVERY_S 0.25
 
-static void poll_tail(tt_runner *r, tt_live *lv, int which, bool look)
+static void poll_tail(rn_runner *r, rn_live *lv, int which, bool look)
 {
-    tt_tail *t = &lv->tails[which];
-    double now = tt_now_mono();
+    rn_tail *t = &lv->tails[which];
+    double now = rn_now_mono();
     if (!look && now - t->looked_at < TAIL_LOOK_EVERY_S) {
         if (t->fd < 0)
             return;
@@ -331,21 +333,21 @@ static void poll_tail(tt_runner *r, tt_live *lv, int which, bool look)
         if (was_open && check_replaced(r, lv, t, which) && !open_tail(r, lv, t))
             return;
     }
-    if (which == TT_TAIL_CSV && lv->csv_needs_header && t->consumed > 0)
+    if (which == RN_TAIL_CSV && lv->csv_needs_header && t->consumed > 0)
         replay_csv(r, lv, t);
     static char buf[1 << 16];
     size_t budget = READ_PER_TICK;
-    ingest_ctx c = {r, lv, which == TT_TAIL_STDERR};
+    ingest_ctx c = {r, lv, which == RN_TAIL_STDERR};
     while (budget > 0) {
         ssize_t n = pread(t->fd, buf, sizeof buf, (off_t)t->offset);
         if (n <= 0)
             break;
         t->offset += (uint64_t)n;
         budget = (size_t)n > budget ? 0 : budget - (size_t)n;
-        if (which == TT_TAIL_CSV) {
+        if (which == RN_TAIL_CSV) {
             tt_error err = {0};
             if (tt_metric_csv_feed(lv->csv, buf, (size_t)n, on_csv_point, &c, &err) < 0) {
-                tt_runner_event(r, lv->number, "warning", "metrics.csv: %s", err.msg);
+                rn_runner_event(r, lv->number, "warning", "metrics.csv: %s", err.msg);
                 t->offset = t->consumed = UINT64_MAX / 2; /* ignore the rest */
                 break;
             }
@@ -360,13 +362,13 @@ static void poll_tail(tt_runner *r, tt_live *lv, int which, bool look)
     }
 }
 
-void tt_live_poll(tt_runner *r, tt_live *lv)
+void rn_live_poll(rn_runner *r, rn_live *lv)
 {
-    for (int i = 0; i < TT_TAIL_COUNT; i++)
+    for (int i = 0; i < RN_TAIL_COUNT; i++)
         poll_tail(r, lv, i, false);
 }
 
-static void final_drain(tt_runner *r, tt_live *lv)
+static void final_drain(rn_runner *r, rn_live *lv)
 {
     /* To the end of every file: one poll reads at most READ_PER_TICK of
      * each, and a trial that printed faster than the runner reads has more
@@ -374,11 +376,11 @@ static void final_drain(tt_runner *r, tt_live *lv)
      * stored before this loop). */
     for (bool look = true;; look = false) {
         uint64_t before = 0, after = 0;
-        for (int i = 0; i < TT_TAIL_COUNT; i++)
+        for (int i = 0; i < RN_TAIL_COUNT; i++)
             before += lv->tails[i].offset;
-        for (int i = 0; i < TT_TAIL_COUNT; i++)
+        for (int i = 0; i < RN_TAIL_COUNT; i++)
             poll_tail(r, lv, i, look);
-        for (int i = 0; i < TT_TAIL_COUNT; i++)
+        for (int i = 0; i < RN_TAIL_COUNT; i++)
             after += lv->tails[i].offset;
         if (after == before)
             break;
@@ -388,17 +390,17 @@ static void final_drain(tt_runner *r, tt_live *lv)
     tt_line_splitter_finish(&lv->lines[1], on_line, &err_ctx);
     tt_error err = {0};
     tt_metric_csv_finish(lv->csv, on_csv_point, &csv, &err);
-    for (int i = 0; i < TT_TAIL_COUNT; i++)
+    for (int i = 0; i < RN_TAIL_COUNT; i++)
         lv->tails[i].consumed = lv->tails[i].offset;
 }
 
-void tt_live_flush(tt_runner *r, tt_live *lv)
+void rn_live_flush(rn_runner *r, rn_live *lv)
 {
     if (!lv->dirty)
         return;
     tt_error err = {0};
-    uint64_t offsets[TT_TAIL_COUNT];
-    for (int i = 0; i < TT_TAIL_COUNT; i++)
+    uint64_t offsets[RN_TAIL_COUNT];
+    for (int i = 0; i < RN_TAIL_COUNT; i++)
         offsets[i] = lv->tails[i].consumed;
     double value = lv->has_value ? lv->value : NAN;
     int rc = lv->run < 0 ? tt_store_trial_set_progress(r->store, lv->number, value,
@@ -406,11 +408,11 @@ void tt_live_flush(tt_runner *r, tt_live *lv)
                          : tt_store_run_progress(r->store, lv->number, lv->attempt, lv->run,
                                                  value, lv->last_step, offsets, &err);
     if (rc < 0)
-        tt_runner_say(r, "trial %ld: cannot save progress: %s", lv->number, err.msg);
+        rn_runner_say(r, "trial %ld: cannot save progress: %s", lv->number, err.msg);
     lv->dirty = false;
 }
 
-void tt_live_record_start(tt_runner *r, tt_live *lv, long pid, uint64_t pid_start,
+void rn_live_record_start(rn_runner *r, rn_live *lv, long pid, uint64_t pid_start,
                           const char *job_id)
 {
     tt_error err = {0};
@@ -418,48 +420,56 @@ void tt_live_record_start(tt_runner *r, tt_live *lv, long pid, uint64_t pid_star
     if (lv->run < 0) {
         rc = tt_store_trial_started(r->store, lv->number, pid, pid_start, job_id, &err);
     } else {
-        tt_trial_runs *tr = tt_runs_find(r, lv->number);
-        tt_launch_run id = tr ? tt_runs_launch(tr, lv->run) : (tt_launch_run){0};
+        rn_trial_runs *tr = rn_runs_find(r, lv->number);
+        tt_launch_run id = tr ? rn_runs_launch(tr, lv->run) : (tt_launch_run){0};
         rc = tt_store_run_started(r->store, lv->number, lv->attempt, lv->run, id.fold, id.repeat,
                                   pid, pid_start, job_id, &err);
     }
     if (rc < 0)
-        tt_runner_say(r, "trial %ld: %s", lv->number, err.msg);
+        rn_runner_say(r, "trial %ld: %s", lv->number, err.msg);
 }
 
-void tt_live_finished(tt_runner *r, tt_live *lv, tt_trial_state state, double value,
+void rn_live_record_starts(rn_runner *r)
+{
+    for (size_t i = 0; i < r->n_live;) {
+        rn_live *lv = r->live[i];
+        if (lv->start_error) {
+            rn_live_finished(r, lv, TT_TRIAL_FAILED, NAN, lv->start_error);
+            rn_live_free(lv);
+            r->live[i] = r->live[--r->n_live];
+            continue;
+        }
+        if (lv->start_unrecorded) {
+            rn_live_record_start(r, lv, (long)lv->pid, lv->pid_start, NULL);
+            lv->start_unrecorded = false;
+        }
+        i++;
+    }
+}
+
+void rn_live_finished(rn_runner *r, rn_live *lv, tt_trial_state state, double value,
                       const char *reason)
 {
     if (lv->run < 0)
-        tt_schedule_finished(r, lv->number, lv->attempt, state, value, reason);
+        rn_schedule_finished(r, lv->number, lv->attempt, state, value, reason);
     else
-        tt_runs_run_ended(r, lv->number, lv->run, state, value, lv->last_step, reason);
+        rn_runs_run_ended(r, lv->number, lv->run, state, value, lv->last_step, reason);
 }
 
-void tt_live_resume(tt_runner *r, tt_live *lv, long pid, uint64_t pid_start, const char *job_id,
+void rn_live_resume(rn_runner *r, rn_live *lv, long pid, uint64_t pid_start, const char *job_id,
                     double started_at, long last_step, double value, const uint64_t *offsets)
 {
     lv->pid = (pid_t)pid;
     lv->pid_start = pid_start;
-    bool slurm = job_id && *job_id;
-    /* Its end then wakes the loop at once, as for a shim of ours; opened
-     * before the liveness check, so it cannot name a recycled pid. A trial
-     * whose exit.status is there is over even if its shim lives on: a
-     * pooled shim (zygote.c) writes it before it takes another trial. */
-    tt_shim_status st;
-    bool over = tt_shim_read_status(lv->dir, &st) == 0;
-    if (!slurm && !over) {
-        lv->end_fd = tt_proc_pidfd(lv->pid);
-        if (lv->end_fd >= 0 && !tt_proc_alive(lv->pid, lv->pid_start)) {
-            close(lv->end_fd);
-            lv->end_fd = -1;
-        }
-    }
+    /* Whatever ran it before runs it on: its end fd opened (a local
+     * shim), or its job looked up (squeue tells whether it still runs). */
+    lv->exec = rn_executor_of_record(job_id);
+    lv->exec->adopt(r, lv, job_id);
     /* Started before this runner: its age is all the wall clock can tell
      * (a step while no runner watched is the one thing not corrected). */
     if (started_at > 0) {
-        double age = tt_now_wall() - started_at;
-        lv->started_mono = tt_now_mono() - (age > 0 ? age : 0);
+        double age = rn_now_wall() - started_at;
+        lv->started_mono = rn_now_mono() - (age > 0 ? age : 0);
     }
     lv->last_step = last_step;
     lv->next_report = last_step + 1;
@@ -467,140 +477,66 @@ void tt_live_resume(tt_runner *r, tt_live *lv, long pid, uint64_t pid_start, con
         lv->has_value = true;
         lv->value = value;
     }
-    for (int i = 0; i < TT_TAIL_COUNT; i++)
+    for (int i = 0; i < RN_TAIL_COUNT; i++)
         lv->tails[i].consumed = offsets[i];
-    lv->csv_needs_header = offsets[TT_TAIL_CSV] > 0;
-    if (slurm)
-        tt_slurm_adopt(r, lv, job_id); /* squeue tells whether it still runs */
+    lv->csv_needs_header = offsets[RN_TAIL_CSV] > 0;
     tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
     r->live[r->n_live++] = lv;
 }
 
 /* ---- ending ---------------------------------------------------------------- */
 
-void tt_live_request_end(tt_runner *r, tt_live *lv, tt_end_request why, const char *reason)
+void rn_live_request_end(rn_runner *r, rn_live *lv, rn_end_request why, const char *reason)
 {
-    if (lv->end_request != TT_END_NONE)
+    if (lv->end_request != RN_END_NONE)
         return;
     lv->end_request = why;
     free(lv->end_reason);
     lv->end_reason = tt_xstrdup(reason);
-    lv->end_sent_at = tt_now_mono();
-    if (lv->job)
-        tt_slurm_request_end(r, lv); /* scancel: Slurm signals the shim and the trial */
-    else if (lv->spawning)
-        return; /* signalled when the zygote says which pid it is (spawns.c) */
-    else
-        tt_live_signal_shim(lv, SIGTERM);
+    lv->end_sent_at = rn_now_mono();
+    lv->exec->request_end(r, lv);
 }
 
-void tt_live_signal_shim(const tt_live *lv, int sig)
+bool rn_live_check_end(rn_runner *r, rn_live *lv)
 {
-    if (lv->token != 0) {
-        /* Once end_fd reads as ended the shim may run another trial: looked
-         * at now, not only at the last poll, since a SIGKILL carries no
-         * token the shim could check. */
-        struct pollfd p = {.fd = lv->end_fd, .events = POLLIN};
-        if (!lv->end_fired && lv->end_fd >= 0 && poll(&p, 1, 0) == 0)
-            sigqueue(lv->pid, sig, (union sigval){.sival_int = lv->token});
-    } else if (tt_proc_alive(lv->pid, lv->pid_start)) {
-        kill(lv->pid, sig);
-    }
-}
-
-bool tt_live_kill_orphans(const char *dir)
-{
-    char *entry = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
-    bool any = tt_proc_kill_groups_with_env(entry, SIGKILL) > 0;
-    free(entry);
-    return any;
-}
-
-bool tt_live_check_end(tt_runner *r, tt_live *lv)
-{
-    if (lv->spawning)
+    if (lv->starting)
         return false;
     double timeout = r->sweep->trial_timeout;
     /* started_mono is 0 for a Slurm job still pending: its clock starts when it runs. */
-    if (timeout > 0 && lv->end_request == TT_END_NONE && lv->started_mono > 0 &&
-        tt_now_mono() - lv->started_mono > timeout) {
+    if (timeout > 0 && lv->end_request == RN_END_NONE && lv->started_mono > 0 &&
+        rn_now_mono() - lv->started_mono > timeout) {
         char reason[96];
         snprintf(reason, sizeof reason, "timeout after %.0f s", timeout);
-        tt_live_request_end(r, lv, TT_END_TIMEOUT, reason);
+        rn_live_request_end(r, lv, RN_END_TIMEOUT, reason);
     }
-    /* A trial whose end fd has not fired is still running, and its shim
-     * writes exit.status before the fd fires: nothing to read yet. */
-    bool running = !lv->job && lv->end_fd >= 0 && !lv->end_fired;
-    tt_shim_status st;
-    int looked = running ? -TT_ERR_IO : tt_shim_read_status(lv->dir, &st);
-    if (looked == -TT_ERR_BUSY)
-        return false; /* could not look (no descriptor left): the next tick will */
-    bool have_status = looked == 0;
-    if (lv->job) {
-        /* A Slurm job: no local shim to watch; Slurm says whether it is
-         * over, and may decide how it ended (cancelled outside, node
-         * failure, time limit). */
-        tt_trial_state state;
-        char *reason = NULL;
-        int v = tt_slurm_check(r, lv, have_status, &st, &state, &reason);
-        if (v == TT_SLURM_WAIT)
-            return false;
-        if (v == TT_SLURM_DECIDED) {
-            final_drain(r, lv);
-            tt_live_flush(r, lv);
-            tt_live_finished(r, lv, state, lv->has_value ? lv->value : NAN, reason);
-            free(reason);
-            return true;
-        }
-    } else if (!have_status) {
-        /* A pooled shim lives on after its trial: once the end fd fired
-         * without a status, the trial is over all the same. */
-        if (running || (lv->token == 0 && tt_proc_alive(lv->pid, lv->pid_start))) {
-            /* A shim that ignores our SIGTERM past its own grace period. */
-            if (lv->end_request != TT_END_NONE && !lv->kill_escalated &&
-                tt_now_mono() - lv->end_sent_at > TT_SHIM_GRACE_S + 5) {
-                /* The shim's only child leads the trial's group. */
-                pid_t pgid = tt_proc_first_child(lv->pid);
-                if (pgid > 1)
-                    tt_proc_kill_group(pgid, SIGKILL);
-                tt_live_signal_shim(lv, SIGKILL);
-                lv->kill_escalated = true;
-            }
-            return false;
-        }
-        /* The shim may have written its status just before exiting. */
-        looked = tt_shim_read_status(lv->dir, &st);
-        if (looked == -TT_ERR_BUSY)
-            return false;
-        have_status = looked == 0;
-    }
-    /* A supervisor gone without a status (kill -9 of the shim) leaves its
-     * trial running, re-parented to init: stopped here, before the end is
-     * recorded and a retry can start the same command beside it. */
-    bool orphans = !have_status && !lv->job && tt_live_kill_orphans(lv->dir);
+    rn_exec_end end = {0};
+    if (!lv->exec->poll_end(r, lv, &end))
+        return false;
     final_drain(r, lv);
-    tt_live_flush(r, lv);
-    tt_outcome_in in = {
-        .end_request = lv->end_request,
-        .end_reason = lv->end_reason,
-        .have_status = have_status,
-        .status = &st,
-        .metric = r->sweep->metric.name,
-        .has_value = lv->has_value,
-        .value = lv->value,
-        .stderr_last = lv->stderr_last,
-        .n_stderr_last = lv->n_stderr_last,
-        .shim_pid = (long)lv->pid,
-        .orphans_stopped = orphans,
-    };
-    char *reason;
-    tt_trial_state state = tt_trial_outcome(&in, &reason);
-    tt_live_finished(r, lv, state, lv->has_value ? lv->value : NAN, reason);
-    free(reason);
-    /* A pooled shim that said its trial is over waits for the next one. */
-    if (lv->token != 0 && lv->end_fd >= 0) {
-        tt_zygote_release(&r->zygote, lv->pid, lv->pid_start, lv->end_fd);
-        lv->end_fd = -1;
+    rn_live_flush(r, lv);
+    if (end.decided) {
+        rn_live_finished(r, lv, end.state, lv->has_value ? lv->value : NAN, end.reason);
+        free(end.reason);
+    } else {
+        rn_outcome_in in = {
+            .end_request = lv->end_request,
+            .end_reason = lv->end_reason,
+            .have_status = end.have_status,
+            .status = &end.status,
+            .metric = r->sweep->metric.name,
+            .has_value = lv->has_value,
+            .value = lv->value,
+            .stderr_last = lv->stderr_last,
+            .n_stderr_last = lv->n_stderr_last,
+            .shim_pid = (long)lv->pid,
+            .orphans_stopped = end.orphans_stopped,
+        };
+        char *reason;
+        tt_trial_state state = rn_trial_outcome(&in, &reason);
+        rn_live_finished(r, lv, state, lv->has_value ? lv->value : NAN, reason);
+        free(reason);
     }
+    if (lv->exec->ended)
+        lv->exec->ended(r, lv);
     return true;
 }

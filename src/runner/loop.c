@@ -1,192 +1,40 @@
 /*
- * loop — the runner's single-threaded event loop (Redis ae.c / tmux style).
- * One poll() on the signal self-pipe with a tick timeout: every tick reads
- * commands, tails the files of every running trial, ends finished trials,
- * starts new ones, and commits everything it wrote in one transaction.
- * Signal handlers only write a byte to the pipe.
+ * loop — the top of the runner: its life (lock, study, sweep, reconcile,
+ * ticks, leaving) and its single-threaded event loop (Redis ae.c / tmux
+ * style). Between ticks it sleeps in one poll() (wait.c); every tick reads
+ * commands, lets the executors do their work, tails the files of every
+ * running trial, ends finished trials, starts new ones, and commits
+ * everything it wrote in one transaction. Signal handlers only write a
+ * byte to the self-pipe (signals.c); what the byte means is acted on here.
+ * It only orchestrates: the work is in the files it calls, and none of
+ * them calls it back.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/file.h>
-#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-/* ≤ 250 ms between looks at trial files; a trial's end fd
- * wakes the loop at once when it is over. */
-#define TICK_MS 100
-
 #define COMMANDS_EVERY_S 0.05
-#define RECORD_START_WITHIN_S 0.005
-/* Output written to a trial's folder wakes the loop (inotify), but ticks
- * stay at least this far apart: a trial printing without pause must not
- * turn each write into a transaction. */
-#define OUTPUT_TICK_GAP_S 0.01
-
-static int sig_write_fd = -1;
-
-static void on_signal(int sig)
-{
-    int saved = errno;
-    unsigned char b = (unsigned char)sig;
-    if (sig_write_fd >= 0 && write(sig_write_fd, &b, 1) < 0) {
-        /* The pipe is full: the loop already has wake-ups pending. */
-    }
-    errno = saved;
-}
-
-double tt_now_wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-double tt_now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-void tt_runner_say(tt_runner *r, const char *fmt, ...)
-{
-    if (!r->progress)
-        return;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    char stamp[16];
-    strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
-    fprintf(r->progress, "[%s] ", stamp);
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = tt_xvasprintf(fmt, ap);
-    va_end(ap);
-    /* Parameter values, metric names and stderr lines in these messages
-     * come from sweep files and trials: no escape sequence reaches the
-     * terminal (or runner.log, which people `cat`). */
-    char *safe = tt_text_printable(msg, strlen(msg));
-    fputs(safe, r->progress);
-    free(safe);
-    free(msg);
-    fputc('\n', r->progress);
-    fflush(r->progress);
-}
-
-void tt_runner_event(tt_runner *r, long trial, const char *kind, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = tt_xvasprintf(fmt, ap);
-    va_end(ap);
-    tt_error err = {0};
-    if (tt_store_add_event(r->store, trial, kind, msg, &err) < 0)
-        tt_runner_say(r, "cannot record event: %s", err.msg);
-    if (trial > 0)
-        tt_runner_say(r, "trial %ld: %s", trial, msg);
-    else
-        tt_runner_say(r, "%s", msg);
-    free(msg);
-}
-
-/* Load the newest sweep version recorded in the study. */
-static int load_sweep(tt_runner *r, tt_error *err)
-{
-    tt_study_info info = {0};
-    if (tt_store_get_study(r->store, &info, err) < 0)
-        return -TT_ERR_IO;
-    char *text = tt_store_get_space(r->store, info.space_version, err);
-    if (!text) {
-        tt_study_info_clear(&info);
-        return -TT_ERR_IO;
-    }
-    char name[64];
-    snprintf(name, sizeof name, "sweep-v%ld.yaml", info.space_version);
-    tt_diags diags = {0};
-    tt_sweep *sw = tt_sweep_load_text(name, text, strlen(text), &diags);
-    free(text);
-    if (!sw) {
-        tt_buf b = {0};
-        for (size_t i = 0; i < diags.n; i++)
-            if (diags.items[i].severity == TT_DIAG_ERROR)
-                tt_buf_printf(&b, "\n  %d:%d: %s: %s", diags.items[i].line, diags.items[i].col,
-                              diags.items[i].path, diags.items[i].message);
-        tt_error_set(err, TT_ERR_INVALID, "the study's sweep file (v%ld) is invalid:%s",
-                     info.space_version, b.data ? b.data : "");
-        tt_buf_free(&b);
-        tt_diags_free(&diags);
-        tt_study_info_clear(&info);
-        return -TT_ERR_INVALID;
-    }
-    tt_diags_free(&diags);
-    /* Trials run where the study was created, so relative program paths
-     * mean what they meant to the user. */
-    if (info.workdir && chdir(info.workdir) != 0) {
-        tt_error_set(err, TT_ERR_IO, "cannot enter the study's working folder %s: %s",
-                     info.workdir, strerror(errno));
-        tt_sweep_free(sw);
-        tt_study_info_clear(&info);
-        return -TT_ERR_IO;
-    }
-    tt_runner_set_sweep(r, sw);
-    r->space_version = info.space_version;
-    r->elapsed_before = info.elapsed_s;
-    r->state = info.state;
-    tt_study_info_clear(&info);
-    return 0;
-}
-
-static void install_signals(tt_runner *r)
-{
-    sig_write_fd = r->sig_pipe[1];
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGCHLD, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-static void restore_signals(void)
-{
-    signal(SIGCHLD, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    sig_write_fd = -1;
-}
 
 /* Drain the self-pipe; reap our children; act on termination signals. */
-static void handle_signals(tt_runner *r)
+static void handle_signals(rn_runner *r)
 {
     unsigned char buf[64];
     ssize_t n;
     while ((n = read(r->sig_pipe[0], buf, sizeof buf)) > 0) {
         for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] == TT_WAKE_SUGGEST) {
+            if (buf[i] == RN_WAKE_SUGGEST) {
                 r->job_done = true; /* the sampler thread finished */
-            } else if (buf[i] == TT_WAKE_IMPORTANCE) {
+            } else if (buf[i] == RN_WAKE_IMPORTANCE) {
                 r->imp_done = true;
             } else if (buf[i] == SIGINT) {
-                tt_runner_event(r, -1, "runner", "interrupted: stopping now");
-                tt_schedule_stop_reason(r, "stopped by the user (Ctrl-C)");
+                rn_runner_event(r, -1, "runner", "interrupted: stopping now");
+                rn_schedule_stop_reason(r, "stopped by the user (Ctrl-C)");
                 r->stop_after_running = true;
-                tt_runs_stop_all(r, "stopped by the user (SIGINT)");
+                rn_runs_stop_all(r, "stopped by the user (SIGINT)");
             } else if (buf[i] == SIGTERM || buf[i] == SIGHUP) {
                 /* Leave trials running: the next runner re-adopts them. */
                 r->quit = true;
@@ -197,139 +45,47 @@ static void handle_signals(tt_runner *r)
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         /* Shims report through exit.status; reaping only clears zombies.
-         * Slurm's clients (sbatch, squeue…) need their exit status. */
-        tt_slurm_reaped(pid, status);
-    }
-}
-
-/* Reads every pending inotify event; whether one was about a trial's
- * output (its logs or metrics.csv growing or appearing). The shim's own
- * files (exit.status, shim.log) are not output: a trial's end comes
- * through its end fd. */
-static bool drain_output_events(int fd)
-{
-    bool output = false;
-    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-    ssize_t len;
-    while ((len = read(fd, buf, sizeof buf)) > 0) {
-        for (char *p = buf; p < buf + len;) {
-            const struct inotify_event *ev = (const struct inotify_event *)p;
-            if (ev->len > 0 && (strcmp(ev->name, TT_SHIM_STDOUT) == 0 ||
-                                strcmp(ev->name, TT_SHIM_STDERR) == 0 ||
-                                strcmp(ev->name, "metrics.csv") == 0))
-                output = true;
-            p += sizeof *ev + ev->len;
-        }
-    }
-    return output;
-}
-
-/* Sleeps until a signal, a trial's end (its end fd) or the next tick.
- * Answers of the zygote are taken here without a tick (they only fill in
- * pids and end fds; the next tick stores them), and the wait goes on with
- * the new end fds. An end fd that fired is left out afterwards: it stays
- * readable, and the tick that ends its trial may be delayed (a busy
- * database). Returns > 0 when something needs a tick; *signalled says
- * whether the self-pipe was among it (a signal, or a job thread done). */
-static int wait_for_events(tt_runner *r, bool *signalled)
-{
-    *signalled = false;
-    double deadline = tt_now_mono() + TICK_MS / 1000.0;
-    bool output_seen = false;
-    for (;;) {
-        tt_grow((void **)&r->pollfds, &r->cap_pollfds, r->n_live + 3, sizeof *r->pollfds);
-        size_t n = 0;
-        r->pollfds[n++] = (struct pollfd){.fd = r->sig_pipe[0], .events = POLLIN};
-        bool zygote = r->n_spawning > 0 && r->zygote.sock >= 0;
-        if (zygote)
-            r->pollfds[n++] = (struct pollfd){.fd = r->zygote.sock, .events = POLLIN};
-        /* Once output was seen the tick is due at the gap's end: the
-         * inotify fd is left out until then. */
-        size_t ino = n;
-        if (r->inotify_fd >= 0 && !output_seen)
-            r->pollfds[n++] = (struct pollfd){.fd = r->inotify_fd, .events = POLLIN};
-        size_t first_end_fd = n;
-        for (size_t i = 0; i < r->n_live; i++)
-            if (r->live[i]->end_fd >= 0 && !r->live[i]->end_fired)
-                r->pollfds[n++] = (struct pollfd){.fd = r->live[i]->end_fd, .events = POLLIN};
-        double left_ms = (deadline - tt_now_mono()) * 1000.0;
-        int ready = poll(r->pollfds, (nfds_t)n, left_ms > 0 ? (int)left_ms + 1 : 0);
-        if (ready <= 0)
-            return ready;
-        if (r->pollfds[0].revents)
-            *signalled = true;
-        int others = ready;
-        if (zygote && r->pollfds[1].revents) {
-            tt_spawns_collect(r, 0);
-            others--;
-            /* A start the store does not know yet is what a runner killed
-             * now would leave behind: record it within a few ms, sooner
-             * if a trial event comes first. */
-            double soon = tt_now_mono() + RECORD_START_WITHIN_S;
-            if (soon < deadline)
-                deadline = soon;
-        }
-        if (ino < first_end_fd && r->pollfds[ino].revents) {
-            others--;
-            if (drain_output_events(r->inotify_fd)) {
-                output_seen = true;
-                double due = r->tick_at + OUTPUT_TICK_GAP_S;
-                if (due < deadline)
-                    deadline = due;
-            }
-        }
-        for (size_t i = first_end_fd, k = 0; i < n; i++) {
-            while (r->live[k]->end_fd != r->pollfds[i].fd)
-                k++;
-            if (r->pollfds[i].revents)
-                r->live[k]->end_fired = true;
-        }
-        /* A zygote that answered with nothing else to do: a failed start
-         * needs a tick to be recorded. */
-        for (size_t i = 0; i < r->n_live && others == 0; i++)
-            others += r->live[i]->spawn_error != NULL;
-        if (others > 0)
-            return others;
+         * An executor's own children (Slurm's clients) need their status. */
+        rn_executors_reaped(pid, status);
     }
 }
 
 /* One tick in one transaction. Returns -TT_ERR_IO with fatal set when its
  * commit failed: the runner must leave then (see below). */
-static int tick(tt_runner *r, tt_error *fatal)
+static int tick(rn_runner *r, tt_error *fatal)
 {
     tt_error err = {0};
-    r->tick_at = tt_now_mono();
+    r->tick_at = rn_now_mono();
     if (tt_store_begin(r->store, &err) < 0) {
-        tt_runner_say(r, "database busy: %s", err.msg);
+        rn_runner_say(r, "database busy: %s", err.msg);
         return 0;
     }
     /* Commands come from people: 50 ms is soon enough, and short trials
      * make ticks far more frequent than that. */
-    double now = tt_now_mono();
+    double now = rn_now_mono();
     if (now - r->commands_at >= COMMANDS_EVERY_S) {
-        tt_commands_poll(r);
+        rn_commands_poll(r);
         r->commands_at = now;
     }
-    tt_slurm_tick(r);
-    tt_spawns_collect(r, 0);
-    tt_spawns_record(r);
+    rn_executors_tick(r);
+    rn_live_record_starts(r);
     for (size_t i = 0; i < r->n_live;) {
-        tt_live *lv = r->live[i];
-        tt_live_poll(r, lv);
-        if (tt_live_check_end(r, lv)) {
-            tt_live_free(lv);
+        rn_live *lv = r->live[i];
+        rn_live_poll(r, lv);
+        if (rn_live_check_end(r, lv)) {
+            rn_live_free(lv);
             r->live[i] = r->live[--r->n_live];
             continue;
         }
-        tt_live_flush(r, lv);
+        rn_live_flush(r, lv);
         i++;
     }
-    tt_schedule_fill(r);
-    tt_spawns_record(r); /* shims started without the zygote */
-    tt_importance_collect(r);
-    tt_importance_maybe_start(r);
+    rn_schedule_fill(r);
+    rn_live_record_starts(r); /* starts that needed no answer (an idle shim) */
+    rn_importance_collect(r);
+    rn_importance_maybe_start(r);
     if (tt_store_commit(r->store, &err) < 0) {
-        tt_runner_say(r, "cannot commit to study.db: %s", err.msg);
+        rn_runner_say(r, "cannot commit to study.db: %s", err.msg);
         tt_store_rollback(r->store);
         /* Fail-stop. The store is back at the last tick, but this tick's
          * effects on memory are not undone: offsets read past, trials whose
@@ -350,54 +106,35 @@ static int tick(tt_runner *r, tt_error *fatal)
     return 0;
 }
 
-static void save_elapsed(tt_runner *r)
+static void save_elapsed(rn_runner *r)
 {
     tt_error err = {0};
-    double now = tt_now_mono();
+    double now = rn_now_mono();
     double spent = now - r->session_start;
     if (tt_store_add_elapsed(r->store, spent, &err) < 0)
-        tt_runner_say(r, "cannot save elapsed time: %s", err.msg);
+        rn_runner_say(r, "cannot save elapsed time: %s", err.msg);
     /* The time budget counts from elapsed_before + (now - session_start):
      * what is saved moves from one to the other. */
     r->elapsed_before += spent;
     r->session_start = now;
 }
 
-void tt_runner_set_sweep(tt_runner *r, tt_sweep *sw)
+static void runner_free(rn_runner *r)
 {
-    if (r->sweep && (r->job || r->imp_job)) {
-        tt_grow((void **)&r->retired, &r->cap_retired, r->n_retired + 1, sizeof *r->retired);
-        r->retired[r->n_retired++] = r->sweep;
-    } else if (r->sweep) {
-        tt_sweep_free(r->sweep);
-    }
-    r->sweep = sw;
-}
-
-void tt_runner_free_retired(tt_runner *r)
-{
-    if (r->job || r->imp_job)
-        return;
-    for (size_t i = 0; i < r->n_retired; i++)
-        tt_sweep_free(r->retired[i]);
-    r->n_retired = 0;
-}
-
-static void runner_free(tt_runner *r)
-{
-    tt_suggest_abandon(r->job);
+    rn_suggest_abandon(r->job);
     r->job = NULL;
-    tt_importance_abandon(r);
-    tt_prune_free(r);
-    tt_slurm_free(r);
+    rn_importance_abandon(r);
+    rn_prune_free(r);
+    rn_schedule_free(r);
+    rn_executors_leave(r);
     free(r->study_name);
     free(r->stop_reason);
-    tt_runs_free_all(r);
+    rn_runs_free_all(r);
     for (size_t i = 0; i < r->n_retired; i++)
         tt_sweep_free(r->retired[i]);
     free(r->retired);
     for (size_t i = 0; i < r->n_live; i++)
-        tt_live_free(r->live[i]);
+        rn_live_free(r->live[i]);
     free(r->live);
     for (size_t i = 0; i < r->n_enqueued; i++)
         free(r->enqueued[i]);
@@ -415,10 +152,9 @@ static void runner_free(tt_runner *r)
         close(r->sig_pipe[0]);
         close(r->sig_pipe[1]);
     }
-    tt_zygote_stop(&r->zygote);
+    rn_executors_free(r);
     if (r->inotify_fd >= 0)
         close(r->inotify_fd);
-    free(r->spawning);
     free(r->pollfds);
     free(r->self_exe);
     free(r->study_dir);
@@ -426,8 +162,7 @@ static void runner_free(tt_runner *r)
 
 int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
 {
-    tt_runner r = {0};
-    r.zygote = (tt_zygote)TT_ZYGOTE_INIT;
+    rn_runner r = {0};
     r.inotify_fd = -1;
     r.lock_fd = -1;
     r.sig_pipe[0] = r.sig_pipe[1] = -1;
@@ -456,7 +191,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
     }
     /* The study is open and loaded: our pid into the lock, for `status`
      * and for the starter waiting on it. */
-    if ((rc = load_sweep(&r, err)) < 0 || (rc = tt_study_lock_announce(r.lock_fd, err)) < 0)
+    if ((rc = rn_sweep_load(&r, err)) < 0 || (rc = tt_study_lock_announce(r.lock_fd, err)) < 0)
         goto out;
     char *self = tt_proc_self_exe();
     if (!self) {
@@ -468,14 +203,12 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
      * this binary's `__shim`. */
     r.self_exe = tt_shim_find_exe(self);
     free(self);
-    if (pipe2(r.sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-        rc = tt_error_set(err, TT_ERR_IO, "cannot create a pipe: %s", strerror(errno));
+    if ((rc = rn_signals_open(&r, err)) < 0)
         goto out;
-    }
     r.parallel = r.sweep->parallel > 0 ? r.sweep->parallel : 1;
-    r.fd_cap = tt_schedule_fd_capacity();
-    r.session_start = tt_now_mono();
-    install_signals(&r);
+    r.fd_cap = rn_schedule_fd_capacity();
+    r.session_start = rn_now_mono();
+    rn_signals_install(&r);
 
     if (tt_store_begin(r.store, err) < 0) {
         rc = -TT_ERR_IO;
@@ -485,63 +218,63 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
     if (r.state != TT_STUDY_PAUSED)
         r.state = TT_STUDY_RUNNING;
     tt_store_set_study_state(r.store, r.state, NULL);
-    tt_runner_event(&r, -1, "runner", "runner started (pid %ld), sweep v%ld, parallel %ld",
+    rn_runner_event(&r, -1, "runner", "runner started (pid %ld), sweep v%ld, parallel %ld",
                     (long)getpid(), r.space_version, r.parallel);
-    tt_reconcile(&r);
+    rn_reconcile(&r);
     if (tt_store_commit(r.store, err) < 0) {
         rc = -TT_ERR_IO;
         goto out_signals;
     }
 
-    double last_elapsed_save = tt_now_mono();
+    double last_elapsed_save = rn_now_mono();
     while (!r.quit) {
         if ((rc = tick(&r, err)) < 0) {
             r.quit = true;
             break;
         }
-        if (!tt_schedule_has_work(&r))
+        if (!rn_schedule_has_work(&r))
             break;
-        if (tt_now_mono() - last_elapsed_save > 1) {
+        if (rn_now_mono() - last_elapsed_save > 1) {
             save_elapsed(&r);
-            last_elapsed_save = tt_now_mono();
+            last_elapsed_save = rn_now_mono();
         }
         bool signalled;
-        if (wait_for_events(&r, &signalled) > 0 && signalled)
+        if (rn_wait_for_events(&r, &signalled) > 0 && signalled)
             handle_signals(&r);
     }
-    tt_schedule_drop_prepared(&r);
+    rn_schedule_drop_prepared(&r);
     /* Leaving with shims being forked: their pids go to the store, so the
      * next runner re-adopts them instead of setting them aside. */
-    tt_spawns_collect(&r, 5000);
+    rn_executors_collect(&r, 5000);
     /* After a failed tick, err holds why the runner stops: keep it. */
     if (tt_store_begin(r.store, rc < 0 ? NULL : err) == 0) {
-        tt_spawns_record(&r);
-        tt_importance_flush(&r);
+        rn_live_record_starts(&r);
+        rn_importance_flush(&r);
         tt_store_commit(r.store, NULL);
     }
     save_elapsed(&r);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    tt_runner_say(&r, "runner cpu %.3f s (user %.3f, system %.3f)",
+    rn_runner_say(&r, "runner cpu %.3f s (user %.3f, system %.3f)",
                   (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
                       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6,
                   (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6,
                   (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6);
     if (!r.quit) {
         tt_study_state final = r.stop_after_running ? TT_STUDY_STOPPED : TT_STUDY_FINISHED;
-        tt_schedule_stop_reason(&r, "%s", final == TT_STUDY_STOPPED ? "stopped by the user"
+        rn_schedule_stop_reason(&r, "%s", final == TT_STUDY_STOPPED ? "stopped by the user"
                                                                     : "no work left");
         tt_store_set_study_state(r.store, final, NULL);
         tt_store_set_stop_reason(r.store, r.stop_reason, NULL);
-        tt_runner_event(&r, -1, "runner", "study %s: %s", tt_study_state_name(final),
+        rn_runner_event(&r, -1, "runner", "study %s: %s", tt_study_state_name(final),
                         r.stop_reason);
     } else {
-        tt_runner_event(&r, -1, "runner",
+        rn_runner_event(&r, -1, "runner",
                         "runner leaving; %zu trial%s keep running and will be re-adopted",
                         r.n_live, r.n_live == 1 ? "" : "s");
     }
 out_signals:
-    restore_signals();
+    rn_signals_restore();
 out:
     runner_free(&r);
     return rc;

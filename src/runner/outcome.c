@@ -11,7 +11,7 @@
 #include "internal.h"
 
 /* "exit code 3; stderr: last | lines" */
-static char *with_stderr(const tt_outcome_in *in, const char *head)
+static char *with_stderr(const rn_outcome_in *in, const char *head)
 {
     tt_buf b = {0};
     tt_buf_puts(&b, head);
@@ -25,16 +25,16 @@ static char *with_stderr(const tt_outcome_in *in, const char *head)
     return tt_buf_take(&b);
 }
 
-tt_trial_state tt_trial_outcome(const tt_outcome_in *in, char **reason)
+tt_trial_state rn_trial_outcome(const rn_outcome_in *in, char **reason)
 {
     const tt_shim_status *st = in->status;
     char head[512];
     /* What the runner asked for wins: a trial killed for its timeout may
      * well exit with a signal or a non-zero code as a consequence. */
-    if (in->end_request != TT_END_NONE) {
+    if (in->end_request != RN_END_NONE) {
         *reason = tt_xstrdup(in->end_reason ? in->end_reason : "ended by the runner");
-        return in->end_request == TT_END_KILL      ? TT_TRIAL_KILLED
-               : in->end_request == TT_END_TIMEOUT ? TT_TRIAL_TIMEOUT
+        return in->end_request == RN_END_KILL      ? TT_TRIAL_KILLED
+               : in->end_request == RN_END_TIMEOUT ? TT_TRIAL_TIMEOUT
                                                    : TT_TRIAL_PRUNED;
     }
     if (!in->have_status) {

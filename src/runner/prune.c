@@ -19,7 +19,7 @@ static bool pruning_enabled(const tt_sweep *sw)
            (sw->pruner.kind != TT_PRUNER_NONE || sw->early_terminate.enabled);
 }
 
-static tt_objective_curve *curve_of(tt_runner *r, long number)
+static rn_objective_curve *curve_of(rn_runner *r, long number)
 {
     if (number <= 0)
         return NULL;
@@ -34,7 +34,7 @@ static tt_objective_curve *curve_of(tt_runner *r, long number)
 
 /* Steps stay ascending with one value per step: a repeated step replaces
  * its value (the last report wins, as the store's readers see it). */
-static void curve_put(tt_objective_curve *c, long step, double value)
+static void curve_put(rn_objective_curve *c, long step, double value)
 {
     size_t at = c->n;
     while (at > 0 && c->steps[at - 1] > step)
@@ -54,7 +54,7 @@ static void curve_put(tt_objective_curve *c, long step, double value)
     c->n++;
 }
 
-static void curve_free(tt_objective_curve *c)
+static void curve_free(rn_objective_curve *c)
 {
     for (int i = 0; i < c->n_runs; i++)
         curve_free(&c->runs[i]);
@@ -64,14 +64,14 @@ static void curve_free(tt_objective_curve *c)
     memset(c, 0, sizeof *c);
 }
 
-void tt_prune_forget(tt_runner *r, long number)
+void rn_prune_forget(rn_runner *r, long number)
 {
-    tt_objective_curve *c = curve_of(r, number);
+    rn_objective_curve *c = curve_of(r, number);
     if (c)
         curve_free(c);
 }
 
-static bool curve_at(const tt_objective_curve *c, long step, double *value)
+static bool curve_at(const rn_objective_curve *c, long step, double *value)
 {
     for (size_t i = c->n; i > 0; i--)
         if (c->steps[i - 1] == step) {
@@ -86,7 +86,7 @@ static bool curve_at(const tt_objective_curve *c, long step, double *value)
 /* A report of run `run` (of n_runs; -1 for a trial of one run) into the
  * trial's curve c: directly, or into the run's curve and, once every run
  * has reached step, their mean into c. */
-static void put_report(tt_objective_curve *c, int run, int n_runs, long step, double value)
+static void put_report(rn_objective_curve *c, int run, int n_runs, long step, double value)
 {
     if (run < 0 || n_runs <= 1) {
         curve_put(c, step, value);
@@ -110,7 +110,7 @@ static void put_report(tt_objective_curve *c, int run, int n_runs, long step, do
     curve_put(c, step, sum / n_runs);
 }
 
-static int runs_of(const tt_runner *r, long number)
+static int runs_of(const rn_runner *r, long number)
 {
     if (number < 1 || (size_t)number > r->n_trials)
         return 1;
@@ -118,7 +118,7 @@ static int runs_of(const tt_runner *r, long number)
 }
 
 typedef struct load_ctx {
-    tt_runner *r;
+    rn_runner *r;
     const char *metric;
 } load_ctx;
 
@@ -142,24 +142,24 @@ static int load_point(const tt_metric_point *p, void *ud)
     return 0;
 }
 
-void tt_prune_load(tt_runner *r)
+void rn_prune_load(rn_runner *r)
 {
     if (!pruning_enabled(r->sweep))
         return;
     load_ctx c = {r, r->sweep->metric.name};
     tt_error err = {0};
     if (tt_store_metrics_since(r->store, 0, -1, load_point, &c, &err) < 0)
-        tt_runner_say(r, "cannot load curves for pruning: %s", err.msg);
+        rn_runner_say(r, "cannot load curves for pruning: %s", err.msg);
 }
 
-void tt_prune_report(tt_runner *r, tt_live *lv, long step, double value)
+void rn_prune_report(rn_runner *r, rn_live *lv, long step, double value)
 {
     /* Reports after the runner asked the trial to end (they keep coming
      * until SIGTERM lands) are not part of its curve: Optuna never sees
      * them, and they would let a pruned trial compete at later rungs. */
-    if (lv->end_request != TT_END_NONE)
+    if (lv->end_request != RN_END_NONE)
         return;
-    tt_objective_curve *mine = curve_of(r, lv->number);
+    rn_objective_curve *mine = curve_of(r, lv->number);
     long last = mine->n ? mine->steps[mine->n - 1] : -1;
     put_report(mine, lv->run, runs_of(r, lv->number), step, value);
     long now = mine->n ? mine->steps[mine->n - 1] : -1;
@@ -169,7 +169,7 @@ void tt_prune_report(tt_runner *r, tt_live *lv, long step, double value)
     tt_curve *curves = tt_xcalloc(r->n_curves + 1, sizeof *curves);
     size_t n = 0, current = 0;
     for (size_t i = 0; i < r->n_curves && i < r->n_trials; i++) {
-        const tt_objective_curve *c = &r->curves[i];
+        const rn_objective_curve *c = &r->curves[i];
         if (c->n == 0)
             continue;
         if ((long)i + 1 == lv->number)
@@ -191,16 +191,16 @@ void tt_prune_report(tt_runner *r, tt_live *lv, long step, double value)
     free(curves);
     if (rc < 0) {
         if (!r->warned_pruner) {
-            tt_runner_event(r, lv->number, "warning", "pruner: %s", err.msg);
+            rn_runner_event(r, lv->number, "warning", "pruner: %s", err.msg);
             r->warned_pruner = true;
         }
         return;
     }
     if (d.prune)
-        tt_runs_request_end(r, lv->number, TT_END_PRUNE, d.reason);
+        rn_runs_request_end(r, lv->number, RN_END_PRUNE, d.reason);
 }
 
-void tt_prune_free(tt_runner *r)
+void rn_prune_free(rn_runner *r)
 {
     for (size_t i = 0; i < r->n_curves; i++)
         curve_free(&r->curves[i]);

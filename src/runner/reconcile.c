@@ -16,7 +16,7 @@
 /* The sampler seed when the file gives none: derived from the study's name
  * and creation time, so it differs between studies but not across resumes.
  * Also remembers the study's name (Hyperband hashes it). */
-static uint64_t derive_seed(tt_runner *r)
+static uint64_t derive_seed(rn_runner *r)
 {
     tt_study_info info = {0};
     uint64_t seed = 0;
@@ -29,20 +29,20 @@ static uint64_t derive_seed(tt_runner *r)
     return r->sweep->has_seed ? r->sweep->seed : seed;
 }
 
-static void adopt(tt_runner *r, const tt_trial_record *t)
+static void adopt(rn_runner *r, const tt_trial_record *t)
 {
     char *dir = tt_study_trial_dir(r->study_dir, t->number);
-    tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
+    rn_live *lv = rn_live_new(r, t->number, t->attempt, dir);
     free(dir);
-    tt_live_resume(r, lv, t->pid, t->pid_start, t->job_id, t->started_at, t->last_step,
+    rn_live_resume(r, lv, t->pid, t->pid_start, t->job_id, t->started_at, t->last_step,
                    t->value, t->offsets);
 }
 
-void tt_reconcile(tt_runner *r)
+void rn_reconcile(rn_runner *r)
 {
-    tt_schedule_sync(r);
+    rn_schedule_sync(r);
     r->seed = derive_seed(r);
-    tt_prune_load(r);
+    rn_prune_load(r);
     size_t adopted = 0, lost = 0;
     for (size_t i = 0; i < r->n_trials; i++) {
         tt_trial_record *t = &r->trials[i];
@@ -63,7 +63,7 @@ void tt_reconcile(tt_runner *r)
             continue;
         if (tt_runs_count(t->folds, t->repeats) > 1) {
             /* Its runs are adopted, kept or ended one by one (runs.c). */
-            tt_runs_resume(r, t, &adopted); /* may move r->trials: t is not used after */
+            rn_runs_resume(r, t, &adopted); /* may move r->trials: t is not used after */
             continue;
         }
         char *dir = tt_study_trial_dir(r->study_dir, t->number);
@@ -72,8 +72,10 @@ void tt_reconcile(tt_runner *r)
         int looked = tt_shim_read_status(dir, &st);
         bool ended = looked == 0 || looked == -TT_ERR_BUSY;
         free(dir);
-        bool has_job = t->job_id && *t->job_id;
-        if (ended || has_job || tt_proc_alive((pid_t)t->pid, t->pid_start)) {
+        /* Its executor tells whether it may still run: a local shim alive
+         * with the same start time; a Slurm job (squeue tells later). */
+        const rn_executor_ops *x = rn_executor_of_record(t->job_id);
+        if (ended || x->may_run(t->pid, t->pid_start)) {
             adopt(r, t);
             adopted++;
         } else {
@@ -85,7 +87,7 @@ void tt_reconcile(tt_runner *r)
         tt_trial_record *t = &r->trials[i];
         if (t->number <= 0 || t->state != TT_TRIAL_RUNNING)
             continue;
-        bool is_live = tt_runs_find(r, t->number) != NULL;
+        bool is_live = rn_runs_find(r, t->number) != NULL;
         for (size_t k = 0; k < r->n_live; k++)
             is_live |= r->live[k]->number == t->number;
         if (is_live || tt_runs_count(t->folds, t->repeats) > 1)
@@ -95,19 +97,19 @@ void tt_reconcile(tt_runner *r)
         /* Its supervisor is gone; its trial may not be (kill -9 of the
          * shim): stopped before a retry could run the command twice. */
         char *dir = tt_study_trial_dir(r->study_dir, number);
-        bool orphans = tt_live_kill_orphans(dir);
+        bool orphans = rn_executor_of_record(t->job_id)->stop_lost(dir);
         free(dir);
         char *reason =
             t->pid > 0
                 ? tt_xasprintf("its supervisor (pid %ld) was gone when the runner restarted%s",
                                t->pid, orphans ? "; its processes, left running, were stopped" : "")
                 : tt_xstrdup("it had no Slurm job id when the runner restarted");
-        tt_schedule_finished(r, number, attempt, TT_TRIAL_INTERRUPTED, NAN, reason);
+        rn_schedule_finished(r, number, attempt, TT_TRIAL_INTERRUPTED, NAN, reason);
         free(reason);
         lost--;
         i = (size_t)-1; /* r->trials may have moved; rescan */
     }
     if (adopted)
-        tt_runner_event(r, -1, "runner", "re-adopted %zu running trial%s", adopted,
+        rn_runner_event(r, -1, "runner", "re-adopted %zu running trial%s", adopted,
                         adopted == 1 ? "" : "s");
 }

@@ -23,7 +23,7 @@
 
 #include "internal.h"
 
-tt_trial_runs *tt_runs_find(tt_runner *r, long number)
+rn_trial_runs *rn_runs_find(rn_runner *r, long number)
 {
     for (size_t i = 0; i < r->n_multi; i++)
         if (r->multi[i]->number == number)
@@ -31,9 +31,9 @@ tt_trial_runs *tt_runs_find(tt_runner *r, long number)
     return NULL;
 }
 
-static tt_trial_runs *runs_new(tt_runner *r, long number, int attempt, int folds, int repeats)
+static rn_trial_runs *runs_new(rn_runner *r, long number, int attempt, int folds, int repeats)
 {
-    tt_trial_runs *tr = tt_xcalloc(1, sizeof *tr);
+    rn_trial_runs *tr = tt_xcalloc(1, sizeof *tr);
     tr->number = number;
     tr->attempt = attempt;
     tr->folds = folds;
@@ -51,7 +51,7 @@ static tt_trial_runs *runs_new(tt_runner *r, long number, int attempt, int folds
     return tr;
 }
 
-static void runs_free(tt_runner *r, tt_trial_runs *tr)
+static void runs_free(rn_runner *r, rn_trial_runs *tr)
 {
     for (size_t i = 0; i < r->n_multi; i++)
         if (r->multi[i] == tr) {
@@ -64,7 +64,7 @@ static void runs_free(tt_runner *r, tt_trial_runs *tr)
     free(tr);
 }
 
-void tt_runs_free_all(tt_runner *r)
+void rn_runs_free_all(rn_runner *r)
 {
     while (r->n_multi > 0)
         runs_free(r, r->multi[0]);
@@ -73,12 +73,12 @@ void tt_runs_free_all(tt_runner *r)
     r->cap_multi = 0;
 }
 
-tt_trial_runs *tt_runs_begin(tt_runner *r, long number, int attempt)
+rn_trial_runs *rn_runs_begin(rn_runner *r, long number, int attempt)
 {
     int folds = (int)r->sweep->folds, repeats = (int)r->sweep->repeats;
     tt_error err = {0};
     if (tt_store_trial_set_runs(r->store, number, folds, repeats, &err) < 0)
-        tt_runner_say(r, "trial %ld: %s", number, err.msg);
+        rn_runner_say(r, "trial %ld: %s", number, err.msg);
     if (number >= 1 && (size_t)number <= r->n_trials) {
         r->trials[number - 1].folds = folds;
         r->trials[number - 1].repeats = repeats;
@@ -86,17 +86,17 @@ tt_trial_runs *tt_runs_begin(tt_runner *r, long number, int attempt)
     return runs_new(r, number, attempt, folds, repeats);
 }
 
-tt_trial_runs *tt_runs_next(tt_runner *r)
+rn_trial_runs *rn_runs_next(rn_runner *r)
 {
     for (size_t i = 0; i < r->n_multi; i++) {
-        tt_trial_runs *tr = r->multi[i];
+        rn_trial_runs *tr = r->multi[i];
         if (tr->end_state == TT_TRIAL_COMPLETED && tr->started < tr->n)
             return tr;
     }
     return NULL;
 }
 
-tt_launch_run tt_runs_launch(const tt_trial_runs *tr, int run)
+tt_launch_run rn_runs_launch(const rn_trial_runs *tr, int run)
 {
     int fold = tt_run_fold(tr->folds, tr->repeats, run);
     int repeat = tt_run_repeat(tr->folds, tr->repeats, run);
@@ -108,31 +108,31 @@ tt_launch_run tt_runs_launch(const tt_trial_runs *tr, int run)
     };
 }
 
-void tt_runs_request_end(tt_runner *r, long number, tt_end_request why, const char *reason)
+void rn_runs_request_end(rn_runner *r, long number, rn_end_request why, const char *reason)
 {
-    tt_trial_runs *tr = tt_runs_find(r, number);
+    rn_trial_runs *tr = rn_runs_find(r, number);
     if (tr && tr->end_state == TT_TRIAL_COMPLETED) {
         /* No run starts after this; the state the trial ends in. */
-        tr->end_state = why == TT_END_PRUNE ? TT_TRIAL_PRUNED
-                        : why == TT_END_TIMEOUT ? TT_TRIAL_TIMEOUT
+        tr->end_state = why == RN_END_PRUNE ? TT_TRIAL_PRUNED
+                        : why == RN_END_TIMEOUT ? TT_TRIAL_TIMEOUT
                                                 : TT_TRIAL_KILLED;
         free(tr->end_reason);
         tr->end_reason = tt_xstrdup(reason);
     }
     for (size_t i = 0; i < r->n_live; i++)
         if (r->live[i]->number == number)
-            tt_live_request_end(r, r->live[i], why, reason);
+            rn_live_request_end(r, r->live[i], why, reason);
 }
 
-static void finish_trial(tt_runner *r, tt_trial_runs *tr);
+static void finish_trial(rn_runner *r, rn_trial_runs *tr);
 
-void tt_runs_stop_all(tt_runner *r, const char *reason)
+void rn_runs_stop_all(rn_runner *r, const char *reason)
 {
     for (size_t i = 0; i < r->n_live; i++)
-        tt_live_request_end(r, r->live[i], TT_END_KILL, reason);
+        rn_live_request_end(r, r->live[i], RN_END_KILL, reason);
     /* Trials between runs end now: killed, with what their runs reached. */
     for (size_t i = 0; i < r->n_multi;) {
-        tt_trial_runs *tr = r->multi[i];
+        rn_trial_runs *tr = r->multi[i];
         if (tr->end_state == TT_TRIAL_COMPLETED) {
             tr->end_state = TT_TRIAL_KILLED;
             tr->end_reason = tt_xstrdup(reason);
@@ -165,7 +165,7 @@ static size_t mean_std(const double *v, int n, double *mean, double *std)
 }
 
 /* Every run that will run has ended: the trial ends. */
-static void finish_trial(tt_runner *r, tt_trial_runs *tr)
+static void finish_trial(rn_runner *r, rn_trial_runs *tr)
 {
     long number = tr->number;
     int attempt = tr->attempt;
@@ -180,7 +180,7 @@ static void finish_trial(tt_runner *r, tt_trial_runs *tr)
     char *reason;
     if (state == TT_TRIAL_COMPLETED) {
         if (tt_store_trial_set_std(r->store, number, std, &err) < 0)
-            tt_runner_say(r, "trial %ld: %s", number, err.msg);
+            rn_runner_say(r, "trial %ld: %s", number, err.msg);
         reason = tt_xasprintf("%d runs completed: mean %.6g, std %.3g", tr->n, mean, std);
     } else {
         reason = tt_xstrdup(tr->end_reason ? tr->end_reason : "a run ended early");
@@ -188,27 +188,27 @@ static void finish_trial(tt_runner *r, tt_trial_runs *tr)
     /* A pruned trial keeps the mean of what its runs reached, as a pruned
      * trial of one run keeps its last value (TPE reads it). */
     if (tt_store_trial_set_value(r->store, number, mean, last_step, &err) < 0)
-        tt_runner_say(r, "trial %ld: %s", number, err.msg);
+        rn_runner_say(r, "trial %ld: %s", number, err.msg);
     if (number >= 1 && (size_t)number <= r->n_trials) {
         r->trials[number - 1].last_step = last_step;
         r->trials[number - 1].value_std = state == TT_TRIAL_COMPLETED ? std : NAN;
     }
     runs_free(r, tr);
-    tt_schedule_finished(r, number, attempt, state,
+    rn_schedule_finished(r, number, attempt, state,
                          state == TT_TRIAL_COMPLETED || state == TT_TRIAL_PRUNED ? mean : NAN,
                          reason);
     free(reason);
 }
 
-void tt_runs_run_ended(tt_runner *r, long number, int run, tt_trial_state state, double value,
+void rn_runs_run_ended(rn_runner *r, long number, int run, tt_trial_state state, double value,
                        long last_step, const char *reason)
 {
-    tt_trial_runs *tr = tt_runs_find(r, number);
+    rn_trial_runs *tr = rn_runs_find(r, number);
     if (!tr)
         return;
     tt_error err = {0};
     if (tt_store_run_finished(r->store, number, tr->attempt, run, state, value, reason, &err) < 0)
-        tt_runner_say(r, "trial %ld: %s", number, err.msg);
+        rn_runner_say(r, "trial %ld: %s", number, err.msg);
     char label[48];
     tt_run_label(tr->folds, tr->repeats, run, label, sizeof label);
     tr->running--;
@@ -218,10 +218,10 @@ void tt_runs_run_ended(tt_runner *r, long number, int run, tt_trial_state state,
     tr->values[run] = value;
     const char *metric = r->sweep->metric.name ? r->sweep->metric.name : "value";
     if (state == TT_TRIAL_COMPLETED) {
-        tt_runner_say(r, "trial %ld %s completed: %s=%.6g [%d of %d runs]", number, label, metric,
+        rn_runner_say(r, "trial %ld %s completed: %s=%.6g [%d of %d runs]", number, label, metric,
                       value, tr->ended, tr->n);
     } else {
-        tt_runner_say(r, "trial %ld %s %s: %s", number, label, tt_trial_state_name(state),
+        rn_runner_say(r, "trial %ld %s %s: %s", number, label, tt_trial_state_name(state),
                       reason ? reason : "");
         if (tr->end_state == TT_TRIAL_COMPLETED) {
             tr->end_state = state;
@@ -231,7 +231,7 @@ void tt_runs_run_ended(tt_runner *r, long number, int run, tt_trial_state state,
                                      tt_trial_state_name(state));
             for (size_t i = 0; i < r->n_live; i++)
                 if (r->live[i]->number == number)
-                    tt_live_request_end(r, r->live[i], TT_END_KILL, why);
+                    rn_live_request_end(r, r->live[i], RN_END_KILL, why);
             free(why);
         }
     }
@@ -242,14 +242,14 @@ void tt_runs_run_ended(tt_runner *r, long number, int run, tt_trial_state state,
 
 /* ---- a restarted runner ------------------------------------------------- */
 
-void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted)
+void rn_runs_resume(rn_runner *r, const tt_trial_record *t, size_t *adopted)
 {
-    tt_trial_runs *tr = runs_new(r, t->number, t->attempt, t->folds, t->repeats);
+    rn_trial_runs *tr = runs_new(r, t->number, t->attempt, t->folds, t->repeats);
     tt_run_record *rows = NULL;
     size_t n = 0;
     tt_error err = {0};
     if (tt_store_runs_of(r->store, t->number, t->attempt, &rows, &n, &err) < 0)
-        tt_runner_say(r, "trial %ld: %s", t->number, err.msg);
+        rn_runner_say(r, "trial %ld: %s", t->number, err.msg);
     /* Lost runs are ended after the scan: ending one may end the trial. */
     int *lost = tt_xcalloc(n + 1, sizeof *lost);
     size_t n_lost = 0;
@@ -276,11 +276,11 @@ void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted)
         tt_shim_status st;
         int looked = tt_shim_read_status(dir, &st);
         bool ended = looked == 0 || looked == -TT_ERR_BUSY;
-        bool has_job = run->job_id && *run->job_id;
-        if (ended || has_job || (run->pid > 0 && tt_proc_alive((pid_t)run->pid, run->pid_start))) {
-            tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
+        const rn_executor_ops *x = rn_executor_of_record(run->job_id);
+        if (ended || x->may_run(run->pid, run->pid_start)) {
+            rn_live *lv = rn_live_new(r, t->number, t->attempt, dir);
             lv->run = run->run;
-            tt_live_resume(r, lv, run->pid, run->pid_start, run->job_id, run->started_at,
+            rn_live_resume(r, lv, run->pid, run->pid_start, run->job_id, run->started_at,
                            run->last_step, run->value, run->offsets);
             (*adopted)++;
         } else {
@@ -293,11 +293,14 @@ void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted)
     int folds = tr->folds, repeats = tr->repeats;
     for (size_t i = 0; i < n_lost; i++) {
         long pid = 0;
+        const char *job_id = NULL;
         for (size_t k = 0; k < n; k++)
-            if (rows[k].run == lost[i])
+            if (rows[k].run == lost[i]) {
                 pid = rows[k].pid;
+                job_id = rows[k].job_id;
+            }
         char *dir = tt_study_run_dir(r->study_dir, number, folds, repeats, lost[i]);
-        bool orphans = tt_live_kill_orphans(dir);
+        bool orphans = rn_executor_of_record(job_id)->stop_lost(dir);
         free(dir);
         char *reason = pid > 0 ? tt_xasprintf("its supervisor (pid %ld) was gone when the runner "
                                               "restarted%s",
@@ -305,14 +308,14 @@ void tt_runs_resume(tt_runner *r, const tt_trial_record *t, size_t *adopted)
                                                              "were stopped"
                                                            : "")
                                : tt_xstrdup("it had not started when the runner stopped");
-        tt_runs_run_ended(r, number, lost[i], TT_TRIAL_INTERRUPTED, NAN, -1, reason);
+        rn_runs_run_ended(r, number, lost[i], TT_TRIAL_INTERRUPTED, NAN, -1, reason);
         free(reason);
     }
     free(lost);
     tt_run_records_free(rows, n);
     /* Every run had ended (or none had started, or the rest must not
      * start): the trial ends now rather than never. */
-    tr = tt_runs_find(r, number);
+    tr = rn_runs_find(r, number);
     if (tr && tr->running == 0 &&
         (tr->started >= tr->n || tr->end_state != TT_TRIAL_COMPLETED) && tr->ended > 0)
         finish_trial(r, tr);

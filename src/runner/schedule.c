@@ -21,13 +21,13 @@
 
 #include "internal.h"
 
-void tt_schedule_sync(tt_runner *r)
+void rn_schedule_sync(rn_runner *r)
 {
     tt_trial_record *rows = NULL;
     size_t n = 0, cap = 0;
     tt_error err = {0};
     if (tt_store_trials_since(r->store, r->seen_seq, &rows, &n, &cap, &err) < 0) {
-        tt_runner_say(r, "cannot read trials: %s", err.msg);
+        rn_runner_say(r, "cannot read trials: %s", err.msg);
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -46,7 +46,7 @@ void tt_schedule_sync(tt_runner *r)
     free(rows);
 }
 
-static bool is_better(const tt_runner *r, double v)
+static bool is_better(const rn_runner *r, double v)
 {
     if (!isfinite(v))
         return false;
@@ -55,7 +55,7 @@ static bool is_better(const tt_runner *r, double v)
     return r->sweep->metric.goal == TT_GOAL_MINIMIZE ? v < r->best_value : v > r->best_value;
 }
 
-static size_t count_state(const tt_runner *r, tt_trial_state s)
+static size_t count_state(const rn_runner *r, tt_trial_state s)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n_trials; i++)
@@ -63,7 +63,7 @@ static size_t count_state(const tt_runner *r, tt_trial_state s)
     return n;
 }
 
-void tt_schedule_stop_reason(tt_runner *r, const char *fmt, ...)
+void rn_schedule_stop_reason(rn_runner *r, const char *fmt, ...)
 {
     if (r->stop_reason)
         return; /* the first reason is the one that ended the sweep */
@@ -73,7 +73,7 @@ void tt_schedule_stop_reason(tt_runner *r, const char *fmt, ...)
     va_end(ap);
 }
 
-bool tt_schedule_target_reached(const tt_runner *r)
+bool rn_schedule_target_reached(const rn_runner *r)
 {
     const tt_metric_spec *m = &r->sweep->metric;
     if (!m->has_target || r->best_trial == 0)
@@ -86,7 +86,7 @@ bool tt_schedule_target_reached(const tt_runner *r)
  * max_consecutive_failures, else 10, or 5 while no trial of the study has
  * ended otherwise (a command that cannot work shows itself at once; a
  * sweep that worked for a while gets more rope). */
-static bool too_many_failures(const tt_runner *r)
+static bool too_many_failures(const rn_runner *r)
 {
     long limit = r->sweep->max_consecutive_failures;
     if (limit == 0 || r->failed_in_row == 0)
@@ -97,46 +97,46 @@ static bool too_many_failures(const tt_runner *r)
 }
 
 /* A trial has ended for good (no retry): what it means for the sweep. */
-static void note_end(tt_runner *r, long number, tt_trial_state state, const char *reason)
+static void note_end(rn_runner *r, long number, tt_trial_state state, const char *reason)
 {
     r->ended_total++;
     r->failed_in_row = state == TT_TRIAL_FAILED ? r->failed_in_row + 1 : 0;
     if (too_many_failures(r) && !r->stop_after_running) {
         r->stop_after_running = true;
         if (r->failed_in_row == r->ended_total)
-            tt_schedule_stop_reason(r, "the first %ld trials all failed; last: trial %ld: %s",
+            rn_schedule_stop_reason(r, "the first %ld trials all failed; last: trial %ld: %s",
                                     r->failed_in_row, number, reason ? reason : "");
         else
-            tt_schedule_stop_reason(r, "%ld trials failed in a row; last: trial %ld: %s",
+            rn_schedule_stop_reason(r, "%ld trials failed in a row; last: trial %ld: %s",
                                     r->failed_in_row, number, reason ? reason : "");
-        tt_runner_event(r, -1, "state",
+        rn_runner_event(r, -1, "state",
                         "stopping: %s (max_consecutive_failures: 0 in the sweep file never stops)",
                         r->stop_reason);
     }
     if (state == TT_TRIAL_COMPLETED && r->best_trial == number)
-        tt_schedule_check_target(r);
+        rn_schedule_check_target(r);
 }
 
-void tt_schedule_check_target(tt_runner *r)
+void rn_schedule_check_target(rn_runner *r)
 {
-    if (r->no_new_trials || !tt_schedule_target_reached(r))
+    if (r->no_new_trials || !rn_schedule_target_reached(r))
         return;
     r->no_new_trials = true;
     char *msg = tt_xasprintf("target %g reached by trial %ld (%s=%.6g)", r->sweep->metric.target,
                              r->best_trial, r->sweep->metric.name ? r->sweep->metric.name : "value",
                              r->best_value);
-    tt_schedule_stop_reason(r, "%s", msg);
-    tt_runner_event(r, -1, "state", "%s: no new trials; running ones finish", msg);
+    rn_schedule_stop_reason(r, "%s", msg);
+    rn_runner_event(r, -1, "state", "%s: no new trials; running ones finish", msg);
     free(msg);
 }
 
-void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state state,
+void rn_schedule_finished(rn_runner *r, long number, int attempt, tt_trial_state state,
                           double value, const char *reason)
 {
     tt_error err = {0};
     bool recorded = tt_store_trial_finished(r->store, number, state, value, reason, &err) == 0;
     if (!recorded)
-        tt_runner_say(r, "trial %ld: cannot record its end: %s", number, err.msg);
+        rn_runner_say(r, "trial %ld: cannot record its end: %s", number, err.msg);
     bool retry = (state == TT_TRIAL_FAILED || state == TT_TRIAL_INTERRUPTED) &&
                  attempt <= r->sweep->retries && !r->stop_after_running;
     const char *metric = r->sweep->metric.name ? r->sweep->metric.name : "value";
@@ -145,7 +145,7 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
         r->best_value = value;
     }
     /* The cached row gets the new state here rather than through
-     * tt_schedule_sync: reading the changes back costs a query per trial
+     * rn_schedule_sync: reading the changes back costs a query per trial
      * end (a scan of the table, since it is ordered by number), and the
      * next sync (the next add_trial) brings the row in full anyway. */
     if (recorded && number >= 1 && (size_t)number <= r->n_trials &&
@@ -156,7 +156,7 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
         free(t->reason);
         t->reason = tt_xstrdup(reason ? reason : "");
     } else {
-        tt_schedule_sync(r);
+        rn_schedule_sync(r);
     }
     size_t done = 0;
     for (size_t i = 0; i < r->n_trials; i++)
@@ -166,21 +166,21 @@ void tt_schedule_finished(tt_runner *r, long number, int attempt, tt_trial_state
         snprintf(best, sizeof best, "; best: trial %ld, %s=%.6g", r->best_trial, metric,
                  r->best_value);
     if (state == TT_TRIAL_COMPLETED)
-        tt_runner_say(r, "trial %ld completed: %s=%.6g%s [%zu done]", number, metric, value, best,
+        rn_runner_say(r, "trial %ld completed: %s=%.6g%s [%zu done]", number, metric, value, best,
                       done);
     else
-        tt_runner_say(r, "trial %ld %s: %s%s [%zu done]", number, tt_trial_state_name(state),
+        rn_runner_say(r, "trial %ld %s: %s%s [%zu done]", number, tt_trial_state_name(state),
                       reason, best, done);
     if (!retry)
         note_end(r, number, state, reason);
     if (retry) {
-        tt_prune_forget(r, number);
+        rn_prune_forget(r, number);
         if (tt_store_trial_retry(r->store, number, reason, &err) < 0)
-            tt_runner_say(r, "trial %ld: cannot queue a retry: %s", number, err.msg);
+            rn_runner_say(r, "trial %ld: cannot queue a retry: %s", number, err.msg);
         else
-            tt_runner_say(r, "trial %ld queued again (attempt %d of %ld)", number, attempt + 1,
+            rn_runner_say(r, "trial %ld queued again (attempt %d of %ld)", number, attempt + 1,
                           r->sweep->retries + 1);
-        tt_schedule_sync(r);
+        rn_schedule_sync(r);
     }
 }
 
@@ -201,9 +201,95 @@ static bool same_meaning(const tt_space *space, tt_assignment *scratch, size_t p
     return strcmp(tt_space_format(space, scratch, p, buf, sizeof buf), text) == 0;
 }
 
+/* same_meaning's answers for the current space, by (parameter, value,
+ * text): the old trials' values, formatted again for every suggestion,
+ * were most of build_history's work in a study whose space changed. The
+ * answer depends on the current space only, so the cache is emptied when
+ * the space is replaced (a reload: a new space version). */
+typedef struct rn_meaning {
+    size_t p;
+    uint64_t x_bits;
+    char *text;                  /* NULL: an empty slot */
+    bool same;
+} rn_meaning;
+
+typedef struct rn_meanings {
+    long version;
+    const tt_space *space;
+    rn_meaning *slots;           /* open addressing, cap a power of two */
+    size_t n, cap;
+} rn_meanings;
+
+static uint64_t meaning_hash(size_t p, uint64_t x_bits, const char *text)
+{
+    uint64_t h = tt_hash_bytes(&p, sizeof p, x_bits);
+    return tt_hash_bytes(text, strlen(text), h);
+}
+
+static void meanings_clear(rn_meanings *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slots[i].text);
+    free(m->slots);
+    m->slots = NULL;
+    m->n = m->cap = 0;
+}
+
+static rn_meaning *meanings_slot(rn_meaning *slots, size_t cap, size_t p, uint64_t x_bits,
+                                 const char *text)
+{
+    size_t i = (size_t)meaning_hash(p, x_bits, text) & (cap - 1);
+    while (slots[i].text &&
+           !(slots[i].p == p && slots[i].x_bits == x_bits && strcmp(slots[i].text, text) == 0))
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+static bool same_meaning_cached(rn_runner *r, tt_assignment *scratch, size_t p, double x,
+                                const char *text)
+{
+    const tt_space *space = r->sweep->space;
+    if (!r->meanings)
+        r->meanings = tt_xcalloc(1, sizeof *r->meanings);
+    rn_meanings *m = r->meanings;
+    if (m->version != r->space_version || m->space != space) {
+        meanings_clear(m);
+        m->version = r->space_version;
+        m->space = space;
+    }
+    uint64_t x_bits;
+    memcpy(&x_bits, &x, sizeof x_bits);
+    if (2 * (m->n + 1) > m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 64;
+        rn_meaning *slots = tt_xcalloc(cap, sizeof *slots);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slots[i].text)
+                *meanings_slot(slots, cap, m->slots[i].p, m->slots[i].x_bits,
+                               m->slots[i].text) = m->slots[i];
+        free(m->slots);
+        m->slots = slots;
+        m->cap = cap;
+    }
+    rn_meaning *e = meanings_slot(m->slots, m->cap, p, x_bits, text);
+    if (!e->text) {
+        *e = (rn_meaning){p, x_bits, tt_xstrdup(text), same_meaning(space, scratch, p, x, text)};
+        m->n++;
+    }
+    return e->same;
+}
+
+void rn_schedule_free(rn_runner *r)
+{
+    if (!r->meanings)
+        return;
+    meanings_clear(r->meanings);
+    free(r->meanings);
+    r->meanings = NULL;
+}
+
 /* The history the sampler sees, in trial order, mapped onto the current
  * space by parameter name (a parameter a trial did not have is inactive). */
-static tt_observation *build_history(tt_runner *r, size_t *n_out)
+static tt_observation *build_history(rn_runner *r, size_t *n_out)
 {
     const tt_space *space = r->sweep->space;
     tt_observation *obs = tt_xcalloc(r->n_trials ? r->n_trials : 1, sizeof *obs);
@@ -221,8 +307,8 @@ static tt_observation *build_history(tt_runner *r, size_t *n_out)
                 if (strcmp(t->param_names[q], space->params[p].name) == 0) {
                     bool active = t->param_active[q];
                     if (active && older)
-                        active = same_meaning(space, &scratch, p, t->param_x[q],
-                                              t->param_text[q]);
+                        active = same_meaning_cached(r, &scratch, p, t->param_x[q],
+                                                     t->param_text[q]);
                     a.x[p] = active ? t->param_x[q] : a.x[p];
                     a.active[p] = active;
                     break;
@@ -258,7 +344,7 @@ static bool sampler_reads_history(tt_method m)
     return m != TT_METHOD_RANDOM && m != TT_METHOD_SOBOL;
 }
 
-static int free_slot(const tt_runner *r)
+static int free_slot(const rn_runner *r)
 {
     size_t n_dev = r->sweep->n_devices;
     if (n_dev == 0)
@@ -335,7 +421,7 @@ static bool folder_was_used(const char *dir)
  * and its exit.status end the new one. So the folder is moved aside, to
  * trials/.unrecorded/N-K, where the old shim's writes follow it, and its
  * trial is stopped (its shim then ends too). Found by tests/test_chaos.c. */
-static void set_aside_unrecorded(tt_runner *r, const char *dir, long number)
+static void set_aside_unrecorded(rn_runner *r, const char *dir, long number)
 {
     if (!folder_was_used(dir))
         return;
@@ -354,8 +440,8 @@ static void set_aside_unrecorded(tt_runner *r, const char *dir, long number)
             break;
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        tt_runner_say(r, "trial %ld: cannot create %s: %s", number, dir, strerror(errno));
-    tt_runner_event(r, number, "warning",
+        rn_runner_say(r, "trial %ld: cannot create %s: %s", number, dir, strerror(errno));
+    rn_runner_event(r, number, "warning",
                     "an earlier start of this trial was never recorded (the runner was "
                     "killed or could not write the study): its folder moved to %s%s",
                     aside, stopped ? ", its processes stopped" : "");
@@ -367,16 +453,16 @@ static void set_aside_unrecorded(tt_runner *r, const char *dir, long number)
 /* A run of a trial of several is about to start: recorded first, so that
  * its end (a failed start included) always has a row and its trial's
  * counts. */
-static void record_run_start(tt_runner *r, const tt_trial_record *t, tt_trial_runs *tr, int run)
+static void record_run_start(rn_runner *r, const tt_trial_record *t, rn_trial_runs *tr, int run)
 {
-    tt_launch_run id = tt_runs_launch(tr, run);
+    tt_launch_run id = rn_runs_launch(tr, run);
     tt_error err = {0};
     if (tt_store_run_started(r->store, t->number, t->attempt, run, id.fold, id.repeat, 0, 0,
                              NULL, &err) < 0)
-        tt_runner_say(r, "trial %ld: %s", t->number, err.msg);
+        rn_runner_say(r, "trial %ld: %s", t->number, err.msg);
     if (t->state != TT_TRIAL_RUNNING) {
         if (tt_store_trial_started(r->store, t->number, 0, 0, NULL, &err) < 0)
-            tt_runner_say(r, "trial %ld: %s", t->number, err.msg);
+            rn_runner_say(r, "trial %ld: %s", t->number, err.msg);
         r->trials[t->number - 1].state = TT_TRIAL_RUNNING;
     }
     tr->started = run + 1;
@@ -393,21 +479,21 @@ static int make_dir(const char *dir, tt_error *err)
 
 /* trials/ itself gone (rm -rf DIR/trials while the sweep ran): made again,
  * once, with a warning, rather than failing every trial left. */
-static void remake_trials_folder(tt_runner *r)
+static void remake_trials_folder(rn_runner *r)
 {
     char *trials = tt_study_trials_dir(r->study_dir);
     struct stat st;
     if (lstat(trials, &st) != 0 && errno == ENOENT &&
         mkdir(trials, (mode_t)tt_study_dir_mode()) == 0)
-        tt_runner_event(r, -1, "warning",
+        rn_runner_event(r, -1, "warning",
                         "%s was removed while the sweep ran: made again (the files of earlier "
                         "trials are gone; their results are in study.db)",
                         trials);
     free(trials);
 }
 
-static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignment *a, int slot,
-                       tt_trial_runs *tr, int run, tt_error *err)
+static int start_trial(rn_runner *r, const tt_trial_record *t, const tt_assignment *a, int slot,
+                       rn_trial_runs *tr, int run, tt_error *err)
 {
     if (tr)
         record_run_start(r, t, tr, run);
@@ -428,14 +514,14 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
             free(dir);
             return -TT_ERR_IO;
         }
-        run_id = tt_runs_launch(tr, run);
+        run_id = rn_runs_launch(tr, run);
         label[0] = ' ';
         tt_run_label(tr->folds, tr->repeats, run, label + 1, sizeof label - 1);
     }
     /* A folder this runner made ahead has seen no shim. */
     if (t->attempt == 1 && !(t->number == r->prepared && r->prepared_made))
         set_aside_unrecorded(r, dir, t->number);
-    tt_live *lv = tt_live_new(r, t->number, t->attempt, dir);
+    rn_live *lv = rn_live_new(r, t->number, t->attempt, dir);
     lv->slot = slot;
     lv->run = tr ? run : -1;
     int rc = 0;
@@ -448,7 +534,7 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
     }
     /* A retry starts with fresh files; the earlier attempt's are kept. */
     if (t->attempt > 1) {
-        for (int i = 0; i < TT_TAIL_COUNT; i++) {
+        for (int i = 0; i < RN_TAIL_COUNT; i++) {
             char from[64], to[64];
             snprintf(from, sizeof from, "%s", lv->tails[i].name);
             snprintf(to, sizeof to, "%s.%d", lv->tails[i].name, t->attempt - 1);
@@ -474,64 +560,26 @@ static int start_trial(tt_runner *r, const tt_trial_record *t, const tt_assignme
     extern char **environ;
     envp = tt_launch_env(environ, r->sweep, a, t->number, dir, tr ? &run_id : NULL,
                          slot >= 0 ? device : NULL);
-    bool slurm = r->sweep->executor.kind == TT_EXECUTOR_SLURM;
-    if (slurm) {
-        /* sbatch runs in the background; the trial is recorded running
-         * with its job id when sbatch answers (slurm_jobs.c). */
-        if ((rc = tt_slurm_submit(r, lv, argv, envp, err)) < 0)
-            goto out;
-    } else {
-        pid_t pid = 0;
-        uint64_t start = 0;
-        /* An idle shim of ours takes it at once; else the zygote forks one
-         * (its answer comes later: spawns.c). */
-        tt_zygote_answer idle;
-        rc = tt_zygote_reuse(&r->zygote, dir, TT_SHIM_GRACE_S, argv, envp, &idle, err);
-        bool reused = rc == 0;
-        if (reused) {
-            lv->pid = idle.pid;
-            lv->pid_start = idle.start;
-            lv->end_fd = idle.sock;
-            lv->token = idle.token;
-            lv->start_unrecorded = true; /* stored by tt_spawns_record */
-        } else if (rc == 1) {
-            rc = tt_zygote_send(&r->zygote, r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, err);
-        }
-        if (rc == 1) {
-            if (!r->zygote.broken_said)
-                tt_runner_event(r, t->number, "warning",
-                                "the zygote cannot start shims; the runner starts them itself "
-                                "from now on (slower)");
-            r->zygote.broken_said = true;
-            rc = tt_shim_spawn(r->self_exe, dir, TT_SHIM_GRACE_S, argv, envp, &pid, &start, err);
-            if (rc == 0) {
-                lv->end_fd = tt_proc_pidfd(pid);
-                lv->pid = pid;
-                lv->pid_start = start;
-                lv->start_unrecorded = true; /* stored by tt_spawns_record */
-            }
-        } else if (rc == 0 && !reused) {
-            tt_spawns_add(r, lv);
-        }
-        if (rc < 0)
-            goto out;
-        lv->started_mono = tt_now_mono();
-    }
+    /* Local: a pooled shim takes it, or the zygote forks one (its answer
+     * comes later); Slurm: sbatch runs in the background, and the trial is
+     * recorded running with its job id when sbatch answers. */
+    if ((rc = lv->exec->start(r, lv, argv, envp, err)) < 0)
+        goto out;
     tt_buf line = {0};
     char buf[256];
     for (size_t i = 0; i < r->sweep->space->n; i++)
         if (a->active[i])
             tt_buf_printf(&line, " %s=%s", r->sweep->space->params[i].name,
                           tt_space_format(r->sweep->space, a, i, buf, sizeof buf));
-    tt_runner_say(r, "trial %ld%s %s%s%s", t->number, label,
-                  slurm ? "submitting to Slurm" : "running", t->attempt > 1 ? " (retry)" : "",
+    rn_runner_say(r, "trial %ld%s %s%s%s", t->number, label,
+                  lv->exec->starting, t->attempt > 1 ? " (retry)" : "",
                   line.data ? line.data : "");
     tt_buf_free(&line);
     tt_grow((void **)&r->live, &r->cap_live, r->n_live + 1, sizeof *r->live);
     r->live[r->n_live++] = lv;
     lv = NULL;
 out:
-    tt_live_free(lv);
+    rn_live_free(lv);
     free(json);
     free(json_path);
     tt_launch_strv_free(argv);
@@ -541,7 +589,7 @@ out:
 }
 
 /* Rebuild the assignment of a stored trial on the current space. */
-static tt_assignment record_assignment(const tt_runner *r, const tt_trial_record *t)
+static tt_assignment record_assignment(const rn_runner *r, const tt_trial_record *t)
 {
     const tt_space *space = r->sweep->space;
     tt_assignment a = tt_assignment_new(space->n);
@@ -553,7 +601,7 @@ static tt_assignment record_assignment(const tt_runner *r, const tt_trial_record
     return a;
 }
 
-static long add_trial(tt_runner *r, const tt_assignment *a, tt_error *err)
+static long add_trial(rn_runner *r, const tt_assignment *a, tt_error *err)
 {
     const tt_space *space = r->sweep->space;
     char **names = tt_xcalloc(space->n + 1, sizeof *names);
@@ -570,43 +618,43 @@ static long add_trial(tt_runner *r, const tt_assignment *a, tt_error *err)
     free(texts);
     free(names);
     if (number > 0)
-        tt_schedule_sync(r);
+        rn_schedule_sync(r);
     return number;
 }
 
 /* Whether a new trial may be added; when not, the reason is kept (the
  * sweep ends for it once the running trials are over). */
-static bool budget_left(tt_runner *r, bool say)
+static bool budget_left(rn_runner *r, bool say)
 {
     const tt_sweep *sw = r->sweep;
     if (sw->run_cap > 0 && (long)r->n_trials >= sw->run_cap) {
         if (say)
-            tt_schedule_stop_reason(r, "run_cap reached (%ld trials)", sw->run_cap);
+            rn_schedule_stop_reason(r, "run_cap reached (%ld trials)", sw->run_cap);
         return false;
     }
-    double elapsed = r->elapsed_before + (tt_now_mono() - r->session_start);
+    double elapsed = r->elapsed_before + (rn_now_mono() - r->session_start);
     if (sw->time_budget > 0 && elapsed >= sw->time_budget) {
         if (say)
-            tt_schedule_stop_reason(r, "time_budget reached (%.0f s)", sw->time_budget);
+            rn_schedule_stop_reason(r, "time_budget reached (%.0f s)", sw->time_budget);
         return false;
     }
     return true;
 }
 
 /* A sampler's answer: a new trial, or the end of the search. */
-static long use_suggestion(tt_runner *r, int rc, const tt_assignment *a, tt_error *err)
+static long use_suggestion(rn_runner *r, int rc, const tt_assignment *a, tt_error *err)
 {
     if (rc == -TT_ERR_EXHAUSTED) {
         r->exhausted = true;
-        tt_schedule_stop_reason(r, "%s exhausted",
+        rn_schedule_stop_reason(r, "%s exhausted",
                                 r->sweep->method == TT_METHOD_GRID ? "grid" : "search space");
-        tt_runner_event(r, -1, "runner", "the search space is exhausted");
+        rn_runner_event(r, -1, "runner", "the search space is exhausted");
         return 0;
     }
     if (rc < 0) {
         r->exhausted = true;
-        tt_schedule_stop_reason(r, "cannot suggest: %s", err->msg);
-        tt_runner_event(r, -1, "error", "cannot suggest: %s", err->msg);
+        rn_schedule_stop_reason(r, "cannot suggest: %s", err->msg);
+        rn_runner_event(r, -1, "error", "cannot suggest: %s", err->msg);
         return 0;
     }
     return add_trial(r, a, err);
@@ -614,14 +662,14 @@ static long use_suggestion(tt_runner *r, int rc, const tt_assignment *a, tt_erro
 
 /* Take the worker's suggestion. One computed for a space that was replaced
  * meanwhile is dropped; the next tick asks again on the new space. */
-static long collect_job(tt_runner *r, tt_error *err)
+static long collect_job(rn_runner *r, tt_error *err)
 {
     long version;
     tt_assignment a = {0};
-    int rc = tt_suggest_finish(r->job, &version, &a, err);
+    int rc = rn_suggest_finish(r->job, &version, &a, err);
     r->job = NULL;
     r->job_done = false;
-    tt_runner_free_retired(r);
+    rn_sweep_free_retired(r);
     long number = version == r->space_version ? use_suggestion(r, rc, &a, err) : 0;
     tt_assignment_free(&a);
     return number;
@@ -629,7 +677,7 @@ static long collect_job(tt_runner *r, tt_error *err)
 
 /* Pick the next trial to start: a queued one, an enqueued assignment, or a
  * new suggestion. Returns its number, 0 when there is nothing to start. */
-static long next_trial(tt_runner *r, tt_error *err)
+static long next_trial(rn_runner *r, tt_error *err)
 {
     if (r->no_new_trials)
         return 0;
@@ -637,7 +685,7 @@ static long next_trial(tt_runner *r, tt_error *err)
         tt_trial_record *t = &r->trials[i];
         if (t->number <= 0 || t->state != TT_TRIAL_QUEUED)
             continue;
-        bool live = tt_runs_find(r, t->number) != NULL;
+        bool live = rn_runs_find(r, t->number) != NULL;
         for (size_t k = 0; k < r->n_live; k++)
             live |= r->live[k]->number == t->number;
         if (!live)
@@ -650,7 +698,7 @@ static long next_trial(tt_runner *r, tt_error *err)
         tt_error perr = {0};
         long number = 0;
         if (tt_config_parse_params(r->sweep->space, json, &a, &perr) < 0)
-            tt_runner_event(r, -1, "error", "enqueued parameters rejected: %s", perr.msg);
+            rn_runner_event(r, -1, "error", "enqueued parameters rejected: %s", perr.msg);
         else
             number = add_trial(r, &a, err);
         tt_assignment_free(&a);
@@ -676,13 +724,13 @@ static long next_trial(tt_runner *r, tt_error *err)
         for (size_t i = 0; i < r->n_trials; i++)
             n_obs += r->trials[i].number > 0;
     }
-    if (tt_suggest_is_slow(r->sweep->method)) {
+    if (rn_suggest_is_slow(r->sweep->method)) {
         r->job_done = false;
-        r->job = tt_suggest_start(r->sweep, r->space_version, obs, n_obs, r->seed, r->sig_pipe[1],
+        r->job = rn_suggest_start(r->sweep, r->space_version, obs, n_obs, r->seed, r->sig_pipe[1],
                                   err);
         if (r->job)
             return 0;
-        tt_runner_say(r, "%s; suggesting in the loop instead", err->msg);
+        rn_runner_say(r, "%s; suggesting in the loop instead", err->msg);
     }
     tt_history h = {.obs = obs, .n = n_obs, .goal = r->sweep->metric.goal};
     tt_assignment a = tt_assignment_new(r->sweep->space->n);
@@ -699,11 +747,11 @@ static long next_trial(tt_runner *r, tt_error *err)
  * costs leave the moment between a trial's end and the next start, which
  * on a slow filesystem bounded short sweeps (docs/benchmarks.md). A wrong
  * guess costs nothing: the folder waits for that number, and
- * tt_schedule_drop_prepared removes it if the study ends first. */
-static void prepare_next_folder(tt_runner *r)
+ * rn_schedule_drop_prepared removes it if the study ends first. */
+static void prepare_next_folder(rn_runner *r)
 {
     long next = (long)r->n_trials + 1;
-    if (r->sweep->executor.kind != TT_EXECUTOR_LOCAL || r->exhausted || r->prepared >= next ||
+    if (!rn_executor_for(r->sweep)->prepares_folders || r->exhausted || r->prepared >= next ||
         r->state != TT_STUDY_RUNNING || r->stop_after_running || !budget_left(r, false) ||
         tt_runs_count((int)r->sweep->folds, (int)r->sweep->repeats) > 1)
         return;
@@ -730,7 +778,7 @@ static void prepare_next_folder(tt_runner *r)
     free(dir);
 }
 
-void tt_schedule_drop_prepared(tt_runner *r)
+void rn_schedule_drop_prepared(rn_runner *r)
 {
     if (r->prepared <= (long)r->n_trials)
         return;
@@ -758,7 +806,7 @@ void tt_schedule_drop_prepared(tt_runner *r)
     r->prepared_made = false;
 }
 
-long tt_schedule_fd_capacity(void)
+long rn_schedule_fd_capacity(void)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
@@ -777,21 +825,21 @@ long tt_schedule_fd_capacity(void)
         open_now += e->d_name[0] != '.';
     if (d)
         closedir(d);
-    long room = (long)rl.rlim_cur - open_now - TT_FDS_RESERVED;
-    long cap = room / TT_FDS_PER_TRIAL;
+    long room = (long)rl.rlim_cur - open_now - RN_FDS_RESERVED;
+    long cap = room / RN_FDS_PER_TRIAL;
     return cap < 1 ? 1 : cap;
 }
 
 /* Trials that may run at once: `parallel`, unless descriptors allow fewer
  * (said once, as an event). */
-static long slots(tt_runner *r)
+static long slots(rn_runner *r)
 {
     if (r->fd_cap <= 0 || r->parallel <= r->fd_cap)
         return r->parallel;
     if (!r->fd_cap_said) {
         struct rlimit rl = {0};
         getrlimit(RLIMIT_NOFILE, &rl);
-        tt_runner_event(r, -1, "warning",
+        rn_runner_event(r, -1, "warning",
                         "parallel %ld needs more file descriptors than the limit allows "
                         "(ulimit -n %llu): %ld trials run at once; raise `ulimit -n` for more",
                         r->parallel, (unsigned long long)rl.rlim_cur, r->fd_cap);
@@ -802,7 +850,7 @@ static long slots(tt_runner *r)
 
 /* A start that failed for want of descriptors: the trial (or run) waits,
  * as if it had not been picked, and no more start than run now. */
-static void start_postponed(tt_runner *r, long number, tt_trial_runs *tr, const char *why)
+static void start_postponed(rn_runner *r, long number, rn_trial_runs *tr, const char *why)
 {
     if (tr) {
         tr->started--;
@@ -813,10 +861,10 @@ static void start_postponed(tt_runner *r, long number, tt_trial_runs *tr, const 
         r->fd_cap = now;
         r->fd_cap_said = false;
     }
-    tt_runner_event(r, number, "warning", "start postponed: %s", why);
+    rn_runner_event(r, number, "warning", "start postponed: %s", why);
 }
 
-int tt_schedule_fill(tt_runner *r)
+int rn_schedule_fill(rn_runner *r)
 {
     int started = 0;
     if (r->state != TT_STUDY_RUNNING)
@@ -831,20 +879,20 @@ int tt_schedule_fill(tt_runner *r)
         tt_error err = {0};
         /* The next run of a trial already started comes first (a trial
          * that has started finishes, also after `stop`); then new trials. */
-        tt_trial_runs *tr = tt_runs_next(r);
+        rn_trial_runs *tr = rn_runs_next(r);
         long number = 0;
         if (tr) {
             number = tr->number;
         } else if (!r->stop_after_running) {
             number = next_trial(r, &err);
             if (number < 0)
-                tt_runner_say(r, "cannot add a trial: %s", err.msg);
+                rn_runner_say(r, "cannot add a trial: %s", err.msg);
         }
         if (number <= 0)
             break;
         tt_trial_record *t = &r->trials[number - 1];
         if (!tr && tt_runs_count((int)r->sweep->folds, (int)r->sweep->repeats) > 1)
-            tr = tt_runs_begin(r, number, t->attempt);
+            tr = rn_runs_begin(r, number, t->attempt);
         int run = tr ? tr->started : -1;
         tt_assignment a = record_assignment(r, t);
         int rc = start_trial(r, t, &a, slot, tr, run, &err);
@@ -855,9 +903,9 @@ int tt_schedule_fill(tt_runner *r)
         }
         if (rc < 0) {
             if (tr)
-                tt_runs_run_ended(r, number, run, TT_TRIAL_FAILED, NAN, -1, err.msg);
+                rn_runs_run_ended(r, number, run, TT_TRIAL_FAILED, NAN, -1, err.msg);
             else
-                tt_schedule_finished(r, number, t->attempt, TT_TRIAL_FAILED, NAN, err.msg);
+                rn_schedule_finished(r, number, t->attempt, TT_TRIAL_FAILED, NAN, err.msg);
         } else {
             started++;
         }
@@ -867,12 +915,12 @@ int tt_schedule_fill(tt_runner *r)
     return started;
 }
 
-bool tt_schedule_has_work(tt_runner *r)
+bool rn_schedule_has_work(rn_runner *r)
 {
     if (r->n_live > 0)
         return true;
     /* A started trial with runs left to start (also after `stop`). */
-    if (r->state == TT_STUDY_RUNNING && tt_runs_next(r))
+    if (r->state == TT_STUDY_RUNNING && rn_runs_next(r))
         return true;
     if (r->stop_after_running)
         return false;

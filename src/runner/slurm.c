@@ -40,27 +40,27 @@ extern char **environ;
 
 static const struct {
     const char *name;
-    tt_slurm_phase phase;
+    rn_slurm_phase phase;
 } states[] = {
-    {"PENDING", TT_SLURM_PENDING},      {"CONFIGURING", TT_SLURM_PENDING},
-    {"REQUEUED", TT_SLURM_PENDING},     {"REQUEUE_FED", TT_SLURM_PENDING},
-    {"REQUEUE_HOLD", TT_SLURM_PENDING}, {"RESV_DEL_HOLD", TT_SLURM_PENDING},
-    {"POWER_UP_NODE", TT_SLURM_PENDING}, {"RUNNING", TT_SLURM_RUNNING},
-    {"COMPLETING", TT_SLURM_RUNNING},   {"SUSPENDED", TT_SLURM_RUNNING},
-    {"STAGE_OUT", TT_SLURM_RUNNING},    {"SIGNALING", TT_SLURM_RUNNING},
-    {"RESIZING", TT_SLURM_RUNNING},     {"STOPPED", TT_SLURM_RUNNING},
-    {"UPDATE_DB", TT_SLURM_RUNNING},    {"COMPLETED", TT_SLURM_ENDED},
-    {"FAILED", TT_SLURM_ENDED},         {"SPECIAL_EXIT", TT_SLURM_ENDED},
-    {"CANCELLED", TT_SLURM_INTERRUPTED}, {"NODE_FAIL", TT_SLURM_INTERRUPTED},
-    {"PREEMPTED", TT_SLURM_INTERRUPTED}, {"BOOT_FAIL", TT_SLURM_INTERRUPTED},
-    {"DEADLINE", TT_SLURM_INTERRUPTED}, {"REVOKED", TT_SLURM_INTERRUPTED},
-    {"TIMEOUT", TT_SLURM_TIMEOUT},      {"OUT_OF_MEMORY", TT_SLURM_OOM},
+    {"PENDING", RN_SLURM_PENDING},      {"CONFIGURING", RN_SLURM_PENDING},
+    {"REQUEUED", RN_SLURM_PENDING},     {"REQUEUE_FED", RN_SLURM_PENDING},
+    {"REQUEUE_HOLD", RN_SLURM_PENDING}, {"RESV_DEL_HOLD", RN_SLURM_PENDING},
+    {"POWER_UP_NODE", RN_SLURM_PENDING}, {"RUNNING", RN_SLURM_RUNNING},
+    {"COMPLETING", RN_SLURM_RUNNING},   {"SUSPENDED", RN_SLURM_RUNNING},
+    {"STAGE_OUT", RN_SLURM_RUNNING},    {"SIGNALING", RN_SLURM_RUNNING},
+    {"RESIZING", RN_SLURM_RUNNING},     {"STOPPED", RN_SLURM_RUNNING},
+    {"UPDATE_DB", RN_SLURM_RUNNING},    {"COMPLETED", RN_SLURM_ENDED},
+    {"FAILED", RN_SLURM_ENDED},         {"SPECIAL_EXIT", RN_SLURM_ENDED},
+    {"CANCELLED", RN_SLURM_INTERRUPTED}, {"NODE_FAIL", RN_SLURM_INTERRUPTED},
+    {"PREEMPTED", RN_SLURM_INTERRUPTED}, {"BOOT_FAIL", RN_SLURM_INTERRUPTED},
+    {"DEADLINE", RN_SLURM_INTERRUPTED}, {"REVOKED", RN_SLURM_INTERRUPTED},
+    {"TIMEOUT", RN_SLURM_TIMEOUT},      {"OUT_OF_MEMORY", RN_SLURM_OOM},
 };
 
-tt_slurm_phase tt_slurm_phase_of(const char *state)
+rn_slurm_phase rn_slurm_phase_of(const char *state)
 {
     if (!state)
-        return TT_SLURM_UNKNOWN;
+        return RN_SLURM_UNKNOWN;
     char word[32];
     size_t n = 0;
     /* "CANCELLED by 0" (sacct), "CANCELLED+" (truncated columns). */
@@ -75,34 +75,34 @@ tt_slurm_phase tt_slurm_phase_of(const char *state)
     /* squeue -h -o %t short forms of the common ones. */
     static const struct {
         const char *name;
-        tt_slurm_phase phase;
-    } shorts[] = {{"PD", TT_SLURM_PENDING}, {"CF", TT_SLURM_PENDING}, {"R", TT_SLURM_RUNNING},
-                  {"CG", TT_SLURM_RUNNING}, {"CD", TT_SLURM_ENDED},   {"F", TT_SLURM_ENDED},
-                  {"CA", TT_SLURM_INTERRUPTED}, {"NF", TT_SLURM_INTERRUPTED},
-                  {"PR", TT_SLURM_INTERRUPTED}, {"TO", TT_SLURM_TIMEOUT}, {"OOM", TT_SLURM_OOM}};
+        rn_slurm_phase phase;
+    } shorts[] = {{"PD", RN_SLURM_PENDING}, {"CF", RN_SLURM_PENDING}, {"R", RN_SLURM_RUNNING},
+                  {"CG", RN_SLURM_RUNNING}, {"CD", RN_SLURM_ENDED},   {"F", RN_SLURM_ENDED},
+                  {"CA", RN_SLURM_INTERRUPTED}, {"NF", RN_SLURM_INTERRUPTED},
+                  {"PR", RN_SLURM_INTERRUPTED}, {"TO", RN_SLURM_TIMEOUT}, {"OOM", RN_SLURM_OOM}};
     for (size_t i = 0; i < sizeof shorts / sizeof shorts[0]; i++)
         if (strcmp(shorts[i].name, word) == 0)
             return shorts[i].phase;
-    return TT_SLURM_UNKNOWN;
+    return RN_SLURM_UNKNOWN;
 }
 
-bool tt_slurm_phase_is_final(tt_slurm_phase p)
+bool rn_slurm_phase_is_final(rn_slurm_phase p)
 {
-    return p == TT_SLURM_ENDED || p == TT_SLURM_INTERRUPTED || p == TT_SLURM_TIMEOUT ||
-           p == TT_SLURM_OOM || p == TT_SLURM_GONE;
+    return p == RN_SLURM_ENDED || p == RN_SLURM_INTERRUPTED || p == RN_SLURM_TIMEOUT ||
+           p == RN_SLURM_OOM || p == RN_SLURM_GONE;
 }
 
-const char *tt_slurm_phase_name(tt_slurm_phase p)
+const char *rn_slurm_phase_name(rn_slurm_phase p)
 {
     switch (p) {
-    case TT_SLURM_PENDING: return "pending";
-    case TT_SLURM_RUNNING: return "running";
-    case TT_SLURM_ENDED: return "ended";
-    case TT_SLURM_INTERRUPTED: return "interrupted";
-    case TT_SLURM_TIMEOUT: return "timeout";
-    case TT_SLURM_OOM: return "out of memory";
-    case TT_SLURM_GONE: return "gone";
-    case TT_SLURM_UNKNOWN: break;
+    case RN_SLURM_PENDING: return "pending";
+    case RN_SLURM_RUNNING: return "running";
+    case RN_SLURM_ENDED: return "ended";
+    case RN_SLURM_INTERRUPTED: return "interrupted";
+    case RN_SLURM_TIMEOUT: return "timeout";
+    case RN_SLURM_OOM: return "out of memory";
+    case RN_SLURM_GONE: return "gone";
+    case RN_SLURM_UNKNOWN: break;
     }
     return "unknown";
 }
@@ -125,7 +125,7 @@ static bool next_line(const char **p, const char **b, const char **e)
     return true;
 }
 
-int tt_slurm_parse_sbatch(const char *out, char *id, size_t n)
+int rn_slurm_parse_sbatch(const char *out, char *id, size_t n)
 {
     const char *p = out ? out : "", *b, *e;
     while (next_line(&p, &b, &e)) {
@@ -145,7 +145,7 @@ int tt_slurm_parse_sbatch(const char *out, char *id, size_t n)
     return -TT_ERR_INVALID;
 }
 
-bool tt_slurm_squeue_state(const char *out, const char *job_id, char *state, size_t n)
+bool rn_slurm_squeue_state(const char *out, const char *job_id, char *state, size_t n)
 {
     const char *p = out ? out : "", *b, *e;
     size_t idlen = strlen(job_id);
@@ -169,7 +169,7 @@ bool tt_slurm_squeue_state(const char *out, const char *job_id, char *state, siz
     return false;
 }
 
-bool tt_slurm_says_invalid_job(const char *out)
+bool rn_slurm_says_invalid_job(const char *out)
 {
     return out && strstr(out, "Invalid job id specified") != NULL;
 }
@@ -195,7 +195,7 @@ static bool field(const char *text, const char *key, char *val, size_t n)
     return false;
 }
 
-int tt_slurm_parse_scontrol(const char *out, tt_slurm_job_info *info)
+int rn_slurm_parse_scontrol(const char *out, rn_slurm_job_info *info)
 {
     memset(info, 0, sizeof *info);
     info->exit_code = info->exit_signal = -1;
@@ -222,7 +222,7 @@ int tt_slurm_parse_scontrol(const char *out, tt_slurm_job_info *info)
     return ok ? 0 : -TT_ERR_INVALID;
 }
 
-void tt_slurm_output_summary(const char *out, char *buf, size_t n)
+void rn_slurm_output_summary(const char *out, char *buf, size_t n)
 {
     const char *p = out ? out : "", *b, *e, *lb = NULL, *le = NULL;
     while (next_line(&p, &b, &e))
@@ -245,10 +245,10 @@ void tt_slurm_output_summary(const char *out, char *buf, size_t n)
 /* ---- how a trial's job ended ----------------------------------------------- */
 
 /* " (Reason=…, ExitCode=c:s)" from scontrol's details, or "". */
-static void details(const tt_slurm_end_in *in, char *buf, size_t n)
+static void details(const rn_slurm_end_in *in, char *buf, size_t n)
 {
     buf[0] = '\0';
-    const tt_slurm_job_info *i = in->info;
+    const rn_slurm_job_info *i = in->info;
     if (!i)
         return;
     if (i->reason[0] && i->exit_code >= 0)
@@ -259,62 +259,62 @@ static void details(const tt_slurm_end_in *in, char *buf, size_t n)
         snprintf(buf, n, " (ExitCode=%d:%d)", i->exit_code, i->exit_signal);
 }
 
-tt_slurm_verdict tt_slurm_decide(const tt_slurm_end_in *in, tt_trial_state *state,
+rn_slurm_verdict rn_slurm_decide(const rn_slurm_end_in *in, tt_trial_state *state,
                                  char **reason)
 {
-    const char *word = in->state && *in->state ? in->state : tt_slurm_phase_name(in->phase);
+    const char *word = in->state && *in->state ? in->state : rn_slurm_phase_name(in->phase);
     char more[160];
     details(in, more, sizeof more);
     /* What the runner asked for wins, as for a local trial. */
     if (in->end_requested) {
-        if (in->have_status || (tt_slurm_phase_is_final(in->phase) &&
-                                in->final_age >= TT_SLURM_SETTLE_S))
-            return TT_SLURM_USE_STATUS;
-        return TT_SLURM_WAIT;
+        if (in->have_status || (rn_slurm_phase_is_final(in->phase) &&
+                                in->final_age >= RN_SLURM_SETTLE_S))
+            return RN_SLURM_USE_STATUS;
+        return RN_SLURM_WAIT;
     }
     if (in->have_status) {
-        if (in->phase == TT_SLURM_INTERRUPTED) {
+        if (in->phase == RN_SLURM_INTERRUPTED) {
             *state = TT_TRIAL_INTERRUPTED;
             *reason = tt_xasprintf("Slurm job %s was %s from outside tunetop", in->job_id, word);
-            return TT_SLURM_DECIDED;
+            return RN_SLURM_DECIDED;
         }
-        if (in->phase == TT_SLURM_TIMEOUT) {
+        if (in->phase == RN_SLURM_TIMEOUT) {
             *state = TT_TRIAL_TIMEOUT;
             *reason = tt_xasprintf("Slurm job %s reached its time limit", in->job_id);
-            return TT_SLURM_DECIDED;
+            return RN_SLURM_DECIDED;
         }
-        if (in->phase == TT_SLURM_OOM) {
+        if (in->phase == RN_SLURM_OOM) {
             *state = TT_TRIAL_FAILED;
             *reason = tt_xasprintf("Slurm job %s ran out of memory (OUT_OF_MEMORY)", in->job_id);
-            return TT_SLURM_DECIDED;
+            return RN_SLURM_DECIDED;
         }
         /* A trial killed by a signal may have been killed by Slurm:
          * wait (boundedly) for Slurm to say so before calling it failed. */
         const tt_shim_status *st = in->status;
         bool violent = st->kind == TT_SHIM_SIGNAL || (st->kind == TT_SHIM_EXIT && st->code >= 128);
-        if (violent && !tt_slurm_phase_is_final(in->phase) &&
-            in->status_age < TT_SLURM_VERDICT_WAIT_S)
-            return TT_SLURM_WAIT;
-        return TT_SLURM_USE_STATUS;
+        if (violent && !rn_slurm_phase_is_final(in->phase) &&
+            in->status_age < RN_SLURM_VERDICT_WAIT_S)
+            return RN_SLURM_WAIT;
+        return RN_SLURM_USE_STATUS;
     }
-    if (!tt_slurm_phase_is_final(in->phase) || in->final_age < TT_SLURM_SETTLE_S)
-        return TT_SLURM_WAIT;
+    if (!rn_slurm_phase_is_final(in->phase) || in->final_age < RN_SLURM_SETTLE_S)
+        return RN_SLURM_WAIT;
     switch (in->phase) {
-    case TT_SLURM_TIMEOUT:
+    case RN_SLURM_TIMEOUT:
         *state = TT_TRIAL_TIMEOUT;
         *reason = tt_xasprintf("Slurm job %s reached its time limit%s", in->job_id, more);
         break;
-    case TT_SLURM_OOM:
+    case RN_SLURM_OOM:
         *state = TT_TRIAL_FAILED;
         *reason = tt_xasprintf("Slurm job %s ran out of memory (OUT_OF_MEMORY)%s", in->job_id,
                                more);
         break;
-    case TT_SLURM_GONE:
+    case RN_SLURM_GONE:
         *state = TT_TRIAL_INTERRUPTED;
         *reason = tt_xasprintf("Slurm no longer knows job %s and the trial left no exit.status",
                                in->job_id);
         break;
-    case TT_SLURM_ENDED:
+    case RN_SLURM_ENDED:
         /* COMPLETED or FAILED, yet the shim wrote nothing: it could not
          * start (a bad --chdir, the trial folder not shared with the
          * node) or was killed; slurm-ID.out has Slurm's side. */
@@ -323,13 +323,13 @@ tt_slurm_verdict tt_slurm_decide(const tt_slurm_end_in *in, tt_trial_state *stat
                                "slurm-%s.out in the trial folder",
                                in->job_id, word, more, in->job_id);
         break;
-    default: /* TT_SLURM_INTERRUPTED */
+    default: /* RN_SLURM_INTERRUPTED */
         *state = TT_TRIAL_INTERRUPTED;
         *reason = tt_xasprintf("Slurm job %s ended %s%s before the trial finished", in->job_id,
                                word, more);
         break;
     }
-    return TT_SLURM_DECIDED;
+    return RN_SLURM_DECIDED;
 }
 
 /* ---- what is submitted --------------------------------------------------- */
@@ -341,7 +341,7 @@ static void put_quoted(tt_buf *b, const char *s)
     free(q);
 }
 
-char *tt_slurm_script(const char *shim_exe, const char *trial_dir, double grace_s,
+char *rn_slurm_script(const char *shim_exe, const char *trial_dir, double grace_s,
                       char *const *argv, char *const *exports)
 {
     tt_buf b = {0};
@@ -400,7 +400,7 @@ static void strv_opt(strv *s, const char *opt, const char *value)
     strv_push(s, tt_xstrdup(value));
 }
 
-char **tt_slurm_sbatch_argv(const tt_executor_spec *ex, const char *job_name,
+char **rn_slurm_sbatch_argv(const tt_executor_spec *ex, const char *job_name,
                             const char *workdir, const char *trial_dir, const char *script)
 {
     strv s = {0};
@@ -429,19 +429,19 @@ char **tt_slurm_sbatch_argv(const tt_executor_spec *ex, const char *job_name,
 
 #define OUTPUT_MAX (64u << 10)
 
-struct tt_slurm_cmd {
+struct rn_slurm_cmd {
     pid_t pid;
     char *out_path;
     double deadline;       /* monotonic */
     bool exited, killed, timed_out, lost_status;
     int status;
     char *output;
-    tt_slurm_cmd *next;    /* in the list of commands still running */
+    rn_slurm_cmd *next;    /* in the list of commands still running */
 };
 
 /* Commands whose exit the loop may reap before we do (waitpid(-1) in
  * loop.c): a list, since the runner has a handful at a time. */
-static tt_slurm_cmd *running;
+static rn_slurm_cmd *running;
 
 static double mono(void)
 {
@@ -450,9 +450,9 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void unlist(tt_slurm_cmd *c)
+static void unlist(rn_slurm_cmd *c)
 {
-    for (tt_slurm_cmd **p = &running; *p; p = &(*p)->next)
+    for (rn_slurm_cmd **p = &running; *p; p = &(*p)->next)
         if (*p == c) {
             *p = c->next;
             c->next = NULL;
@@ -460,7 +460,7 @@ static void unlist(tt_slurm_cmd *c)
         }
 }
 
-tt_slurm_cmd *tt_slurm_cmd_start(char *const *argv, char *const *envp, const char *out_path,
+rn_slurm_cmd *rn_slurm_cmd_start(char *const *argv, char *const *envp, const char *out_path,
                                  double timeout_s, tt_error *err)
 {
     int fd = tt_open_regular(AT_FDCWD, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -487,7 +487,7 @@ tt_slurm_cmd *tt_slurm_cmd_start(char *const *argv, char *const *envp, const cha
         tt_error_set(err, TT_ERR_IO, "cannot run %s: %s", argv[0], strerror(e));
         return NULL;
     }
-    tt_slurm_cmd *c = tt_xcalloc(1, sizeof *c);
+    rn_slurm_cmd *c = tt_xcalloc(1, sizeof *c);
     c->pid = pid;
     c->out_path = tt_xstrdup(out_path);
     c->deadline = mono() + timeout_s;
@@ -496,9 +496,9 @@ tt_slurm_cmd *tt_slurm_cmd_start(char *const *argv, char *const *envp, const cha
     return c;
 }
 
-bool tt_slurm_cmd_reaped(pid_t pid, int status)
+bool rn_slurm_cmd_reaped(pid_t pid, int status)
 {
-    for (tt_slurm_cmd *c = running; c; c = c->next)
+    for (rn_slurm_cmd *c = running; c; c = c->next)
         if (c->pid == pid) {
             c->exited = true;
             c->status = status;
@@ -507,7 +507,7 @@ bool tt_slurm_cmd_reaped(pid_t pid, int status)
     return false;
 }
 
-static void read_output(tt_slurm_cmd *c)
+static void read_output(rn_slurm_cmd *c)
 {
     tt_buf b = {0};
     int fd = tt_open_regular(AT_FDCWD, c->out_path, O_RDONLY, 0);
@@ -521,7 +521,7 @@ static void read_output(tt_slurm_cmd *c)
     c->output = b.data ? tt_buf_take(&b) : tt_xstrdup("");
 }
 
-bool tt_slurm_cmd_done(tt_slurm_cmd *c)
+bool rn_slurm_cmd_done(rn_slurm_cmd *c)
 {
     if (c->output)
         return true;
@@ -547,24 +547,24 @@ bool tt_slurm_cmd_done(tt_slurm_cmd *c)
     return true;
 }
 
-int tt_slurm_cmd_exit_code(const tt_slurm_cmd *c)
+int rn_slurm_cmd_exit_code(const rn_slurm_cmd *c)
 {
     if (!c->exited || c->lost_status || c->timed_out || !WIFEXITED(c->status))
         return -1;
     return WEXITSTATUS(c->status);
 }
 
-const char *tt_slurm_cmd_output(const tt_slurm_cmd *c)
+const char *rn_slurm_cmd_output(const rn_slurm_cmd *c)
 {
     return c->output ? c->output : "";
 }
 
-bool tt_slurm_cmd_timed_out(const tt_slurm_cmd *c)
+bool rn_slurm_cmd_timed_out(const rn_slurm_cmd *c)
 {
     return c->timed_out;
 }
 
-void tt_slurm_cmd_free(tt_slurm_cmd *c)
+void rn_slurm_cmd_free(rn_slurm_cmd *c)
 {
     if (!c)
         return;

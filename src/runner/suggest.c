@@ -18,7 +18,7 @@
 
 #include "internal.h"
 
-struct tt_suggest_job {
+struct rn_suggest_job {
     pthread_t thread;
     /* Inputs, owned by the job (the sweep is kept alive by the runner). */
     const tt_sweep *sweep;
@@ -33,28 +33,28 @@ struct tt_suggest_job {
     tt_error err;
 };
 
-bool tt_suggest_is_slow(tt_method m)
+bool rn_suggest_is_slow(tt_method m)
 {
     return m != TT_METHOD_RANDOM && m != TT_METHOD_SOBOL && m != TT_METHOD_GRID;
 }
 
 static void *job_main(void *arg)
 {
-    tt_suggest_job *job = arg;
+    rn_suggest_job *job = arg;
     tt_history h = {.obs = job->obs, .n = job->n_obs, .goal = job->sweep->metric.goal};
     job->rc = tt_sampler_suggest(job->sweep->method, job->sweep->space, &h, job->seed, &job->out,
                                  &job->err);
-    unsigned char wake = TT_WAKE_SUGGEST;
+    unsigned char wake = RN_WAKE_SUGGEST;
     /* The pipe is non-blocking; if it is full the loop is awake anyway. */
     ssize_t w = write(job->wake_fd, &wake, 1);
     (void)w;
     return NULL;
 }
 
-tt_suggest_job *tt_suggest_start(const tt_sweep *sweep, long space_version, tt_observation *obs,
+rn_suggest_job *rn_suggest_start(const tt_sweep *sweep, long space_version, tt_observation *obs,
                                  size_t n_obs, uint64_t seed, int wake_fd, tt_error *err)
 {
-    tt_suggest_job *job = tt_xcalloc(1, sizeof *job);
+    rn_suggest_job *job = tt_xcalloc(1, sizeof *job);
     job->sweep = sweep;
     job->space_version = space_version;
     job->obs = obs;
@@ -74,7 +74,7 @@ tt_suggest_job *tt_suggest_start(const tt_sweep *sweep, long space_version, tt_o
 }
 
 /* Free a joined job with everything it owns. */
-static void release(tt_suggest_job *job)
+static void release(rn_suggest_job *job)
 {
     for (size_t i = 0; i < job->n_obs; i++)
         tt_assignment_free(&job->obs[i].params);
@@ -83,7 +83,7 @@ static void release(tt_suggest_job *job)
     free(job);
 }
 
-int tt_suggest_finish(tt_suggest_job *job, long *space_version, tt_assignment *out, tt_error *err)
+int rn_suggest_finish(rn_suggest_job *job, long *space_version, tt_assignment *out, tt_error *err)
 {
     pthread_join(job->thread, NULL);
     int rc = job->rc;
@@ -96,7 +96,7 @@ int tt_suggest_finish(tt_suggest_job *job, long *space_version, tt_assignment *o
     return rc;
 }
 
-void tt_suggest_abandon(tt_suggest_job *job)
+void rn_suggest_abandon(rn_suggest_job *job)
 {
     if (!job)
         return;

@@ -1,14 +1,18 @@
 /*
- * slurm_jobs — the Slurm executor inside the runner loop: submitting a
- * trial's job, watching every job with one squeue per poll, cancelling,
- * re-adopting jobs by id, and deciding how a job ended (slurm.h).
+ * exec_slurm — the Slurm executor (rn_exec_slurm, internal.h has the
+ * interface): submitting a trial's job, watching every job with one squeue
+ * per poll, cancelling, re-adopting jobs by id, and deciding how a job
+ * ended (slurm.h has Slurm's side: scripts, parsers, commands as children).
+ * A Slurm trial is an rn_live like a local one (tailed the same, counted
+ * against `parallel` from its submission, pending or running), with its
+ * job (lv->exec_trial) instead of a local shim pid.
  *
  * Nothing here waits for Slurm. sbatch, squeue, scontrol and scancel run as
- * background children (tt_slurm_cmd); each tick looks at whether they are
+ * background children (rn_slurm_cmd); each tick looks at whether they are
  * done. A submission that fails is retried with exponential back-off (2, 4,
  * 8, 16 s), recorded as an event each time, and the whole executor holds
  * off for as long: when the controller is down, one sbatch at a time finds
- * out, not `parallel` of them. After TT_SLURM_SUBMIT_TRIES failures the
+ * out, not `parallel` of them. After RN_SLURM_SUBMIT_TRIES failures the
  * trial fails with sbatch's message (and is retried per `retries` like
  * any failed trial).
  *
@@ -29,23 +33,23 @@
 #include "internal.h"
 #include "slurm.h"
 
-#define TT_SLURM_SUBMIT_TRIES 5
+#define RN_SLURM_SUBMIT_TRIES 5
 #define SUBMIT_TIMEOUT_S 30.0   /* sbatch: 9 s of retries to a dead controller, then some */
 #define QUERY_TIMEOUT_S 20.0    /* squeue, scontrol, scancel */
 #define POLL_S 2.0
 #define POLL_URGENT_S 0.5
 #define BACKOFF_MAX_S 60.0
 
-typedef struct tt_slurm_job {
+typedef struct rn_slurm_job {
     char id[32];               /* "" until sbatch answered */
     char **sbatch_argv;        /* kept for resubmission */
     char **sbatch_envp;
     char *out_dir;             /* trial folder: sbatch.out, scancel.out, scontrol.out */
-    tt_slurm_cmd *submit;
+    rn_slurm_cmd *submit;
     int submit_failures;
     double next_submit;        /* monotonic */
 
-    tt_slurm_phase phase;
+    rn_slurm_phase phase;
     char state[32];            /* squeue's last JobState text */
     bool asked;                /* in the squeue in flight */
     bool seen_running;
@@ -53,24 +57,30 @@ typedef struct tt_slurm_job {
     double status_since;       /* monotonic; 0 while no exit.status */
 
     bool want_cancel;
-    tt_slurm_cmd *cancel;
+    rn_slurm_cmd *cancel;
     int cancel_failures;
     double next_cancel;
 
-    tt_slurm_cmd *detail;      /* scontrol of an ended job */
+    rn_slurm_cmd *detail;      /* scontrol of an ended job */
     bool have_info, detail_tried;
-    tt_slurm_job_info info;
-} tt_slurm_job;
+    rn_slurm_job_info info;
+} rn_slurm_job;
 
-typedef struct tt_slurm_exec {
-    tt_slurm_cmd *poll;
+/* The trial's job, when the Slurm executor runs lv (else NULL). */
+static rn_slurm_job *job_of(const rn_live *lv)
+{
+    return lv->exec == &rn_exec_slurm ? lv->exec_trial : NULL;
+}
+
+typedef struct rn_slurm_exec {
+    rn_slurm_cmd *poll;
     double next_poll;
     double submit_hold;        /* no sbatch before this (monotonic): back-off */
     bool poll_failing;         /* an error was reported; say when it recovers */
     char *poll_out;            /* study/slurm.squeue.out */
-} tt_slurm_exec;
+} rn_slurm_exec;
 
-static tt_slurm_exec *exec_of(tt_runner *r)
+static rn_slurm_exec *exec_of(rn_runner *r)
 {
     if (!r->slurm) {
         r->slurm = tt_xcalloc(1, sizeof *r->slurm);
@@ -79,36 +89,44 @@ static tt_slurm_exec *exec_of(tt_runner *r)
     return r->slurm;
 }
 
-static tt_slurm_job *job_new(const char *dir)
+static rn_slurm_job *job_new(const char *dir)
 {
-    tt_slurm_job *j = tt_xcalloc(1, sizeof *j);
+    rn_slurm_job *j = tt_xcalloc(1, sizeof *j);
     j->out_dir = tt_xstrdup(dir);
     return j;
 }
 
-void tt_slurm_job_free(tt_slurm_job *j)
+static void job_free(rn_slurm_job *j)
 {
     if (!j)
         return;
-    tt_slurm_cmd_free(j->submit);
-    tt_slurm_cmd_free(j->cancel);
-    tt_slurm_cmd_free(j->detail);
+    rn_slurm_cmd_free(j->submit);
+    rn_slurm_cmd_free(j->cancel);
+    rn_slurm_cmd_free(j->detail);
     tt_launch_strv_free(j->sbatch_argv);
     tt_launch_strv_free(j->sbatch_envp);
     free(j->out_dir);
     free(j);
 }
 
-void tt_slurm_reaped(pid_t pid, int status)
+static void slurm_free_trial(rn_live *lv)
 {
-    tt_slurm_cmd_reaped(pid, status);
+    job_free(job_of(lv));
+    lv->exec_trial = NULL;
+}
+
+/* A child the loop reaped: Slurm's clients (sbatch, squeue…) need their
+ * exit status. */
+static void slurm_reaped(pid_t pid, int status)
+{
+    rn_slurm_cmd_reaped(pid, status);
 }
 
 /* ---- submission ------------------------------------------------------------ */
 
 /* The job name: tt-STUDY-N, Slurm-safe (squeue shows 8 characters by
  * default; the number is what tells jobs apart). */
-static char *job_name(const tt_runner *r, long number)
+static char *job_name(const rn_runner *r, long number)
 {
     const char *study = r->study_name ? r->study_name : "study";
     char clean[40];
@@ -129,8 +147,10 @@ static bool is_trial_var(const char *e)
     return strncmp(e, "TUNETOP_", 8) == 0 || strncmp(e, "CUDA_VISIBLE_DEVICES=", 21) == 0;
 }
 
-int tt_slurm_submit(tt_runner *r, tt_live *lv, char *const *argv, char *const *envp,
-                    tt_error *err)
+/* Write trials/N/job.sh and start its sbatch (retried with back-off by
+ * slurm_poll_end on later ticks). */
+static int slurm_start(rn_runner *r, rn_live *lv, char *const *argv, char *const *envp,
+                       tt_error *err)
 {
     /* The trial's own variables go into the script (so job.sh alone
      * reruns the trial); sbatch gets the runner's environment without
@@ -144,7 +164,7 @@ int tt_slurm_submit(tt_runner *r, tt_live *lv, char *const *argv, char *const *e
     for (size_t i = 0; i < n_env; i++)
         if (is_trial_var(envp[i]))
             exports[k++] = envp[i];
-    char *script = tt_slurm_script(r->self_exe, lv->dir, TT_SHIM_GRACE_S, argv, exports);
+    char *script = rn_slurm_script(r->self_exe, lv->dir, RN_SHIM_GRACE_S, argv, exports);
     free(exports);
     char *path = tt_xasprintf("%s/job.sh", lv->dir);
     int fd = tt_open_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, 0700);
@@ -163,7 +183,7 @@ int tt_slurm_submit(tt_runner *r, tt_live *lv, char *const *argv, char *const *e
     size_t n_base = 0;
     while (environ && environ[n_base])
         n_base++;
-    tt_slurm_job *j = job_new(lv->dir);
+    rn_slurm_job *j = job_new(lv->dir);
     j->sbatch_envp = tt_xcalloc(n_base + 1, sizeof *j->sbatch_envp);
     k = 0;
     for (size_t i = 0; i < n_base; i++)
@@ -171,21 +191,21 @@ int tt_slurm_submit(tt_runner *r, tt_live *lv, char *const *argv, char *const *e
             j->sbatch_envp[k++] = tt_xstrdup(environ[i]);
     char cwd[PATH_MAX];
     char *name = job_name(r, lv->number);
-    j->sbatch_argv = tt_slurm_sbatch_argv(&r->sweep->executor, name,
+    j->sbatch_argv = rn_slurm_sbatch_argv(&r->sweep->executor, name,
                                           getcwd(cwd, sizeof cwd) ? cwd : NULL, lv->dir, path);
     free(name);
     free(path);
-    lv->job = j;
+    lv->exec_trial = j;
     lv->pid = 0;
     lv->started_mono = 0; /* the trial's clock (trial_timeout) starts when the job runs */
     return 0;
 }
 
-void tt_slurm_adopt(tt_runner *r, tt_live *lv, const char *job_id)
+static void slurm_adopt(rn_runner *r, rn_live *lv, const char *job_id)
 {
-    tt_slurm_job *j = job_new(lv->dir);
+    rn_slurm_job *j = job_new(lv->dir);
     snprintf(j->id, sizeof j->id, "%s", job_id);
-    lv->job = j;
+    lv->exec_trial = j;
     lv->pid = 0;
     exec_of(r)->next_poll = 0; /* learn the adopted jobs' states at once */
 }
@@ -210,21 +230,21 @@ static double backoff_s(int failures)
 
 /* A failed sbatch: record it, hold off, or give up on the trial. Returns
  * true when the trial failed for good (*reason set). */
-static bool submit_failed(tt_runner *r, tt_live *lv, const char *msg, char **reason)
+static bool submit_failed(rn_runner *r, rn_live *lv, const char *msg, char **reason)
 {
-    tt_slurm_job *j = lv->job;
-    tt_slurm_exec *x = exec_of(r);
+    rn_slurm_job *j = job_of(lv);
+    rn_slurm_exec *x = exec_of(r);
     j->submit_failures++;
-    if (j->submit_failures >= TT_SLURM_SUBMIT_TRIES) {
+    if (j->submit_failures >= RN_SLURM_SUBMIT_TRIES) {
         *reason = tt_xasprintf("sbatch failed %d times; last: %s", j->submit_failures, msg);
-        tt_runner_event(r, lv->number, "error", "sbatch failed (attempt %d of %d), giving up: %s",
-                        j->submit_failures, TT_SLURM_SUBMIT_TRIES, msg);
+        rn_runner_event(r, lv->number, "error", "sbatch failed (attempt %d of %d), giving up: %s",
+                        j->submit_failures, RN_SLURM_SUBMIT_TRIES, msg);
         return true;
     }
     double wait = backoff_s(j->submit_failures);
-    tt_runner_event(r, lv->number, "error", "sbatch failed (attempt %d of %d), retrying in %.0f s: %s",
-                    j->submit_failures, TT_SLURM_SUBMIT_TRIES, wait, msg);
-    j->next_submit = tt_now_mono() + wait;
+    rn_runner_event(r, lv->number, "error", "sbatch failed (attempt %d of %d), retrying in %.0f s: %s",
+                    j->submit_failures, RN_SLURM_SUBMIT_TRIES, wait, msg);
+    j->next_submit = rn_now_mono() + wait;
     if (x->submit_hold < j->next_submit)
         x->submit_hold = j->next_submit;
     return false;
@@ -232,43 +252,43 @@ static bool submit_failed(tt_runner *r, tt_live *lv, const char *msg, char **rea
 
 /* Drive a submission: start sbatch when allowed, read its answer. Returns
  * true when the trial failed for good (*reason set). */
-static bool drive_submit(tt_runner *r, tt_live *lv, char **reason)
+static bool drive_submit(rn_runner *r, rn_live *lv, char **reason)
 {
-    tt_slurm_job *j = lv->job;
-    tt_slurm_exec *x = exec_of(r);
-    double now = tt_now_mono();
+    rn_slurm_job *j = job_of(lv);
+    rn_slurm_exec *x = exec_of(r);
+    double now = rn_now_mono();
     if (!j->submit) {
         if (now < j->next_submit || now < x->submit_hold)
             return false;
         char *out = tt_xasprintf("%s/sbatch.out", j->out_dir);
         tt_error err = {0};
-        j->submit = tt_slurm_cmd_start(j->sbatch_argv, j->sbatch_envp, out, SUBMIT_TIMEOUT_S, &err);
+        j->submit = rn_slurm_cmd_start(j->sbatch_argv, j->sbatch_envp, out, SUBMIT_TIMEOUT_S, &err);
         free(out);
         if (!j->submit)
             return submit_failed(r, lv, err.msg, reason);
         return false;
     }
-    if (!tt_slurm_cmd_done(j->submit))
+    if (!rn_slurm_cmd_done(j->submit))
         return false;
-    const char *out = tt_slurm_cmd_output(j->submit);
-    int code = tt_slurm_cmd_exit_code(j->submit);
+    const char *out = rn_slurm_cmd_output(j->submit);
+    int code = rn_slurm_cmd_exit_code(j->submit);
     char id[32];
-    bool ok = code == 0 && tt_slurm_parse_sbatch(out, id, sizeof id) == 0;
+    bool ok = code == 0 && rn_slurm_parse_sbatch(out, id, sizeof id) == 0;
     char msg[256];
     if (!ok) {
-        if (tt_slurm_cmd_timed_out(j->submit))
+        if (rn_slurm_cmd_timed_out(j->submit))
             snprintf(msg, sizeof msg, "no answer after %.0f s", SUBMIT_TIMEOUT_S);
         else
-            tt_slurm_output_summary(out, msg, sizeof msg);
+            rn_slurm_output_summary(out, msg, sizeof msg);
     }
-    tt_slurm_cmd_free(j->submit);
+    rn_slurm_cmd_free(j->submit);
     j->submit = NULL;
     if (!ok)
         return submit_failed(r, lv, msg, reason);
     snprintf(j->id, sizeof j->id, "%s", id);
-    j->phase = TT_SLURM_PENDING;
-    tt_live_record_start(r, lv, 0, 0, j->id);
-    tt_runner_say(r, "trial %ld: Slurm job %s submitted", lv->number, j->id);
+    j->phase = RN_SLURM_PENDING;
+    rn_live_record_start(r, lv, 0, 0, j->id);
+    rn_runner_say(r, "trial %ld: Slurm job %s submitted", lv->number, j->id);
     if (x->next_poll > now + POLL_S / 2)
         x->next_poll = now + POLL_S / 2;
     return false;
@@ -276,84 +296,85 @@ static bool drive_submit(tt_runner *r, tt_live *lv, char **reason)
 
 /* ---- polling --------------------------------------------------------------- */
 
-static bool is_urgent(const tt_slurm_job *j)
+static bool is_urgent(const rn_slurm_job *j)
 {
     return j->status_since > 0 || j->final_since > 0 || j->want_cancel;
 }
 
-static void set_phase(tt_runner *r, tt_live *lv, tt_slurm_phase p, const char *state)
+static void set_phase(rn_runner *r, rn_live *lv, rn_slurm_phase p, const char *state)
 {
-    tt_slurm_job *j = lv->job;
+    rn_slurm_job *j = job_of(lv);
     snprintf(j->state, sizeof j->state, "%s", state);
     if (p == j->phase)
         return;
     j->phase = p;
-    if (p == TT_SLURM_RUNNING && !j->seen_running) {
+    if (p == RN_SLURM_RUNNING && !j->seen_running) {
         j->seen_running = true;
         if (lv->started_mono == 0)
-            lv->started_mono = tt_now_mono();
-        tt_runner_say(r, "trial %ld: Slurm job %s running", lv->number, j->id);
+            lv->started_mono = rn_now_mono();
+        rn_runner_say(r, "trial %ld: Slurm job %s running", lv->number, j->id);
     }
-    if (tt_slurm_phase_is_final(p) && j->final_since == 0)
-        j->final_since = tt_now_mono();
+    if (rn_slurm_phase_is_final(p) && j->final_since == 0)
+        j->final_since = rn_now_mono();
 }
 
-static void read_poll(tt_runner *r)
+static void read_poll(rn_runner *r)
 {
-    tt_slurm_exec *x = r->slurm;
-    const char *out = tt_slurm_cmd_output(x->poll);
-    int code = tt_slurm_cmd_exit_code(x->poll);
-    bool all_gone = code != 0 && tt_slurm_says_invalid_job(out);
+    rn_slurm_exec *x = r->slurm;
+    const char *out = rn_slurm_cmd_output(x->poll);
+    int code = rn_slurm_cmd_exit_code(x->poll);
+    bool all_gone = code != 0 && rn_slurm_says_invalid_job(out);
     if (code != 0 && !all_gone) {
         char msg[256];
-        if (tt_slurm_cmd_timed_out(x->poll))
+        if (rn_slurm_cmd_timed_out(x->poll))
             snprintf(msg, sizeof msg, "no answer after %.0f s", QUERY_TIMEOUT_S);
         else
-            tt_slurm_output_summary(out, msg, sizeof msg);
+            rn_slurm_output_summary(out, msg, sizeof msg);
         if (!x->poll_failing)
-            tt_runner_event(r, -1, "warning", "squeue failed, job states unknown for now: %s",
+            rn_runner_event(r, -1, "warning", "squeue failed, job states unknown for now: %s",
                             msg);
         x->poll_failing = true;
         for (size_t i = 0; i < r->n_live; i++)
-            if (r->live[i]->job)
-                r->live[i]->job->asked = false;
+            if (job_of(r->live[i]))
+                job_of(r->live[i])->asked = false;
         return;
     }
     if (x->poll_failing)
-        tt_runner_event(r, -1, "runner", "squeue answers again");
+        rn_runner_event(r, -1, "runner", "squeue answers again");
     x->poll_failing = false;
     for (size_t i = 0; i < r->n_live; i++) {
-        tt_live *lv = r->live[i];
-        tt_slurm_job *j = lv->job;
+        rn_live *lv = r->live[i];
+        rn_slurm_job *j = job_of(lv);
         if (!j || !j->asked)
             continue;
         j->asked = false;
         char state[32];
-        if (!all_gone && tt_slurm_squeue_state(out, j->id, state, sizeof state))
-            set_phase(r, lv, tt_slurm_phase_of(state), state);
+        if (!all_gone && rn_slurm_squeue_state(out, j->id, state, sizeof state))
+            set_phase(r, lv, rn_slurm_phase_of(state), state);
         else
-            set_phase(r, lv, TT_SLURM_GONE, "");
+            set_phase(r, lv, RN_SLURM_GONE, "");
     }
 }
 
-void tt_slurm_tick(tt_runner *r)
+/* Once per tick: ask squeue about the jobs in flight, read its answer. */
+static void slurm_tick(rn_runner *r)
 {
-    tt_slurm_exec *x = r->slurm;
+    rn_slurm_exec *x = r->slurm;
     if (!x)
         return;
     if (x->poll) {
-        if (!tt_slurm_cmd_done(x->poll))
+        if (!rn_slurm_cmd_done(x->poll))
             return;
         read_poll(r);
-        tt_slurm_cmd_free(x->poll);
+        rn_slurm_cmd_free(x->poll);
         x->poll = NULL;
     }
-    double now = tt_now_mono();
+    double now = rn_now_mono();
     bool urgent = false;
     tt_buf ids = {0};
     for (size_t i = 0; i < r->n_live; i++) {
-        tt_slurm_job *j = r->live[i]->job;
-        if (!j || !j->id[0] || j->phase == TT_SLURM_GONE)
+        rn_slurm_job *j = job_of(r->live[i]);
+        if (!j || !j->id[0] || j->phase == RN_SLURM_GONE)
             continue;
         urgent |= is_urgent(j);
         tt_buf_printf(&ids, "%s%s", ids.len ? "," : "", j->id);
@@ -367,16 +388,16 @@ void tt_slurm_tick(tt_runner *r)
     }
     char *argv[] = {"squeue", "-h", "-t", "all", "-o", "%i %T", "-j", ids.data, NULL};
     tt_error err = {0};
-    x->poll = tt_slurm_cmd_start(argv, NULL, x->poll_out, QUERY_TIMEOUT_S, &err);
+    x->poll = rn_slurm_cmd_start(argv, NULL, x->poll_out, QUERY_TIMEOUT_S, &err);
     x->next_poll = now + POLL_S;
     if (!x->poll) {
         if (!x->poll_failing)
-            tt_runner_event(r, -1, "warning", "cannot ask Slurm about its jobs: %s", err.msg);
+            rn_runner_event(r, -1, "warning", "cannot ask Slurm about its jobs: %s", err.msg);
         x->poll_failing = true;
     } else {
         for (size_t i = 0; i < r->n_live; i++) {
-            tt_slurm_job *j = r->live[i]->job;
-            if (j && j->id[0] && j->phase != TT_SLURM_GONE)
+            rn_slurm_job *j = job_of(r->live[i]);
+            if (j && j->id[0] && j->phase != RN_SLURM_GONE)
                 j->asked = true;
         }
     }
@@ -385,101 +406,105 @@ void tt_slurm_tick(tt_runner *r)
 
 /* ---- cancel and end -------------------------------------------------------- */
 
-void tt_slurm_request_end(tt_runner *r, tt_live *lv)
+/* scancel (driven by slurm_poll_end): Slurm signals the shim and the trial. */
+static void slurm_request_end(rn_runner *r, rn_live *lv)
 {
     (void)r;
-    if (lv->job)
-        lv->job->want_cancel = true;
+    if (job_of(lv))
+        job_of(lv)->want_cancel = true;
 }
 
-static void drive_cancel(tt_runner *r, tt_live *lv)
+static void drive_cancel(rn_runner *r, rn_live *lv)
 {
-    tt_slurm_job *j = lv->job;
+    rn_slurm_job *j = job_of(lv);
     if (j->cancel) {
-        if (!tt_slurm_cmd_done(j->cancel))
+        if (!rn_slurm_cmd_done(j->cancel))
             return;
-        int code = tt_slurm_cmd_exit_code(j->cancel);
-        if (code != 0 && !tt_slurm_says_invalid_job(tt_slurm_cmd_output(j->cancel))) {
+        int code = rn_slurm_cmd_exit_code(j->cancel);
+        if (code != 0 && !rn_slurm_says_invalid_job(rn_slurm_cmd_output(j->cancel))) {
             char msg[256];
-            tt_slurm_output_summary(tt_slurm_cmd_output(j->cancel), msg, sizeof msg);
+            rn_slurm_output_summary(rn_slurm_cmd_output(j->cancel), msg, sizeof msg);
             j->cancel_failures++;
-            tt_runner_event(r, lv->number, "warning", "scancel %s failed: %s", j->id, msg);
-            j->next_cancel = tt_now_mono() + backoff_s(j->cancel_failures);
+            rn_runner_event(r, lv->number, "warning", "scancel %s failed: %s", j->id, msg);
+            j->next_cancel = rn_now_mono() + backoff_s(j->cancel_failures);
         } else {
             j->next_cancel = INFINITY; /* sent; squeue tells when it is over */
         }
-        tt_slurm_cmd_free(j->cancel);
+        rn_slurm_cmd_free(j->cancel);
         j->cancel = NULL;
         return;
     }
-    if (!j->id[0] || tt_slurm_phase_is_final(j->phase) || tt_now_mono() < j->next_cancel)
+    if (!j->id[0] || rn_slurm_phase_is_final(j->phase) || rn_now_mono() < j->next_cancel)
         return;
     char *argv[] = {"scancel", j->id, NULL};
     char *out = tt_xasprintf("%s/scancel.out", j->out_dir);
     tt_error err = {0};
-    j->cancel = tt_slurm_cmd_start(argv, NULL, out, QUERY_TIMEOUT_S, &err);
+    j->cancel = rn_slurm_cmd_start(argv, NULL, out, QUERY_TIMEOUT_S, &err);
     free(out);
     if (!j->cancel) {
         j->cancel_failures++;
-        tt_runner_event(r, lv->number, "warning", "cannot cancel Slurm job %s: %s", j->id, err.msg);
-        j->next_cancel = tt_now_mono() + backoff_s(j->cancel_failures);
+        rn_runner_event(r, lv->number, "warning", "cannot cancel Slurm job %s: %s", j->id, err.msg);
+        j->next_cancel = rn_now_mono() + backoff_s(j->cancel_failures);
     }
 }
 
 /* scontrol's Reason and ExitCode for a job that ended without exit.status;
  * true once there is an answer (or none to be had). */
-static bool drive_detail(tt_live *lv)
+static bool drive_detail(rn_live *lv)
 {
-    tt_slurm_job *j = lv->job;
-    if (j->phase == TT_SLURM_GONE || j->detail_tried)
+    rn_slurm_job *j = job_of(lv);
+    if (j->phase == RN_SLURM_GONE || j->detail_tried)
         return true;
     if (!j->detail) {
         char *argv[] = {"scontrol", "-o", "show", "job", j->id, NULL};
         char *out = tt_xasprintf("%s/scontrol.out", j->out_dir);
-        j->detail = tt_slurm_cmd_start(argv, NULL, out, QUERY_TIMEOUT_S, NULL);
+        j->detail = rn_slurm_cmd_start(argv, NULL, out, QUERY_TIMEOUT_S, NULL);
         free(out);
         if (!j->detail) {
             j->detail_tried = true;
             return true;
         }
     }
-    if (!tt_slurm_cmd_done(j->detail))
+    if (!rn_slurm_cmd_done(j->detail))
         return false;
-    j->have_info = tt_slurm_cmd_exit_code(j->detail) == 0 &&
-                   tt_slurm_parse_scontrol(tt_slurm_cmd_output(j->detail), &j->info) == 0;
-    tt_slurm_cmd_free(j->detail);
+    j->have_info = rn_slurm_cmd_exit_code(j->detail) == 0 &&
+                   rn_slurm_parse_scontrol(rn_slurm_cmd_output(j->detail), &j->info) == 0;
+    rn_slurm_cmd_free(j->detail);
     j->detail = NULL;
     j->detail_tried = true;
     return true;
 }
 
-int tt_slurm_check(tt_runner *r, tt_live *lv, bool have_status, const tt_shim_status *st,
-                   tt_trial_state *state, char **reason)
+/* Whether lv's job has ended: RN_SLURM_WAIT, RN_SLURM_USE_STATUS (finish it
+ * from exit.status as a local trial) or RN_SLURM_DECIDED (*state and
+ * *reason, malloc'd). Also drives its submission and cancel. */
+static int slurm_check(rn_runner *r, rn_live *lv, bool have_status, const tt_shim_status *st,
+                       tt_trial_state *state, char **reason)
 {
-    tt_slurm_job *j = lv->job;
+    rn_slurm_job *j = job_of(lv);
     if (!j->id[0]) {
         /* Not submitted yet. A trial asked to end before it had a job
          * ends here (nothing to cancel once sbatch has answered). */
-        if (lv->end_request != TT_END_NONE && !j->submit)
-            return TT_SLURM_USE_STATUS;
+        if (lv->end_request != RN_END_NONE && !j->submit)
+            return RN_SLURM_USE_STATUS;
         if (drive_submit(r, lv, reason)) {
             *state = TT_TRIAL_FAILED;
-            return TT_SLURM_DECIDED;
+            return RN_SLURM_DECIDED;
         }
-        return TT_SLURM_WAIT;
+        return RN_SLURM_WAIT;
     }
-    if (lv->end_request != TT_END_NONE)
+    if (lv->end_request != RN_END_NONE)
         j->want_cancel = true;
     if (j->want_cancel)
         drive_cancel(r, lv);
-    double now = tt_now_mono();
+    double now = rn_now_mono();
     if (have_status && j->status_since == 0)
         j->status_since = now;
-    if (!have_status && tt_slurm_phase_is_final(j->phase) && !drive_detail(lv))
-        return TT_SLURM_WAIT;
-    tt_slurm_end_in in = {
+    if (!have_status && rn_slurm_phase_is_final(j->phase) && !drive_detail(lv))
+        return RN_SLURM_WAIT;
+    rn_slurm_end_in in = {
         .job_id = j->id,
-        .end_requested = lv->end_request != TT_END_NONE,
+        .end_requested = lv->end_request != RN_END_NONE,
         .have_status = have_status,
         .status = st,
         .status_age = have_status ? now - j->status_since : 0,
@@ -488,35 +513,97 @@ int tt_slurm_check(tt_runner *r, tt_live *lv, bool have_status, const tt_shim_st
         .final_age = j->final_since > 0 ? now - j->final_since : 0,
         .info = j->have_info ? &j->info : NULL,
     };
-    return (int)tt_slurm_decide(&in, state, reason);
+    return (int)rn_slurm_decide(&in, state, reason);
+}
+
+static bool slurm_poll_end(rn_runner *r, rn_live *lv, rn_exec_end *end)
+{
+    /* No local shim to watch: exit.status (on the shared filesystem) and
+     * Slurm's word together say whether it is over, and Slurm may decide
+     * how it ended (cancelled outside, node failure, time limit). */
+    int looked = tt_shim_read_status(lv->dir, &end->status);
+    if (looked == -TT_ERR_BUSY)
+        return false; /* could not look (no descriptor left): the next tick will */
+    end->have_status = looked == 0;
+    int v = slurm_check(r, lv, end->have_status, &end->status, &end->state, &end->reason);
+    if (v == RN_SLURM_WAIT)
+        return false;
+    end->decided = v == RN_SLURM_DECIDED;
+    return true;
 }
 
 /* ---- leaving --------------------------------------------------------------- */
 
-void tt_slurm_free(tt_runner *r)
+static void slurm_leave(rn_runner *r)
 {
     /* An sbatch in flight may have created a job: wait for its answer
      * (bounded by its timeout) and record the id, so that the next runner
      * re-adopts the job instead of submitting the trial twice. */
     for (size_t i = 0; i < r->n_live; i++) {
-        tt_live *lv = r->live[i];
-        tt_slurm_job *j = lv->job;
+        rn_live *lv = r->live[i];
+        rn_slurm_job *j = job_of(lv);
         if (!j || !j->submit)
             continue;
-        while (!tt_slurm_cmd_done(j->submit))
+        while (!rn_slurm_cmd_done(j->submit))
             usleep(20 * 1000);
         char id[32];
-        if (tt_slurm_cmd_exit_code(j->submit) == 0 &&
-            tt_slurm_parse_sbatch(tt_slurm_cmd_output(j->submit), id, sizeof id) == 0 &&
+        if (rn_slurm_cmd_exit_code(j->submit) == 0 &&
+            rn_slurm_parse_sbatch(rn_slurm_cmd_output(j->submit), id, sizeof id) == 0 &&
             r->store)
-            tt_live_record_start(r, lv, 0, 0, id);
-        tt_slurm_cmd_free(j->submit);
+            rn_live_record_start(r, lv, 0, 0, id);
+        rn_slurm_cmd_free(j->submit);
         j->submit = NULL;
     }
+}
+
+static void slurm_free(rn_runner *r)
+{
     if (!r->slurm)
         return;
-    tt_slurm_cmd_free(r->slurm->poll);
+    rn_slurm_cmd_free(r->slurm->poll);
     free(r->slurm->poll_out);
     free(r->slurm);
     r->slurm = NULL;
 }
+
+/* ---- the table ------------------------------------------------------------- */
+
+/* A trial recorded with a job id is a Slurm job, whatever the sweep says now. */
+static bool slurm_owns_record(const char *job_id)
+{
+    return job_id && *job_id;
+}
+
+/* squeue, on the first tick, tells whether the job still runs. */
+static bool slurm_may_run(long pid, uint64_t pid_start)
+{
+    (void)pid;
+    (void)pid_start;
+    return true;
+}
+
+/* A job is never lost (slurm_may_run), and Slurm ends what its jobs ran. */
+static bool slurm_stop_lost(const char *dir)
+{
+    (void)dir;
+    return false;
+}
+
+const rn_executor_ops rn_exec_slurm = {
+    .name = "slurm",
+    .kind = TT_EXECUTOR_SLURM,
+    .starting = "submitting to Slurm",
+    .prepares_folders = false,
+    .start = slurm_start,
+    .owns_record = slurm_owns_record,
+    .may_run = slurm_may_run,
+    .stop_lost = slurm_stop_lost,
+    .adopt = slurm_adopt,
+    .poll_end = slurm_poll_end,
+    .request_end = slurm_request_end,
+    .free_trial = slurm_free_trial,
+    .tick = slurm_tick,
+    .reaped = slurm_reaped,
+    .leave = slurm_leave,
+    .free = slurm_free,
+};
