@@ -7,7 +7,7 @@
  *
  * The shim runs in-process: a forked child calls tt_shim_main, so these tests
  * need no built binary. TUNETOP_BIN, when it names a tunetop that knows
- * __shim, is also exercised through tt_shim_spawn.
+ * __shim, is also exercised through rn_shim_spawn.
  */
 #include <check.h>
 #include <errno.h>
@@ -117,7 +117,7 @@ static char **expand(fixture *f, const char **cmd, size_t n, tt_error *err)
 {
     f->sw.command = (char **)cmd;
     f->sw.n_command = n;
-    return tt_launch_argv(&f->sw, &f->a, 42, "/runs/s/trials/42", "/runs/s/trials/42/params.json",
+    return rn_launch_argv(&f->sw, &f->a, 42, "/runs/s/trials/42", "/runs/s/trials/42/params.json",
                           NULL, err);
 }
 
@@ -143,7 +143,7 @@ static void assert_argv(char **argv, const char *const *want)
         char **argv_ = expand(f, CMD(__VA_ARGS__), NCMD(__VA_ARGS__), &err_);              \
         ck_assert_msg(argv_ != NULL, "%s", err_.msg);                                      \
         assert_argv(argv_, want);                                                          \
-        tt_launch_strv_free(argv_);                                                        \
+        rn_launch_strv_free(argv_);                                                        \
     } while (0)
 
 /* ---- argv macros --------------------------------------------------------- */
@@ -153,13 +153,13 @@ START_TEST(test_default_command)
     fixture f;
     fixture_init(&f);
     tt_error err = {0};
-    char **argv = tt_launch_argv(&f.sw, &f.a, 1, "/t", NULL, NULL, &err);
-    assert_argv(argv, EXPECT("/usr/bin/env", tt_launch_interpreter(), "train.py", "--lr=0.01",
+    char **argv = rn_launch_argv(&f.sw, &f.a, 1, "/t", NULL, NULL, &err);
+    assert_argv(argv, EXPECT("/usr/bin/env", rn_launch_interpreter(), "train.py", "--lr=0.01",
                              "--epochs=10", "--opt=adam", "--flag=True", "--off=False",
                              "--optimizer.beta=0.9"));
-    tt_launch_strv_free(argv);
+    rn_launch_strv_free(argv);
     f.sw.program = NULL;
-    ck_assert_ptr_null(tt_launch_argv(&f.sw, &f.a, 1, "/t", NULL, NULL, &err));
+    ck_assert_ptr_null(rn_launch_argv(&f.sw, &f.a, 1, "/t", NULL, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "program"));
     fixture_free(&f);
 }
@@ -202,10 +202,10 @@ START_TEST(test_json_macros)
                 "${args_json_file}");
     f.sw.command = (char **)CMD("${args_json_file}");
     f.sw.n_command = 1;
-    ck_assert(tt_launch_uses_json_file(&f.sw));
+    ck_assert(rn_launch_uses_json_file(&f.sw));
     f.sw.command = NULL;
     f.sw.n_command = 0;
-    ck_assert(!tt_launch_uses_json_file(&f.sw));
+    ck_assert(!rn_launch_uses_json_file(&f.sw));
     fixture_free(&f);
 }
 END_TEST
@@ -243,7 +243,7 @@ END_TEST
 
 static char *make_tmpdir(void)
 {
-    char tmpl[] = "/tmp/tt_launch_XXXXXX";
+    char tmpl[] = "/tmp/rn_launch_XXXXXX";
     char *d = mkdtemp(tmpl);
     ck_assert_ptr_nonnull(d);
     return tt_xstrdup(d);
@@ -265,9 +265,9 @@ START_TEST(test_interpreter)
     touch_exec(without, "python3");
     char *old = getenv("PATH") ? tt_xstrdup(getenv("PATH")) : NULL;
     setenv("PATH", with, 1);
-    ck_assert_str_eq(tt_launch_interpreter(), "python");
+    ck_assert_str_eq(rn_launch_interpreter(), "python");
     setenv("PATH", without, 1);
-    ck_assert_str_eq(tt_launch_interpreter(), "python3");
+    ck_assert_str_eq(rn_launch_interpreter(), "python3");
     if (old)
         setenv("PATH", old, 1);
     free(old);
@@ -366,7 +366,7 @@ START_TEST(test_shell_quoting_runs)
         ck_assert_str_eq(out, want);
         free(want);
         free(out);
-        tt_launch_strv_free(argv);
+        rn_launch_strv_free(argv);
     }
     ck_assert_int_eq(access("FILE", F_OK), -1);
     ck_assert_int_eq(access("/tmp/tt_launch_pwned", F_OK), -1);
@@ -375,10 +375,10 @@ START_TEST(test_shell_quoting_runs)
     tt_error err = {0};
     char **argv = expand(&f, CMD("printf %s \"$TT_SH_VAR\"", "${v}"), 2, &err);
     ck_assert_str_eq(argv[2], "printf %s \"$TT_SH_VAR\" ''\\''; touch FILE; '\\'''");
-    tt_launch_strv_free(argv);
+    rn_launch_strv_free(argv);
     argv = expand(&f, CMD("echo ${HOME} ${args}"), 1, &err);
     ck_assert_str_eq(argv[2], "echo ${HOME} '--v='\\''; touch FILE; '\\'''");
-    tt_launch_strv_free(argv);
+    rn_launch_strv_free(argv);
     ck_assert_int_eq(chdir("/"), 0);
     rmdir(dir);
     free(dir);
@@ -398,7 +398,7 @@ START_TEST(test_macro_errors)
     tt_space *empty = tt_space_new();
     tt_assignment a0 = tt_assignment_new(0);
     tt_sweep sw = {.space = empty, .command = (char **)CMD("${args}"), .n_command = 1};
-    ck_assert_ptr_null(tt_launch_argv(&sw, &a0, 1, "/t", NULL, NULL, &err));
+    ck_assert_ptr_null(rn_launch_argv(&sw, &a0, 1, "/t", NULL, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "nothing"));
     tt_assignment_free(&a0);
     tt_space_free(empty);
@@ -408,10 +408,10 @@ END_TEST
 
 START_TEST(test_shell_quote)
 {
-    char *q = tt_launch_shell_quote("it's");
+    char *q = rn_launch_shell_quote("it's");
     ck_assert_str_eq(q, "'it'\\''s'");
     free(q);
-    q = tt_launch_shell_quote("");
+    q = rn_launch_shell_quote("");
     ck_assert_str_eq(q, "''");
     free(q);
 }
@@ -436,14 +436,14 @@ START_TEST(test_params_json_escaping)
     double x[] = {0, 3.0, -7, 1e-5, 0.5, 0};
     memcpy(a.x, x, sizeof x);
     a.active[4] = false;
-    char *json = tt_launch_params_json(s, &a);
+    char *json = rn_launch_params_json(s, &a);
     ck_assert_str_eq(json, "{\"a.b\": \"q\\\"b\\\\s/\\n\\t\\u0001\\u001f\\u007f \xe2\x98\x83\", "
                            "\"f\": 3.0, \"i\": -7, \"tiny\": 1e-05, \"nothing\": null}");
     free(json);
-    char *text = tt_launch_param_text(s, &a, 5);
+    char *text = rn_launch_param_text(s, &a, 5);
     ck_assert_str_eq(text, "None");
     free(text);
-    text = tt_launch_param_text(s, &a, 4);
+    text = rn_launch_param_text(s, &a, 4);
     ck_assert_str_eq(text, "");
     free(text);
     tt_assignment_free(&a);
@@ -469,7 +469,7 @@ START_TEST(test_env)
     fixture_init(&f);
     char *base[] = {"PATH=/usr/bin", "TUNETOP_TRIAL_ID=99", "TUNETOP_OTHER=x",
                     "CUDA_VISIBLE_DEVICES=7", "HOME=/root", NULL};
-    char **env = tt_launch_env(base, &f.sw, &f.a, 42, "/runs/s/trials/42/", NULL, NULL);
+    char **env = rn_launch_env(base, &f.sw, &f.a, 42, "/runs/s/trials/42/", NULL, NULL);
     ck_assert_str_eq(env_get(env, "PATH"), "/usr/bin");
     ck_assert_str_eq(env_get(env, "HOME"), "/root");
     ck_assert_str_eq(env_get(env, "CUDA_VISIBLE_DEVICES"), "7");
@@ -491,21 +491,21 @@ START_TEST(test_env)
     /* A trial of one run is told nothing about folds or repeats. */
     ck_assert_ptr_null(env_get(env, "TUNETOP_FOLD"));
     ck_assert_ptr_null(env_get(env, "TUNETOP_REPEAT"));
-    tt_launch_strv_free(env);
+    rn_launch_strv_free(env);
 
     /* Fold 2 of 3, repeat 1 of 2: the trainer is told which split and which
      * repetition it is. */
-    tt_launch_run run = {.fold = 2, .folds = 3, .repeat = 1, .repeats = 2};
-    env = tt_launch_env(base, &f.sw, &f.a, 7, "/t", &run, "0,1");
+    rn_launch_run run = {.fold = 2, .folds = 3, .repeat = 1, .repeats = 2};
+    env = rn_launch_env(base, &f.sw, &f.a, 7, "/t", &run, "0,1");
     ck_assert_str_eq(env_get(env, "CUDA_VISIBLE_DEVICES"), "0,1");
     ck_assert_str_eq(env_get(env, "TUNETOP_FOLD"), "2");
     ck_assert_str_eq(env_get(env, "TUNETOP_FOLDS"), "3");
     ck_assert_str_eq(env_get(env, "TUNETOP_REPEAT"), "1");
     ck_assert_str_eq(env_get(env, "TUNETOP_REPEATS"), "2");
     ck_assert_str_eq(env_get(env, "TUNETOP_METRICS_FILE"), "/t/metrics.csv");
-    tt_launch_strv_free(env);
+    rn_launch_strv_free(env);
 
-    char *name = tt_launch_param_env_name("model.lr-max x\xc3\xa9");
+    char *name = rn_launch_param_env_name("model.lr-max x\xc3\xa9");
     ck_assert_str_eq(name, "TUNETOP_PARAM_MODEL_LR_MAX_X__");
     free(name);
     fixture_free(&f);
@@ -523,7 +523,7 @@ START_TEST(test_proc)
     ck_assert(!tt_proc_alive(getpid(), 0));
     ck_assert_int_eq(tt_proc_kill_group(1, 0), -TT_ERR_INVALID);
     ck_assert_int_eq(tt_proc_kill_group(0, 0), -TT_ERR_INVALID);
-    char *exe = tt_proc_self_exe();
+    char *exe = rn_proc_self_exe();
     ck_assert_ptr_nonnull(exe);
     ck_assert_int_eq(access(exe, X_OK), 0);
     free(exe);
@@ -658,7 +658,7 @@ START_TEST(test_shim_exit_and_logs)
     free(out);
     free(err);
     tt_shim_status s;
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_EXIT);
     ck_assert_int_eq(s.code, 3);
     ck_assert_str_eq(s.message, "");
@@ -709,7 +709,7 @@ START_TEST(test_shim_signal)
     ck_assert_ptr_nonnull(strstr(text, "signal 9 SIGKILL\nend "));
     free(text);
     tt_shim_status s;
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_SIGNAL);
     ck_assert_int_eq(s.code, 9);
     ck_assert_str_eq(s.message, "SIGKILL");
@@ -729,7 +729,7 @@ START_TEST(test_shim_exec_error)
                   text);
     free(text);
     tt_shim_status s;
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_EXEC_ERROR);
     ck_assert_int_eq(s.code, ENOENT);
     ck_assert_str_eq(s.message, "No such file or directory");
@@ -740,7 +740,7 @@ START_TEST(test_shim_exec_error)
     dir = make_tmpdir();
     shim = start_shim(dir, "10", CMD("tt-no-such-program-anywhere", NULL));
     wait_for(shim, 4);
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_EXEC_ERROR);
     ck_assert_int_eq(s.code, ENOENT);
     rm_rf(dir);
@@ -763,7 +763,7 @@ START_TEST(test_shim_sigterm_forwarded)
     ck_assert(now_s() - t0 < 2.5);
     ck_assert_int_eq(WEXITSTATUS(st), 128 + SIGTERM);
     tt_shim_status s;
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_SIGNAL);
     ck_assert_int_eq(s.code, SIGTERM);
     ck_assert_str_eq(s.message, "SIGTERM");
@@ -790,7 +790,7 @@ START_TEST(test_shim_grace_then_kill)
     double took = now_s() - t0;
     ck_assert_msg(took >= 0.29 && took < 2.5, "took %.3f s", took);
     tt_shim_status s;
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_SIGNAL);
     ck_assert_int_eq(s.code, SIGKILL);
     free(ready);
@@ -812,7 +812,7 @@ START_TEST(test_shim_kills_leftovers)
         usleep(5000);
     ck_assert_msg(dead(bg), "background child %ld outlived the trial", (long)bg);
     tt_shim_status s;
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_EXIT);
     ck_assert_int_eq(s.code, 0);
     rm_rf(dir);
@@ -850,7 +850,7 @@ START_TEST(test_shim_kills_escaped_daemons)
         ck_assert_uint_eq(tt_proc_start_time(d), 0);
     }
     tt_shim_status s;
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_EXIT);
     ck_assert_int_eq(s.code, 0);
     rm_rf(dir);
@@ -880,7 +880,7 @@ START_TEST(test_shim_survives_parent)
     wait_for(runner, 2);
     ck_assert(wait_file(status, 4));
     tt_shim_status s;
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_EXIT);
     ck_assert_int_eq(s.code, 0);
     char *out = e2e_read(dir, TT_SHIM_STDOUT);
@@ -903,7 +903,7 @@ START_TEST(test_shim_status_atomic)
     double end = now_s() + 4;
     for (;;) {
         tt_shim_status s;
-        int rc = tt_shim_read_status(dir, &s);
+        int rc = rn_shim_read_status(dir, &s);
         if (rc == 0) {
             ck_assert_int_eq(s.code, 5);
             ck_assert(s.end_time > 0);
@@ -915,7 +915,7 @@ START_TEST(test_shim_status_atomic)
             break;
         ck_assert(now_s() < end);
     }
-    ck_assert_int_eq(tt_shim_read_status(dir, &(tt_shim_status){0}), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &(tt_shim_status){0}), 0);
     char *tmp = tt_xasprintf("%s.tmp", status);
     ck_assert_int_eq(access(tmp, F_OK), -1);
     free(tmp);
@@ -971,20 +971,20 @@ START_TEST(test_status_parse)
 {
     char *dir = make_tmpdir();
     tt_shim_status s;
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), -TT_ERR_IO);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), -TT_ERR_IO);
     write_text(dir, TT_SHIM_STATUS, "signal 15 SIGTERM\nend 1718000000.250\n");
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert_int_eq(s.kind, TT_SHIM_SIGNAL);
     ck_assert_int_eq(s.code, 15);
     ck_assert_str_eq(s.message, "SIGTERM");
     ck_assert(s.end_time > 1718000000.2 && s.end_time < 1718000000.3);
     write_text(dir, TT_SHIM_STATUS, "exit 0\n");
-    ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
     ck_assert(s.end_time == 0);
     const char *bad[] = {"", "exit\n", "exit x\n", "exit 3 extra\n", "done 1\n", "signal -1 X\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_text(dir, TT_SHIM_STATUS, bad[i]);
-        ck_assert_msg(tt_shim_read_status(dir, &s) == -TT_ERR_INVALID, "accepted '%s'", bad[i]);
+        ck_assert_msg(rn_shim_read_status(dir, &s) == -TT_ERR_INVALID, "accepted '%s'", bad[i]);
     }
     rm_rf(dir);
     free(dir);
@@ -1010,7 +1010,7 @@ START_TEST(test_shim_spawn)
     pid_t pid = 0;
     uint64_t start = 0;
     tt_error err = {0};
-    ck_assert_msg(tt_shim_spawn(fake, dir, 2.5, trial, envp, &pid, &start, &err) == 0, "%s",
+    ck_assert_msg(rn_shim_spawn(fake, dir, 2.5, trial, envp, &pid, &start, &err) == 0, "%s",
                   err.msg);
     ck_assert_int_gt(pid, 0);
     ck_assert_uint_gt(start, 0);
@@ -1036,10 +1036,10 @@ START_TEST(test_shim_spawn)
 
     /* An executable that cannot be run is reported here, not as a mystery. */
     char *missing = tt_xasprintf("%s/no-such-tunetop", dir);
-    ck_assert_int_eq(tt_shim_spawn(missing, dir, 1, trial, envp, &pid, &start, &err),
+    ck_assert_int_eq(rn_shim_spawn(missing, dir, 1, trial, envp, &pid, &start, &err),
                      -TT_ERR_IO);
     ck_assert_ptr_nonnull(strstr(err.msg, "No such file"));
-    ck_assert_int_eq(tt_shim_spawn(fake, "/nonexistent/dir", 1, trial, envp, &pid, &start, &err),
+    ck_assert_int_eq(rn_shim_spawn(fake, "/nonexistent/dir", 1, trial, envp, &pid, &start, &err),
                      -TT_ERR_IO);
     free(missing);
     free(fake);
@@ -1059,11 +1059,11 @@ START_TEST(test_shim_spawn_real_binary)
     pid_t pid;
     uint64_t start;
     tt_error err = {0};
-    ck_assert_msg(tt_shim_spawn(bin, dir, 1, trial, environ, &pid, &start, &err) == 0, "%s",
+    ck_assert_msg(rn_shim_spawn(bin, dir, 1, trial, environ, &pid, &start, &err) == 0, "%s",
                   err.msg);
     int st = wait_for(pid, 4);
     tt_shim_status s;
-    if (tt_shim_read_status(dir, &s) == 0) {
+    if (rn_shim_read_status(dir, &s) == 0) {
         ck_assert_int_eq(WEXITSTATUS(st), 4);
         ck_assert_int_eq(s.kind, TT_SHIM_EXIT);
         ck_assert_int_eq(s.code, 4);
@@ -1072,10 +1072,10 @@ START_TEST(test_shim_spawn_real_binary)
         free(out);
         /* A SIGTERM the instant spawn returns is forwarded, not lost. */
         char *slow[] = {"/bin/sleep", "30", NULL};
-        ck_assert(tt_shim_spawn(bin, dir, 1, slow, environ, &pid, &start, &err) == 0);
+        ck_assert(rn_shim_spawn(bin, dir, 1, slow, environ, &pid, &start, &err) == 0);
         kill(pid, SIGTERM);
         ck_assert_int_eq(WEXITSTATUS(wait_for(pid, 4)), 128 + SIGTERM);
-        ck_assert_int_eq(tt_shim_read_status(dir, &s), 0);
+        ck_assert_int_eq(rn_shim_read_status(dir, &s), 0);
         ck_assert_int_eq(s.kind, TT_SHIM_SIGNAL);
         ck_assert_int_eq(s.code, SIGTERM);
     }

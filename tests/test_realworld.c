@@ -229,7 +229,7 @@ static void check_suggestions(const char *file, const tt_sweep *s, tt_method met
         }
         /* The trial's JSON (TUNETOP_PARAMS) is well formed enough to hold
          * every active name. */
-        char *json = tt_launch_params_json(sp, &a);
+        char *json = rn_launch_params_json(sp, &a);
         ck_assert_msg(json[0] == '{' && json[strlen(json) - 1] == '}', "%s: %s", file, json);
         free(json);
         obs[h.n].params = a;
@@ -305,10 +305,10 @@ START_TEST(lists_and_mappings_are_values)
     tt_assignment a = tt_assignment_new(s->space->n);
     long hi = tt_space_find(s->space, "hidden_sizes");
     a.x[hi] = 2;
-    char *text = tt_launch_param_text(s->space, &a, (size_t)hi);
+    char *text = rn_launch_param_text(s->space, &a, (size_t)hi);
     ck_assert_str_eq(text, "[256, 128, 64]");
     free(text);
-    char *json = tt_launch_params_json(s->space, &a);
+    char *json = rn_launch_params_json(s->space, &a);
     ck_assert_msg(strstr(json, "\"hidden_sizes\": [256, 128, 64]") != NULL, "%s", json);
     ck_assert_msg(strstr(json, "\"kernel\": {\"size\": 3, \"stride\": 1}") != NULL, "%s", json);
     free(json);

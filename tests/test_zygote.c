@@ -30,7 +30,7 @@ static char *shim_exe(void)
 {
     char *bin = realpath(e2e_bin(), NULL);
     ck_assert_msg(bin != NULL, "no tunetop binary at %s", e2e_bin());
-    char *exe = tt_shim_find_exe(bin);
+    char *exe = rn_shim_find_exe(bin);
     free(bin);
     return exe;
 }
@@ -80,13 +80,13 @@ typedef struct started {
     int token;
 } started;
 
-static started spawn_ok(tt_zygote *z, const char *exe, const char *dir, char **argv,
+static started spawn_ok(rn_zygote *z, const char *exe, const char *dir, char **argv,
                         char **envp)
 {
     started s = {0, 0, -1, 0};
     tt_error err = {0};
-    int rc = tt_zygote_spawn(z, exe, dir, 1, argv, envp, &s.pid, &s.start, &s.sock, &s.token, &err);
-    ck_assert_msg(rc == 0, "tt_zygote_spawn: %d %s", rc, err.msg);
+    int rc = rn_zygote_spawn(z, exe, dir, 1, argv, envp, &s.pid, &s.start, &s.sock, &s.token, &err);
+    ck_assert_msg(rc == 0, "rn_zygote_spawn: %d %s", rc, err.msg);
     ck_assert_int_gt(s.pid, 0);
     ck_assert_int_ge(s.sock, 0);
     return s;
@@ -98,15 +98,15 @@ static tt_shim_status wait_status(started s, const char *dir)
     ck_assert_msg(wait_ended(s.sock, 5), "the shim did not end");
     close(s.sock);
     tt_shim_status st;
-    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+    ck_assert_int_eq(rn_shim_read_status(dir, &st), 0);
     return st;
 }
 
 /* Closes the runner's end and waits for the zygote to leave. */
-static void stop_zygote(tt_zygote *z)
+static void stop_zygote(rn_zygote *z)
 {
     pid_t zpid = z->pid;
-    tt_zygote_stop(z);
+    rn_zygote_stop(z);
     if (zpid > 0)
         wait_child(zpid, 5);
 }
@@ -117,7 +117,7 @@ static void stop_zygote(tt_zygote *z)
 START_TEST(test_zygote_runs_trials)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     pid_t first_zygote = 0;
     for (int k = 0; k < 3; k++) {
         char *dir = e2e_tmpdir();
@@ -134,7 +134,7 @@ START_TEST(test_zygote_runs_trials)
         ck_assert_msg(wait_ended(s.sock, 5), "trial %d did not end", k);
         close(s.sock);
         tt_shim_status st;
-        ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+        ck_assert_int_eq(rn_shim_read_status(dir, &st), 0);
         ck_assert_int_eq(st.kind, TT_SHIM_EXIT);
         ck_assert_int_eq(st.code, k + 3);
         char *out = e2e_read(dir, TT_SHIM_STDOUT), *err = e2e_read(dir, TT_SHIM_STDERR);
@@ -145,7 +145,7 @@ START_TEST(test_zygote_runs_trials)
         e2e_rmtree(dir);
         free(dir);
     }
-    tt_zygote_stop(&z);
+    rn_zygote_stop(&z);
     int st = wait_child(first_zygote, 5);
     ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
                   "the zygote did not leave when its runner closed the socket (%d)", st);
@@ -160,7 +160,7 @@ START_TEST(test_zygote_shim_outlives_zygote)
 {
     char *exe = shim_exe();
     char *dir = e2e_tmpdir();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     char *argv[] = {"/bin/sh", "-c", "sleep 0.5; echo done; exit 7", NULL};
     started s = spawn_ok(&z, exe, dir, argv, environ);
     /* The child calls setsid() itself, just after the zygote answered. */
@@ -170,7 +170,7 @@ START_TEST(test_zygote_shim_outlives_zygote)
     ck_assert_int_eq(stat_field(s.pid, 4), z.pid); /* parent: the zygote */
     pid_t zpid = z.pid;
     kill(zpid, SIGKILL);
-    tt_zygote_stop(&z);
+    rn_zygote_stop(&z);
     ck_assert_int_ge(wait_child(zpid, 5), 0);
     ck_assert(tt_proc_alive(s.pid, s.start));
     tt_shim_status st = wait_status(s, dir);
@@ -189,7 +189,7 @@ END_TEST
 START_TEST(test_zygote_restarted)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     char *argv[] = {"/bin/true", NULL};
     char *dir = e2e_tmpdir();
     started s = spawn_ok(&z, exe, dir, argv, environ);
@@ -217,7 +217,7 @@ END_TEST
 START_TEST(test_zygote_early_sigterm)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     for (int k = 0; k < 5; k++) {
         char *dir = e2e_tmpdir();
         char *argv[] = {"/bin/sleep", "30", NULL};
@@ -226,7 +226,7 @@ START_TEST(test_zygote_early_sigterm)
         ck_assert_msg(wait_ended(s.sock, 5), "the shim ignored SIGTERM");
         close(s.sock);
         tt_shim_status st;
-        ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
+        ck_assert_int_eq(rn_shim_read_status(dir, &st), 0);
         ck_assert_int_eq(st.kind, TT_SHIM_SIGNAL);
         ck_assert_int_eq(st.code, SIGTERM);
         e2e_rmtree(dir);
@@ -241,7 +241,7 @@ END_TEST
 START_TEST(test_zygote_exec_error)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     char *dir = e2e_tmpdir();
     char *argv[] = {"/nonexistent/train", "--x", NULL};
     started s = spawn_ok(&z, exe, dir, argv, environ);
@@ -260,7 +260,7 @@ END_TEST
 START_TEST(test_zygote_script_without_shebang)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     char *dir = e2e_tmpdir();
     char *script = tt_xasprintf("%s/train.sh", dir);
     e2e_write(script, "echo loss=0.5\nexit 6\n");
@@ -296,7 +296,7 @@ END_TEST
 START_TEST(test_zygote_stopped)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     char *dir = e2e_tmpdir();
     char *argv[] = {"/bin/true", NULL};
     started s = spawn_ok(&z, exe, dir, argv, environ);
@@ -307,13 +307,13 @@ START_TEST(test_zygote_stopped)
     uint64_t start;
     int sock = -1;
     tt_error err = {0};
-    int rc = tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &sock, NULL, &err);
+    int rc = rn_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &sock, NULL, &err);
     ck_assert_int_eq(rc, -TT_ERR_IO);
     ck_assert_msg(strstr(err.msg, "zygote was lost") != NULL, "%s", err.msg);
     ck_assert(z.broken);
     ck_assert_int_ge(wait_child(zpid, 5), 0); /* killed, not left stopped */
     ck_assert_int_eq(
-        tt_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &sock, NULL, &err), 1);
+        rn_zygote_spawn(&z, exe, dir, 1, argv, environ, &pid, &start, &sock, NULL, &err), 1);
     e2e_rmtree(dir);
     free(dir);
     free(exe);
@@ -326,7 +326,7 @@ END_TEST
 START_TEST(test_zygote_answers_in_order)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     char *dirs[3];
     tt_error err = {0};
     for (int k = 0; k < 3; k++) {
@@ -334,38 +334,38 @@ START_TEST(test_zygote_answers_in_order)
         char code[32];
         snprintf(code, sizeof code, "exit %d", 20 + k);
         char *argv[] = {"/bin/sh", "-c", code, NULL};
-        ck_assert_int_eq(tt_zygote_send(&z, exe, dirs[k], 1, argv, environ, &err), 0);
+        ck_assert_int_eq(rn_zygote_send(&z, exe, dirs[k], 1, argv, environ, &err), 0);
     }
     ck_assert_uint_eq(z.pending, 3);
     for (int k = 0; k < 3; k++) {
-        tt_zygote_answer a;
-        ck_assert_int_eq(tt_zygote_receive(&z, 5000, &a, &err), 0);
+        rn_zygote_answer a;
+        ck_assert_int_eq(rn_zygote_receive(&z, 5000, &a, &err), 0);
         ck_assert(wait_ended(a.sock, 5));
         close(a.sock);
         tt_shim_status st;
-        ck_assert_int_eq(tt_shim_read_status(dirs[k], &st), 0);
+        ck_assert_int_eq(rn_shim_read_status(dirs[k], &st), 0);
         ck_assert_int_eq(st.code, 20 + k); /* the answer is trial k's */
     }
-    tt_zygote_answer a;
-    ck_assert_int_eq(tt_zygote_receive(&z, 0, &a, &err), 1); /* nothing owed */
+    rn_zygote_answer a;
+    ck_assert_int_eq(rn_zygote_receive(&z, 0, &a, &err), 1); /* nothing owed */
 
     /* Stopped with two requests: nothing comes; killed: two losses. */
     pid_t zpid = z.pid;
     kill(zpid, SIGSTOP);
     char *sleeper[] = {"/bin/sleep", "30", NULL};
     for (int k = 0; k < 2; k++)
-        ck_assert_int_eq(tt_zygote_send(&z, exe, dirs[k], 1, sleeper, environ, &err), 0);
-    ck_assert_int_eq(tt_zygote_receive(&z, 100, &a, &err), 1);
+        ck_assert_int_eq(rn_zygote_send(&z, exe, dirs[k], 1, sleeper, environ, &err), 0);
+    ck_assert_int_eq(rn_zygote_receive(&z, 100, &a, &err), 1);
     kill(zpid, SIGKILL);
     ck_assert_int_ge(wait_child(zpid, 5), 0);
     for (int k = 0; k < 2; k++) {
         memset(&err, 0, sizeof err);
-        ck_assert_int_eq(tt_zygote_receive(&z, 1000, &a, &err), -TT_ERR_IO);
+        ck_assert_int_eq(rn_zygote_receive(&z, 1000, &a, &err), -TT_ERR_IO);
         ck_assert_msg(strstr(err.msg, "zygote") != NULL, "%s", err.msg);
     }
-    ck_assert_int_eq(tt_zygote_receive(&z, 0, &a, &err), 1);
+    ck_assert_int_eq(rn_zygote_receive(&z, 0, &a, &err), 1);
     ck_assert(z.broken);
-    ck_assert_int_eq(tt_zygote_send(&z, exe, dirs[0], 1, sleeper, environ, &err), 1);
+    ck_assert_int_eq(rn_zygote_send(&z, exe, dirs[0], 1, sleeper, environ, &err), 1);
     for (int k = 0; k < 3; k++) {
         e2e_rmtree(dirs[k]);
         free(dirs[k]);
@@ -382,13 +382,13 @@ static bool still_running(started s, double secs)
 
 /* Starts a trial as the runner does: on an idle shim when there is one,
  * else through the zygote. */
-static started start_ok(tt_zygote *z, const char *exe, const char *dir, char **argv,
+static started start_ok(rn_zygote *z, const char *exe, const char *dir, char **argv,
                         char **envp)
 {
-    tt_zygote_answer a;
+    rn_zygote_answer a;
     tt_error err = {0};
-    int rc = tt_zygote_reuse(z, dir, 1, argv, envp, &a, &err);
-    ck_assert_msg(rc >= 0, "tt_zygote_reuse: %s", err.msg);
+    int rc = rn_zygote_reuse(z, dir, 1, argv, envp, &a, &err);
+    ck_assert_msg(rc >= 0, "rn_zygote_reuse: %s", err.msg);
     if (rc == 1)
         return spawn_ok(z, exe, dir, argv, envp);
     return (started){a.pid, a.start, a.sock, a.token};
@@ -396,12 +396,12 @@ static started start_ok(tt_zygote *z, const char *exe, const char *dir, char **a
 
 /* Waits for the trial's end, reads exit.status and gives the shim back, as
  * the runner does. */
-static tt_shim_status finish_trial(tt_zygote *z, started s, const char *dir)
+static tt_shim_status finish_trial(rn_zygote *z, started s, const char *dir)
 {
     ck_assert_msg(wait_ended(s.sock, 5), "the trial did not end");
     tt_shim_status st;
-    ck_assert_int_eq(tt_shim_read_status(dir, &st), 0);
-    tt_zygote_release(z, s.pid, s.start, s.sock);
+    ck_assert_int_eq(rn_shim_read_status(dir, &st), 0);
+    rn_zygote_release(z, s.pid, s.start, s.sock);
     return st;
 }
 
@@ -419,7 +419,7 @@ static void free_folders(char **dirs, size_t n)
 START_TEST(test_zygote_reuses_shims)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     pid_t shim = 0;
     for (int k = 0; k < 4; k++) {
         char *dir = e2e_tmpdir();
@@ -458,7 +458,7 @@ END_TEST
 START_TEST(test_zygote_stale_sigterm_ignored)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     char *dirs[3] = {e2e_tmpdir(), e2e_tmpdir(), e2e_tmpdir()};
     char *dir = dirs[0], *dir2 = dirs[1], *dir3 = dirs[2];
     char *quick[] = {"/bin/true", NULL};
@@ -488,7 +488,7 @@ END_TEST
 START_TEST(test_zygote_shim_retired)
 {
     char *exe = shim_exe();
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     char *dirs[3] = {e2e_tmpdir(), e2e_tmpdir(), e2e_tmpdir()};
     char *dir = dirs[0], *dir2 = dirs[1], *dir3 = dirs[2];
     char *slow[] = {"/bin/sleep", "30", NULL};
@@ -520,13 +520,13 @@ END_TEST
 /* No program to be a zygote: the caller falls back, nothing started. */
 START_TEST(test_zygote_missing_program)
 {
-    tt_zygote z = TT_ZYGOTE_INIT;
+    rn_zygote z = TT_ZYGOTE_INIT;
     char *argv[] = {"/bin/true", NULL};
     pid_t pid = 0;
     uint64_t start;
     int sock = -1;
     tt_error err = {0};
-    ck_assert_int_eq(tt_zygote_spawn(&z, "/nonexistent/tunetop-shim", "/tmp", 1, argv, environ,
+    ck_assert_int_eq(rn_zygote_spawn(&z, "/nonexistent/tunetop-shim", "/tmp", 1, argv, environ,
                                      &pid, &start, &sock, NULL, &err),
                      1);
     ck_assert(z.broken);

@@ -68,12 +68,12 @@ typedef struct expand_ctx {
     const tt_assignment *a;
     long trial;
     const char *trial_dir;
-    const tt_launch_run *run;
+    const rn_launch_run *run;
     const char *json_file;
     char *json;                 /* ${args_json}, built on first use */
 } expand_ctx;
 
-void tt_launch_strv_free(char **v)
+void rn_launch_strv_free(char **v)
 {
     if (!v)
         return;
@@ -82,7 +82,7 @@ void tt_launch_strv_free(char **v)
     free(v);
 }
 
-char *tt_launch_shell_quote(const char *s)
+char *rn_launch_shell_quote(const char *s)
 {
     tt_buf b = {0};
     tt_buf_puts(&b, "'");
@@ -118,7 +118,7 @@ static bool executable_on_path(const char *name)
     }
 }
 
-const char *tt_launch_interpreter(void)
+const char *rn_launch_interpreter(void)
 {
     /* W&B always says "python"; many systems now ship only python3, where
      * that would be a mystery "No such file" for every trial. */
@@ -140,7 +140,7 @@ static void expand_list(expand_ctx *cx, list_macro m, strv *out)
         if (i >= cx->a->n || !cx->a->active[i])
             continue;
         const char *name = cx->space->params[i].name;
-        char *text = tt_launch_param_text(cx->space, cx->a, i);
+        char *text = rn_launch_param_text(cx->space, cx->a, i);
         switch (m) {
         case LIST_ARGS:
             strv_push(out, tt_xasprintf("--%s=%s", name, text));
@@ -194,7 +194,7 @@ static int expand_scalar(expand_ctx *cx, const char *name, size_t len, char **ou
     if (name_is(name, len, "env")) {
         *out = tt_xstrdup("/usr/bin/env");
     } else if (name_is(name, len, "interpreter")) {
-        *out = tt_xstrdup(tt_launch_interpreter());
+        *out = tt_xstrdup(rn_launch_interpreter());
     } else if (name_is(name, len, "program")) {
         if (!cx->sw->program || !*cx->sw->program)
             return tt_error_set(err, TT_ERR_INVALID,
@@ -202,7 +202,7 @@ static int expand_scalar(expand_ctx *cx, const char *name, size_t len, char **ou
         *out = tt_xstrdup(cx->sw->program);
     } else if (name_is(name, len, "args_json")) {
         if (!cx->json)
-            cx->json = cx->space ? tt_launch_params_json(cx->space, cx->a) : tt_xstrdup("{}");
+            cx->json = cx->space ? rn_launch_params_json(cx->space, cx->a) : tt_xstrdup("{}");
         *out = tt_xstrdup(cx->json);
     } else if (name_is(name, len, "args_json_file")) {
         if (!cx->json_file)
@@ -231,7 +231,7 @@ static int expand_scalar(expand_ctx *cx, const char *name, size_t len, char **ou
         free(pname);
         if (i < 0)
             return SCALAR_UNKNOWN;
-        *out = tt_launch_param_text(cx->space, cx->a, (size_t)i);
+        *out = rn_launch_param_text(cx->space, cx->a, (size_t)i);
     }
     return SCALAR_FOUND;
 }
@@ -240,7 +240,7 @@ static int expand_scalar(expand_ctx *cx, const char *name, size_t len, char **ou
 static void shell_append_list(tt_buf *line, const strv *items)
 {
     for (size_t i = 0; i < items->n; i++) {
-        char *q = tt_launch_shell_quote(items->items[i]);
+        char *q = rn_launch_shell_quote(items->items[i]);
         if (i)
             tt_buf_puts(line, " ");
         tt_buf_puts(line, q);
@@ -300,7 +300,7 @@ static int expand_token(expand_ctx *cx, const char *tok, bool shell, strv *out, 
         }
         if (rc == SCALAR_FOUND) {
             if (shell) {
-                char *q = tt_launch_shell_quote(val);
+                char *q = rn_launch_shell_quote(val);
                 tt_buf_puts(&b, q);
                 free(q);
             } else {
@@ -353,7 +353,7 @@ static void template_of(const tt_sweep *sw, const char *const **tokens, size_t *
     }
 }
 
-bool tt_launch_uses_json_file(const tt_sweep *sw)
+bool rn_launch_uses_json_file(const tt_sweep *sw)
 {
     const char *const *tokens;
     size_t n;
@@ -364,9 +364,9 @@ bool tt_launch_uses_json_file(const tt_sweep *sw)
     return false;
 }
 
-char **tt_launch_argv(const tt_sweep *sw, const tt_assignment *a, long trial,
+char **rn_launch_argv(const tt_sweep *sw, const tt_assignment *a, long trial,
                       const char *trial_dir, const char *params_json_file,
-                      const tt_launch_run *run, tt_error *err)
+                      const rn_launch_run *run, tt_error *err)
 {
     expand_ctx cx = {
         .run = run,

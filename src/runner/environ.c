@@ -89,7 +89,7 @@ static void json_value(tt_buf *b, const tt_value *v)
     }
 }
 
-char *tt_launch_params_json(const tt_space *s, const tt_assignment *a)
+char *rn_launch_params_json(const tt_space *s, const tt_assignment *a)
 {
     tt_buf b = {0};
     bool first = true;
@@ -110,7 +110,7 @@ char *tt_launch_params_json(const tt_space *s, const tt_assignment *a)
     return tt_buf_take(&b);
 }
 
-char *tt_launch_param_text(const tt_space *s, const tt_assignment *a, size_t i)
+char *rn_launch_param_text(const tt_space *s, const tt_assignment *a, size_t i)
 {
     if (!s || i >= s->n || i >= a->n || !a->active[i])
         return tt_xstrdup("");
@@ -131,7 +131,7 @@ char *tt_launch_param_text(const tt_space *s, const tt_assignment *a, size_t i)
     return tt_xstrdup(tt_space_format(s, a, i, buf, sizeof buf));
 }
 
-char *tt_launch_param_env_name(const char *param_name)
+char *rn_launch_param_env_name(const char *param_name)
 {
     tt_buf b = {0};
     tt_buf_puts(&b, "TUNETOP_PARAM_");
@@ -189,8 +189,8 @@ static char *path_join(const char *dir, const char *leaf)
     return tt_xasprintf("%s/%s", dir, leaf);
 }
 
-char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignment *a,
-                     long trial, const char *trial_dir, const tt_launch_run *run,
+char **rn_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignment *a,
+                     long trial, const char *trial_dir, const rn_launch_run *run,
                      const char *cuda_devices)
 {
     envv e = {0};
@@ -217,14 +217,14 @@ char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignmen
     env_set(&e, "TUNETOP_TRIAL_DIR", dir);
 
     const tt_space *s = sw ? sw->space : NULL;
-    char *json = s ? tt_launch_params_json(s, a) : tt_xstrdup("{}");
+    char *json = s ? rn_launch_params_json(s, a) : tt_xstrdup("{}");
     env_set(&e, "TUNETOP_PARAMS", json);
     free(json);
     for (size_t i = 0; s && i < s->n && i < a->n; i++) {
         if (!a->active[i])
             continue;
-        char *name = tt_launch_param_env_name(s->params[i].name ? s->params[i].name : "");
-        char *text = tt_launch_param_text(s, a, i);
+        char *name = rn_launch_param_env_name(s->params[i].name ? s->params[i].name : "");
+        char *text = rn_launch_param_text(s, a, i);
         env_set(&e, name, text);
         free(name);
         free(text);

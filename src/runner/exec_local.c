@@ -35,7 +35,7 @@
 
 /* The executor's state in the runner (r->local). */
 typedef struct rn_local_exec {
-    tt_zygote zygote;        /* starts the shims */
+    rn_zygote zygote;        /* starts the shims */
     rn_live **spawning;      /* its requests not yet answered, oldest first */
     size_t n_spawning, cap_spawning;
 } rn_local_exec;
@@ -44,7 +44,7 @@ static rn_local_exec *local_of(rn_runner *r)
 {
     if (!r->local) {
         r->local = tt_xcalloc(1, sizeof *r->local);
-        r->local->zygote = (tt_zygote)TT_ZYGOTE_INIT;
+        r->local->zygote = (rn_zygote)TT_ZYGOTE_INIT;
     }
     return r->local;
 }
@@ -73,7 +73,7 @@ static void signal_shim(const rn_live *lv, int sig)
 static bool kill_orphans(const char *dir)
 {
     char *entry = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
-    bool any = tt_proc_kill_groups_with_env(entry, SIGKILL) > 0;
+    bool any = rn_proc_kill_groups_with_env(entry, SIGKILL) > 0;
     free(entry);
     return any;
 }
@@ -96,8 +96,8 @@ static int local_start(rn_runner *r, rn_live *lv, char *const *argv, char *const
     uint64_t start = 0;
     /* An idle shim of ours takes it at once; else the zygote forks one
      * (its answer comes later: local_collect). */
-    tt_zygote_answer idle;
-    int rc = tt_zygote_reuse(&x->zygote, lv->dir, RN_SHIM_GRACE_S, argv, envp, &idle, err);
+    rn_zygote_answer idle;
+    int rc = rn_zygote_reuse(&x->zygote, lv->dir, RN_SHIM_GRACE_S, argv, envp, &idle, err);
     bool reused = rc == 0;
     if (reused) {
         lv->pid = idle.pid;
@@ -106,7 +106,7 @@ static int local_start(rn_runner *r, rn_live *lv, char *const *argv, char *const
         lv->token = idle.token;
         lv->start_unrecorded = true; /* stored by rn_live_record_starts */
     } else if (rc == 1) {
-        rc = tt_zygote_send(&x->zygote, r->self_exe, lv->dir, RN_SHIM_GRACE_S, argv, envp, err);
+        rc = rn_zygote_send(&x->zygote, r->self_exe, lv->dir, RN_SHIM_GRACE_S, argv, envp, err);
     }
     if (rc == 1) {
         if (!x->zygote.broken_said)
@@ -114,7 +114,7 @@ static int local_start(rn_runner *r, rn_live *lv, char *const *argv, char *const
                             "the zygote cannot start shims; the runner starts them itself "
                             "from now on (slower)");
         x->zygote.broken_said = true;
-        rc = tt_shim_spawn(r->self_exe, lv->dir, RN_SHIM_GRACE_S, argv, envp, &pid, &start, err);
+        rc = rn_shim_spawn(r->self_exe, lv->dir, RN_SHIM_GRACE_S, argv, envp, &pid, &start, err);
         if (rc == 0) {
             lv->end_fd = tt_proc_pidfd(pid);
             lv->pid = pid;
@@ -131,7 +131,7 @@ static int local_start(rn_runner *r, rn_live *lv, char *const *argv, char *const
 }
 
 /* The answer (or the failure) for the oldest request goes to lv. */
-static void take(rn_live *lv, int rc, const tt_zygote_answer *a, const char *why)
+static void take(rn_live *lv, int rc, const rn_zygote_answer *a, const char *why)
 {
     lv->starting = false;
     if (rc < 0) {
@@ -160,9 +160,9 @@ static void local_collect(rn_runner *r, int timeout_ms)
 {
     rn_local_exec *x = r->local;
     while (x && x->n_spawning > 0) {
-        tt_zygote_answer a = {0, 0, -1, 0};
+        rn_zygote_answer a = {0, 0, -1, 0};
         tt_error err = {0};
-        int rc = tt_zygote_receive(&x->zygote, timeout_ms, &a, &err);
+        int rc = rn_zygote_receive(&x->zygote, timeout_ms, &a, &err);
         if (rc == 1)
             return;
         rn_live *lv = x->spawning[0];
@@ -199,7 +199,7 @@ static void local_adopt(rn_runner *r, rn_live *lv, const char *job_id)
      * whose exit.status is there is over even if its shim lives on: a
      * pooled shim (zygote.c) writes it before it takes another trial. */
     tt_shim_status st;
-    bool over = tt_shim_read_status(lv->dir, &st) == 0;
+    bool over = rn_shim_read_status(lv->dir, &st) == 0;
     if (!over) {
         lv->end_fd = tt_proc_pidfd(lv->pid);
         if (lv->end_fd >= 0 && !tt_proc_alive(lv->pid, lv->pid_start)) {
@@ -225,7 +225,7 @@ static bool local_poll_end(rn_runner *r, rn_live *lv, rn_exec_end *end)
     /* A trial whose end fd has not fired is still running, and its shim
      * writes exit.status before the fd fires: nothing to read yet. */
     bool running = lv->end_fd >= 0 && !lv->end_fired;
-    int looked = running ? -TT_ERR_IO : tt_shim_read_status(lv->dir, &end->status);
+    int looked = running ? -TT_ERR_IO : rn_shim_read_status(lv->dir, &end->status);
     if (looked == -TT_ERR_BUSY)
         return false; /* could not look (no descriptor left): the next tick will */
     end->have_status = looked == 0;
@@ -246,7 +246,7 @@ static bool local_poll_end(rn_runner *r, rn_live *lv, rn_exec_end *end)
             return false;
         }
         /* The shim may have written its status just before exiting. */
-        looked = tt_shim_read_status(lv->dir, &end->status);
+        looked = rn_shim_read_status(lv->dir, &end->status);
         if (looked == -TT_ERR_BUSY)
             return false;
         end->have_status = looked == 0;
@@ -262,7 +262,7 @@ static bool local_poll_end(rn_runner *r, rn_live *lv, rn_exec_end *end)
 static void local_ended(rn_runner *r, rn_live *lv)
 {
     if (lv->token != 0 && lv->end_fd >= 0) {
-        tt_zygote_release(&local_of(r)->zygote, lv->pid, lv->pid_start, lv->end_fd);
+        rn_zygote_release(&local_of(r)->zygote, lv->pid, lv->pid_start, lv->end_fd);
         lv->end_fd = -1;
     }
 }
@@ -271,7 +271,7 @@ static void local_free(rn_runner *r)
 {
     if (!r->local)
         return;
-    tt_zygote_stop(&r->local->zygote);
+    rn_zygote_stop(&r->local->zygote);
     free(r->local->spawning);
     free(r->local);
     r->local = NULL;

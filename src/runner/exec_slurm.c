@@ -103,8 +103,8 @@ static void job_free(rn_slurm_job *j)
     rn_slurm_cmd_free(j->submit);
     rn_slurm_cmd_free(j->cancel);
     rn_slurm_cmd_free(j->detail);
-    tt_launch_strv_free(j->sbatch_argv);
-    tt_launch_strv_free(j->sbatch_envp);
+    rn_launch_strv_free(j->sbatch_argv);
+    rn_launch_strv_free(j->sbatch_envp);
     free(j->out_dir);
     free(j);
 }
@@ -521,7 +521,7 @@ static bool slurm_poll_end(rn_runner *r, rn_live *lv, rn_exec_end *end)
     /* No local shim to watch: exit.status (on the shared filesystem) and
      * Slurm's word together say whether it is over, and Slurm may decide
      * how it ended (cancelled outside, node failure, time limit). */
-    int looked = tt_shim_read_status(lv->dir, &end->status);
+    int looked = rn_shim_read_status(lv->dir, &end->status);
     if (looked == -TT_ERR_BUSY)
         return false; /* could not look (no descriptor left): the next tick will */
     end->have_status = looked == 0;

@@ -232,7 +232,7 @@ rn_trial_runs *rn_runs_find(rn_runner *r, long number);
 rn_trial_runs *rn_runs_begin(rn_runner *r, long number, int attempt);
 /* A started trial with a run left to start, or NULL. */
 rn_trial_runs *rn_runs_next(rn_runner *r);
-tt_launch_run rn_runs_launch(const rn_trial_runs *tr, int run);
+rn_launch_run rn_runs_launch(const rn_trial_runs *tr, int run);
 /* A run ended: recorded; the trial ends once its runs are over. */
 void rn_runs_run_ended(rn_runner *r, long number, int run, tt_trial_state state, double value,
                        long last_step, const char *reason);

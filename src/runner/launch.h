@@ -22,7 +22,7 @@
  *   ${args_override_hydra}  ++name=value
  *   ${args_json}            one element: the JSON object of the parameters
  *   ${args_json_file}       the path of a file holding that JSON (the caller
- *                           writes it; see tt_launch_uses_json_file)
+ *                           writes it; see rn_launch_uses_json_file)
  *   ${envvar:NAME}          getenv(NAME); when NAME is unset, the text NAME
  *                           itself, exactly as W&B does
  *
@@ -56,7 +56,7 @@
 /* ---- argv, JSON, environment (pure but for getenv/PATH lookups) --------- */
 
 /* The trial's argv (NULL-terminated, every string malloc'd; free with
- * tt_launch_strv_free). The command is sw->command, or W&B's default
+ * rn_launch_strv_free). The command is sw->command, or W&B's default
  * `${env} ${interpreter} ${program} ${args}` when there is none.
  * params_json_file is what ${args_json_file} expands to (may be NULL when the
  * command does not use it). Returns NULL with err filled on an unknown macro,
@@ -64,23 +64,23 @@
  * empty command. */
 /* Which run of a trial this is, when the sweep has `folds` or `repeats`
  * (docs/runs: a trial is folds x repeats runs of one configuration). */
-typedef struct tt_launch_run {
+typedef struct rn_launch_run {
     int fold, folds;          /* folds 0: the sweep has no folds */
     int repeat, repeats;      /* repeats >= 1 */
-} tt_launch_run;
+} rn_launch_run;
 
 /* run may be NULL (a trial of one run): ${fold} and ${repeat} then give
  * "0". */
-char **tt_launch_argv(const tt_sweep *sw, const tt_assignment *a, long trial,
+char **rn_launch_argv(const tt_sweep *sw, const tt_assignment *a, long trial,
                       const char *trial_dir, const char *params_json_file,
-                      const tt_launch_run *run, tt_error *err);
+                      const rn_launch_run *run, tt_error *err);
 
 /* Whether the command (or the default) uses ${args_json_file}, so the caller
  * knows to write the params file before launching. */
-bool tt_launch_uses_json_file(const tt_sweep *sw);
+bool rn_launch_uses_json_file(const tt_sweep *sw);
 
 /* Frees a NULL-terminated vector of malloc'd strings (NULL is fine). */
-void tt_launch_strv_free(char **v);
+void rn_launch_strv_free(char **v);
 
 /* Flat JSON object of the ACTIVE parameters, in declaration order, with the
  * flattened dotted names as keys and W&B's separators (`{"lr": 0.01, "opt":
@@ -88,28 +88,28 @@ void tt_launch_strv_free(char **v);
  * float keeps a ".0", non-finite ones become null), booleans true/false,
  * strings escaped (quotes, backslash, control characters; UTF-8 passes
  * through). Caller frees. */
-char *tt_launch_params_json(const tt_space *s, const tt_assignment *a);
+char *rn_launch_params_json(const tt_space *s, const tt_assignment *a);
 
 /* The text ${NAME} of parameter i expands to (see the file comment): malloc'd,
  * "" when inactive. Caller frees. */
-char *tt_launch_param_text(const tt_space *s, const tt_assignment *a, size_t i);
+char *rn_launch_param_text(const tt_space *s, const tt_assignment *a, size_t i);
 
 /* POSIX single-quoting of s: 'it'\''s'. Caller frees. */
-char *tt_launch_shell_quote(const char *s);
+char *rn_launch_shell_quote(const char *s);
 
 /* "python" when an executable python is on PATH, else "python3". Static. */
-const char *tt_launch_interpreter(void);
+const char *rn_launch_interpreter(void);
 
 /* The environment name of a parameter: TUNETOP_PARAM_ + name upper-cased,
  * every byte that is not an ASCII letter or digit turned into '_'
  * ("optimizer.lr" → TUNETOP_PARAM_OPTIMIZER_LR). Caller frees. */
-char *tt_launch_param_env_name(const char *param_name);
+char *rn_launch_param_env_name(const char *param_name);
 
 /* The trial's envp (NULL-terminated, malloc'd; free with
- * tt_launch_strv_free): base_environ (may be NULL) without any TUNETOP_*
+ * rn_launch_strv_free): base_environ (may be NULL) without any TUNETOP_*
  * entry but TUNETOP_SHARED (the shim creates the trial's files by it),
  * without CUDA_VISIBLE_DEVICES when cuda_devices is given, plus
- * TUNETOP_TRIAL_ID, TUNETOP_TRIAL_DIR, TUNETOP_PARAMS (tt_launch_params_json),
+ * TUNETOP_TRIAL_ID, TUNETOP_TRIAL_DIR, TUNETOP_PARAMS (rn_launch_params_json),
  * TUNETOP_PARAM_<NAME> for each active parameter (value as ${NAME} gives it;
  * when two names mangle alike the later parameter wins),
  * TUNETOP_METRICS_FILE (trial_dir/metrics.csv), TUNETOP_CHECKPOINT_DIR
@@ -118,8 +118,8 @@ char *tt_launch_param_env_name(const char *param_name);
  * when it has repeats; WANDB_PROJECT and WANDB_ENTITY from the sweep's
  * project and entity unless base_environ sets them; and
  * CUDA_VISIBLE_DEVICES when cuda_devices is not NULL. */
-char **tt_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignment *a,
-                     long trial, const char *trial_dir, const tt_launch_run *run,
+char **rn_launch_env(char **base_environ, const tt_sweep *sw, const tt_assignment *a,
+                     long trial, const char *trial_dir, const rn_launch_run *run,
                      const char *cuda_devices);
 
 #endif

@@ -421,7 +421,7 @@ void rn_live_record_start(rn_runner *r, rn_live *lv, long pid, uint64_t pid_star
         rc = tt_store_trial_started(r->store, lv->number, pid, pid_start, job_id, &err);
     } else {
         rn_trial_runs *tr = rn_runs_find(r, lv->number);
-        tt_launch_run id = tr ? rn_runs_launch(tr, lv->run) : (tt_launch_run){0};
+        rn_launch_run id = tr ? rn_runs_launch(tr, lv->run) : (rn_launch_run){0};
         rc = tt_store_run_started(r->store, lv->number, lv->attempt, lv->run, id.fold, id.repeat,
                                   pid, pid_start, job_id, &err);
     }

@@ -193,7 +193,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
      * and for the starter waiting on it. */
     if ((rc = rn_sweep_load(&r, err)) < 0 || (rc = tt_study_lock_announce(r.lock_fd, err)) < 0)
         goto out;
-    char *self = tt_proc_self_exe();
+    char *self = rn_proc_self_exe();
     if (!self) {
         rc = tt_error_set(err, TT_ERR_IO, "cannot find the tunetop executable (/proc/self/exe)");
         goto out;
@@ -201,7 +201,7 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
     /* From here on self_exe is the program that runs shims: tunetop-shim
      * next to us when installed (half the start-up cost per trial), else
      * this binary's `__shim`. */
-    r.self_exe = tt_shim_find_exe(self);
+    r.self_exe = rn_shim_find_exe(self);
     free(self);
     if ((rc = rn_signals_open(&r, err)) < 0)
         goto out;

@@ -30,7 +30,7 @@ static bool environ_has(pid_t pid, const char *entry)
     return found;
 }
 
-int tt_proc_kill_groups_with_env(const char *entry, int sig)
+int rn_proc_kill_groups_with_env(const char *entry, int sig)
 {
     DIR *d = opendir("/proc");
     if (!d)
@@ -55,7 +55,7 @@ int tt_proc_kill_groups_with_env(const char *entry, int sig)
     return killed;
 }
 
-char *tt_proc_self_exe(void)
+char *rn_proc_self_exe(void)
 {
     size_t cap = 256;
     for (;;) {

@@ -69,7 +69,7 @@ void rn_reconcile(rn_runner *r)
         char *dir = tt_study_trial_dir(r->study_dir, t->number);
         tt_shim_status st;
         /* Could not look (no descriptor left): adopted, its end looked at later. */
-        int looked = tt_shim_read_status(dir, &st);
+        int looked = rn_shim_read_status(dir, &st);
         bool ended = looked == 0 || looked == -TT_ERR_BUSY;
         free(dir);
         /* Its executor tells whether it may still run: a local shim alive

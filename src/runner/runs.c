@@ -96,11 +96,11 @@ rn_trial_runs *rn_runs_next(rn_runner *r)
     return NULL;
 }
 
-tt_launch_run rn_runs_launch(const rn_trial_runs *tr, int run)
+rn_launch_run rn_runs_launch(const rn_trial_runs *tr, int run)
 {
     int fold = tt_run_fold(tr->folds, tr->repeats, run);
     int repeat = tt_run_repeat(tr->folds, tr->repeats, run);
-    return (tt_launch_run){
+    return (rn_launch_run){
         .fold = fold > 0 ? fold : 0,
         .folds = tr->folds,
         .repeat = repeat > 0 ? repeat : 0,
@@ -274,7 +274,7 @@ void rn_runs_resume(rn_runner *r, const tt_trial_record *t, size_t *adopted)
         tr->running++;
         char *dir = tt_study_run_dir(r->study_dir, tr->number, tr->folds, tr->repeats, run->run);
         tt_shim_status st;
-        int looked = tt_shim_read_status(dir, &st);
+        int looked = rn_shim_read_status(dir, &st);
         bool ended = looked == 0 || looked == -TT_ERR_BUSY;
         const rn_executor_ops *x = rn_executor_of_record(run->job_id);
         if (ended || x->may_run(run->pid, run->pid_start)) {

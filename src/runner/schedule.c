@@ -401,7 +401,7 @@ static bool folder_was_used(const char *dir)
                lstat(status, &ss) == 0 || lstat(log, &ss) == 0;
         if (!used) {
             char *entry = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
-            used = tt_proc_kill_groups_with_env(entry, 0) > 0; /* signal 0: only look */
+            used = rn_proc_kill_groups_with_env(entry, 0) > 0; /* signal 0: only look */
             free(entry);
         }
     }
@@ -428,7 +428,7 @@ static void set_aside_unrecorded(rn_runner *r, const char *dir, long number)
     /* Its shim's pid was never recorded: the trial is found by the folder
      * its environment names (a recycled pid cannot match that). */
     char *entry = tt_xasprintf("TUNETOP_TRIAL_DIR=%s", dir);
-    bool stopped = tt_proc_kill_groups_with_env(entry, SIGKILL) > 0;
+    bool stopped = rn_proc_kill_groups_with_env(entry, SIGKILL) > 0;
     free(entry);
     char *parent = tt_study_unrecorded_dir(r->study_dir);
     mkdir(parent, 0700);
@@ -455,7 +455,7 @@ static void set_aside_unrecorded(rn_runner *r, const char *dir, long number)
  * counts. */
 static void record_run_start(rn_runner *r, const tt_trial_record *t, rn_trial_runs *tr, int run)
 {
-    tt_launch_run id = rn_runs_launch(tr, run);
+    rn_launch_run id = rn_runs_launch(tr, run);
     tt_error err = {0};
     if (tt_store_run_started(r->store, t->number, t->attempt, run, id.fold, id.repeat, 0, 0,
                              NULL, &err) < 0)
@@ -504,7 +504,7 @@ static int start_trial(rn_runner *r, const tt_trial_record *t, const tt_assignme
         free(dir);
         return -TT_ERR_IO;
     }
-    tt_launch_run run_id = {0};
+    rn_launch_run run_id = {0};
     char label[64] = "";
     if (tr) {
         /* A run of a trial of several: its own folder inside the trial's. */
@@ -542,14 +542,14 @@ static int start_trial(rn_runner *r, const tt_trial_record *t, const tt_assignme
         }
         unlinkat(lv->dirfd, "exit.status", 0);
     }
-    json = tt_launch_params_json(r->sweep->space, a);
+    json = rn_launch_params_json(r->sweep->space, a);
     if ((rc = write_params_json(lv->dirfd, json, err)) < 0)
         goto out;
     /* TUNETOP_CHECKPOINT_DIR exists when the trial starts (launch.h); one
      * of the inodes every trial pays for (docs/benchmarks.md). */
     mkdirat(lv->dirfd, "checkpoints", (mode_t)tt_study_dir_mode());
     json_path = tt_xasprintf("%s/params.json", dir);
-    argv = tt_launch_argv(r->sweep, a, t->number, dir, json_path, tr ? &run_id : NULL, err);
+    argv = rn_launch_argv(r->sweep, a, t->number, dir, json_path, tr ? &run_id : NULL, err);
     if (!argv) {
         rc = -TT_ERR_INVALID;
         goto out;
@@ -558,7 +558,7 @@ static int start_trial(rn_runner *r, const tt_trial_record *t, const tt_assignme
     if (slot >= 0)
         snprintf(device, sizeof device, "%s", r->sweep->devices[slot]);
     extern char **environ;
-    envp = tt_launch_env(environ, r->sweep, a, t->number, dir, tr ? &run_id : NULL,
+    envp = rn_launch_env(environ, r->sweep, a, t->number, dir, tr ? &run_id : NULL,
                          slot >= 0 ? device : NULL);
     /* Local: a pooled shim takes it, or the zygote forks one (its answer
      * comes later); Slurm: sbatch runs in the background, and the trial is
@@ -582,8 +582,8 @@ out:
     rn_live_free(lv);
     free(json);
     free(json_path);
-    tt_launch_strv_free(argv);
-    tt_launch_strv_free(envp);
+    rn_launch_strv_free(argv);
+    rn_launch_strv_free(envp);
     free(dir);
     return rc;
 }

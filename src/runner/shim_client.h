@@ -25,7 +25,7 @@
 /* The program to start shims with: TT_SHIM_PROGRAM in the folder of
  * self_exe when it is there and executable, else self_exe itself (which
  * runs `tunetop __shim`). malloc'd; caller frees. */
-char *tt_shim_find_exe(const char *self_exe);
+char *rn_shim_find_exe(const char *self_exe);
 
 /* Starts `self_exe __shim trial_dir --grace G -- trial_argv...` as a detached
  * session leader with environment envp (NULL: ours), stdin /dev/null,
@@ -38,7 +38,7 @@ char *tt_shim_find_exe(const char *self_exe);
  * pid and /proc start time (start_out may be NULL). Returns 0, or
  * -TT_ERR_IO with err filled (trial_dir unusable, fork or exec failure, which
  * is reported here rather than as a vanished child). */
-int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
+int rn_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
                   char *const *trial_argv, char *const *envp, pid_t *pid_out,
                   uint64_t *start_out, tt_error *err);
 
@@ -47,20 +47,20 @@ int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
  * is still running, or its shim died), -TT_ERR_BUSY when out of file
  * descriptors (which says nothing about the trial), -TT_ERR_INVALID when
  * malformed. */
-int tt_shim_read_status(const char *trial_dir, tt_shim_status *st);
+int rn_shim_read_status(const char *trial_dir, tt_shim_status *st);
 
 /* ---- the zygote and its pooled shims (zygote_client.c) ---------------------- */
 
 /* A shim that ran a trial for this runner and waits for the next. */
-typedef struct tt_zygote_idle {
+typedef struct rn_zygote_idle {
     pid_t pid;
     uint64_t start;
     int sock;
-} tt_zygote_idle;
+} rn_zygote_idle;
 
 /* The runner's end of a zygote and of the shims it forked; pid 0 when no
  * zygote runs. */
-typedef struct tt_zygote {
+typedef struct rn_zygote {
     pid_t pid;
     int sock;
     bool broken;         /* failed once: the runner spawns shims itself */
@@ -68,42 +68,42 @@ typedef struct tt_zygote {
     size_t pending;      /* requests sent, answers not yet received */
     size_t lost;         /* answers a lost zygote owed, still to be reported */
     int tokens;          /* the last token given to a request */
-    tt_zygote_idle *idle; /* shims waiting for a trial, the latest last */
+    rn_zygote_idle *idle; /* shims waiting for a trial, the latest last */
     size_t n_idle, cap_idle;
-} tt_zygote;
+} rn_zygote;
 
 #define TT_ZYGOTE_INIT {0, -1, false, false, 0, 0, 0, NULL, 0, 0}
 
 /* A started trial: its shim's pid and /proc start time, the shim's socket
  * (readable once the trial is over and exit.status written: a byte, or
  * the end of the file when the shim left; give it back with
- * tt_zygote_release), and the token that a SIGTERM for this trial carries
+ * rn_zygote_release), and the token that a SIGTERM for this trial carries
  * (sigqueue). */
-typedef struct tt_zygote_answer {
+typedef struct rn_zygote_answer {
     pid_t pid;
     uint64_t start;
     int sock;
     int token;
-} tt_zygote_answer;
+} rn_zygote_answer;
 
 /* Starts the trial on an idle shim of this runner, if one is left: 0 with
  * *a filled; 1 when none could take it (the caller asks the zygote);
  * -TT_ERR_INVALID on a bad request. */
-int tt_zygote_reuse(tt_zygote *z, const char *trial_dir, double grace_s,
-                    char *const *trial_argv, char *const *envp, tt_zygote_answer *a,
+int rn_zygote_reuse(rn_zygote *z, const char *trial_dir, double grace_s,
+                    char *const *trial_argv, char *const *envp, rn_zygote_answer *a,
                     tt_error *err);
 
 /* A trial whose socket fired is over: the shim goes back to the idle ones
  * when it said so (TT_SHIM_DONE_BYTE), else its socket is closed. */
-void tt_zygote_release(tt_zygote *z, pid_t pid, uint64_t start, int sock);
+void rn_zygote_release(rn_zygote *z, pid_t pid, uint64_t start, int sock);
 
 /* Asks the zygote (started on first use from shim_exe) for a new shim
  * running `trial_argv` in trial_dir with environment envp (NULL: ours), as
- * tt_shim_spawn would start it. Answers come back in request order through
- * tt_zygote_receive. Returns 0 when sent; 1 when the zygote cannot serve
+ * rn_shim_spawn would start it. Answers come back in request order through
+ * rn_zygote_receive. Returns 0 when sent; 1 when the zygote cannot serve
  * and nothing was started (it is then broken for good: the caller starts
  * the shim itself, now and later); -TT_ERR_INVALID on a bad request. */
-int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
+int rn_zygote_send(rn_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
                    char *const *trial_argv, char *const *envp, tt_error *err);
 
 /* The answer to the oldest request still owed, waiting up to timeout_ms:
@@ -111,18 +111,18 @@ int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, do
  * -TT_ERR_IO with err filled when that request's shim was not started, or
  * may have been but the zygote was lost before it answered (that trial
  * must not be started again as it is). */
-int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_error *err);
+int rn_zygote_receive(rn_zygote *z, int timeout_ms, rn_zygote_answer *a, tt_error *err);
 
-/* Send and receive in one (5 s limit), with tt_shim_spawn's contract plus
+/* Send and receive in one (5 s limit), with rn_shim_spawn's contract plus
  * *sock_out and *token_out (either may be NULL). Returns 0, 1 (nothing
  * started: fall back) or -TT_ERR_IO. */
-int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
+int rn_zygote_spawn(rn_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
                     char *const *trial_argv, char *const *envp, pid_t *pid_out,
                     uint64_t *start_out, int *sock_out, int *token_out, tt_error *err);
 
 /* Closes the runner's end of the zygote and of the idle shims: they all
  * leave; busy shims run their trial to its end. */
-void tt_zygote_stop(tt_zygote *z);
+void rn_zygote_stop(rn_zygote *z);
 
 /* ---- /proc lookups of the runner's (proc_lookup.c) -------------------------- */
 
@@ -131,10 +131,10 @@ void tt_zygote_stop(tt_zygote *z);
  * that lead their session (a shim's): the trial of a folder, found without
  * knowing its shim (sig 0: only whether there is one). Returns how many
  * groups were signalled. Reads all of /proc: for rare recoveries only. */
-int tt_proc_kill_groups_with_env(const char *entry, int sig);
+int rn_proc_kill_groups_with_env(const char *entry, int sig);
 
 /* The path of the running executable (readlink /proc/self/exe, without a
  * " (deleted)" suffix), malloc'd; NULL when unknown. */
-char *tt_proc_self_exe(void);
+char *rn_proc_self_exe(void);
 
 #endif

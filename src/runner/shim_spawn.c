@@ -29,7 +29,7 @@ static bool is_standalone(const char *exe)
     return strcmp(slash ? slash + 1 : exe, TT_SHIM_PROGRAM) == 0;
 }
 
-char *tt_shim_find_exe(const char *self_exe)
+char *rn_shim_find_exe(const char *self_exe)
 {
     const char *slash = strrchr(self_exe, '/');
     if (slash) {
@@ -42,7 +42,7 @@ char *tt_shim_find_exe(const char *self_exe)
     return tt_xstrdup(self_exe);
 }
 
-int tt_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
+int rn_shim_spawn(const char *self_exe, const char *trial_dir, double grace_s,
                   char *const *trial_argv, char *const *envp, pid_t *pid_out,
                   uint64_t *start_out, tt_error *err)
 {
@@ -129,7 +129,7 @@ static char *trial_file(const char *trial_dir, const char *leaf)
     return tt_xasprintf("%s%s%s", trial_dir, n && trial_dir[n - 1] == '/' ? "" : "/", leaf);
 }
 
-int tt_shim_read_status(const char *trial_dir, tt_shim_status *st)
+int rn_shim_read_status(const char *trial_dir, tt_shim_status *st)
 {
     memset(st, 0, sizeof *st);
     /* A status the shim wrote is two short lines: one read of at most

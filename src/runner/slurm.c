@@ -336,7 +336,7 @@ rn_slurm_verdict rn_slurm_decide(const rn_slurm_end_in *in, tt_trial_state *stat
 
 static void put_quoted(tt_buf *b, const char *s)
 {
-    char *q = tt_launch_shell_quote(s);
+    char *q = rn_launch_shell_quote(s);
     tt_buf_puts(b, q);
     free(q);
 }
@@ -356,7 +356,7 @@ char *rn_slurm_script(const char *shim_exe, const char *trial_dir, double grace_
         const char *eq = strchr(exports[i], '=');
         if (!eq || eq == exports[i])
             continue;
-        /* Names come from tt_launch_env: letters, digits and '_' only;
+        /* Names come from rn_launch_env: letters, digits and '_' only;
          * anything else would not be a shell name, so it is skipped. */
         bool name_ok = true;
         for (const char *c = exports[i]; c < eq; c++)

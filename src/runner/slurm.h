@@ -129,7 +129,7 @@ char *rn_slurm_script(const char *shim_exe, const char *trial_dir, double grace_
                       char *const *argv, char *const *exports);
 
 /* The argv of sbatch for a trial (NULL-terminated, malloc'd strings; free
- * with tt_launch_strv_free): `sbatch --parsable --job-name NAME --chdir
+ * with rn_launch_strv_free): `sbatch --parsable --job-name NAME --chdir
  * WORKDIR --output TRIAL_DIR/slurm-%j.out --partition P --time T
  * --cpus-per-task N --mem M --gres G --account A --qos Q SBATCH_ARGS…
  * SCRIPT`, the executor's options only when set; sbatch_args come last so

@@ -7,7 +7,7 @@
  * request when no shim of its own is idle, and takes the answers in
  * request order (it may send the next request before the last answer:
  * spawns.c). A shim whose trial ended says so with one byte on its socket
- * and is kept for the next trial (tt_zygote_release, tt_zygote_reuse), the
+ * and is kept for the next trial (rn_zygote_release, rn_zygote_reuse), the
  * latest first. Nothing here may block the runner's loop for long: every
  * send and receive has a time limit, and a zygote that misses it is given
  * up for good (shims are then started by exec, shim_spawn.c).
@@ -57,7 +57,7 @@ static int wait_ready(int fd, short events, double deadline)
     }
 }
 
-static int zygote_start(tt_zygote *z, const char *exe, tt_error *err)
+static int zygote_start(rn_zygote *z, const char *exe, tt_error *err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -99,7 +99,7 @@ static int zygote_start(tt_zygote *z, const char *exe, tt_error *err)
 }
 
 /* Closes the zygote's socket (it leaves); the idle shims stay. */
-static void zygote_close(tt_zygote *z)
+static void zygote_close(rn_zygote *z)
 {
     if (z->sock >= 0)
         close(z->sock);
@@ -107,7 +107,7 @@ static void zygote_close(tt_zygote *z)
     z->pid = 0;
 }
 
-void tt_zygote_stop(tt_zygote *z)
+void rn_zygote_stop(rn_zygote *z)
 {
     zygote_close(z);
     for (size_t i = 0; i < z->n_idle; i++)
@@ -215,8 +215,8 @@ static char *build_request(const char *trial_dir, double grace_s, int token, cha
 
 /* The zygote is of no more use: killed (it may be stopped or wedged; the
  * runner's loop reaps it), and shims are started without it from now on.
- * Answers it still owed are lost: the next tt_zygote_receive says so. */
-static void give_up(tt_zygote *z)
+ * Answers it still owed are lost: the next rn_zygote_receive says so. */
+static void give_up(rn_zygote *z)
 {
     if (z->pid > 0)
         kill(z->pid, SIGKILL);
@@ -227,7 +227,7 @@ static void give_up(tt_zygote *z)
 }
 
 /* Tokens tell this runner's requests apart for as long as it runs. */
-static int next_token(tt_zygote *z)
+static int next_token(rn_zygote *z)
 {
     z->tokens = z->tokens >= INT32_MAX ? 1 : z->tokens + 1;
     return z->tokens;
@@ -237,8 +237,8 @@ static int next_token(tt_zygote *z)
  * parallelism was lowered does not keep a crowd of them. */
 #define ZYGOTE_MAX_IDLE 16
 
-int tt_zygote_reuse(tt_zygote *z, const char *trial_dir, double grace_s,
-                    char *const *trial_argv, char *const *envp, tt_zygote_answer *a,
+int rn_zygote_reuse(rn_zygote *z, const char *trial_dir, double grace_s,
+                    char *const *trial_argv, char *const *envp, rn_zygote_answer *a,
                     tt_error *err)
 {
     if (z->n_idle == 0)
@@ -259,9 +259,9 @@ int tt_zygote_reuse(tt_zygote *z, const char *trial_dir, double grace_s,
      * meanwhile (killed) fails the send and is dropped; a request cut
      * short makes a shim leave without running anything. */
     while (z->n_idle > 0) {
-        tt_zygote_idle s = z->idle[--z->n_idle];
+        rn_zygote_idle s = z->idle[--z->n_idle];
         if (send_all(s.sock, req, len, mono_ms() + ZYGOTE_TIMEOUT_MS) == 0) {
-            *a = (tt_zygote_answer){s.pid, s.start, s.sock, token};
+            *a = (rn_zygote_answer){s.pid, s.start, s.sock, token};
             rc = 0;
             break;
         }
@@ -271,7 +271,7 @@ int tt_zygote_reuse(tt_zygote *z, const char *trial_dir, double grace_s,
     return rc;
 }
 
-void tt_zygote_release(tt_zygote *z, pid_t pid, uint64_t start, int sock)
+void rn_zygote_release(rn_zygote *z, pid_t pid, uint64_t start, int sock)
 {
     char b;
     ssize_t n;
@@ -282,10 +282,10 @@ void tt_zygote_release(tt_zygote *z, pid_t pid, uint64_t start, int sock)
         return;
     }
     tt_grow((void **)&z->idle, &z->cap_idle, z->n_idle + 1, sizeof *z->idle);
-    z->idle[z->n_idle++] = (tt_zygote_idle){pid, start, sock};
+    z->idle[z->n_idle++] = (rn_zygote_idle){pid, start, sock};
 }
 
-int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
+int rn_zygote_send(rn_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
                    char *const *trial_argv, char *const *envp, tt_error *err)
 {
     if (z->broken)
@@ -325,7 +325,7 @@ int tt_zygote_send(tt_zygote *z, const char *shim_exe, const char *trial_dir, do
     return 0;
 }
 
-int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_error *err)
+int rn_zygote_receive(rn_zygote *z, int timeout_ms, rn_zygote_answer *a, tt_error *err)
 {
     if (z->lost > 0) {
         z->lost--;
@@ -362,18 +362,18 @@ int tt_zygote_receive(tt_zygote *z, int timeout_ms, tt_zygote_answer *a, tt_erro
     return 0;
 }
 
-int tt_zygote_spawn(tt_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
+int rn_zygote_spawn(rn_zygote *z, const char *shim_exe, const char *trial_dir, double grace_s,
                     char *const *trial_argv, char *const *envp, pid_t *pid_out,
                     uint64_t *start_out, int *sock_out, int *token_out, tt_error *err)
 {
-    int rc = tt_zygote_send(z, shim_exe, trial_dir, grace_s, trial_argv, envp, err);
+    int rc = rn_zygote_send(z, shim_exe, trial_dir, grace_s, trial_argv, envp, err);
     if (rc != 0)
         return rc;
-    tt_zygote_answer a;
-    rc = tt_zygote_receive(z, ZYGOTE_TIMEOUT_MS, &a, err);
+    rn_zygote_answer a;
+    rc = rn_zygote_receive(z, ZYGOTE_TIMEOUT_MS, &a, err);
     if (rc == 1) {
         give_up(z);
-        return tt_zygote_receive(z, 0, &a, err); /* reports the loss */
+        return rn_zygote_receive(z, 0, &a, err); /* reports the loss */
     }
     if (rc < 0)
         return rc;

@@ -432,7 +432,7 @@ int tt_shim_main(int argc, char **argv)
 /* Once per shim process. */
 static void shim_setup(void)
 {
-    /* Already a session leader when tt_shim_spawn started us; EPERM then. */
+    /* Already a session leader when rn_shim_spawn started us; EPERM then. */
     setsid();
     /* What the trial leaves behind outside its group is reparented to us,
      * not to init, so that it can be stopped with the trial (kill_adopted). */

@@ -109,7 +109,7 @@ static void serve(int runner, const tt_zygote_header *h, char *buf, tt_zygote_re
     /* The shim blocks these itself, but only once it runs: until then a
      * SIGTERM from the runner (a `kill` the moment the trial started) would
      * kill it before it could forward anything. The child inherits them
-     * blocked, as an exec'd shim does from tt_shim_spawn. */
+     * blocked, as an exec'd shim does from rn_shim_spawn. */
     sigset_t shim_set, old;
     tt_shim_signal_set(&shim_set);
     sigprocmask(SIG_BLOCK, &shim_set, &old);
