@@ -17,23 +17,23 @@
 
 #include "../src/ui/editor.h"
 
-static void type(tt_editor *ed, const char *s)
+static void type(ui_buffer *ed, const char *s)
 {
     for (; *s; s++)
-        tt_editor_key(ed, (unsigned char)*s);
+        ui_buffer_key(ed, (unsigned char)*s);
 }
 
-static void ck_text(const tt_editor *ed, const char *want)
+static void ck_text(const ui_buffer *ed, const char *want)
 {
-    char *got = tt_editor_text(ed);
+    char *got = ui_buffer_text(ed);
     ck_assert_msg(strcmp(got, want) == 0, "text [%s], expected [%s]", got, want);
     free(got);
 }
 
-static void ck_cursor(const tt_editor *ed, size_t line, size_t col)
+static void ck_cursor(const ui_buffer *ed, size_t line, size_t col)
 {
     size_t l, c;
-    tt_editor_cursor(ed, &l, &c);
+    ui_buffer_cursor(ed, &l, &c);
     ck_assert_msg(l == line && c == col, "cursor %zu:%zu, expected %zu:%zu", l, c, line, col);
 }
 
@@ -45,294 +45,294 @@ static void utf8_locale(void)
 
 START_TEST(test_typing)
 {
-    tt_editor *ed = tt_editor_new(NULL);
-    ck_assert(!tt_editor_dirty(ed));
-    ck_assert_uint_eq(tt_editor_line_count(ed), 1);
-    int flags = tt_editor_key(ed, 'a');
-    ck_assert_int_eq(flags, TT_EDITOR_HANDLED | TT_EDITOR_CHANGED | TT_EDITOR_MOVED);
+    ui_buffer *ed = ui_buffer_new(NULL);
+    ck_assert(!ui_buffer_dirty(ed));
+    ck_assert_uint_eq(ui_buffer_line_count(ed), 1);
+    int flags = ui_buffer_key(ed, 'a');
+    ck_assert_int_eq(flags, UI_BUFFER_HANDLED | UI_BUFFER_CHANGED | UI_BUFFER_MOVED);
     type(ed, "bc");
     ck_text(ed, "abc");
     ck_cursor(ed, 0, 3);
-    ck_assert(tt_editor_dirty(ed));
-    tt_editor_key(ed, KEY_LEFT);
-    tt_editor_key(ed, KEY_LEFT);
+    ck_assert(ui_buffer_dirty(ed));
+    ui_buffer_key(ed, KEY_LEFT);
+    ui_buffer_key(ed, KEY_LEFT);
     type(ed, "X");
     ck_text(ed, "aXbc");
     ck_cursor(ed, 0, 2);
     /* Moves report MOVED only; an unknown key is not the editor's. */
-    ck_assert_int_eq(tt_editor_key(ed, KEY_END), TT_EDITOR_HANDLED | TT_EDITOR_MOVED);
-    ck_assert_int_eq(tt_editor_key(ed, KEY_F(1)), 0);
-    ck_assert_int_eq(tt_editor_key(ed, KEY_RIGHT), TT_EDITOR_HANDLED);
-    ck_assert_int_eq(tt_editor_key(ed, 19), TT_EDITOR_HANDLED | TT_EDITOR_SAVE);
-    ck_assert_int_eq(tt_editor_key(ed, 27), TT_EDITOR_HANDLED | TT_EDITOR_QUIT);
-    ck_assert_int_eq(tt_editor_key(ed, 17), TT_EDITOR_HANDLED | TT_EDITOR_QUIT);
+    ck_assert_int_eq(ui_buffer_key(ed, KEY_END), UI_BUFFER_HANDLED | UI_BUFFER_MOVED);
+    ck_assert_int_eq(ui_buffer_key(ed, KEY_F(1)), 0);
+    ck_assert_int_eq(ui_buffer_key(ed, KEY_RIGHT), UI_BUFFER_HANDLED);
+    ck_assert_int_eq(ui_buffer_key(ed, 19), UI_BUFFER_HANDLED | UI_BUFFER_SAVE);
+    ck_assert_int_eq(ui_buffer_key(ed, 27), UI_BUFFER_HANDLED | UI_BUFFER_QUIT);
+    ck_assert_int_eq(ui_buffer_key(ed, 17), UI_BUFFER_HANDLED | UI_BUFFER_QUIT);
     size_t len;
-    const char *l = tt_editor_line(ed, 0, &len);
+    const char *l = ui_buffer_line(ed, 0, &len);
     ck_assert_uint_eq(len, 4);
     ck_assert(memcmp(l, "aXbc", 4) == 0);
-    ck_assert_ptr_null(tt_editor_line(ed, 1, &len));
-    tt_editor_free(ed);
+    ck_assert_ptr_null(ui_buffer_line(ed, 1, &len));
+    ui_buffer_free(ed);
 }
 END_TEST
 
 START_TEST(test_newline_keeps_indentation)
 {
-    tt_editor *ed = tt_editor_new("parameters:\n  lr:");
-    tt_editor_goto(ed, 1, 99);
+    ui_buffer *ed = ui_buffer_new("parameters:\n  lr:");
+    ui_buffer_goto(ed, 1, 99);
     ck_cursor(ed, 1, 5);
     /* After a key ending in ':' the block goes one level deeper. */
-    tt_editor_key(ed, '\n');
+    ui_buffer_key(ed, '\n');
     ck_cursor(ed, 2, 4);
     type(ed, "min: 1\nmax: 2");
     ck_text(ed, "parameters:\n  lr:\n    min: 1\n    max: 2");
     /* Splitting inside a line: the tail keeps the indentation (one level
      * more after 'max:'), blanks at the cut are dropped. */
-    tt_editor_goto(ed, 3, 8);
-    tt_editor_key(ed, KEY_ENTER);
+    ui_buffer_goto(ed, 3, 8);
+    ui_buffer_key(ed, KEY_ENTER);
     ck_text(ed, "parameters:\n  lr:\n    min: 1\n    max:\n      2");
     ck_cursor(ed, 4, 6);
     /* Enter inside the indentation moves the line down unchanged. */
-    tt_editor_goto(ed, 2, 2);
-    tt_editor_key(ed, '\r');
+    ui_buffer_goto(ed, 2, 2);
+    ui_buffer_key(ed, '\r');
     ck_text(ed, "parameters:\n  lr:\n\n    min: 1\n    max:\n      2");
     ck_cursor(ed, 3, 2);
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 
     /* A comment ending in ':' does not open a block. */
-    ed = tt_editor_new("  # note:");
-    tt_editor_key(ed, KEY_END);
-    tt_editor_key(ed, '\n');
+    ed = ui_buffer_new("  # note:");
+    ui_buffer_key(ed, KEY_END);
+    ui_buffer_key(ed, '\n');
     ck_cursor(ed, 1, 2);
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 }
 END_TEST
 
 START_TEST(test_backspace_delete_join)
 {
-    tt_editor *ed = tt_editor_new("ab\ncd");
-    tt_editor_goto(ed, 1, 0);
-    tt_editor_key(ed, KEY_BACKSPACE);
+    ui_buffer *ed = ui_buffer_new("ab\ncd");
+    ui_buffer_goto(ed, 1, 0);
+    ui_buffer_key(ed, KEY_BACKSPACE);
     ck_text(ed, "abcd");
     ck_cursor(ed, 0, 2);
-    ck_assert_uint_eq(tt_editor_line_count(ed), 1);
-    tt_editor_key(ed, 127);
+    ck_assert_uint_eq(ui_buffer_line_count(ed), 1);
+    ui_buffer_key(ed, 127);
     ck_text(ed, "acd");
-    tt_editor_key(ed, KEY_DC);
+    ui_buffer_key(ed, KEY_DC);
     ck_text(ed, "ad");
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 
     /* Delete at the end of a line joins the next one; at the very start
      * and end nothing happens. */
-    ed = tt_editor_new("ab\ncd");
-    tt_editor_key(ed, KEY_END);
-    tt_editor_key(ed, KEY_DC);
+    ed = ui_buffer_new("ab\ncd");
+    ui_buffer_key(ed, KEY_END);
+    ui_buffer_key(ed, KEY_DC);
     ck_text(ed, "abcd");
-    tt_editor_key(ed, KEY_END);
-    ck_assert_int_eq(tt_editor_key(ed, KEY_DC), TT_EDITOR_HANDLED);
-    tt_editor_key(ed, KEY_HOME);
-    tt_editor_key(ed, KEY_HOME);
-    ck_assert_int_eq(tt_editor_key(ed, KEY_BACKSPACE), TT_EDITOR_HANDLED);
+    ui_buffer_key(ed, KEY_END);
+    ck_assert_int_eq(ui_buffer_key(ed, KEY_DC), UI_BUFFER_HANDLED);
+    ui_buffer_key(ed, KEY_HOME);
+    ui_buffer_key(ed, KEY_HOME);
+    ck_assert_int_eq(ui_buffer_key(ed, KEY_BACKSPACE), UI_BUFFER_HANDLED);
     ck_text(ed, "abcd");
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 
     /* Backspace in the indentation goes back a level. */
-    ed = tt_editor_new("     x");
-    tt_editor_goto(ed, 0, 5);
-    tt_editor_key(ed, KEY_BACKSPACE);
+    ed = ui_buffer_new("     x");
+    ui_buffer_goto(ed, 0, 5);
+    ui_buffer_key(ed, KEY_BACKSPACE);
     ck_text(ed, "    x");
-    tt_editor_key(ed, KEY_BACKSPACE);
+    ui_buffer_key(ed, KEY_BACKSPACE);
     ck_text(ed, "  x");
     ck_cursor(ed, 0, 2);
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 }
 END_TEST
 
 START_TEST(test_undo_redo)
 {
-    tt_editor *ed = tt_editor_new("");
+    ui_buffer *ed = ui_buffer_new("");
     type(ed, "abc");
-    tt_editor_key(ed, KEY_LEFT);
+    ui_buffer_key(ed, KEY_LEFT);
     type(ed, "XY");
-    tt_editor_key(ed, '\n');
+    ui_buffer_key(ed, '\n');
     ck_text(ed, "abXY\nc");
     /* One step per run of typing; Enter is a step of its own. */
-    tt_editor_key(ed, 26);
+    ui_buffer_key(ed, 26);
     ck_text(ed, "abXYc");
     ck_cursor(ed, 0, 4);
-    tt_editor_key(ed, 26);
+    ui_buffer_key(ed, 26);
     ck_text(ed, "abc");
-    tt_editor_key(ed, 26);
+    ui_buffer_key(ed, 26);
     ck_text(ed, "");
-    ck_assert(!tt_editor_dirty(ed));
-    ck_assert_int_eq(tt_editor_undo(ed), 0);
-    tt_editor_key(ed, 25);
-    tt_editor_key(ed, 25);
+    ck_assert(!ui_buffer_dirty(ed));
+    ck_assert_int_eq(ui_buffer_undo(ed), 0);
+    ui_buffer_key(ed, 25);
+    ui_buffer_key(ed, 25);
     ck_text(ed, "abXYc");
-    ck_assert(tt_editor_dirty(ed));
+    ck_assert(ui_buffer_dirty(ed));
     /* A new edit drops what could be redone. */
     type(ed, "!");
-    ck_assert_int_eq(tt_editor_redo(ed), 0);
-    tt_editor_free(ed);
+    ck_assert_int_eq(ui_buffer_redo(ed), 0);
+    ui_buffer_free(ed);
 
     /* Backspaces coalesce too; a join is separate. */
-    ed = tt_editor_new("ab\ncdef");
-    tt_editor_key(ed, KEY_DOWN);
-    tt_editor_key(ed, KEY_END);
-    tt_editor_key(ed, KEY_BACKSPACE);
-    tt_editor_key(ed, KEY_BACKSPACE);
+    ed = ui_buffer_new("ab\ncdef");
+    ui_buffer_key(ed, KEY_DOWN);
+    ui_buffer_key(ed, KEY_END);
+    ui_buffer_key(ed, KEY_BACKSPACE);
+    ui_buffer_key(ed, KEY_BACKSPACE);
     ck_text(ed, "ab\ncd");
-    tt_editor_key(ed, 26);
+    ui_buffer_key(ed, 26);
     ck_text(ed, "ab\ncdef");
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 
     /* The history is bounded: the oldest steps go first. */
-    ed = tt_editor_new("");
+    ed = ui_buffer_new("");
     for (int i = 0; i < 300; i++) {
-        tt_editor_key(ed, 'a');
-        tt_editor_key(ed, KEY_LEFT);
+        ui_buffer_key(ed, 'a');
+        ui_buffer_key(ed, KEY_LEFT);
     }
     int undone = 0;
-    while (tt_editor_undo(ed))
+    while (ui_buffer_undo(ed))
         undone++;
     ck_assert_int_eq(undone, 256);
-    char *t = tt_editor_text(ed);
+    char *t = ui_buffer_text(ed);
     ck_assert_uint_eq(strlen(t), 300 - 256);
     free(t);
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 }
 END_TEST
 
 START_TEST(test_utf8_columns)
 {
     utf8_locale();
-    tt_editor *ed = tt_editor_new("");
-    tt_editor_insert_codepoint(ed, 0xE9); /* é */
+    ui_buffer *ed = ui_buffer_new("");
+    ui_buffer_insert_codepoint(ed, 0xE9); /* é */
     ck_cursor(ed, 0, 1);
-    tt_editor_insert_codepoint(ed, 0x6F22); /* 漢: two columns */
+    ui_buffer_insert_codepoint(ed, 0x6F22); /* 漢: two columns */
     ck_cursor(ed, 0, 3);
     /* Bytes from wgetch are gathered into one character. */
     const char *zi = "\xe5\xad\x97"; /* 字 */
-    ck_assert_int_eq(tt_editor_key(ed, (unsigned char)zi[0]), TT_EDITOR_HANDLED);
-    ck_assert_int_eq(tt_editor_key(ed, (unsigned char)zi[1]), TT_EDITOR_HANDLED);
-    ck_assert(tt_editor_key(ed, (unsigned char)zi[2]) & TT_EDITOR_CHANGED);
+    ck_assert_int_eq(ui_buffer_key(ed, (unsigned char)zi[0]), UI_BUFFER_HANDLED);
+    ck_assert_int_eq(ui_buffer_key(ed, (unsigned char)zi[1]), UI_BUFFER_HANDLED);
+    ck_assert(ui_buffer_key(ed, (unsigned char)zi[2]) & UI_BUFFER_CHANGED);
     type(ed, "x");
     ck_text(ed, "\u00e9\u6f22\u5b57x");
     ck_cursor(ed, 0, 6);
-    ck_assert_uint_eq(tt_editor_line_width(ed, 0), 6);
+    ck_assert_uint_eq(ui_buffer_line_width(ed, 0), 6);
     /* The cursor moves by characters. */
-    tt_editor_key(ed, KEY_LEFT);
+    ui_buffer_key(ed, KEY_LEFT);
     ck_cursor(ed, 0, 5);
-    tt_editor_key(ed, KEY_LEFT);
+    ui_buffer_key(ed, KEY_LEFT);
     ck_cursor(ed, 0, 3);
-    tt_editor_key(ed, KEY_LEFT);
+    ui_buffer_key(ed, KEY_LEFT);
     ck_cursor(ed, 0, 1);
-    tt_editor_key(ed, KEY_BACKSPACE);
+    ui_buffer_key(ed, KEY_BACKSPACE);
     ck_text(ed, "\u6f22\u5b57x");
     ck_cursor(ed, 0, 0);
-    tt_editor_key(ed, KEY_DC);
+    ui_buffer_key(ed, KEY_DC);
     ck_text(ed, "\u5b57x");
     /* Up and down keep the display column, landing on a wide character. */
-    tt_editor_free(ed);
-    ed = tt_editor_new("abcdef\n\u6f22\u5b57\u6f22");
-    tt_editor_goto(ed, 0, 3);
-    tt_editor_key(ed, KEY_DOWN);
+    ui_buffer_free(ed);
+    ed = ui_buffer_new("abcdef\n\u6f22\u5b57\u6f22");
+    ui_buffer_goto(ed, 0, 3);
+    ui_buffer_key(ed, KEY_DOWN);
     ck_cursor(ed, 1, 2);
-    tt_editor_key(ed, KEY_UP);
+    ui_buffer_key(ed, KEY_UP);
     ck_cursor(ed, 0, 3);
     /* Rendering a slice: wide characters cut by an edge become blanks. */
     char out[64];
-    ck_assert_uint_eq(tt_editor_render_line(ed, 1, 1, 4, out, sizeof out), 4);
+    ck_assert_uint_eq(ui_buffer_render_line(ed, 1, 1, 4, out, sizeof out), 4);
     ck_assert_str_eq(out, " \u5b57 ");
-    ck_assert_uint_eq(tt_editor_render_line(ed, 1, 0, 6, out, sizeof out), 6);
+    ck_assert_uint_eq(ui_buffer_render_line(ed, 1, 0, 6, out, sizeof out), 6);
     ck_assert_str_eq(out, "\u6f22\u5b57\u6f22");
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
     /* Invalid bytes and tabs are one placeholder cell each. */
-    ed = tt_editor_new("a\tb\xff");
-    ck_assert_uint_eq(tt_editor_line_width(ed, 0), 4);
-    tt_editor_render_line(ed, 0, 0, 10, out, sizeof out);
+    ed = ui_buffer_new("a\tb\xff");
+    ck_assert_uint_eq(ui_buffer_line_width(ed, 0), 4);
+    ui_buffer_render_line(ed, 0, 0, 10, out, sizeof out);
     ck_assert_str_eq(out, "a?b?");
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 }
 END_TEST
 
 START_TEST(test_tabs_become_spaces)
 {
-    tt_editor *ed = tt_editor_new("");
-    tt_editor_key(ed, '\t');
+    ui_buffer *ed = ui_buffer_new("");
+    ui_buffer_key(ed, '\t');
     ck_text(ed, "  ");
     type(ed, "a");
-    tt_editor_key(ed, '\t'); /* to the next even column */
+    ui_buffer_key(ed, '\t'); /* to the next even column */
     ck_text(ed, "  a ");
-    tt_editor_insert_codepoint(ed, '\t');
+    ui_buffer_insert_codepoint(ed, '\t');
     ck_text(ed, "  a   ");
-    tt_editor_free(ed);
-    ed = tt_editor_new("    x: 1");
-    tt_editor_key(ed, KEY_BTAB);
+    ui_buffer_free(ed);
+    ed = ui_buffer_new("    x: 1");
+    ui_buffer_key(ed, KEY_BTAB);
     ck_text(ed, "  x: 1");
-    tt_editor_key(ed, KEY_BTAB);
-    tt_editor_key(ed, KEY_BTAB);
+    ui_buffer_key(ed, KEY_BTAB);
+    ui_buffer_key(ed, KEY_BTAB);
     ck_text(ed, "x: 1");
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 }
 END_TEST
 
 START_TEST(test_cut_paste_and_moves)
 {
-    tt_editor *ed = tt_editor_new("a: 1\nb: 2\nc: 3\nd: 4");
-    tt_editor_key(ed, KEY_DOWN);
-    tt_editor_key(ed, 11);
-    tt_editor_key(ed, 11);
+    ui_buffer *ed = ui_buffer_new("a: 1\nb: 2\nc: 3\nd: 4");
+    ui_buffer_key(ed, KEY_DOWN);
+    ui_buffer_key(ed, 11);
+    ui_buffer_key(ed, 11);
     ck_text(ed, "a: 1\nd: 4");
-    tt_editor_key(ed, KEY_DOWN);
-    tt_editor_key(ed, 21);
+    ui_buffer_key(ed, KEY_DOWN);
+    ui_buffer_key(ed, 21);
     ck_text(ed, "a: 1\nb: 2\nc: 3\nd: 4");
     ck_cursor(ed, 3, 0);
     /* One undo step for the two cuts, one for the paste. */
-    tt_editor_key(ed, 26);
-    tt_editor_key(ed, 26);
+    ui_buffer_key(ed, 26);
+    ui_buffer_key(ed, 26);
     ck_text(ed, "a: 1\nb: 2\nc: 3\nd: 4");
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 
     /* Smart Home, End, and Ctrl-A / Ctrl-E. */
-    ed = tt_editor_new("    key: v");
-    tt_editor_key(ed, 5);
+    ed = ui_buffer_new("    key: v");
+    ui_buffer_key(ed, 5);
     ck_cursor(ed, 0, 10);
-    tt_editor_key(ed, 1);
+    ui_buffer_key(ed, 1);
     ck_cursor(ed, 0, 4);
-    tt_editor_key(ed, KEY_HOME);
+    ui_buffer_key(ed, KEY_HOME);
     ck_cursor(ed, 0, 0);
-    tt_editor_key(ed, KEY_HOME);
+    ui_buffer_key(ed, KEY_HOME);
     ck_cursor(ed, 0, 4);
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 
     /* Pages and scrolling keep the cursor in the view. */
     char text[400] = "";
     for (int i = 0; i < 50; i++)
         strcat(text, i ? "\nline" : "line");
-    ed = tt_editor_new(text);
-    tt_editor_set_view(ed, 10, 20);
-    tt_editor_key(ed, KEY_NPAGE);
+    ed = ui_buffer_new(text);
+    ui_buffer_set_view(ed, 10, 20);
+    ui_buffer_key(ed, KEY_NPAGE);
     ck_cursor(ed, 9, 0);
-    ck_assert_uint_eq(tt_editor_top(ed), 9);
+    ck_assert_uint_eq(ui_buffer_top(ed), 9);
     for (int i = 0; i < 10; i++)
-        tt_editor_key(ed, KEY_NPAGE);
+        ui_buffer_key(ed, KEY_NPAGE);
     ck_cursor(ed, 49, 0);
-    ck_assert_uint_eq(tt_editor_top(ed), 40);
-    tt_editor_key(ed, KEY_PPAGE);
+    ck_assert_uint_eq(ui_buffer_top(ed), 40);
+    ui_buffer_key(ed, KEY_PPAGE);
     ck_cursor(ed, 40, 0);
-    ck_assert_uint_eq(tt_editor_top(ed), 31);
-    tt_editor_scroll(ed, -100);
-    ck_assert_uint_eq(tt_editor_top(ed), 0);
+    ck_assert_uint_eq(ui_buffer_top(ed), 31);
+    ui_buffer_scroll(ed, -100);
+    ck_assert_uint_eq(ui_buffer_top(ed), 0);
     ck_cursor(ed, 9, 0);
     /* A long line scrolls horizontally. */
-    tt_editor_key(ed, KEY_END);
+    ui_buffer_key(ed, KEY_END);
     const char *tail = "_this_line_is_longer_than_the_view";
     type(ed, tail);
     /* The cursor (after the end) is in the last column of the view. */
-    ck_assert_uint_eq(tt_editor_left(ed), strlen("line") + strlen(tail) - 19);
-    tt_editor_key(ed, KEY_HOME);
-    ck_assert_uint_eq(tt_editor_left(ed), 0);
-    tt_editor_free(ed);
+    ck_assert_uint_eq(ui_buffer_left(ed), strlen("line") + strlen(tail) - 19);
+    ui_buffer_key(ed, KEY_HOME);
+    ck_assert_uint_eq(ui_buffer_left(ed), 0);
+    ui_buffer_free(ed);
 }
 END_TEST
 
@@ -352,56 +352,56 @@ static const char sweep_text[] = "program: train.py\n"
 START_TEST(test_validation_positions)
 {
     utf8_locale();
-    tt_editor *ed = tt_editor_new(sweep_text);
-    tt_editor_validate(ed, "sweep.yaml");
-    ck_assert_uint_eq(tt_editor_diags(ed)->n_errors, 0);
+    ui_buffer *ed = ui_buffer_new(sweep_text);
+    ui_buffer_validate(ed, "sweep.yaml");
+    ck_assert_uint_eq(ui_buffer_diags(ed)->n_errors, 0);
     /* Type an error at the end of "    min: 0.0001". */
-    tt_editor_goto(ed, 8, 99);
+    ui_buffer_goto(ed, 8, 99);
     type(ed, "x");
-    tt_editor_validate(ed, "sweep.yaml");
-    const tt_diags *d = tt_editor_diags(ed);
+    ui_buffer_validate(ed, "sweep.yaml");
+    const tt_diags *d = ui_buffer_diags(ed);
     ck_assert_uint_eq(d->n_errors, 1);
     ck_assert_int_eq(d->items[0].line, 9);
     ck_assert_int_eq(d->items[0].col, 10);
     ck_assert_str_eq(d->items[0].file, "sweep.yaml");
     ck_assert_ptr_nonnull(strstr(d->items[0].message, "expected a number"));
-    ck_assert_int_eq(tt_editor_line_severity(ed, 8), TT_DIAG_ERROR);
-    ck_assert_int_eq(tt_editor_line_severity(ed, 7), -1);
+    ck_assert_int_eq(ui_buffer_line_severity(ed, 8), TT_DIAG_ERROR);
+    ck_assert_int_eq(ui_buffer_line_severity(ed, 7), -1);
     size_t n;
-    ck_assert_ptr_eq(tt_editor_line_diags(ed, 8, &n), &d->items[0]);
+    ck_assert_ptr_eq(ui_buffer_line_diags(ed, 8, &n), &d->items[0]);
     ck_assert_uint_eq(n, 1);
-    ck_assert_ptr_null(tt_editor_line_diags(ed, 9, &n));
+    ck_assert_ptr_null(ui_buffer_line_diags(ed, 9, &n));
     ck_assert_uint_eq(n, 0);
-    ck_assert_ptr_eq(tt_editor_diag_at_cursor(ed), &d->items[0]);
-    ck_assert_uint_eq(tt_editor_diag_col_display(ed, &d->items[0]), 9);
+    ck_assert_ptr_eq(ui_buffer_diag_at_cursor(ed), &d->items[0]);
+    ck_assert_uint_eq(ui_buffer_diag_col_display(ed, &d->items[0]), 9);
     /* Fix it: no error left. */
-    tt_editor_key(ed, KEY_BACKSPACE);
-    tt_editor_validate(ed, "sweep.yaml");
-    ck_assert_uint_eq(tt_editor_diags(ed)->n_errors, 0);
-    ck_assert_ptr_null(tt_editor_diag_at_cursor(ed));
+    ui_buffer_key(ed, KEY_BACKSPACE);
+    ui_buffer_validate(ed, "sweep.yaml");
+    ck_assert_uint_eq(ui_buffer_diags(ed)->n_errors, 0);
+    ck_assert_ptr_null(ui_buffer_diag_at_cursor(ed));
     /* A tab typed through insert_text reaches the file: YAML's error. */
-    tt_editor_goto(ed, 10, 0);
-    tt_editor_insert_text(ed, "\t");
-    tt_editor_validate(ed, "sweep.yaml");
-    d = tt_editor_diags(ed);
+    ui_buffer_goto(ed, 10, 0);
+    ui_buffer_insert_text(ed, "\t");
+    ui_buffer_validate(ed, "sweep.yaml");
+    d = ui_buffer_diags(ed);
     ck_assert_uint_ge(d->n_errors, 1);
     ck_assert_int_eq(d->items[0].line, 11);
     ck_assert_int_eq(d->items[0].col, 1);
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 
     /* Columns count characters; the display column counts cells. */
-    ed = tt_editor_new("program: train.py\nmethod: random\nparameters:\n"
+    ed = ui_buffer_new("program: train.py\nmethod: random\nparameters:\n"
                        "  a: {values: [\u6f22, \u00e9], distribution: nope}\n");
-    tt_editor_validate(ed, NULL);
-    d = tt_editor_diags(ed);
+    ui_buffer_validate(ed, NULL);
+    d = ui_buffer_diags(ed);
     ck_assert_uint_eq(d->n_errors, 1);
     ck_assert_int_eq(d->items[0].line, 4);
     ck_assert_int_eq(d->items[0].col, 37);
-    ck_assert_uint_eq(tt_editor_diag_col_display(ed, &d->items[0]), 37);
+    ck_assert_uint_eq(ui_buffer_diag_col_display(ed, &d->items[0]), 37);
     /* The message under the cursor: the last one at or before it. */
-    tt_editor_goto(ed, 3, 0);
-    ck_assert_ptr_eq(tt_editor_diag_at_cursor(ed), &d->items[0]);
-    tt_editor_free(ed);
+    ui_buffer_goto(ed, 3, 0);
+    ck_assert_ptr_eq(ui_buffer_diag_at_cursor(ed), &d->items[0]);
+    ui_buffer_free(ed);
 }
 END_TEST
 
@@ -427,20 +427,20 @@ START_TEST(test_validation_is_cheap)
     for (int i = 0; i < 49; i++)
         tt_buf_printf(&b, "  p%d:\n    distribution: uniform\n    min: 0\n    max: %d\n", i,
                       i + 1);
-    tt_editor *ed = tt_editor_new(b.data);
+    ui_buffer *ed = ui_buffer_new(b.data);
     tt_buf_free(&b);
-    ck_assert_uint_ge(tt_editor_line_count(ed), 200);
-    tt_editor_goto(ed, 7, 99);
+    ck_assert_uint_ge(ui_buffer_line_count(ed), 200);
+    ui_buffer_goto(ed, 7, 99);
     enum { RUNS = 31 };
     double times[RUNS];
     const char *keys = "123";
     for (int i = 0; i < RUNS; i++) {
-        tt_editor_key(ed, i % 2 ? KEY_BACKSPACE : keys[i % 3]);
+        ui_buffer_key(ed, i % 2 ? KEY_BACKSPACE : keys[i % 3]);
         double t0 = now_ms();
-        tt_editor_validate(ed, "big.yaml");
+        ui_buffer_validate(ed, "big.yaml");
         times[i] = now_ms() - t0;
     }
-    ck_assert_uint_eq(tt_editor_diags(ed)->n_errors, 0);
+    ck_assert_uint_eq(ui_buffer_diags(ed)->n_errors, 0);
     /* The median, so that one preempted run on a busy machine does not
      * fail the suite; the sanitizer build runs several times slower. */
     qsort(times, RUNS, sizeof times[0], compare_double);
@@ -450,9 +450,9 @@ START_TEST(test_validation_is_cheap)
     /* Unchanged text is not validated again. */
     double t0 = now_ms();
     for (int i = 0; i < 1000; i++)
-        tt_editor_validate(ed, "big.yaml");
+        ui_buffer_validate(ed, "big.yaml");
     ck_assert(now_ms() - t0 < limit);
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 }
 END_TEST
 
@@ -513,14 +513,14 @@ START_TEST(test_save_atomic_with_backup)
     spit(path, "method: grid\n");
     ck_assert_int_eq(chmod(path, 0640), 0);
     char *text = slurp(path);
-    tt_editor *ed = tt_editor_new(text);
+    ui_buffer *ed = ui_buffer_new(text);
     free(text);
-    tt_editor_key(ed, KEY_END);
+    ui_buffer_key(ed, KEY_END);
     type(ed, "  # edited");
-    ck_assert(tt_editor_dirty(ed));
+    ck_assert(ui_buffer_dirty(ed));
     tt_error err = {0};
-    ck_assert_int_eq(tt_editor_save(ed, path, &err), 0);
-    ck_assert(!tt_editor_dirty(ed));
+    ck_assert_int_eq(ui_buffer_save(ed, path, &err), 0);
+    ck_assert(!ui_buffer_dirty(ed));
     text = slurp(path);
     ck_assert_str_eq(text, "method: grid  # edited\n");
     free(text);
@@ -536,11 +536,11 @@ START_TEST(test_save_atomic_with_backup)
     /* Undo back to the saved text is clean; a second save moves the
      * backup on to the first saved version. */
     type(ed, "!");
-    ck_assert(tt_editor_dirty(ed));
-    tt_editor_key(ed, 26);
-    ck_assert(!tt_editor_dirty(ed));
-    tt_editor_key(ed, 25);
-    ck_assert_int_eq(tt_editor_save(ed, path, &err), 0);
+    ck_assert(ui_buffer_dirty(ed));
+    ui_buffer_key(ed, 26);
+    ck_assert(!ui_buffer_dirty(ed));
+    ui_buffer_key(ed, 25);
+    ck_assert_int_eq(ui_buffer_save(ed, path, &err), 0);
     text = slurp(backup);
     ck_assert_str_eq(text, "method: grid  # edited\n");
     free(text);
@@ -548,8 +548,8 @@ START_TEST(test_save_atomic_with_backup)
     /* Through a symlink: the target is written, the link stays a link. */
     char *link_path = tt_xasprintf("%s/link.yaml", dir);
     ck_assert_int_eq(symlink(path, link_path), 0);
-    tt_editor_key(ed, 26);
-    ck_assert_int_eq(tt_editor_save(ed, link_path, &err), 0);
+    ui_buffer_key(ed, 26);
+    ck_assert_int_eq(ui_buffer_save(ed, link_path, &err), 0);
     ck_assert_int_eq(lstat(link_path, &st), 0);
     ck_assert(S_ISLNK(st.st_mode));
     text = slurp(path);
@@ -559,7 +559,7 @@ START_TEST(test_save_atomic_with_backup)
     /* A new file: no backup, the mode from the umask. */
     char *fresh = tt_xasprintf("%s/new.yaml", dir);
     mode_t old = umask(022);
-    ck_assert_int_eq(tt_editor_save(ed, fresh, &err), 0);
+    ck_assert_int_eq(ui_buffer_save(ed, fresh, &err), 0);
     umask(old);
     ck_assert_int_eq(stat(fresh, &st), 0);
     ck_assert_int_eq(st.st_mode & 07777, 0644);
@@ -568,10 +568,10 @@ START_TEST(test_save_atomic_with_backup)
 
     /* A directory that does not exist: an error that names the file. */
     char *bad = tt_xasprintf("%s/missing/sweep.yaml", dir);
-    ck_assert_int_eq(tt_editor_save(ed, bad, &err), -TT_ERR_IO);
+    ck_assert_int_eq(ui_buffer_save(ed, bad, &err), -TT_ERR_IO);
     ck_assert_ptr_nonnull(strstr(err.msg, "missing/sweep.yaml"));
 
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
     remove_tree(dir);
     free(bad);
     free(fresh_backup);
@@ -585,16 +585,16 @@ END_TEST
 
 START_TEST(test_crlf_round_trip)
 {
-    tt_editor *ed = tt_editor_new("a: 1\r\nb: 2\r\n");
-    ck_assert_uint_eq(tt_editor_line_count(ed), 3);
+    ui_buffer *ed = ui_buffer_new("a: 1\r\nb: 2\r\n");
+    ck_assert_uint_eq(ui_buffer_line_count(ed), 3);
     size_t len;
-    tt_editor_line(ed, 0, &len);
+    ui_buffer_line(ed, 0, &len);
     ck_assert_uint_eq(len, 4);
-    tt_editor_key(ed, KEY_END);
-    tt_editor_key(ed, '\n');
+    ui_buffer_key(ed, KEY_END);
+    ui_buffer_key(ed, '\n');
     type(ed, "c: 3");
     ck_text(ed, "a: 1\r\nc: 3\r\nb: 2\r\n");
-    tt_editor_free(ed);
+    ui_buffer_free(ed);
 }
 END_TEST
 

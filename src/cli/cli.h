@@ -14,76 +14,76 @@
 #include "tunetop/store.h"
 #include "tunetop/study.h"
 
-enum { TT_EXIT_OK = 0, TT_EXIT_FAIL = 1, TT_EXIT_USAGE = 2 };
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
 
-typedef struct tt_cli_command {
+typedef struct cli_command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *synopsis;   /* one line for `tunetop --help` */
     const char *help;       /* full text for `tunetop help NAME` */
-} tt_cli_command;
+} cli_command;
 
 /* The table of subcommands, terminated by a zero entry. */
-extern const tt_cli_command tt_cli_commands[];
+extern const cli_command cli_commands[];
 
-const tt_cli_command *tt_cli_find(const char *name);
-void tt_cli_print_usage(FILE *out);
+const cli_command *cli_find(const char *name);
+void cli_print_usage(FILE *out);
 /* Prints "tunetop NAME: MESSAGE" and a pointer to `tunetop help NAME`;
- * returns TT_EXIT_USAGE. */
-int tt_cli_usage_error(const char *name, const char *fmt, ...)
+ * returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Parses a non-negative integer option value; returns -1 on garbage. */
-long long tt_cli_parse_count(const char *text);
+long long cli_parse_count(const char *text);
 
 /* A study opened for reading by status/best/export/importance: the study
  * module's reader (from a snapshot) and every trial. */
-typedef struct tt_view {
+typedef struct cli_view {
     tt_study_reader study;    /* dir, store, info, sweep, metric, goal, runner_pid */
     tt_trial_record *trials;
     size_t n_trials, cap_trials;
-} tt_view;
+} cli_view;
 
-/* Opens dir or prints why not; returns TT_EXIT_OK or TT_EXIT_FAIL. */
-int tt_view_open(const char *dir, tt_view *v, bool quiet);
-void tt_view_close(tt_view *v);
+/* Opens dir or prints why not; returns CLI_EXIT_OK or CLI_EXIT_FAIL. */
+int cli_view_open(const char *dir, cli_view *v, bool quiet);
+void cli_view_close(cli_view *v);
 /* running|paused|stopped|finished, seen from outside the runner. */
-const char *tt_view_state(const tt_view *v);
+const char *cli_view_state(const cli_view *v);
 /* Completed trials with a finite value, best first (caller frees *out). */
-size_t tt_view_ranked(const tt_view *v, const tt_trial_record ***out);
+size_t cli_view_ranked(const cli_view *v, const tt_trial_record ***out);
 
 /* Start the study's runner as a daemon (detach.c); waits until it holds
  * the study's lock. Prints nothing. Returns 0 with *pid set, or negative
  * with err filled (with what it wrote to runner.log when it died at once;
  * -TT_ERR_EXHAUSTED when it left because the study is finished), or
- * TT_CLI_RUNNER_ELSEWHERE with *pid set to the runner that holds the lock
+ * CLI_RUNNER_ELSEWHERE with *pid set to the runner that holds the lock
  * when another one got the study first (two starts at once). */
-enum { TT_CLI_RUNNER_ELSEWHERE = 1 };
+enum { CLI_RUNNER_ELSEWHERE = 1 };
 /* Ask dir's live runner to do kind (with arg, may be NULL) and wait
  * (≤ 10 s) for its answer, printed as "DIR: kind[: what it did]" or, when
  * refused, as "tunetop NAME: why" on stderr. Returns an exit status. */
-int tt_cli_ask_runner(const char *name, const char *dir, const char *kind, const char *arg);
+int cli_ask_runner(const char *name, const char *dir, const char *kind, const char *arg);
 
-int tt_cli_start_runner(const char *dir, long *pid, tt_error *err);
+int cli_start_runner(const char *dir, long *pid, tt_error *err);
 /* 0 when dir's study.db holds a study (or cannot be read: the caller's
  * own open says why); else -TT_ERR_INVALID with err saying how to make
  * it one (`tunetop run SWEEP.yaml --dir DIR`). */
-int tt_cli_study_ready(const char *dir, tt_error *err);
+int cli_study_ready(const char *dir, tt_error *err);
 
 /* The dashboard: `tunetop SWEEP.yaml | DIR | (nothing)` (cmd_dashboard.c).
  * argv holds everything after the program name. */
-int tt_cmd_dashboard(int argc, char **argv);
+int cli_cmd_dashboard(int argc, char **argv);
 
-int tt_cmd_validate(int argc, char **argv);
-int tt_cmd_run(int argc, char **argv);
-int tt_cmd_status(int argc, char **argv);
-int tt_cmd_best(int argc, char **argv);
-int tt_cmd_export(int argc, char **argv);
-int tt_cmd_importance(int argc, char **argv);
-int tt_cmd_stop(int argc, char **argv);
-int tt_cmd_pause(int argc, char **argv);
-int tt_cmd_resume(int argc, char **argv);
-int tt_cmd_kill(int argc, char **argv);
-int tt_cmd_suggest(int argc, char **argv);
-int tt_cmd_help(int argc, char **argv);
+int cli_cmd_validate(int argc, char **argv);
+int cli_cmd_run(int argc, char **argv);
+int cli_cmd_status(int argc, char **argv);
+int cli_cmd_best(int argc, char **argv);
+int cli_cmd_export(int argc, char **argv);
+int cli_cmd_importance(int argc, char **argv);
+int cli_cmd_stop(int argc, char **argv);
+int cli_cmd_pause(int argc, char **argv);
+int cli_cmd_resume(int argc, char **argv);
+int cli_cmd_kill(int argc, char **argv);
+int cli_cmd_suggest(int argc, char **argv);
+int cli_cmd_help(int argc, char **argv);
 
 #endif

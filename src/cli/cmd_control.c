@@ -13,31 +13,31 @@
 #include "cli.h"
 #include "tunetop/study.h"
 
-int tt_cli_ask_runner(const char *name, const char *dir, const char *kind, const char *arg)
+int cli_ask_runner(const char *name, const char *dir, const char *kind, const char *arg)
 {
     long pid = tt_study_runner_pid(dir);
     if (!tt_study_is_dir(dir)) {
         fprintf(stderr, "tunetop %s: %s is not a tunetop study\n", name, dir);
-        return TT_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     if (pid == 0) {
         fprintf(stderr, "tunetop %s: no runner is alive for %s (`tunetop run %s` starts one)\n",
                 name, dir, dir);
-        return TT_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     tt_error err = {0};
     tt_store *st = tt_study_open_store(dir, TT_STORE_READ, &err);
     if (!st) {
         fprintf(stderr, "tunetop %s: %s\n", name, err.msg);
-        return TT_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     int64_t id = tt_store_add_command(st, kind, arg, &err);
     if (id < 0) {
         fprintf(stderr, "tunetop %s: %s\n", name, err.msg);
         tt_store_close(st);
-        return TT_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
-    int status = TT_EXIT_FAIL;
+    int status = CLI_EXIT_FAIL;
     char *result = NULL;
     for (int i = 0; i < 400; i++) {
         if (tt_store_get_command_result(st, id, &result, &err) == 0 && result)
@@ -52,7 +52,7 @@ int tt_cli_ask_runner(const char *name, const char *dir, const char *kind, const
         /* "ok: sweep v2" says what happened: shown after the request. */
         printf("%s: %s%s%s%s\n", dir, kind, arg ? " " : "", arg ? arg : "",
                strncmp(result, "ok: ", 4) == 0 ? result + 2 : "");
-        status = TT_EXIT_OK;
+        status = CLI_EXIT_OK;
     } else {
         fprintf(stderr, "tunetop %s: %s\n", name, result);
     }
@@ -69,44 +69,44 @@ static int simple(const char *name, int argc, char **argv, const char *kind, con
         if (strcmp(argv[i], "--now") == 0 && now_kind)
             now = true;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(tt_cli_find(name)->help, stdout);
-            return TT_EXIT_OK;
+            fputs(cli_find(name)->help, stdout);
+            return CLI_EXIT_OK;
         } else if (argv[i][0] == '-')
-            return tt_cli_usage_error(name, "unknown option '%s'", argv[i]);
+            return cli_usage_error(name, "unknown option '%s'", argv[i]);
         else if (dir)
-            return tt_cli_usage_error(name, "expected one study folder");
+            return cli_usage_error(name, "expected one study folder");
         else
             dir = argv[i];
     }
     if (!dir)
-        return tt_cli_usage_error(name, "expected a study folder");
-    return tt_cli_ask_runner(name, dir, now ? now_kind : kind, NULL);
+        return cli_usage_error(name, "expected a study folder");
+    return cli_ask_runner(name, dir, now ? now_kind : kind, NULL);
 }
 
-int tt_cmd_stop(int argc, char **argv)
+int cli_cmd_stop(int argc, char **argv)
 {
     return simple("stop", argc, argv, "stop", "stop_now");
 }
 
-int tt_cmd_pause(int argc, char **argv)
+int cli_cmd_pause(int argc, char **argv)
 {
     return simple("pause", argc, argv, "pause", NULL);
 }
 
-int tt_cmd_resume(int argc, char **argv)
+int cli_cmd_resume(int argc, char **argv)
 {
     return simple("resume", argc, argv, "resume", NULL);
 }
 
-int tt_cmd_kill(int argc, char **argv)
+int cli_cmd_kill(int argc, char **argv)
 {
     if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        fputs(tt_cli_find("kill")->help, stdout);
-        return TT_EXIT_OK;
+        fputs(cli_find("kill")->help, stdout);
+        return CLI_EXIT_OK;
     }
     if (argc != 2)
-        return tt_cli_usage_error("kill", "expected a study folder and a trial number");
-    if (tt_cli_parse_count(argv[1]) < 1)
-        return tt_cli_usage_error("kill", "expected a trial number, found '%s'", argv[1]);
-    return tt_cli_ask_runner("kill", argv[0], "kill", argv[1]);
+        return cli_usage_error("kill", "expected a study folder and a trial number");
+    if (cli_parse_count(argv[1]) < 1)
+        return cli_usage_error("kill", "expected a trial number, found '%s'", argv[1]);
+    return cli_ask_runner("kill", argv[0], "kill", argv[1]);
 }

@@ -15,7 +15,7 @@
 
 static int start_runner(const char *dir, long *pid, tt_error *err)
 {
-    return tt_cli_start_runner(dir, pid, err);
+    return cli_start_runner(dir, pid, err);
 }
 
 static void send_reload(const char *dir)
@@ -38,7 +38,7 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
-int tt_cmd_dashboard(int argc, char **argv)
+int cli_cmd_dashboard(int argc, char **argv)
 {
     const char *target = NULL, *dir = NULL;
     tt_ui_opts opts = {0};
@@ -46,27 +46,27 @@ int tt_cmd_dashboard(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(tt_cli_find("dashboard")->help, stdout);
-            return TT_EXIT_OK;
+            fputs(cli_find("dashboard")->help, stdout);
+            return CLI_EXIT_OK;
         } else if (strcmp(a, "--ascii") == 0) {
             opts.ascii = true;
         } else if (strncmp(a, "--theme", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
             if (!(opts.theme = option_value(argc, argv, &i, "--theme")))
-                return tt_cli_usage_error("dashboard", "--theme needs a name or a path");
+                return cli_usage_error("dashboard", "--theme needs a name or a path");
         } else if (strncmp(a, "--refresh", 9) == 0 && (a[9] == '\0' || a[9] == '=')) {
             const char *v = option_value(argc, argv, &i, "--refresh");
             char *end = NULL;
             double hz = v ? strtod(v, &end) : 0;
             if (!v || end == v || *end || !(hz > 0 && hz <= 60))
-                return tt_cli_usage_error("dashboard", "--refresh needs a rate in Hz, 0 < HZ <= 60");
+                return cli_usage_error("dashboard", "--refresh needs a rate in Hz, 0 < HZ <= 60");
             opts.refresh_hz = hz;
         } else if (strncmp(a, "--dir", 5) == 0 && (a[5] == '\0' || a[5] == '=')) {
             if (!(dir = option_value(argc, argv, &i, "--dir")))
-                return tt_cli_usage_error("dashboard", "--dir needs a folder");
+                return cli_usage_error("dashboard", "--dir needs a folder");
         } else if (a[0] == '-' && a[1]) {
-            return tt_cli_usage_error("dashboard", "unknown option '%s'", a);
+            return cli_usage_error("dashboard", "unknown option '%s'", a);
         } else if (target) {
-            return tt_cli_usage_error("dashboard", "expected one sweep file or study folder");
+            return cli_usage_error("dashboard", "expected one sweep file or study folder");
         } else {
             target = a;
         }
@@ -76,12 +76,12 @@ int tt_cmd_dashboard(int argc, char **argv)
     const char *note = NULL;
     if (target && tt_study_is_dir(target)) {
         if (dir)
-            return tt_cli_usage_error("dashboard", "--dir is for a sweep file; %s is a study",
-                                      target);
+            return cli_usage_error("dashboard", "--dir is for a sweep file; %s is a study",
+                                   target);
         tt_error err = {0};
-        if (tt_cli_study_ready(target, &err) < 0) {
+        if (cli_study_ready(target, &err) < 0) {
             fprintf(stderr, "tunetop: %s\n", err.msg);
-            return TT_EXIT_FAIL;
+            return CLI_EXIT_FAIL;
         }
         study_dir = tt_xstrdup(target);
     } else if (target) {
@@ -92,20 +92,20 @@ int tt_cmd_dashboard(int argc, char **argv)
         tt_diags_free(&diags);
         if (rc < 0) {
             fprintf(stderr, "tunetop: %s\n", err.msg);
-            return TT_EXIT_FAIL;
+            return CLI_EXIT_FAIL;
         }
         long pid = tt_study_runner_pid(study_dir);
         if (pid != 0) {
             send_reload(study_dir);
         } else {
-            int src = tt_cli_start_runner(study_dir, &pid, &err);
+            int src = cli_start_runner(study_dir, &pid, &err);
             if (src == -TT_ERR_EXHAUSTED) {
                 /* a finished study: show it */
             } else if (src < 0) {
                 fprintf(stderr, "tunetop: %s\n", err.msg);
                 free(study_dir);
-                return TT_EXIT_FAIL;
-            } else if (src == TT_CLI_RUNNER_ELSEWHERE) {
+                return CLI_EXIT_FAIL;
+            } else if (src == CLI_RUNNER_ELSEWHERE) {
                 send_reload(study_dir); /* started by another tunetop meanwhile */
             } else {
                 note = "started";
@@ -118,13 +118,13 @@ int tt_cmd_dashboard(int argc, char **argv)
     tt_ui_result res;
     tt_error err = {0};
     int rc = tt_ui_run(&opts, &res, &err);
-    int status = TT_EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (rc < 0) {
         fprintf(stderr, "tunetop: %s\n", err.msg);
         if (study_dir && note)
             fprintf(stderr, "tunetop: the sweep runs in the background: tunetop status %s\n",
                     study_dir);
-        status = TT_EXIT_FAIL;
+        status = CLI_EXIT_FAIL;
     } else if (res.hangup) {
         /* the terminal is gone: nothing to say, nobody to say it to */
     } else if (res.study_dir[0]) {

@@ -12,7 +12,7 @@
 
 #include "cli.h"
 
-int tt_cmd_export(int argc, char **argv)
+int cli_cmd_export(int argc, char **argv)
 {
     const char *dir = NULL, *format = "csv", *path = NULL;
     bool metrics = false, runs = false;
@@ -23,7 +23,7 @@ int tt_cmd_export(int argc, char **argv)
             runs = true;
         } else if (strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc)
-                return tt_cli_usage_error("export", "%s needs a value", argv[i]);
+                return cli_usage_error("export", "%s needs a value", argv[i]);
             if (argv[i][1] == 'o')
                 path = argv[++i];
             else
@@ -31,28 +31,28 @@ int tt_cmd_export(int argc, char **argv)
         } else if (strncmp(argv[i], "--format=", 9) == 0) {
             format = argv[i] + 9;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(tt_cli_find("export")->help, stdout);
-            return TT_EXIT_OK;
+            fputs(cli_find("export")->help, stdout);
+            return CLI_EXIT_OK;
         } else if (argv[i][0] == '-') {
-            return tt_cli_usage_error("export", "unknown option '%s'", argv[i]);
+            return cli_usage_error("export", "unknown option '%s'", argv[i]);
         } else if (dir) {
-            return tt_cli_usage_error("export", "expected one study folder");
+            return cli_usage_error("export", "expected one study folder");
         } else {
             dir = argv[i];
         }
     }
     if (!dir)
-        return tt_cli_usage_error("export", "expected a study folder");
+        return cli_usage_error("export", "expected a study folder");
     bool json = strcmp(format, "json") == 0;
     if (!json && strcmp(format, "csv") != 0)
-        return tt_cli_usage_error("export", "unknown format '%s' (csv, json)", format);
+        return cli_usage_error("export", "unknown format '%s' (csv, json)", format);
     if (runs && (json || metrics))
-        return tt_cli_usage_error("export", "--runs is a CSV of its own: not with --metrics "
+        return cli_usage_error("export", "--runs is a CSV of its own: not with --metrics "
                                             "or --format json");
 
-    tt_view v;
-    if (tt_view_open(dir, &v, true) != TT_EXIT_OK)
-        return TT_EXIT_FAIL;
+    cli_view v;
+    if (cli_view_open(dir, &v, true) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
     FILE *out = stdout;
     char *tmp = NULL;
     if (path && strcmp(path, "-") != 0) {
@@ -61,8 +61,8 @@ int tt_cmd_export(int argc, char **argv)
         if (!out) {
             fprintf(stderr, "tunetop export: cannot write %s: %s\n", tmp, strerror(errno));
             free(tmp);
-            tt_view_close(&v);
-            return TT_EXIT_FAIL;
+            cli_view_close(&v);
+            return CLI_EXIT_FAIL;
         }
     }
     tt_error err = {0};
@@ -88,6 +88,6 @@ int tt_cmd_export(int argc, char **argv)
     }
     if (rc != 0)
         fprintf(stderr, "tunetop export: %s\n", err.msg);
-    tt_view_close(&v);
-    return rc == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;
+    cli_view_close(&v);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

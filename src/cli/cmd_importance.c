@@ -42,7 +42,7 @@ static void json_num(double v)
         fputs("null", stdout);
 }
 
-static void print_json(const tt_view *v, const tt_space *sp, const tt_importance_result *r)
+static void print_json(const cli_view *v, const tt_space *sp, const tt_importance_result *r)
 {
     printf("{\"study\": ");
     tt_json_string(stdout, v->study.info.name);
@@ -84,7 +84,7 @@ static void print_json(const tt_view *v, const tt_space *sp, const tt_importance
     printf("%s]}\n", r->n_pairs ? "\n" : "");
 }
 
-static void print_table(const tt_view *v, const tt_space *sp, const tt_importance_result *r)
+static void print_table(const cli_view *v, const tt_space *sp, const tt_importance_result *r)
 {
     const char *what = r->method == TT_IMPORTANCE_FANOVA      ? "fANOVA importance"
                        : r->method == TT_IMPORTANCE_PED_ANOVA ? "PED-ANOVA importance"
@@ -144,46 +144,46 @@ static void print_table(const tt_view *v, const tt_space *sp, const tt_importanc
     }
 }
 
-int tt_cmd_importance(int argc, char **argv)
+int cli_cmd_importance(int argc, char **argv)
 {
     const char *dir = NULL, *method = "fanova";
     bool json = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--method") == 0 || strcmp(argv[i], "-m") == 0) {
             if (++i >= argc)
-                return tt_cli_usage_error("importance", "--method needs fanova, ped-anova or corr");
+                return cli_usage_error("importance", "--method needs fanova, ped-anova or corr");
             method = argv[i];
         } else if (strncmp(argv[i], "--method=", 9) == 0) {
             method = argv[i] + 9;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(tt_cli_find("importance")->help, stdout);
-            return TT_EXIT_OK;
+            fputs(cli_find("importance")->help, stdout);
+            return CLI_EXIT_OK;
         } else if (argv[i][0] == '-') {
-            return tt_cli_usage_error("importance", "unknown option '%s'", argv[i]);
+            return cli_usage_error("importance", "unknown option '%s'", argv[i]);
         } else if (dir) {
-            return tt_cli_usage_error("importance", "expected one study folder");
+            return cli_usage_error("importance", "expected one study folder");
         } else {
             dir = argv[i];
         }
     }
     if (!dir)
-        return tt_cli_usage_error("importance", "expected a study folder");
+        return cli_usage_error("importance", "expected a study folder");
     int m = tt_importance_method_from_name(method);
     if (m < 0)
-        return tt_cli_usage_error("importance", "unknown method '%s' (fanova, ped-anova, corr)",
-                                  method);
-    tt_view v;
-    if (tt_view_open(dir, &v, true) != TT_EXIT_OK)
-        return TT_EXIT_FAIL;
+        return cli_usage_error("importance", "unknown method '%s' (fanova, ped-anova, corr)",
+                               method);
+    cli_view v;
+    if (cli_view_open(dir, &v, true) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
     if (!v.study.sweep || !v.study.sweep->space) {
         fprintf(stderr, "tunetop importance: %s: the study's sweep file does not load, so its "
                         "parameters are unknown (`tunetop validate` the sweep file, then "
                         "`tunetop run` it again)\n",
                 dir);
-        tt_view_close(&v);
-        return TT_EXIT_FAIL;
+        cli_view_close(&v);
+        return CLI_EXIT_FAIL;
     }
     const tt_space *sp = v.study.sweep->space;
     tt_importance_trial *in = tt_xcalloc(v.n_trials + 1, sizeof *in);
@@ -202,14 +202,14 @@ int tt_cmd_importance(int argc, char **argv)
     tt_importance_data_free(&data);
     if (rc < 0) {
         fprintf(stderr, "tunetop importance: %s\n", err.msg);
-        tt_view_close(&v);
-        return TT_EXIT_FAIL;
+        cli_view_close(&v);
+        return CLI_EXIT_FAIL;
     }
     if (json)
         print_json(&v, sp, &r);
     else
         print_table(&v, sp, &r);
     tt_importance_result_free(&r);
-    tt_view_close(&v);
-    return fflush(stdout) == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;
+    cli_view_close(&v);
+    return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

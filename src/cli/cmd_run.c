@@ -42,10 +42,10 @@ static int already_running(const char *dir, long pid, bool was_file, bool daemon
             was_file ? "; asked it to reload the sweep file" : "");
     int status;
     if (was_file)
-        status = tt_cli_ask_runner("run", dir, "reload", NULL);
+        status = cli_ask_runner("run", dir, "reload", NULL);
     else
-        status = daemon ? TT_EXIT_OK : TT_EXIT_FAIL;
-    if (daemon && status == TT_EXIT_OK)
+        status = daemon ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    if (daemon && status == CLI_EXIT_OK)
         printf("%s\nrunner pid %ld\n", dir, pid);
     return status;
 }
@@ -57,54 +57,54 @@ static int detach(const char *dir, bool was_file)
 {
     tt_error err = {0};
     long pid = 0;
-    int rc = tt_cli_start_runner(dir, &pid, &err);
-    if (rc == TT_CLI_RUNNER_ELSEWHERE)
+    int rc = cli_start_runner(dir, &pid, &err);
+    if (rc == CLI_RUNNER_ELSEWHERE)
         return already_running(dir, pid, was_file, true);
     if (rc < 0) {
         fprintf(stderr, "tunetop run: %s\n", err.msg);
-        return TT_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     printf("%s\nrunner pid %ld\n", dir, pid);
-    return TT_EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
-int tt_cmd_run(int argc, char **argv)
+int cli_cmd_run(int argc, char **argv)
 {
     const char *target = NULL, *dir = NULL;
     bool daemon = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(tt_cli_find("run")->help, stdout);
-            return TT_EXIT_OK;
+            fputs(cli_find("run")->help, stdout);
+            return CLI_EXIT_OK;
         } else if (strcmp(argv[i], "--detach") == 0 || strcmp(argv[i], "-d") == 0) {
             daemon = true;
         } else if (strcmp(argv[i], "--dir") == 0) {
             if (++i >= argc)
-                return tt_cli_usage_error("run", "--dir needs a folder");
+                return cli_usage_error("run", "--dir needs a folder");
             dir = argv[i];
         } else if (strncmp(argv[i], "--dir=", 6) == 0) {
             dir = argv[i] + 6;
         } else if (argv[i][0] == '-') {
-            return tt_cli_usage_error("run", "unknown option '%s'", argv[i]);
+            return cli_usage_error("run", "unknown option '%s'", argv[i]);
         } else if (target) {
-            return tt_cli_usage_error("run", "expected one sweep file or study folder");
+            return cli_usage_error("run", "expected one sweep file or study folder");
         } else {
             target = argv[i];
         }
     }
     if (!target)
-        return tt_cli_usage_error("run", "expected a sweep file or a study folder");
+        return cli_usage_error("run", "expected a sweep file or a study folder");
 
     char *study_dir = NULL;
     bool was_file = !tt_study_is_dir(target);
     if (!was_file) {
         if (dir)
-            return tt_cli_usage_error("run", "--dir is for a sweep file; %s is a study already",
-                                      target);
+            return cli_usage_error("run", "--dir is for a sweep file; %s is a study already",
+                                   target);
         tt_error err = {0};
-        if (tt_cli_study_ready(target, &err) < 0) {
+        if (cli_study_ready(target, &err) < 0) {
             fprintf(stderr, "tunetop run: %s\n", err.msg);
-            return TT_EXIT_FAIL;
+            return CLI_EXIT_FAIL;
         }
         study_dir = tt_xstrdup(target);
     } else {
@@ -115,7 +115,7 @@ int tt_cmd_run(int argc, char **argv)
         tt_diags_free(&diags);
         if (rc < 0) {
             fprintf(stderr, "tunetop run: %s\n", err.msg);
-            return TT_EXIT_FAIL;
+            return CLI_EXIT_FAIL;
         }
     }
     int status;
@@ -131,9 +131,9 @@ int tt_cmd_run(int argc, char **argv)
         tt_error err = {0};
         if (tt_runner_run(&o, &err) < 0) {
             fprintf(stderr, "tunetop run: %s\n", err.msg);
-            status = TT_EXIT_FAIL;
+            status = CLI_EXIT_FAIL;
         } else {
-            status = TT_EXIT_OK;
+            status = CLI_EXIT_OK;
         }
     }
     free(study_dir);

@@ -74,7 +74,7 @@ static void format_elapsed(double s, char *buf, size_t n)
 /* A trial of several runs (folds x repeats): ", \"std\": S, \"runs\": [v…]",
  * the runs' values in run order (fold-major: fold 0 repeat 0, fold 0
  * repeat 1, …); null for a run that has no value. Nothing for one run. */
-static void json_runs(FILE *o, const tt_view *v, const tt_trial_record *t)
+static void json_runs(FILE *o, const cli_view *v, const tt_trial_record *t)
 {
     if (tt_runs_count(t->folds, t->repeats) <= 1)
         return;
@@ -92,7 +92,7 @@ static void json_runs(FILE *o, const tt_view *v, const tt_trial_record *t)
     fputc(']', o);
 }
 
-static int status_json(const tt_view *v, const size_t *counts, const tt_trial_record *best)
+static int status_json(const cli_view *v, const size_t *counts, const tt_trial_record *best)
 {
     FILE *o = stdout;
     fputs("{\"study\": ", o);
@@ -104,7 +104,7 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
         tt_json_string(o, v->study.sweep->description);
     else
         fputs("null", o);
-    fprintf(o, ", \"state\": \"%s\", \"counts\": {", tt_view_state(v));
+    fprintf(o, ", \"state\": \"%s\", \"counts\": {", cli_view_state(v));
     for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
         fprintf(o, "%s\"%s\": %zu", s ? ", " : "", tt_trial_state_name((tt_trial_state)s), counts[s]);
     fprintf(o, "}, \"total\": %zu, \"metric\": ", v->n_trials);
@@ -121,8 +121,8 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
         fputs("null", o);
     }
     fputs(", \"stop_reason\": ", o);
-    if (v->study.info.stop_reason && strcmp(tt_view_state(v), "running") != 0 &&
-        strcmp(tt_view_state(v), "paused") != 0)
+    if (v->study.info.stop_reason && strcmp(cli_view_state(v), "running") != 0 &&
+        strcmp(cli_view_state(v), "paused") != 0)
         tt_json_string(o, v->study.info.stop_reason);
     else
         fputs("null", o);
@@ -139,7 +139,7 @@ static int status_json(const tt_view *v, const size_t *counts, const tt_trial_re
     else
         fputs("null", o);
     fprintf(o, ", \"space_version\": %ld}\n", v->study.info.space_version);
-    return TT_EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* The text tables are for terminals: parameter values and names come from
@@ -181,14 +181,14 @@ static void print_description(FILE *o, const tt_sweep *sw)
     fputc('\n', o);
 }
 
-static void status_text(FILE *o, const tt_view *v, const size_t *counts,
+static void status_text(FILE *o, const cli_view *v, const size_t *counts,
                         const tt_trial_record *best)
 {
     char el[64];
     format_elapsed(v->study.info.elapsed_s, el, sizeof el);
     fprintf(o, "study    %s (%s)\n", v->study.info.name, v->study.dir);
     print_description(o, v->study.sweep);
-    fprintf(o, "state    %s", tt_view_state(v));
+    fprintf(o, "state    %s", cli_view_state(v));
     if (v->study.runner_pid > 0)
         fprintf(o, ", runner pid %ld", v->study.runner_pid);
     fprintf(o, ", sweep v%ld", v->study.info.space_version);
@@ -213,7 +213,7 @@ static void status_text(FILE *o, const tt_view *v, const size_t *counts,
         fprintf(o, "none yet");
     }
     fprintf(o, "\nelapsed  %s\n", el);
-    const char *state = tt_view_state(v);
+    const char *state = cli_view_state(v);
     if (v->study.info.stop_reason && strcmp(state, "running") != 0 && strcmp(state, "paused") != 0)
         fprintf(o, "ended    %s\n", v->study.info.stop_reason);
     /* Slurm executor: which job runs which trial (for squeue, scontrol, scancel). */
@@ -229,7 +229,7 @@ static void status_text(FILE *o, const tt_view *v, const size_t *counts,
         fprintf(o, "\n");
 }
 
-int tt_cmd_status(int argc, char **argv)
+int cli_cmd_status(int argc, char **argv)
 {
     const char *dir = NULL;
     bool json = false;
@@ -237,25 +237,25 @@ int tt_cmd_status(int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             json = true;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(tt_cli_find("status")->help, stdout);
-            return TT_EXIT_OK;
+            fputs(cli_find("status")->help, stdout);
+            return CLI_EXIT_OK;
         } else if (argv[i][0] == '-')
-            return tt_cli_usage_error("status", "unknown option '%s'", argv[i]);
+            return cli_usage_error("status", "unknown option '%s'", argv[i]);
         else if (dir)
-            return tt_cli_usage_error("status", "expected one study folder");
+            return cli_usage_error("status", "expected one study folder");
         else
             dir = argv[i];
     }
     if (!dir)
-        return tt_cli_usage_error("status", "expected a study folder");
-    tt_view v;
-    if (tt_view_open(dir, &v, json) != TT_EXIT_OK)
-        return TT_EXIT_FAIL;
+        return cli_usage_error("status", "expected a study folder");
+    cli_view v;
+    if (cli_view_open(dir, &v, json) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
     size_t counts[TT_TRIAL_STATE_COUNT] = {0};
     for (size_t i = 0; i < v.n_trials; i++)
         counts[v.trials[i].state]++;
     const tt_trial_record **ranked;
-    size_t n = tt_view_ranked(&v, &ranked);
+    size_t n = cli_view_ranked(&v, &ranked);
     const tt_trial_record *best = n ? ranked[0] : NULL;
     if (json)
         status_json(&v, counts, best);
@@ -268,8 +268,8 @@ int tt_cmd_status(int argc, char **argv)
             print_printable(text, len);
     }
     free(ranked);
-    tt_view_close(&v);
-    return fflush(stdout) == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;
+    cli_view_close(&v);
+    return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
 /* Parameter columns: the union of names over the trials shown, in order. */
@@ -323,7 +323,7 @@ static bool any_runs(const tt_trial_record **list, size_t n)
     return false;
 }
 
-static void best_table(FILE *o, const tt_view *v, const tt_trial_record **list, size_t n)
+static void best_table(FILE *o, const cli_view *v, const tt_trial_record **list, size_t n)
 {
     bool runs = any_runs(list, n);
     const char **cols;
@@ -358,7 +358,7 @@ static void best_table(FILE *o, const tt_view *v, const tt_trial_record **list, 
     free(cols);
 }
 
-static void best_csv(const tt_view *v, const tt_trial_record **list, size_t n)
+static void best_csv(const cli_view *v, const tt_trial_record **list, size_t n)
 {
     const char **cols;
     size_t nc = param_columns(list, n, &cols);
@@ -393,7 +393,7 @@ static void best_csv(const tt_view *v, const tt_trial_record **list, size_t n)
     free(cols);
 }
 
-static void best_json(const tt_view *v, const tt_trial_record **list, size_t n)
+static void best_json(const cli_view *v, const tt_trial_record **list, size_t n)
 {
     printf("[");
     for (size_t k = 0; k < n; k++) {
@@ -410,40 +410,40 @@ static void best_json(const tt_view *v, const tt_trial_record **list, size_t n)
     printf("%s]\n", n ? "\n" : "");
 }
 
-int tt_cmd_best(int argc, char **argv)
+int cli_cmd_best(int argc, char **argv)
 {
     const char *dir = NULL, *format = "table";
     long long k = 10;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-n") == 0) {
-            if (++i >= argc || (k = tt_cli_parse_count(argv[i])) < 1)
-                return tt_cli_usage_error("best", "-n expects a positive count");
+            if (++i >= argc || (k = cli_parse_count(argv[i])) < 1)
+                return cli_usage_error("best", "-n expects a positive count");
         } else if (strcmp(argv[i], "--format") == 0) {
             if (++i >= argc)
-                return tt_cli_usage_error("best", "--format needs table, csv or json");
+                return cli_usage_error("best", "--format needs table, csv or json");
             format = argv[i];
         } else if (strncmp(argv[i], "--format=", 9) == 0) {
             format = argv[i] + 9;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(tt_cli_find("best")->help, stdout);
-            return TT_EXIT_OK;
+            fputs(cli_find("best")->help, stdout);
+            return CLI_EXIT_OK;
         } else if (argv[i][0] == '-') {
-            return tt_cli_usage_error("best", "unknown option '%s'", argv[i]);
+            return cli_usage_error("best", "unknown option '%s'", argv[i]);
         } else if (dir) {
-            return tt_cli_usage_error("best", "expected one study folder");
+            return cli_usage_error("best", "expected one study folder");
         } else {
             dir = argv[i];
         }
     }
     if (!dir)
-        return tt_cli_usage_error("best", "expected a study folder");
+        return cli_usage_error("best", "expected a study folder");
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
-        return tt_cli_usage_error("best", "unknown format '%s' (table, csv, json)", format);
-    tt_view v;
-    if (tt_view_open(dir, &v, strcmp(format, "table") != 0) != TT_EXIT_OK)
-        return TT_EXIT_FAIL;
+        return cli_usage_error("best", "unknown format '%s' (table, csv, json)", format);
+    cli_view v;
+    if (cli_view_open(dir, &v, strcmp(format, "table") != 0) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
     const tt_trial_record **ranked;
-    size_t n = tt_view_ranked(&v, &ranked);
+    size_t n = cli_view_ranked(&v, &ranked);
     if ((long long)n > k)
         n = (size_t)k;
     if (strcmp(format, "csv") == 0)
@@ -461,6 +461,6 @@ int tt_cmd_best(int argc, char **argv)
             print_printable(text, len);
     }
     free(ranked);
-    tt_view_close(&v);
-    return fflush(stdout) == 0 ? TT_EXIT_OK : TT_EXIT_FAIL;
+    cli_view_close(&v);
+    return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

@@ -34,37 +34,37 @@ static int parse_args(int argc, char **argv, suggest_opts *o)
         const char *val = NULL;
         if (strcmp(a, "-n") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--method") == 0) {
             if (i + 1 >= argc)
-                return tt_cli_usage_error("suggest", "%s needs a value", a);
+                return cli_usage_error("suggest", "%s needs a value", a);
             val = argv[++i];
         } else if (strncmp(a, "--seed=", 7) == 0 || strncmp(a, "--method=", 9) == 0) {
             val = strchr(a, '=') + 1;
         }
         if (strcmp(a, "-n") == 0) {
-            o->n = tt_cli_parse_count(val);
+            o->n = cli_parse_count(val);
             if (o->n < 0)
-                return tt_cli_usage_error("suggest", "-n expects a count, found '%s'", val);
+                return cli_usage_error("suggest", "-n expects a count, found '%s'", val);
         } else if (strncmp(a, "--seed", 6) == 0 && val) {
-            long long s = tt_cli_parse_count(val);
+            long long s = cli_parse_count(val);
             if (s < 0)
-                return tt_cli_usage_error("suggest", "--seed expects a non-negative integer, found '%s'",
-                                          val);
+                return cli_usage_error("suggest", "--seed expects a non-negative integer, found '%s'",
+                                       val);
             o->has_seed = true;
             o->seed = (uint64_t)s;
         } else if (strncmp(a, "--method", 8) == 0 && val) {
             o->method = tt_method_from_name(val);
             if (o->method < 0)
-                return tt_cli_usage_error("suggest", "unknown method '%s' (grid, random, sobol, bayes, tpe, gp, evolution, cmaes)", val);
+                return cli_usage_error("suggest", "unknown method '%s' (grid, random, sobol, bayes, tpe, gp, evolution, cmaes)", val);
         } else if (a[0] == '-' && a[1] != '\0') {
-            return tt_cli_usage_error("suggest", "unknown option '%s'", a);
+            return cli_usage_error("suggest", "unknown option '%s'", a);
         } else if (o->file) {
-            return tt_cli_usage_error("suggest", "expected one sweep file, found '%s' too", a);
+            return cli_usage_error("suggest", "expected one sweep file, found '%s' too", a);
         } else {
             o->file = a;
         }
     }
     if (!o->file)
-        return tt_cli_usage_error("suggest", "expected a sweep file");
-    return TT_EXIT_OK;
+        return cli_usage_error("suggest", "expected a sweep file");
+    return CLI_EXIT_OK;
 }
 
 static int write_header(const tt_space *space)
@@ -99,10 +99,10 @@ static int suggest_all(const tt_sweep *sweep, tt_method method, uint64_t seed, l
     const tt_space *space = sweep->space;
     tt_observation *obs = tt_xcalloc((size_t)n ? (size_t)n : 1, sizeof *obs);
     tt_history history = {.obs = obs, .n = 0, .goal = sweep->metric.goal};
-    int status = TT_EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (write_header(space) != 0)
-        status = TT_EXIT_FAIL;
-    for (long long k = 0; k < n && status == TT_EXIT_OK; k++) {
+        status = CLI_EXIT_FAIL;
+    for (long long k = 0; k < n && status == CLI_EXIT_OK; k++) {
         tt_assignment a = tt_assignment_new(space->n);
         tt_error err = {0};
         int rc = tt_sampler_suggest(method, space, &history, seed, &a, &err);
@@ -115,11 +115,11 @@ static int suggest_all(const tt_sweep *sweep, tt_method method, uint64_t seed, l
         if (rc < 0) {
             fprintf(stderr, "tunetop suggest: %s: %s\n", sweep->path, err.msg);
             tt_assignment_free(&a);
-            status = TT_EXIT_FAIL;
+            status = CLI_EXIT_FAIL;
             break;
         }
         if (write_row(space, &a) != 0)
-            status = TT_EXIT_FAIL;
+            status = CLI_EXIT_FAIL;
         obs[history.n].params = a;
         obs[history.n].state = TT_TRIAL_RUNNING;
         obs[history.n].value = NAN;
@@ -130,20 +130,20 @@ static int suggest_all(const tt_sweep *sweep, tt_method method, uint64_t seed, l
     free(obs);
     if (fflush(stdout) != 0) {
         perror("tunetop suggest: writing output");
-        status = TT_EXIT_FAIL;
+        status = CLI_EXIT_FAIL;
     }
     return status;
 }
 
-int tt_cmd_suggest(int argc, char **argv)
+int cli_cmd_suggest(int argc, char **argv)
 {
     if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        fputs(tt_cli_find("suggest")->help, stdout);
-        return TT_EXIT_OK;
+        fputs(cli_find("suggest")->help, stdout);
+        return CLI_EXIT_OK;
     }
     suggest_opts o;
     int rc = parse_args(argc, argv, &o);
-    if (rc != TT_EXIT_OK)
+    if (rc != CLI_EXIT_OK)
         return rc;
 
     tt_diags diags = {0};
@@ -151,7 +151,7 @@ int tt_cmd_suggest(int argc, char **argv)
     tt_diags_print(&diags, stderr);
     tt_diags_free(&diags);
     if (!sweep)
-        return TT_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
 
     tt_method method = o.method >= 0 ? (tt_method)o.method : sweep->method;
     uint64_t seed = o.has_seed ? o.seed : sweep->has_seed ? sweep->seed : 0;
@@ -161,7 +161,7 @@ int tt_cmd_suggest(int argc, char **argv)
                 "use --method grid, random or sobol\n",
                 tt_method_name(method));
         tt_sweep_free(sweep);
-        return TT_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     rc = suggest_all(sweep, method, seed, o.n);
     tt_sweep_free(sweep);

@@ -52,14 +52,14 @@ static void print_summary(const char *file, const tt_sweep *sweep)
     printf("\n");
 }
 
-int tt_cmd_validate(int argc, char **argv)
+int cli_cmd_validate(int argc, char **argv)
 {
     if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        fputs(tt_cli_find("validate")->help, stdout);
-        return TT_EXIT_OK;
+        fputs(cli_find("validate")->help, stdout);
+        return CLI_EXIT_OK;
     }
     if (argc == 0)
-        return tt_cli_usage_error("validate", "expected at least one sweep file");
+        return cli_usage_error("validate", "expected at least one sweep file");
     int invalid = 0;
     for (int i = 0; i < argc; i++) {
         tt_diags diags = {0};
@@ -76,6 +76,6 @@ int tt_cmd_validate(int argc, char **argv)
         tt_diags_free(&diags);
     }
     if (fflush(stdout) != 0)
-        return TT_EXIT_FAIL;
-    return invalid ? TT_EXIT_FAIL : TT_EXIT_OK;
+        return CLI_EXIT_FAIL;
+    return invalid ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

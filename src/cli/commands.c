@@ -12,8 +12,8 @@
 #include "cli.h"
 #include "tunetop/util.h"
 
-const tt_cli_command tt_cli_commands[] = {
-    {"dashboard", tt_cmd_dashboard,
+const cli_command cli_commands[] = {
+    {"dashboard", cli_cmd_dashboard,
      "[dashboard] [SWEEP.yaml|DIR] [--theme T] [--refresh HZ] [--ascii]   the dashboard",
      "usage: tunetop SWEEP.yaml [--dir DIR] [--theme NAME|PATH] [--refresh HZ] [--ascii]\n"
      "       tunetop DIR [--theme NAME|PATH] [--refresh HZ] [--ascii]\n"
@@ -39,7 +39,7 @@ const tt_cli_command tt_cli_commands[] = {
      "Needs a terminal of at least 60x18 with cursor addressing (TERM=dumb is\n"
      "refused). Exit status: 0 ok, 1 cannot run (no terminal, too small, invalid\n"
      "sweep file, not a study), 2 usage error.\n"},
-    {"validate", tt_cmd_validate, "validate FILE...             check sweep files, summarise each",
+    {"validate", cli_cmd_validate, "validate FILE...             check sweep files, summarise each",
      "usage: tunetop validate FILE...\n"
      "\n"
      "Check each sweep file (W&B sweep YAML, tunetop extensions, or an NNI\n"
@@ -51,7 +51,7 @@ const tt_cli_command tt_cli_commands[] = {
      "\n"
      "Exit status: 0 when every file is valid, 1 when any is not, 2 on usage\n"
      "error.\n"},
-    {"suggest", tt_cmd_suggest,
+    {"suggest", cli_cmd_suggest,
      "suggest FILE [-n N] [--seed S] [--method M]   print N suggestions as CSV",
      "usage: tunetop suggest FILE [-n N] [--seed S] [--method M]\n"
      "\n"
@@ -68,7 +68,7 @@ const tt_cli_command tt_cli_commands[] = {
      "\n"
      "A grid prints at most its size and says so on standard error.\n"
      "Exit status: 0 ok, 1 invalid file or method, 2 usage error.\n"},
-    {"run", tt_cmd_run, "run FILE|DIR [--dir DIR] [--detach]   run a sweep (foreground by default)",
+    {"run", cli_cmd_run, "run FILE|DIR [--dir DIR] [--detach]   run a sweep (foreground by default)",
      "usage: tunetop run FILE|DIR [--dir DIR] [--detach]\n"
      "\n"
      "Run the sweep of FILE, or resume the study in DIR. A sweep file gets a\n"
@@ -87,19 +87,19 @@ const tt_cli_command tt_cli_commands[] = {
      "\n"
      "Exit status: 0 when the study finished or was stopped, 1 on failure\n"
      "(invalid file, a runner already running in the foreground case).\n"},
-    {"status", tt_cmd_status, "status DIR [--json]          state, counts, best trial",
+    {"status", cli_cmd_status, "status DIR [--json]          state, counts, best trial",
      "usage: tunetop status DIR [--json]\n"
      "\n"
      "The study's state (running, paused, stopped, finished), the number of\n"
      "trials in each state, the best trial and the elapsed time, under the\n"
      "sweep's description when it has one. --json prints one JSON object\n"
      "(documented in the README).\n"},
-    {"best", tt_cmd_best, "best DIR [-n K] [--format table|csv|json]   the top K trials",
+    {"best", cli_cmd_best, "best DIR [-n K] [--format table|csv|json]   the top K trials",
      "usage: tunetop best DIR [-n K] [--format table|csv|json]\n"
      "\n"
      "The K best completed trials (default 10), best first, with their\n"
      "parameters.\n"},
-    {"export", tt_cmd_export,
+    {"export", cli_cmd_export,
      "export DIR [--format csv|json] [--metrics|--runs] [-o FILE]   trials, metrics or runs",
      "usage: tunetop export DIR [--format csv|json] [--metrics|--runs] [-o FILE]\n"
      "\n"
@@ -109,7 +109,7 @@ const tt_cli_command tt_cli_commands[] = {
      "a trial (folds x repeats): trial, fold, repeat, value, state; with\n"
      "--format json, the trials as a JSON array (and their metrics with\n"
      "--metrics). -o writes FILE atomically.\n"},
-    {"importance", tt_cmd_importance,
+    {"importance", cli_cmd_importance,
      "importance DIR [--method fanova|ped-anova|corr] [--json]   which parameters matter",
      "usage: tunetop importance DIR [--method fanova|ped-anova|corr] [--json]\n"
      "\n"
@@ -132,32 +132,32 @@ const tt_cli_command tt_cli_commands[] = {
      "ordered yet. The sweep's `seed` (else 0) makes the output reproducible.\n"
      "Exit status: 0 ok, 1 not a study or its sweep file does not load, 2 usage\n"
      "error.\n"},
-    {"stop", tt_cmd_stop, "stop DIR [--now]             no new trials (--now: kill running ones)",
+    {"stop", cli_cmd_stop, "stop DIR [--now]             no new trials (--now: kill running ones)",
      "usage: tunetop stop DIR [--now]\n"
      "\n"
      "Ask the study's runner to start no new trials and to exit when the\n"
      "running ones finish; with --now, running trials are killed. Waits up to\n"
      "10 s for the runner's answer. `tunetop run DIR` resumes the study.\n"},
-    {"pause", tt_cmd_pause, "pause DIR                    start no new trials until resumed",
+    {"pause", cli_cmd_pause, "pause DIR                    start no new trials until resumed",
      "usage: tunetop pause DIR\n\nStart no new trials until `tunetop resume DIR`; running trials go on.\n"},
-    {"resume", tt_cmd_resume, "resume DIR                   undo pause or stop",
+    {"resume", cli_cmd_resume, "resume DIR                   undo pause or stop",
      "usage: tunetop resume DIR\n\nStart trials again after `pause` (or a `stop` still in progress).\n"},
-    {"kill", tt_cmd_kill, "kill DIR TRIAL               kill one running trial",
+    {"kill", cli_cmd_kill, "kill DIR TRIAL               kill one running trial",
      "usage: tunetop kill DIR TRIAL\n\nKill a running trial (SIGTERM to its process group, SIGKILL after a\ngrace period); it is recorded as killed.\n"},
-    {"help", tt_cmd_help, "help [COMMAND]               show help for a command",
+    {"help", cli_cmd_help, "help [COMMAND]               show help for a command",
      "usage: tunetop help [COMMAND]\n\nShow the help text of COMMAND, or the list of commands.\n"},
     {0},
 };
 
-const tt_cli_command *tt_cli_find(const char *name)
+const cli_command *cli_find(const char *name)
 {
-    for (const tt_cli_command *c = tt_cli_commands; c->name; c++)
+    for (const cli_command *c = cli_commands; c->name; c++)
         if (strcmp(c->name, name) == 0)
             return c;
     return NULL;
 }
 
-void tt_cli_print_usage(FILE *out)
+void cli_print_usage(FILE *out)
 {
     fprintf(out,
             "tunetop %s — a terminal dashboard for hyperparameter tuning\n"
@@ -169,12 +169,12 @@ void tt_cli_print_usage(FILE *out)
             "\n"
             "commands:\n",
             TT_VERSION);
-    for (const tt_cli_command *c = tt_cli_commands; c->name; c++)
+    for (const cli_command *c = cli_commands; c->name; c++)
         fprintf(out, "  %s\n", c->synopsis);
     fprintf(out, "\n`tunetop help COMMAND` shows the options of one command.\n");
 }
 
-int tt_cli_usage_error(const char *name, const char *fmt, ...)
+int cli_usage_error(const char *name, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -182,10 +182,10 @@ int tt_cli_usage_error(const char *name, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n(see `tunetop help %s`)\n", name);
     va_end(ap);
-    return TT_EXIT_USAGE;
+    return CLI_EXIT_USAGE;
 }
 
-long long tt_cli_parse_count(const char *text)
+long long cli_parse_count(const char *text)
 {
     if (!text || !*text || *text == '-' || *text == '+')
         return -1;
@@ -197,20 +197,20 @@ long long tt_cli_parse_count(const char *text)
     return v;
 }
 
-int tt_cmd_help(int argc, char **argv)
+int cli_cmd_help(int argc, char **argv)
 {
     if (argc == 0) {
-        tt_cli_print_usage(stdout);
-        return TT_EXIT_OK;
+        cli_print_usage(stdout);
+        return CLI_EXIT_OK;
     }
     if (argc > 1)
-        return tt_cli_usage_error("help", "expected one command name, got %d", argc);
-    const tt_cli_command *c = tt_cli_find(argv[0]);
+        return cli_usage_error("help", "expected one command name, got %d", argc);
+    const cli_command *c = cli_find(argv[0]);
     if (!c) {
         fprintf(stderr, "tunetop help: unknown command '%s'\n", argv[0]);
-        tt_cli_print_usage(stderr);
-        return TT_EXIT_USAGE;
+        cli_print_usage(stderr);
+        return CLI_EXIT_USAGE;
     }
     fputs(c->help, stdout);
-    return TT_EXIT_OK;
+    return CLI_EXIT_OK;
 }

@@ -4,7 +4,7 @@
  * terminal), output to the study's runner.log. Shared by `tunetop run
  * --detach`, `tunetop SWEEP.yaml` and the dashboard's `R` key. Prints
  * nothing: the caller says what happened (the dashboard is in curses mode).
- * Also whether a folder holds a study at all (tt_cli_study_ready), which
+ * Also whether a folder holds a study at all (cli_study_ready), which
  * `tunetop run DIR` and `tunetop DIR` ask before starting or attaching.
  *
  * The daemon must not inherit what its parent holds: every signal handler
@@ -142,7 +142,7 @@ static int runner_left(const char *dir, long holder, size_t log_from, long *pid_
     if (holder > 0) {
         if (pid_out)
             *pid_out = holder;
-        return TT_CLI_RUNNER_ELSEWHERE;
+        return CLI_RUNNER_ELSEWHERE;
     }
     if (study_finished(dir))
         return tt_error_set(err, TT_ERR_EXHAUSTED,
@@ -154,7 +154,7 @@ static int runner_left(const char *dir, long holder, size_t log_from, long *pid_
                         tail[0] ? tail : "(nothing)");
 }
 
-int tt_cli_start_runner(const char *dir, long *pid_out, tt_error *err)
+int cli_start_runner(const char *dir, long *pid_out, tt_error *err)
 {
     size_t log_from = log_size(dir);
     int pfd[2];
@@ -258,7 +258,7 @@ static bool db_empty(const char *path)
  * yet", "not a tunetop study database (the file is empty)"): say what to
  * do instead. Any other failure to read is left to the caller's own open,
  * which says it in context. */
-int tt_cli_study_ready(const char *dir, tt_error *err)
+int cli_study_ready(const char *dir, tt_error *err)
 {
     char *db = tt_study_db_path(dir);
     bool none = false;

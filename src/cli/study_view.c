@@ -10,36 +10,36 @@
 
 #include "cli.h"
 
-int tt_view_open(const char *dir, tt_view *v, bool quiet)
+int cli_view_open(const char *dir, cli_view *v, bool quiet)
 {
     memset(v, 0, sizeof *v);
     tt_error err = {0};
     /* A study.db without a study (a crash right after creating it) says
      * how to make it one, for status, best, export and importance alike.
      * A folder that is no study at all is the reader's to say. */
-    if (tt_study_is_dir(dir) && tt_cli_study_ready(dir, &err) < 0) {
+    if (tt_study_is_dir(dir) && cli_study_ready(dir, &err) < 0) {
         fprintf(stderr, "tunetop: %s\n", err.msg);
-        return TT_EXIT_FAIL;
+        return CLI_EXIT_FAIL;
     }
     if (tt_study_reader_open(&v->study, dir, TT_STORE_SNAPSHOT, &err) < 0) {
         fprintf(stderr, "tunetop: %s\n", err.msg);
-        tt_view_close(v);
-        return TT_EXIT_FAIL;
+        cli_view_close(v);
+        return CLI_EXIT_FAIL;
     }
     if (tt_study_reader_poll(&v->study, &err) < 0 ||
         tt_study_reader_trials(&v->study, &v->trials, &v->n_trials, &v->cap_trials, &err) < 0) {
         fprintf(stderr, "tunetop: %s: %s\n", dir, err.msg);
-        tt_view_close(v);
-        return TT_EXIT_FAIL;
+        cli_view_close(v);
+        return CLI_EXIT_FAIL;
     }
     if (!v->study.sweep && !quiet)
         fprintf(stderr, "tunetop: warning: the study's sweep file does not load; "
                         "assuming the objective is minimised\n");
     tt_study_reader_runner(&v->study);
-    return TT_EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
-void tt_view_close(tt_view *v)
+void cli_view_close(cli_view *v)
 {
     for (size_t i = 0; i < v->n_trials; i++)
         tt_trial_record_clear(&v->trials[i]);
@@ -48,7 +48,7 @@ void tt_view_close(tt_view *v)
     memset(v, 0, sizeof *v);
 }
 
-const char *tt_view_state(const tt_view *v)
+const char *cli_view_state(const cli_view *v)
 {
     /* A study recorded running whose runner is gone is not running. */
     if (v->study.runner_pid == 0 &&
@@ -57,7 +57,7 @@ const char *tt_view_state(const tt_view *v)
     return tt_study_state_name(v->study.info.state);
 }
 
-static const tt_view *sort_view;
+static const cli_view *sort_view;
 
 static int by_value(const void *a, const void *b)
 {
@@ -68,7 +68,7 @@ static int by_value(const void *a, const void *b)
     return x->number < y->number ? -1 : 1;
 }
 
-size_t tt_view_ranked(const tt_view *v, const tt_trial_record ***out)
+size_t cli_view_ranked(const cli_view *v, const tt_trial_record ***out)
 {
     const tt_trial_record **list = tt_xcalloc(v->n_trials + 1, sizeof *list);
     size_t n = 0;

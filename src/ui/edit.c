@@ -21,7 +21,7 @@
 #include "internal.h"
 
 struct ui_editor_state {
-    tt_editor *ed;
+    ui_buffer *ed;
     char *path;
     char *name;           /* for messages: the file's base name */
     bool saved_once;
@@ -42,7 +42,7 @@ void ui_editor_close(ui_app *a)
     struct ui_editor_state *e = a->editor;
     if (!e)
         return;
-    tt_editor_free(e->ed);
+    ui_buffer_free(e->ed);
     free(e->path);
     free(e->name);
     free(e);
@@ -54,20 +54,20 @@ void ui_editor_close(ui_app *a)
 static int open_internal(ui_app *a, char *path, char *text)
 {
     struct ui_editor_state *e = tt_xcalloc(1, sizeof *e);
-    e->ed = tt_editor_new(text);
+    e->ed = ui_buffer_new(text);
     e->path = path;
     const char *base = strrchr(path, '/');
     e->name = tt_xstrdup(base ? base + 1 : path);
-    tt_editor_validate(e->ed, e->path);
+    ui_buffer_validate(e->ed, e->path);
     a->editor = e;
     a->overlay = UI_OVERLAY_EDITOR;
     a->overlay_dirty = true;
     /* start at the first error, if any */
-    const tt_diags *d = tt_editor_diags(e->ed);
+    const tt_diags *d = ui_buffer_diags(e->ed);
     for (size_t i = 0; i < d->n; i++)
         if (d->items[i].severity == TT_DIAG_ERROR && d->items[i].line > 0) {
-            tt_editor_goto(e->ed, (size_t)d->items[i].line - 1,
-                           tt_editor_diag_col_display(e->ed, &d->items[i]));
+            ui_buffer_goto(e->ed, (size_t)d->items[i].line - 1,
+                           ui_buffer_diag_col_display(e->ed, &d->items[i]));
             break;
         }
     return UI_REDRAW_ALL;
@@ -190,12 +190,12 @@ static void save(ui_app *a, void *arg)
     if (!e)
         return;
     tt_error err = {0};
-    if (tt_editor_save(e->ed, e->path, &err) < 0) {
+    if (ui_buffer_save(e->ed, e->path, &err) < 0) {
         ui_message(a, true, "cannot save: %s", err.msg);
         return;
     }
     e->saved_once = true;
-    const tt_diags *d = tt_editor_diags(e->ed);
+    const tt_diags *d = ui_buffer_diags(e->ed);
     if (ui_send(a, "reload", NULL) == 0 && a->model.study.runner_pid == 0)
         ui_message(a, d->n_errors != 0,
                    "saved %s (old version in %s~); no runner is running: R starts one, which "
@@ -222,11 +222,11 @@ void ui_editor_draw(ui_app *a, void *win)
     if (!e)
         return;
     int h = getmaxy(w), wd = getmaxx(w);
-    const tt_diags *d = tt_editor_diags(e->ed);
+    const tt_diags *d = ui_buffer_diags(e->ed);
     char right[128];
     snprintf(right, sizeof right, "%zu error%s, %zu warning%s%s", d->n_errors,
              d->n_errors == 1 ? "" : "s", d->n_warnings, d->n_warnings == 1 ? "" : "s",
-             tt_editor_dirty(e->ed) ? " · modified" : "");
+             ui_buffer_dirty(e->ed) ? " · modified" : "");
     char title[300];
     snprintf(title, sizeof title, "Edit %s", e->path);
     ui_draw_title(a, w, title, right, true);
@@ -235,17 +235,17 @@ void ui_editor_draw(ui_app *a, void *win)
     int text_h = h - 3, text_w = wd - gutter - 1;
     if (text_h < 1)
         text_h = 1;
-    tt_editor_set_view(e->ed, text_h, text_w);
-    size_t top = tt_editor_top(e->ed), left = tt_editor_left(e->ed);
+    ui_buffer_set_view(e->ed, text_h, text_w);
+    size_t top = ui_buffer_top(e->ed), left = ui_buffer_left(e->ed);
     size_t cl, cc;
-    tt_editor_cursor(e->ed, &cl, &cc);
-    size_t nl = tt_editor_line_count(e->ed);
+    ui_buffer_cursor(e->ed, &cl, &cc);
+    size_t nl = ui_buffer_line_count(e->ed);
     char *buf = tt_xmalloc((size_t)text_w * 4 + 8);
     for (int r = 0; r < text_h; r++) {
         size_t i = top + (size_t)r;
         if (i >= nl)
             break;
-        int sev = tt_editor_line_severity(e->ed, i);
+        int sev = ui_buffer_line_severity(e->ed, i);
         char num[24];
         snprintf(num, sizeof num, "%4zu", i + 1);
         wattrset(w, sev == TT_DIAG_ERROR     ? a->attr[UI_ROLE_ERROR]
@@ -254,7 +254,7 @@ void ui_editor_draw(ui_app *a, void *win)
         mvwaddstr(w, 1 + r, 0, num);
         waddch(w, sev == TT_DIAG_ERROR ? '!' : sev == TT_DIAG_WARNING ? '?' : ' ');
         wattrset(w, a->attr[UI_ROLE_DEFAULT]);
-        tt_editor_render_line(e->ed, i, left, (size_t)text_w, buf, (size_t)text_w * 4 + 8);
+        ui_buffer_render_line(e->ed, i, left, (size_t)text_w, buf, (size_t)text_w * 4 + 8);
         mvwaddstr(w, 1 + r, gutter, buf);
         if (i == cl && cc >= left && cc - left < (size_t)text_w) {
             /* the cursor: the cell under it in reverse video */
@@ -268,7 +268,7 @@ void ui_editor_draw(ui_app *a, void *win)
     }
     free(buf);
     /* the diagnostic for the cursor, else the first error */
-    const tt_diag *dg = tt_editor_diag_at_cursor(e->ed);
+    const tt_diag *dg = ui_buffer_diag_at_cursor(e->ed);
     if (!dg)
         for (size_t i = 0; i < d->n && !dg; i++)
             if (d->items[i].severity == TT_DIAG_ERROR)
@@ -298,11 +298,11 @@ int ui_editor_key(ui_app *a, int key)
         return UI_IGNORED;
     if (key == KEY_MOUSE || key == KEY_RESIZE)
         return UI_IGNORED;
-    int f = tt_editor_key(e->ed, key);
-    if (f & TT_EDITOR_CHANGED)
-        tt_editor_validate(e->ed, e->path);
-    if (f & TT_EDITOR_SAVE) {
-        const tt_diags *d = tt_editor_diags(e->ed);
+    int f = ui_buffer_key(e->ed, key);
+    if (f & UI_BUFFER_CHANGED)
+        ui_buffer_validate(e->ed, e->path);
+    if (f & UI_BUFFER_SAVE) {
+        const tt_diags *d = ui_buffer_diags(e->ed);
         if (d->n_errors)
             ui_confirm(a, "The file has errors: save anyway? the runner keeps its current space "
                           "(y = save)",
@@ -311,8 +311,8 @@ int ui_editor_key(ui_app *a, int key)
             save(a, NULL);
         return UI_HANDLED;
     }
-    if (f & TT_EDITOR_QUIT) {
-        if (tt_editor_dirty(e->ed)) {
+    if (f & UI_BUFFER_QUIT) {
+        if (ui_buffer_dirty(e->ed)) {
             ui_confirm(a, "Discard unsaved changes? y = discard, other = keep editing", discard,
                        NULL);
             return UI_HANDLED;

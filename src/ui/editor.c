@@ -5,7 +5,7 @@
  * of the last validation, and the atomic save.
  *
  * Every key goes through one wrapper that compares the state before and
- * after, so handlers only edit and the TT_EDITOR_CHANGED / MOVED flags are
+ * after, so handlers only edit and the UI_BUFFER_CHANGED / MOVED flags are
  * always right. Text is stored with '\n' line ends; a CRLF file is
  * converted on the way in and out.
  */
@@ -44,7 +44,7 @@ typedef struct history {
     size_t n, cap, bytes;
 } history;
 
-struct tt_editor {
+struct ui_buffer {
     line *lines;
     size_t n_lines, cap_lines;
     size_t cy, cx;            /* cursor: line, byte offset */
@@ -232,7 +232,7 @@ static void line_erase(line *l, size_t at, size_t n)
 }
 
 /* Insert a new line with text s at index idx. */
-static void lines_insert(tt_editor *ed, size_t idx, const char *s, size_t n)
+static void lines_insert(ui_buffer *ed, size_t idx, const char *s, size_t n)
 {
     tt_grow((void **)&ed->lines, &ed->cap_lines, ed->n_lines + 1, sizeof *ed->lines);
     memmove(ed->lines + idx + 1, ed->lines + idx, (ed->n_lines - idx) * sizeof *ed->lines);
@@ -241,14 +241,14 @@ static void lines_insert(tt_editor *ed, size_t idx, const char *s, size_t n)
     ed->n_lines++;
 }
 
-static void lines_remove(tt_editor *ed, size_t idx)
+static void lines_remove(ui_buffer *ed, size_t idx)
 {
     free(ed->lines[idx].s);
     memmove(ed->lines + idx, ed->lines + idx + 1, (ed->n_lines - idx - 1) * sizeof *ed->lines);
     ed->n_lines--;
 }
 
-static void set_text(tt_editor *ed, const char *text, size_t len)
+static void set_text(ui_buffer *ed, const char *text, size_t len)
 {
     for (size_t i = 0; i < ed->n_lines; i++)
         free(ed->lines[i].s);
@@ -261,7 +261,7 @@ static void set_text(tt_editor *ed, const char *text, size_t len)
         }
 }
 
-static char *join_text(const tt_editor *ed, bool crlf, size_t *len_out)
+static char *join_text(const ui_buffer *ed, bool crlf, size_t *len_out)
 {
     tt_buf b = {0};
     tt_buf_append(&b, "", 0);
@@ -277,9 +277,9 @@ static char *join_text(const tt_editor *ed, bool crlf, size_t *len_out)
 
 /* ---- life cycle ---- */
 
-tt_editor *tt_editor_new(const char *text)
+ui_buffer *ui_buffer_new(const char *text)
 {
-    tt_editor *ed = tt_xcalloc(1, sizeof *ed);
+    ui_buffer *ed = tt_xcalloc(1, sizeof *ed);
     ed->view_rows = 24;
     ed->view_cols = 80;
     if (!text)
@@ -291,7 +291,7 @@ tt_editor *tt_editor_new(const char *text)
             crlf += i > 0 && text[i - 1] == '\r';
         }
     if (lf > 0 && crlf == lf) {
-        /* Edit as LF; tt_editor_text gives CRLF back. */
+        /* Edit as LF; ui_buffer_text gives CRLF back. */
         char *plain = tt_xmalloc(len + 1);
         size_t n = 0;
         for (size_t i = 0; i < len; i++)
@@ -314,7 +314,7 @@ static void history_clear(history *h)
     h->bytes = 0;
 }
 
-void tt_editor_free(tt_editor *ed)
+void ui_buffer_free(ui_buffer *ed)
 {
     if (!ed)
         return;
@@ -350,14 +350,14 @@ static void history_push(history *h, snapshot s)
     }
 }
 
-static snapshot take_snapshot(const tt_editor *ed)
+static snapshot take_snapshot(const ui_buffer *ed)
 {
     snapshot s = {.cy = ed->cy, .cx = ed->cx, .version = ed->version};
     s.text = join_text(ed, false, &s.len);
     return s;
 }
 
-static void restore(tt_editor *ed, snapshot s)
+static void restore(ui_buffer *ed, snapshot s)
 {
     set_text(ed, s.text, s.len);
     free(s.text);
@@ -370,7 +370,7 @@ static void restore(tt_editor *ed, snapshot s)
 
 /* Called before every edit: a new undo step unless this edit continues a
  * run of the same kind on the same line. */
-static void begin_edit(tt_editor *ed, enum edit_kind kind)
+static void begin_edit(ui_buffer *ed, enum edit_kind kind)
 {
     bool coalesce = kind != EDIT_OTHER && kind == ed->last_kind && ed->cy == ed->last_line;
     if (!coalesce) {
@@ -382,7 +382,7 @@ static void begin_edit(tt_editor *ed, enum edit_kind kind)
     ed->last_line = ed->cy;
 }
 
-int tt_editor_undo(tt_editor *ed)
+int ui_buffer_undo(ui_buffer *ed)
 {
     if (!ed->undo.n)
         return 0;
@@ -390,10 +390,10 @@ int tt_editor_undo(tt_editor *ed)
     snapshot s = ed->undo.items[--ed->undo.n];
     ed->undo.bytes -= s.len;
     restore(ed, s);
-    return TT_EDITOR_HANDLED;
+    return UI_BUFFER_HANDLED;
 }
 
-int tt_editor_redo(tt_editor *ed)
+int ui_buffer_redo(ui_buffer *ed)
 {
     if (!ed->redo.n)
         return 0;
@@ -405,12 +405,12 @@ int tt_editor_redo(tt_editor *ed)
     snapshot s = ed->redo.items[--ed->redo.n];
     ed->redo.bytes -= s.len;
     restore(ed, s);
-    return TT_EDITOR_HANDLED;
+    return UI_BUFFER_HANDLED;
 }
 
 /* ---- view ---- */
 
-static void keep_cursor_visible(tt_editor *ed)
+static void keep_cursor_visible(ui_buffer *ed)
 {
     size_t rows = ed->view_rows > 0 ? (size_t)ed->view_rows : 1;
     size_t cols = ed->view_cols > 0 ? (size_t)ed->view_cols : 1;
@@ -427,7 +427,7 @@ static void keep_cursor_visible(tt_editor *ed)
         ed->left = col - cols + 1;
 }
 
-void tt_editor_set_view(tt_editor *ed, int rows, int cols)
+void ui_buffer_set_view(ui_buffer *ed, int rows, int cols)
 {
     ed->view_rows = rows > 0 ? rows : 1;
     ed->view_cols = cols > 0 ? cols : 1;
@@ -436,9 +436,9 @@ void tt_editor_set_view(tt_editor *ed, int rows, int cols)
 
 /* ---- edits ---- */
 
-static line *cur(tt_editor *ed) { return &ed->lines[ed->cy]; }
+static line *cur(ui_buffer *ed) { return &ed->lines[ed->cy]; }
 
-static void insert_bytes(tt_editor *ed, const char *s, size_t n, enum edit_kind kind)
+static void insert_bytes(ui_buffer *ed, const char *s, size_t n, enum edit_kind kind)
 {
     begin_edit(ed, kind);
     line_insert(cur(ed), ed->cx, s, n);
@@ -446,7 +446,7 @@ static void insert_bytes(tt_editor *ed, const char *s, size_t n, enum edit_kind 
 }
 
 /* Split at the cursor without any indentation logic. */
-static void split_plain(tt_editor *ed)
+static void split_plain(ui_buffer *ed)
 {
     line *l = cur(ed);
     lines_insert(ed, ed->cy + 1, l->s + ed->cx, l->len - ed->cx);
@@ -455,7 +455,7 @@ static void split_plain(tt_editor *ed)
     ed->cx = 0;
 }
 
-static void newline(tt_editor *ed)
+static void newline(ui_buffer *ed)
 {
     begin_edit(ed, EDIT_OTHER);
     line *l = cur(ed);
@@ -489,13 +489,13 @@ static void newline(tt_editor *ed)
     ed->cx = new_ind;
 }
 
-static void tab(tt_editor *ed)
+static void tab(ui_buffer *ed)
 {
     size_t col = col_of(cur(ed), ed->cx);
     insert_bytes(ed, "  ", 2 - col % 2, EDIT_TYPE);
 }
 
-static void dedent(tt_editor *ed)
+static void dedent(ui_buffer *ed)
 {
     size_t n = indentation(cur(ed));
     if (n > 2)
@@ -507,14 +507,14 @@ static void dedent(tt_editor *ed)
     ed->cx = ed->cx > n ? ed->cx - n : 0;
 }
 
-static void join_with_next(tt_editor *ed, size_t idx)
+static void join_with_next(ui_buffer *ed, size_t idx)
 {
     line *a = &ed->lines[idx], *b = &ed->lines[idx + 1];
     line_insert(a, a->len, b->s, b->len);
     lines_remove(ed, idx + 1);
 }
 
-static void backspace(tt_editor *ed)
+static void backspace(ui_buffer *ed)
 {
     if (ed->cx == 0) {
         if (ed->cy == 0)
@@ -535,7 +535,7 @@ static void backspace(tt_editor *ed)
     ed->cx = from;
 }
 
-static void delete_forward(tt_editor *ed)
+static void delete_forward(ui_buffer *ed)
 {
     line *l = cur(ed);
     if (ed->cx >= l->len) {
@@ -550,7 +550,7 @@ static void delete_forward(tt_editor *ed)
 }
 
 /* Insert text at the cursor as it is (no indentation added); cursor after. */
-static void insert_raw(tt_editor *ed, const char *text)
+static void insert_raw(ui_buffer *ed, const char *text)
 {
     for (const char *p = text; *p;) {
         const char *nl = strchr(p, '\n');
@@ -566,7 +566,7 @@ static void insert_raw(tt_editor *ed, const char *text)
     }
 }
 
-static void cut_line(tt_editor *ed)
+static void cut_line(ui_buffer *ed)
 {
     if (!ed->cutting) {
         tt_buf_free(&ed->cut);
@@ -588,7 +588,7 @@ static void cut_line(tt_editor *ed)
     ed->cx = 0;
 }
 
-static void paste_cut(tt_editor *ed)
+static void paste_cut(ui_buffer *ed)
 {
     if (!ed->cut.len)
         return;
@@ -599,7 +599,7 @@ static void paste_cut(tt_editor *ed)
 
 /* ---- moves ---- */
 
-static void move_horizontal(tt_editor *ed, bool right)
+static void move_horizontal(ui_buffer *ed, bool right)
 {
     line *l = cur(ed);
     if (right) {
@@ -616,13 +616,13 @@ static void move_horizontal(tt_editor *ed, bool right)
     ed->want_col = col_of(cur(ed), ed->cx);
 }
 
-static void move_to_line(tt_editor *ed, size_t target)
+static void move_to_line(ui_buffer *ed, size_t target)
 {
     ed->cy = target < ed->n_lines ? target : ed->n_lines - 1;
     ed->cx = offset_of_col(cur(ed), ed->want_col);
 }
 
-static void page(tt_editor *ed, bool down)
+static void page(ui_buffer *ed, bool down)
 {
     size_t step = ed->view_rows > 1 ? (size_t)ed->view_rows - 1 : 1;
     if (down) {
@@ -634,7 +634,7 @@ static void page(tt_editor *ed, bool down)
     }
 }
 
-static void home(tt_editor *ed)
+static void home(ui_buffer *ed)
 {
     size_t ind = indentation(cur(ed));
     ed->cx = ed->cx == ind ? 0 : ind;
@@ -643,7 +643,7 @@ static void home(tt_editor *ed)
 
 /* ---- keys ---- */
 
-static int dispatch(tt_editor *ed, int key)
+static int dispatch(ui_buffer *ed, int key)
 {
     bool was_cutting = ed->cutting;
     ed->cutting = false;
@@ -702,17 +702,17 @@ static int dispatch(tt_editor *ed, int key)
         break;
     case 26: /* Ctrl-Z */
     case 31: /* Ctrl-_ */
-        tt_editor_undo(ed);
+        ui_buffer_undo(ed);
         break;
     case 25: /* Ctrl-Y */
-        tt_editor_redo(ed);
+        ui_buffer_redo(ed);
         break;
     case 19: /* Ctrl-S */
     case KEY_F(2):
-        return TT_EDITOR_HANDLED | TT_EDITOR_SAVE;
+        return UI_BUFFER_HANDLED | UI_BUFFER_SAVE;
     case 27:
     case 17: /* Ctrl-Q */
-        return TT_EDITOR_HANDLED | TT_EDITOR_QUIT;
+        return UI_BUFFER_HANDLED | UI_BUFFER_QUIT;
     default:
         if (key >= 0x20 && key < 0x7F) {
             char c = (char)key;
@@ -721,7 +721,7 @@ static int dispatch(tt_editor *ed, int key)
         }
         return 0;
     }
-    return TT_EDITOR_HANDLED;
+    return UI_BUFFER_HANDLED;
 }
 
 /* Run one input through fn, and report what changed. */
@@ -730,12 +730,12 @@ typedef struct state {
     size_t cy, cx, top, left;
 } state;
 
-static state state_of(const tt_editor *ed)
+static state state_of(const ui_buffer *ed)
 {
     return (state){ed->version, ed->cy, ed->cx, ed->top, ed->left};
 }
 
-static int finish(tt_editor *ed, state before, int flags)
+static int finish(ui_buffer *ed, state before, int flags)
 {
     bool is_move = before.cy != ed->cy || before.cx != ed->cx;
     if (before.version == ed->version && is_move)
@@ -744,31 +744,31 @@ static int finish(tt_editor *ed, state before, int flags)
         ed->cutting = false;
     keep_cursor_visible(ed);
     if (before.version != ed->version)
-        flags |= TT_EDITOR_CHANGED;
+        flags |= UI_BUFFER_CHANGED;
     if (is_move || before.top != ed->top || before.left != ed->left)
-        flags |= TT_EDITOR_MOVED;
-    if (flags & (TT_EDITOR_CHANGED | TT_EDITOR_MOVED))
-        flags |= TT_EDITOR_HANDLED;
+        flags |= UI_BUFFER_MOVED;
+    if (flags & (UI_BUFFER_CHANGED | UI_BUFFER_MOVED))
+        flags |= UI_BUFFER_HANDLED;
     return flags;
 }
 
-static int insert_char(tt_editor *ed, const char *bytes, size_t n)
+static int insert_char(ui_buffer *ed, const char *bytes, size_t n)
 {
     state before = state_of(ed);
     ed->cutting = false;
     insert_bytes(ed, bytes, n, EDIT_TYPE);
     ed->want_col = col_of(cur(ed), ed->cx);
-    return finish(ed, before, TT_EDITOR_HANDLED);
+    return finish(ed, before, UI_BUFFER_HANDLED);
 }
 
-int tt_editor_key(tt_editor *ed, int key)
+int ui_buffer_key(ui_buffer *ed, int key)
 {
     if (key >= 0x80 && key <= 0xFF) {
         /* A byte of a UTF-8 sequence from wgetch. */
         unsigned char b = (unsigned char)key;
         if ((b & 0xC0) == 0x80) {
             if (!ed->n_pending)
-                return TT_EDITOR_HANDLED; /* stray continuation byte */
+                return UI_BUFFER_HANDLED; /* stray continuation byte */
             ed->pending[ed->n_pending++] = b;
         } else {
             ed->n_pending = 1;
@@ -776,12 +776,12 @@ int tt_editor_key(tt_editor *ed, int key)
             ed->need_pending = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
         }
         if (ed->n_pending < ed->need_pending)
-            return TT_EDITOR_HANDLED;
+            return UI_BUFFER_HANDLED;
         uint32_t cp;
         size_t n = (size_t)ed->n_pending;
         ed->n_pending = 0;
         if (decode((const char *)ed->pending, n, &cp) != n || cp == INVALID_CP)
-            return TT_EDITOR_HANDLED;
+            return UI_BUFFER_HANDLED;
         return insert_char(ed, (const char *)ed->pending, n);
     }
     ed->n_pending = 0;
@@ -792,10 +792,10 @@ int tt_editor_key(tt_editor *ed, int key)
     return finish(ed, before, flags);
 }
 
-int tt_editor_insert_codepoint(tt_editor *ed, uint32_t cp)
+int ui_buffer_insert_codepoint(ui_buffer *ed, uint32_t cp)
 {
     if (cp < 0x20 || cp == 0x7F)
-        return tt_editor_key(ed, (int)cp);
+        return ui_buffer_key(ed, (int)cp);
     ed->n_pending = 0;
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x80 && cp < 0xA0))
         return 0;
@@ -804,7 +804,7 @@ int tt_editor_insert_codepoint(tt_editor *ed, uint32_t cp)
     return insert_char(ed, buf, n);
 }
 
-int tt_editor_insert_text(tt_editor *ed, const char *text)
+int ui_buffer_insert_text(ui_buffer *ed, const char *text)
 {
     if (!text || !*text)
         return 0;
@@ -813,10 +813,10 @@ int tt_editor_insert_text(tt_editor *ed, const char *text)
     begin_edit(ed, EDIT_OTHER);
     insert_raw(ed, text);
     ed->want_col = col_of(cur(ed), ed->cx);
-    return finish(ed, before, TT_EDITOR_HANDLED);
+    return finish(ed, before, UI_BUFFER_HANDLED);
 }
 
-int tt_editor_scroll(tt_editor *ed, long lines)
+int ui_buffer_scroll(ui_buffer *ed, long lines)
 {
     state before = state_of(ed);
     size_t rows = ed->view_rows > 0 ? (size_t)ed->view_rows : 1;
@@ -831,27 +831,27 @@ int tt_editor_scroll(tt_editor *ed, long lines)
         move_to_line(ed, ed->top);
     else if (ed->cy >= ed->top + rows)
         move_to_line(ed, ed->top + rows - 1);
-    return finish(ed, before, TT_EDITOR_HANDLED);
+    return finish(ed, before, UI_BUFFER_HANDLED);
 }
 
-int tt_editor_goto(tt_editor *ed, size_t line_no, size_t col_display)
+int ui_buffer_goto(ui_buffer *ed, size_t line_no, size_t col_display)
 {
     state before = state_of(ed);
     ed->want_col = col_display;
     move_to_line(ed, line_no);
     ed->want_col = col_of(cur(ed), ed->cx);
-    return finish(ed, before, TT_EDITOR_HANDLED);
+    return finish(ed, before, UI_BUFFER_HANDLED);
 }
 
 /* ---- reading ---- */
 
-char *tt_editor_text(const tt_editor *ed) { return join_text(ed, ed->crlf, NULL); }
+char *ui_buffer_text(const ui_buffer *ed) { return join_text(ed, ed->crlf, NULL); }
 
-bool tt_editor_dirty(const tt_editor *ed) { return ed->version != ed->saved_version; }
+bool ui_buffer_dirty(const ui_buffer *ed) { return ed->version != ed->saved_version; }
 
-size_t tt_editor_line_count(const tt_editor *ed) { return ed->n_lines; }
+size_t ui_buffer_line_count(const ui_buffer *ed) { return ed->n_lines; }
 
-const char *tt_editor_line(const tt_editor *ed, size_t i, size_t *len)
+const char *ui_buffer_line(const ui_buffer *ed, size_t i, size_t *len)
 {
     if (i >= ed->n_lines) {
         if (len)
@@ -863,7 +863,7 @@ const char *tt_editor_line(const tt_editor *ed, size_t i, size_t *len)
     return ed->lines[i].s ? ed->lines[i].s : "";
 }
 
-void tt_editor_cursor(const tt_editor *ed, size_t *line_no, size_t *col_display)
+void ui_buffer_cursor(const ui_buffer *ed, size_t *line_no, size_t *col_display)
 {
     if (line_no)
         *line_no = ed->cy;
@@ -871,15 +871,15 @@ void tt_editor_cursor(const tt_editor *ed, size_t *line_no, size_t *col_display)
         *col_display = col_of(&ed->lines[ed->cy], ed->cx);
 }
 
-size_t tt_editor_top(const tt_editor *ed) { return ed->top; }
-size_t tt_editor_left(const tt_editor *ed) { return ed->left; }
+size_t ui_buffer_top(const ui_buffer *ed) { return ed->top; }
+size_t ui_buffer_left(const ui_buffer *ed) { return ed->left; }
 
-size_t tt_editor_line_width(const tt_editor *ed, size_t i)
+size_t ui_buffer_line_width(const ui_buffer *ed, size_t i)
 {
     return i < ed->n_lines ? col_of(&ed->lines[i], ed->lines[i].len) : 0;
 }
 
-size_t tt_editor_render_line(const tt_editor *ed, size_t i, size_t left, size_t width,
+size_t ui_buffer_render_line(const ui_buffer *ed, size_t i, size_t left, size_t width,
                              char *out, size_t out_size)
 {
     size_t o = 0, col = 0, written = 0;
@@ -928,7 +928,7 @@ static int compare_diags(const void *pa, const void *pb)
     return strcmp(a->message ? a->message : "", b->message ? b->message : "");
 }
 
-void tt_editor_validate(tt_editor *ed, const char *name)
+void ui_buffer_validate(ui_buffer *ed, const char *name)
 {
     if (!name)
         name = "<sweep>";
@@ -949,9 +949,9 @@ void tt_editor_validate(tt_editor *ed, const char *name)
     ed->validated_name = tt_xstrdup(name);
 }
 
-const tt_diags *tt_editor_diags(const tt_editor *ed) { return &ed->diags; }
+const tt_diags *ui_buffer_diags(const ui_buffer *ed) { return &ed->diags; }
 
-const tt_diag *tt_editor_line_diags(const tt_editor *ed, size_t line_no, size_t *n)
+const tt_diag *ui_buffer_line_diags(const ui_buffer *ed, size_t line_no, size_t *n)
 {
     const tt_diags *d = &ed->diags;
     size_t first = 0;
@@ -965,10 +965,10 @@ const tt_diag *tt_editor_line_diags(const tt_editor *ed, size_t line_no, size_t 
     return last > first ? &d->items[first] : NULL;
 }
 
-int tt_editor_line_severity(const tt_editor *ed, size_t line_no)
+int ui_buffer_line_severity(const ui_buffer *ed, size_t line_no)
 {
     size_t n;
-    const tt_diag *d = tt_editor_line_diags(ed, line_no, &n);
+    const tt_diag *d = ui_buffer_line_diags(ed, line_no, &n);
     int sev = -1;
     for (size_t i = 0; i < n; i++)
         if (d[i].severity == TT_DIAG_ERROR)
@@ -978,10 +978,10 @@ int tt_editor_line_severity(const tt_editor *ed, size_t line_no)
     return sev;
 }
 
-const tt_diag *tt_editor_diag_at_cursor(const tt_editor *ed)
+const tt_diag *ui_buffer_diag_at_cursor(const ui_buffer *ed)
 {
     size_t n;
-    const tt_diag *d = tt_editor_line_diags(ed, ed->cy, &n);
+    const tt_diag *d = ui_buffer_line_diags(ed, ed->cy, &n);
     if (!d)
         return NULL;
     /* Column of the cursor in code points, 1-based like the diagnostics. */
@@ -996,7 +996,7 @@ const tt_diag *tt_editor_diag_at_cursor(const tt_editor *ed)
     return best;
 }
 
-size_t tt_editor_diag_col_display(const tt_editor *ed, const tt_diag *d)
+size_t ui_buffer_diag_col_display(const ui_buffer *ed, const tt_diag *d)
 {
     if (!d || d->line <= 0 || (size_t)d->line > ed->n_lines || d->col <= 1)
         return 0;
@@ -1069,7 +1069,7 @@ static int keep_backup(const char *target, const char *backup, tt_error *err)
     return 0;
 }
 
-int tt_editor_save(tt_editor *ed, const char *path, tt_error *err)
+int ui_buffer_save(ui_buffer *ed, const char *path, tt_error *err)
 {
     /* Write through a symlink to its target, keeping the link. */
     struct stat st;

@@ -1,15 +1,15 @@
 /*
  * editor — the text buffer behind the dashboard's search-space editor: the
  * sweep file as lines, a cursor, scrolling, undo, live validation through
- * the config loader, and an atomic save. Pure apart from tt_editor_save: it
+ * the config loader, and an atomic save. Pure apart from ui_buffer_save: it
  * never draws; the panel reads lines, cursor and diagnostics and draws them,
  * so every behaviour is testable without a terminal.
  *
  * Input. Keys are ncurses' codes: a panel that reads with wget_wch() passes
- * KEY_CODE_YES results to tt_editor_key() and characters to
- * tt_editor_insert_codepoint() (which hands control characters such as
- * Enter, Tab, Backspace, Esc and Ctrl-letters on to tt_editor_key()). A
- * panel that reads bytes with wgetch() passes everything to tt_editor_key():
+ * KEY_CODE_YES results to ui_buffer_key() and characters to
+ * ui_buffer_insert_codepoint() (which hands control characters such as
+ * Enter, Tab, Backspace, Esc and Ctrl-letters on to ui_buffer_key()). A
+ * panel that reads bytes with wgetch() passes everything to ui_buffer_key():
  * bytes of a UTF-8 sequence are gathered until the character is complete.
  * Ctrl-S, Ctrl-Q and Ctrl-Z only arrive in raw() mode (otherwise the
  * terminal takes them for flow control and suspend); F2 also saves.
@@ -20,7 +20,7 @@
  * shown are display columns from wcwidth() in the current locale: wide
  * characters (漢) take two, combining marks none, and a tab, a control
  * character or an invalid byte one (draw it as a visible placeholder, as
- * tt_editor_render_line does; YAML forbids tabs and validation flags them).
+ * ui_buffer_render_line does; YAML forbids tabs and validation flags them).
  *
  * Keys: printable text inserts; Enter splits the line keeping the
  * indentation (two more after a line ending in ':', as YAML nests); Tab
@@ -40,7 +40,7 @@
  *
  * Validation runs tt_sweep_load_text on the text and keeps its diagnostics.
  * It takes about 0.4 ms for a 200-line file (-O2; the tests require a
- * median < 2 ms), so the panel can call tt_editor_validate after every
+ * median < 2 ms), so the panel can call ui_buffer_validate after every
  * key; it does nothing when the text has not changed since the last run.
  * Diagnostics refer to the text as it was validated.
  */
@@ -54,89 +54,89 @@
 #include "tunetop/config.h"
 #include "tunetop/util.h"
 
-typedef struct tt_editor tt_editor;
+typedef struct ui_buffer ui_buffer;
 
-/* What a key did; tt_editor_key returns 0 for a key it does not use, so the
+/* What a key did; ui_buffer_key returns 0 for a key it does not use, so the
  * panel can give it to someone else (F1, mouse…). */
 enum {
-    TT_EDITOR_HANDLED = 1 << 0, /* the key was the editor's */
-    TT_EDITOR_CHANGED = 1 << 1, /* the text changed: validate, redraw */
-    TT_EDITOR_MOVED = 1 << 2,   /* the cursor or the view moved: redraw */
-    TT_EDITOR_SAVE = 1 << 3,    /* Ctrl-S / F2: the panel should save */
-    TT_EDITOR_QUIT = 1 << 4,    /* Esc / Ctrl-Q: the panel should close */
+    UI_BUFFER_HANDLED = 1 << 0, /* the key was the editor's */
+    UI_BUFFER_CHANGED = 1 << 1, /* the text changed: validate, redraw */
+    UI_BUFFER_MOVED = 1 << 2,   /* the cursor or the view moved: redraw */
+    UI_BUFFER_SAVE = 1 << 3,    /* Ctrl-S / F2: the panel should save */
+    UI_BUFFER_QUIT = 1 << 4,    /* Esc / Ctrl-Q: the panel should close */
 };
 
 /* An editor on a copy of text (NULL = empty), cursor at the start, not
  * dirty, view 24×80. Never NULL. */
-tt_editor *tt_editor_new(const char *text);
-void tt_editor_free(tt_editor *ed);
+ui_buffer *ui_buffer_new(const char *text);
+void ui_buffer_free(ui_buffer *ed);
 
-/* Handle one ncurses key code or input byte; returns TT_EDITOR_* flags. */
-int tt_editor_key(tt_editor *ed, int key);
+/* Handle one ncurses key code or input byte; returns UI_BUFFER_* flags. */
+int ui_buffer_key(ui_buffer *ed, int key);
 /* Insert one Unicode character (wget_wch's OK result); control characters
- * act as tt_editor_key. Returns TT_EDITOR_* flags. */
-int tt_editor_insert_codepoint(tt_editor *ed, uint32_t cp);
+ * act as ui_buffer_key. Returns UI_BUFFER_* flags. */
+int ui_buffer_insert_codepoint(ui_buffer *ed, uint32_t cp);
 /* Insert text as typed but without auto-indentation (a paste, a snippet),
- * as one undo step. Tabs are kept as they are. Returns TT_EDITOR_* flags. */
-int tt_editor_insert_text(tt_editor *ed, const char *text);
-/* Undo / redo one step; return TT_EDITOR_* flags (0 when nothing to do). */
-int tt_editor_undo(tt_editor *ed);
-int tt_editor_redo(tt_editor *ed);
+ * as one undo step. Tabs are kept as they are. Returns UI_BUFFER_* flags. */
+int ui_buffer_insert_text(ui_buffer *ed, const char *text);
+/* Undo / redo one step; return UI_BUFFER_* flags (0 when nothing to do). */
+int ui_buffer_undo(ui_buffer *ed);
+int ui_buffer_redo(ui_buffer *ed);
 
 /* The visible area in cells (the panel's text area, without its gutter);
  * the editor keeps the cursor inside it by scrolling. */
-void tt_editor_set_view(tt_editor *ed, int rows, int cols);
+void ui_buffer_set_view(ui_buffer *ed, int rows, int cols);
 /* Scroll the view by lines (mouse wheel); the cursor follows into view. */
-int tt_editor_scroll(tt_editor *ed, long lines);
+int ui_buffer_scroll(ui_buffer *ed, long lines);
 /* Move the cursor to line and display column (clamped; a column inside a
  * wide character lands on it); for mouse clicks and "go to error". */
-int tt_editor_goto(tt_editor *ed, size_t line, size_t col_display);
+int ui_buffer_goto(ui_buffer *ed, size_t line, size_t col_display);
 
 /* The whole text, malloc'd; the caller frees it. */
-char *tt_editor_text(const tt_editor *ed);
+char *ui_buffer_text(const ui_buffer *ed);
 /* Whether the text differs from the last save (or from the start); undoing
  * back to the saved text makes it clean again. */
-bool tt_editor_dirty(const tt_editor *ed);
-size_t tt_editor_line_count(const tt_editor *ed);
+bool ui_buffer_dirty(const ui_buffer *ed);
+size_t ui_buffer_line_count(const ui_buffer *ed);
 /* Line i's bytes (not NUL-terminated; valid until the next edit) and its
  * length in *len; NULL when i is past the end. */
-const char *tt_editor_line(const tt_editor *ed, size_t i, size_t *len);
+const char *ui_buffer_line(const ui_buffer *ed, size_t i, size_t *len);
 /* The cursor: line (0-based) and display column (0-based, from the start of
  * the line, not of the view). */
-void tt_editor_cursor(const tt_editor *ed, size_t *line, size_t *col_display);
+void ui_buffer_cursor(const ui_buffer *ed, size_t *line, size_t *col_display);
 /* First line and first display column shown in the view. */
-size_t tt_editor_top(const tt_editor *ed);
-size_t tt_editor_left(const tt_editor *ed);
+size_t ui_buffer_top(const ui_buffer *ed);
+size_t ui_buffer_left(const ui_buffer *ed);
 /* Display width of line i. */
-size_t tt_editor_line_width(const tt_editor *ed, size_t i);
+size_t ui_buffer_line_width(const ui_buffer *ed, size_t i);
 /* The part of line i between display columns left and left + width, as
  * UTF-8 ready to draw: tabs, control characters and invalid bytes become
  * '?', a wide character cut by either edge becomes spaces. out needs
  * 4 * width + 1 bytes. Returns the display columns written (<= width). */
-size_t tt_editor_render_line(const tt_editor *ed, size_t i, size_t left, size_t width,
+size_t ui_buffer_render_line(const ui_buffer *ed, size_t i, size_t left, size_t width,
                              char *out, size_t out_size);
 
 /* Validate the current text as a sweep file named name (used in messages),
  * keeping the diagnostics; a no-op when nothing changed since the last run
  * with the same name. */
-void tt_editor_validate(tt_editor *ed, const char *name);
+void ui_buffer_validate(ui_buffer *ed, const char *name);
 /* The diagnostics of the last validation, sorted by line then column
  * (those without a position, line 0, first). Borrowed: valid until the next
  * validation. */
-const tt_diags *tt_editor_diags(const tt_editor *ed);
+const tt_diags *ui_buffer_diags(const ui_buffer *ed);
 /* The diagnostics on line (0-based): a pointer to the first and their
  * count in *n; NULL with *n = 0 when there are none. */
-const tt_diag *tt_editor_line_diags(const tt_editor *ed, size_t line, size_t *n);
+const tt_diag *ui_buffer_line_diags(const ui_buffer *ed, size_t line, size_t *n);
 /* The gutter marker of line (0-based): TT_DIAG_ERROR when it has an error,
  * TT_DIAG_WARNING when only warnings, -1 when none. */
-int tt_editor_line_severity(const tt_editor *ed, size_t line);
+int ui_buffer_line_severity(const ui_buffer *ed, size_t line);
 /* The diagnostic to show for the cursor: on the cursor's line, the last one
  * at or before the cursor's column, else the first on the line; NULL when
  * the line has none. */
-const tt_diag *tt_editor_diag_at_cursor(const tt_editor *ed);
+const tt_diag *ui_buffer_diag_at_cursor(const ui_buffer *ed);
 /* The display column (0-based) of a diagnostic's column (which counts code
  * points from 1, as libyaml does) on its line. */
-size_t tt_editor_diag_col_display(const tt_editor *ed, const tt_diag *d);
+size_t ui_buffer_diag_col_display(const ui_buffer *ed, const tt_diag *d);
 
 /* Write the text to path atomically: a temporary file in the same
  * directory with the old file's mode (0666 & ~umask for a new one), fsync,
@@ -145,6 +145,6 @@ size_t tt_editor_diag_col_display(const tt_editor *ed, const tt_diag *d);
  * its current space when a reload fails validation, so the panel should ask
  * before saving with errors. Returns 0 and marks the text clean, or
  * -TT_ERR_IO with err filled. */
-int tt_editor_save(tt_editor *ed, const char *path, tt_error *err);
+int ui_buffer_save(ui_buffer *ed, const char *path, tt_error *err);
 
 #endif
