@@ -6,7 +6,7 @@
  * The runner starts `tunetop-shim __zygote` on first use, sends it a
  * request when no shim of its own is idle, and takes the answers in
  * request order (it may send the next request before the last answer:
- * spawns.c). A shim whose trial ended says so with one byte on its socket
+ * exec_local.c). A shim whose trial ended says so with one byte on its socket
  * and is kept for the next trial (rn_zygote_release, rn_zygote_reuse), the
  * latest first. Nothing here may block the runner's loop for long: every
  * send and receive has a time limit, and a zygote that misses it is given
