@@ -11,7 +11,36 @@
 
 #include "tunetop/util.h"
 
-/* ---- building spaces ---- */
+/* ---- values and parameters ---- */
+
+tt_value v_str(const char *s)
+{
+    tt_value v = {.kind = TT_VALUE_STRING, .s = (char *)s};
+    return v;
+}
+
+tt_value v_str_dup(const char *s)
+{
+    return v_str(tt_xstrdup(s));
+}
+
+tt_value v_int(int64_t i)
+{
+    tt_value v = {.kind = TT_VALUE_INT, .i = i};
+    return v;
+}
+
+tt_value v_float(double f)
+{
+    tt_value v = {.kind = TT_VALUE_FLOAT, .f = f};
+    return v;
+}
+
+tt_value v_bool(bool b)
+{
+    tt_value v = {.kind = TT_VALUE_BOOL, .b = b};
+    return v;
+}
 
 tt_param param_base(const char *name, tt_dist d)
 {
@@ -25,6 +54,23 @@ tt_param param_base(const char *name, tt_dist d)
     p.b = 1.0;
     return p;
 }
+
+tt_param param_range(const char *name, tt_dist d, double min, double max)
+{
+    tt_param p = param_base(name, d);
+    p.min = min;
+    p.max = max;
+    return p;
+}
+
+void param_take_values(tt_param *p, size_t n, const tt_value *vals)
+{
+    p->values = tt_xcalloc(n, sizeof *p->values);
+    memcpy(p->values, vals, n * sizeof *vals);
+    p->n_values = n;
+}
+
+/* ---- building spaces ---- */
 
 size_t add_range(tt_space *s, const char *name, tt_dist d, double min, double max,
                  double q)
@@ -60,28 +106,48 @@ size_t add_strings(tt_space *s, const char *name, size_t n, const char *const *v
     return tt_space_add(s, &p);
 }
 
-void add_constant(tt_space *s, const char *name, int64_t v)
+size_t add_values(tt_space *s, const char *name, size_t n, const tt_value *vals)
+{
+    tt_param p = param_base(name, TT_DIST_CATEGORICAL);
+    p.values = tt_xcalloc(n, sizeof *p.values);
+    for (size_t i = 0; i < n; i++)
+        p.values[i] = tt_value_copy(&vals[i]);
+    p.n_values = n;
+    return tt_space_add(s, &p);
+}
+
+size_t add_constant_value(tt_space *s, const char *name, tt_value v)
 {
     tt_param p = param_base(name, TT_DIST_CONSTANT);
     p.values = tt_xcalloc(1, sizeof *p.values);
-    p.values[0].kind = TT_VALUE_INT;
-    p.values[0].i = v;
+    p.values[0] = tt_value_copy(&v);
     p.n_values = 1;
-    tt_space_add(s, &p);
+    return tt_space_add(s, &p);
 }
 
-/* Parameter child is active only when parent takes the string value. */
-void add_condition(tt_space *s, size_t child, const char *parent, const char *value)
+void add_constant(tt_space *s, const char *name, int64_t v)
+{
+    add_constant_value(s, name, v_int(v));
+}
+
+void add_condition_values(tt_space *s, size_t child, const char *parent, size_t n,
+                          const tt_value *vals)
 {
     tt_param *p = &s->params[child];
     p->conditions = tt_xrealloc(p->conditions, (p->n_conditions + 1) * sizeof *p->conditions);
     tt_condition *c = &p->conditions[p->n_conditions++];
     memset(c, 0, sizeof *c);
     c->parent_name = tt_xstrdup(parent);
-    c->values = tt_xcalloc(1, sizeof *c->values);
-    c->values[0].kind = TT_VALUE_STRING;
-    c->values[0].s = tt_xstrdup(value);
-    c->n_values = 1;
+    c->values = tt_xcalloc(n, sizeof *c->values);
+    for (size_t i = 0; i < n; i++)
+        c->values[i] = tt_value_copy(&vals[i]);
+    c->n_values = n;
+}
+
+void add_condition(tt_space *s, size_t child, const char *parent, const char *value)
+{
+    tt_value v = v_str(value);
+    add_condition_values(s, child, parent, 1, &v);
 }
 
 void finish(tt_space *s)
@@ -139,6 +205,7 @@ void hist_push(hist *h, const tt_assignment *a, tt_trial_state state, double val
 {
     tt_grow((void **)&h->obs, &h->cap, h->n + 1, sizeof *h->obs);
     tt_observation *o = &h->obs[h->n++];
+    memset(o, 0, sizeof *o);
     o->params = tt_assignment_new(a->n);
     tt_assignment_copy(&o->params, a);
     o->state = state;
