@@ -316,3 +316,45 @@ void check_determinism_and_resume(tt_method m)
     hist_free(&c);
     tt_space_free(s);
 }
+
+void check_every_kind(tt_method m)
+{
+    tt_space *s = all_kinds_space();
+    hist h = {0};
+    tt_assignment a = tt_assignment_new(s->n), check = tt_assignment_new(s->n);
+    long opt = tt_space_find(s, "optimizer"), mom = tt_space_find(s, "momentum");
+    long act = tt_space_find(s, "activation");
+    bool seen[3] = {false};
+    for (size_t t = 0; t < 150; t++) {
+        suggest(m, s, &h, 9, &a);
+        tt_assignment_copy(&check, &a);
+        tt_space_update_active(s, &check);
+        for (size_t i = 0; i < s->n; i++) {
+            ck_assert(check.active[i] == a.active[i]);
+            if (a.active[i])
+                ck_assert_msg(tt_param_contains(&s->params[i], a.x[i]), "%s = %.17g",
+                              s->params[i].name, a.x[i]);
+            else
+                ck_assert(a.x[i] == 0.0);
+        }
+        ck_assert(a.active[mom] == (a.x[opt] == 1.0));
+        ck_assert(a.active[act] == (a.x[opt] == 2.0));
+        seen[(int)a.x[opt]] = true;
+        hist_push(&h, &a, t % 13 == 5 ? TT_TRIAL_FAILED : TT_TRIAL_COMPLETED,
+                  unit_objective(s, &a));
+    }
+    ck_assert(seen[0] && seen[1] && seen[2]);
+    /* The model's coordinates converge towards u = 0.3: the last trials sit
+     * closer than the first. */
+    long lr = tt_space_find(s, "lr");
+    double early = 0, late = 0;
+    for (size_t t = 0; t < 20; t++) {
+        early += fabs(tt_param_encode(&s->params[lr], h.obs[t].params.x[lr]) - 0.3);
+        late += fabs(tt_param_encode(&s->params[lr], h.obs[h.n - 1 - t].params.x[lr]) - 0.3);
+    }
+    ck_assert_msg(late < early, "early %g late %g", early, late);
+    tt_assignment_free(&a);
+    tt_assignment_free(&check);
+    hist_free(&h);
+    tt_space_free(s);
+}

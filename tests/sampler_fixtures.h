@@ -68,6 +68,11 @@ bool same_point(const tt_assignment *a, const tt_assignment *b);
  * points, seed 43 other points at every trial, and a history cut at any
  * point makes m suggest the point the full run had there. */
 void check_determinism_and_resume(tt_method m);
+/* Method m on all_kinds_space, 150 sequential trials (some failed) on
+ * unit_objective: every point valid, conditions honoured, every optimizer
+ * seen, and the late trials closer to the optimum of lr than the early
+ * ones. */
+void check_every_kind(tt_method m);
 int cmp_double(const void *pa, const void *pb);
 
 #endif

@@ -537,18 +537,6 @@ static tt_space *every_kind(void)
     return s;
 }
 
-/* A smooth objective over every_kind's parameters (unit-cube coordinates). */
-static double every_kind_value(const tt_space *s, const tt_assignment *a)
-{
-    double f = 0.0;
-    for (size_t i = 0; i < s->n; i++)
-        if (a->active[i]) {
-            double u = tt_param_encode(&s->params[i], a->x[i]) - 0.3;
-            f += u * u;
-        }
-    return f;
-}
-
 START_TEST(test_tpe_every_kind)
 {
     tt_space *s = every_kind();
@@ -565,7 +553,7 @@ START_TEST(test_tpe_every_kind)
             /* Every fifth trial is still running when the next is asked. */
             bool running = t % 5 == 4;
             hist_push(&h, &a, running ? TT_TRIAL_RUNNING : TT_TRIAL_COMPLETED,
-                      running ? NAN : every_kind_value(s, &a));
+                      running ? NAN : unit_objective(s, &a));
         }
         tt_assignment_free(&a);
         hist_free(&h);
