@@ -70,6 +70,17 @@ void param_take_values(tt_param *p, size_t n, const tt_value *vals)
     p->n_values = n;
 }
 
+void param_take_condition(tt_param *p, const char *parent, size_t n, const tt_value *vals)
+{
+    p->conditions = tt_xrealloc(p->conditions, (p->n_conditions + 1) * sizeof *p->conditions);
+    tt_condition *c = &p->conditions[p->n_conditions++];
+    memset(c, 0, sizeof *c);
+    c->parent_name = tt_xstrdup(parent);
+    c->values = tt_xcalloc(n, sizeof *c->values);
+    memcpy(c->values, vals, n * sizeof *vals);
+    c->n_values = n;
+}
+
 /* ---- building spaces ---- */
 
 size_t add_range(tt_space *s, const char *name, tt_dist d, double min, double max,

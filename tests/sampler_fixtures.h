@@ -35,6 +35,8 @@ tt_param param_base(const char *name, tt_dist d);
 tt_param param_range(const char *name, tt_dist d, double min, double max);
 /* p's values become vals (taken over, not copied). */
 void param_take_values(tt_param *p, size_t n, const tt_value *vals);
+/* p becomes active only when parent takes one of vals (taken over). */
+void param_take_condition(tt_param *p, const char *parent, size_t n, const tt_value *vals);
 /* Adding to a space: a numeric parameter (min/max as written, read as
  * mu/sigma or a/b for the normal and beta kinds; q for the q_* kinds), a
  * categorical one from strings or from values (copied), a constant. */
