@@ -18,6 +18,7 @@
 #include "../src/sampler/cmaes_impl.h"
 
 #include "sampler_fixtures.h"
+#include "check_util.h"
 
 /* ---- the algorithm ---- */
 
@@ -460,25 +461,13 @@ extern Suite *suite_cmaes(void);
 Suite *suite_cmaes(void)
 {
     Suite *s = suite_create("cmaes");
-    TCase *core = tcase_create("algorithm");
-    tcase_add_test(core, test_cma_weights);
-    tcase_add_test(core, test_cma_eigen_by_hand);
-    tcase_add_test(core, test_cma_update_on_sphere);
-    tcase_add_test(core, test_cma_sigma_grows_on_slope);
-    tcase_add_test(core, test_cma_foreign_clipped);
-    suite_add_tcase(s, core);
-
-    TCase *sampler = tcase_create("sampler");
-    tcase_set_timeout(sampler, 30);
-    tcase_add_test(sampler, test_cmaes_available);
-    tcase_add_test(sampler, test_cmaes_determinism_and_resume);
-    tcase_add_test(sampler, test_cmaes_every_kind);
-    tcase_add_test(sampler, test_cmaes_categorical_only);
-    tcase_add_test(sampler, test_cmaes_parallel);
-    tcase_add_test(sampler, test_cmaes_running_are_placeholders);
-    tcase_add_test(sampler, test_cmaes_maximize_mirrors_minimize);
-    tcase_add_test(sampler, test_cmaes_beats_random);
-    tcase_add_test(sampler, test_cmaes_async_workers);
-    suite_add_tcase(s, sampler);
+    tt_add_tcase(s, "algorithm", 0,
+                 TT_TESTS(test_cma_weights, test_cma_eigen_by_hand, test_cma_update_on_sphere,
+                          test_cma_sigma_grows_on_slope, test_cma_foreign_clipped));
+    tt_add_tcase(s, "sampler", 30,
+                 TT_TESTS(test_cmaes_available, test_cmaes_determinism_and_resume,
+                          test_cmaes_every_kind, test_cmaes_categorical_only, test_cmaes_parallel,
+                          test_cmaes_running_are_placeholders, test_cmaes_maximize_mirrors_minimize,
+                          test_cmaes_beats_random, test_cmaes_async_workers));
     return s;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "tunetop/config.h"
+#include "check_util.h"
 
 static const char *root_dir(void)
 {
@@ -911,41 +912,20 @@ END_TEST
 
 Suite *suite_config(void)
 {
-    Suite *s = suite_create("config");
-    TCase *tc = tcase_create("errors");
-    tcase_add_test(tc, syntax_error_at_libyaml_mark);
-    tcase_add_test(tc, empty_and_non_mapping_documents);
-    tcase_add_test(tc, missing_file_is_an_error);
-    tcase_add_test(tc, method_errors);
-    tcase_add_test(tc, metric_errors);
-    tcase_add_test(tc, unknown_keys_warn_with_suggestion);
-    tcase_add_test(tc, wandb_only_keys_are_silent);
-    tcase_add_test(tc, duplicate_keys_error);
-    tcase_add_test(tc, command_errors);
-    tcase_add_test(tc, parameter_shape_errors);
-    tcase_add_test(tc, parameter_value_errors);
-    tcase_add_test(tc, values_and_probabilities_errors);
-    tcase_add_test(tc, unused_keys_warn);
-    tcase_add_test(tc, inference_rules);
-    tcase_add_test(tc, yaml11_scalars);
-    tcase_add_test(tc, anchors_aliases_merges);
-    tcase_add_test(tc, billion_laughs_is_bounded);
-    tcase_add_test(tc, deep_nesting_is_bounded);
-    tcase_add_test(tc, nul_characters_are_refused);
-    tcase_add_test(tc, too_many_nodes_without_aliases_is_too_large);
-    tcase_add_test(tc, when_errors);
-    tcase_add_test(tc, grid_with_continuous_parameter);
-    tcase_add_test(tc, nni_errors);
-    tcase_add_test(tc, extension_errors);
-    tcase_add_test(tc, metrics_goals);
-    tcase_add_test(tc, pruner_auto_resources);
-    tcase_add_test(tc, pruner_option_not_for_kind_warns);
-    tcase_add_test(tc, executor_local_with_slurm_options_warns);
-    tcase_add_test(tc, durations);
-    tcase_add_test(tc, all_errors_in_one_pass_in_file_order);
-    tcase_add_test(tc, print_format);
-    tcase_add_test(tc, print_strips_control_sequences);
-    tcase_add_test(tc, bad_files);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("config", "errors", 0,
+                       TT_TESTS(syntax_error_at_libyaml_mark, empty_and_non_mapping_documents,
+                                missing_file_is_an_error, method_errors, metric_errors,
+                                unknown_keys_warn_with_suggestion, wandb_only_keys_are_silent,
+                                duplicate_keys_error, command_errors, parameter_shape_errors,
+                                parameter_value_errors, values_and_probabilities_errors,
+                                unused_keys_warn, inference_rules, yaml11_scalars,
+                                anchors_aliases_merges, billion_laughs_is_bounded,
+                                deep_nesting_is_bounded, nul_characters_are_refused,
+                                too_many_nodes_without_aliases_is_too_large, when_errors,
+                                grid_with_continuous_parameter, nni_errors, extension_errors,
+                                metrics_goals, pruner_auto_resources,
+                                pruner_option_not_for_kind_warns,
+                                executor_local_with_slurm_options_warns, durations,
+                                all_errors_in_one_pass_in_file_order, print_format,
+                                print_strips_control_sequences, bad_files));
 }

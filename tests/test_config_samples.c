@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tunetop/config.h"
+#include "check_util.h"
 
 static const char *root_dir(void)
 {
@@ -348,16 +349,9 @@ END_TEST
 extern Suite *suite_config_samples(void);
 Suite *suite_config_samples(void)
 {
-    Suite *s = suite_create("config_samples");
-    TCase *tc = tcase_create("samples");
-    tcase_add_test(tc, every_sample_loads_without_errors);
-    tcase_add_test(tc, sample_wandb_basic);
-    tcase_add_test(tc, sample_nested_and_all_distributions);
-    tcase_add_test(tc, sample_conditions);
-    tcase_add_test(tc, sample_nni);
-    tcase_add_test(tc, sample_extensions);
-    tcase_add_test(tc, sample_anchors_and_yaml11);
-    tcase_add_test(tc, grid_and_macros_samples);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("config_samples", "samples", 0,
+                       TT_TESTS(every_sample_loads_without_errors, sample_wandb_basic,
+                                sample_nested_and_all_distributions, sample_conditions, sample_nni,
+                                sample_extensions, sample_anchors_and_yaml11,
+                                grid_and_macros_samples));
 }

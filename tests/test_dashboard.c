@@ -26,6 +26,7 @@
 #include "e2e.h"
 #include "tunetop/store.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 extern Suite *suite_dashboard(void);
 
@@ -1510,20 +1511,13 @@ Suite *suite_dashboard(void)
 {
     unsetenv("TMUX"); /* our servers are private, even when run inside tmux */
     Suite *s = suite_create("dashboard");
-    TCase *tc = tcase_create("tmux");
-    tcase_set_timeout(tc, 60);
+    TCase *tc = tt_add_tcase(s, "tmux", 60,
+                             TT_TESTS(test_finished_study_panels_and_resize, test_sort_and_filter,
+                                      test_detail_help_theme, test_live_sweep_editor_detach,
+                                      test_sighup_leaves_runner, test_terms,
+                                      test_unusable_terminals, test_importance_label_at_80x24,
+                                      test_help_at_80x24, test_stored_importance,
+                                      test_folds_sweep));
     tcase_add_unchecked_fixture(tc, finished_study_setup, finished_study_teardown);
-    tcase_add_test(tc, test_finished_study_panels_and_resize);
-    tcase_add_test(tc, test_sort_and_filter);
-    tcase_add_test(tc, test_detail_help_theme);
-    tcase_add_test(tc, test_live_sweep_editor_detach);
-    tcase_add_test(tc, test_sighup_leaves_runner);
-    tcase_add_test(tc, test_terms);
-    tcase_add_test(tc, test_unusable_terminals);
-    tcase_add_test(tc, test_importance_label_at_80x24);
-    tcase_add_test(tc, test_help_at_80x24);
-    tcase_add_test(tc, test_stored_importance);
-    tcase_add_test(tc, test_folds_sweep);
-    suite_add_tcase(s, tc);
     return s;
 }

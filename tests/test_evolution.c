@@ -16,6 +16,7 @@
 #include "tunetop/util.h"
 
 #include "sampler_fixtures.h"
+#include "check_util.h"
 
 /* The population (and first generation) for n parameters, as documented
  * in evolution.c: 2n + 6, clamped to [10, 50]. */
@@ -197,18 +198,11 @@ END_TEST
 extern Suite *suite_evolution(void);
 Suite *suite_evolution(void)
 {
-    Suite *s = suite_create("evolution");
-    TCase *tc = tcase_create("sampler");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_evolution_available);
-    tcase_add_test(tc, test_evolution_determinism_and_resume);
-    tcase_add_test(tc, test_evolution_first_generation_is_random);
-    tcase_add_test(tc, test_evolution_every_kind);
-    tcase_add_test(tc, test_evolution_ignores_failed);
-    tcase_add_test(tc, test_evolution_parallel_distinct);
-    tcase_add_test(tc, test_evolution_discrete_no_repeat);
-    tcase_add_test(tc, test_evolution_maximize_mirrors_minimize);
-    tcase_add_test(tc, test_evolution_beats_random);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("evolution", "sampler", 30,
+                       TT_TESTS(test_evolution_available, test_evolution_determinism_and_resume,
+                                test_evolution_first_generation_is_random,
+                                test_evolution_every_kind, test_evolution_ignores_failed,
+                                test_evolution_parallel_distinct, test_evolution_discrete_no_repeat,
+                                test_evolution_maximize_mirrors_minimize,
+                                test_evolution_beats_random));
 }

@@ -20,6 +20,7 @@
 #include "tunetop/space.h"
 #include "tunetop/stats.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 /* ---- spaces and histories ---- */
 
@@ -618,24 +619,13 @@ extern Suite *suite_gp(void);
 Suite *suite_gp(void)
 {
     Suite *s = suite_create("gp");
-    TCase *model = tcase_create("model");
-    tcase_add_test(model, test_kernel_values);
-    tcase_add_test(model, test_cholesky_and_posterior);
-    tcase_add_test(model, test_log_h);
-    tcase_add_test(model, test_log_ei_gradients);
-    tcase_add_test(model, test_fit_loss_gradient);
-    tcase_add_test(model, test_acqf_gradient);
-    tcase_add_test(model, test_lbfgsb);
-    suite_add_tcase(s, model);
-
-    TCase *sampler = tcase_create("sampler");
-    tcase_set_timeout(sampler, 60);
-    tcase_add_test(sampler, test_startup_is_random);
-    tcase_add_test(sampler, test_determinism_and_ignored_trials);
-    tcase_add_test(sampler, test_maximize_mirrors_minimize);
-    tcase_add_test(sampler, test_pending_moves_away);
-    tcase_add_test(sampler, test_every_kind_valid);
-    tcase_add_test(sampler, test_beats_random);
-    suite_add_tcase(s, sampler);
+    tt_add_tcase(s, "model", 0,
+                 TT_TESTS(test_kernel_values, test_cholesky_and_posterior, test_log_h,
+                          test_log_ei_gradients, test_fit_loss_gradient, test_acqf_gradient,
+                          test_lbfgsb));
+    tt_add_tcase(s, "sampler", 60,
+                 TT_TESTS(test_startup_is_random, test_determinism_and_ignored_trials,
+                          test_maximize_mirrors_minimize, test_pending_moves_away,
+                          test_every_kind_valid, test_beats_random));
     return s;
 }

@@ -144,6 +144,7 @@
 
 #include "e2e.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 extern Suite *suite_keys_audit(void);
 
@@ -942,20 +943,16 @@ END_TEST
 Suite *suite_keys_audit(void)
 {
     Suite *s = suite_create("keys_audit");
-    TCase *tc = tcase_create("keys");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_seed_same_suggestions);
-    tcase_add_test(tc, test_methods_change_what_runs);
-    tcase_add_test(tc, test_metric_goal_summary_metrics);
-    tcase_add_test(tc, test_name_description_project_entity);
-    tcase_add_test(tc, test_default_command_runs);
-    tcase_add_test(tc, test_nested_when_and_nni_reach_the_trial);
-    tcase_add_test(tc, test_devices_count);
-    tcase_add_test(tc, test_executor_options_reach_sbatch);
-    tcase_add_test(tc, test_pruner_needs_a_metric);
+    TCase *tc = tt_add_tcase(s, "keys", 120,
+                             TT_TESTS(test_seed_same_suggestions, test_methods_change_what_runs,
+                                      test_metric_goal_summary_metrics,
+                                      test_name_description_project_entity,
+                                      test_default_command_runs,
+                                      test_nested_when_and_nni_reach_the_trial, test_devices_count,
+                                      test_executor_options_reach_sbatch,
+                                      test_pruner_needs_a_metric));
     tcase_add_loop_test(tc, test_pruners_for_real, 0,
                         (int)(sizeof prune_cases / sizeof prune_cases[0]));
     tcase_add_test(tc, test_retries_interrupted);
-    suite_add_tcase(s, tc);
     return s;
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tunetop/pruner.h"
+#include "check_util.h"
 
 #define MAXT 24
 #define MAXR 128
@@ -915,29 +916,14 @@ END_TEST
 extern Suite *suite_pruner(void);
 Suite *suite_pruner(void)
 {
-    Suite *s = suite_create("pruner");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_crc32_known_values);
-    tcase_add_test(tc, test_hyperband_brackets);
-    tcase_add_test(tc, test_median_basic);
-    tcase_add_test(tc, test_median_startup_warmup_interval);
-    tcase_add_test(tc, test_percentile_interpolation);
-    tcase_add_test(tc, test_median_maximize);
-    tcase_add_test(tc, test_median_nan);
-    tcase_add_test(tc, test_asha_rungs);
-    tcase_add_test(tc, test_asha_jump_and_small_rungs);
-    tcase_add_test(tc, test_asha_bootstrap_nan_maximize);
-    tcase_add_test(tc, test_asha_auto_and_rate);
-    tcase_add_test(tc, test_hyperband_own_bracket);
-    tcase_add_test(tc, test_hyperband_bracket_rungs_bootstrap);
-    tcase_add_test(tc, test_patience);
-    tcase_add_test(tc, test_patience_wrapping);
-    tcase_add_test(tc, test_threshold);
-    tcase_add_test(tc, test_wandb_bands);
-    tcase_add_test(tc, test_wandb_decisions);
-    tcase_add_test(tc, test_wandb_maximize_and_max_iter);
-    tcase_add_test(tc, test_errors_and_determinism);
-    tcase_add_test(tc, test_cost_at_scale);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("pruner", "core", 0,
+                       TT_TESTS(test_crc32_known_values, test_hyperband_brackets, test_median_basic,
+                                test_median_startup_warmup_interval, test_percentile_interpolation,
+                                test_median_maximize, test_median_nan, test_asha_rungs,
+                                test_asha_jump_and_small_rungs, test_asha_bootstrap_nan_maximize,
+                                test_asha_auto_and_rate, test_hyperband_own_bracket,
+                                test_hyperband_bracket_rungs_bootstrap, test_patience,
+                                test_patience_wrapping, test_threshold, test_wandb_bands,
+                                test_wandb_decisions, test_wandb_maximize_and_max_iter,
+                                test_errors_and_determinism, test_cost_at_scale));
 }

@@ -19,6 +19,7 @@
 #include "../src/runner/launch.h"
 #include "tunetop/config.h"
 #include "tunetop/sampler.h"
+#include "check_util.h"
 
 extern Suite *suite_realworld(void);
 
@@ -473,15 +474,9 @@ END_TEST
 
 Suite *suite_realworld(void)
 {
-    Suite *s = suite_create("realworld");
-    TCase *tc = tcase_create("files");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, wandb_files_load_and_sample_in_range);
-    tcase_add_test(tc, nni_files_load_and_sample_in_range);
-    tcase_add_test(tc, lists_and_mappings_are_values);
-    tcase_add_test(tc, int_and_float_inference);
-    tcase_add_test(tc, encodings_and_markers);
-    tcase_add_test(tc, bad_files_fail_at_their_position);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("realworld", "files", 60,
+                       TT_TESTS(wandb_files_load_and_sample_in_range,
+                                nni_files_load_and_sample_in_range, lists_and_mappings_are_values,
+                                int_and_float_inference, encodings_and_markers,
+                                bad_files_fail_at_their_position));
 }

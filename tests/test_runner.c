@@ -14,6 +14,7 @@
 
 #include "e2e.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 extern Suite *suite_runner(void);
 
@@ -381,17 +382,9 @@ END_TEST
 
 Suite *suite_runner(void)
 {
-    Suite *s = suite_create("runner");
-    TCase *tc = tcase_create("e2e");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_trainer_sweep_completes);
-    tcase_add_test(tc, test_metrics_file_trainer);
-    tcase_add_test(tc, test_failure_reasons);
-    tcase_add_test(tc, test_hostile_values_stay_literal);
-    tcase_add_test(tc, test_retries);
-    tcase_add_test(tc, test_kill9_and_resume);
-    tcase_add_test(tc, test_control_commands);
-    tcase_add_test(tc, test_python_digits);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("runner", "e2e", 300,
+                       TT_TESTS(test_trainer_sweep_completes, test_metrics_file_trainer,
+                                test_failure_reasons, test_hostile_values_stay_literal,
+                                test_retries, test_kill9_and_resume, test_control_commands,
+                                test_python_digits));
 }

@@ -13,6 +13,7 @@
 #include "e2e.h"
 #include "tunetop/store.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 extern Suite *suite_runner_features(void);
 
@@ -243,16 +244,8 @@ END_TEST
 
 Suite *suite_runner_features(void)
 {
-    Suite *s = suite_create("runner_features");
-    TCase *tc = tcase_create("e2e");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_reload_changed_sweep);
-    tcase_add_test(tc, test_enqueue_runs_next);
-    tcase_add_test(tc, test_devices_one_per_slot);
-    tcase_add_test(tc, test_time_budget);
-    tcase_add_test(tc, test_kill9_metrics_csv);
-    tcase_add_test(tc, test_slow_sampler_off_the_loop);
-    tcase_add_test(tc, test_median_pruning_for_real);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("runner_features", "e2e", 120,
+                       TT_TESTS(test_reload_changed_sweep, test_enqueue_runs_next,
+                                test_devices_one_per_slot, test_time_budget, test_kill9_metrics_csv,
+                                test_slow_sampler_off_the_loop, test_median_pruning_for_real));
 }

@@ -19,6 +19,7 @@
 
 #include "e2e.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 extern Suite *suite_runs(void);
 
@@ -271,14 +272,8 @@ END_TEST
 
 Suite *suite_runs(void)
 {
-    Suite *s = suite_create("runs");
-    TCase *tc = tcase_create("folds and repeats");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_folds_mean_std_and_runs);
-    tcase_add_test(tc, test_folds_times_repeats);
-    tcase_add_test(tc, test_failed_fold_fails_the_trial);
-    tcase_add_test(tc, test_pruning_on_the_mean_curve);
-    tcase_add_test(tc, test_runner_killed_mid_trial);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("runs", "folds and repeats", 120,
+                       TT_TESTS(test_folds_mean_std_and_runs, test_folds_times_repeats,
+                                test_failed_fold_fails_the_trial, test_pruning_on_the_mean_curve,
+                                test_runner_killed_mid_trial));
 }

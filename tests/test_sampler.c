@@ -16,6 +16,7 @@
 #include "tunetop/util.h"
 
 #include "sampler_fixtures.h"
+#include "check_util.h"
 
 /* ---- histories ---- */
 
@@ -629,31 +630,15 @@ extern Suite *suite_sampler(void);
 Suite *suite_sampler(void)
 {
     Suite *s = suite_create("sampler");
-    TCase *names = tcase_create("names");
-    tcase_add_test(names, test_names);
-    tcase_add_test(names, test_unavailable_method);
-    suite_add_tcase(s, names);
-
-    TCase *grid = tcase_create("grid");
-    tcase_set_timeout(grid, 30);
-    tcase_add_test(grid, test_grid_order);
-    tcase_add_test(grid, test_grid_seed_irrelevant);
-    tcase_add_test(grid, test_grid_mixed_size_and_exhaustion);
-    tcase_add_test(grid, test_grid_continuous_error);
-    tcase_add_test(grid, test_grid_conditional);
-    tcase_add_test(grid, test_grid_duplicate_values);
-    tcase_add_test(grid, test_grid_resume_any_subset);
-    tcase_add_test(grid, test_grid_large_history);
-    tcase_add_test(grid, test_grid_huge_sizes);
-    tcase_add_test(grid, test_grid_empty_space);
-    suite_add_tcase(s, grid);
-
-    TCase *qmc = tcase_create("random_sobol");
-    tcase_set_timeout(qmc, 60);
-    tcase_add_test(qmc, test_random_determinism);
-    tcase_add_test(qmc, test_sobol_determinism);
-    tcase_add_test(qmc, test_random_conditional);
-    tcase_add_test(qmc, test_sobol_suggest_uses_trial_number);
-    suite_add_tcase(s, qmc);
+    tt_add_tcase(s, "names", 0, TT_TESTS(test_names, test_unavailable_method));
+    tt_add_tcase(s, "grid", 30,
+                 TT_TESTS(test_grid_order, test_grid_seed_irrelevant,
+                          test_grid_mixed_size_and_exhaustion, test_grid_continuous_error,
+                          test_grid_conditional, test_grid_duplicate_values,
+                          test_grid_resume_any_subset, test_grid_large_history,
+                          test_grid_huge_sizes, test_grid_empty_space));
+    tt_add_tcase(s, "random_sobol", 60,
+                 TT_TESTS(test_random_determinism, test_sobol_determinism, test_random_conditional,
+                          test_sobol_suggest_uses_trial_number));
     return s;
 }

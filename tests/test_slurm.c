@@ -17,6 +17,7 @@
 #include "../src/runner/slurm.h"
 #include "e2e.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 extern Suite *suite_slurm(void);
 
@@ -701,22 +702,11 @@ END_TEST
 Suite *suite_slurm(void)
 {
     Suite *s = suite_create("slurm");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_phases);
-    tcase_add_test(tc, test_parse_sbatch);
-    tcase_add_test(tc, test_parse_squeue);
-    tcase_add_test(tc, test_parse_scontrol);
-    tcase_add_test(tc, test_output_summary);
-    tcase_add_test(tc, test_sbatch_argv);
-    tcase_add_test(tc, test_script_quotes_everything);
-    tcase_add_test(tc, test_decide);
-    tcase_add_test(tc, test_commands);
-    suite_add_tcase(s, tc);
-    TCase *e2e = tcase_create("e2e");
-    tcase_set_timeout(e2e, 120);
-    tcase_add_test(e2e, test_e2e_sweep_cancel_restart);
-    tcase_add_test(e2e, test_e2e_sbatch_failure);
-    tcase_add_test(e2e, test_e2e_kill);
-    suite_add_tcase(s, e2e);
+    tt_add_tcase(s, "core", 0,
+                 TT_TESTS(test_phases, test_parse_sbatch, test_parse_squeue, test_parse_scontrol,
+                          test_output_summary, test_sbatch_argv, test_script_quotes_everything,
+                          test_decide, test_commands));
+    tt_add_tcase(s, "e2e", 120,
+                 TT_TESTS(test_e2e_sweep_cancel_restart, test_e2e_sbatch_failure, test_e2e_kill));
     return s;
 }

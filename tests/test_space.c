@@ -12,6 +12,7 @@
 #include "tunetop/space.h"
 
 #include "sampler_fixtures.h"
+#include "check_util.h"
 
 /* One parameter of every kind, finished; index = tt_dist. */
 static tt_space *every_kind(void)
@@ -612,21 +613,10 @@ extern Suite *suite_space(void);
 
 Suite *suite_space(void)
 {
-    Suite *s = suite_create("space");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_dist_names);
-    tcase_add_test(tc, test_values);
-    tcase_add_test(tc, test_round_trip);
-    tcase_add_test(tc, test_decode_edges);
-    tcase_add_test(tc, test_contains);
-    tcase_add_test(tc, test_grid);
-    tcase_add_test(tc, test_quantised_range);
-    tcase_add_test(tc, test_conditions_order);
-    tcase_add_test(tc, test_conditions_activity);
-    tcase_add_test(tc, test_conditions_stable_stream);
-    tcase_add_test(tc, test_condition_errors);
-    tcase_add_test(tc, test_validation_errors);
-    tcase_add_test(tc, test_format_and_value);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("space", "core", 0,
+                       TT_TESTS(test_dist_names, test_values, test_round_trip, test_decode_edges,
+                                test_contains, test_grid, test_quantised_range,
+                                test_conditions_order, test_conditions_activity,
+                                test_conditions_stable_stream, test_condition_errors,
+                                test_validation_errors, test_format_and_value));
 }

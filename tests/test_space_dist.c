@@ -17,6 +17,7 @@
 #include "tunetop/space.h"
 
 #include "sampler_fixtures.h"
+#include "check_util.h"
 
 #define N_DRAWS 20000
 /* sqrt(n) * D of the KS statistic exceeds 1.95 with probability 0.001. */
@@ -508,26 +509,10 @@ extern Suite *suite_space_dist(void);
 
 Suite *suite_space_dist(void)
 {
-    Suite *s = suite_create("space_dist");
-    TCase *tc = tcase_create("distributions");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_uniform);
-    tcase_add_test(tc, test_log_uniform);
-    tcase_add_test(tc, test_log_uniform_values);
-    tcase_add_test(tc, test_inv_log_uniform);
-    tcase_add_test(tc, test_inv_log_uniform_values);
-    tcase_add_test(tc, test_normal);
-    tcase_add_test(tc, test_log_normal);
-    tcase_add_test(tc, test_beta);
-    tcase_add_test(tc, test_constant);
-    tcase_add_test(tc, test_categorical);
-    tcase_add_test(tc, test_int_uniform);
-    tcase_add_test(tc, test_q_uniform);
-    tcase_add_test(tc, test_q_log_uniform);
-    tcase_add_test(tc, test_q_normal);
-    tcase_add_test(tc, test_q_log_normal);
-    tcase_add_test(tc, test_q_beta);
-    tcase_add_test(tc, test_independent_parameters);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("space_dist", "distributions", 60,
+                       TT_TESTS(test_uniform, test_log_uniform, test_log_uniform_values,
+                                test_inv_log_uniform, test_inv_log_uniform_values, test_normal,
+                                test_log_normal, test_beta, test_constant, test_categorical,
+                                test_int_uniform, test_q_uniform, test_q_log_uniform, test_q_normal,
+                                test_q_log_normal, test_q_beta, test_independent_parameters));
 }

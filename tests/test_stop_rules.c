@@ -13,6 +13,7 @@
 
 #include "e2e.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 extern Suite *suite_stop_rules(void);
 
@@ -301,20 +302,12 @@ END_TEST
 Suite *suite_stop_rules(void)
 {
     Suite *s = suite_create("stop_rules");
-    TCase *tc = tcase_create("why a sweep ends");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_target_minimize);
-    tcase_add_test(tc, test_target_maximize_running_finish);
-    tcase_add_test(tc, test_always_failing_command_stops);
-    tcase_add_test(tc, test_failures_in_a_row_later);
-    tcase_add_test(tc, test_max_consecutive_failures);
-    tcase_add_test(tc, test_stop_reason_user_and_running);
-    suite_add_tcase(s, tc);
-    TCase *rl = tcase_create("live reload");
-    tcase_set_timeout(rl, 120);
-    tcase_add_test(rl, test_reload_parallel_and_refusals);
-    tcase_add_test(rl, test_reload_target_folds_method);
-    tcase_add_test(rl, test_reload_trial_timeout);
-    suite_add_tcase(s, rl);
+    tt_add_tcase(s, "why a sweep ends", 120,
+                 TT_TESTS(test_target_minimize, test_target_maximize_running_finish,
+                          test_always_failing_command_stops, test_failures_in_a_row_later,
+                          test_max_consecutive_failures, test_stop_reason_user_and_running));
+    tt_add_tcase(s, "live reload", 120,
+                 TT_TESTS(test_reload_parallel_and_refusals, test_reload_target_folds_method,
+                          test_reload_trial_timeout));
     return s;
 }

@@ -18,6 +18,7 @@
 #include "tunetop/util.h"
 
 #include "sampler_fixtures.h"
+#include "check_util.h"
 
 /* ---- spaces and histories ---- */
 
@@ -657,22 +658,10 @@ extern Suite *suite_tpe(void);
 
 Suite *suite_tpe(void)
 {
-    Suite *s = suite_create("tpe");
-    TCase *tc = tcase_create("tpe");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_tpe_truncnorm);
-    tcase_add_test(tc, test_tpe_bin_mass);
-    tcase_add_test(tc, test_tpe_categorical_kernel);
-    tcase_add_test(tc, test_tpe_bandwidth);
-    tcase_add_test(tc, test_tpe_gamma_weights);
-    tcase_add_test(tc, test_tpe_mixture);
-    tcase_add_test(tc, test_tpe_startup_and_determinism);
-    tcase_add_test(tc, test_tpe_states);
-    tcase_add_test(tc, test_tpe_parallel);
-    tcase_add_test(tc, test_tpe_every_kind);
-    tcase_add_test(tc, test_tpe_conditional);
-    tcase_add_test(tc, test_tpe_beats_random);
-    tcase_add_test(tc, test_tpe_dispatch);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("tpe", "tpe", 30,
+                       TT_TESTS(test_tpe_truncnorm, test_tpe_bin_mass, test_tpe_categorical_kernel,
+                                test_tpe_bandwidth, test_tpe_gamma_weights, test_tpe_mixture,
+                                test_tpe_startup_and_determinism, test_tpe_states,
+                                test_tpe_parallel, test_tpe_every_kind, test_tpe_conditional,
+                                test_tpe_beats_random, test_tpe_dispatch));
 }
