@@ -14,22 +14,8 @@
 
 #include "tunetop/config.h"
 #include "check_util.h"
-
-static const char *root_dir(void)
-{
-    const char *r = getenv("TUNETOP_ROOT");
-    return r && *r ? r : ".";
-}
-
-static char *dump(const tt_diags *d)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    tt_diags_print(d, f);
-    fclose(f);
-    return buf;
-}
+#include "config_fixtures.h"
+#include "e2e.h"
 
 static tt_sweep *load(const char *text, tt_diags *d)
 {
@@ -52,7 +38,7 @@ static bool has_diag(const tt_diags *d, tt_severity sev, int line, int col, cons
 
 #define ck_diag(d, sev, line, col, path, frag)                                                   \
     do {                                                                                         \
-        char *all_ = dump(d);                                                                    \
+        char *all_ = diags_dump(d);                                                              \
         bool ok_ = has_diag(d, sev, line, col, path, frag);                                      \
         ck_assert_msg(ok_, "no %s at %d:%d path '%s' with '%s'; got:\n%s",                       \
                       (sev) == TT_DIAG_ERROR ? "error" : "warning", line, col, path, frag, all_); \
@@ -67,7 +53,7 @@ static void expect_one_error(const char *text, int line, int col, const char *pa
 {
     tt_diags d = {0};
     tt_sweep *s = load(text, &d);
-    char *all = dump(&d);
+    char *all = diags_dump(&d);
     ck_assert_msg(s == NULL, "loaded despite: %s", text);
     ck_assert_msg(d.n_errors == 1, "expected 1 error, got %zu:\n%s", d.n_errors, all);
     free(all);
@@ -79,7 +65,7 @@ static tt_sweep *load_ok(const char *text)
 {
     tt_diags d = {0};
     tt_sweep *s = load(text, &d);
-    char *all = dump(&d);
+    char *all = diags_dump(&d);
     ck_assert_msg(s != NULL && d.n_errors == 0, "failed:\n%s", all);
     free(all);
     tt_diags_free(&d);
@@ -839,7 +825,7 @@ START_TEST(print_format)
     tt_diags_add(&d, TT_DIAG_WARNING, "s.yaml", 3, 5, "paramters", "unknown key '%s'", "paramters");
     tt_diags_add(&d, TT_DIAG_ERROR, "s.yaml", 2, 9, "parameters.lr.min", "expected a number");
     tt_diags_add(&d, TT_DIAG_ERROR, "s.yaml", 0, 0, "", "the file is empty");
-    char *out = dump(&d);
+    char *out = diags_dump(&d);
     ck_assert_str_eq(out, "s.yaml: error: the file is empty\n"
                           "s.yaml:2:9: error: parameters.lr.min: expected a number\n"
                           "s.yaml:3:5: warning: paramters: unknown key 'paramters'\n");
@@ -867,10 +853,10 @@ START_TEST(bad_files)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[1024];
-        snprintf(path, sizeof path, "%s/tests/data/bad/%s", root_dir(), cases[i].file);
+        snprintf(path, sizeof path, "%s/tests/data/bad/%s", e2e_root(), cases[i].file);
         tt_diags d = {0};
         ck_assert_ptr_null(tt_sweep_load(path, &d));
-        char *all = dump(&d);
+        char *all = diags_dump(&d);
         ck_assert_msg(d.n_errors == cases[i].errors, "%s: %zu errors:\n%s", path, d.n_errors,
                       all);
         bool found = false;

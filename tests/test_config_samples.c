@@ -13,22 +13,8 @@
 
 #include "tunetop/config.h"
 #include "check_util.h"
-
-static const char *root_dir(void)
-{
-    const char *r = getenv("TUNETOP_ROOT");
-    return r && *r ? r : ".";
-}
-
-static char *dump(const tt_diags *d)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    tt_diags_print(d, f);
-    fclose(f);
-    return buf;
-}
+#include "config_fixtures.h"
+#include "e2e.h"
 
 static tt_sweep *load_sample(const char *name)
 {
@@ -37,11 +23,11 @@ static tt_sweep *load_sample(const char *name)
      * live in samples/spaces/. */
     size_t len = strlen(name);
     bool space = len > 5 && strcmp(name + len - 5, ".json") == 0;
-    snprintf(path, sizeof path, "%s/samples/%s/%s", root_dir(), space ? "spaces" : "sweeps",
+    snprintf(path, sizeof path, "%s/samples/%s/%s", e2e_root(), space ? "spaces" : "sweeps",
              name);
     tt_diags d = {0};
     tt_sweep *s = tt_sweep_load(path, &d);
-    char *all = dump(&d);
+    char *all = diags_dump(&d);
     ck_assert_msg(s != NULL, "%s failed:\n%s", path, all);
     free(all);
     tt_diags_free(&d);
@@ -61,7 +47,7 @@ static const tt_param *param(const tt_sweep *s, const char *name)
 static size_t load_every_file(const char *sub)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/samples/%s", root_dir(), sub);
+    snprintf(dir, sizeof dir, "%s/samples/%s", e2e_root(), sub);
     DIR *dp = opendir(dir);
     ck_assert_msg(dp != NULL, "cannot open %s", dir);
     size_t count = 0;
@@ -76,7 +62,7 @@ static size_t load_every_file(const char *sub)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         tt_diags d = {0};
         tt_sweep *s = tt_sweep_load(path, &d);
-        char *all = dump(&d);
+        char *all = diags_dump(&d);
         ck_assert_msg(s != NULL && d.n_errors == 0, "%s:\n%s", path, all);
         ck_assert_msg(s->space->n > 0, "%s has no parameter", path);
         free(all);

@@ -20,24 +20,10 @@
 #include "tunetop/config.h"
 #include "tunetop/sampler.h"
 #include "check_util.h"
+#include "config_fixtures.h"
+#include "e2e.h"
 
 extern Suite *suite_realworld(void);
-
-static const char *root_dir(void)
-{
-    const char *r = getenv("TUNETOP_ROOT");
-    return r && *r ? r : ".";
-}
-
-static char *dump(const tt_diags *d)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    tt_diags_print(d, f);
-    fclose(f);
-    return buf;
-}
 
 static bool is_sweep_file(const char *name)
 {
@@ -60,7 +46,7 @@ static int compare_names(const void *a, const void *b)
 static char **list_files(const char *sub, size_t *n_out)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/tests/data/realworld/%s", root_dir(), sub);
+    snprintf(dir, sizeof dir, "%s/tests/data/realworld/%s", e2e_root(), sub);
     DIR *dp = opendir(dir);
     ck_assert_msg(dp != NULL, "cannot open %s", dir);
     char **names = NULL;
@@ -95,7 +81,7 @@ static tt_sweep *load_valid(const char *path)
 {
     tt_diags d = {0};
     tt_sweep *s = tt_sweep_load(path, &d);
-    char *all = dump(&d);
+    char *all = diags_dump(&d);
     ck_assert_msg(s != NULL && d.n_errors == 0, "%s should load:\n%s", path, all);
     ck_assert_msg(s->space->n > 0, "%s has no parameter", path);
     free(all);
@@ -275,7 +261,7 @@ END_TEST
 static tt_sweep *load_named(const char *name)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/realworld/%s", root_dir(), name);
+    snprintf(path, sizeof path, "%s/tests/data/realworld/%s", e2e_root(), name);
     return load_valid(path);
 }
 
@@ -449,7 +435,7 @@ START_TEST(bad_files_fail_at_their_position)
         ck_assert_msg(bc != NULL, "%s has no row in bad_cases", files[f]);
         tt_diags d = {0};
         tt_sweep *s = tt_sweep_load(files[f], &d);
-        char *all = dump(&d);
+        char *all = diags_dump(&d);
         ck_assert_msg(s == NULL && d.n_errors >= 1, "%s loaded:\n%s", files[f], all);
         int line = 0, col = 0;
         ck_assert(sscanf(bc->at, "%d:%d", &line, &col) == 2);

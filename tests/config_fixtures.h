@@ -1,0 +1,13 @@
+/*
+ * Helpers shared by the sweep-file loader tests (test_config.c,
+ * test_config_samples.c, test_realworld.c).
+ */
+#ifndef TUNETOP_TESTS_CONFIG_FIXTURES_H
+#define TUNETOP_TESTS_CONFIG_FIXTURES_H
+
+#include "tunetop/config.h"
+
+/* What tt_diags_print writes for d (caller frees). */
+char *diags_dump(const tt_diags *d);
+
+#endif
