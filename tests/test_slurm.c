@@ -496,13 +496,7 @@ START_TEST(test_e2e_sweep_cancel_restart)
     char *tmp = e2e_tmpdir();
     char *sweep = slurm_sweep(tmp);
     char *study = tt_xasprintf("%s/study", tmp);
-    const char *det[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    const char *p = strstr(r.out, "runner pid ");
-    ck_assert_ptr_nonnull(p);
-    pid_t runner = (pid_t)strtol(p + 11, NULL, 10);
-    e2e_result_free(&r);
+    pid_t runner = e2e_start_detached(sweep, study);
 
     /* Wait for trial 1's job to run; meanwhile never more than two jobs. */
     char *job1 = NULL;
@@ -536,7 +530,7 @@ START_TEST(test_e2e_sweep_cancel_restart)
     /* Someone cancels trial 1's job. */
     e2e_sleep(0.3);
     const char *cancel[] = {"scancel", job1, NULL};
-    r = e2e_run(cancel, 15);
+    e2e_result r = e2e_run(cancel, 15);
     ck_assert_int_eq(r.status, 0);
     e2e_result_free(&r);
     long attempt = 0;
@@ -658,10 +652,7 @@ START_TEST(test_e2e_kill)
                      "parameters:\n  x: {min: 0.0, max: 1.0}\n"
                      "executor: {type: slurm}\n");
     char *study = tt_xasprintf("%s/study", tmp);
-    const char *det[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_start_detached(sweep, study);
     char *job = NULL;
     for (int i = 0; i < 200; i++) {
         free(job);
@@ -675,7 +666,7 @@ START_TEST(test_e2e_kill)
     }
     ck_assert_ptr_nonnull(job);
     const char *kill_cmd[] = {"tunetop", "kill", study, "1", NULL};
-    r = e2e_run(kill_cmd, 20);
+    e2e_result r = e2e_run(kill_cmd, 20);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
     char *state = NULL;
