@@ -223,6 +223,17 @@ void hist_push(hist *h, const tt_assignment *a, tt_trial_state state, double val
     o->value = value;
 }
 
+void hist_push_x(hist *h, size_t n, const double *x, tt_trial_state state, double value)
+{
+    tt_assignment a = tt_assignment_new(n);
+    for (size_t i = 0; i < n; i++) {
+        a.x[i] = x[i];
+        a.active[i] = true;
+    }
+    hist_push(h, &a, state, value);
+    tt_assignment_free(&a);
+}
+
 tt_history hist_view(const hist *h)
 {
     tt_history v = {.obs = h->obs, .n = h->n, .goal = h->goal};
@@ -246,16 +257,22 @@ void suggest(tt_method m, const tt_space *s, const hist *h, uint64_t seed,
     ck_assert_msg(tt_sampler_suggest(m, s, &view, seed, a, &err) == 0, "%s", err.msg);
 }
 
-/* Shifted sphere on the first coordinates (the optimum is inside [-5,5]^d). */
-double sphere(const tt_assignment *a)
+/* Shifted sphere on the first d coordinates (the optimum is inside
+ * [-5,5]^d). */
+double sphere_x(const double *x, size_t d)
 {
     static const double shift[] = {1.3, -2.1, 0.7, 2.9, -0.4, 1.8, -3.3, 0.2};
     double v = 0.0;
-    for (size_t i = 0; i < a->n; i++) {
-        double z = a->x[i] - shift[i % 8];
+    for (size_t i = 0; i < d; i++) {
+        double z = x[i] - shift[i % 8];
         v += z * z;
     }
     return v;
+}
+
+double sphere(const tt_assignment *a)
+{
+    return sphere_x(a->x, a->n);
 }
 
 /* A smooth function of every active parameter's unit-cube coordinate. */
@@ -368,4 +385,29 @@ void check_every_kind(tt_method m)
     tt_assignment_free(&check);
     hist_free(&h);
     tt_space_free(s);
+}
+
+void check_maximize_mirrors_minimize(tt_method m)
+{
+    tt_space *s = box_space(3);
+    hist lo = {0}, hi = {.goal = TT_GOAL_MAXIMIZE};
+    run_sequential(m, s, 4, 40, &lo);
+    run_sequential(m, s, 4, 40, &hi); /* stores -sphere, maximised */
+    for (size_t t = 0; t < 40; t++)
+        ck_assert(same_point(&lo.obs[t].params, &hi.obs[t].params));
+    hist_free(&lo);
+    hist_free(&hi);
+    tt_space_free(s);
+}
+
+double median_best(tt_method m, const tt_space *s)
+{
+    double best[10];
+    for (int k = 0; k < 10; k++) {
+        hist h = {0};
+        best[k] = run_sequential(m, s, (uint64_t)k + 1, 80, &h);
+        hist_free(&h);
+    }
+    qsort(best, 10, sizeof *best, cmp_double);
+    return 0.5 * (best[4] + best[5]);
 }

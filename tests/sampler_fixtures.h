@@ -57,10 +57,14 @@ tt_space *box_space(size_t d);
 tt_space *all_kinds_space(void);
 /* A history (zeroed: empty, minimising). hist_push appends a copy of a. */
 void hist_push(hist *h, const tt_assignment *a, tt_trial_state state, double value);
+/* Appends the point x (n values, all active). */
+void hist_push_x(hist *h, size_t n, const double *x, tt_trial_state state, double value);
 tt_history hist_view(const hist *h);
 void hist_free(hist *h);
 void suggest(tt_method m, const tt_space *s, const hist *h, uint64_t seed,
                     tt_assignment *a);
+/* The shifted sphere of x's first d coordinates; sphere: of all of a's. */
+double sphere_x(const double *x, size_t d);
 double sphere(const tt_assignment *a);
 double unit_objective(const tt_space *s, const tt_assignment *a);
 double run_sequential(tt_method m, const tt_space *s, uint64_t seed, size_t trials,
@@ -75,6 +79,11 @@ void check_determinism_and_resume(tt_method m);
  * seen, and the late trials closer to the optimum of lr than the early
  * ones. */
 void check_every_kind(tt_method m);
+/* Method m on a 3-D box, 40 sequential trials, seed 4: maximising -sphere
+ * proposes the points minimising sphere does. */
+void check_maximize_mirrors_minimize(tt_method m);
+/* Median best sphere over seeds 1..10, 80 sequential trials each. */
+double median_best(tt_method m, const tt_space *s);
 int cmp_double(const void *pa, const void *pb);
 
 #endif

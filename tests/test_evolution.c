@@ -160,30 +160,9 @@ END_TEST
 
 START_TEST(test_evolution_maximize_mirrors_minimize)
 {
-    tt_space *s = box_space(3);
-    hist lo = {0}, hi = {.goal = TT_GOAL_MAXIMIZE};
-    run_sequential(TT_METHOD_EVOLUTION, s, 4, 40, &lo);
-    run_sequential(TT_METHOD_EVOLUTION, s, 4, 40, &hi);
-    for (size_t t = 0; t < 40; t++)
-        ck_assert(same_point(&lo.obs[t].params, &hi.obs[t].params));
-    hist_free(&lo);
-    hist_free(&hi);
-    tt_space_free(s);
+    check_maximize_mirrors_minimize(TT_METHOD_EVOLUTION);
 }
 END_TEST
-
-/* Median best value over seeds 1..10, 80 trials, shifted sphere in 4-D. */
-static double median_best(tt_method m, const tt_space *s)
-{
-    double best[10];
-    for (int k = 0; k < 10; k++) {
-        hist h = {0};
-        best[k] = run_sequential(m, s, (uint64_t)k + 1, 80, &h);
-        hist_free(&h);
-    }
-    qsort(best, 10, sizeof *best, cmp_double);
-    return 0.5 * (best[4] + best[5]);
-}
 
 START_TEST(test_evolution_beats_random)
 {

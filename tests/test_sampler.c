@@ -26,18 +26,6 @@ static void push_running(hist *h, const tt_assignment *a)
     hist_push(h, a, TT_TRIAL_RUNNING, NAN);
 }
 
-/* Push a point given by its values (all active). */
-static void hist_push_x(hist *h, size_t n, const double *x)
-{
-    tt_assignment a = tt_assignment_new(n);
-    for (size_t i = 0; i < n; i++) {
-        a.x[i] = x[i];
-        a.active[i] = true;
-    }
-    push_running(h, &a);
-    tt_assignment_free(&a);
-}
-
 /* One suggestion appended to h as a running trial, as `tunetop suggest`
  * does. Returns the sampler's code. */
 static int suggest_next(tt_method m, const tt_space *s, hist *h, uint64_t seed, tt_error *err)
@@ -350,11 +338,11 @@ START_TEST(test_grid_resume_any_subset)
     hist h = {0};
     /* An enqueued point out of order, a retried one, one from an older
      * space (other size) and one off the grid. */
-    hist_push_x(&h, 3, (double[]){1, 2, 0});
-    hist_push_x(&h, 3, (double[]){0, 1, 0});
-    hist_push_x(&h, 3, (double[]){1, 2, 0});
-    hist_push_x(&h, 2, (double[]){0, 2});
-    hist_push_x(&h, 3, (double[]){0, 2.5, 0});
+    hist_push_x(&h, 3, (double[]){1, 2, 0}, TT_TRIAL_RUNNING, NAN);
+    hist_push_x(&h, 3, (double[]){0, 1, 0}, TT_TRIAL_RUNNING, NAN);
+    hist_push_x(&h, 3, (double[]){1, 2, 0}, TT_TRIAL_RUNNING, NAN);
+    hist_push_x(&h, 2, (double[]){0, 2}, TT_TRIAL_RUNNING, NAN);
+    hist_push_x(&h, 3, (double[]){0, 2.5, 0}, TT_TRIAL_RUNNING, NAN);
     tt_error err = {0};
     static const double want[4][2] = {{0, 2}, {0, 3}, {1, 1}, {1, 3}};
     for (size_t t = 0; t < 4; t++) {
@@ -373,7 +361,7 @@ START_TEST(test_grid_resume_any_subset)
     ck_assert_uint_eq(tt_grid_size(q, &err), 11);
     for (int k = 10; k >= 0; k--)
         if (k != 7)
-            hist_push_x(&h, 1, (double[]){k * 0.1});
+            hist_push_x(&h, 1, (double[]){k * 0.1}, TT_TRIAL_RUNNING, NAN);
     ck_assert_int_eq(suggest_next(TT_METHOD_GRID, q, &h, 3, &err), 0);
     ck_assert_double_eq_tol(h.obs[h.n - 1].params.x[0], 0.7, 1e-12);
     ck_assert_int_eq(suggest_next(TT_METHOD_GRID, q, &h, 3, &err), -TT_ERR_EXHAUSTED);
@@ -397,8 +385,9 @@ START_TEST(test_grid_large_history)
     hist h = {0};
     for (long p = 99999; p >= 0; p--)
         if (p != 77777)
-            hist_push_x(&h, 3, (double[]){(double)(p / 1000), (double)(p / 10 % 100),
-                                          (double)(p % 10)});
+            hist_push_x(&h, 3,
+                        (double[]){(double)(p / 1000), (double)(p / 10 % 100), (double)(p % 10)},
+                        TT_TRIAL_RUNNING, NAN);
     ck_assert_int_eq(suggest_next(TT_METHOD_GRID, s, &h, 0, &err), 0);
     const double *x = h.obs[h.n - 1].params.x;
     ck_assert_double_eq(x[0], 77);
