@@ -7,6 +7,12 @@
 
 #include <check.h>
 
+/* Every suite's prototype (for -Wmissing-prototypes), from the list the
+ * Makefile generates from the definitions' first lines. */
+#define TT_SUITE(fn) Suite *fn(void);
+#include "suites.h"
+#undef TT_SUITE
+
 /* A NULL-terminated list of tests (the names START_TEST defined). */
 #define TT_TESTS(...) ((const TTest *const[]){__VA_ARGS__, NULL})
 

@@ -32,10 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_util.h"
 #include "e2e.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_chaos(void);
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -34,8 +34,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_clock(void);
-
 static double clock_s(clockid_t c)
 {
     struct timespec ts;

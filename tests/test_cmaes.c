@@ -436,7 +436,6 @@ START_TEST(test_cmaes_async_workers)
 }
 END_TEST
 
-extern Suite *suite_cmaes(void);
 Suite *suite_cmaes(void)
 {
     Suite *s = suite_create("cmaes");

@@ -874,7 +874,6 @@ START_TEST(bad_files)
 }
 END_TEST
 
-extern Suite *suite_config(void);
 /* A sweep file's own text quoted in a diagnostic cannot drive the
  * terminal: escape sequences are printed as '?'. */
 START_TEST(print_strips_control_sequences)

@@ -332,7 +332,6 @@ START_TEST(grid_and_macros_samples)
 }
 END_TEST
 
-extern Suite *suite_config_samples(void);
 Suite *suite_config_samples(void)
 {
     return tt_suite_of("config_samples", "samples", 0,

@@ -28,8 +28,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_dashboard(void);
-
 /* ---- the study every read-only test looks at ---------------------------- */
 
 /* The C sample sweep run headless once for the whole case (an unchecked

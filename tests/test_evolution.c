@@ -174,7 +174,6 @@ START_TEST(test_evolution_beats_random)
 }
 END_TEST
 
-extern Suite *suite_evolution(void);
 Suite *suite_evolution(void)
 {
     return tt_suite_of("evolution", "sampler", 30,

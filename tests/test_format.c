@@ -80,8 +80,6 @@ START_TEST(test_format_shortest_round_trip)
 }
 END_TEST
 
-extern Suite *suite_format(void);
-
 Suite *suite_format(void)
 {
     return tt_suite_of("format", "double", 0,

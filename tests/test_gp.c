@@ -592,10 +592,6 @@ START_TEST(test_beats_random)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner learns of the suite from the
- * definition line below. */
-extern Suite *suite_gp(void);
-
 Suite *suite_gp(void)
 {
     Suite *s = suite_create("gp");

@@ -625,8 +625,6 @@ START_TEST(test_cli)
 }
 END_TEST
 
-extern Suite *suite_importance(void);
-
 Suite *suite_importance(void)
 {
     return tt_suite_of("importance", "importance", 60,

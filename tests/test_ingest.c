@@ -721,10 +721,6 @@ START_TEST(test_csv_binary)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; `extern` keeps the Makefile's suite
- * grep (which wants `Suite *suite_` at the start of a line) to one match. */
-extern Suite *suite_ingest(void);
-
 Suite *suite_ingest(void)
 {
     Suite *s = suite_create("ingest");

@@ -146,8 +146,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_keys_audit(void);
-
 /* ---- helpers ------------------------------------------------------------- */
 
 /* A sweep file written into a fresh folder; *tmp receives the folder. */

@@ -1084,10 +1084,6 @@ START_TEST(test_shim_spawn_real_binary)
 }
 END_TEST
 
-/* Declared first for -Wmissing-prototypes, with `extern` so the Makefile's
- * grep for `Suite *suite_` at the start of a line finds one definition. */
-extern Suite *suite_launch(void);
-
 Suite *suite_launch(void)
 {
     Suite *s = suite_create("launch");

@@ -11,8 +11,6 @@
 #include "../src/runner/internal.h"
 #include "check_util.h"
 
-extern Suite *suite_outcome(void);
-
 static tt_shim_status status(tt_shim_kind kind, int code, const char *msg)
 {
     tt_shim_status st = {.kind = kind, .code = code};

@@ -913,7 +913,6 @@ START_TEST(test_cost_at_scale)
 }
 END_TEST
 
-extern Suite *suite_pruner(void);
 Suite *suite_pruner(void)
 {
     return tt_suite_of("pruner", "core", 0,

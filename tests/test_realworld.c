@@ -23,8 +23,6 @@
 #include "config_fixtures.h"
 #include "e2e.h"
 
-extern Suite *suite_realworld(void);
-
 static bool is_sweep_file(const char *name)
 {
     size_t len = strlen(name);

@@ -16,8 +16,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_runner(void);
-
 /* The trial's state and reason straight from the database. */
 static char *trial_field(const char *study, long n, const char *field)
 {

@@ -15,8 +15,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_runner_features(void);
-
 START_TEST(test_reload_changed_sweep)
 {
     e2e_sweep w = e2e_sweep_new(NULL);

@@ -21,8 +21,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_runs(void);
-
 static char *cli_out(const char *a1, const char *a2, const char *a3)
 {
     const char *argv[] = {"tunetop", a1, a2, a3, NULL};

@@ -612,10 +612,6 @@ START_TEST(test_sobol_suggest_uses_trial_number)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner learns of the suite from the
- * definition line below. */
-extern Suite *suite_sampler(void);
-
 Suite *suite_sampler(void)
 {
     Suite *s = suite_create("sampler");

@@ -31,8 +31,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_samples_run(void);
-
 enum { CAP = 3 };
 
 /* The sample files, sorted; filled when the suite is built (the forked

@@ -36,8 +36,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_security(void);
-
 /* ---- helpers ------------------------------------------------------------- */
 
 static e2e_result run_sweep(const char *sweep, const char *study, double timeout)

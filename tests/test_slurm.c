@@ -19,8 +19,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_slurm(void);
-
 /* ---- states and parsing ------------------------------------------------------- */
 
 START_TEST(test_phases)

@@ -248,10 +248,6 @@ START_TEST(test_sobol_discrepancy)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner learns of the suite from the
- * definition line below. */
-extern Suite *suite_sobol(void);
-
 Suite *suite_sobol(void)
 {
     return tt_suite_of("sobol", "sobol", 60,

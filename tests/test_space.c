@@ -608,9 +608,6 @@ START_TEST(test_format_and_value)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_space(void);
-
 Suite *suite_space(void)
 {
     return tt_suite_of("space", "core", 0,

@@ -504,9 +504,6 @@ START_TEST(test_independent_parameters)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_space_dist(void);
-
 Suite *suite_space_dist(void)
 {
     return tt_suite_of("space_dist", "distributions", 60,

@@ -136,9 +136,6 @@ START_TEST(test_incbeta_inverse)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_stats(void);
-
 Suite *suite_stats(void)
 {
     return tt_suite_of("stats", "core", 0,

@@ -15,8 +15,6 @@
 #include "tunetop/util.h"
 #include "check_util.h"
 
-extern Suite *suite_stop_rules(void);
-
 /* Run the sweep in the foreground; returns what it printed. */
 static char *run_fg(const e2e_sweep *f, int want_status)
 {

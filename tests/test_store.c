@@ -1358,8 +1358,6 @@ START_TEST(test_snapshot_without_shm)
 }
 END_TEST
 
-extern Suite *suite_store(void);
-
 Suite *suite_store(void)
 {
     Suite *s = suite_create("store");

@@ -654,8 +654,6 @@ START_TEST(test_tpe_dispatch)
 }
 END_TEST
 
-extern Suite *suite_tpe(void);
-
 Suite *suite_tpe(void)
 {
     return tt_suite_of("tpe", "tpe", 30,

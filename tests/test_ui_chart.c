@@ -364,9 +364,6 @@ START_TEST(test_best_so_far)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_ui_chart(void);
-
 Suite *suite_ui_chart(void)
 {
     return tt_suite_of("ui_chart", "core", 0,

@@ -599,9 +599,6 @@ START_TEST(test_crlf_round_trip)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_ui_editor(void);
-
 Suite *suite_ui_editor(void)
 {
     return tt_suite_of("ui_editor", "core", 0,

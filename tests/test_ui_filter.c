@@ -202,7 +202,6 @@ START_TEST(spearman)
 }
 END_TEST
 
-extern Suite *suite_ui_filter(void);
 Suite *suite_ui_filter(void)
 {
     return tt_suite_of("ui_filter", "core", 0,

@@ -151,7 +151,6 @@ START_TEST(theme_parsing)
 }
 END_TEST
 
-extern Suite *suite_ui_layout(void);
 Suite *suite_ui_layout(void)
 {
     return tt_suite_of("ui_layout", "core", 0,

@@ -580,7 +580,6 @@ START_TEST(folds_mean_and_std)
 }
 END_TEST
 
-extern Suite *suite_ui_model(void);
 Suite *suite_ui_model(void)
 {
     return tt_suite_of("ui_model", "core", 0,

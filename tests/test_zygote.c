@@ -534,8 +534,6 @@ START_TEST(test_zygote_missing_program)
 }
 END_TEST
 
-extern Suite *suite_zygote(void);
-
 Suite *suite_zygote(void)
 {
     return tt_suite_of("zygote", "zygote", 30,
