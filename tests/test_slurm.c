@@ -458,7 +458,7 @@ static char *squeue_state(const char *job)
 
 /* The sweep of tests/data/slurm_trainer.yaml with each job asking for every
  * CPU of the node: one job runs, the other of the two waits PENDING. */
-static char *slurm_sweep(const char *tmp)
+static char *slurm_sweep_text(void)
 {
     const char *sinfo[] = {"sinfo", "-h", "-o", "%c", NULL};
     e2e_result r = e2e_run(sinfo, 15);
@@ -477,11 +477,7 @@ static char *slurm_sweep(const char *tmp)
     }
     fclose(f);
     free(path);
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *text = tt_buf_take(&b);
-    e2e_write(sweep, text);
-    free(text);
-    return sweep;
+    return tt_buf_take(&b);
 }
 
 /* The C sample sweep through Slurm, parallel 2: a job cancelled from
@@ -491,9 +487,10 @@ START_TEST(test_e2e_sweep_cancel_restart)
 {
     if (!slurm_up("Slurm sweep, scancel, kill -9 and restart"))
         return;
-    char *tmp = e2e_tmpdir();
-    char *sweep = slurm_sweep(tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
+    char *text = slurm_sweep_text();
+    e2e_sweep w = e2e_sweep_new(text);
+    free(text);
+    const char *sweep = w.sweep, *study = w.study;
     pid_t runner = e2e_start_detached(sweep, study);
 
     /* Wait for trial 1's job to run; meanwhile never more than two jobs. */
@@ -595,10 +592,7 @@ START_TEST(test_e2e_sweep_cancel_restart)
         printf("note: the second job never waited PENDING (node with room for both)\n");
     free(running_job);
     free(job1);
-    free(sweep);
-    free(study);
-    e2e_rmtree(tmp);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -608,16 +602,14 @@ START_TEST(test_e2e_sbatch_failure)
 {
     if (!slurm_up("a failing sbatch"))
         return;
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    e2e_write(sweep, "name: nopart\nmethod: random\nrun_cap: 1\n"
-                     "command: [/bin/sh, -c, 'echo loss=1']\nmetric: {name: loss}\n"
-                     "parameters:\n  x: {min: 0.0, max: 1.0}\n"
-                     "executor: {type: slurm, partition: tunetop-no-such-partition}\n");
-    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_sweep w = e2e_sweep_new(
+        "name: nopart\nmethod: random\nrun_cap: 1\n"
+        "command: [/bin/sh, -c, 'echo loss=1']\nmetric: {name: loss}\n"
+        "parameters:\n  x: {min: 0.0, max: 1.0}\n"
+        "executor: {type: slurm, partition: tunetop-no-such-partition}\n");
+    const char *study = w.study;
     setenv("TUNETOP_SLURM_BACKOFF", "0.1", 1);
-    const char *run[] = {"tunetop", "run", sweep, "--dir", study, NULL};
-    e2e_result r = e2e_run(run, 40);
+    e2e_result r = e2e_run_sweep(w.sweep, study, 40);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     ck_assert_msg(strstr(r.out, "retrying in"), "%s", e2e_tail(r.out));
     e2e_result_free(&r);
@@ -631,10 +623,7 @@ START_TEST(test_e2e_sbatch_failure)
                      5);
     free(state);
     free(reason);
-    free(sweep);
-    free(study);
-    e2e_rmtree(tmp);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -643,14 +632,13 @@ START_TEST(test_e2e_kill)
 {
     if (!slurm_up("tunetop kill through scancel"))
         return;
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    e2e_write(sweep, "name: killme\nmethod: random\nrun_cap: 1\n"
-                     "command: [/bin/sh, -c, 'echo loss=1; sleep 60']\nmetric: {name: loss}\n"
-                     "parameters:\n  x: {min: 0.0, max: 1.0}\n"
-                     "executor: {type: slurm}\n");
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_start_detached(sweep, study);
+    e2e_sweep w = e2e_sweep_new(
+        "name: killme\nmethod: random\nrun_cap: 1\n"
+        "command: [/bin/sh, -c, 'echo loss=1; sleep 60']\nmetric: {name: loss}\n"
+        "parameters:\n  x: {min: 0.0, max: 1.0}\n"
+        "executor: {type: slurm}\n");
+    const char *study = w.study;
+    e2e_start_detached(w.sweep, study);
     char *job = NULL;
     for (int i = 0; i < 200; i++) {
         free(job);
@@ -681,10 +669,7 @@ START_TEST(test_e2e_kill)
     free(s);
     free(state);
     free(job);
-    free(sweep);
-    free(study);
-    e2e_rmtree(tmp);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
