@@ -72,13 +72,6 @@ static tt_sweep *load_ok(const char *text)
     return s;
 }
 
-static const tt_param *param(const tt_sweep *s, const char *name)
-{
-    long i = tt_space_find(s->space, name);
-    ck_assert_msg(i >= 0, "no parameter %s", name);
-    return &s->space->params[i];
-}
-
 #define HEAD "method: random\nmetric: {name: loss}\nprogram: train.py\n"
 
 /* ---- the document ----------------------------------------------------- */
@@ -347,20 +340,20 @@ START_TEST(inference_rules)
                                "  e: {distribution: q_uniform, min: 0, max: 1, q: 0.25}\n"
                                "  f: {distribution: q_log_uniform_values, min: 1, max: 64}\n"
                                "  g: {distribution: normal}\n");
-    ck_assert_int_eq(param(s, "a")->dist, TT_DIST_INT_UNIFORM);
-    ck_assert(param(s, "a")->is_int);
-    ck_assert_int_eq(param(s, "b")->dist, TT_DIST_UNIFORM);
-    const tt_param *c = param(s, "c");
+    ck_assert_int_eq(sweep_param(s, "a")->dist, TT_DIST_INT_UNIFORM);
+    ck_assert(sweep_param(s, "a")->is_int);
+    ck_assert_int_eq(sweep_param(s, "b")->dist, TT_DIST_UNIFORM);
+    const tt_param *c = sweep_param(s, "c");
     ck_assert_int_eq(c->values[0].kind, TT_VALUE_INT);
     ck_assert_int_eq(c->values[1].kind, TT_VALUE_STRING);
     ck_assert_int_eq(c->values[2].kind, TT_VALUE_BOOL);
     ck_assert_int_eq(c->values[3].kind, TT_VALUE_NULL);
     ck_assert_int_eq(c->values[4].kind, TT_VALUE_FLOAT);
-    ck_assert_str_eq(param(s, "d")->values[0].s, "hello");
-    ck_assert(!param(s, "e")->is_int);
-    ck_assert(param(s, "f")->is_int); /* q defaults to 1, an integer */
-    ck_assert_double_eq(param(s, "g")->mu, 0);
-    ck_assert_double_eq(param(s, "g")->sigma, 1);
+    ck_assert_str_eq(sweep_param(s, "d")->values[0].s, "hello");
+    ck_assert(!sweep_param(s, "e")->is_int);
+    ck_assert(sweep_param(s, "f")->is_int); /* q defaults to 1, an integer */
+    ck_assert_double_eq(sweep_param(s, "g")->mu, 0);
+    ck_assert_double_eq(sweep_param(s, "g")->sigma, 1);
     tt_sweep_free(s);
 }
 END_TEST
@@ -370,9 +363,9 @@ START_TEST(yaml11_scalars)
     tt_sweep *s = load_ok(HEAD "parameters:\n"
                                "  lr: {min: 1e-5, max: 1E-4}\n"
                                "  s: {values: [\"1e-5\", '2', yes, Off, ~, 0x1F, 0o17, +.5, -.inf]}\n");
-    ck_assert_double_eq(param(s, "lr")->min, 1e-5);
-    ck_assert_double_eq(param(s, "lr")->max, 1e-4);
-    const tt_param *v = param(s, "s");
+    ck_assert_double_eq(sweep_param(s, "lr")->min, 1e-5);
+    ck_assert_double_eq(sweep_param(s, "lr")->max, 1e-4);
+    const tt_param *v = sweep_param(s, "s");
     ck_assert_int_eq(v->values[0].kind, TT_VALUE_STRING); /* quoted stays text */
     ck_assert_str_eq(v->values[0].s, "1e-5");
     ck_assert_int_eq(v->values[1].kind, TT_VALUE_STRING);
@@ -394,10 +387,10 @@ START_TEST(anchors_aliases_merges)
                                "  b: *range\n"
                                "  c: {<<: *range, max: 4}\n"
                                "  d: {<<: [{min: 2}, *range]}\n");
-    ck_assert_double_eq(param(s, "b")->max, 8);
-    ck_assert_double_eq(param(s, "c")->max, 4);
-    ck_assert_double_eq(param(s, "d")->min, 2); /* earlier merges win */
-    ck_assert_double_eq(param(s, "d")->max, 8);
+    ck_assert_double_eq(sweep_param(s, "b")->max, 8);
+    ck_assert_double_eq(sweep_param(s, "c")->max, 4);
+    ck_assert_double_eq(sweep_param(s, "d")->min, 2); /* earlier merges win */
+    ck_assert_double_eq(sweep_param(s, "d")->max, 8);
     tt_sweep_free(s);
     expect_one_error(HEAD "parameters:\n  a: *nowhere\n", 5, 6, "", "unknown anchor '*nowhere'");
     expect_one_error(HEAD "parameters:\n  a: {<<: 3, min: 1}\n", 5, 11, "",
@@ -531,9 +524,9 @@ START_TEST(when_errors)
                                "    parameters:\n"
                                "      kind: {values: [sgd, adam]}\n"
                                "      mom: {min: 0.0, max: 1.0, when: {kind: sgd}}\n");
-    ck_assert_str_eq(param(s, "m")->conditions[0].parent_name, "n");
-    ck_assert_int_eq(param(s, "m")->conditions[0].values[0].kind, TT_VALUE_INT);
-    ck_assert_str_eq(param(s, "opt.mom")->conditions[0].parent_name, "opt.kind");
+    ck_assert_str_eq(sweep_param(s, "m")->conditions[0].parent_name, "n");
+    ck_assert_int_eq(sweep_param(s, "m")->conditions[0].values[0].kind, TT_VALUE_INT);
+    ck_assert_str_eq(sweep_param(s, "opt.mom")->conditions[0].parent_name, "opt.kind");
     tt_sweep_free(s);
 }
 END_TEST
