@@ -461,6 +461,22 @@ END_TEST
 
 /* ---- Hyperband ---- */
 
+/* The completed trials of study "hb" (min_resource 1, max_resource 9, η 3)
+ * that the Hyperband tests judge against: ten steps each at a constant
+ * value, trials 0, 1, 9 in bracket 0, 4, 5, 6 in bracket 1, 2, 3 in
+ * bracket 2. */
+static void add_hyperband_done(study *s)
+{
+    ADD(s, 0, DONE, 0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
+    ADD(s, 1, DONE, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2);
+    ADD(s, 9, DONE, 0, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
+    ADD(s, 4, DONE, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
+    ADD(s, 5, DONE, 0, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6);
+    ADD(s, 6, DONE, 0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7);
+    ADD(s, 2, DONE, 0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05);
+    ADD(s, 3, DONE, 0, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06);
+}
+
 START_TEST(test_hyperband_own_bracket)
 {
     /* Study "hb", min_resource 1, max_resource 9, η 3: 3 brackets (budgets
@@ -472,14 +488,7 @@ START_TEST(test_hyperband_own_bracket)
     tt_pruner_spec sp = spec_of(TT_PRUNER_HYPERBAND);
     sp.max_resource = 9;
     study s = {0};
-    ADD(&s, 0, DONE, 0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
-    ADD(&s, 1, DONE, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2);
-    ADD(&s, 9, DONE, 0, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
-    ADD(&s, 4, DONE, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
-    ADD(&s, 5, DONE, 0, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6);
-    ADD(&s, 6, DONE, 0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7);
-    ADD(&s, 2, DONE, 0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05);
-    ADD(&s, 3, DONE, 0, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06);
+    add_hyperband_done(&s);
     /* Trial 8 (bracket 1) at step 1: its first rung ends at step 3 -> keep
      * (in bracket 0 it would have been checked at step 1). */
     size_t r = ADD(&s, 8, RUN, 0, 1.0, 0.9, 0.8, 0.45);
@@ -534,14 +543,7 @@ START_TEST(test_hyperband_bracket_rungs_bootstrap)
     tt_pruner_spec sp = spec_of(TT_PRUNER_HYPERBAND);
     sp.max_resource = 9;
     study s = {0};
-    ADD(&s, 0, DONE, 0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
-    ADD(&s, 1, DONE, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2);
-    ADD(&s, 9, DONE, 0, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
-    ADD(&s, 4, DONE, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
-    ADD(&s, 5, DONE, 0, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6);
-    ADD(&s, 6, DONE, 0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7);
-    ADD(&s, 2, DONE, 0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05);
-    ADD(&s, 3, DONE, 0, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06);
+    add_hyperband_done(&s);
     /* Trial 7, bracket 2 (s = 2): its only rung ends at 1·3^2 = 9, the
      * max_resource: steps 0..8 are never judged. */
     size_t r = ADD(&s, 7, RUN, 0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.04);
