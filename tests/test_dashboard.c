@@ -391,6 +391,16 @@ static char *tmx_wait(const tmx *t, const char *text, double timeout)
     return tmx_wait_for(t, has_text, text, text, timeout);
 }
 
+/* The dashboard on the finished fixture study at w×h (xterm-256color,
+ * UTF-8), once it shows every trial done. */
+static tmx tmx_finished_study(int w, int h)
+{
+    tmx t;
+    tmx_launch(&t, w, h, "xterm-256color", "C.UTF-8", fixture_study);
+    free(tmx_wait(&t, "24/24 done", 10));
+    return t;
+}
+
 /* What the program printed before it exited (see tmx_screen_all): tmux
  * may learn of the exit before it has read the last bytes, so poll. */
 static char *tmx_last_words(const tmx *t, const char *text)
@@ -823,9 +833,7 @@ START_TEST(test_sort_and_filter)
         if (strcmp(rows[i].optimizer, "sgd") == 0)
             by_number[k++] = rows[i].trial;
 
-    tmx t;
-    tmx_launch(&t, 200, 60, "xterm-256color", "C.UTF-8", fixture_study);
-    free(tmx_wait(&t, "24/24 done", 10));
+    tmx t = tmx_finished_study(200, 60);
 
     KEYS(&t, "/");
     free(tmx_wait(&t, "\nfilter:", 5));
@@ -885,9 +893,7 @@ END_TEST
 START_TEST(test_detail_help_theme)
 {
     NEED_TMUX();
-    tmx t;
-    tmx_launch(&t, 100, 30, "xterm-256color", "C.UTF-8", fixture_study);
-    free(tmx_wait(&t, "24/24 done", 10));
+    tmx t = tmx_finished_study(100, 30);
 
     /* the selected row is trial 1 */
     KEYS(&t, "Enter");
@@ -1304,9 +1310,7 @@ END_TEST
 START_TEST(test_help_at_80x24)
 {
     NEED_TMUX();
-    tmx t;
-    tmx_launch(&t, 80, 24, "xterm-256color", "C.UTF-8", fixture_study);
-    free(tmx_wait(&t, "24/24 done", 10));
+    tmx t = tmx_finished_study(80, 24);
     KEYS(&t, "?");
     char *s = tmx_wait(&t, "Help", 5);
     SCREEN_ASSERT(strstr(s, "re-attaches)") && strstr(s, "kill them now)"), s,
