@@ -125,6 +125,12 @@ void e2e_write(const char *path, const char *text)
     fclose(f);
 }
 
+void e2e_write_exec(const char *path, const char *text)
+{
+    e2e_write(path, text);
+    ck_assert_int_eq(chmod(path, 0700), 0);
+}
+
 char *e2e_read(const char *dir, const char *leaf)
 {
     char *p = tt_xasprintf("%s/%s", dir, leaf);

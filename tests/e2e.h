@@ -30,6 +30,8 @@ const char *e2e_tail(const char *text);
 char *e2e_tmpdir(void);
 /* Write text to path. */
 void e2e_write(const char *path, const char *text);
+/* Write text to path as a program (mode 0700). */
+void e2e_write_exec(const char *path, const char *text);
 /* The text of dir/leaf (caller frees), NULL when it cannot be read. */
 char *e2e_read(const char *dir, const char *leaf);
 /* Whether path exists. */

@@ -1240,7 +1240,7 @@ START_TEST(test_planted_fifo)
                                    "parameters:\n  a: {min: 0.0, max: 1.0}\n"
                                    "command: [/bin/sh, -c, 'sleep 0.4; echo loss=1']\n");
     e2e_start_detached(sweep, study);
-    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    ck_assert(e2e_wait_trials(study, "running", 1, 10));
     /* The runner made trials/2 ahead; the FIFO goes where it writes. */
     char *dir2 = tt_xasprintf("%s/trials/2", study);
     mkdir(dir2, 0700);

@@ -490,8 +490,7 @@ START_TEST(test_default_command_runs)
     char *bin = tt_xasprintf("%s/bin", tmp);
     ck_assert_int_eq(mkdir(bin, 0700), 0);
     char *python = tt_xasprintf("%s/python", bin);
-    e2e_write(python, "#!/bin/sh\necho \"interpreter ran $1\"\nexec /bin/sh \"$@\"\n");
-    ck_assert_int_eq(chmod(python, 0700), 0);
+    e2e_write_exec(python, "#!/bin/sh\necho \"interpreter ran $1\"\nexec /bin/sh \"$@\"\n");
     char *program = tt_xasprintf("%s/train.py", tmp);
     e2e_write(program, "for a; do echo \"arg $a\"; done\necho loss=0.25\n");
     char *yaml = tt_xasprintf("name: default\nmethod: grid\nmetric: {name: loss}\n"
@@ -642,9 +641,8 @@ START_TEST(test_executor_options_reach_sbatch)
     char *script = tt_xasprintf("#!/bin/sh\nprintf '%%s\\n' \"$@\" >> '%s'\necho '--' >> '%s'\n"
                                 "echo 'sbatch: error: the stand-in refuses' >&2\nexit 1\n",
                                 log, log);
-    e2e_write(sbatch, script);
+    e2e_write_exec(sbatch, script);
     free(script);
-    ck_assert_int_eq(chmod(sbatch, 0700), 0);
     static const char common[] = "method: random\nrun_cap: 1\nmetric: {name: loss}\n"
                                  "command: [/bin/sh, -c, 'echo loss=1']\n"
                                  "parameters:\n  x: {min: 0.0, max: 1.0}\n";

@@ -31,8 +31,8 @@ START_TEST(test_target_minimize)
 {
     /* Grid order: 0.9, 0.7, 0.3, 0.8, 0.1; the target 0.5 is reached by trial 3. */
     e2e_sweep f = e2e_sweep_new("name: t\nmethod: grid\nmetric: {name: val_loss, goal: minimize, "
-                       "target: 0.5}\nparameters:\n  v: {values: [0.9, 0.7, 0.3, 0.8, 0.1]}\n"
-                       "command: [/bin/sh, -c, 'echo val_loss=$1', sh, '${v}']\n");
+                                "target: 0.5}\nparameters:\n  v: {values: [0.9, 0.7, 0.3, 0.8, 0.1]}\n"
+                                "command: [/bin/sh, -c, 'echo val_loss=$1', sh, '${v}']\n");
     char *out = run_fg(&f, 0);
     ck_assert_msg(strstr(out, "study finished: target 0.5 reached by trial 3"), "%s",
                   e2e_tail(out));
@@ -56,9 +56,9 @@ START_TEST(test_target_maximize_running_finish)
     /* Two at a time: trial 2 reaches 0.9 >= 0.8 while trial 1 still runs;
      * trial 1 finishes, no third trial starts. */
     e2e_sweep f = e2e_sweep_new("name: t\nmethod: grid\nparallel: 2\nmetric: {name: acc, goal: maximize, "
-                       "target: 0.8}\nparameters:\n  v: {values: [0.1, 0.9, 0.2, 0.3]}\n"
-                       "command: [/bin/sh, -c, 'if [ $1 = 0.1 ]; then sleep 1; fi; echo acc=$1', "
-                       "sh, '${v}']\n");
+                                "target: 0.8}\nparameters:\n  v: {values: [0.1, 0.9, 0.2, 0.3]}\n"
+                                "command: [/bin/sh, -c, 'if [ $1 = 0.1 ]; then sleep 1; fi; echo acc=$1', "
+                                "sh, '${v}']\n");
     free(run_fg(&f, 0));
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 2);
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
@@ -73,7 +73,7 @@ END_TEST
 START_TEST(test_always_failing_command_stops)
 {
     e2e_sweep f = e2e_sweep_new("name: f\nmethod: random\nparallel: 2\nmetric: {name: loss}\n"
-                       "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
+                                "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
     char *out = run_fg(&f, 0);
     ck_assert_msg(strstr(out, "study stopped: the first 5 trials all failed; last: trial"),
                   "%s", e2e_tail(out));
@@ -94,8 +94,8 @@ START_TEST(test_failures_in_a_row_later)
 {
     /* Trial 1 works, then every trial fails: 10 in a row stop the sweep. */
     e2e_sweep f = e2e_sweep_new("name: f\nmethod: grid\nmetric: {name: loss}\n"
-                       "parameters:\n  a: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]}\n"
-                       "command: [/bin/sh, -c, 'test $1 = 0 || exit 4; echo loss=1', sh, '${a}']\n");
+                                "parameters:\n  a: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]}\n"
+                                "command: [/bin/sh, -c, 'test $1 = 0 || exit 4; echo loss=1', sh, '${a}']\n");
     free(run_fg(&f, 0));
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 11);
     char *js = e2e_status_json(f.study);
@@ -110,13 +110,13 @@ END_TEST
 START_TEST(test_max_consecutive_failures)
 {
     e2e_sweep f = e2e_sweep_new("name: f\nmethod: random\nmetric: {name: loss}\nmax_consecutive_failures: 3\n"
-                       "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
+                                "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
     free(run_fg(&f, 0));
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 3);
     e2e_sweep_free(&f);
     /* 0: never stops; the run_cap ends it. */
     f = e2e_sweep_new("name: f\nmethod: random\nmetric: {name: loss}\nmax_consecutive_failures: 0\n"
-               "run_cap: 14\nparameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
+                      "run_cap: 14\nparameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
     free(run_fg(&f, 0));
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'failed'"), 14);
     char *js = e2e_status_json(f.study);
@@ -131,9 +131,9 @@ END_TEST
 START_TEST(test_stop_reason_user_and_running)
 {
     e2e_sweep f = e2e_sweep_new("name: u\nmethod: random\nmetric: {name: loss}\n"
-                       "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/sleep, '30']\n");
+                                "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/sleep, '30']\n");
     e2e_start_detached(f.sweep, f.study);
-    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    ck_assert(e2e_wait_trials(f.study, "running", 1, 10));
     char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": null"), "%s", js);
     free(js);
@@ -171,7 +171,7 @@ START_TEST(test_reload_parallel_and_refusals)
     char *v1 = tt_xasprintf("%sparallel: 1\n", base);
     e2e_sweep f = e2e_sweep_new(v1);
     e2e_start_detached(f.sweep, f.study);
-    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    ck_assert(e2e_wait_trials(f.study, "running", 1, 10));
 
     /* parallel 1 → 3: three running within seconds. */
     char *v2 = tt_xasprintf("%sparallel: 3\n", base);
@@ -179,7 +179,7 @@ START_TEST(test_reload_parallel_and_refusals)
     char *err = NULL;
     ck_assert_int_eq(reload(&f, &err), 0);
     free(err);
-    ck_assert_msg(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 3, 5),
+    ck_assert_msg(e2e_wait_trials(f.study, "running", 3, 5),
                   "%ld running",
                   e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'running'"));
 
@@ -285,13 +285,13 @@ START_TEST(test_reload_trial_timeout)
                        "command: [/bin/sh, -c, 'sleep 30; echo loss=1']\n";
     e2e_sweep f = e2e_sweep_new(base);
     e2e_start_detached(f.sweep, f.study);
-    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    ck_assert(e2e_wait_trials(f.study, "running", 1, 10));
     char *v2 = tt_xasprintf("%strial_timeout: 1\n", base);
     e2e_write(f.sweep, v2);
     char *err = NULL;
     ck_assert_int_eq(reload(&f, &err), 0);
     free(err);
-    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'timeout'", 2, 30));
+    ck_assert(e2e_wait_trials(f.study, "timeout", 2, 30));
     free(v2);
     e2e_sweep_free(&f);
 }

@@ -263,8 +263,7 @@ START_TEST(test_zygote_script_without_shebang)
     tt_zygote z = TT_ZYGOTE_INIT;
     char *dir = e2e_tmpdir();
     char *script = tt_xasprintf("%s/train.sh", dir);
-    e2e_write(script, "echo loss=0.5\nexit 6\n");
-    ck_assert_int_eq(chmod(script, 0700), 0);
+    e2e_write_exec(script, "echo loss=0.5\nexit 6\n");
     char *argv[] = {script, NULL};
     started s = spawn_ok(&z, exe, dir, argv, environ);
     tt_shim_status st = wait_status(s, dir);
