@@ -125,6 +125,12 @@ void e2e_write(const char *path, const char *text)
     fclose(f);
 }
 
+void e2e_write_exec(const char *path, const char *text)
+{
+    e2e_write(path, text);
+    ck_assert_int_eq(chmod(path, 0700), 0);
+}
+
 char *e2e_read(const char *dir, const char *leaf)
 {
     char *p = tt_xasprintf("%s/%s", dir, leaf);
@@ -216,4 +222,84 @@ char *e2e_status_json(const char *study)
     ck_assert_msg(r.status == 0, "status failed: %s", e2e_tail(r.err));
     free(r.err);
     return r.out;
+}
+
+bool e2e_wait_trials(const char *study, const char *state, long n, double timeout)
+{
+    char *sql = state ? tt_xasprintf("SELECT count(*) FROM trials WHERE state = '%s'", state)
+                      : tt_xstrdup("SELECT count(*) FROM trials");
+    bool ok = e2e_wait_study(study, sql, n, timeout);
+    free(sql);
+    return ok;
+}
+
+char *e2e_trial_file(const char *study, long n, const char *leaf)
+{
+    char *p = tt_xasprintf("%s/trials/%ld/%s", study, n, leaf);
+    char *t = tt_read_file(p, NULL, NULL);
+    free(p);
+    return t;
+}
+
+e2e_sweep e2e_sweep_new(const char *text)
+{
+    e2e_sweep w;
+    w.tmp = e2e_tmpdir();
+    w.sweep = tt_xasprintf("%s/sweep.yaml", w.tmp);
+    w.study = tt_xasprintf("%s/study", w.tmp);
+    if (text)
+        e2e_write(w.sweep, text);
+    return w;
+}
+
+void e2e_sweep_free(e2e_sweep *w)
+{
+    e2e_rmtree(w->tmp);
+    free(w->tmp);
+    free(w->sweep);
+    free(w->study);
+    w->tmp = w->sweep = w->study = NULL;
+}
+
+e2e_result e2e_run_sweep(const char *sweep, const char *study, double timeout)
+{
+    const char *with_dir[] = {"tunetop", "run", sweep, "--dir", study, NULL};
+    const char *plain[] = {"tunetop", "run", sweep, NULL};
+    return e2e_run(study ? with_dir : plain, timeout);
+}
+
+void e2e_run_sweep_ok(const char *sweep, const char *study, double timeout)
+{
+    e2e_result r = e2e_run_sweep(sweep, study, timeout);
+    ck_assert_msg(r.status == 0, "run (%d): %s\n%s", r.status, e2e_tail(r.out), e2e_tail(r.err));
+    e2e_result_free(&r);
+}
+
+pid_t e2e_start_detached(const char *sweep, const char *study)
+{
+    const char *with_dir[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
+    const char *plain[] = {"tunetop", "run", sweep, "--detach", NULL};
+    e2e_result r = e2e_run(study ? with_dir : plain, 30);
+    ck_assert_msg(r.status == 0, "run --detach (%d): %s\n%s", r.status, e2e_tail(r.out),
+                  e2e_tail(r.err));
+    const char *p = strstr(r.out, "runner pid ");
+    ck_assert_msg(p != NULL, "run --detach named no runner: %s", e2e_tail(r.out));
+    pid_t pid = (pid_t)strtol(p + 11, NULL, 10);
+    e2e_result_free(&r);
+    return pid;
+}
+
+int e2e_stop_now(const char *study)
+{
+    const char *argv[] = {"tunetop", "stop", study, "--now", NULL};
+    e2e_result r = e2e_run(argv, 20);
+    int st = r.status;
+    e2e_result_free(&r);
+    return st;
+}
+
+void e2e_stop_now_and_wait(const char *study)
+{
+    e2e_stop_now(study);
+    ck_assert(e2e_wait_trials(study, "running", 0, 20));
 }

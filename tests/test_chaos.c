@@ -32,10 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_util.h"
 #include "e2e.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_chaos(void);
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -161,21 +160,6 @@ static long proc_status_kb(pid_t pid, const char *key)
     return v;
 }
 
-/* `tunetop run ARG [--dir STUDY] --detach`: the runner's pid. */
-static pid_t start_detached(const char *arg, const char *study)
-{
-    const char *with_dir[] = {"tunetop", "run", arg, "--dir", study, "--detach", NULL};
-    const char *plain[] = {"tunetop", "run", arg, "--detach", NULL};
-    e2e_result r = e2e_run(study ? with_dir : plain, 30);
-    ck_assert_msg(r.status == 0, "run --detach (%d): %s\n%s", r.status, e2e_tail(r.out),
-                  e2e_tail(r.err));
-    const char *p = strstr(r.out, "runner pid ");
-    ck_assert_ptr_nonnull(p);
-    pid_t pid = (pid_t)strtol(p + 11, NULL, 10);
-    e2e_result_free(&r);
-    return pid;
-}
-
 /* A foreground runner we watch: `tunetop ARGS...` from the repository root,
  * output to log, optionally under a file size limit (SIGXFSZ ignored, so a
  * write past it fails with EFBIG as on a full disk). */
@@ -239,12 +223,11 @@ static char *read_text(const char *path)
     return t ? t : tt_xstrdup("");
 }
 
+/* Trial n's file leaf, "" when it cannot be read. */
 static char *trial_file(const char *study, long n, const char *leaf)
 {
-    char *p = tt_xasprintf("%s/trials/%ld/%s", study, n, leaf);
-    char *t = read_text(p);
-    free(p);
-    return t;
+    char *t = e2e_trial_file(study, n, leaf);
+    return t ? t : tt_xstrdup("");
 }
 
 /* Occurrences of needle in text. */
@@ -404,7 +387,7 @@ START_TEST(test_kill9_storm)
     int killed = 0;
     for (int k = 0; k < kills; k++) {
         double t0 = mono();
-        pid_t runner = start_detached(k == 0 ? sweep : study, k == 0 ? study : NULL);
+        pid_t runner = e2e_start_detached(k == 0 ? sweep : study, k == 0 ? study : NULL);
         double took = mono() - t0;
         restart_total += took;
         if (took > restart_max)
@@ -486,7 +469,7 @@ START_TEST(test_kill_between_spawn_and_commit)
                               marker);
     e2e_write(sweep, yaml);
     char *study = tt_xasprintf("%s/study", tmp);
-    pid_t runner = start_detached(sweep, study);
+    pid_t runner = e2e_start_detached(sweep, study);
     ck_assert(wait_sql(study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
     ck_assert(wait_sql(study, "SELECT count(*) FROM metrics WHERE trial = 1", 1, 10));
     kill(runner, SIGKILL);
@@ -539,7 +522,7 @@ START_TEST(test_kill_after_shim_moved_on)
                      "if [ $1 = 2 ]; then sleep 4; fi', sh, '${a}']\n"
                      "parameters:\n  a: {values: [1, 2]}\n");
     char *study = tt_xasprintf("%s/study", tmp);
-    pid_t runner = start_detached(sweep, study);
+    pid_t runner = e2e_start_detached(sweep, study);
     ck_assert(wait_sql(study, "SELECT count(*) FROM trials WHERE number = 2 AND pid > 0", 1, 10));
     kill(runner, SIGKILL);
     ck_assert(wait_gone(runner, 10));
@@ -550,7 +533,7 @@ START_TEST(test_kill_after_shim_moved_on)
                       "reason = NULL WHERE number = 1");
 
     double t0 = mono();
-    runner = start_detached(study, NULL);
+    runner = e2e_start_detached(study, NULL);
     ck_assert_msg(wait_sql(study, "SELECT count(*) FROM trials WHERE number = 1 AND "
                                   "state = 'completed'",
                            1, 2),
@@ -585,7 +568,7 @@ START_TEST(test_sigstop_runner)
                      "sleep 0.2; done', sh, '${x}']\n"
                      "parameters:\n  x: {min: 0.0, max: 1.0}\n");
     char *study = tt_xasprintf("%s/study", tmp);
-    pid_t runner = start_detached(sweep, study);
+    pid_t runner = e2e_start_detached(sweep, study);
     ck_assert(wait_sql(study, "SELECT count(*) FROM trials WHERE state = 'running'", 3, 10));
     ck_assert_int_eq(kill(runner, SIGSTOP), 0);
     long before = e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'");
@@ -693,7 +676,7 @@ START_TEST(test_dashboard_killed)
                      "loss=$1$e; sleep 0.3; done', sh, '${x}']\n"
                      "parameters:\n  x: {min: 0.0, max: 1.0}\n");
     char *study = tt_xasprintf("%s/study", tmp);
-    pid_t runner = start_detached(sweep, study);
+    pid_t runner = e2e_start_detached(sweep, study);
     char *stty = tt_xasprintf("%s/stty.txt", tmp);
     /* An interactive shell in a private tmux server, as a user would have. */
     ck_assert_int_eq(tmux(sock, "-f /dev/null new-session -d -x 120 -y 40 'env -i PATH=%s "
@@ -883,7 +866,7 @@ static void disk_full_case(const char *tmp, const char *study, bool use_fsize,
     char *yaml = tt_xasprintf(full_sweep, 12);
     e2e_write(sweep, yaml);
     free(yaml);
-    pid_t runner = start_detached(sweep, study);
+    pid_t runner = e2e_start_detached(sweep, study);
     ck_assert(wait_sql(study, "SELECT count(*) FROM trials WHERE state = 'completed'", 3, 60));
     kill(runner, SIGTERM); /* leaves its trials running: finished below */
     ck_assert(wait_gone(runner, 10));
@@ -1256,8 +1239,8 @@ START_TEST(test_planted_fifo)
     char *sweep = write_sweep(tmp, "name: fifo\nmethod: random\nmetric: {name: loss}\nrun_cap: 5\n"
                                    "parameters:\n  a: {min: 0.0, max: 1.0}\n"
                                    "command: [/bin/sh, -c, 'sleep 0.4; echo loss=1']\n");
-    start_detached(sweep, study);
-    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    e2e_start_detached(sweep, study);
+    ck_assert(e2e_wait_trials(study, "running", 1, 10));
     /* The runner made trials/2 ahead; the FIFO goes where it writes. */
     char *dir2 = tt_xasprintf("%s/trials/2", study);
     mkdir(dir2, 0700);
@@ -1312,7 +1295,7 @@ START_TEST(test_readonly_study_db)
     char *sweep = write_sweep(tmp, "name: ro\nmethod: random\nmetric: {name: loss}\nrun_cap: 50\n"
                                    "parameters:\n  a: {min: 0.0, max: 1.0}\n"
                                    "command: [/bin/sh, -c, 'sleep 0.2; echo loss=1']\n");
-    pid_t runner = start_detached(sweep, study);
+    pid_t runner = e2e_start_detached(sweep, study);
     ck_assert(e2e_wait_study(study, "SELECT count(*) > 1 FROM trials WHERE state = 'completed'", 1,
                              10));
     const char *stop[] = {"tunetop", "stop", study, "--now", NULL};
@@ -1392,7 +1375,7 @@ START_TEST(test_shim_killed_trial_runs_once)
                               "command: [/bin/sh, -c, 'sleep 2; touch %s/end-$$; echo loss=1']\n",
                               marks);
     char *sweep = write_sweep(tmp, text);
-    start_detached(sweep, study);
+    e2e_start_detached(sweep, study);
     ck_assert(e2e_wait_study(study, "SELECT count(*) FROM trials WHERE state = 'running' AND pid > 0",
                              1, 10));
     long shim = e2e_study_long(study, "SELECT pid FROM trials WHERE number = 1");
@@ -1429,7 +1412,7 @@ START_TEST(test_trials_folder_removed)
     char *sweep = write_sweep(tmp, "name: rmt\nmethod: random\nmetric: {name: loss}\nrun_cap: 8\n"
                                    "parameters:\n  a: {min: 0.0, max: 1.0}\n"
                                    "command: [/bin/sh, -c, 'sleep 0.3; echo loss=1']\n");
-    start_detached(sweep, study);
+    e2e_start_detached(sweep, study);
     ck_assert(e2e_wait_study(study, "SELECT count(*) > 1 FROM trials WHERE state = 'completed'", 1,
                              10));
     char *trials = tt_xasprintf("%s/trials", study);
@@ -1478,7 +1461,7 @@ START_TEST(test_slow_sampler_leaves_db_free)
         tt_buf_printf(&b, "  p%d: {min: 0.0, max: 1.0}\n", i);
     char *sweep = write_sweep(tmp, b.data);
     tt_buf_free(&b);
-    start_detached(sweep, study);
+    e2e_start_detached(sweep, study);
     ck_assert(e2e_wait_study(study, "SELECT count(*) >= 20 FROM trials", 1, 60));
     int busy = 0, looks = 0;
     for (double t0 = mono(); mono() - t0 < 3; e2e_sleep(0.03), looks++)

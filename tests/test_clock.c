@@ -32,8 +32,7 @@
 #include "../src/ui/internal.h"
 #include "e2e.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_clock(void);
+#include "check_util.h"
 
 static double clock_s(clockid_t c)
 {
@@ -566,17 +565,11 @@ END_TEST
 Suite *suite_clock(void)
 {
     Suite *s = suite_create("clock");
-    TCase *lib = tcase_create("clockshift");
-    tcase_set_timeout(lib, 20);
-    tcase_add_test(lib, test_clockshift_library);
-    tcase_add_test(lib, test_clockshift_preloaded);
-    tcase_add_test(lib, test_ui_duration_not_negative);
-    suite_add_tcase(s, lib);
-    TCase *tc = tcase_create("stepped");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_step_forward_no_timeout);
-    tcase_add_test(tc, test_step_back_timeout_fires);
-    tcase_add_test(tc, test_no_negative_durations);
-    suite_add_tcase(s, tc);
+    tt_add_tcase(s, "clockshift", 20,
+                 TT_TESTS(test_clockshift_library, test_clockshift_preloaded,
+                          test_ui_duration_not_negative));
+    tt_add_tcase(s, "stepped", 120,
+                 TT_TESTS(test_step_forward_no_timeout, test_step_back_timeout_fires,
+                          test_no_negative_durations));
     return s;
 }

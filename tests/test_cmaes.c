@@ -18,6 +18,7 @@
 #include "../src/sampler/cmaes_impl.h"
 
 #include "sampler_fixtures.h"
+#include "check_util.h"
 
 /* ---- the algorithm ---- */
 
@@ -303,42 +304,7 @@ END_TEST
 
 START_TEST(test_cmaes_every_kind)
 {
-    tt_space *s = all_kinds_space();
-    hist h = {0};
-    tt_assignment a = tt_assignment_new(s->n), check = tt_assignment_new(s->n);
-    long opt = tt_space_find(s, "optimizer"), mom = tt_space_find(s, "momentum");
-    bool seen[3] = {false};
-    for (size_t t = 0; t < 150; t++) {
-        suggest(TT_METHOD_CMAES, s, &h, 9, &a);
-        tt_assignment_copy(&check, &a);
-        tt_space_update_active(s, &check);
-        for (size_t i = 0; i < s->n; i++) {
-            ck_assert(check.active[i] == a.active[i]);
-            if (a.active[i])
-                ck_assert_msg(tt_param_contains(&s->params[i], a.x[i]), "%s = %.17g",
-                              s->params[i].name, a.x[i]);
-            else
-                ck_assert(a.x[i] == 0.0);
-        }
-        ck_assert(a.active[mom] == (a.x[opt] == 1.0));
-        seen[(int)a.x[opt]] = true;
-        hist_push(&h, &a, t % 13 == 5 ? TT_TRIAL_FAILED : TT_TRIAL_COMPLETED,
-                  unit_objective(s, &a));
-    }
-    ck_assert(seen[0] && seen[1] && seen[2]);
-    /* The CMA coordinates converge towards u = 0.3: the last generations sit
-     * closer than the first. */
-    long lr = tt_space_find(s, "lr");
-    double early = 0, late = 0;
-    for (size_t t = 0; t < 20; t++) {
-        early += fabs(tt_param_encode(&s->params[lr], h.obs[t].params.x[lr]) - 0.3);
-        late += fabs(tt_param_encode(&s->params[lr], h.obs[h.n - 1 - t].params.x[lr]) - 0.3);
-    }
-    ck_assert_msg(late < early, "early %g late %g", early, late);
-    tt_assignment_free(&a);
-    tt_assignment_free(&check);
-    hist_free(&h);
-    tt_space_free(s);
+    check_every_kind(TT_METHOD_CMAES);
 }
 END_TEST
 
@@ -426,30 +392,9 @@ END_TEST
 
 START_TEST(test_cmaes_maximize_mirrors_minimize)
 {
-    tt_space *s = box_space(3);
-    hist lo = {0}, hi = {.goal = TT_GOAL_MAXIMIZE};
-    run_sequential(TT_METHOD_CMAES, s, 4, 40, &lo);
-    run_sequential(TT_METHOD_CMAES, s, 4, 40, &hi); /* stores -sphere, maximised */
-    for (size_t t = 0; t < 40; t++)
-        ck_assert(same_point(&lo.obs[t].params, &hi.obs[t].params));
-    hist_free(&lo);
-    hist_free(&hi);
-    tt_space_free(s);
+    check_maximize_mirrors_minimize(TT_METHOD_CMAES);
 }
 END_TEST
-
-/* Median best value over seeds 1..10, 80 trials, shifted sphere in 4-D. */
-static double median_best(tt_method m, const tt_space *s)
-{
-    double best[10];
-    for (int k = 0; k < 10; k++) {
-        hist h = {0};
-        best[k] = run_sequential(m, s, (uint64_t)k + 1, 80, &h);
-        hist_free(&h);
-    }
-    qsort(best, 10, sizeof *best, cmp_double);
-    return 0.5 * (best[4] + best[5]);
-}
 
 START_TEST(test_cmaes_beats_random)
 {
@@ -491,29 +436,16 @@ START_TEST(test_cmaes_async_workers)
 }
 END_TEST
 
-extern Suite *suite_cmaes(void);
 Suite *suite_cmaes(void)
 {
     Suite *s = suite_create("cmaes");
-    TCase *core = tcase_create("algorithm");
-    tcase_add_test(core, test_cma_weights);
-    tcase_add_test(core, test_cma_eigen_by_hand);
-    tcase_add_test(core, test_cma_update_on_sphere);
-    tcase_add_test(core, test_cma_sigma_grows_on_slope);
-    tcase_add_test(core, test_cma_foreign_clipped);
-    suite_add_tcase(s, core);
-
-    TCase *sampler = tcase_create("sampler");
-    tcase_set_timeout(sampler, 30);
-    tcase_add_test(sampler, test_cmaes_available);
-    tcase_add_test(sampler, test_cmaes_determinism_and_resume);
-    tcase_add_test(sampler, test_cmaes_every_kind);
-    tcase_add_test(sampler, test_cmaes_categorical_only);
-    tcase_add_test(sampler, test_cmaes_parallel);
-    tcase_add_test(sampler, test_cmaes_running_are_placeholders);
-    tcase_add_test(sampler, test_cmaes_maximize_mirrors_minimize);
-    tcase_add_test(sampler, test_cmaes_beats_random);
-    tcase_add_test(sampler, test_cmaes_async_workers);
-    suite_add_tcase(s, sampler);
+    tt_add_tcase(s, "algorithm", 0,
+                 TT_TESTS(test_cma_weights, test_cma_eigen_by_hand, test_cma_update_on_sphere,
+                          test_cma_sigma_grows_on_slope, test_cma_foreign_clipped));
+    tt_add_tcase(s, "sampler", 30,
+                 TT_TESTS(test_cmaes_available, test_cmaes_determinism_and_resume,
+                          test_cmaes_every_kind, test_cmaes_categorical_only, test_cmaes_parallel,
+                          test_cmaes_running_are_placeholders, test_cmaes_maximize_mirrors_minimize,
+                          test_cmaes_beats_random, test_cmaes_async_workers));
     return s;
 }

@@ -14,22 +14,9 @@
 
 #include "tunetop/config.h"
 #include "tunetop/sampler.h"
-
-static const char *root_dir(void)
-{
-    const char *r = getenv("TUNETOP_ROOT");
-    return r && *r ? r : ".";
-}
-
-static char *dump(const tt_diags *d)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    tt_diags_print(d, f);
-    fclose(f);
-    return buf;
-}
+#include "check_util.h"
+#include "config_fixtures.h"
+#include "e2e.h"
 
 static tt_sweep *load(const char *text, tt_diags *d)
 {
@@ -52,7 +39,7 @@ static bool has_diag(const tt_diags *d, tt_severity sev, int line, int col, cons
 
 #define ck_diag(d, sev, line, col, path, frag)                                                   \
     do {                                                                                         \
-        char *all_ = dump(d);                                                                    \
+        char *all_ = diags_dump(d);                                                              \
         bool ok_ = has_diag(d, sev, line, col, path, frag);                                      \
         ck_assert_msg(ok_, "no %s at %d:%d path '%s' with '%s'; got:\n%s",                       \
                       (sev) == TT_DIAG_ERROR ? "error" : "warning", line, col, path, frag, all_); \
@@ -67,7 +54,7 @@ static void expect_one_error(const char *text, int line, int col, const char *pa
 {
     tt_diags d = {0};
     tt_sweep *s = load(text, &d);
-    char *all = dump(&d);
+    char *all = diags_dump(&d);
     ck_assert_msg(s == NULL, "loaded despite: %s", text);
     ck_assert_msg(d.n_errors == 1, "expected 1 error, got %zu:\n%s", d.n_errors, all);
     free(all);
@@ -79,18 +66,11 @@ static tt_sweep *load_ok(const char *text)
 {
     tt_diags d = {0};
     tt_sweep *s = load(text, &d);
-    char *all = dump(&d);
+    char *all = diags_dump(&d);
     ck_assert_msg(s != NULL && d.n_errors == 0, "failed:\n%s", all);
     free(all);
     tt_diags_free(&d);
     return s;
-}
-
-static const tt_param *param(const tt_sweep *s, const char *name)
-{
-    long i = tt_space_find(s->space, name);
-    ck_assert_msg(i >= 0, "no parameter %s", name);
-    return &s->space->params[i];
 }
 
 #define HEAD "method: random\nmetric: {name: loss}\nprogram: train.py\n"
@@ -361,20 +341,20 @@ START_TEST(inference_rules)
                                "  e: {distribution: q_uniform, min: 0, max: 1, q: 0.25}\n"
                                "  f: {distribution: q_log_uniform_values, min: 1, max: 64}\n"
                                "  g: {distribution: normal}\n");
-    ck_assert_int_eq(param(s, "a")->dist, TT_DIST_INT_UNIFORM);
-    ck_assert(param(s, "a")->is_int);
-    ck_assert_int_eq(param(s, "b")->dist, TT_DIST_UNIFORM);
-    const tt_param *c = param(s, "c");
+    ck_assert_int_eq(sweep_param(s, "a")->dist, TT_DIST_INT_UNIFORM);
+    ck_assert(sweep_param(s, "a")->is_int);
+    ck_assert_int_eq(sweep_param(s, "b")->dist, TT_DIST_UNIFORM);
+    const tt_param *c = sweep_param(s, "c");
     ck_assert_int_eq(c->values[0].kind, TT_VALUE_INT);
     ck_assert_int_eq(c->values[1].kind, TT_VALUE_STRING);
     ck_assert_int_eq(c->values[2].kind, TT_VALUE_BOOL);
     ck_assert_int_eq(c->values[3].kind, TT_VALUE_NULL);
     ck_assert_int_eq(c->values[4].kind, TT_VALUE_FLOAT);
-    ck_assert_str_eq(param(s, "d")->values[0].s, "hello");
-    ck_assert(!param(s, "e")->is_int);
-    ck_assert(param(s, "f")->is_int); /* q defaults to 1, an integer */
-    ck_assert_double_eq(param(s, "g")->mu, 0);
-    ck_assert_double_eq(param(s, "g")->sigma, 1);
+    ck_assert_str_eq(sweep_param(s, "d")->values[0].s, "hello");
+    ck_assert(!sweep_param(s, "e")->is_int);
+    ck_assert(sweep_param(s, "f")->is_int); /* q defaults to 1, an integer */
+    ck_assert_double_eq(sweep_param(s, "g")->mu, 0);
+    ck_assert_double_eq(sweep_param(s, "g")->sigma, 1);
     tt_sweep_free(s);
 }
 END_TEST
@@ -384,9 +364,9 @@ START_TEST(yaml11_scalars)
     tt_sweep *s = load_ok(HEAD "parameters:\n"
                                "  lr: {min: 1e-5, max: 1E-4}\n"
                                "  s: {values: [\"1e-5\", '2', yes, Off, ~, 0x1F, 0o17, +.5, -.inf]}\n");
-    ck_assert_double_eq(param(s, "lr")->min, 1e-5);
-    ck_assert_double_eq(param(s, "lr")->max, 1e-4);
-    const tt_param *v = param(s, "s");
+    ck_assert_double_eq(sweep_param(s, "lr")->min, 1e-5);
+    ck_assert_double_eq(sweep_param(s, "lr")->max, 1e-4);
+    const tt_param *v = sweep_param(s, "s");
     ck_assert_int_eq(v->values[0].kind, TT_VALUE_STRING); /* quoted stays text */
     ck_assert_str_eq(v->values[0].s, "1e-5");
     ck_assert_int_eq(v->values[1].kind, TT_VALUE_STRING);
@@ -408,10 +388,10 @@ START_TEST(anchors_aliases_merges)
                                "  b: *range\n"
                                "  c: {<<: *range, max: 4}\n"
                                "  d: {<<: [{min: 2}, *range]}\n");
-    ck_assert_double_eq(param(s, "b")->max, 8);
-    ck_assert_double_eq(param(s, "c")->max, 4);
-    ck_assert_double_eq(param(s, "d")->min, 2); /* earlier merges win */
-    ck_assert_double_eq(param(s, "d")->max, 8);
+    ck_assert_double_eq(sweep_param(s, "b")->max, 8);
+    ck_assert_double_eq(sweep_param(s, "c")->max, 4);
+    ck_assert_double_eq(sweep_param(s, "d")->min, 2); /* earlier merges win */
+    ck_assert_double_eq(sweep_param(s, "d")->max, 8);
     tt_sweep_free(s);
     expect_one_error(HEAD "parameters:\n  a: *nowhere\n", 5, 6, "", "unknown anchor '*nowhere'");
     expect_one_error(HEAD "parameters:\n  a: {<<: 3, min: 1}\n", 5, 11, "",
@@ -545,9 +525,9 @@ START_TEST(when_errors)
                                "    parameters:\n"
                                "      kind: {values: [sgd, adam]}\n"
                                "      mom: {min: 0.0, max: 1.0, when: {kind: sgd}}\n");
-    ck_assert_str_eq(param(s, "m")->conditions[0].parent_name, "n");
-    ck_assert_int_eq(param(s, "m")->conditions[0].values[0].kind, TT_VALUE_INT);
-    ck_assert_str_eq(param(s, "opt.mom")->conditions[0].parent_name, "opt.kind");
+    ck_assert_str_eq(sweep_param(s, "m")->conditions[0].parent_name, "n");
+    ck_assert_int_eq(sweep_param(s, "m")->conditions[0].values[0].kind, TT_VALUE_INT);
+    ck_assert_str_eq(sweep_param(s, "opt.mom")->conditions[0].parent_name, "opt.kind");
     tt_sweep_free(s);
 }
 END_TEST
@@ -839,7 +819,7 @@ START_TEST(print_format)
     tt_diags_add(&d, TT_DIAG_WARNING, "s.yaml", 3, 5, "paramters", "unknown key '%s'", "paramters");
     tt_diags_add(&d, TT_DIAG_ERROR, "s.yaml", 2, 9, "parameters.lr.min", "expected a number");
     tt_diags_add(&d, TT_DIAG_ERROR, "s.yaml", 0, 0, "", "the file is empty");
-    char *out = dump(&d);
+    char *out = diags_dump(&d);
     ck_assert_str_eq(out, "s.yaml: error: the file is empty\n"
                           "s.yaml:2:9: error: parameters.lr.min: expected a number\n"
                           "s.yaml:3:5: warning: paramters: unknown key 'paramters'\n");
@@ -867,10 +847,10 @@ START_TEST(bad_files)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[1024];
-        snprintf(path, sizeof path, "%s/tests/data/bad/%s", root_dir(), cases[i].file);
+        snprintf(path, sizeof path, "%s/tests/data/bad/%s", e2e_root(), cases[i].file);
         tt_diags d = {0};
         ck_assert_ptr_null(tt_sweep_load(path, &d));
-        char *all = dump(&d);
+        char *all = diags_dump(&d);
         ck_assert_msg(d.n_errors == cases[i].errors, "%s: %zu errors:\n%s", path, d.n_errors,
                       all);
         bool found = false;
@@ -888,7 +868,6 @@ START_TEST(bad_files)
 }
 END_TEST
 
-extern Suite *suite_config(void);
 /* A sweep file's own text quoted in a diagnostic cannot drive the
  * terminal: escape sequences are printed as '?'. */
 START_TEST(print_strips_control_sequences)
@@ -912,41 +891,20 @@ END_TEST
 
 Suite *suite_config(void)
 {
-    Suite *s = suite_create("config");
-    TCase *tc = tcase_create("errors");
-    tcase_add_test(tc, syntax_error_at_libyaml_mark);
-    tcase_add_test(tc, empty_and_non_mapping_documents);
-    tcase_add_test(tc, missing_file_is_an_error);
-    tcase_add_test(tc, method_errors);
-    tcase_add_test(tc, metric_errors);
-    tcase_add_test(tc, unknown_keys_warn_with_suggestion);
-    tcase_add_test(tc, wandb_only_keys_are_silent);
-    tcase_add_test(tc, duplicate_keys_error);
-    tcase_add_test(tc, command_errors);
-    tcase_add_test(tc, parameter_shape_errors);
-    tcase_add_test(tc, parameter_value_errors);
-    tcase_add_test(tc, values_and_probabilities_errors);
-    tcase_add_test(tc, unused_keys_warn);
-    tcase_add_test(tc, inference_rules);
-    tcase_add_test(tc, yaml11_scalars);
-    tcase_add_test(tc, anchors_aliases_merges);
-    tcase_add_test(tc, billion_laughs_is_bounded);
-    tcase_add_test(tc, deep_nesting_is_bounded);
-    tcase_add_test(tc, nul_characters_are_refused);
-    tcase_add_test(tc, too_many_nodes_without_aliases_is_too_large);
-    tcase_add_test(tc, when_errors);
-    tcase_add_test(tc, grid_with_continuous_parameter);
-    tcase_add_test(tc, nni_errors);
-    tcase_add_test(tc, extension_errors);
-    tcase_add_test(tc, metrics_goals);
-    tcase_add_test(tc, pruner_auto_resources);
-    tcase_add_test(tc, pruner_option_not_for_kind_warns);
-    tcase_add_test(tc, executor_local_with_slurm_options_warns);
-    tcase_add_test(tc, durations);
-    tcase_add_test(tc, all_errors_in_one_pass_in_file_order);
-    tcase_add_test(tc, print_format);
-    tcase_add_test(tc, print_strips_control_sequences);
-    tcase_add_test(tc, bad_files);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("config", "errors", 0,
+                       TT_TESTS(syntax_error_at_libyaml_mark, empty_and_non_mapping_documents,
+                                missing_file_is_an_error, method_errors, metric_errors,
+                                unknown_keys_warn_with_suggestion, wandb_only_keys_are_silent,
+                                duplicate_keys_error, command_errors, parameter_shape_errors,
+                                parameter_value_errors, values_and_probabilities_errors,
+                                unused_keys_warn, inference_rules, yaml11_scalars,
+                                anchors_aliases_merges, billion_laughs_is_bounded,
+                                deep_nesting_is_bounded, nul_characters_are_refused,
+                                too_many_nodes_without_aliases_is_too_large, when_errors,
+                                grid_with_continuous_parameter, nni_errors, extension_errors,
+                                metrics_goals, pruner_auto_resources,
+                                pruner_option_not_for_kind_warns,
+                                executor_local_with_slurm_options_warns, durations,
+                                all_errors_in_one_pass_in_file_order, print_format,
+                                print_strips_control_sequences, bad_files));
 }

@@ -12,22 +12,9 @@
 #include <string.h>
 
 #include "tunetop/config.h"
-
-static const char *root_dir(void)
-{
-    const char *r = getenv("TUNETOP_ROOT");
-    return r && *r ? r : ".";
-}
-
-static char *dump(const tt_diags *d)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    tt_diags_print(d, f);
-    fclose(f);
-    return buf;
-}
+#include "check_util.h"
+#include "config_fixtures.h"
+#include "e2e.h"
 
 static tt_sweep *load_sample(const char *name)
 {
@@ -36,22 +23,15 @@ static tt_sweep *load_sample(const char *name)
      * live in samples/spaces/. */
     size_t len = strlen(name);
     bool space = len > 5 && strcmp(name + len - 5, ".json") == 0;
-    snprintf(path, sizeof path, "%s/samples/%s/%s", root_dir(), space ? "spaces" : "sweeps",
+    snprintf(path, sizeof path, "%s/samples/%s/%s", e2e_root(), space ? "spaces" : "sweeps",
              name);
     tt_diags d = {0};
     tt_sweep *s = tt_sweep_load(path, &d);
-    char *all = dump(&d);
+    char *all = diags_dump(&d);
     ck_assert_msg(s != NULL, "%s failed:\n%s", path, all);
     free(all);
     tt_diags_free(&d);
     return s;
-}
-
-static const tt_param *param(const tt_sweep *s, const char *name)
-{
-    long i = tt_space_find(s->space, name);
-    ck_assert_msg(i >= 0, "no parameter %s", name);
-    return &s->space->params[i];
 }
 
 /* ---- samples ---------------------------------------------------------- */
@@ -60,7 +40,7 @@ static const tt_param *param(const tt_sweep *s, const char *name)
 static size_t load_every_file(const char *sub)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/samples/%s", root_dir(), sub);
+    snprintf(dir, sizeof dir, "%s/samples/%s", e2e_root(), sub);
     DIR *dp = opendir(dir);
     ck_assert_msg(dp != NULL, "cannot open %s", dir);
     size_t count = 0;
@@ -73,14 +53,7 @@ static size_t load_every_file(const char *sub)
             continue;
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        tt_diags d = {0};
-        tt_sweep *s = tt_sweep_load(path, &d);
-        char *all = dump(&d);
-        ck_assert_msg(s != NULL && d.n_errors == 0, "%s:\n%s", path, all);
-        ck_assert_msg(s->space->n > 0, "%s has no parameter", path);
-        free(all);
-        tt_sweep_free(s);
-        tt_diags_free(&d);
+        tt_sweep_free(sweep_load_valid(path));
         count++;
     }
     closedir(dp);
@@ -104,17 +77,17 @@ START_TEST(sample_wandb_basic)
     ck_assert_str_eq(s->metric.name, "val_loss");
     ck_assert_int_eq(s->metric.goal, TT_GOAL_MINIMIZE);
     ck_assert_uint_eq(s->space->n, 3);
-    const tt_param *lr = param(s, "learning_rate");
+    const tt_param *lr = sweep_param(s, "learning_rate");
     ck_assert_int_eq(lr->dist, TT_DIST_UNIFORM);
     ck_assert(!lr->is_int);
     ck_assert_double_eq(lr->min, 0.0001);
     ck_assert_double_eq(lr->max, 0.1);
-    const tt_param *bs = param(s, "batch_size");
+    const tt_param *bs = sweep_param(s, "batch_size");
     ck_assert_int_eq(bs->dist, TT_DIST_CATEGORICAL);
     ck_assert_uint_eq(bs->n_values, 4);
     ck_assert_int_eq(bs->values[3].kind, TT_VALUE_INT);
     ck_assert_int_eq(bs->values[3].i, 128);
-    ck_assert_int_eq(param(s, "epochs")->dist, TT_DIST_CONSTANT);
+    ck_assert_int_eq(sweep_param(s, "epochs")->dist, TT_DIST_CONSTANT);
     /* Defaults. */
     ck_assert_int_eq(s->parallel, 1);
     ck_assert_int_eq(s->repeats, 1);
@@ -131,11 +104,11 @@ END_TEST
 START_TEST(sample_nested_and_all_distributions)
 {
     tt_sweep *s = load_sample("wandb_nested.yaml");
-    ck_assert_int_eq(param(s, "optimizer.lr")->dist, TT_DIST_LOG_UNIFORM_VALUES);
-    ck_assert_double_eq(param(s, "optimizer.lr")->min, 1e-5);
-    ck_assert_int_eq(param(s, "model.layers")->dist, TT_DIST_INT_UNIFORM);
-    ck_assert(param(s, "model.layers")->is_int);
-    ck_assert_int_eq(param(s, "model.activation")->dist, TT_DIST_CATEGORICAL);
+    ck_assert_int_eq(sweep_param(s, "optimizer.lr")->dist, TT_DIST_LOG_UNIFORM_VALUES);
+    ck_assert_double_eq(sweep_param(s, "optimizer.lr")->min, 1e-5);
+    ck_assert_int_eq(sweep_param(s, "model.layers")->dist, TT_DIST_INT_UNIFORM);
+    ck_assert(sweep_param(s, "model.layers")->is_int);
+    ck_assert_int_eq(sweep_param(s, "model.activation")->dist, TT_DIST_CATEGORICAL);
     tt_sweep_free(s);
 
     s = load_sample("wandb_all_distributions.yaml");
@@ -143,17 +116,17 @@ START_TEST(sample_nested_and_all_distributions)
     for (int d = 0; d < TT_DIST_COUNT; d++) {
         char name[64];
         snprintf(name, sizeof name, "p_%s", tt_dist_name((tt_dist)d));
-        ck_assert_int_eq(param(s, name)->dist, d);
+        ck_assert_int_eq(sweep_param(s, name)->dist, d);
     }
-    const tt_param *w = param(s, "p_categorical_w_probabilities");
+    const tt_param *w = sweep_param(s, "p_categorical_w_probabilities");
     ck_assert_int_eq(w->dist, TT_DIST_CATEGORICAL);
     ck_assert_ptr_nonnull(w->probabilities);
     ck_assert_double_eq(w->probabilities[1], 0.75);
-    ck_assert(param(s, "p_q_uniform")->is_int);
-    ck_assert_double_eq(param(s, "p_q_uniform")->q, 5);
-    ck_assert(!param(s, "p_q_log_normal")->is_int);
-    ck_assert_double_eq(param(s, "p_normal")->sigma, 2);
-    ck_assert_double_eq(param(s, "p_beta")->b, 5);
+    ck_assert(sweep_param(s, "p_q_uniform")->is_int);
+    ck_assert_double_eq(sweep_param(s, "p_q_uniform")->q, 5);
+    ck_assert(!sweep_param(s, "p_q_log_normal")->is_int);
+    ck_assert_double_eq(sweep_param(s, "p_normal")->sigma, 2);
+    ck_assert_double_eq(sweep_param(s, "p_beta")->b, 5);
     tt_sweep_free(s);
 }
 END_TEST
@@ -161,22 +134,22 @@ END_TEST
 START_TEST(sample_conditions)
 {
     tt_sweep *s = load_sample("tunetop_conditions.yaml");
-    const tt_param *m = param(s, "momentum");
+    const tt_param *m = sweep_param(s, "momentum");
     ck_assert_uint_eq(m->n_conditions, 1);
     ck_assert_str_eq(m->conditions[0].parent_name, "optimizer");
     ck_assert_uint_eq(m->conditions[0].parent, (size_t)tt_space_find(s->space, "optimizer"));
     ck_assert_uint_eq(m->conditions[0].n_values, 1);
     ck_assert_str_eq(m->conditions[0].values[0].s, "sgd");
-    ck_assert_uint_eq(param(s, "beta2")->conditions[0].n_values, 2);
-    const tt_param *w = param(s, "warmup");
+    ck_assert_uint_eq(sweep_param(s, "beta2")->conditions[0].n_values, 2);
+    const tt_param *w = sweep_param(s, "warmup");
     ck_assert_uint_eq(w->n_conditions, 2);
     ck_assert_int_eq(w->conditions[0].values[0].kind, TT_VALUE_BOOL);
     /* A group's `when` holds for each of its children. */
-    const tt_param *k = param(s, "schedule.kind");
+    const tt_param *k = sweep_param(s, "schedule.kind");
     ck_assert_uint_eq(k->n_conditions, 1);
     ck_assert_str_eq(k->conditions[0].parent_name, "use_schedule");
     ck_assert(k->conditions[0].values[0].b);
-    ck_assert_uint_eq(param(s, "schedule.min_lr")->n_conditions, 1);
+    ck_assert_uint_eq(sweep_param(s, "schedule.min_lr")->n_conditions, 1);
     tt_sweep_free(s);
 }
 END_TEST
@@ -187,42 +160,42 @@ START_TEST(sample_nni)
     ck_assert_int_eq(s->format, TT_FORMAT_NNI);
     ck_assert_int_eq(s->method, TT_METHOD_RANDOM);
     ck_assert_ptr_null(s->metric.name);
-    const tt_param *p = param(s, "layers"); /* randint [1, 5) */
+    const tt_param *p = sweep_param(s, "layers"); /* randint [1, 5) */
     ck_assert_int_eq(p->dist, TT_DIST_INT_UNIFORM);
     ck_assert_double_eq(p->min, 1);
     ck_assert_double_eq(p->max, 4);
-    ck_assert_int_eq(param(s, "lr")->dist, TT_DIST_LOG_UNIFORM_VALUES);
-    ck_assert_int_eq(param(s, "batch_size")->dist, TT_DIST_CATEGORICAL);
-    ck_assert_int_eq(param(s, "dropout")->dist, TT_DIST_UNIFORM);
-    p = param(s, "hidden");
+    ck_assert_int_eq(sweep_param(s, "lr")->dist, TT_DIST_LOG_UNIFORM_VALUES);
+    ck_assert_int_eq(sweep_param(s, "batch_size")->dist, TT_DIST_CATEGORICAL);
+    ck_assert_int_eq(sweep_param(s, "dropout")->dist, TT_DIST_UNIFORM);
+    p = sweep_param(s, "hidden");
     ck_assert_int_eq(p->dist, TT_DIST_Q_UNIFORM);
     ck_assert_double_eq(p->q, 32);
     ck_assert(p->is_int);
-    ck_assert_int_eq(param(s, "decay")->dist, TT_DIST_Q_LOG_UNIFORM_VALUES);
-    ck_assert_int_eq(param(s, "shift")->dist, TT_DIST_NORMAL);
-    p = param(s, "offset");
+    ck_assert_int_eq(sweep_param(s, "decay")->dist, TT_DIST_Q_LOG_UNIFORM_VALUES);
+    ck_assert_int_eq(sweep_param(s, "shift")->dist, TT_DIST_NORMAL);
+    p = sweep_param(s, "offset");
     ck_assert_int_eq(p->dist, TT_DIST_Q_NORMAL);
     ck_assert_double_eq(p->mu, 10);
     ck_assert_double_eq(p->sigma, 2);
-    ck_assert_int_eq(param(s, "scale")->dist, TT_DIST_LOG_NORMAL);
-    ck_assert_int_eq(param(s, "steps")->dist, TT_DIST_Q_LOG_NORMAL);
+    ck_assert_int_eq(sweep_param(s, "scale")->dist, TT_DIST_LOG_NORMAL);
+    ck_assert_int_eq(sweep_param(s, "steps")->dist, TT_DIST_Q_LOG_NORMAL);
     tt_sweep_free(s);
 
     s = load_sample("nni_nested_choice.json");
-    p = param(s, "optimizer");
+    p = sweep_param(s, "optimizer");
     ck_assert_uint_eq(p->n_values, 3);
     ck_assert_str_eq(p->values[2].s, "lbfgs");
-    p = param(s, "optimizer.adam.beta1");
+    p = sweep_param(s, "optimizer.adam.beta1");
     ck_assert_uint_eq(p->n_conditions, 1);
     ck_assert_str_eq(p->conditions[0].parent_name, "optimizer");
     ck_assert_str_eq(p->conditions[0].values[0].s, "adam");
-    ck_assert_str_eq(param(s, "optimizer.sgd.momentum")->conditions[0].values[0].s, "sgd");
-    ck_assert_int_eq(param(s, "optimizer.adam.amsgrad")->dist, TT_DIST_CATEGORICAL);
-    ck_assert_uint_eq(param(s, "lr")->n_conditions, 0);
+    ck_assert_str_eq(sweep_param(s, "optimizer.sgd.momentum")->conditions[0].values[0].s, "sgd");
+    ck_assert_int_eq(sweep_param(s, "optimizer.adam.amsgrad")->dist, TT_DIST_CATEGORICAL);
+    ck_assert_uint_eq(sweep_param(s, "lr")->n_conditions, 0);
     tt_sweep_free(s);
 
     s = load_sample("search_space_key.yaml");
-    ck_assert_int_eq(param(s, "layers")->max, 3);
+    ck_assert_int_eq(sweep_param(s, "layers")->max, 3);
     tt_sweep_free(s);
 }
 END_TEST
@@ -306,29 +279,29 @@ END_TEST
 START_TEST(sample_anchors_and_yaml11)
 {
     tt_sweep *s = load_sample("anchors.yaml");
-    const tt_param *dec = param(s, "decoder_lr");
+    const tt_param *dec = sweep_param(s, "decoder_lr");
     ck_assert_int_eq(dec->dist, TT_DIST_LOG_UNIFORM_VALUES);
     ck_assert_double_eq(dec->min, 1e-5);
     ck_assert_double_eq(dec->max, 1e-2); /* the explicit key wins over the merge */
-    ck_assert_double_eq(param(s, "encoder_lr")->max, 1e-1);
-    ck_assert_uint_eq(param(s, "encoder_width")->n_values, 3);
+    ck_assert_double_eq(sweep_param(s, "encoder_lr")->max, 1e-1);
+    ck_assert_uint_eq(sweep_param(s, "encoder_width")->n_values, 3);
     tt_sweep_free(s);
 
     s = load_sample("yaml11_numbers.yaml");
-    const tt_param *lr = param(s, "lr");
+    const tt_param *lr = sweep_param(s, "lr");
     ck_assert_int_eq(lr->dist, TT_DIST_UNIFORM);
     ck_assert_double_eq(lr->min, 1e-5);
     ck_assert_double_eq(lr->max, 1e-1);
-    ck_assert_double_eq(param(s, "wd")->min, 0.5);
-    ck_assert_double_eq(param(s, "wd")->max, 1.0);
-    const tt_param *h = param(s, "hidden");
+    ck_assert_double_eq(sweep_param(s, "wd")->min, 0.5);
+    ck_assert_double_eq(sweep_param(s, "wd")->max, 1.0);
+    const tt_param *h = sweep_param(s, "hidden");
     ck_assert_int_eq(h->dist, TT_DIST_INT_UNIFORM);
     ck_assert_double_eq(h->max, 256);
-    const tt_param *f = param(s, "flag");
+    const tt_param *f = sweep_param(s, "flag");
     for (size_t i = 0; i < f->n_values; i++)
         ck_assert_int_eq(f->values[i].kind, TT_VALUE_BOOL);
     ck_assert(f->values[0].b && !f->values[1].b && f->values[2].b && !f->values[3].b);
-    ck_assert_int_eq(param(s, "big")->values[0].i, 1000000);
+    ck_assert_int_eq(sweep_param(s, "big")->values[0].i, 1000000);
     tt_sweep_free(s);
 }
 END_TEST
@@ -345,19 +318,11 @@ START_TEST(grid_and_macros_samples)
 }
 END_TEST
 
-extern Suite *suite_config_samples(void);
 Suite *suite_config_samples(void)
 {
-    Suite *s = suite_create("config_samples");
-    TCase *tc = tcase_create("samples");
-    tcase_add_test(tc, every_sample_loads_without_errors);
-    tcase_add_test(tc, sample_wandb_basic);
-    tcase_add_test(tc, sample_nested_and_all_distributions);
-    tcase_add_test(tc, sample_conditions);
-    tcase_add_test(tc, sample_nni);
-    tcase_add_test(tc, sample_extensions);
-    tcase_add_test(tc, sample_anchors_and_yaml11);
-    tcase_add_test(tc, grid_and_macros_samples);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("config_samples", "samples", 0,
+                       TT_TESTS(every_sample_loads_without_errors, sample_wandb_basic,
+                                sample_nested_and_all_distributions, sample_conditions, sample_nni,
+                                sample_extensions, sample_anchors_and_yaml11,
+                                grid_and_macros_samples));
 }

@@ -26,8 +26,7 @@
 #include "e2e.h"
 #include "tunetop/store.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_dashboard(void);
+#include "check_util.h"
 
 /* ---- the study every read-only test looks at ---------------------------- */
 
@@ -390,6 +389,16 @@ static char *tmx_wait_for(const tmx *t, screen_pred pred, const void *arg, const
 static char *tmx_wait(const tmx *t, const char *text, double timeout)
 {
     return tmx_wait_for(t, has_text, text, text, timeout);
+}
+
+/* The dashboard on the finished fixture study at w×h (xterm-256color,
+ * UTF-8), once it shows every trial done. */
+static tmx tmx_finished_study(int w, int h)
+{
+    tmx t;
+    tmx_launch(&t, w, h, "xterm-256color", "C.UTF-8", fixture_study);
+    free(tmx_wait(&t, "24/24 done", 10));
+    return t;
 }
 
 /* What the program printed before it exited (see tmx_screen_all): tmux
@@ -824,9 +833,7 @@ START_TEST(test_sort_and_filter)
         if (strcmp(rows[i].optimizer, "sgd") == 0)
             by_number[k++] = rows[i].trial;
 
-    tmx t;
-    tmx_launch(&t, 200, 60, "xterm-256color", "C.UTF-8", fixture_study);
-    free(tmx_wait(&t, "24/24 done", 10));
+    tmx t = tmx_finished_study(200, 60);
 
     KEYS(&t, "/");
     free(tmx_wait(&t, "\nfilter:", 5));
@@ -886,9 +893,7 @@ END_TEST
 START_TEST(test_detail_help_theme)
 {
     NEED_TMUX();
-    tmx t;
-    tmx_launch(&t, 100, 30, "xterm-256color", "C.UTF-8", fixture_study);
-    free(tmx_wait(&t, "24/24 done", 10));
+    tmx t = tmx_finished_study(100, 30);
 
     /* the selected row is trial 1 */
     KEYS(&t, "Enter");
@@ -1305,9 +1310,7 @@ END_TEST
 START_TEST(test_help_at_80x24)
 {
     NEED_TMUX();
-    tmx t;
-    tmx_launch(&t, 80, 24, "xterm-256color", "C.UTF-8", fixture_study);
-    free(tmx_wait(&t, "24/24 done", 10));
+    tmx t = tmx_finished_study(80, 24);
     KEYS(&t, "?");
     char *s = tmx_wait(&t, "Help", 5);
     SCREEN_ASSERT(strstr(s, "re-attaches)") && strstr(s, "kill them now)"), s,
@@ -1510,20 +1513,13 @@ Suite *suite_dashboard(void)
 {
     unsetenv("TMUX"); /* our servers are private, even when run inside tmux */
     Suite *s = suite_create("dashboard");
-    TCase *tc = tcase_create("tmux");
-    tcase_set_timeout(tc, 60);
+    TCase *tc = tt_add_tcase(s, "tmux", 60,
+                             TT_TESTS(test_finished_study_panels_and_resize, test_sort_and_filter,
+                                      test_detail_help_theme, test_live_sweep_editor_detach,
+                                      test_sighup_leaves_runner, test_terms,
+                                      test_unusable_terminals, test_importance_label_at_80x24,
+                                      test_help_at_80x24, test_stored_importance,
+                                      test_folds_sweep));
     tcase_add_unchecked_fixture(tc, finished_study_setup, finished_study_teardown);
-    tcase_add_test(tc, test_finished_study_panels_and_resize);
-    tcase_add_test(tc, test_sort_and_filter);
-    tcase_add_test(tc, test_detail_help_theme);
-    tcase_add_test(tc, test_live_sweep_editor_detach);
-    tcase_add_test(tc, test_sighup_leaves_runner);
-    tcase_add_test(tc, test_terms);
-    tcase_add_test(tc, test_unusable_terminals);
-    tcase_add_test(tc, test_importance_label_at_80x24);
-    tcase_add_test(tc, test_help_at_80x24);
-    tcase_add_test(tc, test_stored_importance);
-    tcase_add_test(tc, test_folds_sweep);
-    suite_add_tcase(s, tc);
     return s;
 }

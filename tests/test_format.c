@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tunetop/util.h"
+#include "check_util.h"
 
 static const char *fmt(double v)
 {
@@ -79,14 +80,8 @@ START_TEST(test_format_shortest_round_trip)
 }
 END_TEST
 
-extern Suite *suite_format(void);
-
 Suite *suite_format(void)
 {
-    Suite *s = suite_create("format");
-    TCase *tc = tcase_create("double");
-    tcase_add_test(tc, test_format_known_values);
-    tcase_add_test(tc, test_format_shortest_round_trip);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("format", "double", 0,
+                       TT_TESTS(test_format_known_values, test_format_shortest_round_trip));
 }

@@ -20,6 +20,7 @@
 #include "tunetop/space.h"
 #include "tunetop/stats.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 /* ---- spaces and histories ---- */
 
@@ -40,32 +41,12 @@ static size_t add_categorical(tt_space *s, const char *name, size_t n, const dou
     return tt_space_add(s, &p);
 }
 
-static void hist_push_x(hist *h, size_t n, const double *x, tt_trial_state state, double value)
-{
-    tt_assignment a = tt_assignment_new(n);
-    for (size_t i = 0; i < n; i++) {
-        a.x[i] = x[i];
-        a.active[i] = true;
-    }
-    hist_push(h, &a, state, value);
-    tt_assignment_free(&a);
-}
-
 static void gp_suggest_ok(const tt_space *s, const hist *h, uint64_t seed, tt_assignment *out)
 {
     tt_history v = hist_view(h);
     tt_error err = {0};
     int rc = tt_gp_suggest(s, &v, seed, out, &err);
     ck_assert_msg(rc == 0, "tt_gp_suggest: %s", err.msg);
-}
-
-static double shifted_sphere(const double *x, size_t d)
-{
-    static const double shift[] = {1.3, -2.1, 0.7, 2.9, -0.4, 1.8};
-    double f = 0.0;
-    for (size_t i = 0; i < d; i++)
-        f += (x[i] - shift[i % 6]) * (x[i] - shift[i % 6]);
-    return f;
 }
 
 /* n random completed trials of the sphere on s (from seed). */
@@ -76,7 +57,7 @@ static void random_history(hist *h, const tt_space *s, size_t n, uint64_t seed)
     tt_assignment a = tt_assignment_new(s->n);
     for (size_t t = 0; t < n; t++) {
         tt_space_sample(s, &rng, &a);
-        hist_push(h, &a, TT_TRIAL_COMPLETED, shifted_sphere(a.x, s->n));
+        hist_push(h, &a, TT_TRIAL_COMPLETED, sphere_x(a.x, s->n));
     }
     tt_assignment_free(&a);
 }
@@ -388,10 +369,10 @@ START_TEST(test_startup_is_random)
         ck_assert(same_point(&a, &b));
         tt_trial_state st = t % 3 == 1 ? TT_TRIAL_FAILED : t % 3 == 2 ? TT_TRIAL_RUNNING
                                                                       : TT_TRIAL_COMPLETED;
-        hist_push(&h, &a, st, st == TT_TRIAL_COMPLETED ? shifted_sphere(a.x, 3) : NAN);
+        hist_push(&h, &a, st, st == TT_TRIAL_COMPLETED ? sphere_x(a.x, 3) : NAN);
     }
     /* Now 9 completed: still random. The 10th makes the model take over. */
-    hist_push(&h, &a, TT_TRIAL_COMPLETED, shifted_sphere(a.x, 3));
+    hist_push(&h, &a, TT_TRIAL_COMPLETED, sphere_x(a.x, 3));
     gp_suggest_ok(s, &h, 11, &a);
     tt_history v = hist_view(&h);
     ck_assert_int_eq(tt_random_suggest(s, &v, 11, &b, &err), 0);
@@ -460,9 +441,9 @@ START_TEST(test_maximize_mirrors_minimize)
     ck_assert(same_point(&a, &b));
     /* Maximising the sphere itself drives the suggestion to the boundary. */
     for (size_t t = 0; t < hi.n; t++)
-        hi.obs[t].value = shifted_sphere(hi.obs[t].params.x, 2);
+        hi.obs[t].value = sphere_x(hi.obs[t].params.x, 2);
     gp_suggest_ok(s, &hi, 1, &b);
-    ck_assert(shifted_sphere(b.x, 2) > 20.0);
+    ck_assert(sphere_x(b.x, 2) > 20.0);
     tt_assignment_free(&a);
     tt_assignment_free(&b);
     hist_free(&lo);
@@ -593,7 +574,7 @@ START_TEST(test_beats_random)
                 int rc = m == 0 ? tt_random_suggest(s, &v, (uint64_t)seed, &a, &err)
                                 : tt_gp_suggest(s, &v, (uint64_t)seed, &a, &err);
                 ck_assert_int_eq(rc, 0);
-                double f = shifted_sphere(a.x, DIM);
+                double f = sphere_x(a.x, DIM);
                 best = fmin(best, f);
                 hist_push(&h, &a, TT_TRIAL_COMPLETED, f);
             }
@@ -611,31 +592,16 @@ START_TEST(test_beats_random)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner learns of the suite from the
- * definition line below. */
-extern Suite *suite_gp(void);
-
 Suite *suite_gp(void)
 {
     Suite *s = suite_create("gp");
-    TCase *model = tcase_create("model");
-    tcase_add_test(model, test_kernel_values);
-    tcase_add_test(model, test_cholesky_and_posterior);
-    tcase_add_test(model, test_log_h);
-    tcase_add_test(model, test_log_ei_gradients);
-    tcase_add_test(model, test_fit_loss_gradient);
-    tcase_add_test(model, test_acqf_gradient);
-    tcase_add_test(model, test_lbfgsb);
-    suite_add_tcase(s, model);
-
-    TCase *sampler = tcase_create("sampler");
-    tcase_set_timeout(sampler, 60);
-    tcase_add_test(sampler, test_startup_is_random);
-    tcase_add_test(sampler, test_determinism_and_ignored_trials);
-    tcase_add_test(sampler, test_maximize_mirrors_minimize);
-    tcase_add_test(sampler, test_pending_moves_away);
-    tcase_add_test(sampler, test_every_kind_valid);
-    tcase_add_test(sampler, test_beats_random);
-    suite_add_tcase(s, sampler);
+    tt_add_tcase(s, "model", 0,
+                 TT_TESTS(test_kernel_values, test_cholesky_and_posterior, test_log_h,
+                          test_log_ei_gradients, test_fit_loss_gradient, test_acqf_gradient,
+                          test_lbfgsb));
+    tt_add_tcase(s, "sampler", 60,
+                 TT_TESTS(test_startup_is_random, test_determinism_and_ignored_trials,
+                          test_maximize_mirrors_minimize, test_pending_moves_away,
+                          test_every_kind_valid, test_beats_random));
     return s;
 }

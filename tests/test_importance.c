@@ -19,6 +19,7 @@
 #include "tunetop/config.h"
 #include "tunetop/importance.h"
 #include "tunetop/store.h"
+#include "check_util.h"
 
 #define TOL 0.05
 
@@ -757,30 +758,15 @@ START_TEST(test_cli_sampled)
 }
 END_TEST
 
-extern Suite *suite_importance(void);
-
 Suite *suite_importance(void)
 {
-    Suite *s = suite_create("importance");
-    TCase *tc = tcase_create("importance");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_fanova_linear);
-    tcase_add_test(tc, test_fanova_additive);
-    tcase_add_test(tc, test_fanova_log_and_categorical);
-    tcase_add_test(tc, test_fanova_many_choices_few_trials);
-    tcase_add_test(tc, test_fanova_interaction);
-    tcase_add_test(tc, test_constant_and_tiny);
-    tcase_add_test(tc, test_deterministic);
-    tcase_add_test(tc, test_intervals_in_unit);
-    tcase_add_test(tc, test_ped_anova);
-    tcase_add_test(tc, test_corr_ties);
-    tcase_add_test(tc, test_conditional);
-    tcase_add_test(tc, test_errors_and_names);
-    tcase_add_test(tc, test_fanova_sample_rows);
-    tcase_add_test(tc, test_fanova_sample_matches_full);
-    tcase_add_test(tc, test_data_from_trials);
-    tcase_add_test(tc, test_cli);
-    tcase_add_test(tc, test_cli_sampled);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("importance", "importance", 60,
+                       TT_TESTS(test_fanova_linear, test_fanova_additive,
+                                test_fanova_log_and_categorical,
+                                test_fanova_many_choices_few_trials, test_fanova_interaction,
+                                test_constant_and_tiny, test_deterministic, test_intervals_in_unit,
+                                test_ped_anova, test_corr_ties, test_conditional,
+                                test_errors_and_names, test_fanova_sample_rows,
+                                test_fanova_sample_matches_full, test_data_from_trials,
+                                test_cli, test_cli_sampled));
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tunetop/ingest.h"
+#include "check_util.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -720,41 +721,18 @@ START_TEST(test_csv_binary)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; `extern` keeps the Makefile's suite
- * grep (which wants `Suite *suite_` at the start of a line) to one match. */
-extern Suite *suite_ingest(void);
-
 Suite *suite_ingest(void)
 {
     Suite *s = suite_create("ingest");
-    TCase *tc = tcase_create("metric_line");
-    tcase_add_test(tc, test_line_kv);
-    tcase_add_test(tc, test_line_colon);
-    tcase_add_test(tc, test_line_json);
-    tcase_add_test(tc, test_line_json_limits);
-    tcase_add_test(tc, test_line_values);
-    tcase_add_test(tc, test_line_number_exact);
-    tcase_add_test(tc, test_line_steps);
-    tcase_add_test(tc, test_line_names);
-    tcase_add_test(tc, test_line_limits);
-    tcase_add_test(tc, test_line_garbage);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("line_splitter");
-    tcase_add_test(tc, test_split_basic);
-    tcase_add_test(tc, test_split_every_offset);
-    tcase_add_test(tc, test_split_huge_line);
-    tcase_add_test(tc, test_split_binary);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("metric_csv");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_csv_basic);
-    tcase_add_test(tc, test_csv_bad_cells);
-    tcase_add_test(tc, test_csv_split_every_offset);
-    tcase_add_test(tc, test_csv_reset_and_consumed);
-    tcase_add_test(tc, test_csv_long_field);
-    tcase_add_test(tc, test_csv_binary);
-    suite_add_tcase(s, tc);
+    tt_add_tcase(s, "metric_line", 0,
+                 TT_TESTS(test_line_kv, test_line_colon, test_line_json, test_line_json_limits,
+                          test_line_values, test_line_number_exact, test_line_steps,
+                          test_line_names, test_line_limits, test_line_garbage));
+    tt_add_tcase(s, "line_splitter", 0,
+                 TT_TESTS(test_split_basic, test_split_every_offset, test_split_huge_line,
+                          test_split_binary));
+    tt_add_tcase(s, "metric_csv", 60,
+                 TT_TESTS(test_csv_basic, test_csv_bad_cells, test_csv_split_every_offset,
+                          test_csv_reset_and_consumed, test_csv_long_field, test_csv_binary));
     return s;
 }

@@ -144,8 +144,7 @@
 
 #include "e2e.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_keys_audit(void);
+#include "check_util.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -158,18 +157,12 @@ static char *write_sweep(const char *yaml, char **tmp)
     return sweep;
 }
 
-static e2e_result run_sweep(const char *sweep, const char *study, double timeout)
-{
-    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
-    return e2e_run(argv, timeout);
-}
-
 /* Runs the sweep into tmp/NAME and checks that the run succeeded; returns
  * the study folder. */
 static char *run_ok(const char *sweep, const char *tmp, const char *name)
 {
     char *study = tt_xasprintf("%s/%s", tmp, name);
-    e2e_result r = run_sweep(sweep, study, 60);
+    e2e_result r = e2e_run_sweep(sweep, study, 60);
     ck_assert_msg(r.status == 0, "%s: run failed (%d): %s\n%s", name, r.status, e2e_tail(r.out),
                   e2e_tail(r.err));
     e2e_result_free(&r);
@@ -185,14 +178,6 @@ static char *trial_rows(const char *study)
                           "(SELECT group_concat(text, ',') FROM (SELECT text FROM trial_params "
                           "WHERE trial = t.number ORDER BY ord)) AS row FROM trials t "
                           "ORDER BY t.number)");
-}
-
-static char *trial_file(const char *study, long trial, const char *leaf)
-{
-    char *rel = tt_xasprintf("trials/%ld/%s", trial, leaf);
-    char *text = e2e_read(study, rel);
-    free(rel);
-    return text;
 }
 
 static char *suggest(const char *sweep, const char *n, const char *flag, const char *value)
@@ -505,8 +490,7 @@ START_TEST(test_default_command_runs)
     char *bin = tt_xasprintf("%s/bin", tmp);
     ck_assert_int_eq(mkdir(bin, 0700), 0);
     char *python = tt_xasprintf("%s/python", bin);
-    e2e_write(python, "#!/bin/sh\necho \"interpreter ran $1\"\nexec /bin/sh \"$@\"\n");
-    ck_assert_int_eq(chmod(python, 0700), 0);
+    e2e_write_exec(python, "#!/bin/sh\necho \"interpreter ran $1\"\nexec /bin/sh \"$@\"\n");
     char *program = tt_xasprintf("%s/train.py", tmp);
     e2e_write(program, "for a; do echo \"arg $a\"; done\necho loss=0.25\n");
     char *yaml = tt_xasprintf("name: default\nmethod: grid\nmetric: {name: loss}\n"
@@ -526,7 +510,7 @@ START_TEST(test_default_command_runs)
     else
         unsetenv("PATH");
 
-    char *out = trial_file(study, 1, "stdout.log");
+    char *out = e2e_trial_file(study, 1, "stdout.log");
     char *want = tt_xasprintf("interpreter ran %s\narg --lr=0.5\narg --opt=adam\nloss=0.25\n",
                               program);
     ck_assert_msg(out && strcmp(out, want) == 0, "got:\n%s\nwant:\n%s", out, want);
@@ -567,12 +551,12 @@ START_TEST(test_nested_when_and_nni_reach_the_trial)
     ck_assert_str_eq(s, "opt.kind,opt.momentum,lr\nsgd,0.9,0.5\nadam,,0.5\n");
     free(s);
     char *study = run_ok(sweep, tmp, "nested");
-    char *out = trial_file(study, 1, "stdout.log");
+    char *out = e2e_trial_file(study, 1, "stdout.log");
     ck_assert_msg(out && strcmp(out, "arg --opt.kind=sgd\narg --opt.momentum=0.9\narg --lr=0.5\n"
                                      "loss=1\n") == 0,
                   "%s", out);
     free(out);
-    out = trial_file(study, 2, "stdout.log");
+    out = e2e_trial_file(study, 2, "stdout.log");
     ck_assert_msg(out && strcmp(out, "arg --opt.kind=adam\narg --lr=0.5\nloss=1\n") == 0, "%s",
                   out);
     free(out);
@@ -596,7 +580,7 @@ START_TEST(test_nested_when_and_nni_reach_the_trial)
         "arg --n=1\narg --c=a\narg --c.a.k=5\nloss=1\n", "arg --n=1\narg --c=b\nloss=1\n",
         "arg --n=2\narg --c=a\narg --c.a.k=5\nloss=1\n", "arg --n=2\narg --c=b\nloss=1\n"};
     for (long t = 1; t <= 4; t++) {
-        out = trial_file(study, t, "stdout.log");
+        out = e2e_trial_file(study, t, "stdout.log");
         ck_assert_msg(out && strcmp(out, want[t - 1]) == 0, "trial %ld: %s", t, out);
         free(out);
     }
@@ -620,7 +604,7 @@ START_TEST(test_devices_count)
     char *study = run_ok(sweep, tmp, "study");
     int seen[2] = {0, 0};
     for (long t = 1; t <= 4; t++) {
-        char *out = trial_file(study, t, "stdout.log");
+        char *out = e2e_trial_file(study, t, "stdout.log");
         ck_assert_msg(out && (strncmp(out, "gpu=0 ", 6) == 0 || strncmp(out, "gpu=1 ", 6) == 0),
                       "trial %ld: %s", t, out);
         seen[out[4] - '0']++;
@@ -657,9 +641,8 @@ START_TEST(test_executor_options_reach_sbatch)
     char *script = tt_xasprintf("#!/bin/sh\nprintf '%%s\\n' \"$@\" >> '%s'\necho '--' >> '%s'\n"
                                 "echo 'sbatch: error: the stand-in refuses' >&2\nexit 1\n",
                                 log, log);
-    e2e_write(sbatch, script);
+    e2e_write_exec(sbatch, script);
     free(script);
-    ck_assert_int_eq(chmod(sbatch, 0700), 0);
     static const char common[] = "method: random\nrun_cap: 1\nmetric: {name: loss}\n"
                                  "command: [/bin/sh, -c, 'echo loss=1']\n"
                                  "parameters:\n  x: {min: 0.0, max: 1.0}\n";
@@ -747,7 +730,7 @@ START_TEST(test_pruner_needs_a_metric)
         free(want);
         e2e_result_free(&r);
         char *study = tt_xasprintf("%s/study", tmp);
-        r = run_sweep(sweep, study, 20);
+        r = e2e_run_sweep(sweep, study, 20);
         ck_assert_int_eq(r.status, 1);
         ck_assert_msg(!e2e_exists(study), "a study was made of an invalid sweep");
         e2e_result_free(&r);
@@ -892,17 +875,11 @@ START_TEST(test_retries_interrupted)
         "parameters:\n  x: {min: 0.0, max: 1.0}\n",
         &tmp);
     char *study = tt_xasprintf("%s/study", tmp);
-    const char *det[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    const char *p = strstr(r.out, "runner pid ");
-    ck_assert_ptr_nonnull(p);
-    pid_t runner = (pid_t)strtol(p + 11, NULL, 10);
-    e2e_result_free(&r);
+    pid_t runner = e2e_start_detached(sweep, study);
     char *pid_text = NULL;
     for (int i = 0; i < 200 && !pid_text; i++) {
         e2e_sleep(0.05);
-        pid_text = trial_file(study, 1, "pid");
+        pid_text = e2e_trial_file(study, 1, "pid");
     }
     ck_assert_msg(pid_text != NULL, "trial 1 never started");
     pid_t trial = (pid_t)strtol(pid_text, NULL, 10);
@@ -922,7 +899,7 @@ START_TEST(test_retries_interrupted)
     char *again = tt_xasprintf("%s/again", study);
     e2e_write(again, "");
     const char *resume[] = {"tunetop", "run", study, NULL};
-    r = e2e_run(resume, 60);
+    e2e_result r = e2e_run(resume, 60);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     ck_assert_msg(strstr(r.out, "trial 1 interrupted"), "%s", e2e_tail(r.out));
     ck_assert_msg(strstr(r.out, "attempt 2 of 2"), "%s", e2e_tail(r.out));
@@ -942,20 +919,16 @@ END_TEST
 Suite *suite_keys_audit(void)
 {
     Suite *s = suite_create("keys_audit");
-    TCase *tc = tcase_create("keys");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_seed_same_suggestions);
-    tcase_add_test(tc, test_methods_change_what_runs);
-    tcase_add_test(tc, test_metric_goal_summary_metrics);
-    tcase_add_test(tc, test_name_description_project_entity);
-    tcase_add_test(tc, test_default_command_runs);
-    tcase_add_test(tc, test_nested_when_and_nni_reach_the_trial);
-    tcase_add_test(tc, test_devices_count);
-    tcase_add_test(tc, test_executor_options_reach_sbatch);
-    tcase_add_test(tc, test_pruner_needs_a_metric);
+    TCase *tc = tt_add_tcase(s, "keys", 120,
+                             TT_TESTS(test_seed_same_suggestions, test_methods_change_what_runs,
+                                      test_metric_goal_summary_metrics,
+                                      test_name_description_project_entity,
+                                      test_default_command_runs,
+                                      test_nested_when_and_nni_reach_the_trial, test_devices_count,
+                                      test_executor_options_reach_sbatch,
+                                      test_pruner_needs_a_metric));
     tcase_add_loop_test(tc, test_pruners_for_real, 0,
                         (int)(sizeof prune_cases / sizeof prune_cases[0]));
     tcase_add_test(tc, test_retries_interrupted);
-    suite_add_tcase(s, tc);
     return s;
 }

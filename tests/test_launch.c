@@ -24,6 +24,7 @@
 #include "../src/runner/launch.h"
 #include "../src/runner/shim_client.h"
 #include "e2e.h"
+#include "check_util.h"
 
 extern char **environ;
 
@@ -1084,48 +1085,21 @@ START_TEST(test_shim_spawn_real_binary)
 }
 END_TEST
 
-/* Declared first for -Wmissing-prototypes, with `extern` so the Makefile's
- * grep for `Suite *suite_` at the start of a line finds one definition. */
-extern Suite *suite_launch(void);
-
 Suite *suite_launch(void)
 {
     Suite *s = suite_create("launch");
-    TCase *tc = tcase_create("argv");
-    tcase_add_test(tc, test_default_command);
-    tcase_add_test(tc, test_args_macros);
-    tcase_add_test(tc, test_json_macros);
-    tcase_add_test(tc, test_scalar_macros);
-    tcase_add_test(tc, test_envvar_macro);
-    tcase_add_test(tc, test_interpreter);
-    tcase_add_test(tc, test_hostile_values_literal);
-    tcase_add_test(tc, test_shell_quoting_runs);
-    tcase_add_test(tc, test_macro_errors);
-    tcase_add_test(tc, test_shell_quote);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("environment");
-    tcase_add_test(tc, test_params_json_escaping);
-    tcase_add_test(tc, test_env);
-    tcase_add_test(tc, test_proc);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("shim");
-    tcase_set_timeout(tc, 10);
-    tcase_add_test(tc, test_shim_exit_and_logs);
-    tcase_add_test(tc, test_shim_trial_fds);
-    tcase_add_test(tc, test_shim_signal);
-    tcase_add_test(tc, test_shim_exec_error);
-    tcase_add_test(tc, test_shim_sigterm_forwarded);
-    tcase_add_test(tc, test_shim_grace_then_kill);
-    tcase_add_test(tc, test_shim_kills_leftovers);
-    tcase_add_test(tc, test_shim_kills_escaped_daemons);
-    tcase_add_test(tc, test_shim_survives_parent);
-    tcase_add_test(tc, test_shim_status_atomic);
-    tcase_add_test(tc, test_shim_bad_invocations);
-    tcase_add_test(tc, test_status_parse);
-    tcase_add_test(tc, test_shim_spawn);
-    tcase_add_test(tc, test_shim_spawn_real_binary);
-    suite_add_tcase(s, tc);
+    tt_add_tcase(s, "argv", 0,
+                 TT_TESTS(test_default_command, test_args_macros, test_json_macros,
+                          test_scalar_macros, test_envvar_macro, test_interpreter,
+                          test_hostile_values_literal, test_shell_quoting_runs, test_macro_errors,
+                          test_shell_quote));
+    tt_add_tcase(s, "environment", 0, TT_TESTS(test_params_json_escaping, test_env, test_proc));
+    tt_add_tcase(s, "shim", 10,
+                 TT_TESTS(test_shim_exit_and_logs, test_shim_trial_fds, test_shim_signal,
+                          test_shim_exec_error, test_shim_sigterm_forwarded,
+                          test_shim_grace_then_kill, test_shim_kills_leftovers,
+                          test_shim_kills_escaped_daemons, test_shim_survives_parent,
+                          test_shim_status_atomic, test_shim_bad_invocations, test_status_parse,
+                          test_shim_spawn, test_shim_spawn_real_binary));
     return s;
 }

@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "../src/runner/internal.h"
-
-extern Suite *suite_outcome(void);
+#include "check_util.h"
 
 static tt_shim_status status(tt_shim_kind kind, int code, const char *msg)
 {
@@ -114,15 +113,9 @@ END_TEST
 
 Suite *suite_outcome(void)
 {
-    Suite *s = suite_create("outcome");
-    TCase *tc = tcase_create("state");
-    tcase_add_test(tc, test_clean_exit_with_value);
-    tcase_add_test(tc, test_no_metric_declared);
-    tcase_add_test(tc, test_missing_and_non_finite_values);
-    tcase_add_test(tc, test_failures_carry_stderr);
-    tcase_add_test(tc, test_exec_error);
-    tcase_add_test(tc, test_runner_requests_win);
-    tcase_add_test(tc, test_vanished_supervisor);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("outcome", "state", 0,
+                       TT_TESTS(test_clean_exit_with_value, test_no_metric_declared,
+                                test_missing_and_non_finite_values, test_failures_carry_stderr,
+                                test_exec_error, test_runner_requests_win,
+                                test_vanished_supervisor));
 }

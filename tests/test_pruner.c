@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tunetop/pruner.h"
+#include "check_util.h"
 
 #define MAXT 24
 #define MAXR 128
@@ -489,6 +490,22 @@ END_TEST
 
 /* ---- Hyperband ---- */
 
+/* The completed trials of study "hb" (min_resource 1, max_resource 9, η 3)
+ * that the Hyperband tests judge against: ten steps each at a constant
+ * value, trials 0, 1, 9 in bracket 0, 4, 5, 6 in bracket 1, 2, 3 in
+ * bracket 2. */
+static void add_hyperband_done(study *s)
+{
+    ADD(s, 0, DONE, 0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
+    ADD(s, 1, DONE, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2);
+    ADD(s, 9, DONE, 0, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
+    ADD(s, 4, DONE, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
+    ADD(s, 5, DONE, 0, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6);
+    ADD(s, 6, DONE, 0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7);
+    ADD(s, 2, DONE, 0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05);
+    ADD(s, 3, DONE, 0, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06);
+}
+
 START_TEST(test_hyperband_own_bracket)
 {
     /* Study "hb", min_resource 1, max_resource 9, η 3: 3 brackets (budgets
@@ -500,14 +517,7 @@ START_TEST(test_hyperband_own_bracket)
     tt_pruner_spec sp = spec_of(TT_PRUNER_HYPERBAND);
     sp.max_resource = 9;
     study s = {0};
-    ADD(&s, 0, DONE, 0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
-    ADD(&s, 1, DONE, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2);
-    ADD(&s, 9, DONE, 0, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
-    ADD(&s, 4, DONE, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
-    ADD(&s, 5, DONE, 0, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6);
-    ADD(&s, 6, DONE, 0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7);
-    ADD(&s, 2, DONE, 0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05);
-    ADD(&s, 3, DONE, 0, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06);
+    add_hyperband_done(&s);
     /* Trial 8 (bracket 1) at step 1: its first rung ends at step 3 -> keep
      * (in bracket 0 it would have been checked at step 1). */
     size_t r = ADD(&s, 8, RUN, 0, 1.0, 0.9, 0.8, 0.45);
@@ -562,14 +572,7 @@ START_TEST(test_hyperband_bracket_rungs_bootstrap)
     tt_pruner_spec sp = spec_of(TT_PRUNER_HYPERBAND);
     sp.max_resource = 9;
     study s = {0};
-    ADD(&s, 0, DONE, 0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
-    ADD(&s, 1, DONE, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2);
-    ADD(&s, 9, DONE, 0, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3);
-    ADD(&s, 4, DONE, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
-    ADD(&s, 5, DONE, 0, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6);
-    ADD(&s, 6, DONE, 0, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7);
-    ADD(&s, 2, DONE, 0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05);
-    ADD(&s, 3, DONE, 0, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06);
+    add_hyperband_done(&s);
     /* Trial 7, bracket 2 (s = 2): its only rung ends at 1·3^2 = 9, the
      * max_resource: steps 0..8 are never judged. */
     size_t r = ADD(&s, 7, RUN, 0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.04);
@@ -941,33 +944,16 @@ START_TEST(test_cost_at_scale)
 }
 END_TEST
 
-extern Suite *suite_pruner(void);
 Suite *suite_pruner(void)
 {
-    Suite *s = suite_create("pruner");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_spec_defaults);
-    tcase_add_test(tc, test_crc32_known_values);
-    tcase_add_test(tc, test_hyperband_brackets);
-    tcase_add_test(tc, test_median_basic);
-    tcase_add_test(tc, test_median_startup_warmup_interval);
-    tcase_add_test(tc, test_percentile_interpolation);
-    tcase_add_test(tc, test_median_maximize);
-    tcase_add_test(tc, test_median_nan);
-    tcase_add_test(tc, test_asha_rungs);
-    tcase_add_test(tc, test_asha_jump_and_small_rungs);
-    tcase_add_test(tc, test_asha_bootstrap_nan_maximize);
-    tcase_add_test(tc, test_asha_auto_and_rate);
-    tcase_add_test(tc, test_hyperband_own_bracket);
-    tcase_add_test(tc, test_hyperband_bracket_rungs_bootstrap);
-    tcase_add_test(tc, test_patience);
-    tcase_add_test(tc, test_patience_wrapping);
-    tcase_add_test(tc, test_threshold);
-    tcase_add_test(tc, test_wandb_bands);
-    tcase_add_test(tc, test_wandb_decisions);
-    tcase_add_test(tc, test_wandb_maximize_and_max_iter);
-    tcase_add_test(tc, test_errors_and_determinism);
-    tcase_add_test(tc, test_cost_at_scale);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("pruner", "core", 0,
+                       TT_TESTS(test_spec_defaults, test_crc32_known_values, test_hyperband_brackets, test_median_basic,
+                                test_median_startup_warmup_interval, test_percentile_interpolation,
+                                test_median_maximize, test_median_nan, test_asha_rungs,
+                                test_asha_jump_and_small_rungs, test_asha_bootstrap_nan_maximize,
+                                test_asha_auto_and_rate, test_hyperband_own_bracket,
+                                test_hyperband_bracket_rungs_bootstrap, test_patience,
+                                test_patience_wrapping, test_threshold, test_wandb_bands,
+                                test_wandb_decisions, test_wandb_maximize_and_max_iter,
+                                test_errors_and_determinism, test_cost_at_scale));
 }

@@ -19,24 +19,9 @@
 #include "../src/runner/launch.h"
 #include "tunetop/config.h"
 #include "tunetop/sampler.h"
-
-extern Suite *suite_realworld(void);
-
-static const char *root_dir(void)
-{
-    const char *r = getenv("TUNETOP_ROOT");
-    return r && *r ? r : ".";
-}
-
-static char *dump(const tt_diags *d)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    tt_diags_print(d, f);
-    fclose(f);
-    return buf;
-}
+#include "check_util.h"
+#include "config_fixtures.h"
+#include "e2e.h"
 
 static bool is_sweep_file(const char *name)
 {
@@ -59,7 +44,7 @@ static int compare_names(const void *a, const void *b)
 static char **list_files(const char *sub, size_t *n_out)
 {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/tests/data/realworld/%s", root_dir(), sub);
+    snprintf(dir, sizeof dir, "%s/tests/data/realworld/%s", e2e_root(), sub);
     DIR *dp = opendir(dir);
     ck_assert_msg(dp != NULL, "cannot open %s", dir);
     char **names = NULL;
@@ -88,18 +73,6 @@ static void free_files(char **names, size_t n)
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
-}
-
-static tt_sweep *load_valid(const char *path)
-{
-    tt_diags d = {0};
-    tt_sweep *s = tt_sweep_load(path, &d);
-    char *all = dump(&d);
-    ck_assert_msg(s != NULL && d.n_errors == 0, "%s should load:\n%s", path, all);
-    ck_assert_msg(s->space->n > 0, "%s has no parameter", path);
-    free(all);
-    tt_diags_free(&d);
-    return s;
 }
 
 static bool integral(double x)
@@ -249,7 +222,7 @@ static void check_folder(const char *sub, size_t at_least)
     ck_assert_msg(n >= at_least, "tests/data/realworld/%s holds %zu files, expected %zu or more",
                   sub, n, at_least);
     for (size_t f = 0; f < n; f++) {
-        tt_sweep *s = load_valid(files[f]);
+        tt_sweep *s = sweep_load_valid(files[f]);
         check_suggestions(files[f], s, TT_METHOD_RANDOM, 200);
         check_suggestions(files[f], s, TT_METHOD_SOBOL, 200);
         tt_sweep_free(s);
@@ -274,15 +247,8 @@ END_TEST
 static tt_sweep *load_named(const char *name)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/realworld/%s", root_dir(), name);
-    return load_valid(path);
-}
-
-static const tt_param *param(const tt_sweep *s, const char *name)
-{
-    long i = tt_space_find(s->space, name);
-    ck_assert_msg(i >= 0, "no parameter %s", name);
-    return &s->space->params[i];
+    snprintf(path, sizeof path, "%s/tests/data/realworld/%s", e2e_root(), name);
+    return sweep_load_valid(path);
 }
 
 /* W&B takes any JSON value as a choice: kept as JSON text, given to argv as
@@ -290,17 +256,17 @@ static const tt_param *param(const tt_sweep *s, const char *name)
 START_TEST(lists_and_mappings_are_values)
 {
     tt_sweep *s = load_named("wandb/07_list_values.yaml");
-    const tt_param *h = param(s, "hidden_sizes");
+    const tt_param *h = sweep_param(s, "hidden_sizes");
     ck_assert_uint_eq(h->n_values, 3);
     ck_assert(h->values[0].kind == TT_VALUE_STRING && h->values[0].json);
     ck_assert_str_eq(h->values[0].s, "[64, 64]");
     ck_assert_str_eq(h->values[2].s, "[256, 128, 64]");
-    const tt_param *sch = param(s, "scheduler");
+    const tt_param *sch = sweep_param(s, "scheduler");
     ck_assert_str_eq(sch->values[0].s, "{\"name\": \"cosine\", \"warmup\": 500}");
     ck_assert_str_eq(sch->values[1].s, "{\"name\": \"step\", \"step_size\": 10, \"gamma\": 0.5}");
     ck_assert_int_eq(sch->values[2].kind, TT_VALUE_NULL);
-    ck_assert_str_eq(param(s, "kernel")->values[0].s, "{\"size\": 3, \"stride\": 1}");
-    ck_assert_str_eq(param(s, "augment")->values[2].s, "[]");
+    ck_assert_str_eq(sweep_param(s, "kernel")->values[0].s, "{\"size\": 3, \"stride\": 1}");
+    ck_assert_str_eq(sweep_param(s, "augment")->values[2].s, "[]");
 
     tt_assignment a = tt_assignment_new(s->space->n);
     long hi = tt_space_find(s->space, "hidden_sizes");
@@ -332,32 +298,32 @@ END_TEST
 START_TEST(int_and_float_inference)
 {
     tt_sweep *s = load_named("wandb/20_int_vs_float_inference.yaml");
-    ck_assert_int_eq(param(s, "int_both")->dist, TT_DIST_INT_UNIFORM);
-    ck_assert_int_eq(param(s, "float_max")->dist, TT_DIST_UNIFORM);
-    ck_assert_int_eq(param(s, "float_min")->dist, TT_DIST_UNIFORM);
-    ck_assert_int_eq(param(s, "exp_form")->dist, TT_DIST_UNIFORM);
-    ck_assert_int_eq(param(s, "negative")->dist, TT_DIST_INT_UNIFORM);
-    ck_assert_int_eq(param(s, "tagged")->dist, TT_DIST_UNIFORM); /* !!float 1 */
-    ck_assert_int_eq(param(s, "big_ints")->dist, TT_DIST_INT_UNIFORM);
-    ck_assert_double_eq(param(s, "big_ints")->max, 100000);
-    ck_assert_int_eq(param(s, "quoted_value")->values[0].kind, TT_VALUE_STRING);
+    ck_assert_int_eq(sweep_param(s, "int_both")->dist, TT_DIST_INT_UNIFORM);
+    ck_assert_int_eq(sweep_param(s, "float_max")->dist, TT_DIST_UNIFORM);
+    ck_assert_int_eq(sweep_param(s, "float_min")->dist, TT_DIST_UNIFORM);
+    ck_assert_int_eq(sweep_param(s, "exp_form")->dist, TT_DIST_UNIFORM);
+    ck_assert_int_eq(sweep_param(s, "negative")->dist, TT_DIST_INT_UNIFORM);
+    ck_assert_int_eq(sweep_param(s, "tagged")->dist, TT_DIST_UNIFORM); /* !!float 1 */
+    ck_assert_int_eq(sweep_param(s, "big_ints")->dist, TT_DIST_INT_UNIFORM);
+    ck_assert_double_eq(sweep_param(s, "big_ints")->max, 100000);
+    ck_assert_int_eq(sweep_param(s, "quoted_value")->values[0].kind, TT_VALUE_STRING);
     tt_sweep_free(s);
 
     s = load_named("wandb/10_continuous_families.yaml");
-    const tt_param *depth = param(s, "depth");
+    const tt_param *depth = sweep_param(s, "depth");
     ck_assert_int_eq(depth->dist, TT_DIST_INT_UNIFORM);
     ck_assert(depth->is_int);
     ck_assert_double_eq(depth->min, 1);
     ck_assert_double_eq(depth->max, 12);
-    ck_assert_int_eq(param(s, "width")->dist, TT_DIST_INT_UNIFORM);
+    ck_assert_int_eq(sweep_param(s, "width")->dist, TT_DIST_INT_UNIFORM);
     tt_sweep_free(s);
 
     /* A quantized parameter is an integer exactly when q is. */
     s = load_named("wandb/09_all_quantized.yaml");
-    ck_assert(param(s, "prefetch")->is_int);   /* min 0.0, max 8.0, q 2 */
-    ck_assert(!param(s, "ratio")->is_int);     /* q 0.05 */
-    ck_assert(param(s, "batch")->is_int);
-    ck_assert(!param(s, "jitter")->is_int);
+    ck_assert(sweep_param(s, "prefetch")->is_int);   /* min 0.0, max 8.0, q 2 */
+    ck_assert(!sweep_param(s, "ratio")->is_int);     /* q 0.05 */
+    ck_assert(sweep_param(s, "batch")->is_int);
+    ck_assert(!sweep_param(s, "jitter")->is_int);
     tt_sweep_free(s);
 }
 END_TEST
@@ -366,11 +332,11 @@ START_TEST(encodings_and_markers)
 {
     tt_sweep *s = load_named("wandb/12_bom_utf8.yaml");
     ck_assert_str_eq(s->program, "entra\xc3\xaenement.py");
-    ck_assert_str_eq(param(s, "langue")->values[2].s, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
+    ck_assert_str_eq(sweep_param(s, "langue")->values[2].s, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
     tt_sweep_free(s);
     s = load_named("wandb/11_crlf.yaml");
-    ck_assert_str_eq(param(s, "note")->values[0].s, "run from windows");
-    ck_assert_double_eq(param(s, "lr")->max, 0.01);
+    ck_assert_str_eq(sweep_param(s, "note")->values[0].s, "run from windows");
+    ck_assert_double_eq(sweep_param(s, "lr")->max, 0.01);
     tt_sweep_free(s);
     s = load_named("wandb/15_multiline_description.yaml");
     ck_assert_str_eq(s->description,
@@ -381,15 +347,15 @@ START_TEST(encodings_and_markers)
     ck_assert_int_eq(s->run_cap, 200);
     tt_sweep_free(s);
     s = load_named("wandb/14_anchors_merge.yaml");
-    ck_assert_double_eq(param(s, "decoder_lr")->max, 5.0e-2);
-    ck_assert_double_eq(param(s, "decoder_lr")->min, 1.0e-6);
-    ck_assert_int_eq(param(s, "head_lr")->dist, TT_DIST_LOG_UNIFORM_VALUES);
-    ck_assert_uint_eq(param(s, "proj_size")->n_values, 3);
+    ck_assert_double_eq(sweep_param(s, "decoder_lr")->max, 5.0e-2);
+    ck_assert_double_eq(sweep_param(s, "decoder_lr")->min, 1.0e-6);
+    ck_assert_int_eq(sweep_param(s, "head_lr")->dist, TT_DIST_LOG_UNIFORM_VALUES);
+    ck_assert_uint_eq(sweep_param(s, "proj_size")->n_values, 3);
     tt_sweep_free(s);
     s = load_named("nni/03_nested_choice.json");
     ck_assert_int_eq(s->format, TT_FORMAT_NNI);
-    ck_assert_uint_eq(param(s, "layer1.Conv.stride")->n_conditions, 1);
-    ck_assert_double_eq(param(s, "layer1.Conv.stride")->max, 2); /* randint [1, 3) */
+    ck_assert_uint_eq(sweep_param(s, "layer1.Conv.stride")->n_conditions, 1);
+    ck_assert_double_eq(sweep_param(s, "layer1.Conv.stride")->max, 2); /* randint [1, 3) */
     tt_sweep_free(s);
 }
 END_TEST
@@ -448,7 +414,7 @@ START_TEST(bad_files_fail_at_their_position)
         ck_assert_msg(bc != NULL, "%s has no row in bad_cases", files[f]);
         tt_diags d = {0};
         tt_sweep *s = tt_sweep_load(files[f], &d);
-        char *all = dump(&d);
+        char *all = diags_dump(&d);
         ck_assert_msg(s == NULL && d.n_errors >= 1, "%s loaded:\n%s", files[f], all);
         int line = 0, col = 0;
         ck_assert(sscanf(bc->at, "%d:%d", &line, &col) == 2);
@@ -473,15 +439,9 @@ END_TEST
 
 Suite *suite_realworld(void)
 {
-    Suite *s = suite_create("realworld");
-    TCase *tc = tcase_create("files");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, wandb_files_load_and_sample_in_range);
-    tcase_add_test(tc, nni_files_load_and_sample_in_range);
-    tcase_add_test(tc, lists_and_mappings_are_values);
-    tcase_add_test(tc, int_and_float_inference);
-    tcase_add_test(tc, encodings_and_markers);
-    tcase_add_test(tc, bad_files_fail_at_their_position);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("realworld", "files", 60,
+                       TT_TESTS(wandb_files_load_and_sample_in_range,
+                                nni_files_load_and_sample_in_range, lists_and_mappings_are_values,
+                                int_and_float_inference, encodings_and_markers,
+                                bad_files_fail_at_their_position));
 }

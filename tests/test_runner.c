@@ -14,23 +14,7 @@
 
 #include "e2e.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_runner(void);
-
-/* A sweep file in a fresh folder; returns the folder (caller frees). */
-static char *sweep_in_tmp(const char *yaml, char **sweep_path)
-{
-    char *dir = e2e_tmpdir();
-    *sweep_path = tt_xasprintf("%s/sweep.yaml", dir);
-    e2e_write(*sweep_path, yaml);
-    return dir;
-}
-
-static e2e_result run_study(const char *sweep, const char *study, double timeout)
-{
-    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
-    return e2e_run(argv, timeout);
-}
+#include "check_util.h"
 
 /* The trial's state and reason straight from the database. */
 static char *trial_field(const char *study, long n, const char *field)
@@ -45,9 +29,9 @@ static char *trial_field(const char *study, long n, const char *field)
 
 START_TEST(test_trainer_sweep_completes)
 {
-    char *tmp = e2e_tmpdir();
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_result r = run_study("samples/sweeps/trainer.yaml", study, 120);
+    e2e_sweep w = e2e_sweep_new(NULL);
+    const char *study = w.study;
+    e2e_result r = e2e_run_sweep("samples/sweeps/trainer.yaml", study, 120);
     ck_assert_msg(r.status == 0, "run failed (%d): %s\n%s", r.status, e2e_tail(r.out), e2e_tail(r.err));
     ck_assert_ptr_nonnull(strstr(r.out, "trial 1 running"));
     ck_assert_ptr_nonnull(strstr(r.out, "completed: val_loss="));
@@ -108,17 +92,15 @@ START_TEST(test_trainer_sweep_completes)
                                       "WHERE name = 'val_loss' GROUP BY trial, step HAVING count(*) > 1)"),
                      0);
     free(db);
-    e2e_rmtree(tmp);
-    free(study);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
 START_TEST(test_metrics_file_trainer)
 {
-    char *tmp = e2e_tmpdir();
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_result r = run_study("samples/sweeps/shell_trainer.yaml", study, 60);
+    e2e_sweep w = e2e_sweep_new(NULL);
+    const char *study = w.study;
+    e2e_result r = e2e_run_sweep("samples/sweeps/shell_trainer.yaml", study, 60);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
     char *js = e2e_status_json(study);
@@ -138,9 +120,7 @@ START_TEST(test_metrics_file_trainer)
     free(x);
     free(y);
     free(v);
-    e2e_rmtree(tmp);
-    free(study);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -163,14 +143,12 @@ START_TEST(test_failure_reasons)
         char *yaml = tt_xasprintf("name: bad\nmethod: random\nmetric: {name: loss}\n"
                                   "command: %s\n%sparameters:\n  a: {values: [1]}\nrun_cap: 1\n",
                                   cases[i].command, cases[i].extra);
-        char *sweep;
-        char *tmp = sweep_in_tmp(yaml, &sweep);
-        char *study = tt_xasprintf("%s/study", tmp);
-        e2e_result r = run_study(sweep, study, 60);
+        e2e_sweep w = e2e_sweep_new(yaml);
+        e2e_result r = e2e_run_sweep(w.sweep, w.study, 60);
         ck_assert_msg(r.status == 0, "%s: %s\n%s", cases[i].command, e2e_tail(r.out), e2e_tail(r.err));
         e2e_result_free(&r);
-        char *state = trial_field(study, 1, "state");
-        char *reason = trial_field(study, 1, "reason");
+        char *state = trial_field(w.study, 1, "state");
+        char *reason = trial_field(w.study, 1, "reason");
         ck_assert_msg(state && strcmp(state, cases[i].state) == 0, "%s: state %s", cases[i].command,
                       state);
         ck_assert_msg(reason && strstr(reason, cases[i].reason), "%s: reason '%s'", cases[i].command,
@@ -178,10 +156,7 @@ START_TEST(test_failure_reasons)
         free(state);
         free(reason);
         free(yaml);
-        free(sweep);
-        e2e_rmtree(tmp);
-        free(study);
-        free(tmp);
+        e2e_sweep_free(&w);
     }
 }
 END_TEST
@@ -191,8 +166,9 @@ END_TEST
 START_TEST(test_hostile_values_stay_literal)
 {
     for (int shell = 0; shell < 2; shell++) {
-        char *tmp = e2e_tmpdir();
-        char *victim = tt_xasprintf("%s/pwned", tmp);
+        e2e_sweep w = e2e_sweep_new(NULL);
+        const char *study = w.study;
+        char *victim = tt_xasprintf("%s/pwned", w.tmp);
         /* With `shell: true` the command is the user's shell line and only
          * the substituted values are quoted. */
         const char *command =
@@ -203,10 +179,8 @@ START_TEST(test_hostile_values_stay_literal)
                                   "metric: {name: loss}\nparameters:\n"
                                   "  p: {values: ['; rm -rf ~', '$(touch %s)', \"'; touch %s; '\"]}\n",
                                   command, victim, victim);
-        char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-        e2e_write(sweep, yaml);
-        char *study = tt_xasprintf("%s/study", tmp);
-        e2e_result r = run_study(sweep, study, 60);
+        e2e_write(w.sweep, yaml);
+        e2e_result r = e2e_run_sweep(w.sweep, study, 60);
         ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
         e2e_result_free(&r);
         ck_assert_msg(!e2e_exists(victim), "a parameter value was executed (shell=%d)", shell);
@@ -223,24 +197,19 @@ START_TEST(test_hostile_values_stay_literal)
         free(out);
         free(p3);
         free(yaml);
-        free(sweep);
         free(victim);
-        e2e_rmtree(tmp);
-        free(study);
-        free(tmp);
+        e2e_sweep_free(&w);
     }
 }
 END_TEST
 
 START_TEST(test_retries)
 {
-    char *sweep;
-    char *tmp = sweep_in_tmp("name: flaky\nmethod: random\nmetric: {name: loss}\nretries: 2\n"
-                             "command: [/bin/sh, -c, 'echo broken >&2; exit 1']\n"
-                             "parameters:\n  a: {values: [1]}\nrun_cap: 1\n",
-                             &sweep);
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_result r = run_study(sweep, study, 60);
+    e2e_sweep w = e2e_sweep_new("name: flaky\nmethod: random\nmetric: {name: loss}\nretries: 2\n"
+                                "command: [/bin/sh, -c, 'echo broken >&2; exit 1']\n"
+                                "parameters:\n  a: {values: [1]}\nrun_cap: 1\n");
+    const char *sweep = w.sweep, *study = w.study;
+    e2e_result r = e2e_run_sweep(sweep, study, 60);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     ck_assert_ptr_nonnull(strstr(r.out, "attempt 3 of 3"));
     e2e_result_free(&r);
@@ -253,10 +222,7 @@ START_TEST(test_retries)
     free(db);
     free(attempt);
     free(state);
-    free(sweep);
-    e2e_rmtree(tmp);
-    free(study);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -280,21 +246,13 @@ static long wait_for_running(const char *study, long want, double timeout)
  * run; run again; nothing lost or duplicated, running trials not restarted. */
 START_TEST(test_kill9_and_resume)
 {
-    char *sweep;
-    char *tmp = sweep_in_tmp(
+    e2e_sweep w = e2e_sweep_new(
         "name: crash\nmethod: sobol\nseed: 5\nmetric: {name: loss}\nparallel: 2\nrun_cap: 6\n"
         "command: [/bin/sh, -c, 'for e in 1 2 3 4 5 6; do echo epoch=$e loss=$1; sleep 0.2; done',"
         " sh, '${x}']\n"
-        "parameters:\n  x: {min: 0.0, max: 1.0}\n",
-        &sweep);
-    char *study = tt_xasprintf("%s/study", tmp);
-    const char *det[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    const char *p = strstr(r.out, "runner pid ");
-    ck_assert_ptr_nonnull(p);
-    pid_t runner = (pid_t)strtol(p + 11, NULL, 10);
-    e2e_result_free(&r);
+        "parameters:\n  x: {min: 0.0, max: 1.0}\n");
+    const char *sweep = w.sweep, *study = w.study;
+    pid_t runner = e2e_start_detached(sweep, study);
     ck_assert_int_eq(wait_for_running(study, 2, 10), 2);
     e2e_sleep(0.3);
     ck_assert_int_eq(kill(runner, SIGKILL), 0);
@@ -305,8 +263,7 @@ START_TEST(test_kill9_and_resume)
     ck_assert_msg(strstr(js, "\"state\": \"stopped\""), "%s", js);
     free(js);
 
-    const char *again[] = {"tunetop", "run", study, NULL};
-    r = e2e_run(again, 60);
+    e2e_result r = e2e_run_sweep(study, NULL, 60);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     ck_assert_msg(strstr(r.out, "re-adopted"), "%s", e2e_tail(r.out));
     e2e_result_free(&r);
@@ -334,29 +291,21 @@ START_TEST(test_kill9_and_resume)
         free(log);
         free(log_path);
     }
-    free(sweep);
-    e2e_rmtree(tmp);
-    free(study);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
 START_TEST(test_control_commands)
 {
-    char *sweep;
-    char *tmp = sweep_in_tmp("name: ctl\nmethod: random\nmetric: {name: loss}\nparallel: 2\n"
-                             "command: [/bin/sh, -c, 'echo loss=0.5; sleep 30']\n"
-                             "parameters:\n  a: {min: 0.0, max: 1.0}\n",
-                             &sweep);
-    char *study = tt_xasprintf("%s/study", tmp);
-    const char *det[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_sweep w = e2e_sweep_new("name: ctl\nmethod: random\nmetric: {name: loss}\nparallel: 2\n"
+                                "command: [/bin/sh, -c, 'echo loss=0.5; sleep 30']\n"
+                                "parameters:\n  a: {min: 0.0, max: 1.0}\n");
+    const char *sweep = w.sweep, *study = w.study;
+    e2e_start_detached(sweep, study);
     ck_assert_int_eq(wait_for_running(study, 2, 10), 2);
 
     const char *kill1[] = {"tunetop", "kill", study, "1", NULL};
-    r = e2e_run(kill1, 20);
+    e2e_result r = e2e_run(kill1, 20);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
     char *state = NULL;
@@ -387,10 +336,7 @@ START_TEST(test_control_commands)
     ck_assert_msg(strstr(js, "\"state\": \"paused\""), "%s", js);
     free(js);
 
-    const char *stop[] = {"tunetop", "stop", study, "--now", NULL};
-    r = e2e_run(stop, 20);
-    ck_assert_int_eq(r.status, 0);
-    e2e_result_free(&r);
+    ck_assert_int_eq(e2e_stop_now(study), 0);
     for (int i = 0; i < 100; i++) {
         js = e2e_status_json(study);
         bool done = strstr(js, "\"runner_pid\": null") != NULL;
@@ -409,10 +355,7 @@ START_TEST(test_control_commands)
     ck_assert_int_eq(r.status, 1);
     ck_assert_ptr_nonnull(strstr(r.err, "no runner is alive"));
     e2e_result_free(&r);
-    free(sweep);
-    e2e_rmtree(tmp);
-    free(study);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -423,33 +366,23 @@ START_TEST(test_python_digits)
                         "(apt-get install python3-sklearn)\n");
         return;
     }
-    char *tmp = e2e_tmpdir();
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_result r = run_study("samples/sweeps/digits.yaml", study, 300);
+    e2e_sweep w = e2e_sweep_new(NULL);
+    const char *study = w.study;
+    e2e_result r = e2e_run_sweep("samples/sweeps/digits.yaml", study, 300);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
     char *js = e2e_status_json(study);
     ck_assert_msg(strstr(js, "\"completed\": 6"), "%s", js);
     free(js);
-    e2e_rmtree(tmp);
-    free(study);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
 Suite *suite_runner(void)
 {
-    Suite *s = suite_create("runner");
-    TCase *tc = tcase_create("e2e");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_trainer_sweep_completes);
-    tcase_add_test(tc, test_metrics_file_trainer);
-    tcase_add_test(tc, test_failure_reasons);
-    tcase_add_test(tc, test_hostile_values_stay_literal);
-    tcase_add_test(tc, test_retries);
-    tcase_add_test(tc, test_kill9_and_resume);
-    tcase_add_test(tc, test_control_commands);
-    tcase_add_test(tc, test_python_digits);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("runner", "e2e", 300,
+                       TT_TESTS(test_trainer_sweep_completes, test_metrics_file_trainer,
+                                test_failure_reasons, test_hostile_values_stay_literal,
+                                test_retries, test_kill9_and_resume, test_control_commands,
+                                test_python_digits));
 }

@@ -13,40 +13,17 @@
 #include "e2e.h"
 #include "tunetop/store.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_runner_features(void);
-
-/* Start a detached runner; returns its pid. */
-static pid_t detach(const char *sweep, const char *study)
-{
-    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
-    e2e_result r = e2e_run(argv, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    const char *p = strstr(r.out, "runner pid ");
-    ck_assert_ptr_nonnull(p);
-    pid_t pid = (pid_t)strtol(p + 11, NULL, 10);
-    e2e_result_free(&r);
-    return pid;
-}
-
-static void stop_now(const char *study)
-{
-    const char *argv[] = {"tunetop", "stop", study, "--now", NULL};
-    e2e_result r = e2e_run(argv, 20);
-    e2e_result_free(&r);
-    ck_assert(e2e_wait_study(study, "SELECT count(*) FROM trials WHERE state = 'running'", 0, 20));
-}
+#include "check_util.h"
 
 START_TEST(test_reload_changed_sweep)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_sweep w = e2e_sweep_new(NULL);
+    const char *sweep = w.sweep, *study = w.study;
     const char *v1 = "name: reload\nmethod: random\nmetric: {name: loss}\nparallel: 1\n"
                      "command: [/bin/sh, -c, 'echo loss=$1; sleep 0.3', sh, '${a}']\n"
                      "parameters:\n  a: {values: [1, 2]}\n";
     e2e_write(sweep, v1);
-    detach(sweep, study);
+    e2e_start_detached(sweep, study);
     ck_assert(e2e_wait_study(study, "SELECT count(*) > 0 FROM trials WHERE state = 'completed'", 1, 10));
 
     /* A broken file is refused by `run` itself and never reaches the runner. */
@@ -76,23 +53,19 @@ START_TEST(test_reload_changed_sweep)
     char *copy = tt_xasprintf("%s/sweep-v2.yaml", study);
     ck_assert(e2e_exists(copy));
     free(copy);
-    stop_now(study);
-    e2e_rmtree(tmp);
-    free(tmp);
-    free(sweep);
-    free(study);
+    e2e_stop_now_and_wait(study);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
 START_TEST(test_enqueue_runs_next)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_write(sweep, "name: enq\nmethod: random\nmetric: {name: loss}\nparallel: 1\n"
-                     "command: [/bin/sh, -c, 'echo loss=$1; sleep 0.2', sh, '${lr}']\n"
-                     "parameters:\n  lr: {min: 0.0, max: 1.0}\n  opt: {values: [sgd, adam]}\n");
-    detach(sweep, study);
+    e2e_sweep w = e2e_sweep_new(
+        "name: enq\nmethod: random\nmetric: {name: loss}\nparallel: 1\n"
+        "command: [/bin/sh, -c, 'echo loss=$1; sleep 0.2', sh, '${lr}']\n"
+        "parameters:\n  lr: {min: 0.0, max: 1.0}\n  opt: {values: [sgd, adam]}\n");
+    const char *sweep = w.sweep, *study = w.study;
+    e2e_start_detached(sweep, study);
     char *db = tt_xasprintf("%s/study.db", study);
     tt_error err = {0};
     tt_store *st = tt_store_open(db, TT_STORE_READ, &err);
@@ -114,28 +87,21 @@ START_TEST(test_enqueue_runs_next)
                               "t.number WHERE p.text = '0.125' AND t.state = 'completed' AND "
                               "t.value = 0.125",
                        1, 10));
-    stop_now(study);
+    e2e_stop_now_and_wait(study);
     free(db);
-    e2e_rmtree(tmp);
-    free(tmp);
-    free(sweep);
-    free(study);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
 START_TEST(test_devices_one_per_slot)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_write(sweep, "name: gpus\nmethod: random\nmetric: {name: loss}\nparallel: 4\n"
-                     "devices: ['3', '5']\nrun_cap: 6\n"
-                     "command: [/bin/sh, -c, 'echo gpu=$CUDA_VISIBLE_DEVICES loss=1; sleep 0.3']\n"
-                     "parameters:\n  a: {min: 0.0, max: 1.0}\n");
-    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
-    e2e_result r = e2e_run(argv, 60);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_sweep w = e2e_sweep_new(
+        "name: gpus\nmethod: random\nmetric: {name: loss}\nparallel: 4\n"
+        "devices: ['3', '5']\nrun_cap: 6\n"
+        "command: [/bin/sh, -c, 'echo gpu=$CUDA_VISIBLE_DEVICES loss=1; sleep 0.3']\n"
+        "parameters:\n  a: {min: 0.0, max: 1.0}\n");
+    const char *sweep = w.sweep, *study = w.study;
+    e2e_run_sweep_ok(sweep, study, 60);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 6);
     /* Two devices: never more than two trials at once, each on its own. */
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials a JOIN trials b ON a.number < "
@@ -152,36 +118,26 @@ START_TEST(test_devices_one_per_slot)
         free(out);
         free(p);
     }
-    e2e_rmtree(tmp);
-    free(tmp);
-    free(sweep);
-    free(study);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
 START_TEST(test_time_budget)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_write(sweep, "name: budget\nmethod: random\nmetric: {name: loss}\nparallel: 1\n"
-                     "time_budget: 1s\n"
-                     "command: [/bin/sh, -c, 'echo loss=1; sleep 0.3']\n"
-                     "parameters:\n  a: {min: 0.0, max: 1.0}\n");
-    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
-    e2e_result r = e2e_run(argv, 30);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_sweep w = e2e_sweep_new(
+        "name: budget\nmethod: random\nmetric: {name: loss}\nparallel: 1\n"
+        "time_budget: 1s\n"
+        "command: [/bin/sh, -c, 'echo loss=1; sleep 0.3']\n"
+        "parameters:\n  a: {min: 0.0, max: 1.0}\n");
+    const char *sweep = w.sweep, *study = w.study;
+    e2e_run_sweep_ok(sweep, study, 30);
     long n = e2e_study_long(study, "SELECT count(*) FROM trials");
     ck_assert_msg(n >= 2 && n <= 5, "%ld trials in a 1 s budget of 0.3 s trials", n);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state != 'completed'"), 0);
     char *state = e2e_study_sql(study, "SELECT state FROM study");
     ck_assert_str_eq(state, "finished");
     free(state);
-    e2e_rmtree(tmp);
-    free(tmp);
-    free(sweep);
-    free(study);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -189,22 +145,18 @@ END_TEST
  * ends up stored exactly once. */
 START_TEST(test_kill9_metrics_csv)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_write(sweep, "name: csvcrash\nmethod: random\nmetric: {name: loss}\nparallel: 2\nrun_cap: 4\n"
-                     "command: [/bin/sh, -c, 'echo \"step,loss,\\\"acc, %\\\"\" > $TUNETOP_METRICS_FILE;"
-                     " for s in 1 2 3 4 5 6 7 8; do echo \"$s,0.$s,\\\"$s\\\"\" >> "
-                     "$TUNETOP_METRICS_FILE; sleep 0.1; done']\n"
-                     "parameters:\n  a: {min: 0.0, max: 1.0}\n");
-    pid_t runner = detach(sweep, study);
+    e2e_sweep w = e2e_sweep_new(
+        "name: csvcrash\nmethod: random\nmetric: {name: loss}\nparallel: 2\nrun_cap: 4\n"
+        "command: [/bin/sh, -c, 'echo \"step,loss,\\\"acc, %\\\"\" > $TUNETOP_METRICS_FILE;"
+        " for s in 1 2 3 4 5 6 7 8; do echo \"$s,0.$s,\\\"$s\\\"\" >> "
+        "$TUNETOP_METRICS_FILE; sleep 0.1; done']\n"
+        "parameters:\n  a: {min: 0.0, max: 1.0}\n");
+    const char *sweep = w.sweep, *study = w.study;
+    pid_t runner = e2e_start_detached(sweep, study);
     ck_assert(e2e_wait_study(study, "SELECT count(*) >= 2 FROM metrics WHERE name = 'loss'", 1, 10));
     ck_assert_int_eq(kill(runner, SIGKILL), 0);
     e2e_sleep(0.3);
-    const char *again[] = {"tunetop", "run", study, NULL};
-    e2e_result r = e2e_run(again, 60);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_run_sweep_ok(study, NULL, 60);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 4);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM metrics WHERE name = 'loss'"), 32);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM metrics WHERE name = 'acc, %'"), 32);
@@ -214,10 +166,7 @@ START_TEST(test_kill9_metrics_csv)
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM metrics WHERE name = 'loss' AND "
                                        "abs(value - step / 10.0) > 1e-9"),
                      0);
-    e2e_rmtree(tmp);
-    free(tmp);
-    free(sweep);
-    free(study);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -225,17 +174,13 @@ END_TEST
  * distinct, and the model's trials beat the random start on a bowl. */
 START_TEST(test_slow_sampler_off_the_loop)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_write(sweep, "name: gp\nmethod: gp\nseed: 4\nmetric: {name: loss}\nparallel: 2\nrun_cap: 24\n"
-                     "command: [/usr/bin/awk, -v, 'x=${x}', -v, 'y=${y}', "
-                     "'BEGIN { print \"loss=\" (x-0.3)^2 + (y+0.2)^2 }']\n"
-                     "parameters:\n  x: {min: -1.0, max: 1.0}\n  y: {min: -1.0, max: 1.0}\n");
-    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
-    e2e_result r = e2e_run(argv, 120);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_sweep w = e2e_sweep_new(
+        "name: gp\nmethod: gp\nseed: 4\nmetric: {name: loss}\nparallel: 2\nrun_cap: 24\n"
+        "command: [/usr/bin/awk, -v, 'x=${x}', -v, 'y=${y}', "
+        "'BEGIN { print \"loss=\" (x-0.3)^2 + (y+0.2)^2 }']\n"
+        "parameters:\n  x: {min: -1.0, max: 1.0}\n  y: {min: -1.0, max: 1.0}\n");
+    const char *sweep = w.sweep, *study = w.study;
+    e2e_run_sweep_ok(sweep, study, 120);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 24);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(DISTINCT x.text || ',' || y.text) FROM "
                                        "trial_params x JOIN trial_params y ON x.trial = y.trial "
@@ -248,10 +193,7 @@ START_TEST(test_slow_sampler_off_the_loop)
                   first);
     free(first);
     free(model);
-    e2e_rmtree(tmp);
-    free(tmp);
-    free(sweep);
-    free(study);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -260,21 +202,17 @@ END_TEST
  * the pruner's reason, and counted by `status`. */
 START_TEST(test_median_pruning_for_real)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
-    e2e_write(sweep, "name: prune\nmethod: random\nseed: 1\nmetric: {name: val_loss}\n"
-                     "program: samples/bin/trainer\n"
-                     "command: ['${program}', '${args}', --epochs=20, --epoch_time=0.03]\n"
-                     "parameters:\n"
-                     "  lr: {distribution: log_uniform_values, min: 1e-4, max: 0.5}\n"
-                     "  hidden: {distribution: int_uniform, min: 4, max: 64}\n"
-                     "run_cap: 16\nparallel: 2\n"
-                     "pruner: {type: median, n_startup_trials: 4, n_warmup_steps: 3}\n");
-    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
-    e2e_result r = e2e_run(argv, 120);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_sweep w = e2e_sweep_new(
+        "name: prune\nmethod: random\nseed: 1\nmetric: {name: val_loss}\n"
+        "program: samples/bin/trainer\n"
+        "command: ['${program}', '${args}', --epochs=20, --epoch_time=0.03]\n"
+        "parameters:\n"
+        "  lr: {distribution: log_uniform_values, min: 1e-4, max: 0.5}\n"
+        "  hidden: {distribution: int_uniform, min: 4, max: 64}\n"
+        "run_cap: 16\nparallel: 2\n"
+        "pruner: {type: median, n_startup_trials: 4, n_warmup_steps: 3}\n");
+    const char *sweep = w.sweep, *study = w.study;
+    e2e_run_sweep_ok(sweep, study, 120);
     long pruned = e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned'");
     ck_assert_msg(pruned >= 3, "only %ld trials pruned", pruned);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'pruned' AND "
@@ -293,30 +231,19 @@ START_TEST(test_median_pruning_for_real)
                                        "number <= 4"),
                      0);
     const char *st[] = {"tunetop", "status", study, "--json", NULL};
-    r = e2e_run(st, 20);
+    e2e_result r = e2e_run(st, 20);
     char *want = tt_xasprintf("\"pruned\": %ld", pruned);
     ck_assert_msg(strstr(r.out, want), "%s", e2e_tail(r.out));
     free(want);
     e2e_result_free(&r);
-    e2e_rmtree(tmp);
-    free(tmp);
-    free(sweep);
-    free(study);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
 Suite *suite_runner_features(void)
 {
-    Suite *s = suite_create("runner_features");
-    TCase *tc = tcase_create("e2e");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_reload_changed_sweep);
-    tcase_add_test(tc, test_enqueue_runs_next);
-    tcase_add_test(tc, test_devices_one_per_slot);
-    tcase_add_test(tc, test_time_budget);
-    tcase_add_test(tc, test_kill9_metrics_csv);
-    tcase_add_test(tc, test_slow_sampler_off_the_loop);
-    tcase_add_test(tc, test_median_pruning_for_real);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("runner_features", "e2e", 120,
+                       TT_TESTS(test_reload_changed_sweep, test_enqueue_runs_next,
+                                test_devices_one_per_slot, test_time_budget, test_kill9_metrics_csv,
+                                test_slow_sampler_off_the_loop, test_median_pruning_for_real));
 }

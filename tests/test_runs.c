@@ -19,14 +19,7 @@
 
 #include "e2e.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_runs(void);
-
-static e2e_result run_fg(const char *sweep, const char *study)
-{
-    const char *argv[] = {"tunetop", "run", sweep, "--dir", study, NULL};
-    return e2e_run(argv, 60);
-}
+#include "check_util.h"
 
 static char *cli_out(const char *a1, const char *a2, const char *a3)
 {
@@ -61,16 +54,13 @@ static const char fold_trainer[] =
 
 START_TEST(test_folds_mean_std_and_runs)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_sweep w = e2e_sweep_new(NULL);
+    const char *sweep = w.sweep, *study = w.study;
     char *text = tt_xasprintf("name: folds\nmethod: grid\nmetric: {name: val_loss, goal: minimize}\n"
                               "parameters:\n  lr: {values: [1, 5]}\nfolds: 3\nparallel: 2\n%s",
                               fold_trainer);
     e2e_write(sweep, text);
-    e2e_result r = run_fg(sweep, study);
-    ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_run_sweep_ok(sweep, study, 60);
 
     /* Two configurations, three runs each; each run in its own folder. */
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 2);
@@ -118,28 +108,22 @@ START_TEST(test_folds_mean_std_and_runs)
     /* Each run's points are its own (the run column). */
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(DISTINCT run) FROM metrics WHERE trial = 1"),
                      3);
-    e2e_rmtree(tmp);
+    e2e_sweep_free(&w);
     free(text);
-    free(tmp);
-    free(sweep);
-    free(study);
 }
 END_TEST
 
 START_TEST(test_folds_times_repeats)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
     /* A trainer that ignores the fold still works: its runs just agree.
      * It reports the repetition it was told. */
-    e2e_write(sweep, "name: rep\nmethod: grid\nmetric: {name: loss}\n"
-                     "parameters:\n  a: {values: [4]}\nfolds: 2\nrepeats: 2\nparallel: 3\n"
-                     "command: [/bin/sh, -c, 'echo loss=$1 rep=$TUNETOP_REPEAT of=$TUNETOP_REPEATS "
-                     "r2=$2', sh, '${a}', '${repeat}']\n");
-    e2e_result r = run_fg(sweep, study);
-    ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_sweep w = e2e_sweep_new(
+        "name: rep\nmethod: grid\nmetric: {name: loss}\n"
+        "parameters:\n  a: {values: [4]}\nfolds: 2\nrepeats: 2\nparallel: 3\n"
+        "command: [/bin/sh, -c, 'echo loss=$1 rep=$TUNETOP_REPEAT of=$TUNETOP_REPEATS "
+        "r2=$2', sh, '${a}', '${repeat}']\n");
+    const char *sweep = w.sweep, *study = w.study;
+    e2e_run_sweep_ok(sweep, study, 60);
     char *runs = cli_out("export", study, "--runs");
     ck_assert_str_eq(runs, "trial,fold,repeat,value,state\n"
                            "1,0,0,4,completed\n1,0,1,4,completed\n"
@@ -151,20 +135,16 @@ START_TEST(test_folds_times_repeats)
     char *js = cli_out("status", study, "--json");
     ck_assert_msg(strstr(js, "\"std\": 0, \"runs\": [4, 4, 4, 4]"), "%s", js);
     free(js);
-    e2e_rmtree(tmp);
-    free(tmp);
-    free(sweep);
-    free(study);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
 START_TEST(test_failed_fold_fails_the_trial)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
     /* Fold 1 fails on its first attempt only (a marker file): the retry
      * runs every fold again and completes. */
+    e2e_sweep w = e2e_sweep_new(NULL);
+    const char *tmp = w.tmp, *sweep = w.sweep, *study = w.study;
     char *text = tt_xasprintf(
         "name: ff\nmethod: grid\nmetric: {name: loss}\nparameters:\n  a: {values: [2]}\n"
         "folds: 3\nretries: 1\n"
@@ -172,9 +152,7 @@ START_TEST(test_failed_fold_fails_the_trial)
         "touch %s/failed; echo disk on fire >&2; exit 3; fi; echo loss=$1', sh, '${a}']\n",
         tmp, tmp);
     e2e_write(sweep, text);
-    e2e_result r = run_fg(sweep, study);
-    ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_run_sweep_ok(sweep, study, 60);
     ck_assert_int_eq(e2e_study_long(study, "SELECT attempt FROM trials WHERE number = 1"), 2);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trials WHERE state = 'completed'"), 1);
     char *why = e2e_study_sql(study, "SELECT reason FROM trial_runs WHERE attempt = 1 AND run = 1");
@@ -196,46 +174,37 @@ START_TEST(test_failed_fold_fails_the_trial)
         "command: [/bin/sh, -c, 'if [ \"$TUNETOP_FOLD\" = 1 ]; then exit 3; fi; echo loss=$1', "
         "sh, '${a}']\n");
     e2e_write(sweep, text);
-    r = run_fg(sweep, study);
+    e2e_result r = e2e_run_sweep(sweep, study, 60);
     e2e_result_free(&r);
     char *reason = e2e_study_sql(study, "SELECT reason FROM trials WHERE number = 1");
     ck_assert_msg(reason && strncmp(reason, "fold 1: exit code 3", 19) == 0, "%s",
                   reason ? reason : "(none)");
     free(reason);
     ck_assert_int_eq(e2e_study_long(study, "SELECT count(*) FROM trial_runs"), 2);
-    e2e_rmtree(tmp);
+    e2e_sweep_free(&w);
     free(text);
-    free(tmp);
-    free(sweep);
-    free(study);
 }
 END_TEST
 
 START_TEST(test_pruning_on_the_mean_curve)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
     /* threshold upper 5: a = 9 on fold 0 and 0 on fold 1 average 4.5 (kept,
      * though fold 0 alone is above); a = 8 on both averages 8 (pruned). */
+    e2e_sweep w = e2e_sweep_new(NULL);
+    const char *sweep = w.sweep, *study = w.study;
     e2e_write(sweep,
               "name: pm\nmethod: grid\nmetric: {name: loss}\n"
               "parameters:\n  a: {values: [9, 8]}\nfolds: 2\n"
               "pruner: {type: threshold, upper: 5, n_warmup_steps: 0}\n"
               "command: [/bin/sh, -c, 'v=$1; if [ $1 = 9 ] && [ $TUNETOP_FOLD = 1 ]; then v=0; fi; "
               "for s in 0 1 2 3 4 5; do echo step=$s loss=$v; sleep 0.1; done', sh, '${a}']\n");
-    e2e_result r = run_fg(sweep, study);
-    ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_run_sweep_ok(sweep, study, 60);
     ck_assert_int_eq(e2e_study_long(study, "SELECT state = 'completed' FROM trials WHERE number = 1"), 1);
     ck_assert_int_eq(e2e_study_long(study, "SELECT state = 'pruned' FROM trials WHERE number = 2"), 1);
     char *why = e2e_study_sql(study, "SELECT reason FROM trials WHERE number = 2");
     ck_assert_msg(why && strstr(why, "5"), "%s", why ? why : "(none)");
     free(why);
-    e2e_rmtree(tmp);
-    free(tmp);
-    free(sweep);
-    free(study);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -254,9 +223,8 @@ static int count_prefix(const char *dir, const char *prefix)
 
 START_TEST(test_runner_killed_mid_trial)
 {
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_sweep w = e2e_sweep_new(NULL);
+    const char *tmp = w.tmp, *sweep = w.sweep, *study = w.study;
     char *marks = tt_xasprintf("%s/marks", tmp);
     mkdir(marks, 0700);
     /* Each run leaves a mark "TRIAL-FOLD-PID" when it starts, then runs 1.5 s. */
@@ -267,13 +235,7 @@ START_TEST(test_runner_killed_mid_trial)
         "echo loss=$1', sh, '${a}']\n",
         marks);
     e2e_write(sweep, text);
-    const char *detach[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
-    e2e_result r = e2e_run(detach, 20);
-    ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
-    const char *p = strstr(r.out, "runner pid ");
-    ck_assert_ptr_nonnull(p);
-    pid_t pid = (pid_t)strtol(p + 11, NULL, 10);
-    e2e_result_free(&r);
+    pid_t pid = e2e_start_detached(sweep, study);
     /* Kill it once some runs have finished and others run. */
     for (int i = 0; i < 200 && e2e_study_long(study, "SELECT count(*) FROM trial_runs WHERE state = "
                                                  "'completed'") < 2; i++)
@@ -283,8 +245,7 @@ START_TEST(test_runner_killed_mid_trial)
     kill(pid, SIGKILL);
     e2e_sleep(0.3);
     long done_before = e2e_study_long(study, "SELECT count(*) FROM trial_runs WHERE state = 'completed'");
-    const char *again[] = {"tunetop", "run", study, NULL};
-    r = e2e_run(again, 60);
+    e2e_result r = e2e_run_sweep(study, NULL, 60);
     ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
     ck_assert_msg(strstr(r.out, "re-adopted"), "%s", e2e_tail(r.out));
     e2e_result_free(&r);
@@ -301,25 +262,16 @@ START_TEST(test_runner_killed_mid_trial)
             ck_assert_msg(count_prefix(marks, prefix) == 1, "trial %d fold %d started %d times", t,
                           f, count_prefix(marks, prefix));
         }
-    e2e_rmtree(tmp);
+    e2e_sweep_free(&w);
     free(text);
     free(marks);
-    free(tmp);
-    free(sweep);
-    free(study);
 }
 END_TEST
 
 Suite *suite_runs(void)
 {
-    Suite *s = suite_create("runs");
-    TCase *tc = tcase_create("folds and repeats");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_folds_mean_std_and_runs);
-    tcase_add_test(tc, test_folds_times_repeats);
-    tcase_add_test(tc, test_failed_fold_fails_the_trial);
-    tcase_add_test(tc, test_pruning_on_the_mean_curve);
-    tcase_add_test(tc, test_runner_killed_mid_trial);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("runs", "folds and repeats", 120,
+                       TT_TESTS(test_folds_mean_std_and_runs, test_folds_times_repeats,
+                                test_failed_fold_fails_the_trial, test_pruning_on_the_mean_curve,
+                                test_runner_killed_mid_trial));
 }

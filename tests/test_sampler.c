@@ -15,145 +15,15 @@
 #include "tunetop/space.h"
 #include "tunetop/util.h"
 
-/* ---- building spaces ---- */
-
-static tt_param param_base(const char *name, tt_dist d)
-{
-    tt_param p;
-    memset(&p, 0, sizeof p);
-    p.name = tt_xstrdup(name);
-    p.dist = d;
-    p.sigma = 1.0;
-    p.q = 1.0;
-    p.a = 1.0;
-    p.b = 1.0;
-    return p;
-}
-
-static tt_value v_str(const char *s)
-{
-    tt_value v = {.kind = TT_VALUE_STRING, .s = (char *)s};
-    return v;
-}
-
-static tt_value v_int(int64_t i)
-{
-    tt_value v = {.kind = TT_VALUE_INT, .i = i};
-    return v;
-}
-
-static tt_value v_float(double f)
-{
-    tt_value v = {.kind = TT_VALUE_FLOAT, .f = f};
-    return v;
-}
-
-static tt_value v_bool(bool b)
-{
-    tt_value v = {.kind = TT_VALUE_BOOL, .b = b};
-    return v;
-}
-
-/* A categorical parameter; the values are copied. */
-static size_t add_values(tt_space *s, const char *name, size_t n, const tt_value *vals)
-{
-    tt_param p = param_base(name, TT_DIST_CATEGORICAL);
-    p.values = tt_xcalloc(n, sizeof *p.values);
-    for (size_t i = 0; i < n; i++)
-        p.values[i] = tt_value_copy(&vals[i]);
-    p.n_values = n;
-    return tt_space_add(s, &p);
-}
-
-static size_t add_constant(tt_space *s, const char *name, tt_value v)
-{
-    tt_param p = param_base(name, TT_DIST_CONSTANT);
-    p.values = tt_xcalloc(1, sizeof *p.values);
-    p.values[0] = tt_value_copy(&v);
-    p.n_values = 1;
-    return tt_space_add(s, &p);
-}
-
-/* A numeric parameter (min/max as written; q for the q_* kinds). */
-static size_t add_range(tt_space *s, const char *name, tt_dist d, double min, double max,
-                        double q)
-{
-    tt_param p = param_base(name, d);
-    p.min = min;
-    p.max = max;
-    p.q = q;
-    if (d == TT_DIST_NORMAL || d == TT_DIST_Q_NORMAL) {
-        p.mu = min;
-        p.sigma = max;
-    }
-    p.is_int = d == TT_DIST_INT_UNIFORM ||
-               ((d == TT_DIST_Q_UNIFORM || d == TT_DIST_Q_LOG_UNIFORM_VALUES) && q == floor(q) &&
-                min == floor(min) && max == floor(max));
-    return tt_space_add(s, &p);
-}
-
-/* Make parameter `child` active only when `parent` takes one of vals. */
-static void add_condition(tt_space *s, size_t child, const char *parent, size_t n,
-                          const tt_value *vals)
-{
-    tt_param *p = &s->params[child];
-    p->conditions = tt_xrealloc(p->conditions, (p->n_conditions + 1) * sizeof *p->conditions);
-    tt_condition *c = &p->conditions[p->n_conditions++];
-    memset(c, 0, sizeof *c);
-    c->parent_name = tt_xstrdup(parent);
-    c->values = tt_xcalloc(n, sizeof *c->values);
-    for (size_t i = 0; i < n; i++)
-        c->values[i] = tt_value_copy(&vals[i]);
-    c->n_values = n;
-}
-
-static void finish(tt_space *s)
-{
-    tt_error err = {0};
-    ck_assert_msg(tt_space_finish(s, &err) == 0, "tt_space_finish: %s", err.msg);
-}
+#include "sampler_fixtures.h"
+#include "check_util.h"
 
 /* ---- histories ---- */
 
-typedef struct hist {
-    tt_observation *obs;
-    size_t n, cap;
-} hist;
-
-static void hist_push(hist *h, const tt_assignment *a)
+/* Append a as a running trial, as `tunetop suggest` leaves it. */
+static void push_running(hist *h, const tt_assignment *a)
 {
-    tt_grow((void **)&h->obs, &h->cap, h->n + 1, sizeof *h->obs);
-    tt_observation *o = &h->obs[h->n++];
-    o->params = tt_assignment_new(a->n);
-    tt_assignment_copy(&o->params, a);
-    o->state = TT_TRIAL_RUNNING;
-    o->value = NAN;
-}
-
-/* Push a point given by its values (all active). */
-static void hist_push_x(hist *h, size_t n, const double *x)
-{
-    tt_assignment a = tt_assignment_new(n);
-    for (size_t i = 0; i < n; i++) {
-        a.x[i] = x[i];
-        a.active[i] = true;
-    }
-    hist_push(h, &a);
-    tt_assignment_free(&a);
-}
-
-static tt_history hist_view(const hist *h)
-{
-    tt_history v = {.obs = h->obs, .n = h->n, .goal = TT_GOAL_MINIMIZE};
-    return v;
-}
-
-static void hist_free(hist *h)
-{
-    for (size_t i = 0; i < h->n; i++)
-        tt_assignment_free(&h->obs[i].params);
-    free(h->obs);
-    memset(h, 0, sizeof *h);
+    hist_push(h, a, TT_TRIAL_RUNNING, NAN);
 }
 
 /* One suggestion appended to h as a running trial, as `tunetop suggest`
@@ -164,7 +34,7 @@ static int suggest_next(tt_method m, const tt_space *s, hist *h, uint64_t seed, 
     tt_history view = hist_view(h);
     int rc = tt_sampler_suggest(m, s, &view, seed, &a, err);
     if (rc == 0)
-        hist_push(h, &a);
+        push_running(h, &a);
     tt_assignment_free(&a);
     return rc;
 }
@@ -280,7 +150,7 @@ static tt_space *small_grid(void)
     tt_value opts[] = {v_str("a"), v_str("b")};
     add_values(s, "opt", 2, opts);
     add_range(s, "n", TT_DIST_INT_UNIFORM, 1, 3, 1);
-    add_constant(s, "c", v_int(7));
+    add_constant_value(s, "c", v_int(7));
     finish(s);
     return s;
 }
@@ -335,7 +205,7 @@ START_TEST(test_grid_mixed_size_and_exhaustion)
     add_range(s, "layers", TT_DIST_INT_UNIFORM, 1, 4, 1);       /* 4 */
     add_range(s, "drop", TT_DIST_Q_UNIFORM, 0, 1, 0.3);         /* 0 .3 .6 .9 */
     add_range(s, "shift", TT_DIST_Q_UNIFORM, -1, 1, 0.5);       /* -1 -.5 0 .5 1 */
-    add_constant(s, "epochs", v_int(10));                       /* 1 */
+    add_constant_value(s, "epochs", v_int(10));                       /* 1 */
     finish(s);
     tt_error err = {0};
     ck_assert_uint_eq(tt_grid_size(s, &err), 3 * 4 * 4 * 5);
@@ -411,9 +281,9 @@ static tt_space *conditional_space(bool child_first)
     if (!child_first)
         nesterov = add_values(s, "nesterov", 2, nest);
     add_values(s, "lr", 2, lrs);
-    add_condition(s, momentum, "optimizer", 1, &sgd);
-    add_condition(s, beta1, "optimizer", 1, &adam);
-    add_condition(s, nesterov, "momentum", 1, &m09);
+    add_condition_values(s, momentum, "optimizer", 1, &sgd);
+    add_condition_values(s, beta1, "optimizer", 1, &adam);
+    add_condition_values(s, nesterov, "momentum", 1, &m09);
     finish(s);
     return s;
 }
@@ -479,11 +349,11 @@ START_TEST(test_grid_resume_any_subset)
     hist h = {0};
     /* An enqueued point out of order, a retried one, one from an older
      * space (other size) and one off the grid. */
-    hist_push_x(&h, 3, (double[]){1, 2, 0});
-    hist_push_x(&h, 3, (double[]){0, 1, 0});
-    hist_push_x(&h, 3, (double[]){1, 2, 0});
-    hist_push_x(&h, 2, (double[]){0, 2});
-    hist_push_x(&h, 3, (double[]){0, 2.5, 0});
+    hist_push_x(&h, 3, (double[]){1, 2, 0}, TT_TRIAL_RUNNING, NAN);
+    hist_push_x(&h, 3, (double[]){0, 1, 0}, TT_TRIAL_RUNNING, NAN);
+    hist_push_x(&h, 3, (double[]){1, 2, 0}, TT_TRIAL_RUNNING, NAN);
+    hist_push_x(&h, 2, (double[]){0, 2}, TT_TRIAL_RUNNING, NAN);
+    hist_push_x(&h, 3, (double[]){0, 2.5, 0}, TT_TRIAL_RUNNING, NAN);
     tt_error err = {0};
     static const double want[4][2] = {{0, 2}, {0, 3}, {1, 1}, {1, 3}};
     for (size_t t = 0; t < 4; t++) {
@@ -502,7 +372,7 @@ START_TEST(test_grid_resume_any_subset)
     ck_assert_uint_eq(tt_grid_size(q, &err), 11);
     for (int k = 10; k >= 0; k--)
         if (k != 7)
-            hist_push_x(&h, 1, (double[]){k * 0.1});
+            hist_push_x(&h, 1, (double[]){k * 0.1}, TT_TRIAL_RUNNING, NAN);
     ck_assert_int_eq(suggest_next(TT_METHOD_GRID, q, &h, 3, &err), 0);
     ck_assert_double_eq_tol(h.obs[h.n - 1].params.x[0], 0.7, 1e-12);
     ck_assert_int_eq(suggest_next(TT_METHOD_GRID, q, &h, 3, &err), -TT_ERR_EXHAUSTED);
@@ -526,8 +396,9 @@ START_TEST(test_grid_large_history)
     hist h = {0};
     for (long p = 99999; p >= 0; p--)
         if (p != 77777)
-            hist_push_x(&h, 3, (double[]){(double)(p / 1000), (double)(p / 10 % 100),
-                                          (double)(p % 10)});
+            hist_push_x(&h, 3,
+                        (double[]){(double)(p / 1000), (double)(p / 10 % 100), (double)(p % 10)},
+                        TT_TRIAL_RUNNING, NAN);
     ck_assert_int_eq(suggest_next(TT_METHOD_GRID, s, &h, 0, &err), 0);
     const double *x = h.obs[h.n - 1].params.x;
     ck_assert_double_eq(x[0], 77);
@@ -581,7 +452,7 @@ START_TEST(test_grid_huge_sizes)
     for (int i = 0; i < 15; i++) {
         snprintf(name, sizeof name, "child%d", i);
         size_t c = add_values(s, name, 10, ten);
-        add_condition(s, c, "switch", 1, &one);
+        add_condition_values(s, c, "switch", 1, &one);
     }
     finish(s);
     ck_assert_uint_eq(tt_grid_size(s, &err), (size_t)10000000000000010000ULL);
@@ -594,7 +465,7 @@ START_TEST(test_grid_huge_sizes)
         memcpy(a.x, x, sizeof x);
         for (int i = 0; i < 20; i++)
             a.active[i] = i < 5;
-        hist_push(&h, &a);
+        push_running(&h, &a);
         tt_assignment_free(&a);
     }
     ck_assert_int_eq(suggest_next(TT_METHOD_GRID, s, &h, 0, &err), 0);
@@ -631,7 +502,7 @@ static tt_space *mixed_space(void)
     tt_space *s = tt_space_new();
     tt_value vals[] = {v_str("a"), v_str("b"), v_str("c")};
     add_values(s, "cat", 3, vals);
-    add_constant(s, "const", v_str("fixed"));
+    add_constant_value(s, "const", v_str("fixed"));
     add_range(s, "int", TT_DIST_INT_UNIFORM, -3, 5, 1);
     add_range(s, "uni", TT_DIST_UNIFORM, 0.5, 2.5, 1);
     add_range(s, "q", TT_DIST_Q_UNIFORM, 0, 1, 0.25);
@@ -752,38 +623,18 @@ START_TEST(test_sobol_suggest_uses_trial_number)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner learns of the suite from the
- * definition line below. */
-extern Suite *suite_sampler(void);
-
 Suite *suite_sampler(void)
 {
     Suite *s = suite_create("sampler");
-    TCase *names = tcase_create("names");
-    tcase_add_test(names, test_names);
-    tcase_add_test(names, test_unavailable_method);
-    suite_add_tcase(s, names);
-
-    TCase *grid = tcase_create("grid");
-    tcase_set_timeout(grid, 30);
-    tcase_add_test(grid, test_grid_order);
-    tcase_add_test(grid, test_grid_seed_irrelevant);
-    tcase_add_test(grid, test_grid_mixed_size_and_exhaustion);
-    tcase_add_test(grid, test_grid_continuous_error);
-    tcase_add_test(grid, test_grid_conditional);
-    tcase_add_test(grid, test_grid_duplicate_values);
-    tcase_add_test(grid, test_grid_resume_any_subset);
-    tcase_add_test(grid, test_grid_large_history);
-    tcase_add_test(grid, test_grid_huge_sizes);
-    tcase_add_test(grid, test_grid_empty_space);
-    suite_add_tcase(s, grid);
-
-    TCase *qmc = tcase_create("random_sobol");
-    tcase_set_timeout(qmc, 60);
-    tcase_add_test(qmc, test_random_determinism);
-    tcase_add_test(qmc, test_sobol_determinism);
-    tcase_add_test(qmc, test_random_conditional);
-    tcase_add_test(qmc, test_sobol_suggest_uses_trial_number);
-    suite_add_tcase(s, qmc);
+    tt_add_tcase(s, "names", 0, TT_TESTS(test_names, test_unavailable_method));
+    tt_add_tcase(s, "grid", 30,
+                 TT_TESTS(test_grid_order, test_grid_seed_irrelevant,
+                          test_grid_mixed_size_and_exhaustion, test_grid_continuous_error,
+                          test_grid_conditional, test_grid_duplicate_values,
+                          test_grid_resume_any_subset, test_grid_large_history,
+                          test_grid_huge_sizes, test_grid_empty_space));
+    tt_add_tcase(s, "random_sobol", 60,
+                 TT_TESTS(test_random_determinism, test_sobol_determinism, test_random_conditional,
+                          test_sobol_suggest_uses_trial_number));
     return s;
 }

@@ -29,8 +29,7 @@
 
 #include "e2e.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_samples_run(void);
+#include "check_util.h"
 
 enum { CAP = 3 };
 
@@ -295,11 +294,8 @@ Suite *suite_samples_run(void)
     if (!samples && !list_error)
         list_samples();
     Suite *s = suite_create("samples_run");
-    TCase *tc = tcase_create("samples");
-    tcase_set_timeout(tc, 150);
-    tcase_add_test(tc, test_samples_listed);
-    tcase_add_test(tc, test_nni_space_alone_is_refused);
+    TCase *tc = tt_add_tcase(s, "samples", 150,
+                             TT_TESTS(test_samples_listed, test_nni_space_alone_is_refused));
     tcase_add_loop_test(tc, test_sample_runs, 0, (int)n_samples);
-    suite_add_tcase(s, tc);
     return s;
 }

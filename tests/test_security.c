@@ -34,8 +34,7 @@
 #include "tunetop/study.h"
 #include "tunetop/store.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_security(void);
+#include "check_util.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -1197,11 +1196,9 @@ Suite *suite_security(void)
     tcase_add_test(tc, test_lost_race_messages);
     tcase_add_test(tc, test_long_names_keep_the_reason);
     suite_add_tcase(s, tc);
-    TCase *term_tc = tcase_create("terminal");
-    tcase_set_timeout(term_tc, 240);
+    TCase *term_tc = tt_add_tcase(s, "terminal", 240,
+                                  TT_TESTS(test_escapes_stay_off_the_terminal,
+                                           test_dashboard_valgrind));
     tcase_add_unchecked_fixture(term_tc, terminal_setup, terminal_teardown);
-    tcase_add_test(term_tc, test_escapes_stay_off_the_terminal);
-    tcase_add_test(term_tc, test_dashboard_valgrind);
-    suite_add_tcase(s, term_tc);
     return s;
 }

@@ -17,8 +17,7 @@
 #include "../src/runner/slurm.h"
 #include "e2e.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_slurm(void);
+#include "check_util.h"
 
 /* ---- states and parsing ------------------------------------------------------- */
 
@@ -459,7 +458,7 @@ static char *squeue_state(const char *job)
 
 /* The sweep of tests/data/slurm_trainer.yaml with each job asking for every
  * CPU of the node: one job runs, the other of the two waits PENDING. */
-static char *slurm_sweep(const char *tmp)
+static char *slurm_sweep_text(void)
 {
     const char *sinfo[] = {"sinfo", "-h", "-o", "%c", NULL};
     e2e_result r = e2e_run(sinfo, 15);
@@ -478,11 +477,7 @@ static char *slurm_sweep(const char *tmp)
     }
     fclose(f);
     free(path);
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    char *text = tt_buf_take(&b);
-    e2e_write(sweep, text);
-    free(text);
-    return sweep;
+    return tt_buf_take(&b);
 }
 
 /* The C sample sweep through Slurm, parallel 2: a job cancelled from
@@ -492,16 +487,11 @@ START_TEST(test_e2e_sweep_cancel_restart)
 {
     if (!slurm_up("Slurm sweep, scancel, kill -9 and restart"))
         return;
-    char *tmp = e2e_tmpdir();
-    char *sweep = slurm_sweep(tmp);
-    char *study = tt_xasprintf("%s/study", tmp);
-    const char *det[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    const char *p = strstr(r.out, "runner pid ");
-    ck_assert_ptr_nonnull(p);
-    pid_t runner = (pid_t)strtol(p + 11, NULL, 10);
-    e2e_result_free(&r);
+    char *text = slurm_sweep_text();
+    e2e_sweep w = e2e_sweep_new(text);
+    free(text);
+    const char *sweep = w.sweep, *study = w.study;
+    pid_t runner = e2e_start_detached(sweep, study);
 
     /* Wait for trial 1's job to run; meanwhile never more than two jobs. */
     char *job1 = NULL;
@@ -535,7 +525,7 @@ START_TEST(test_e2e_sweep_cancel_restart)
     /* Someone cancels trial 1's job. */
     e2e_sleep(0.3);
     const char *cancel[] = {"scancel", job1, NULL};
-    r = e2e_run(cancel, 15);
+    e2e_result r = e2e_run(cancel, 15);
     ck_assert_int_eq(r.status, 0);
     e2e_result_free(&r);
     long attempt = 0;
@@ -602,10 +592,7 @@ START_TEST(test_e2e_sweep_cancel_restart)
         printf("note: the second job never waited PENDING (node with room for both)\n");
     free(running_job);
     free(job1);
-    free(sweep);
-    free(study);
-    e2e_rmtree(tmp);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -615,16 +602,14 @@ START_TEST(test_e2e_sbatch_failure)
 {
     if (!slurm_up("a failing sbatch"))
         return;
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    e2e_write(sweep, "name: nopart\nmethod: random\nrun_cap: 1\n"
-                     "command: [/bin/sh, -c, 'echo loss=1']\nmetric: {name: loss}\n"
-                     "parameters:\n  x: {min: 0.0, max: 1.0}\n"
-                     "executor: {type: slurm, partition: tunetop-no-such-partition}\n");
-    char *study = tt_xasprintf("%s/study", tmp);
+    e2e_sweep w = e2e_sweep_new(
+        "name: nopart\nmethod: random\nrun_cap: 1\n"
+        "command: [/bin/sh, -c, 'echo loss=1']\nmetric: {name: loss}\n"
+        "parameters:\n  x: {min: 0.0, max: 1.0}\n"
+        "executor: {type: slurm, partition: tunetop-no-such-partition}\n");
+    const char *study = w.study;
     setenv("TUNETOP_SLURM_BACKOFF", "0.1", 1);
-    const char *run[] = {"tunetop", "run", sweep, "--dir", study, NULL};
-    e2e_result r = e2e_run(run, 40);
+    e2e_result r = e2e_run_sweep(w.sweep, study, 40);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     ck_assert_msg(strstr(r.out, "retrying in"), "%s", e2e_tail(r.out));
     e2e_result_free(&r);
@@ -638,10 +623,7 @@ START_TEST(test_e2e_sbatch_failure)
                      5);
     free(state);
     free(reason);
-    free(sweep);
-    free(study);
-    e2e_rmtree(tmp);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
@@ -650,17 +632,13 @@ START_TEST(test_e2e_kill)
 {
     if (!slurm_up("tunetop kill through scancel"))
         return;
-    char *tmp = e2e_tmpdir();
-    char *sweep = tt_xasprintf("%s/sweep.yaml", tmp);
-    e2e_write(sweep, "name: killme\nmethod: random\nrun_cap: 1\n"
-                     "command: [/bin/sh, -c, 'echo loss=1; sleep 60']\nmetric: {name: loss}\n"
-                     "parameters:\n  x: {min: 0.0, max: 1.0}\n"
-                     "executor: {type: slurm}\n");
-    char *study = tt_xasprintf("%s/study", tmp);
-    const char *det[] = {"tunetop", "run", sweep, "--dir", study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
-    e2e_result_free(&r);
+    e2e_sweep w = e2e_sweep_new(
+        "name: killme\nmethod: random\nrun_cap: 1\n"
+        "command: [/bin/sh, -c, 'echo loss=1; sleep 60']\nmetric: {name: loss}\n"
+        "parameters:\n  x: {min: 0.0, max: 1.0}\n"
+        "executor: {type: slurm}\n");
+    const char *study = w.study;
+    e2e_start_detached(w.sweep, study);
     char *job = NULL;
     for (int i = 0; i < 200; i++) {
         free(job);
@@ -674,7 +652,7 @@ START_TEST(test_e2e_kill)
     }
     ck_assert_ptr_nonnull(job);
     const char *kill_cmd[] = {"tunetop", "kill", study, "1", NULL};
-    r = e2e_run(kill_cmd, 20);
+    e2e_result r = e2e_run(kill_cmd, 20);
     ck_assert_msg(r.status == 0, "%s\n%s", e2e_tail(r.out), e2e_tail(r.err));
     e2e_result_free(&r);
     char *state = NULL;
@@ -691,32 +669,18 @@ START_TEST(test_e2e_kill)
     free(s);
     free(state);
     free(job);
-    free(sweep);
-    free(study);
-    e2e_rmtree(tmp);
-    free(tmp);
+    e2e_sweep_free(&w);
 }
 END_TEST
 
 Suite *suite_slurm(void)
 {
     Suite *s = suite_create("slurm");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_phases);
-    tcase_add_test(tc, test_parse_sbatch);
-    tcase_add_test(tc, test_parse_squeue);
-    tcase_add_test(tc, test_parse_scontrol);
-    tcase_add_test(tc, test_output_summary);
-    tcase_add_test(tc, test_sbatch_argv);
-    tcase_add_test(tc, test_script_quotes_everything);
-    tcase_add_test(tc, test_decide);
-    tcase_add_test(tc, test_commands);
-    suite_add_tcase(s, tc);
-    TCase *e2e = tcase_create("e2e");
-    tcase_set_timeout(e2e, 120);
-    tcase_add_test(e2e, test_e2e_sweep_cancel_restart);
-    tcase_add_test(e2e, test_e2e_sbatch_failure);
-    tcase_add_test(e2e, test_e2e_kill);
-    suite_add_tcase(s, e2e);
+    tt_add_tcase(s, "core", 0,
+                 TT_TESTS(test_phases, test_parse_sbatch, test_parse_squeue, test_parse_scontrol,
+                          test_output_summary, test_sbatch_argv, test_script_quotes_everything,
+                          test_decide, test_commands));
+    tt_add_tcase(s, "e2e", 120,
+                 TT_TESTS(test_e2e_sweep_cancel_restart, test_e2e_sbatch_failure, test_e2e_kill));
     return s;
 }

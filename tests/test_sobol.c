@@ -12,6 +12,7 @@
 
 #include "tunetop/sampler.h"
 #include "tunetop/util.h"
+#include "check_util.h"
 
 START_TEST(test_sobol_unscrambled_sequence)
 {
@@ -247,19 +248,9 @@ START_TEST(test_sobol_discrepancy)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner learns of the suite from the
- * definition line below. */
-extern Suite *suite_sobol(void);
-
 Suite *suite_sobol(void)
 {
-    Suite *s = suite_create("sobol");
-    TCase *tc = tcase_create("sobol");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_sobol_unscrambled_sequence);
-    tcase_add_test(tc, test_sobol_stratified);
-    tcase_add_test(tc, test_sobol_owen_nesting);
-    tcase_add_test(tc, test_sobol_discrepancy);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("sobol", "sobol", 60,
+                       TT_TESTS(test_sobol_unscrambled_sequence, test_sobol_stratified,
+                                test_sobol_owen_nesting, test_sobol_discrepancy));
 }

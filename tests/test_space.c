@@ -11,77 +11,24 @@
 
 #include "tunetop/space.h"
 
-static tt_value v_str(const char *s)
-{
-    tt_value v = {.kind = TT_VALUE_STRING, .s = tt_xstrdup(s)};
-    return v;
-}
-
-static tt_value v_int(int64_t i)
-{
-    tt_value v = {.kind = TT_VALUE_INT, .i = i};
-    return v;
-}
-
-static tt_value v_float(double f)
-{
-    tt_value v = {.kind = TT_VALUE_FLOAT, .f = f};
-    return v;
-}
-
-static tt_value v_bool(bool b)
-{
-    tt_value v = {.kind = TT_VALUE_BOOL, .b = b};
-    return v;
-}
-
-static tt_param mk(const char *name, tt_dist d, double min, double max)
-{
-    tt_param p;
-    memset(&p, 0, sizeof p);
-    p.name = tt_xstrdup(name);
-    p.dist = d;
-    p.min = min;
-    p.max = max;
-    p.sigma = 1.0;
-    p.q = 1.0;
-    p.a = p.b = 1.0;
-    return p;
-}
-
-static void set_values(tt_param *p, size_t n, const tt_value *vals)
-{
-    p->values = tt_xcalloc(n, sizeof *p->values);
-    memcpy(p->values, vals, n * sizeof *vals);
-    p->n_values = n;
-}
-
-static void add_condition(tt_param *p, const char *parent, size_t n, const tt_value *vals)
-{
-    p->conditions = tt_xrealloc(p->conditions, (p->n_conditions + 1) * sizeof *p->conditions);
-    tt_condition *c = &p->conditions[p->n_conditions++];
-    memset(c, 0, sizeof *c);
-    c->parent_name = tt_xstrdup(parent);
-    c->values = tt_xcalloc(n, sizeof *c->values);
-    memcpy(c->values, vals, n * sizeof *vals);
-    c->n_values = n;
-}
+#include "sampler_fixtures.h"
+#include "check_util.h"
 
 /* One parameter of every kind, finished; index = tt_dist. */
 static tt_space *every_kind(void)
 {
     tt_space *s = tt_space_new();
     for (int d = 0; d < TT_DIST_COUNT; d++) {
-        tt_param p = mk(tt_dist_name((tt_dist)d), (tt_dist)d, 0, 0);
+        tt_param p = param_range(tt_dist_name((tt_dist)d), (tt_dist)d, 0, 0);
         switch ((tt_dist)d) {
         case TT_DIST_CONSTANT: {
-            tt_value v = v_str("x");
-            set_values(&p, 1, &v);
+            tt_value v = v_str_dup("x");
+            param_take_values(&p, 1, &v);
             break;
         }
         case TT_DIST_CATEGORICAL: {
             tt_value v[3] = {v_int(16), v_int(32), v_int(64)};
-            set_values(&p, 3, v);
+            param_take_values(&p, 3, v);
             p.probabilities = tt_xmalloc(3 * sizeof(double));
             memcpy(p.probabilities, (double[]){0.2, 0.5, 0.3}, 3 * sizeof(double));
             break;
@@ -136,7 +83,7 @@ END_TEST
 START_TEST(test_values)
 {
     tt_value i1 = v_int(1), f1 = v_float(1.0), f15 = v_float(1.5), t = v_bool(true);
-    tt_value a = v_str("adam"), a2 = v_str("adam"), b = v_str("sgd"), n1 = {0}, n2 = {0};
+    tt_value a = v_str_dup("adam"), a2 = v_str_dup("adam"), b = v_str_dup("sgd"), n1 = {0}, n2 = {0};
     ck_assert(tt_value_equal(&i1, &f1));
     ck_assert(!tt_value_equal(&i1, &f15));
     ck_assert(!tt_value_equal(&i1, &t));
@@ -297,7 +244,7 @@ START_TEST(test_grid)
     tt_space_free(s);
 
     /* Multiples of q inside [min, max] only, ascending. */
-    tt_param p = mk("q", TT_DIST_Q_UNIFORM, 0.2, 2.3);
+    tt_param p = param_range("q", TT_DIST_Q_UNIFORM, 0.2, 2.3);
     p.q = 0.5;
     s = tt_space_new();
     tt_space_add(s, &p);
@@ -315,9 +262,9 @@ END_TEST
 START_TEST(test_quantised_range)
 {
     tt_space *s = tt_space_new();
-    tt_param qu = mk("qu", TT_DIST_Q_UNIFORM, 0.2, 2.3);
+    tt_param qu = param_range("qu", TT_DIST_Q_UNIFORM, 0.2, 2.3);
     qu.q = 0.5;
-    tt_param ql = mk("ql", TT_DIST_Q_LOG_UNIFORM_VALUES, 0.1, 10);
+    tt_param ql = param_range("ql", TT_DIST_Q_LOG_UNIFORM_VALUES, 0.1, 10);
     ql.is_int = true;
     tt_space_add(s, &qu);
     tt_space_add(s, &ql);
@@ -344,21 +291,21 @@ END_TEST
 static tt_space *conditional_space(bool with_conditions)
 {
     tt_space *s = tt_space_new();
-    tt_param dropout = mk("dropout", TT_DIST_UNIFORM, 0, 0.5);
-    tt_param model = mk("model", TT_DIST_CATEGORICAL, 0, 0);
-    tt_param kernel = mk("kernel", TT_DIST_INT_UNIFORM, 3, 7);
-    tt_param dilation = mk("dilation", TT_DIST_CATEGORICAL, 0, 0);
-    tt_param lr = mk("lr", TT_DIST_LOG_UNIFORM_VALUES, 1e-4, 1e-1);
-    tt_value models[2] = {v_str("mlp"), v_str("cnn")};
-    set_values(&model, 2, models);
+    tt_param dropout = param_range("dropout", TT_DIST_UNIFORM, 0, 0.5);
+    tt_param model = param_range("model", TT_DIST_CATEGORICAL, 0, 0);
+    tt_param kernel = param_range("kernel", TT_DIST_INT_UNIFORM, 3, 7);
+    tt_param dilation = param_range("dilation", TT_DIST_CATEGORICAL, 0, 0);
+    tt_param lr = param_range("lr", TT_DIST_LOG_UNIFORM_VALUES, 1e-4, 1e-1);
+    tt_value models[2] = {v_str_dup("mlp"), v_str_dup("cnn")};
+    param_take_values(&model, 2, models);
     tt_value dil[2] = {v_int(1), v_int(2)};
-    set_values(&dilation, 2, dil);
+    param_take_values(&dilation, 2, dil);
     if (with_conditions) {
-        tt_value mlp = v_str("mlp"), cnn = v_str("cnn");
-        add_condition(&dropout, "model", 1, &mlp);
-        add_condition(&kernel, "model", 1, &cnn);
+        tt_value mlp = v_str_dup("mlp"), cnn = v_str_dup("cnn");
+        param_take_condition(&dropout, "model", 1, &mlp);
+        param_take_condition(&kernel, "model", 1, &cnn);
         tt_value ks[2] = {v_int(5), v_float(7.0)};
-        add_condition(&dilation, "kernel", 2, ks);
+        param_take_condition(&dilation, "kernel", 2, ks);
     }
     tt_space_add(s, &dropout);
     tt_space_add(s, &model);
@@ -466,11 +413,11 @@ static void expect_error(tt_space *s, const char *want)
 static tt_space *with_model(void)
 {
     tt_space *s = tt_space_new();
-    tt_param model = mk("model", TT_DIST_CATEGORICAL, 0, 0);
-    tt_value models[2] = {v_str("mlp"), v_str("cnn")};
-    set_values(&model, 2, models);
+    tt_param model = param_range("model", TT_DIST_CATEGORICAL, 0, 0);
+    tt_value models[2] = {v_str_dup("mlp"), v_str_dup("cnn")};
+    param_take_values(&model, 2, models);
     tt_space_add(s, &model);
-    tt_param layers = mk("layers", TT_DIST_INT_UNIFORM, 1, 4);
+    tt_param layers = param_range("layers", TT_DIST_INT_UNIFORM, 1, 4);
     tt_space_add(s, &layers);
     return s;
 }
@@ -478,39 +425,39 @@ static tt_space *with_model(void)
 START_TEST(test_condition_errors)
 {
     tt_space *s = with_model();
-    tt_param p = mk("kernel", TT_DIST_INT_UNIFORM, 3, 7);
-    tt_value cnn = v_str("cnn");
-    add_condition(&p, "modle", 1, &cnn);
+    tt_param p = param_range("kernel", TT_DIST_INT_UNIFORM, 3, 7);
+    tt_value cnn = v_str_dup("cnn");
+    param_take_condition(&p, "modle", 1, &cnn);
     tt_space_add(s, &p);
     expect_error(s, "parameters.kernel: condition on unknown parameter 'modle' (did you mean "
                     "'model'?)");
 
     s = with_model();
-    p = mk("kernel", TT_DIST_INT_UNIFORM, 3, 7);
-    tt_value rnn = v_str("rnn");
-    add_condition(&p, "model", 1, &rnn);
+    p = param_range("kernel", TT_DIST_INT_UNIFORM, 3, 7);
+    tt_value rnn = v_str_dup("rnn");
+    param_take_condition(&p, "model", 1, &rnn);
     tt_space_add(s, &p);
     expect_error(s, "parameters.kernel: condition value rnn can never be taken by 'model'");
 
     /* Numeric parents: a value in range is fine, 9 and 2.5 are not. */
     s = with_model();
-    p = mk("width", TT_DIST_UNIFORM, 0, 1);
+    p = param_range("width", TT_DIST_UNIFORM, 0, 1);
     tt_value three = v_float(3.0);
-    add_condition(&p, "layers", 1, &three);
+    param_take_condition(&p, "layers", 1, &three);
     tt_space_add(s, &p);
     tt_error err = {0};
     ck_assert_int_eq(tt_space_finish(s, &err), 0);
     tt_space_free(s);
     s = with_model();
-    p = mk("width", TT_DIST_UNIFORM, 0, 1);
+    p = param_range("width", TT_DIST_UNIFORM, 0, 1);
     tt_value bad[2] = {v_int(2), v_float(2.5)};
-    add_condition(&p, "layers", 2, bad);
+    param_take_condition(&p, "layers", 2, bad);
     tt_space_add(s, &p);
     expect_error(s, "condition value 2.5 can never be taken by 'layers'");
     s = with_model();
-    p = mk("width", TT_DIST_UNIFORM, 0, 1);
+    p = param_range("width", TT_DIST_UNIFORM, 0, 1);
     tt_value nine = v_int(9);
-    add_condition(&p, "layers", 1, &nine);
+    param_take_condition(&p, "layers", 1, &nine);
     tt_space_add(s, &p);
     expect_error(s, "condition value 9 can never be taken");
 
@@ -518,21 +465,21 @@ START_TEST(test_condition_errors)
     s = tt_space_new();
     const char *names[3] = {"a", "b", "c"};
     for (int i = 0; i < 3; i++) {
-        p = mk(names[i], TT_DIST_CATEGORICAL, 0, 0);
+        p = param_range(names[i], TT_DIST_CATEGORICAL, 0, 0);
         tt_value v[2] = {v_bool(true), v_bool(false)};
-        set_values(&p, 2, v);
+        param_take_values(&p, 2, v);
         tt_value t = v_bool(true);
-        add_condition(&p, names[(i + 1) % 3], 1, &t);
+        param_take_condition(&p, names[(i + 1) % 3], 1, &t);
         tt_space_add(s, &p);
     }
     expect_error(s, "conditions form a cycle (a -> b -> c -> a;");
 
     s = tt_space_new();
-    p = mk("a", TT_DIST_CATEGORICAL, 0, 0);
+    p = param_range("a", TT_DIST_CATEGORICAL, 0, 0);
     tt_value v[2] = {v_bool(true), v_bool(false)};
-    set_values(&p, 2, v);
+    param_take_values(&p, 2, v);
     tt_value t = v_bool(true);
-    add_condition(&p, "a", 1, &t);
+    param_take_condition(&p, "a", 1, &t);
     tt_space_add(s, &p);
     expect_error(s, "parameters.a: a parameter cannot be conditional on itself");
 }
@@ -541,75 +488,75 @@ END_TEST
 START_TEST(test_validation_errors)
 {
     tt_space *s = tt_space_new();
-    tt_param p = mk("lr", TT_DIST_UNIFORM, 0.1, 0.01);
+    tt_param p = param_range("lr", TT_DIST_UNIFORM, 0.1, 0.01);
     tt_space_add(s, &p);
     expect_error(s, "parameters.lr: min (0.1) must be less than or equal to max (0.01)");
 
     s = tt_space_new();
-    p = mk("lr", TT_DIST_LOG_UNIFORM_VALUES, 0, 0.1);
+    p = param_range("lr", TT_DIST_LOG_UNIFORM_VALUES, 0, 0.1);
     tt_space_add(s, &p);
     expect_error(s, "parameters.lr: min (0) must be greater than 0 for log_uniform_values");
 
     s = tt_space_new();
-    p = mk("lr", TT_DIST_LOG_UNIFORM, -1000, 0);
+    p = param_range("lr", TT_DIST_LOG_UNIFORM, -1000, 0);
     tt_space_add(s, &p);
     expect_error(s, "natural-log exponents");
 
     s = tt_space_new();
-    p = mk("n", TT_DIST_NORMAL, 0, 0);
+    p = param_range("n", TT_DIST_NORMAL, 0, 0);
     p.sigma = 0;
     tt_space_add(s, &p);
     expect_error(s, "parameters.n: sigma (0) must be greater than 0");
 
     s = tt_space_new();
-    p = mk("bt", TT_DIST_BETA, 0, 0);
+    p = param_range("bt", TT_DIST_BETA, 0, 0);
     p.b = -1;
     tt_space_add(s, &p);
     expect_error(s, "parameters.bt: b (-1) must be greater than 0");
 
     s = tt_space_new();
-    p = mk("q", TT_DIST_Q_UNIFORM, 0, 1);
+    p = param_range("q", TT_DIST_Q_UNIFORM, 0, 1);
     p.q = 0;
     tt_space_add(s, &p);
     expect_error(s, "parameters.q: q (0) must be greater than 0");
 
     s = tt_space_new();
-    p = mk("q", TT_DIST_Q_UNIFORM, 0.2, 0.4);
+    p = param_range("q", TT_DIST_Q_UNIFORM, 0.2, 0.4);
     tt_space_add(s, &p);
     expect_error(s, "parameters.q: no multiple of q (1) lies between 0.2 and 0.4");
 
     s = tt_space_new();
-    p = mk("k", TT_DIST_INT_UNIFORM, 1.5, 4);
+    p = param_range("k", TT_DIST_INT_UNIFORM, 1.5, 4);
     tt_space_add(s, &p);
     expect_error(s, "parameters.k: int_uniform needs integer min and max");
 
     s = tt_space_new();
-    p = mk("c", TT_DIST_CATEGORICAL, 0, 0);
+    p = param_range("c", TT_DIST_CATEGORICAL, 0, 0);
     tt_space_add(s, &p);
     expect_error(s, "parameters.c: values must list at least one choice");
 
     s = tt_space_new();
-    p = mk("c", TT_DIST_CATEGORICAL, 0, 0);
+    p = param_range("c", TT_DIST_CATEGORICAL, 0, 0);
     tt_value v[2] = {v_int(1), v_int(2)};
-    set_values(&p, 2, v);
+    param_take_values(&p, 2, v);
     p.probabilities = tt_xmalloc(2 * sizeof(double));
     memcpy(p.probabilities, (double[]){0.5, 0.6}, 2 * sizeof(double));
     tt_space_add(s, &p);
     expect_error(s, "parameters.c: probabilities must sum to 1, they sum to 1.1");
 
     s = tt_space_new();
-    p = mk("c", TT_DIST_CATEGORICAL, 0, 0);
+    p = param_range("c", TT_DIST_CATEGORICAL, 0, 0);
     tt_value w[2] = {v_int(1), v_int(2)};
-    set_values(&p, 2, w);
+    param_take_values(&p, 2, w);
     p.probabilities = tt_xmalloc(2 * sizeof(double));
     memcpy(p.probabilities, (double[]){1.5, -0.5}, 2 * sizeof(double));
     tt_space_add(s, &p);
     expect_error(s, "parameters.c: probabilities[1] (-0.5) must be a number >= 0");
 
     s = tt_space_new();
-    p = mk("x", TT_DIST_UNIFORM, 0, 1);
+    p = param_range("x", TT_DIST_UNIFORM, 0, 1);
     tt_space_add(s, &p);
-    p = mk("x", TT_DIST_UNIFORM, 0, 1);
+    p = param_range("x", TT_DIST_UNIFORM, 0, 1);
     tt_space_add(s, &p);
     expect_error(s, "parameters.x: is defined twice");
 }
@@ -618,15 +565,15 @@ END_TEST
 START_TEST(test_format_and_value)
 {
     tt_space *s = tt_space_new();
-    tt_param bs = mk("batch_size", TT_DIST_Q_LOG_UNIFORM_VALUES, 16, 256);
+    tt_param bs = param_range("batch_size", TT_DIST_Q_LOG_UNIFORM_VALUES, 16, 256);
     bs.is_int = true;
-    tt_param lr = mk("lr", TT_DIST_UNIFORM, 0, 1);
-    tt_param flag = mk("flag", TT_DIST_CATEGORICAL, 0, 0);
+    tt_param lr = param_range("lr", TT_DIST_UNIFORM, 0, 1);
+    tt_param flag = param_range("flag", TT_DIST_CATEGORICAL, 0, 0);
     tt_value fv[3] = {v_bool(true), v_bool(false), {0}};
-    set_values(&flag, 3, fv);
-    tt_param name = mk("name", TT_DIST_CONSTANT, 0, 0);
-    tt_value nv = v_str("run a");
-    set_values(&name, 1, &nv);
+    param_take_values(&flag, 3, fv);
+    tt_param name = param_range("name", TT_DIST_CONSTANT, 0, 0);
+    tt_value nv = v_str_dup("run a");
+    param_take_values(&name, 1, &nv);
     tt_space_add(s, &bs);
     ck_assert(bs.name == NULL && bs.values == NULL);
     tt_space_add(s, &lr);
@@ -661,26 +608,12 @@ START_TEST(test_format_and_value)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_space(void);
-
 Suite *suite_space(void)
 {
-    Suite *s = suite_create("space");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_dist_names);
-    tcase_add_test(tc, test_values);
-    tcase_add_test(tc, test_round_trip);
-    tcase_add_test(tc, test_decode_edges);
-    tcase_add_test(tc, test_contains);
-    tcase_add_test(tc, test_grid);
-    tcase_add_test(tc, test_quantised_range);
-    tcase_add_test(tc, test_conditions_order);
-    tcase_add_test(tc, test_conditions_activity);
-    tcase_add_test(tc, test_conditions_stable_stream);
-    tcase_add_test(tc, test_condition_errors);
-    tcase_add_test(tc, test_validation_errors);
-    tcase_add_test(tc, test_format_and_value);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("space", "core", 0,
+                       TT_TESTS(test_dist_names, test_values, test_round_trip, test_decode_edges,
+                                test_contains, test_grid, test_quantised_range,
+                                test_conditions_order, test_conditions_activity,
+                                test_conditions_stable_stream, test_condition_errors,
+                                test_validation_errors, test_format_and_value));
 }

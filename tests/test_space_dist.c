@@ -16,43 +16,12 @@
 
 #include "tunetop/space.h"
 
+#include "sampler_fixtures.h"
+#include "check_util.h"
+
 #define N_DRAWS 20000
 /* sqrt(n) * D of the KS statistic exceeds 1.95 with probability 0.001. */
 #define KS_CRITICAL 1.95
-
-static tt_value v_str(const char *s)
-{
-    tt_value v = {.kind = TT_VALUE_STRING, .s = tt_xstrdup(s)};
-    return v;
-}
-
-static tt_value v_int(int64_t i)
-{
-    tt_value v = {.kind = TT_VALUE_INT, .i = i};
-    return v;
-}
-
-/* A parameter with W&B's defaults (mu 0, sigma 1, q 1, a 1, b 1). */
-static tt_param mk(const char *name, tt_dist d, double min, double max)
-{
-    tt_param p;
-    memset(&p, 0, sizeof p);
-    p.name = tt_xstrdup(name);
-    p.dist = d;
-    p.min = min;
-    p.max = max;
-    p.sigma = 1.0;
-    p.q = 1.0;
-    p.a = p.b = 1.0;
-    return p;
-}
-
-static void set_values(tt_param *p, size_t n, const tt_value *vals)
-{
-    p->values = tt_xcalloc(n, sizeof *p->values);
-    memcpy(p->values, vals, n * sizeof *vals);
-    p->n_values = n;
-}
 
 /* A finished one-parameter space. */
 static tt_space *single(tt_param p)
@@ -81,12 +50,6 @@ static double *draw(const tt_space *s, uint64_t seed)
     }
     tt_assignment_free(&a);
     return x;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Sample mean within 5 standard errors of mean (sd is the true std). */
@@ -188,7 +151,7 @@ static double cdf_arcsine(double x) { return 2.0 / M_PI * asin(sqrt(x)); }
 
 START_TEST(test_uniform)
 {
-    tt_space *s = single(mk("u", TT_DIST_UNIFORM, -2, 3));
+    tt_space *s = single(param_range("u", TT_DIST_UNIFORM, -2, 3));
     double *x = draw(s, 1);
     check_mean(x, 0.5, 5.0 / sqrt(12.0));
     check_variance(x, 25.0 / 12.0, pow(5.0, 4) / 80.0);
@@ -201,7 +164,7 @@ END_TEST
 START_TEST(test_log_uniform)
 {
     /* min/max are exponents: values in [e^-3, e^1]. */
-    tt_space *s = single(mk("lu", TT_DIST_LOG_UNIFORM, -3, 1));
+    tt_space *s = single(param_range("lu", TT_DIST_LOG_UNIFORM, -3, 1));
     double *x = draw(s, 2);
     double lo = exp(-3.0), hi = exp(1.0), mean = (hi - lo) / 4.0;
     double var = (hi * hi - lo * lo) / 8.0 - mean * mean;
@@ -215,7 +178,7 @@ END_TEST
 
 START_TEST(test_log_uniform_values)
 {
-    tt_space *s = single(mk("lv", TT_DIST_LOG_UNIFORM_VALUES, 1e-4, 1e-1));
+    tt_space *s = single(param_range("lv", TT_DIST_LOG_UNIFORM_VALUES, 1e-4, 1e-1));
     double *x = draw(s, 3);
     double l = log(1e3), mean = (1e-1 - 1e-4) / l;
     double var = (1e-2 - 1e-8) / (2.0 * l) - mean * mean;
@@ -229,7 +192,7 @@ END_TEST
 START_TEST(test_inv_log_uniform)
 {
     /* W&B: X = exp(-U(min, max)), so [e^-3, e^-1] for min 1, max 3. */
-    tt_space *s = single(mk("il", TT_DIST_INV_LOG_UNIFORM, 1, 3));
+    tt_space *s = single(param_range("il", TT_DIST_INV_LOG_UNIFORM, 1, 3));
     double *x = draw(s, 4);
     double lo = exp(-3.0), hi = exp(-1.0), mean = (hi - lo) / 2.0;
     double var = (hi * hi - lo * lo) / 4.0 - mean * mean;
@@ -244,7 +207,7 @@ END_TEST
 START_TEST(test_inv_log_uniform_values)
 {
     /* W&B: exp(-U(-ln max, -ln min)), i.e. log-uniform on [min, max]. */
-    tt_space *s = single(mk("iv", TT_DIST_INV_LOG_UNIFORM_VALUES, 0.01, 10));
+    tt_space *s = single(param_range("iv", TT_DIST_INV_LOG_UNIFORM_VALUES, 0.01, 10));
     double *x = draw(s, 5);
     double l = log(1e3), mean = (10 - 0.01) / l;
     double var = (100 - 1e-4) / (2.0 * l) - mean * mean;
@@ -258,7 +221,7 @@ END_TEST
 
 START_TEST(test_normal)
 {
-    tt_param p = mk("n", TT_DIST_NORMAL, 0, 0);
+    tt_param p = param_range("n", TT_DIST_NORMAL, 0, 0);
     p.mu = 3.0;
     p.sigma = 2.0;
     tt_space *s = single(p);
@@ -273,7 +236,7 @@ END_TEST
 
 START_TEST(test_log_normal)
 {
-    tt_param p = mk("ln", TT_DIST_LOG_NORMAL, 0, 0);
+    tt_param p = param_range("ln", TT_DIST_LOG_NORMAL, 0, 0);
     p.mu = 0.5;
     p.sigma = 0.75;
     tt_space *s = single(p);
@@ -289,7 +252,7 @@ END_TEST
 
 START_TEST(test_beta)
 {
-    tt_param p = mk("b", TT_DIST_BETA, 0, 0);
+    tt_param p = param_range("b", TT_DIST_BETA, 0, 0);
     p.a = 2.0;
     p.b = 3.0;
     tt_space *s = single(p);
@@ -299,7 +262,7 @@ START_TEST(test_beta)
     free(x);
     tt_space_free(s);
 
-    p = mk("b", TT_DIST_BETA, 0, 0);
+    p = param_range("b", TT_DIST_BETA, 0, 0);
     p.a = p.b = 0.5;
     s = single(p);
     x = draw(s, 9);
@@ -314,9 +277,9 @@ END_TEST
 
 START_TEST(test_constant)
 {
-    tt_param p = mk("c", TT_DIST_CONSTANT, 0, 0);
+    tt_param p = param_range("c", TT_DIST_CONSTANT, 0, 0);
     tt_value v = v_int(64);
-    set_values(&p, 1, &v);
+    param_take_values(&p, 1, &v);
     tt_space *s = single(p);
     tt_rng rng;
     tt_rng_seed(&rng, 10);
@@ -336,9 +299,9 @@ END_TEST
 
 START_TEST(test_categorical)
 {
-    tt_param p = mk("opt", TT_DIST_CATEGORICAL, 0, 0);
-    tt_value vals[4] = {v_str("adam"), v_str("sgd"), v_str("rmsprop"), v_str("adagrad")};
-    set_values(&p, 4, vals);
+    tt_param p = param_range("opt", TT_DIST_CATEGORICAL, 0, 0);
+    tt_value vals[4] = {v_str_dup("adam"), v_str_dup("sgd"), v_str_dup("rmsprop"), v_str_dup("adagrad")};
+    param_take_values(&p, 4, vals);
     tt_space *s = single(p);
     double *x = draw(s, 11);
     static const double idx[4] = {0, 1, 2, 3}, uniform[4] = {0.25, 0.25, 0.25, 0.25};
@@ -347,9 +310,9 @@ START_TEST(test_categorical)
     tt_space_free(s);
 
     /* Weighted, with a zero-probability choice and a sum off by 1e-7. */
-    p = mk("opt", TT_DIST_CATEGORICAL, 0, 0);
-    tt_value vals2[4] = {v_str("a"), v_str("b"), v_str("c"), v_str("d")};
-    set_values(&p, 4, vals2);
+    p = param_range("opt", TT_DIST_CATEGORICAL, 0, 0);
+    tt_value vals2[4] = {v_str_dup("a"), v_str_dup("b"), v_str_dup("c"), v_str_dup("d")};
+    param_take_values(&p, 4, vals2);
     p.probabilities = tt_xmalloc(4 * sizeof(double));
     memcpy(p.probabilities, (double[]){0.5, 0.0, 0.3, 0.2000001}, 4 * sizeof(double));
     s = single(p);
@@ -363,7 +326,7 @@ END_TEST
 
 START_TEST(test_int_uniform)
 {
-    tt_param p = mk("k", TT_DIST_INT_UNIFORM, -2, 3);
+    tt_param p = param_range("k", TT_DIST_INT_UNIFORM, -2, 3);
     p.is_int = true;
     tt_space *s = single(p);
     double *x = draw(s, 13);
@@ -380,7 +343,7 @@ END_TEST
 START_TEST(test_q_uniform)
 {
     /* Rounding U(0, 1) to quarters: the end values get half a cell. */
-    tt_param p = mk("qu", TT_DIST_Q_UNIFORM, 0, 1);
+    tt_param p = param_range("qu", TT_DIST_Q_UNIFORM, 0, 1);
     p.q = 0.25;
     tt_space *s = single(p);
     double *x = draw(s, 14);
@@ -392,7 +355,7 @@ START_TEST(test_q_uniform)
     /* min and max not multiples of q: W&B would round 0.2 down to 0 and 2.3
      * up to 2.5; values stay inside [0.2, 2.3], the end cells absorbing the
      * draws that would round outside. */
-    p = mk("qu", TT_DIST_Q_UNIFORM, 0.2, 2.3);
+    p = param_range("qu", TT_DIST_Q_UNIFORM, 0.2, 2.3);
     p.q = 0.5;
     s = single(p);
     x = draw(s, 15);
@@ -403,7 +366,7 @@ START_TEST(test_q_uniform)
     tt_space_free(s);
 
     /* Decimal q: values are the doubles of "0.3", not 3 * 0.1. */
-    p = mk("qu", TT_DIST_Q_UNIFORM, 0, 1);
+    p = param_range("qu", TT_DIST_Q_UNIFORM, 0, 1);
     p.q = 0.1;
     s = single(p);
     x = draw(s, 16);
@@ -434,7 +397,7 @@ static void log_uniform_pmf(double lo, double hi, double q, double *v, double *p
 START_TEST(test_q_log_uniform)
 {
     /* The W&B docs' batch size example: exponents ln 32 .. ln 256, q 1. */
-    tt_param p = mk("bs", TT_DIST_Q_LOG_UNIFORM, log(32), log(256));
+    tt_param p = param_range("bs", TT_DIST_Q_LOG_UNIFORM, log(32), log(256));
     p.is_int = true;
     tt_space *s = single(p);
     double *x = draw(s, 17);
@@ -444,7 +407,7 @@ START_TEST(test_q_log_uniform)
     free(x);
     tt_space_free(s);
 
-    p = mk("bs", TT_DIST_Q_LOG_UNIFORM_VALUES, 1, 100);
+    p = param_range("bs", TT_DIST_Q_LOG_UNIFORM_VALUES, 1, 100);
     p.is_int = true;
     s = single(p);
     x = draw(s, 18);
@@ -457,7 +420,7 @@ END_TEST
 
 START_TEST(test_q_normal)
 {
-    tt_param p = mk("qn", TT_DIST_Q_NORMAL, 0, 0);
+    tt_param p = param_range("qn", TT_DIST_Q_NORMAL, 0, 0);
     p.sigma = 2.0;
     p.is_int = true;
     tt_space *s = single(p);
@@ -478,7 +441,7 @@ END_TEST
 
 START_TEST(test_q_log_normal)
 {
-    tt_param p = mk("qln", TT_DIST_Q_LOG_NORMAL, 0, 0);
+    tt_param p = param_range("qln", TT_DIST_Q_LOG_NORMAL, 0, 0);
     p.mu = 1.0;
     p.sigma = 0.5;
     p.q = 0.5;
@@ -498,7 +461,7 @@ END_TEST
 
 START_TEST(test_q_beta)
 {
-    tt_param p = mk("qb", TT_DIST_Q_BETA, 0, 0);
+    tt_param p = param_range("qb", TT_DIST_Q_BETA, 0, 0);
     p.a = 2.0;
     p.b = 3.0;
     p.q = 0.1;
@@ -520,7 +483,7 @@ END_TEST
 START_TEST(test_independent_parameters)
 {
     tt_space *s = tt_space_new();
-    tt_param a = mk("a", TT_DIST_UNIFORM, 0, 1), b = mk("b", TT_DIST_UNIFORM, 0, 1);
+    tt_param a = param_range("a", TT_DIST_UNIFORM, 0, 1), b = param_range("b", TT_DIST_UNIFORM, 0, 1);
     tt_space_add(s, &a);
     tt_space_add(s, &b);
     tt_error err = {0};
@@ -541,31 +504,12 @@ START_TEST(test_independent_parameters)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_space_dist(void);
-
 Suite *suite_space_dist(void)
 {
-    Suite *s = suite_create("space_dist");
-    TCase *tc = tcase_create("distributions");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_uniform);
-    tcase_add_test(tc, test_log_uniform);
-    tcase_add_test(tc, test_log_uniform_values);
-    tcase_add_test(tc, test_inv_log_uniform);
-    tcase_add_test(tc, test_inv_log_uniform_values);
-    tcase_add_test(tc, test_normal);
-    tcase_add_test(tc, test_log_normal);
-    tcase_add_test(tc, test_beta);
-    tcase_add_test(tc, test_constant);
-    tcase_add_test(tc, test_categorical);
-    tcase_add_test(tc, test_int_uniform);
-    tcase_add_test(tc, test_q_uniform);
-    tcase_add_test(tc, test_q_log_uniform);
-    tcase_add_test(tc, test_q_normal);
-    tcase_add_test(tc, test_q_log_normal);
-    tcase_add_test(tc, test_q_beta);
-    tcase_add_test(tc, test_independent_parameters);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("space_dist", "distributions", 60,
+                       TT_TESTS(test_uniform, test_log_uniform, test_log_uniform_values,
+                                test_inv_log_uniform, test_inv_log_uniform_values, test_normal,
+                                test_log_normal, test_beta, test_constant, test_categorical,
+                                test_int_uniform, test_q_uniform, test_q_log_uniform, test_q_normal,
+                                test_q_log_normal, test_q_beta, test_independent_parameters));
 }

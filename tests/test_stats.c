@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "tunetop/stats.h"
+#include "check_util.h"
 
 /* |got - want| within rel * |want| (or rel absolute near 0). */
 #define ck_close(got, want, rel)                                                       \
@@ -135,19 +136,10 @@ START_TEST(test_incbeta_inverse)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_stats(void);
-
 Suite *suite_stats(void)
 {
-    Suite *s = suite_create("stats");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_norm_cdf_reference);
-    tcase_add_test(tc, test_norm_ppf_reference);
-    tcase_add_test(tc, test_norm_ppf_inverts_cdf);
-    tcase_add_test(tc, test_incbeta_reference);
-    tcase_add_test(tc, test_incbeta_closed_forms);
-    tcase_add_test(tc, test_incbeta_inverse);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("stats", "core", 0,
+                       TT_TESTS(test_norm_cdf_reference, test_norm_ppf_reference,
+                                test_norm_ppf_inverts_cdf, test_incbeta_reference,
+                                test_incbeta_closed_forms, test_incbeta_inverse));
 }

@@ -13,36 +13,12 @@
 
 #include "e2e.h"
 #include "tunetop/util.h"
-
-extern Suite *suite_stop_rules(void);
-
-typedef struct fixture {
-    char *tmp, *sweep, *study;
-} fixture;
-
-static fixture fx_new(const char *sweep_text)
-{
-    fixture f;
-    f.tmp = e2e_tmpdir();
-    f.sweep = tt_xasprintf("%s/sweep.yaml", f.tmp);
-    f.study = tt_xasprintf("%s/study", f.tmp);
-    e2e_write(f.sweep, sweep_text);
-    return f;
-}
-
-static void fx_free(fixture *f)
-{
-    e2e_rmtree(f->tmp);
-    free(f->tmp);
-    free(f->sweep);
-    free(f->study);
-}
+#include "check_util.h"
 
 /* Run the sweep in the foreground; returns what it printed. */
-static char *run_fg(const fixture *f, int want_status)
+static char *run_fg(const e2e_sweep *f, int want_status)
 {
-    const char *argv[] = {"tunetop", "run", f->sweep, "--dir", f->study, NULL};
-    e2e_result r = e2e_run(argv, 90);
+    e2e_result r = e2e_run_sweep(f->sweep, f->study, 90);
     ck_assert_msg(r.status == want_status, "status %d\n%s\n%s", r.status, e2e_tail(r.out),
                   e2e_tail(r.err));
     char *out = r.out;
@@ -54,9 +30,9 @@ static char *run_fg(const fixture *f, int want_status)
 START_TEST(test_target_minimize)
 {
     /* Grid order: 0.9, 0.7, 0.3, 0.8, 0.1; the target 0.5 is reached by trial 3. */
-    fixture f = fx_new("name: t\nmethod: grid\nmetric: {name: val_loss, goal: minimize, "
-                       "target: 0.5}\nparameters:\n  v: {values: [0.9, 0.7, 0.3, 0.8, 0.1]}\n"
-                       "command: [/bin/sh, -c, 'echo val_loss=$1', sh, '${v}']\n");
+    e2e_sweep f = e2e_sweep_new("name: t\nmethod: grid\nmetric: {name: val_loss, goal: minimize, "
+                                "target: 0.5}\nparameters:\n  v: {values: [0.9, 0.7, 0.3, 0.8, 0.1]}\n"
+                                "command: [/bin/sh, -c, 'echo val_loss=$1', sh, '${v}']\n");
     char *out = run_fg(&f, 0);
     ck_assert_msg(strstr(out, "study finished: target 0.5 reached by trial 3"), "%s",
                   e2e_tail(out));
@@ -71,7 +47,7 @@ START_TEST(test_target_minimize)
     e2e_result r = e2e_run(st, 20);
     ck_assert_msg(strstr(r.out, "ended    target 0.5 reached by trial 3"), "%s", r.out);
     e2e_result_free(&r);
-    fx_free(&f);
+    e2e_sweep_free(&f);
 }
 END_TEST
 
@@ -79,10 +55,10 @@ START_TEST(test_target_maximize_running_finish)
 {
     /* Two at a time: trial 2 reaches 0.9 >= 0.8 while trial 1 still runs;
      * trial 1 finishes, no third trial starts. */
-    fixture f = fx_new("name: t\nmethod: grid\nparallel: 2\nmetric: {name: acc, goal: maximize, "
-                       "target: 0.8}\nparameters:\n  v: {values: [0.1, 0.9, 0.2, 0.3]}\n"
-                       "command: [/bin/sh, -c, 'if [ $1 = 0.1 ]; then sleep 1; fi; echo acc=$1', "
-                       "sh, '${v}']\n");
+    e2e_sweep f = e2e_sweep_new("name: t\nmethod: grid\nparallel: 2\nmetric: {name: acc, goal: maximize, "
+                                "target: 0.8}\nparameters:\n  v: {values: [0.1, 0.9, 0.2, 0.3]}\n"
+                                "command: [/bin/sh, -c, 'if [ $1 = 0.1 ]; then sleep 1; fi; echo acc=$1', "
+                                "sh, '${v}']\n");
     free(run_fg(&f, 0));
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 2);
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'completed'"),
@@ -90,14 +66,14 @@ START_TEST(test_target_maximize_running_finish)
     char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": \"target 0.8 reached by trial 2"), "%s", js);
     free(js);
-    fx_free(&f);
+    e2e_sweep_free(&f);
 }
 END_TEST
 
 START_TEST(test_always_failing_command_stops)
 {
-    fixture f = fx_new("name: f\nmethod: random\nparallel: 2\nmetric: {name: loss}\n"
-                       "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
+    e2e_sweep f = e2e_sweep_new("name: f\nmethod: random\nparallel: 2\nmetric: {name: loss}\n"
+                                "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
     char *out = run_fg(&f, 0);
     ck_assert_msg(strstr(out, "study stopped: the first 5 trials all failed; last: trial"),
                   "%s", e2e_tail(out));
@@ -110,16 +86,16 @@ START_TEST(test_always_failing_command_stops)
     free(js);
     char *log = e2e_read(f.study, "runner.log");
     free(log); /* foreground: the lines went to stdout, checked above */
-    fx_free(&f);
+    e2e_sweep_free(&f);
 }
 END_TEST
 
 START_TEST(test_failures_in_a_row_later)
 {
     /* Trial 1 works, then every trial fails: 10 in a row stop the sweep. */
-    fixture f = fx_new("name: f\nmethod: grid\nmetric: {name: loss}\n"
-                       "parameters:\n  a: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]}\n"
-                       "command: [/bin/sh, -c, 'test $1 = 0 || exit 4; echo loss=1', sh, '${a}']\n");
+    e2e_sweep f = e2e_sweep_new("name: f\nmethod: grid\nmetric: {name: loss}\n"
+                                "parameters:\n  a: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]}\n"
+                                "command: [/bin/sh, -c, 'test $1 = 0 || exit 4; echo loss=1', sh, '${a}']\n");
     free(run_fg(&f, 0));
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 11);
     char *js = e2e_status_json(f.study);
@@ -127,20 +103,20 @@ START_TEST(test_failures_in_a_row_later)
                              "code 4"),
                   "%s", js);
     free(js);
-    fx_free(&f);
+    e2e_sweep_free(&f);
 }
 END_TEST
 
 START_TEST(test_max_consecutive_failures)
 {
-    fixture f = fx_new("name: f\nmethod: random\nmetric: {name: loss}\nmax_consecutive_failures: 3\n"
-                       "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
+    e2e_sweep f = e2e_sweep_new("name: f\nmethod: random\nmetric: {name: loss}\nmax_consecutive_failures: 3\n"
+                                "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
     free(run_fg(&f, 0));
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 3);
-    fx_free(&f);
+    e2e_sweep_free(&f);
     /* 0: never stops; the run_cap ends it. */
-    f = fx_new("name: f\nmethod: random\nmetric: {name: loss}\nmax_consecutive_failures: 0\n"
-               "run_cap: 14\nparameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
+    f = e2e_sweep_new("name: f\nmethod: random\nmetric: {name: loss}\nmax_consecutive_failures: 0\n"
+                      "run_cap: 14\nparameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/false]\n");
     free(run_fg(&f, 0));
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'failed'"), 14);
     char *js = e2e_status_json(f.study);
@@ -148,26 +124,20 @@ START_TEST(test_max_consecutive_failures)
                       strstr(js, "\"stop_reason\": \"run_cap reached (14 trials)\""),
                   "%s", js);
     free(js);
-    fx_free(&f);
+    e2e_sweep_free(&f);
 }
 END_TEST
 
 START_TEST(test_stop_reason_user_and_running)
 {
-    fixture f = fx_new("name: u\nmethod: random\nmetric: {name: loss}\n"
-                       "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/sleep, '30']\n");
-    const char *det[] = {"tunetop", "run", f.sweep, "--dir", f.study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_int_eq(r.status, 0);
-    e2e_result_free(&r);
-    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    e2e_sweep f = e2e_sweep_new("name: u\nmethod: random\nmetric: {name: loss}\n"
+                                "parameters:\n  a: {min: 0, max: 1}\ncommand: [/bin/sleep, '30']\n");
+    e2e_start_detached(f.sweep, f.study);
+    ck_assert(e2e_wait_trials(f.study, "running", 1, 10));
     char *js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": null"), "%s", js);
     free(js);
-    const char *stop[] = {"tunetop", "stop", f.study, "--now", NULL};
-    r = e2e_run(stop, 20);
-    ck_assert_int_eq(r.status, 0);
-    e2e_result_free(&r);
+    ck_assert_int_eq(e2e_stop_now(f.study), 0);
     ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM study WHERE state = 'stopped'", 1, 20));
     js = e2e_status_json(f.study);
     ck_assert_msg(strstr(js, "\"stop_reason\": \"stopped by the user (running trials killed)\""),
@@ -177,14 +147,13 @@ START_TEST(test_stop_reason_user_and_running)
     ck_assert_msg(log && strstr(log, "study stopped: stopped by the user"), "%s",
                   log ? e2e_tail(log) : "(none)");
     free(log);
-    fx_free(&f);
+    e2e_sweep_free(&f);
 }
 END_TEST
 
-static int reload(const fixture *f, char **err_out)
+static int reload(const e2e_sweep *f, char **err_out)
 {
-    const char *argv[] = {"tunetop", "run", f->sweep, "--dir", f->study, NULL};
-    e2e_result r = e2e_run(argv, 30);
+    e2e_result r = e2e_run_sweep(f->sweep, f->study, 30);
     int st = r.status;
     if (err_out) {
         *err_out = r.err;
@@ -200,12 +169,9 @@ START_TEST(test_reload_parallel_and_refusals)
                        "parameters:\n  a: {min: 0, max: 1}\n"
                        "command: [/bin/sh, -c, 'sleep 20; echo loss=1']\n";
     char *v1 = tt_xasprintf("%sparallel: 1\n", base);
-    fixture f = fx_new(v1);
-    const char *det[] = {"tunetop", "run", f.sweep, "--dir", f.study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_int_eq(r.status, 0);
-    e2e_result_free(&r);
-    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    e2e_sweep f = e2e_sweep_new(v1);
+    e2e_start_detached(f.sweep, f.study);
+    ck_assert(e2e_wait_trials(f.study, "running", 1, 10));
 
     /* parallel 1 → 3: three running within seconds. */
     char *v2 = tt_xasprintf("%sparallel: 3\n", base);
@@ -213,7 +179,7 @@ START_TEST(test_reload_parallel_and_refusals)
     char *err = NULL;
     ck_assert_int_eq(reload(&f, &err), 0);
     free(err);
-    ck_assert_msg(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 3, 5),
+    ck_assert_msg(e2e_wait_trials(f.study, "running", 3, 5),
                   "%ld running",
                   e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE state = 'running'"));
 
@@ -239,17 +205,14 @@ START_TEST(test_reload_parallel_and_refusals)
     e2e_write(f.sweep, v5);
     ck_assert_int_eq(reload(&f, &err), 0);
     free(err);
-    const char *stop[] = {"tunetop", "stop", f.study, "--now", NULL};
-    r = e2e_run(stop, 20);
-    e2e_result_free(&r);
-    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 0, 20));
+    e2e_stop_now_and_wait(f.study);
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials"), 3);
     free(v1);
     free(v2);
     free(v3);
     free(v4);
     free(v5);
-    fx_free(&f);
+    e2e_sweep_free(&f);
 }
 END_TEST
 
@@ -262,11 +225,8 @@ START_TEST(test_reload_target_folds_method)
                        "parameters:\n  a: {min: 0, max: 1}\n%s"
                        "command: [/bin/sh, -c, 'sleep 0.3; echo loss=$1', sh, '${a}']\n";
     char *v1 = tt_xasprintf(base, "", "method: random\nrun_cap: 200\n");
-    fixture f = fx_new(v1);
-    const char *det[] = {"tunetop", "run", f.sweep, "--dir", f.study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_int_eq(r.status, 0);
-    e2e_result_free(&r);
+    e2e_sweep f = e2e_sweep_new(v1);
+    e2e_start_detached(f.sweep, f.study);
     ck_assert(e2e_wait_study(f.study, "SELECT count(*) > 0 FROM trials WHERE state = 'completed'", 1, 10));
     char *v2 = tt_xasprintf(base, ", target: 2", "method: tpe\nrun_cap: 200\nfolds: 2\n");
     e2e_write(f.sweep, v2);
@@ -280,7 +240,7 @@ START_TEST(test_reload_target_folds_method)
     ck_assert_msg(strstr(js, "\"stop_reason\": \"target 2 reached"), "%s", js);
     free(js);
     ck_assert_int_eq(e2e_study_long(f.study, "SELECT count(*) FROM trials WHERE space_version = 2"), 0);
-    fx_free(&f);
+    e2e_sweep_free(&f);
     free(v1);
     free(v2);
 
@@ -288,10 +248,8 @@ START_TEST(test_reload_target_folds_method)
      * start after: the grid of the new space runs, two folds each, and
      * the sweep ends with the grid. */
     v1 = tt_xasprintf(base, "", "method: random\nrun_cap: 40\n");
-    f = fx_new(v1);
-    const char *det2[] = {"tunetop", "run", f.sweep, "--dir", f.study, "--detach", NULL};
-    r = e2e_run(det2, 20);
-    e2e_result_free(&r);
+    f = e2e_sweep_new(v1);
+    e2e_start_detached(f.sweep, f.study);
     ck_assert(e2e_wait_study(f.study, "SELECT count(*) > 0 FROM trials", 1, 10));
     v2 = tt_xasprintf("name: r\nmetric: {name: loss, goal: minimize}\nmethod: grid\nfolds: 2\n"
                       "parameters:\n  a: {values: [7, 8]}\n"
@@ -312,7 +270,7 @@ START_TEST(test_reload_target_folds_method)
                                          "(SELECT count(*) FROM trial_runs r WHERE r.trial = "
                                          "trials.number) != 2"),
                      0);
-    fx_free(&f);
+    e2e_sweep_free(&f);
     free(v1);
     free(v2);
 }
@@ -325,40 +283,29 @@ START_TEST(test_reload_trial_timeout)
     const char *base = "name: to\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\n"
                        "parameters:\n  a: {min: 0.0, max: 1.0}\n"
                        "command: [/bin/sh, -c, 'sleep 30; echo loss=1']\n";
-    fixture f = fx_new(base);
-    const char *det[] = {"tunetop", "run", f.sweep, "--dir", f.study, "--detach", NULL};
-    e2e_result r = e2e_run(det, 20);
-    ck_assert_int_eq(r.status, 0);
-    e2e_result_free(&r);
-    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'running'", 1, 10));
+    e2e_sweep f = e2e_sweep_new(base);
+    e2e_start_detached(f.sweep, f.study);
+    ck_assert(e2e_wait_trials(f.study, "running", 1, 10));
     char *v2 = tt_xasprintf("%strial_timeout: 1\n", base);
     e2e_write(f.sweep, v2);
     char *err = NULL;
     ck_assert_int_eq(reload(&f, &err), 0);
     free(err);
-    ck_assert(e2e_wait_study(f.study, "SELECT count(*) FROM trials WHERE state = 'timeout'", 2, 30));
+    ck_assert(e2e_wait_trials(f.study, "timeout", 2, 30));
     free(v2);
-    fx_free(&f);
+    e2e_sweep_free(&f);
 }
 END_TEST
 
 Suite *suite_stop_rules(void)
 {
     Suite *s = suite_create("stop_rules");
-    TCase *tc = tcase_create("why a sweep ends");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_target_minimize);
-    tcase_add_test(tc, test_target_maximize_running_finish);
-    tcase_add_test(tc, test_always_failing_command_stops);
-    tcase_add_test(tc, test_failures_in_a_row_later);
-    tcase_add_test(tc, test_max_consecutive_failures);
-    tcase_add_test(tc, test_stop_reason_user_and_running);
-    suite_add_tcase(s, tc);
-    TCase *rl = tcase_create("live reload");
-    tcase_set_timeout(rl, 120);
-    tcase_add_test(rl, test_reload_parallel_and_refusals);
-    tcase_add_test(rl, test_reload_target_folds_method);
-    tcase_add_test(rl, test_reload_trial_timeout);
-    suite_add_tcase(s, rl);
+    tt_add_tcase(s, "why a sweep ends", 120,
+                 TT_TESTS(test_target_minimize, test_target_maximize_running_finish,
+                          test_always_failing_command_stops, test_failures_in_a_row_later,
+                          test_max_consecutive_failures, test_stop_reason_user_and_running));
+    tt_add_tcase(s, "live reload", 120,
+                 TT_TESTS(test_reload_parallel_and_refusals, test_reload_target_folds_method,
+                          test_reload_trial_timeout));
     return s;
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "tunetop/store.h"
+#include "check_util.h"
 
 static char dir[256];
 static char db_path[300];
@@ -1357,36 +1358,20 @@ START_TEST(test_snapshot_without_shm)
 }
 END_TEST
 
-extern Suite *suite_store(void);
-
 Suite *suite_store(void)
 {
     Suite *s = suite_create("store");
-    TCase *tc = tcase_create("store");
+    TCase *tc = tt_add_tcase(s, "store", 30,
+                             TT_TESTS(test_study_and_spaces, test_trial_roundtrip,
+                                      test_trials_since, test_metrics_since, test_metric_names,
+                                      test_metric_buffer, test_events, test_reader_not_blocked,
+                                      test_commands, test_retry, test_importance,
+                                      test_migrate_from_empty, test_refuses_newer_schema,
+                                      test_migrates_schema_1, test_refuses_foreign_files,
+                                      test_file_mode, test_exports,
+                                      test_export_duration_clock_stepped_back, test_json_string,
+                                      test_disk_full, test_disk_full_in_transaction,
+                                      test_snapshot_without_shm));
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_study_and_spaces);
-    tcase_add_test(tc, test_trial_roundtrip);
-    tcase_add_test(tc, test_trials_since);
-    tcase_add_test(tc, test_metrics_since);
-    tcase_add_test(tc, test_metric_names);
-    tcase_add_test(tc, test_metric_buffer);
-    tcase_add_test(tc, test_events);
-    tcase_add_test(tc, test_reader_not_blocked);
-    tcase_add_test(tc, test_commands);
-    tcase_add_test(tc, test_retry);
-    tcase_add_test(tc, test_importance);
-    tcase_add_test(tc, test_migrate_from_empty);
-    tcase_add_test(tc, test_refuses_newer_schema);
-    tcase_add_test(tc, test_migrates_schema_1);
-    tcase_add_test(tc, test_refuses_foreign_files);
-    tcase_add_test(tc, test_file_mode);
-    tcase_add_test(tc, test_exports);
-    tcase_add_test(tc, test_export_duration_clock_stepped_back);
-    tcase_add_test(tc, test_json_string);
-    tcase_add_test(tc, test_disk_full);
-    tcase_add_test(tc, test_disk_full_in_transaction);
-    tcase_add_test(tc, test_snapshot_without_shm);
-    suite_add_tcase(s, tc);
     return s;
 }

@@ -17,20 +17,10 @@
 #include "tunetop/stats.h"
 #include "tunetop/util.h"
 
-/* ---- spaces and histories ---- */
+#include "sampler_fixtures.h"
+#include "check_util.h"
 
-static tt_param param_base(const char *name, tt_dist d)
-{
-    tt_param p;
-    memset(&p, 0, sizeof p);
-    p.name = tt_xstrdup(name);
-    p.dist = d;
-    p.sigma = 1.0;
-    p.q = 1.0;
-    p.a = 1.0;
-    p.b = 1.0;
-    return p;
-}
+/* ---- spaces and histories ---- */
 
 static size_t add_num(tt_space *s, const char *name, tt_dist d, double min, double max,
                       double q, bool is_int)
@@ -73,24 +63,6 @@ static size_t add_choices(tt_space *s, const char *name, size_t n, const char *c
     return tt_space_add(s, &p);
 }
 
-static void add_condition(tt_space *s, size_t child, const char *parent, const char *value)
-{
-    tt_param *p = &s->params[child];
-    p->conditions = tt_xcalloc(1, sizeof *p->conditions);
-    p->n_conditions = 1;
-    p->conditions[0].parent_name = tt_xstrdup(parent);
-    p->conditions[0].values = tt_xcalloc(1, sizeof(tt_value));
-    p->conditions[0].values[0].kind = TT_VALUE_STRING;
-    p->conditions[0].values[0].s = tt_xstrdup(value);
-    p->conditions[0].n_values = 1;
-}
-
-static void finish(tt_space *s)
-{
-    tt_error err = {0};
-    ck_assert_msg(tt_space_finish(s, &err) == 0, "tt_space_finish: %s", err.msg);
-}
-
 static tt_space *box(size_t d, double lo, double hi)
 {
     tt_space *s = tt_space_new();
@@ -103,41 +75,10 @@ static tt_space *box(size_t d, double lo, double hi)
     return s;
 }
 
-typedef struct hist {
-    tt_observation *obs;
-    size_t n, cap;
-    tt_goal goal;
-} hist;
-
-static void hist_push(hist *h, const tt_assignment *a, tt_trial_state st, double value)
+static int suggest_tpe(const tpe_options *o, const tt_space *s, const hist *h, uint64_t seed,
+                       tt_assignment *out)
 {
-    tt_grow((void **)&h->obs, &h->cap, h->n + 1, sizeof *h->obs);
-    tt_observation *o = &h->obs[h->n++];
-    memset(o, 0, sizeof *o);
-    o->params = tt_assignment_new(a->n);
-    tt_assignment_copy(&o->params, a);
-    o->state = st;
-    o->value = value;
-}
-
-static tt_history view(const hist *h)
-{
-    tt_history v = {.obs = h->obs, .n = h->n, .goal = h->goal};
-    return v;
-}
-
-static void hist_free(hist *h)
-{
-    for (size_t i = 0; i < h->n; i++)
-        tt_assignment_free(&h->obs[i].params);
-    free(h->obs);
-    memset(h, 0, sizeof *h);
-}
-
-static int suggest(const tpe_options *o, const tt_space *s, const hist *h, uint64_t seed,
-                   tt_assignment *out)
-{
-    tt_history v = view(h);
+    tt_history v = hist_view(h);
     tt_error err = {0};
     int rc = o ? tpe_suggest_with(o, s, &v, seed, out, &err)
                : tt_sampler_suggest(TT_METHOD_TPE, s, &v, seed, out, &err);
@@ -162,7 +103,7 @@ static void assert_valid(const tt_space *s, const tt_assignment *a)
     tt_assignment_free(&check);
 }
 
-static double sphere(const double *x, size_t d)
+static double sphere_shifted(const double *x, size_t d)
 {
     double f = 0.0;
     for (size_t i = 0; i < d; i++)
@@ -425,9 +366,9 @@ static void fill_random(const tt_space *s, hist *h, size_t n, uint64_t seed)
 {
     tt_assignment a = tt_assignment_new(s->n);
     for (size_t t = 0; t < n; t++) {
-        tt_history v = view(h);
+        tt_history v = hist_view(h);
         tt_random_suggest(s, &v, seed, &a, NULL);
-        hist_push(h, &a, TT_TRIAL_COMPLETED, sphere(a.x, s->n));
+        hist_push(h, &a, TT_TRIAL_COMPLETED, sphere_shifted(a.x, s->n));
     }
     tt_assignment_free(&a);
 }
@@ -439,33 +380,33 @@ START_TEST(test_tpe_startup_and_determinism)
     fill_random(s, &h, 9, 4);
     tt_assignment a = tt_assignment_new(3), b = tt_assignment_new(3);
     /* Nine finished trials: still random search, draw for draw. */
-    suggest(NULL, s, &h, 4, &a);
-    tt_history v = view(&h);
+    suggest_tpe(NULL, s, &h, 4, &a);
+    tt_history v = hist_view(&h);
     tt_random_suggest(s, &v, 4, &b, NULL);
     for (int i = 0; i < 3; i++)
         ck_assert_double_eq(a.x[i], b.x[i]);
     /* From ten on, the model; same inputs → the same bits. */
     fill_random(s, &h, 21, 4);
-    suggest(NULL, s, &h, 4, &a);
-    suggest(NULL, s, &h, 4, &b);
+    suggest_tpe(NULL, s, &h, 4, &a);
+    suggest_tpe(NULL, s, &h, 4, &b);
     for (int i = 0; i < 3; i++)
         ck_assert(memcmp(&a.x[i], &b.x[i], sizeof(double)) == 0);
     /* A history rebuilt from scratch (a resumed study) → the same point. */
     hist r = {0};
     for (size_t t = 0; t < h.n; t++)
         hist_push(&r, &h.obs[t].params, h.obs[t].state, h.obs[t].value);
-    suggest(NULL, s, &r, 4, &b);
+    suggest_tpe(NULL, s, &r, 4, &b);
     for (int i = 0; i < 3; i++)
         ck_assert(memcmp(&a.x[i], &b.x[i], sizeof(double)) == 0);
     /* Another seed, another point. */
-    suggest(NULL, s, &h, 5, &b);
+    suggest_tpe(NULL, s, &h, 5, &b);
     ck_assert(a.x[0] != b.x[0]);
     /* Both modes, maximisation too. */
     tpe_options o;
     tpe_optuna_options(&o);
     h.goal = TT_GOAL_MAXIMIZE;
-    suggest(&o, s, &h, 4, &a);
-    suggest(&o, s, &h, 4, &b);
+    suggest_tpe(&o, s, &h, 4, &a);
+    suggest_tpe(&o, s, &h, 4, &b);
     ck_assert(memcmp(a.x, b.x, 3 * sizeof(double)) == 0);
     assert_valid(s, &a);
     tt_assignment_free(&a);
@@ -487,35 +428,35 @@ START_TEST(test_tpe_states)
     p.x[0] = 0.5;
     p.x[1] = 0.5;
     hist_push(&h, &p, TT_TRIAL_PRUNED, 0.3);
-    suggest(NULL, s, &h, 8, &a);
-    tt_history v = view(&h);
+    suggest_tpe(NULL, s, &h, 8, &a);
+    tt_history v = hist_view(&h);
     tt_random_suggest(s, &v, 8, &b, NULL);
     ck_assert(a.x[0] != b.x[0] || a.x[1] != b.x[1]);
     /* Failed, killed, timed-out and interrupted trials are ignored: their
      * values do not matter, and each can stand for another (same n). */
     fill_random(s, &h, 10, 8);
     hist_push(&h, &p, TT_TRIAL_FAILED, -1e9);
-    suggest(NULL, s, &h, 8, &a);
+    suggest_tpe(NULL, s, &h, 8, &a);
     static const tt_trial_state ignored[] = {TT_TRIAL_KILLED, TT_TRIAL_TIMEOUT,
                                              TT_TRIAL_INTERRUPTED, TT_TRIAL_FAILED};
     for (size_t k = 0; k < 4; k++) {
         h.obs[h.n - 1].state = ignored[k];
         h.obs[h.n - 1].value = k == 3 ? 1e9 : NAN;
-        suggest(NULL, s, &h, 8, &b);
+        suggest_tpe(NULL, s, &h, 8, &b);
         ck_assert(memcmp(a.x, b.x, 2 * sizeof(double)) == 0);
     }
     /* A running trial is not ignored (constant liar): one right where the
      * suggestion would go sends it elsewhere... */
     h.obs[h.n - 1].state = TT_TRIAL_RUNNING;
     memcpy(h.obs[h.n - 1].params.x, a.x, 2 * sizeof(double));
-    suggest(NULL, s, &h, 8, &b);
+    suggest_tpe(NULL, s, &h, 8, &b);
     ck_assert(memcmp(a.x, b.x, 2 * sizeof(double)) != 0);
     /* ...unless the liar is off, as in Optuna's defaults. */
     tpe_options o;
     tpe_optuna_options(&o);
-    suggest(&o, s, &h, 8, &a);
+    suggest_tpe(&o, s, &h, 8, &a);
     h.obs[h.n - 1].state = TT_TRIAL_FAILED;
-    suggest(&o, s, &h, 8, &b);
+    suggest_tpe(&o, s, &h, 8, &b);
     ck_assert(memcmp(a.x, b.x, 2 * sizeof(double)) == 0);
     /* Pruned trials rank after completed ones, deeper steps first: a
      * pruned trial with a wonderful value and the deepest step still only
@@ -523,7 +464,7 @@ START_TEST(test_tpe_states)
     h.obs[h.n - 1].state = TT_TRIAL_PRUNED;
     h.obs[h.n - 1].value = -1e9;
     h.obs[h.n - 1].last_step = 7;
-    suggest(&o, s, &h, 8, &a);
+    suggest_tpe(&o, s, &h, 8, &a);
     assert_valid(s, &a);
     tt_assignment_free(&p);
     tt_assignment_free(&a);
@@ -542,7 +483,7 @@ START_TEST(test_tpe_parallel)
     tt_assignment a = tt_assignment_new(4);
     size_t first = h.n;
     for (int k = 0; k < 8; k++) {
-        suggest(NULL, s, &h, 11, &a);
+        suggest_tpe(NULL, s, &h, 11, &a);
         assert_valid(s, &a);
         hist_push(&h, &a, TT_TRIAL_RUNNING, NAN);
     }
@@ -597,18 +538,6 @@ static tt_space *every_kind(void)
     return s;
 }
 
-/* A smooth objective over every_kind's parameters (unit-cube coordinates). */
-static double every_kind_value(const tt_space *s, const tt_assignment *a)
-{
-    double f = 0.0;
-    for (size_t i = 0; i < s->n; i++)
-        if (a->active[i]) {
-            double u = tt_param_encode(&s->params[i], a->x[i]) - 0.3;
-            f += u * u;
-        }
-    return f;
-}
-
 START_TEST(test_tpe_every_kind)
 {
     tt_space *s = every_kind();
@@ -619,13 +548,13 @@ START_TEST(test_tpe_every_kind)
         hist h = {0};
         tt_assignment a = tt_assignment_new(s->n);
         for (int t = 0; t < 60; t++) {
-            suggest(&modes[m], s, &h, 21, &a);
+            suggest_tpe(&modes[m], s, &h, 21, &a);
             assert_valid(s, &a);
             ck_assert_double_eq(a.x[0] == 2.0 ? 1 : 0, 0); /* probability 0 */
             /* Every fifth trial is still running when the next is asked. */
             bool running = t % 5 == 4;
             hist_push(&h, &a, running ? TT_TRIAL_RUNNING : TT_TRIAL_COMPLETED,
-                      running ? NAN : every_kind_value(s, &a));
+                      running ? NAN : unit_objective(s, &a));
         }
         tt_assignment_free(&a);
         hist_free(&h);
@@ -651,7 +580,7 @@ START_TEST(test_tpe_conditional)
     tt_assignment a = tt_assignment_new(3);
     int adam_late = 0;
     for (int t = 0; t < 50; t++) {
-        suggest(NULL, s, &h, 3, &a);
+        suggest_tpe(NULL, s, &h, 3, &a);
         assert_valid(s, &a);
         ck_assert(a.active[1] != a.active[2]);
         double f = a.x[0] == 0.0 ? 1.0 + fabs(log10(a.x[1]) + 2.0)
@@ -667,12 +596,6 @@ START_TEST(test_tpe_conditional)
 }
 END_TEST
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 START_TEST(test_tpe_beats_random)
 {
     /* Shifted sphere in 4-D, 60 trials, 10 seeds: median regrets. */
@@ -685,12 +608,12 @@ START_TEST(test_tpe_beats_random)
             tt_assignment a = tt_assignment_new(D);
             double b = INFINITY;
             for (int t = 0; t < TRIALS; t++) {
-                tt_history v = view(&h);
+                tt_history v = hist_view(&h);
                 tt_error err = {0};
                 int rc = tt_sampler_suggest(method ? TT_METHOD_TPE : TT_METHOD_RANDOM, s, &v,
                                             (uint64_t)seed, &a, &err);
                 ck_assert_int_eq(rc, 0);
-                double f = sphere(a.x, D);
+                double f = sphere_shifted(a.x, D);
                 b = f < b ? f : b;
                 hist_push(&h, &a, TT_TRIAL_COMPLETED, f);
             }
@@ -714,7 +637,7 @@ START_TEST(test_tpe_dispatch)
     ck_assert(tt_method_available(TT_METHOD_TPE));
     hist h = {0};
     fill_random(s, &h, 12, 2);
-    tt_history v = view(&h);
+    tt_history v = hist_view(&h);
     tt_assignment a = tt_assignment_new(1), b = tt_assignment_new(1), bad = tt_assignment_new(2);
     tt_error err = {0};
     ck_assert_int_eq(tt_sampler_suggest(TT_METHOD_TPE, s, &v, 2, &a, &err), 0);
@@ -731,26 +654,12 @@ START_TEST(test_tpe_dispatch)
 }
 END_TEST
 
-extern Suite *suite_tpe(void);
-
 Suite *suite_tpe(void)
 {
-    Suite *s = suite_create("tpe");
-    TCase *tc = tcase_create("tpe");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_tpe_truncnorm);
-    tcase_add_test(tc, test_tpe_bin_mass);
-    tcase_add_test(tc, test_tpe_categorical_kernel);
-    tcase_add_test(tc, test_tpe_bandwidth);
-    tcase_add_test(tc, test_tpe_gamma_weights);
-    tcase_add_test(tc, test_tpe_mixture);
-    tcase_add_test(tc, test_tpe_startup_and_determinism);
-    tcase_add_test(tc, test_tpe_states);
-    tcase_add_test(tc, test_tpe_parallel);
-    tcase_add_test(tc, test_tpe_every_kind);
-    tcase_add_test(tc, test_tpe_conditional);
-    tcase_add_test(tc, test_tpe_beats_random);
-    tcase_add_test(tc, test_tpe_dispatch);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("tpe", "tpe", 30,
+                       TT_TESTS(test_tpe_truncnorm, test_tpe_bin_mass, test_tpe_categorical_kernel,
+                                test_tpe_bandwidth, test_tpe_gamma_weights, test_tpe_mixture,
+                                test_tpe_startup_and_determinism, test_tpe_states,
+                                test_tpe_parallel, test_tpe_every_kind, test_tpe_conditional,
+                                test_tpe_beats_random, test_tpe_dispatch));
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../src/ui/chart.h"
+#include "check_util.h"
 
 static void ck_render(const ui_canvas *c, const char *want)
 {
@@ -363,25 +364,11 @@ START_TEST(test_best_so_far)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_ui_chart(void);
-
 Suite *suite_ui_chart(void)
 {
-    Suite *s = suite_create("ui_chart");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_braille_single_dots);
-    tcase_add_test(tc, test_braille_diagonal);
-    tcase_add_test(tc, test_line_clipped);
-    tcase_add_test(tc, test_ascii_lines);
-    tcase_add_test(tc, test_ranges_and_padding);
-    tcase_add_test(tc, test_log_scale);
-    tcase_add_test(tc, test_nan_breaks_line);
-    tcase_add_test(tc, test_layers);
-    tcase_add_test(tc, test_decimation_keeps_spike);
-    tcase_add_test(tc, test_chart_pictures);
-    tcase_add_test(tc, test_format_tick);
-    tcase_add_test(tc, test_best_so_far);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("ui_chart", "core", 0,
+                       TT_TESTS(test_braille_single_dots, test_braille_diagonal, test_line_clipped,
+                                test_ascii_lines, test_ranges_and_padding, test_log_scale,
+                                test_nan_breaks_line, test_layers, test_decimation_keeps_spike,
+                                test_chart_pictures, test_format_tick, test_best_so_far));
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../src/ui/editor.h"
+#include "check_util.h"
 
 static void type(ui_buffer *ed, const char *s)
 {
@@ -598,24 +599,12 @@ START_TEST(test_crlf_round_trip)
 }
 END_TEST
 
-/* Declared for -Wmissing-prototypes; the runner finds the definition below. */
-extern Suite *suite_ui_editor(void);
-
 Suite *suite_ui_editor(void)
 {
-    Suite *s = suite_create("ui_editor");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_typing);
-    tcase_add_test(tc, test_newline_keeps_indentation);
-    tcase_add_test(tc, test_backspace_delete_join);
-    tcase_add_test(tc, test_undo_redo);
-    tcase_add_test(tc, test_utf8_columns);
-    tcase_add_test(tc, test_tabs_become_spaces);
-    tcase_add_test(tc, test_cut_paste_and_moves);
-    tcase_add_test(tc, test_validation_positions);
-    tcase_add_test(tc, test_validation_is_cheap);
-    tcase_add_test(tc, test_save_atomic_with_backup);
-    tcase_add_test(tc, test_crlf_round_trip);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("ui_editor", "core", 0,
+                       TT_TESTS(test_typing, test_newline_keeps_indentation,
+                                test_backspace_delete_join, test_undo_redo, test_utf8_columns,
+                                test_tabs_become_spaces, test_cut_paste_and_moves,
+                                test_validation_positions, test_validation_is_cheap,
+                                test_save_atomic_with_backup, test_crlf_round_trip));
 }

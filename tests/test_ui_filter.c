@@ -11,6 +11,7 @@
 
 #include "../src/ui/internal.h"
 #include "tunetop/importance.h"
+#include "check_util.h"
 
 static char *names[] = {"lr", "optimizer", "batch_size", "momentum"};
 
@@ -201,17 +202,9 @@ START_TEST(spearman)
 }
 END_TEST
 
-extern Suite *suite_ui_filter(void);
 Suite *suite_ui_filter(void)
 {
-    Suite *s = suite_create("ui_filter");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, filter_terms);
-    tcase_add_test(tc, filter_errors);
-    tcase_add_test(tc, sort_columns);
-    tcase_add_test(tc, clean_controls);
-    tcase_add_test(tc, text_width);
-    tcase_add_test(tc, spearman);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("ui_filter", "core", 0,
+                       TT_TESTS(filter_terms, filter_errors, sort_columns, clean_controls,
+                                text_width, spearman));
 }

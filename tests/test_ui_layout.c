@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../src/ui/internal.h"
+#include "check_util.h"
 
 static bool overlap(ui_rect a, ui_rect b)
 {
@@ -150,15 +151,8 @@ START_TEST(theme_parsing)
 }
 END_TEST
 
-extern Suite *suite_ui_layout(void);
 Suite *suite_ui_layout(void)
 {
-    Suite *s = suite_create("ui_layout");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, layouts);
-    tcase_add_test(tc, too_small_and_hits);
-    tcase_add_test(tc, bundled_themes);
-    tcase_add_test(tc, theme_parsing);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("ui_layout", "core", 0,
+                       TT_TESTS(layouts, too_small_and_hits, bundled_themes, theme_parsing));
 }

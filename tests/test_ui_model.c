@@ -19,6 +19,7 @@
 #include "../src/ui/internal.h"
 #include "../src/ui/table.h"
 #include "tunetop/store.h"
+#include "check_util.h"
 
 static const char sweep[] = "name: modeltest\n"
                             "program: train.py\n"
@@ -579,19 +580,10 @@ START_TEST(folds_mean_and_std)
 }
 END_TEST
 
-extern Suite *suite_ui_model(void);
 Suite *suite_ui_model(void)
 {
-    Suite *s = suite_create("ui_model");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, incremental_poll);
-    tcase_add_test(tc, backlog_retry_and_bounds);
-    tcase_add_test(tc, rank_correlation);
-    tcase_add_test(tc, completed_caches);
-    tcase_add_test(tc, stored_importance);
-    tcase_add_test(tc, detail_metric_best);
-    tcase_add_test(tc, runs_mean_curve);
-    tcase_add_test(tc, folds_mean_and_std);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("ui_model", "core", 0,
+                       TT_TESTS(incremental_poll, backlog_retry_and_bounds, rank_correlation,
+                                completed_caches, stored_importance, detail_metric_best,
+                                runs_mean_curve, folds_mean_and_std));
 }

@@ -21,6 +21,7 @@
 
 #include "../src/runner/shim_client.h"
 #include "e2e.h"
+#include "check_util.h"
 
 extern char **environ;
 
@@ -263,8 +264,7 @@ START_TEST(test_zygote_script_without_shebang)
     rn_zygote z = TT_ZYGOTE_INIT;
     char *dir = e2e_tmpdir();
     char *script = tt_xasprintf("%s/train.sh", dir);
-    e2e_write(script, "echo loss=0.5\nexit 6\n");
-    ck_assert_int_eq(chmod(script, 0700), 0);
+    e2e_write_exec(script, "echo loss=0.5\nexit 6\n");
     char *argv[] = {script, NULL};
     started s = spawn_ok(&z, exe, dir, argv, environ);
     tt_shim_status st = wait_status(s, dir);
@@ -534,25 +534,13 @@ START_TEST(test_zygote_missing_program)
 }
 END_TEST
 
-extern Suite *suite_zygote(void);
-
 Suite *suite_zygote(void)
 {
-    Suite *s = suite_create("zygote");
-    TCase *tc = tcase_create("zygote");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_zygote_runs_trials);
-    tcase_add_test(tc, test_zygote_shim_outlives_zygote);
-    tcase_add_test(tc, test_zygote_restarted);
-    tcase_add_test(tc, test_zygote_early_sigterm);
-    tcase_add_test(tc, test_zygote_exec_error);
-    tcase_add_test(tc, test_zygote_script_without_shebang);
-    tcase_add_test(tc, test_zygote_stopped);
-    tcase_add_test(tc, test_zygote_answers_in_order);
-    tcase_add_test(tc, test_zygote_missing_program);
-    tcase_add_test(tc, test_zygote_reuses_shims);
-    tcase_add_test(tc, test_zygote_stale_sigterm_ignored);
-    tcase_add_test(tc, test_zygote_shim_retired);
-    suite_add_tcase(s, tc);
-    return s;
+    return tt_suite_of("zygote", "zygote", 30,
+                       TT_TESTS(test_zygote_runs_trials, test_zygote_shim_outlives_zygote,
+                                test_zygote_restarted, test_zygote_early_sigterm,
+                                test_zygote_exec_error, test_zygote_script_without_shebang,
+                                test_zygote_stopped, test_zygote_answers_in_order,
+                                test_zygote_missing_program, test_zygote_reuses_shims,
+                                test_zygote_stale_sigterm_ignored, test_zygote_shim_retired));
 }
