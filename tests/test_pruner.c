@@ -947,7 +947,8 @@ END_TEST
 Suite *suite_pruner(void)
 {
     return tt_suite_of("pruner", "core", 0,
-                       TT_TESTS(test_spec_defaults, test_crc32_known_values, test_hyperband_brackets, test_median_basic,
+                       TT_TESTS(test_spec_defaults, test_crc32_known_values,
+                                test_hyperband_brackets, test_median_basic,
                                 test_median_startup_warmup_interval, test_percentile_interpolation,
                                 test_median_maximize, test_median_nan, test_asha_rungs,
                                 test_asha_jump_and_small_rungs, test_asha_bootstrap_nan_maximize,
