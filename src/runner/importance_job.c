@@ -1,7 +1,8 @@
 /*
  * importance_job — hyperparameter importance kept fresh while the sweep
- * runs. After trials complete, at most every IMPORTANCE_EVERY_S seconds, the
- * loop hands a copy of the completed trials to a worker thread that runs
+ * runs. After trials complete, at a cadence that scales with the study
+ * (importance_due), the loop hands a copy of the completed trials to a
+ * worker thread that runs
  * fANOVA (src/importance) and wakes the loop with a byte on the self-pipe;
  * the next tick stores the result (method, trial count, intervals, and the
  * strongest interactions as "a × b" rows of method "fanova-pairs"), where
@@ -18,6 +19,12 @@
 
 #define IMPORTANCE_EVERY_S 2.0
 #define IMPORTANCE_MIN_TRIALS 5
+/* A new computation waits for 1/IMPORTANCE_GROWTH (2 %) more completed
+ * trials than the last one saw: any new one below 100 trials. */
+#define IMPORTANCE_GROWTH 50
+/* The worker thread's share of a core at most: computations are at least
+ * IMPORTANCE_COST_FACTOR times as far apart as the last one took. */
+#define IMPORTANCE_COST_FACTOR 10
 
 struct rn_importance_job {
     pthread_t thread;
@@ -28,38 +35,49 @@ struct rn_importance_job {
     tt_importance_result result;
     int rc;
     tt_error err;
+    double seconds;          /* how long the computation took */
 };
 
 static void *job_main(void *arg)
 {
     rn_importance_job *job = arg;
     const tt_importance_data *d = &job->data;
+    double t0 = rn_now_mono();
     job->rc = tt_importance_compute(TT_IMPORTANCE_FANOVA, job->sweep->space,
                                     (const double *const *)d->x, (const bool *const *)d->active,
                                     d->y, d->n, job->seed, &job->result, &job->err);
+    job->seconds = rn_now_mono() - t0;
     unsigned char b = RN_WAKE_IMPORTANCE;
     ssize_t w = write(job->wake_fd, &b, 1);
     (void)w;
     return NULL;
 }
 
-static size_t completed_count(const rn_runner *r)
+/* Whether a new computation is due: trials completed since the last one,
+ * at least IMPORTANCE_EVERY_S apart and IMPORTANCE_COST_FACTOR times as
+ * long apart as the last one took, and 2 % more completed trials than the
+ * last one saw: a study of 100,000 trials recomputes every 2,000 trials,
+ * not every 2 s (issue 18), while one of 100 sees every new trial. */
+static bool importance_due(const rn_runner *r, size_t done, double now)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_trials; i++)
-        n += r->trials[i].number > 0 && r->trials[i].state == TT_TRIAL_COMPLETED;
-    return n;
+    if (r->imp_last > 0 && now - r->imp_last < IMPORTANCE_EVERY_S)
+        return false;
+    if (r->imp_last > 0 && now - r->imp_last < IMPORTANCE_COST_FACTOR * r->imp_cost)
+        return false;
+    return done >= r->imp_trials + r->imp_trials / IMPORTANCE_GROWTH;
 }
 
-void rn_importance_maybe_start(rn_runner *r)
+/* Start a computation when one is due (force: whenever trials completed
+ * since the last one, the runner's last word). */
+static void start(rn_runner *r, bool force)
 {
     if (r->imp_job || !r->sweep->metric.name)
         return;
-    size_t done = completed_count(r);
+    size_t done = (size_t)r->trial_counts[TT_TRIAL_COMPLETED];
     if (done < IMPORTANCE_MIN_TRIALS || done == r->imp_trials)
         return;
     double now = rn_now_mono();
-    if (r->imp_last > 0 && now - r->imp_last < IMPORTANCE_EVERY_S)
+    if (!force && !importance_due(r, done, now))
         return;
     rn_importance_job *job = tt_xcalloc(1, sizeof *job);
     job->sweep = r->sweep;
@@ -82,6 +100,11 @@ void rn_importance_maybe_start(rn_runner *r)
     r->imp_done = false;
     r->imp_trials = done;
     r->imp_last = now;
+}
+
+void rn_importance_maybe_start(rn_runner *r)
+{
+    start(r, false);
 }
 
 static void store_result(rn_runner *r, const tt_importance_result *res)
@@ -142,6 +165,7 @@ void rn_importance_collect(rn_runner *r)
     rn_importance_job *job = r->imp_job;
     pthread_join(job->thread, NULL);
     /* A result computed on a space since replaced names old parameters. */
+    r->imp_cost = job->seconds;
     if (job->rc == 0 && job->sweep == r->sweep)
         store_result(r, &job->result);
     else if (job->rc < 0)
@@ -168,8 +192,7 @@ void rn_importance_flush(rn_runner *r)
             r->imp_done = true; /* join waits for it */
             rn_importance_collect(r);
         }
-        r->imp_last = 0; /* no throttle for the last word */
-        rn_importance_maybe_start(r);
+        start(r, true); /* no throttle for the last word */
         if (!r->imp_job)
             break;
     }

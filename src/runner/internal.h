@@ -163,6 +163,11 @@ typedef struct rn_runner {
      * store's change sequence so scheduling never re-reads the table. */
     tt_trial_record *trials;
     size_t n_trials, cap_trials;
+    /* How many of them are in each state, and known at all (number > 0):
+     * kept exact by every change to r->trials (rn_schedule_set_state and
+     * the sync), so no event walks every trial (issue 18). */
+    long trial_counts[TT_TRIAL_STATE_COUNT];
+    long n_known;
     long seen_seq;
     uint64_t seed;           /* sampler seed: the file's, else derived from
                                 the study's creation, stable across resumes */
@@ -180,6 +185,7 @@ typedef struct rn_runner {
     bool imp_done;
     size_t imp_trials;       /* completed trials of the last computation */
     double imp_last;         /* monotonic time it started */
+    double imp_cost;         /* seconds the last one took (importance_job.c) */
     tt_sweep **retired;
     size_t n_retired, cap_retired;
 
@@ -370,6 +376,11 @@ void rn_importance_abandon(rn_runner *r);
 /* schedule.c */
 /* Bring r->trials up to date with the store. */
 void rn_schedule_sync(rn_runner *r);
+/* Set the cached state of trial t (in r->trials), keeping the counts. */
+void rn_schedule_set_state(rn_runner *r, tt_trial_record *t, tt_trial_state state);
+/* Trials that have ended (completed, pruned, failed, killed, timeout,
+ * interrupted), from the counts. */
+long rn_schedule_ended(const rn_runner *r);
 /* Record the end of a trial (state, reason), apply the retry policy and
  * update the best-so-far. */
 void rn_schedule_finished(rn_runner *r, long number, int attempt, tt_trial_state state,

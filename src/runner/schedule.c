@@ -21,6 +21,30 @@
 
 #include "internal.h"
 
+/* A trial row enters or leaves r->trials' counts. */
+static void count(rn_runner *r, const tt_trial_record *t, long by)
+{
+    if (t->number <= 0 || (unsigned)t->state >= TT_TRIAL_STATE_COUNT)
+        return;
+    r->trial_counts[t->state] += by;
+    r->n_known += by;
+}
+
+void rn_schedule_set_state(rn_runner *r, tt_trial_record *t, tt_trial_state state)
+{
+    count(r, t, -1);
+    t->state = state;
+    count(r, t, +1);
+}
+
+long rn_schedule_ended(const rn_runner *r)
+{
+    long n = 0;
+    for (int s = TT_TRIAL_COMPLETED; s < TT_TRIAL_STATE_COUNT; s++)
+        n += r->trial_counts[s];
+    return n;
+}
+
 void rn_schedule_sync(rn_runner *r)
 {
     tt_trial_record *rows = NULL;
@@ -37,9 +61,11 @@ void rn_schedule_sync(rn_runner *r)
             memset(r->trials + r->n_trials, 0, (idx + 1 - r->n_trials) * sizeof *r->trials);
             r->n_trials = idx + 1;
         } else {
+            count(r, &r->trials[idx], -1);
             tt_trial_record_clear(&r->trials[idx]);
         }
         r->trials[idx] = rows[i];
+        count(r, &r->trials[idx], +1);
         if (rows[i].seq > r->seen_seq)
             r->seen_seq = rows[i].seq;
     }
@@ -53,14 +79,6 @@ static bool is_better(const rn_runner *r, double v)
     if (r->best_trial == 0)
         return true;
     return r->sweep->metric.goal == TT_GOAL_MINIMIZE ? v < r->best_value : v > r->best_value;
-}
-
-static size_t count_state(const rn_runner *r, tt_trial_state s)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_trials; i++)
-        n += r->trials[i].number > 0 && r->trials[i].state == s;
-    return n;
 }
 
 void rn_schedule_stop_reason(rn_runner *r, const char *fmt, ...)
@@ -151,25 +169,23 @@ void rn_schedule_finished(rn_runner *r, long number, int attempt, tt_trial_state
     if (recorded && number >= 1 && (size_t)number <= r->n_trials &&
         r->trials[number - 1].number == number) {
         tt_trial_record *t = &r->trials[number - 1];
-        t->state = state;
+        rn_schedule_set_state(r, t, state);
         t->value = value;
         free(t->reason);
         t->reason = tt_xstrdup(reason ? reason : "");
     } else {
         rn_schedule_sync(r);
     }
-    size_t done = 0;
-    for (size_t i = 0; i < r->n_trials; i++)
-        done += r->trials[i].number > 0 && r->trials[i].state >= TT_TRIAL_COMPLETED;
+    long done = rn_schedule_ended(r);
     char best[96] = "";
     if (r->best_trial)
         snprintf(best, sizeof best, "; best: trial %ld, %s=%.6g", r->best_trial, metric,
                  r->best_value);
     if (state == TT_TRIAL_COMPLETED)
-        rn_runner_say(r, "trial %ld completed: %s=%.6g%s [%zu done]", number, metric, value, best,
+        rn_runner_say(r, "trial %ld completed: %s=%.6g%s [%ld done]", number, metric, value, best,
                       done);
     else
-        rn_runner_say(r, "trial %ld %s: %s%s [%zu done]", number, tt_trial_state_name(state),
+        rn_runner_say(r, "trial %ld %s: %s%s [%ld done]", number, tt_trial_state_name(state),
                       reason, best, done);
     if (!retry)
         note_end(r, number, state, reason);
@@ -463,7 +479,7 @@ static void record_run_start(rn_runner *r, const tt_trial_record *t, rn_trial_ru
     if (t->state != TT_TRIAL_RUNNING) {
         if (tt_store_trial_started(r->store, t->number, 0, 0, NULL, &err) < 0)
             rn_runner_say(r, "trial %ld: %s", t->number, err.msg);
-        r->trials[t->number - 1].state = TT_TRIAL_RUNNING;
+        rn_schedule_set_state(r, &r->trials[t->number - 1], TT_TRIAL_RUNNING);
     }
     tr->started = run + 1;
     tr->running++;
@@ -681,7 +697,9 @@ static long next_trial(rn_runner *r, tt_error *err)
 {
     if (r->no_new_trials)
         return 0;
-    for (size_t i = 0; i < r->n_trials; i++) {
+    /* Queued trials (retries, trials queued before a crash) are rare: the
+     * scan runs only when the counts say there is one. */
+    for (size_t i = 0; r->trial_counts[TT_TRIAL_QUEUED] > 0 && i < r->n_trials; i++) {
         tt_trial_record *t = &r->trials[i];
         if (t->number <= 0 || t->state != TT_TRIAL_QUEUED)
             continue;
@@ -720,9 +738,7 @@ static long next_trial(rn_runner *r, tt_error *err)
     if (sampler_reads_history(r->sweep->method)) {
         obs = build_history(r, &n_obs);
     } else {
-        n_obs = 0;
-        for (size_t i = 0; i < r->n_trials; i++)
-            n_obs += r->trials[i].number > 0;
+        n_obs = (size_t)r->n_known;
     }
     if (rn_suggest_is_slow(r->sweep->method)) {
         r->job_done = false;
@@ -928,7 +944,7 @@ bool rn_schedule_has_work(rn_runner *r)
         return true;
     if (r->no_new_trials)
         return false;
-    if (count_state(r, TT_TRIAL_QUEUED) > 0 || r->n_enqueued > 0)
+    if (r->trial_counts[TT_TRIAL_QUEUED] > 0 || r->n_enqueued > 0)
         return true;
     return !r->exhausted;
 }
