@@ -242,6 +242,64 @@ START_TEST(test_trials_since)
 }
 END_TEST
 
+/* Issue 18: what `status` and `best` read instead of every trial: counts
+ * per state, the best k completed trials with a finite value (either goal,
+ * ties by number, NaN and ±inf left out), the trials in one state. */
+START_TEST(test_summary_queries)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    /* values of trials 1..8; 5 fails, 6 runs, 7 is NaN, 8 is inf */
+    const double v[] = {0.5, 0.2, 0.9, 0.2, 0.1, 0, NAN, INFINITY};
+    for (int i = 0; i < 8; i++) {
+        long n = add_trial2(st, "a", "1", NULL, NULL);
+        ck_assert_int_eq(tt_store_trial_started(st, n, 10, 20, NULL, &err), 0);
+        if (n == 6)
+            continue;
+        ck_assert_int_eq(tt_store_trial_finished(st, n, n == 5 ? TT_TRIAL_FAILED
+                                                             : TT_TRIAL_COMPLETED,
+                                                 v[i], "exit 0", &err),
+                         0);
+    }
+    add_trial2(st, "a", "1", NULL, NULL);   /* 9: queued */
+    long counts[TT_TRIAL_STATE_COUNT], total = 0;
+    ck_assert_int_eq(tt_store_trial_counts(st, counts, &total, &err), 0);
+    ck_assert_int_eq(total, 9);
+    ck_assert_int_eq(counts[TT_TRIAL_COMPLETED], 6);
+    ck_assert_int_eq(counts[TT_TRIAL_FAILED], 1);
+    ck_assert_int_eq(counts[TT_TRIAL_RUNNING], 1);
+    ck_assert_int_eq(counts[TT_TRIAL_QUEUED], 1);
+    ck_assert_int_eq(counts[TT_TRIAL_PRUNED], 0);
+
+    tt_trial_record *rows = NULL;
+    size_t n = 0, cap = 0;
+    ck_assert_int_eq(tt_store_best_trials(st, TT_GOAL_MINIMIZE, 3, &rows, &n, &cap, &err), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(rows[0].number, 2);   /* 0.2, the earlier of the tie */
+    ck_assert_int_eq(rows[1].number, 4);
+    ck_assert_int_eq(rows[2].number, 1);   /* 0.5; 5 (0.1) failed */
+    ck_assert_str_eq(rows[0].param_names[0], "a");
+    for (size_t i = 0; i < n; i++)
+        tt_trial_record_clear(&rows[i]);
+    n = 0;
+    ck_assert_int_eq(tt_store_best_trials(st, TT_GOAL_MAXIMIZE, 10, &rows, &n, &cap, &err), 0);
+    ck_assert_uint_eq(n, 4);               /* 3, 1, 2, 4: no NaN, no inf */
+    ck_assert_int_eq(rows[0].number, 3);
+    ck_assert_int_eq(rows[1].number, 1);
+    ck_assert_int_eq(rows[2].number, 2);
+    ck_assert_int_eq(rows[3].number, 4);
+    for (size_t i = 0; i < n; i++)
+        tt_trial_record_clear(&rows[i]);
+    n = 0;
+    ck_assert_int_eq(tt_store_trials_in_state(st, TT_TRIAL_RUNNING, &rows, &n, &cap, &err), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(rows[0].number, 6);
+    tt_trial_record_clear(&rows[0]);
+    free(rows);
+    tt_store_close(st);
+}
+END_TEST
+
 typedef struct collected {
     int n, stop_after;
     int64_t last_rowid;
@@ -1363,7 +1421,8 @@ Suite *suite_store(void)
     Suite *s = suite_create("store");
     TCase *tc = tt_add_tcase(s, "store", 30,
                              TT_TESTS(test_study_and_spaces, test_trial_roundtrip,
-                                      test_trials_since, test_metrics_since, test_metric_names,
+                                      test_trials_since, test_summary_queries,
+                                      test_metrics_since, test_metric_names,
                                       test_metric_buffer, test_events, test_reader_not_blocked,
                                       test_commands, test_retry, test_importance,
                                       test_migrate_from_empty, test_refuses_newer_schema,

@@ -253,6 +253,19 @@ int tt_store_trial_set_runs(tt_store *st, long number, int folds, int repeats, t
 int tt_store_trials_since(tt_store *st, long since_seq, tt_trial_record **rows, size_t *n,
                           size_t *cap, tt_error *err);
 int tt_store_get_trial(tt_store *st, long number, tt_trial_record *out, tt_error *err);
+/* What a summary needs without reading every trial (`status` and `best` on
+ * a study of 100,000 trials, issue 18): how many trials are in each state
+ * (counts[state], *total all of them), one aggregate query. */
+int tt_store_trial_counts(tt_store *st, long counts[TT_TRIAL_STATE_COUNT], long *total,
+                          tt_error *err);
+/* The best k completed trials with a finite value (lowest first when
+ * minimising; ties: lower number first), appended to *rows like
+ * tt_store_trials_since. */
+int tt_store_best_trials(tt_store *st, tt_goal goal, size_t k, tt_trial_record **rows,
+                         size_t *n, size_t *cap, tt_error *err);
+/* The trials in one state, ordered by number, appended to *rows. */
+int tt_store_trials_in_state(tt_store *st, tt_trial_state state, tt_trial_record **rows,
+                             size_t *n, size_t *cap, tt_error *err);
 void tt_trial_record_clear(tt_trial_record *r);
 /* r's parameters in the shared form (vocab.h) that modules which must not
  * know the store take them in (importance: tt_importance_trial). Borrowed

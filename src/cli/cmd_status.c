@@ -92,7 +92,7 @@ static void json_runs(FILE *o, const cli_view *v, const tt_trial_record *t)
     fputc(']', o);
 }
 
-static int status_json(const cli_view *v, const size_t *counts, const tt_trial_record *best)
+static int status_json(const cli_view *v, const tt_trial_record *best)
 {
     FILE *o = stdout;
     fputs("{\"study\": ", o);
@@ -106,8 +106,9 @@ static int status_json(const cli_view *v, const size_t *counts, const tt_trial_r
         fputs("null", o);
     fprintf(o, ", \"state\": \"%s\", \"counts\": {", cli_view_state(v));
     for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
-        fprintf(o, "%s\"%s\": %zu", s ? ", " : "", tt_trial_state_name((tt_trial_state)s), counts[s]);
-    fprintf(o, "}, \"total\": %zu, \"metric\": ", v->n_trials);
+        fprintf(o, "%s\"%s\": %ld", s ? ", " : "", tt_trial_state_name((tt_trial_state)s),
+                v->counts[s]);
+    fprintf(o, "}, \"total\": %ld, \"metric\": ", v->total);
     tt_json_string(o, v->study.metric);
     fprintf(o, ", \"goal\": \"%s\", \"best\": ", tt_goal_name(v->study.goal));
     if (best) {
@@ -181,8 +182,7 @@ static void print_description(FILE *o, const tt_sweep *sw)
     fputc('\n', o);
 }
 
-static void status_text(FILE *o, const cli_view *v, const size_t *counts,
-                        const tt_trial_record *best)
+static void status_text(FILE *o, const cli_view *v, const tt_trial_record *best)
 {
     char el[64];
     format_elapsed(v->study.info.elapsed_s, el, sizeof el);
@@ -194,12 +194,12 @@ static void status_text(FILE *o, const cli_view *v, const size_t *counts,
     fprintf(o, ", sweep v%ld", v->study.info.space_version);
     if (v->study.sweep)
         fprintf(o, ", method %s", tt_method_name(v->study.sweep->method));
-    fprintf(o, "\ntrials   %zu", v->n_trials);
+    fprintf(o, "\ntrials   %ld", v->total);
     if (v->study.sweep && v->study.sweep->run_cap > 0)
         fprintf(o, " of %ld", v->study.sweep->run_cap);
     for (int s = 0; s < TT_TRIAL_STATE_COUNT; s++)
-        if (counts[s])
-            fprintf(o, ", %zu %s", counts[s], tt_trial_state_name((tt_trial_state)s));
+        if (v->counts[s])
+            fprintf(o, ", %ld %s", v->counts[s], tt_trial_state_name((tt_trial_state)s));
     fprintf(o, "\nbest     ");
     if (best) {
         fprintf(o, "trial %ld, %s=%.6g ", best->number, v->study.metric, best->value);
@@ -218,7 +218,7 @@ static void status_text(FILE *o, const cli_view *v, const size_t *counts,
         fprintf(o, "ended    %s\n", v->study.info.stop_reason);
     /* Slurm executor: which job runs which trial (for squeue, scontrol, scancel). */
     bool any_job = false;
-    for (size_t i = 0; i < v->n_trials; i++) {
+    for (size_t i = v->n_best; i < v->n_trials; i++) {   /* the running trials */
         const tt_trial_record *t = &v->trials[i];
         if (t->number <= 0 || t->state != TT_TRIAL_RUNNING || !t->job_id || !*t->job_id)
             continue;
@@ -249,25 +249,19 @@ int cli_cmd_status(int argc, char **argv)
     if (!dir)
         return cli_usage_error("status", "expected a study folder");
     cli_view v;
-    if (cli_view_open(dir, &v, json) != CLI_EXIT_OK)
+    if (cli_view_open_summary(dir, &v, json, 1) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
-    size_t counts[TT_TRIAL_STATE_COUNT] = {0};
-    for (size_t i = 0; i < v.n_trials; i++)
-        counts[v.trials[i].state]++;
-    const tt_trial_record **ranked;
-    size_t n = cli_view_ranked(&v, &ranked);
-    const tt_trial_record *best = n ? ranked[0] : NULL;
+    const tt_trial_record *best = v.n_best ? &v.trials[0] : NULL;
     if (json)
-        status_json(&v, counts, best);
+        status_json(&v, best);
     else {
         char *text = NULL;
         size_t len = 0;
         FILE *o = open_memstream(&text, &len);
-        status_text(o ? o : stdout, &v, counts, best);
+        status_text(o ? o : stdout, &v, best);
         if (o && fclose(o) == 0)
             print_printable(text, len);
     }
-    free(ranked);
     cli_view_close(&v);
     return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -440,12 +434,12 @@ int cli_cmd_best(int argc, char **argv)
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
         return cli_usage_error("best", "unknown format '%s' (table, csv, json)", format);
     cli_view v;
-    if (cli_view_open(dir, &v, strcmp(format, "table") != 0) != CLI_EXIT_OK)
+    if (cli_view_open_summary(dir, &v, strcmp(format, "table") != 0, (size_t)k) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
-    const tt_trial_record **ranked;
-    size_t n = cli_view_ranked(&v, &ranked);
-    if ((long long)n > k)
-        n = (size_t)k;
+    size_t n = v.n_best;
+    const tt_trial_record **ranked = tt_xcalloc(n + 1, sizeof *ranked);
+    for (size_t i = 0; i < n; i++)
+        ranked[i] = &v.trials[i];
     if (strcmp(format, "csv") == 0)
         best_csv(&v, ranked, n);
     else if (strcmp(format, "json") == 0)

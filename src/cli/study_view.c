@@ -1,16 +1,18 @@
 /*
- * study_view — what the read-only subcommands (status, best, export,
- * importance) need of a study: the study module's reader on a snapshot
- * (study row, newest sweep for the metric and goal, runner), every trial,
- * and the state and ranking derived from them. Never writes trial data.
+ * study_view — what the read-only subcommands need of a study: the study
+ * module's reader on a snapshot (study row, newest sweep for the metric and
+ * goal, runner), and either every trial (export, importance) or a summary
+ * read by query — counts per state, the best trials, the running ones —
+ * for `status` and `best`, which must stay fast at 100,000 trials. Never
+ * writes trial data.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-int cli_view_open(const char *dir, cli_view *v, bool quiet)
+/* The reader on a snapshot of dir's study; prints why not. */
+static int open_study(const char *dir, cli_view *v, bool quiet)
 {
     memset(v, 0, sizeof *v);
     tt_error err = {0};
@@ -26,8 +28,7 @@ int cli_view_open(const char *dir, cli_view *v, bool quiet)
         cli_view_close(v);
         return CLI_EXIT_FAIL;
     }
-    if (tt_study_reader_poll(&v->study, &err) < 0 ||
-        tt_study_reader_trials(&v->study, &v->trials, &v->n_trials, &v->cap_trials, &err) < 0) {
+    if (tt_study_reader_poll(&v->study, &err) < 0) {
         fprintf(stderr, "tunetop: %s: %s\n", dir, err.msg);
         cli_view_close(v);
         return CLI_EXIT_FAIL;
@@ -36,6 +37,42 @@ int cli_view_open(const char *dir, cli_view *v, bool quiet)
         fprintf(stderr, "tunetop: warning: the study's sweep file does not load; "
                         "assuming the objective is minimised\n");
     tt_study_reader_runner(&v->study);
+    return CLI_EXIT_OK;
+}
+
+int cli_view_open(const char *dir, cli_view *v, bool quiet)
+{
+    if (open_study(dir, v, quiet) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
+    tt_error err = {0};
+    if (tt_study_reader_trials(&v->study, &v->trials, &v->n_trials, &v->cap_trials, &err) < 0) {
+        fprintf(stderr, "tunetop: %s: %s\n", dir, err.msg);
+        cli_view_close(v);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_view_open_summary(const char *dir, cli_view *v, bool quiet, size_t best_k)
+{
+    if (open_study(dir, v, quiet) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
+    tt_error err = {0};
+    tt_store *st = v->study.store;
+    if (tt_store_trial_counts(st, v->counts, &v->total, &err) < 0 ||
+        tt_store_best_trials(st, v->study.goal, best_k, &v->trials, &v->n_trials, &v->cap_trials,
+                             &err) < 0) {
+        fprintf(stderr, "tunetop: %s: %s\n", dir, err.msg);
+        cli_view_close(v);
+        return CLI_EXIT_FAIL;
+    }
+    v->n_best = v->n_trials;
+    if (tt_store_trials_in_state(st, TT_TRIAL_RUNNING, &v->trials, &v->n_trials, &v->cap_trials,
+                                 &err) < 0) {
+        fprintf(stderr, "tunetop: %s: %s\n", dir, err.msg);
+        cli_view_close(v);
+        return CLI_EXIT_FAIL;
+    }
     return CLI_EXIT_OK;
 }
 
@@ -55,28 +92,4 @@ const char *cli_view_state(const cli_view *v)
         (v->study.info.state == TT_STUDY_RUNNING || v->study.info.state == TT_STUDY_PAUSED))
         return "stopped";
     return tt_study_state_name(v->study.info.state);
-}
-
-static const cli_view *sort_view;
-
-static int by_value(const void *a, const void *b)
-{
-    const tt_trial_record *x = *(tt_trial_record *const *)a, *y = *(tt_trial_record *const *)b;
-    double vx = x->value, vy = y->value;
-    if (vx != vy)
-        return (sort_view->study.goal == TT_GOAL_MINIMIZE) == (vx < vy) ? -1 : 1;
-    return x->number < y->number ? -1 : 1;
-}
-
-size_t cli_view_ranked(const cli_view *v, const tt_trial_record ***out)
-{
-    const tt_trial_record **list = tt_xcalloc(v->n_trials + 1, sizeof *list);
-    size_t n = 0;
-    for (size_t i = 0; i < v->n_trials; i++)
-        if (v->trials[i].state == TT_TRIAL_COMPLETED && isfinite(v->trials[i].value))
-            list[n++] = &v->trials[i];
-    sort_view = v;
-    qsort(list, n, sizeof *list, by_value);
-    *out = list;
-    return n;
 }

@@ -299,18 +299,10 @@ static int by_number(const void *a, const void *b)
 /* WHERE seq > ? alone, so SQLite walks trials_seq over the changed rows
  * only (with ORDER BY number it scanned the whole table by rowid instead);
  * the few rows are then sorted by number here. */
-int tt_store_trials_since(tt_store *st, long since_seq, tt_trial_record **rows, size_t *n,
-                          size_t *cap, tt_error *err)
+/* Append the rows of s (bound, TRIAL_COLUMNS) to *rows; resets s. */
+static int read_rows(tt_store *st, sqlite3_stmt *s, tt_trial_record **rows, size_t *n,
+                     size_t *cap, tt_error *err)
 {
-    sqlite3_stmt *s = store_stmt(st, SQL_TRIALS_SINCE,
-                                 "SELECT " TRIAL_COLUMNS " FROM trials INDEXED BY trials_seq"
-                                 " WHERE seq > ?1",
-                                 err, "read trials");
-    if (s == NULL)
-        return -TT_ERR_IO;
-    bool snapshot = store_read_begin(st);
-    sqlite3_bind_int64(s, 1, since_seq);
-    size_t first = *n;
     int rc, ret = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         tt_grow((void **)rows, cap, *n + 1, sizeof **rows);
@@ -325,9 +317,93 @@ int tt_store_trials_since(tt_store *st, long since_seq, tt_trial_record **rows, 
     if (ret == 0 && rc != SQLITE_DONE)
         ret = store_fail(st, rc, err, "cannot read trials");
     sqlite3_reset(s);
+    return ret;
+}
+
+int tt_store_trials_since(tt_store *st, long since_seq, tt_trial_record **rows, size_t *n,
+                          size_t *cap, tt_error *err)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_TRIALS_SINCE,
+                                 "SELECT " TRIAL_COLUMNS " FROM trials INDEXED BY trials_seq"
+                                 " WHERE seq > ?1",
+                                 err, "read trials");
+    if (s == NULL)
+        return -TT_ERR_IO;
+    bool snapshot = store_read_begin(st);
+    sqlite3_bind_int64(s, 1, since_seq);
+    size_t first = *n;
+    int ret = read_rows(st, s, rows, n, cap, err);
     store_read_end(st, snapshot);
     if (*n - first > 1)
         qsort(*rows + first, *n - first, sizeof **rows, by_number);
+    return ret;
+}
+
+int tt_store_trial_counts(tt_store *st, long counts[TT_TRIAL_STATE_COUNT], long *total,
+                          tt_error *err)
+{
+    memset(counts, 0, TT_TRIAL_STATE_COUNT * sizeof *counts);
+    *total = 0;
+    sqlite3_stmt *s = store_stmt(st, SQL_TRIAL_COUNTS,
+                                 "SELECT state, count(*) FROM trials GROUP BY state", err,
+                                 "count trials");
+    if (s == NULL)
+        return -TT_ERR_IO;
+    bool snapshot = store_read_begin(st);
+    int rc, ret = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(s, 0);
+        int parsed = tt_trial_state_from_name(state);
+        if (parsed < 0) {
+            ret = tt_error_set(err, TT_ERR_INVALID, "%s has trials in an unknown state '%s'",
+                               st->path, state ? state : "");
+            break;
+        }
+        counts[parsed] += (long)sqlite3_column_int64(s, 1);
+        *total += (long)sqlite3_column_int64(s, 1);
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = store_fail(st, rc, err, "cannot count trials");
+    sqlite3_reset(s);
+    store_read_end(st, snapshot);
+    return ret;
+}
+
+/* NaN is stored as NULL; ±inf stay REAL and are no ranking value either
+ * (9e999 is SQLite's infinity). */
+#define BEST_TRIALS(order)                                                                 \
+    "SELECT " TRIAL_COLUMNS " FROM trials WHERE state = 'completed'"                       \
+    " AND value > -9e999 AND value < 9e999 ORDER BY value " order ", number LIMIT ?1"
+
+int tt_store_best_trials(tt_store *st, tt_goal goal, size_t k, tt_trial_record **rows,
+                         size_t *n, size_t *cap, tt_error *err)
+{
+    bool max = goal == TT_GOAL_MAXIMIZE;
+    sqlite3_stmt *s = store_stmt(st, max ? SQL_TRIALS_BEST_MAX : SQL_TRIALS_BEST_MIN,
+                                 max ? BEST_TRIALS("DESC") : BEST_TRIALS("ASC"), err,
+                                 "read the best trials");
+    if (s == NULL)
+        return -TT_ERR_IO;
+    bool snapshot = store_read_begin(st);
+    sqlite3_bind_int64(s, 1, k > INT64_MAX ? INT64_MAX : (sqlite3_int64)k);
+    int ret = read_rows(st, s, rows, n, cap, err);
+    store_read_end(st, snapshot);
+    return ret;
+}
+
+int tt_store_trials_in_state(tt_store *st, tt_trial_state state, tt_trial_record **rows,
+                             size_t *n, size_t *cap, tt_error *err)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_TRIALS_IN_STATE,
+                                 "SELECT " TRIAL_COLUMNS " FROM trials WHERE state = ?1"
+                                 " ORDER BY number",
+                                 err, "read trials");
+    if (s == NULL)
+        return -TT_ERR_IO;
+    bool snapshot = store_read_begin(st);
+    sqlite3_bind_text(s, 1, tt_trial_state_name(state), -1, SQLITE_STATIC);
+    int ret = read_rows(st, s, rows, n, cap, err);
+    store_read_end(st, snapshot);
     return ret;
 }
 
