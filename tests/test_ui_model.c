@@ -358,6 +358,61 @@ START_TEST(stored_importance)
 }
 END_TEST
 
+/* Issue 18: with nothing stored the dashboard computes fANOVA itself, on
+ * a worker thread, instead of showing rank correlation as importance: a
+ * U-shaped lr, which Spearman's rho calls unimportant, comes first. A
+ * result the runner stores later replaces it. */
+START_TEST(fanova_when_none_stored)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    char *names[] = {"lr", "opt"};
+    for (int i = 0; i < 40; i++) {
+        double lr = 0.001 + 0.099 * i / 39.0;
+        double x[] = {lr, (double)(i % 2)};
+        char text[32];
+        snprintf(text, sizeof text, "%.6g", lr);
+        char *texts[] = {text, i % 2 ? "sgd" : "adam"};
+        long t = tt_store_add_trial(st, 1, 2, names, texts, x, NULL, &err);
+        ck_assert_msg(t > 0, "%s", err.msg);
+        double loss = 1000 * (lr - 0.05) * (lr - 0.05) + (i % 2 ? 0.01 : 0);
+        ck_assert_int_eq(tt_store_trial_finished(st, t, TT_TRIAL_COMPLETED, loss, NULL, &err), 0);
+    }
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ui_corr *c = NULL;
+    long nt = 0;
+    size_t nc = ui_rank_correlations(&m, &c, &nt);
+    for (size_t i = 0; i < nc; i++)
+        if (strcmp(c[i].param, "lr") == 0)
+            ck_assert_msg(c[i].value < 0.2, "rank correlation of a U: %g", c[i].value);
+    free(c);
+    for (int i = 0; i < 500 && !m.importance_here; i++) {
+        usleep(10000);
+        ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    }
+    ck_assert_msg(m.importance_here, "no fANOVA computed by the dashboard");
+    ck_assert_str_eq(m.importance_method, "fanova");
+    ck_assert_int_eq(m.importance.n_trials, 40);
+    ck_assert_uint_eq(m.importance.n, 2);
+    ck_assert_str_eq(m.importance.params[0], "lr");
+    ck_assert_double_gt(m.importance.value[0], 0.8);
+
+    /* the runner's result wins once stored */
+    char *stored[] = {"opt", "lr"};
+    double v[] = {0.6, 0.4}, lo[] = {0.5, 0.3}, hi[] = {0.7, 0.5};
+    ck_assert_int_eq(tt_store_set_importance(st, "fanova", 41, 2, stored, v, lo, hi, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 106, &err), 0);
+    ck_assert(!m.importance_here);
+    ck_assert_int_eq(m.importance.n_trials, 41);
+    ck_assert_str_eq(m.importance.params[0], "opt");
+    ui_model_close(&m);
+    tt_store_close(st);
+    rm_rf(root);
+}
+END_TEST
+
 /* The detail view's metric table (ui_detail_metric_stats): "best" follows
  * each metric's own goal, not the objective's. A minimised loss objective
  * beside an accuracy: the accuracy's best is its maximum (its goal guessed
@@ -584,6 +639,6 @@ Suite *suite_ui_model(void)
 {
     return tt_suite_of("ui_model", "core", 0,
                        TT_TESTS(incremental_poll, backlog_retry_and_bounds, rank_correlation,
-                                completed_caches, stored_importance, detail_metric_best,
-                                runs_mean_curve, folds_mean_and_std));
+                                completed_caches, stored_importance, fanova_when_none_stored,
+                                detail_metric_best, runs_mean_curve, folds_mean_and_std));
 }

@@ -273,8 +273,9 @@ void ui_importance_draw(ui_app *a, void *win)
     bool focused = a->focus == UI_PANEL_IMPORTANCE && a->overlay == UI_OVERLAY_NONE;
     char right[96], short_right[64];
     if (m->importance.n > 0) {
-        snprintf(right, sizeof right, "%s (%ld trials)", m->importance_method,
-                 m->importance.n_trials);
+        /* "here": computed by the dashboard, the runner has stored none */
+        snprintf(right, sizeof right, "%s%s (%ld trials)", m->importance_method,
+                 m->importance_here ? " here" : "", m->importance.n_trials);
         snprintf(short_right, sizeof short_right, "%s n=%ld",
                  method_short(m->importance_method), m->importance.n_trials);
         ui_draw_title_fit(a, w, "Importance", "Imp.", right, short_right, focused);

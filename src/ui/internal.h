@@ -205,6 +205,12 @@ typedef struct ui_model {
     char importance_method[16];
     tt_importance pairs;        /* "fanova-pairs": interactions "a × b"; n == 0 when none */
     double importance_polled;
+    /* With nothing stored, fANOVA computed here (fanova.c): importance and
+     * pairs then hold its result, importance_here set. */
+    bool importance_here;
+    struct ui_fanova_job *fanova_job;
+    long fanova_trials;         /* completed trials of the last computation */
+    double fanova_at;           /* when it started */
 
     /* Caches of what depends only on the completed trials (their set and
      * values), the parameter names and the sweep: rebuilt when
@@ -249,6 +255,18 @@ const long *ui_model_ranking(ui_model *m, size_t *n);
 /* ui_rank_correlations of the model, cached the same way; *n_trials gets
  * the trials they come from. Borrowed until the next poll. */
 const ui_corr *ui_model_correlations(ui_model *m, size_t *n, long *n_trials);
+/* ---- fANOVA computed by the dashboard (fanova.c) ------------------------ */
+
+typedef struct ui_fanova_job ui_fanova_job;
+/* Start a computation when none is stored, enough trials have completed
+ * and the cadence allows (a worker thread; never blocks the loop). */
+void ui_fanova_maybe_start(ui_model *m, double now);
+/* Take a finished computation into m->importance (unless the runner has
+ * stored one meanwhile). Cheap when none is finished: call every poll. */
+void ui_fanova_collect(ui_model *m, double now);
+/* Wait for a computation in flight and drop it. */
+void ui_fanova_free(ui_model *m);
+
 /* Whether the stored importance cannot order its top parameters yet: among
  * the first top ones (most important first), two neighbours' [low, high]
  * intervals overlap (*at, when not NULL, gets the first of the two).

@@ -83,6 +83,7 @@ void ui_model_close(ui_model *m)
     ui_strings_free(m->param_names, m->n_params);
     for (size_t i = 0; i < m->n_events; i++)
         free(m->events[i].message);
+    ui_fanova_free(m);
     tt_importance_clear(&m->importance);
     tt_importance_clear(&m->pairs);
     free(m->ranking);
@@ -448,6 +449,7 @@ static void poll_importance(ui_model *m, double now)
             tt_importance_clear(&m->pairs);
             m->importance = imp;
             m->pairs = pairs;
+            m->importance_here = false;
             snprintf(m->importance_method, sizeof m->importance_method, "%s",
                      importance_methods[i]);
             m->importance_gen++;
@@ -458,6 +460,7 @@ static void poll_importance(ui_model *m, double now)
         }
         return;
     }
+    ui_fanova_maybe_start(m, now);   /* nothing stored: compute it here */
 }
 
 int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err)
@@ -494,6 +497,7 @@ int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err
         m->generation++;
     }
     poll_importance(m, now);
+    ui_fanova_collect(m, now);
     long before_pid = m->study.runner_pid;
     long pid = tt_study_reader_runner(&m->study);
     if (pid != before_pid)
