@@ -5,7 +5,8 @@
  * points and events by rowid), the metric backlog is read in slices, a
  * retry restarts a trial's curve, long series stay bounded, the picker
  * lists the study, the ranking and correlations are cached until the
- * completed trials change, the runner's stored importance is read, and a
+ * completed trials change, the runner's stored importance is read (and,
+ * with none stored, fANOVA is computed by the dashboard itself), and a
  * trial of several runs (folds) is one mean curve with its value shown
  * as "mean ± std".
  */
