@@ -624,10 +624,12 @@ static void fanova_all(const imp_data *data, uint64_t seed, tt_importance_result
     double *u, *y;
     if (n < 2 || d == 0 || !training_data(data, seed, &u, &y))
         return;     /* nothing to tell: all zero */
-    imp_forest forest;
-    imp_forest_fit(&forest, data, u, y, T, TT_IMPORTANCE_MAX_DEPTH, seed);
-    free(u);
-    free(y);
+    imp_fitter *fit = imp_fitter_new(data, u, y, TT_IMPORTANCE_MAX_DEPTH, seed);
+    /* With few parameters one pass reads each tree as soon as it is
+     * fitted and drops it: one tree in memory, not 64 (7.8 MB of nodes at
+     * 4096 trials, next to a runner's 100,000 trial records, issue 18).
+     * The second pass below needs them all again, so it keeps them. */
+    imp_forest forest = {0};
 
     tree_view tv;
     view_init(&tv, data);
@@ -647,12 +649,19 @@ static void fanova_all(const imp_data *data, uint64_t seed, tt_importance_result
             all[f] = f;
         pairs = make_pairs(all, d, T, &n_pairs);
         free(all);
+    } else {
+        forest.n_trees = T;
+        forest.trees = tt_xcalloc(T + 1, sizeof *forest.trees);
     }
     size_t used = 0;    /* trees with a positive variance, packed first */
     size_t pair_trees = 0;
     double spent = 0;
+    imp_tree one = {0};
     for (size_t k = 0; k < T; k++) {
-        view_tree(&tv, &forest.trees[k]);
+        imp_tree *tree = one_pass ? &one : &forest.trees[k];
+        imp_tree_free(&one);
+        imp_fitter_tree(fit, k, tree);
+        view_tree(&tv, tree);
         double m, v;
         tree_moments(&tv, &m, &v);
         if (!(v > 1e-300))
@@ -672,6 +681,10 @@ static void fanova_all(const imp_data *data, uint64_t seed, tt_importance_result
         }
         used++;
     }
+    imp_tree_free(&one);
+    imp_fitter_free(fit);
+    free(u);
+    free(y);
     double *share = tt_xcalloc(d + 1, sizeof *share);
     fanova_shares(frac, d, T, used, share, out);
     if (!one_pass && used > 0) {

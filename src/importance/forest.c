@@ -234,22 +234,29 @@ static void fit_tree(fit_ws *ws, imp_tree *tree, int max_depth, tt_rng *rng)
     tree->n_nodes = n_nodes;
 }
 
-void imp_forest_fit(imp_forest *forest, const imp_data *data, const double *u, const double *y,
-                    size_t n_trees, int max_depth, uint64_t seed)
+struct imp_fitter {
+    fit_ws ws;
+    double *col;
+    int max_depth;
+    uint64_t seed;
+};
+
+imp_fitter *imp_fitter_new(const imp_data *data, const double *u, const double *y, int max_depth,
+                           uint64_t seed)
 {
     size_t n = data->n, d = data->d;
-    forest->n_trees = n_trees;
-    forest->trees = tt_xcalloc(n_trees + 1, sizeof *forest->trees);
-    if (n == 0)
-        return;
-    fit_ws ws = {.n = n, .d = d, .n_cat = data->n_cat, .y = y};
-    double *col = tt_xmalloc((d * n + 1) * sizeof *col);
+    imp_fitter *fit = tt_xcalloc(1, sizeof *fit);
+    fit->max_depth = max_depth;
+    fit->seed = seed;
+    fit_ws *ws = &fit->ws;
+    *ws = (fit_ws){.n = n, .d = d, .n_cat = data->n_cat, .y = y};
+    double *col = fit->col = tt_xmalloc((d * n + 1) * sizeof *col);
     for (size_t t = 0; t < n; t++)
         for (size_t f = 0; f < d; f++)
             col[f * n + t] = u[t * d + f];
-    ws.col = col;
-    ws.sorted = tt_xmalloc((d * n + 1) * sizeof *ws.sorted);
-    pair_key *keys = tt_xmalloc(n * sizeof *keys);
+    ws->col = col;
+    ws->sorted = tt_xmalloc((d * n + 1) * sizeof *ws->sorted);
+    pair_key *keys = tt_xmalloc((n + 1) * sizeof *keys);
     size_t max_cat = 1;
     for (size_t f = 0; f < d; f++) {
         if (data->n_cat[f]) {
@@ -260,42 +267,76 @@ void imp_forest_fit(imp_forest *forest, const imp_data *data, const double *u, c
             keys[t] = (pair_key){col[f * n + t], (uint32_t)t};
         qsort(keys, n, sizeof *keys, by_key);
         for (size_t t = 0; t < n; t++)
-            ws.sorted[f * n + t] = keys[t].i;
+            ws->sorted[f * n + t] = keys[t].i;
     }
     free(keys);
-    ws.lists = tt_xmalloc(((d + 1) * n) * sizeof *ws.lists);
-    ws.plain = ws.lists + d * n;
+    ws->lists = tt_xmalloc(((d + 1) * n + 1) * sizeof *ws->lists);
+    ws->plain = ws->lists + d * n;
     for (size_t f = 0; f < d; f++)
         if (!data->n_cat[f]) {
-            ws.plain = ws.lists + f * n;
+            ws->plain = ws->lists + f * n;
             break;
         }
-    ws.tmp = tt_xmalloc(n * sizeof *ws.tmp);
-    ws.go_left = tt_xmalloc(n);
-    ws.w = tt_xmalloc(n * sizeof *ws.w);
-    ws.wy = tt_xmalloc(n * sizeof *ws.wy);
-    ws.cat_w = tt_xmalloc(max_cat * sizeof *ws.cat_w);
-    ws.cat_s = tt_xmalloc(max_cat * sizeof *ws.cat_s);
-    ws.order = tt_xmalloc((d + 1) * sizeof *ws.order);
+    ws->tmp = tt_xmalloc((n + 1) * sizeof *ws->tmp);
+    ws->go_left = tt_xmalloc(n + 1);
+    ws->w = tt_xmalloc((n + 1) * sizeof *ws->w);
+    ws->wy = tt_xmalloc((n + 1) * sizeof *ws->wy);
+    ws->cat_w = tt_xmalloc(max_cat * sizeof *ws->cat_w);
+    ws->cat_s = tt_xmalloc(max_cat * sizeof *ws->cat_s);
+    ws->order = tt_xmalloc((d + 1) * sizeof *ws->order);
     for (size_t f = 0; f < d; f++)
-        ws.order[f] = f;
-    ws.stack = tt_xmalloc((2 * n + 2) * sizeof *ws.stack);
-    for (size_t k = 0; k < n_trees; k++) {
-        tt_rng rng;
-        tt_rng_seed2(&rng, seed, (uint64_t)k);
-        fit_tree(&ws, &forest->trees[k], max_depth, &rng);
-    }
-    free(col);
-    free(ws.sorted);
-    free(ws.lists);
-    free(ws.tmp);
-    free(ws.go_left);
-    free(ws.w);
-    free(ws.wy);
-    free(ws.cat_w);
-    free(ws.cat_s);
-    free(ws.order);
-    free(ws.stack);
+        ws->order[f] = f;
+    ws->stack = tt_xmalloc((2 * n + 2) * sizeof *ws->stack);
+    return fit;
+}
+
+void imp_fitter_tree(imp_fitter *fit, size_t k, imp_tree *tree)
+{
+    memset(tree, 0, sizeof *tree);
+    if (fit->ws.n == 0)
+        return;
+    /* tree k's own stream: the same tree whatever was fitted before it */
+    tt_rng rng;
+    tt_rng_seed2(&rng, fit->seed, (uint64_t)k);
+    fit_tree(&fit->ws, tree, fit->max_depth, &rng);
+}
+
+void imp_fitter_free(imp_fitter *fit)
+{
+    if (!fit)
+        return;
+    fit_ws *ws = &fit->ws;
+    free(fit->col);
+    free(ws->sorted);
+    free(ws->lists);
+    free(ws->tmp);
+    free(ws->go_left);
+    free(ws->w);
+    free(ws->wy);
+    free(ws->cat_w);
+    free(ws->cat_s);
+    free(ws->order);
+    free(ws->stack);
+    free(fit);
+}
+
+void imp_tree_free(imp_tree *tree)
+{
+    free(tree->nodes);
+    memset(tree, 0, sizeof *tree);
+}
+
+void imp_forest_fit(imp_forest *forest, const imp_data *data, const double *u, const double *y,
+                    size_t n_trees, int max_depth, uint64_t seed)
+{
+    forest->n_trees = n_trees;
+    forest->trees = tt_xcalloc(n_trees + 1, sizeof *forest->trees);
+    if (data->n == 0)
+        return;
+    imp_fitter *fit = imp_fitter_new(data, u, y, max_depth, seed);
+    for (size_t k = 0; k < n_trees; k++)
+        imp_fitter_tree(fit, k, &forest->trees[k]);
+    imp_fitter_free(fit);
 }
 
 void imp_forest_free(imp_forest *forest)

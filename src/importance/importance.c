@@ -218,6 +218,12 @@ void tt_importance_data_from_trials(const tt_space *space, const tt_importance_t
             keep++;
     out->x = tt_xcalloc(keep + 1, sizeof *out->x);
     out->active = tt_xcalloc(keep + 1, sizeof *out->active);
+    /* One block for all rows' values and one for their flags, not two
+     * small ones per trial: a runner copies 100,000 trials for each
+     * computation, and per-row blocks freed between its long-lived trial
+     * records left its heap fragmented (issue 18). */
+    out->x[0] = tt_xcalloc(keep * np + 1, sizeof **out->x);
+    out->active[0] = tt_xcalloc(keep * np + 1, sizeof **out->active);
     out->y = tt_xcalloc(keep + 1, sizeof *out->y);
     out->trial = tt_xcalloc(keep + 1, sizeof *out->trial);
     tt_assignment scratch = tt_assignment_new(np);
@@ -227,8 +233,8 @@ void tt_importance_data_from_trials(const tt_space *space, const tt_importance_t
         if (r->state != TT_TRIAL_COMPLETED || !isfinite(r->value))
             continue;
         size_t row = out->n++;
-        double *x = out->x[row] = tt_xcalloc(np + 1, sizeof *x);
-        bool *on = out->active[row] = tt_xcalloc(np + 1, sizeof *on);
+        double *x = out->x[row] = out->x[0] + row * np;
+        bool *on = out->active[row] = out->active[0] + row * np;
         out->y[row] = maximize ? -r->value : r->value;
         out->trial[row] = r->number;
         for (size_t i = 0; i < np; i++) {
@@ -265,10 +271,10 @@ void tt_importance_data_from_trials(const tt_space *space, const tt_importance_t
 
 void tt_importance_data_free(tt_importance_data *d)
 {
-    for (size_t t = 0; t < d->n; t++) {
-        free(d->x[t]);
-        free(d->active[t]);
-    }
+    if (d->x)
+        free(d->x[0]);    /* every row lives in the first one's block */
+    if (d->active)
+        free(d->active[0]);
     free(d->x);
     free(d->active);
     free(d->y);

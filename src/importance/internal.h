@@ -55,6 +55,15 @@ typedef struct imp_forest {
 void imp_forest_fit(imp_forest *f, const imp_data *d, const double *u, const double *y,
                     size_t n_trees, int max_depth, uint64_t seed);
 void imp_forest_free(imp_forest *f);
+/* The same trees one at a time: a fitter holds the sorted training data,
+ * imp_fitter_tree(fit, k, out) grows tree k (its own random stream: the
+ * same tree whatever was fitted before), imp_tree_free drops it. */
+typedef struct imp_fitter imp_fitter;
+imp_fitter *imp_fitter_new(const imp_data *d, const double *u, const double *y, int max_depth,
+                           uint64_t seed);
+void imp_fitter_tree(imp_fitter *fit, size_t k, imp_tree *out);
+void imp_fitter_free(imp_fitter *fit);
+void imp_tree_free(imp_tree *tree);
 
 /* ---- the methods ------------------------------------------------------- */
 

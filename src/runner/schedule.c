@@ -924,6 +924,11 @@ int rn_schedule_fill(rn_runner *r)
                 rn_schedule_finished(r, number, t->attempt, TT_TRIAL_FAILED, NAN, err.msg);
         } else {
             started++;
+            /* Running from now on in the cache, whenever the executor's
+             * start is recorded: the cache must not count it queued (that
+             * made next_trial scan every trial for one, issue 18). */
+            if (!tr && r->trials[number - 1].state == TT_TRIAL_QUEUED)
+                rn_schedule_set_state(r, &r->trials[number - 1], TT_TRIAL_RUNNING);
         }
         tt_assignment_free(&a);
     }

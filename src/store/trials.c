@@ -251,6 +251,14 @@ static int fill_params(tt_store *st, tt_trial_record *r, tt_error *err)
     if (rc != SQLITE_DONE)
         ret = store_fail(st, rc, err, "cannot read the parameters of trial %ld", r->number);
     sqlite3_reset(s);
+    /* Exactly as long as needed: a runner keeps every trial's record (100,000
+     * of them in a long sweep, issue 18). */
+    if (r->n_params > 0 && r->n_params < cap) {
+        r->param_names = tt_xrealloc(r->param_names, r->n_params * sizeof *r->param_names);
+        r->param_text = tt_xrealloc(r->param_text, r->n_params * sizeof *r->param_text);
+        r->param_x = tt_xrealloc(r->param_x, r->n_params * sizeof *r->param_x);
+        r->param_active = tt_xrealloc(r->param_active, r->n_params * sizeof *r->param_active);
+    }
     return ret;
 }
 
