@@ -16,15 +16,22 @@
 #
 #   usage: [SIZES=1000,10000,100000] [TPE_SIZES=1000,10000] bench/scale/run.sh
 # Run it on an idle machine; each size runs once (the 100k random study
-# takes a few minutes). Study folders go under $TMPDIR (default /tmp) and
-# are removed at the end.
+# takes a couple of minutes). Study folders go under /dev/shm (tmpfs) when
+# there is one, else $TMPDIR (SCALE_DIR=... to choose): on this VM's
+# journal-less ext4 /tmp each new file costs up to 1 ms for minutes after
+# many deletions (docs/benchmarks.md, Runner, "Machine"), which would be
+# measured as the runner's cost. They are removed at the end.
 set -eu
 cd "$(dirname "$0")/../.."
 sizes=${SIZES:-1000,10000,100000}
 tpe_sizes=${TPE_SIZES:-1000,10000}
 make -s tunetop tunetop-shim
 [ -x /usr/bin/time ] || { echo "bench/scale: needs GNU time (apt-get install time)" >&2; exit 1; }
-tmp=$(mktemp -d)
+base=${SCALE_DIR:-}
+if [ -z "$base" ]; then
+    if [ -d /dev/shm ] && [ -w /dev/shm ]; then base=/dev/shm; else base=${TMPDIR:-/tmp}; fi
+fi
+tmp=$(mktemp -d -p "$base")
 trap 'rm -rf "$tmp"' EXIT
 now() { date +%s.%N; }
 
@@ -95,7 +102,8 @@ function ratio(v, b) { return b > 0 ? sprintf("%.2fx", v / b) : "-" }
         printf " - | - | - |"
     printf "\n"
 }' "$results" >"$tmp/table"
-echo "CPU: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores"
+echo "CPU: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores;" \
+    "studies under $base ($(stat -f -c %T "$base"))"
 echo "trainer: /bin/echo loss=\${x}, 3 parameters, parallel 2, importance on"
 echo
 echo "| method | trials | completed | wall | runner CPU per trial (vs smallest) | runner peak RSS (vs smallest) | status --json (vs smallest) | best (vs smallest) | importance |"

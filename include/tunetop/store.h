@@ -94,6 +94,10 @@ typedef struct tt_trial_record {
     char **param_text;    /* the text given to the trial ("" = inactive) */
     double *param_x;      /* tt_assignment.x (category index for categorical) */
     bool *param_active;
+    void *param_block;    /* records the store reads: all four arrays and every
+                             name and text live in this one allocation (a runner
+                             keeps 100,000 of them); NULL when the caller
+                             allocated them one by one */
 } tt_trial_record;
 
 typedef struct tt_metric_point {

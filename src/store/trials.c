@@ -219,6 +219,44 @@ int tt_store_trial_retry(tt_store *st, long number, const char *reason, tt_error
     return store_op_end(st, rc, err);
 }
 
+/* Move r's parameters into one allocation (r->param_block): a runner keeps
+ * every trial's record, and ten small blocks per trial (four arrays, a name
+ * and a text per parameter) cost more in malloc's headers and rounding than
+ * the data (issue 18: 100,000 trials). */
+static void pack_params(tt_trial_record *r)
+{
+    size_t n = r->n_params, strings = 0;
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        strings += strlen(r->param_names[i]) + strlen(r->param_text[i]) + 2;
+    size_t ptrs = 2 * n * sizeof(char *), xs = n * sizeof(double), flags = n * sizeof(bool);
+    char *block = tt_xmalloc(ptrs + xs + flags + strings);
+    char **names = (char **)block, **text = names + n;
+    double *x = (double *)(block + ptrs);
+    bool *active = (bool *)(block + ptrs + xs);
+    char *p = block + ptrs + xs + flags;
+    for (size_t i = 0; i < n; i++) {
+        size_t a = strlen(r->param_names[i]) + 1, b = strlen(r->param_text[i]) + 1;
+        names[i] = memcpy(p, r->param_names[i], a);
+        text[i] = memcpy(p + a, r->param_text[i], b);
+        p += a + b;
+        x[i] = r->param_x[i];
+        active[i] = r->param_active[i];
+        free(r->param_names[i]);
+        free(r->param_text[i]);
+    }
+    free(r->param_names);
+    free(r->param_text);
+    free(r->param_x);
+    free(r->param_active);
+    r->param_names = names;
+    r->param_text = text;
+    r->param_x = x;
+    r->param_active = active;
+    r->param_block = block;
+}
+
 static int fill_params(tt_store *st, tt_trial_record *r, tt_error *err)
 {
     sqlite3_stmt *s = store_stmt(st, SQL_TRIAL_PARAMS,
@@ -251,14 +289,8 @@ static int fill_params(tt_store *st, tt_trial_record *r, tt_error *err)
     if (rc != SQLITE_DONE)
         ret = store_fail(st, rc, err, "cannot read the parameters of trial %ld", r->number);
     sqlite3_reset(s);
-    /* Exactly as long as needed: a runner keeps every trial's record (100,000
-     * of them in a long sweep, issue 18). */
-    if (r->n_params > 0 && r->n_params < cap) {
-        r->param_names = tt_xrealloc(r->param_names, r->n_params * sizeof *r->param_names);
-        r->param_text = tt_xrealloc(r->param_text, r->n_params * sizeof *r->param_text);
-        r->param_x = tt_xrealloc(r->param_x, r->n_params * sizeof *r->param_x);
-        r->param_active = tt_xrealloc(r->param_active, r->n_params * sizeof *r->param_active);
-    }
+    if (ret == 0)
+        pack_params(r);
     return ret;
 }
 
@@ -444,14 +476,18 @@ void tt_trial_record_clear(tt_trial_record *r)
 {
     free(r->reason);
     free(r->job_id);
-    for (size_t i = 0; i < r->n_params; i++) {
-        free(r->param_names[i]);
-        free(r->param_text[i]);
+    if (r->param_block) {
+        free(r->param_block);
+    } else {
+        for (size_t i = 0; i < r->n_params; i++) {
+            free(r->param_names[i]);
+            free(r->param_text[i]);
+        }
+        free(r->param_names);
+        free(r->param_text);
+        free(r->param_x);
+        free(r->param_active);
     }
-    free(r->param_names);
-    free(r->param_text);
-    free(r->param_x);
-    free(r->param_active);
     memset(r, 0, sizeof *r);
 }
 
