@@ -171,8 +171,11 @@ typedef struct rn_runner {
     long seen_seq;
     uint64_t seed;           /* sampler seed: the file's, else derived from
                                 the study's creation, stable across resumes */
-    struct rn_meanings *meanings; /* older versions' values as the current
-                              * space reads them (schedule.c) */
+    /* The sampler's view of r->trials, same index (history.c). */
+    tt_observation *hist;
+    size_t n_hist, cap_hist;
+    long hist_version;       /* the space version its mappings are for */
+    const tt_space *hist_space;
     long best_trial;         /* 0 when none */
     double best_value;
 
@@ -186,6 +189,7 @@ typedef struct rn_runner {
     size_t imp_trials;       /* completed trials of the last computation */
     double imp_last;         /* monotonic time it started */
     double imp_cost;         /* seconds the last one took (importance_job.c) */
+    double sampler_cpu;      /* CPU seconds spent in samplers, any thread (schedule.c) */
     tt_sweep **retired;
     size_t n_retired, cap_retired;
 
@@ -255,6 +259,9 @@ void rn_runs_free_all(rn_runner *r);
 /* Clocks: wall (what is stored) and monotonic (what durations count on). */
 double rn_now_wall(void);
 double rn_now_mono(void);
+/* CPU seconds the calling thread has used (the samplers' share of the
+ * runner's CPU, reported apart in its last line). */
+double rn_thread_cpu(void);
 /* One progress line (when r->progress is set), made printable. */
 void rn_runner_say(rn_runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Record a study-level (trial <= 0) or trial event, and say it. */
@@ -344,15 +351,17 @@ void rn_prune_free(rn_runner *r);
 typedef struct rn_suggest_job rn_suggest_job;
 /* Methods too slow to run inside a tick. */
 bool rn_suggest_is_slow(tt_method m);
-/* Start a suggestion; takes ownership of obs (n_obs entries with owned
- * assignments). sweep must stay alive until the job is finished. The worker
+/* Start a suggestion; takes ownership of the array obs (n_obs entries
+ * whose assignments are borrowed from the history and must not change until
+ * the job is finished, nor must sweep). The worker
  * writes a zero byte to wake_fd when done. NULL with err on failure (obs is
  * then still the caller's). */
 rn_suggest_job *rn_suggest_start(const tt_sweep *sweep, long space_version, tt_observation *obs,
                                  size_t n_obs, uint64_t seed, int wake_fd, tt_error *err);
 /* Collect a finished job (joins the thread, frees the job): the sampler's
  * return code, the space version it ran on, and its suggestion in out. */
-int rn_suggest_finish(rn_suggest_job *job, long *space_version, tt_assignment *out, tt_error *err);
+int rn_suggest_finish(rn_suggest_job *job, long *space_version, tt_assignment *out, double *cpu,
+                      tt_error *err);
 /* Wait for a job and drop its result (runner shutting down). */
 void rn_suggest_abandon(rn_suggest_job *job);
 
@@ -407,8 +416,15 @@ bool rn_schedule_has_work(rn_runner *r);
 /* Removes the folder made ahead for a trial that never started (the study
  * ended first), when it is still empty. */
 void rn_schedule_drop_prepared(rn_runner *r);
-/* Frees what scheduling keeps between suggestions. */
-void rn_schedule_free(rn_runner *r);
+
+/* history.c: what a sampler sees, kept with the trial cache. */
+/* r->trials[idx] changed (a new row, a new state or value). */
+void rn_history_update(rn_runner *r, size_t idx);
+/* Every known trial, in number order, mapped onto the current space: a new
+ * array (caller frees it) borrowing the cache's assignments, which stay
+ * unchanged until the next snapshot. */
+tt_observation *rn_history_snapshot(rn_runner *r, size_t *n_out);
+void rn_history_free(rn_runner *r);
 
 /* commands.c */
 void rn_commands_poll(rn_runner *r);

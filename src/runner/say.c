@@ -25,6 +25,13 @@ double rn_now_mono(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+double rn_thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 void rn_runner_say(rn_runner *r, const char *fmt, ...)
 {
     if (!r->progress)

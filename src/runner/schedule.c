@@ -35,6 +35,7 @@ void rn_schedule_set_state(rn_runner *r, tt_trial_record *t, tt_trial_state stat
     count(r, t, -1);
     t->state = state;
     count(r, t, +1);
+    rn_history_update(r, (size_t)(t - r->trials));
 }
 
 long rn_schedule_ended(const rn_runner *r)
@@ -66,6 +67,7 @@ void rn_schedule_sync(rn_runner *r)
         }
         r->trials[idx] = rows[i];
         count(r, &r->trials[idx], +1);
+        rn_history_update(r, idx);
         if (rows[i].seq > r->seen_seq)
             r->seen_seq = rows[i].seq;
     }
@@ -169,8 +171,8 @@ void rn_schedule_finished(rn_runner *r, long number, int attempt, tt_trial_state
     if (recorded && number >= 1 && (size_t)number <= r->n_trials &&
         r->trials[number - 1].number == number) {
         tt_trial_record *t = &r->trials[number - 1];
-        rn_schedule_set_state(r, t, state);
         t->value = value;
+        rn_schedule_set_state(r, t, state);
         free(t->reason);
         t->reason = tt_xstrdup(reason ? reason : "");
     } else {
@@ -200,155 +202,6 @@ void rn_schedule_finished(rn_runner *r, long number, int attempt, tt_trial_state
     }
 }
 
-/* Whether the value x a trial of an older space version stored for
- * parameter p (shown then as text) means the same in the current space:
- * the current parameter formats it to the same text. A parameter whose
- * values changed (categorical [0, 1] became [7, 8]: x is an index) does
- * not; its old trials then count as not having it, rather than as having
- * chosen 7 or 8 (the grid once skipped both as already run). */
-static bool same_meaning(const tt_space *space, tt_assignment *scratch, size_t p, double x,
-                         const char *text)
-{
-    if (!tt_param_contains(&space->params[p], x))
-        return false;
-    scratch->x[p] = x;
-    scratch->active[p] = true;
-    char buf[512];
-    return strcmp(tt_space_format(space, scratch, p, buf, sizeof buf), text) == 0;
-}
-
-/* same_meaning's answers for the current space, by (parameter, value,
- * text): the old trials' values, formatted again for every suggestion,
- * were most of build_history's work in a study whose space changed. The
- * answer depends on the current space only, so the cache is emptied when
- * the space is replaced (a reload: a new space version). */
-typedef struct rn_meaning {
-    size_t p;
-    uint64_t x_bits;
-    char *text;                  /* NULL: an empty slot */
-    bool same;
-} rn_meaning;
-
-typedef struct rn_meanings {
-    long version;
-    const tt_space *space;
-    rn_meaning *slots;           /* open addressing, cap a power of two */
-    size_t n, cap;
-} rn_meanings;
-
-static uint64_t meaning_hash(size_t p, uint64_t x_bits, const char *text)
-{
-    uint64_t h = tt_hash_bytes(&p, sizeof p, x_bits);
-    return tt_hash_bytes(text, strlen(text), h);
-}
-
-static void meanings_clear(rn_meanings *m)
-{
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->slots[i].text);
-    free(m->slots);
-    m->slots = NULL;
-    m->n = m->cap = 0;
-}
-
-static rn_meaning *meanings_slot(rn_meaning *slots, size_t cap, size_t p, uint64_t x_bits,
-                                 const char *text)
-{
-    size_t i = (size_t)meaning_hash(p, x_bits, text) & (cap - 1);
-    while (slots[i].text &&
-           !(slots[i].p == p && slots[i].x_bits == x_bits && strcmp(slots[i].text, text) == 0))
-        i = (i + 1) & (cap - 1);
-    return &slots[i];
-}
-
-static bool same_meaning_cached(rn_runner *r, tt_assignment *scratch, size_t p, double x,
-                                const char *text)
-{
-    const tt_space *space = r->sweep->space;
-    if (!r->meanings)
-        r->meanings = tt_xcalloc(1, sizeof *r->meanings);
-    rn_meanings *m = r->meanings;
-    if (m->version != r->space_version || m->space != space) {
-        meanings_clear(m);
-        m->version = r->space_version;
-        m->space = space;
-    }
-    uint64_t x_bits;
-    memcpy(&x_bits, &x, sizeof x_bits);
-    if (2 * (m->n + 1) > m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 64;
-        rn_meaning *slots = tt_xcalloc(cap, sizeof *slots);
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->slots[i].text)
-                *meanings_slot(slots, cap, m->slots[i].p, m->slots[i].x_bits,
-                               m->slots[i].text) = m->slots[i];
-        free(m->slots);
-        m->slots = slots;
-        m->cap = cap;
-    }
-    rn_meaning *e = meanings_slot(m->slots, m->cap, p, x_bits, text);
-    if (!e->text) {
-        *e = (rn_meaning){p, x_bits, tt_xstrdup(text), same_meaning(space, scratch, p, x, text)};
-        m->n++;
-    }
-    return e->same;
-}
-
-void rn_schedule_free(rn_runner *r)
-{
-    if (!r->meanings)
-        return;
-    meanings_clear(r->meanings);
-    free(r->meanings);
-    r->meanings = NULL;
-}
-
-/* The history the sampler sees, in trial order, mapped onto the current
- * space by parameter name (a parameter a trial did not have is inactive). */
-static tt_observation *build_history(rn_runner *r, size_t *n_out)
-{
-    const tt_space *space = r->sweep->space;
-    tt_observation *obs = tt_xcalloc(r->n_trials ? r->n_trials : 1, sizeof *obs);
-    tt_assignment scratch = tt_assignment_new(space->n);
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_trials; i++) {
-        const tt_trial_record *t = &r->trials[i];
-        if (t->number <= 0)
-            continue;
-        bool older = t->space_version != r->space_version;
-        tt_assignment a = tt_assignment_new(space->n);
-        for (size_t p = 0; p < space->n; p++) {
-            a.active[p] = false;
-            for (size_t q = 0; q < t->n_params; q++)
-                if (strcmp(t->param_names[q], space->params[p].name) == 0) {
-                    bool active = t->param_active[q];
-                    if (active && older)
-                        active = same_meaning_cached(r, &scratch, p, t->param_x[q],
-                                                     t->param_text[q]);
-                    a.x[p] = active ? t->param_x[q] : a.x[p];
-                    a.active[p] = active;
-                    break;
-                }
-        }
-        obs[n].params = a;
-        obs[n].state = t->state;
-        obs[n].value = t->value;
-        obs[n].last_step = t->last_step;
-        n++;
-    }
-    tt_assignment_free(&scratch);
-    *n_out = n;
-    return obs;
-}
-
-static void free_history(tt_observation *obs, size_t n)
-{
-    if (!obs)
-        return;
-    for (size_t i = 0; i < n; i++)
-        tt_assignment_free(&obs[i].params);
-    free(obs);
-}
 
 /* Random and Sobol suggestions depend on the number of trials only (their
  * draw index, src/sampler/random.c and sobol.c), so they get a history of
@@ -681,8 +534,10 @@ static long use_suggestion(rn_runner *r, int rc, const tt_assignment *a, tt_erro
 static long collect_job(rn_runner *r, tt_error *err)
 {
     long version;
+    double cpu = 0;
     tt_assignment a = {0};
-    int rc = rn_suggest_finish(r->job, &version, &a, err);
+    int rc = rn_suggest_finish(r->job, &version, &a, &cpu, err);
+    r->sampler_cpu += cpu;
     r->job = NULL;
     r->job_done = false;
     rn_sweep_free_retired(r);
@@ -736,7 +591,7 @@ static long next_trial(rn_runner *r, tt_error *err)
     size_t n_obs;
     tt_observation *obs = NULL;
     if (sampler_reads_history(r->sweep->method)) {
-        obs = build_history(r, &n_obs);
+        obs = rn_history_snapshot(r, &n_obs);
     } else {
         n_obs = (size_t)r->n_known;
     }
@@ -750,8 +605,10 @@ static long next_trial(rn_runner *r, tt_error *err)
     }
     tt_history h = {.obs = obs, .n = n_obs, .goal = r->sweep->metric.goal};
     tt_assignment a = tt_assignment_new(r->sweep->space->n);
+    double t0 = rn_thread_cpu();
     int rc = tt_sampler_suggest(r->sweep->method, r->sweep->space, &h, r->seed, &a, err);
-    free_history(obs, n_obs);
+    r->sampler_cpu += rn_thread_cpu() - t0;
+    free(obs);   /* the snapshot's array; its assignments are the cache's */
     long number = use_suggestion(r, rc, &a, err);
     tt_assignment_free(&a);
     return number;

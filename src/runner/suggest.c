@@ -20,7 +20,9 @@
 
 struct rn_suggest_job {
     pthread_t thread;
-    /* Inputs, owned by the job (the sweep is kept alive by the runner). */
+    /* Inputs: the sweep is kept alive by the runner; obs is the job's,
+     * the assignments it points to the runner's history (history.c), which
+     * leaves them alone until the job is collected. */
     const tt_sweep *sweep;
     long space_version;
     tt_observation *obs;
@@ -31,6 +33,7 @@ struct rn_suggest_job {
     tt_assignment out;
     int rc;
     tt_error err;
+    double cpu;              /* the sampler's CPU seconds on this thread */
 };
 
 bool rn_suggest_is_slow(tt_method m)
@@ -42,8 +45,10 @@ static void *job_main(void *arg)
 {
     rn_suggest_job *job = arg;
     tt_history h = {.obs = job->obs, .n = job->n_obs, .goal = job->sweep->metric.goal};
+    double t0 = rn_thread_cpu();
     job->rc = tt_sampler_suggest(job->sweep->method, job->sweep->space, &h, job->seed, &job->out,
                                  &job->err);
+    job->cpu = rn_thread_cpu() - t0;
     unsigned char wake = RN_WAKE_SUGGEST;
     /* The pipe is non-blocking; if it is full the loop is awake anyway. */
     ssize_t w = write(job->wake_fd, &wake, 1);
@@ -76,18 +81,18 @@ rn_suggest_job *rn_suggest_start(const tt_sweep *sweep, long space_version, tt_o
 /* Free a joined job with everything it owns. */
 static void release(rn_suggest_job *job)
 {
-    for (size_t i = 0; i < job->n_obs; i++)
-        tt_assignment_free(&job->obs[i].params);
     free(job->obs);
     tt_assignment_free(&job->out);
     free(job);
 }
 
-int rn_suggest_finish(rn_suggest_job *job, long *space_version, tt_assignment *out, tt_error *err)
+int rn_suggest_finish(rn_suggest_job *job, long *space_version, tt_assignment *out, double *cpu,
+                      tt_error *err)
 {
     pthread_join(job->thread, NULL);
     int rc = job->rc;
     *space_version = job->space_version;
+    *cpu = job->cpu;
     if (rc == 0)
         tt_assignment_copy(out, &job->out);
     else if (err)
