@@ -8,8 +8,8 @@
 #     %M of the `tunetop run` process, which is the runner), once with
 #     `method: random` and once with `method: tpe` (TPE on TPE_SIZES only:
 #     its own model cost grows with the history by design, so the runner's
-#     CPU outside the sampler — its last line says how much was in it — is
-#     shown apart).
+#     CPU outside the sampler and the importance computations — its last
+#     line says how much went to each — is shown apart).
 #  2. The CLI on each random study: `status --json` and `best`, median wall
 #     of 5; `importance` (fANOVA) wall and peak RSS.
 #  3. Ratios of each figure to the smallest size's.
@@ -74,7 +74,8 @@ for method in random tpe; do
             >"$tmp/$method-$n.log" 2>&1
         read -r wall rss_kb <"$tmp/time"
         cpu=$(sed -n 's/.*runner cpu \([0-9.]*\) s.*/\1/p' "$tmp/$method-$n.log" | tail -n 1)
-        samp=$(sed -n 's/.*in samplers \([0-9.]*\)).*/\1/p' "$tmp/$method-$n.log" | tail -n 1)
+        samp=$(sed -n 's/.*in samplers \([0-9.]*\), importance \([0-9.]*\)).*/\1 \2/p' \
+            "$tmp/$method-$n.log" | tail -n 1 | awk '{ print $1 + $2 }')
         done_n=$(./tunetop status "$d" --json | sed -n 's/.*"completed": \([0-9]*\).*/\1/p')
         line="$method $n $done_n $wall $cpu $rss_kb ${samp:-0}"
         if [ "$method" = random ]; then
@@ -109,6 +110,6 @@ echo "CPU: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(npro
     "studies under $base ($(stat -f -c %T "$base"))"
 echo "trainer: /bin/echo loss=\${x}, 3 parameters, parallel 2, importance on"
 echo
-echo "| method | trials | completed | wall | runner CPU per trial (vs smallest) | of it outside the sampler | runner peak RSS (vs smallest) | status --json (vs smallest) | best (vs smallest) | importance |"
+echo "| method | trials | completed | wall | runner CPU per trial (vs smallest) | of it outside sampler and importance | runner peak RSS (vs smallest) | status --json (vs smallest) | best (vs smallest) | importance |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 cat "$tmp/table"

@@ -35,18 +35,18 @@ struct rn_importance_job {
     tt_importance_result result;
     int rc;
     tt_error err;
-    double seconds;          /* how long the computation took */
+    double seconds;          /* the computation's CPU seconds (its thread's) */
 };
 
 static void *job_main(void *arg)
 {
     rn_importance_job *job = arg;
     const tt_importance_data *d = &job->data;
-    double t0 = rn_now_mono();
+    double t0 = rn_thread_cpu();
     job->rc = tt_importance_compute(TT_IMPORTANCE_FANOVA, job->sweep->space,
                                     (const double *const *)d->x, (const bool *const *)d->active,
                                     d->y, d->n, job->seed, &job->result, &job->err);
-    job->seconds = rn_now_mono() - t0;
+    job->seconds = rn_thread_cpu() - t0;
     unsigned char b = RN_WAKE_IMPORTANCE;
     ssize_t w = write(job->wake_fd, &b, 1);
     (void)w;
@@ -166,6 +166,7 @@ void rn_importance_collect(rn_runner *r)
     pthread_join(job->thread, NULL);
     /* A result computed on a space since replaced names old parameters. */
     r->imp_cost = job->seconds;
+    r->importance_cpu += job->seconds;
     if (job->rc == 0 && job->sweep == r->sweep)
         store_result(r, &job->result);
     else if (job->rc < 0)

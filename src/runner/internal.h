@@ -190,6 +190,7 @@ typedef struct rn_runner {
     double imp_last;         /* monotonic time it started */
     double imp_cost;         /* seconds the last one took (importance_job.c) */
     double sampler_cpu;      /* CPU seconds spent in samplers, any thread (schedule.c) */
+    double importance_cpu;   /* CPU seconds spent computing importance (importance_job.c) */
     tt_sweep **retired;
     size_t n_retired, cap_retired;
 

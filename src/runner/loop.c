@@ -255,14 +255,17 @@ int tt_runner_run(const tt_runner_opts *opts, tt_error *err)
     save_elapsed(&r);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    /* The samplers' share apart: a model-based sampler's cost grows with
-     * the history by design, the bookkeeping around it must not
+    /* The samplers' and importance's shares apart: a model-based
+     * sampler's cost grows with the history by design, importance is
+     * bounded by its cadence, the bookkeeping around them must not grow
      * (bench/scale). */
-    rn_runner_say(&r, "runner cpu %.3f s (user %.3f, system %.3f; in samplers %.3f)",
+    rn_runner_say(&r,
+                  "runner cpu %.3f s (user %.3f, system %.3f; in samplers %.3f, importance %.3f)",
                   (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
                       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6,
                   (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6,
-                  (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6, r.sampler_cpu);
+                  (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6, r.sampler_cpu,
+                  r.importance_cpu);
     if (!r.quit) {
         tt_study_state final = r.stop_after_running ? TT_STUDY_STOPPED : TT_STUDY_FINISHED;
         rn_schedule_stop_reason(&r, "%s", final == TT_STUDY_STOPPED ? "stopped by the user"
