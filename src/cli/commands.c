@@ -144,6 +144,16 @@ const cli_command cli_commands[] = {
      "usage: tunetop resume DIR\n\nStart trials again after `pause` (or a `stop` still in progress).\n"},
     {"kill", cli_cmd_kill, "kill DIR TRIAL               kill one running trial",
      "usage: tunetop kill DIR TRIAL\n\nKill a running trial (SIGTERM to its process group, SIGKILL after a\ngrace period); it is recorded as killed.\n"},
+    {"gc", cli_cmd_gc, "gc DIR [--dry-run]           compact the folders of ended trials",
+     "usage: tunetop gc DIR [--dry-run]\n"
+     "\n"
+     "Compact the folders of trials that have ended (completed, pruned, failed,\n"
+     "killed, timeout): remove params.json and exit.status, which study.db\n"
+     "holds, and empty logs and an empty checkpoints/. Logs with content,\n"
+     "checkpoints and files the trial wrote stay; queued, running and\n"
+     "interrupted trials are left alone. Safe while the runner runs.\n"
+     "  --dry-run, -n   say what would go, remove nothing\n"
+     "Exit status: 0 ok, 1 not a study, 2 usage error.\n"},
     {"help", cli_cmd_help, "help [COMMAND]               show help for a command",
      "usage: tunetop help [COMMAND]\n\nShow the help text of COMMAND, or the list of commands.\n"},
     {0},
