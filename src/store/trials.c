@@ -219,6 +219,19 @@ int tt_store_trial_retry(tt_store *st, long number, const char *reason, tt_error
     return store_op_end(st, rc, err);
 }
 
+/* Free parameters allocated one by one (not in a param_block). */
+static void free_loose_params(tt_trial_record *r)
+{
+    for (size_t i = 0; i < r->n_params; i++) {
+        free(r->param_names[i]);
+        free(r->param_text[i]);
+    }
+    free(r->param_names);
+    free(r->param_text);
+    free(r->param_x);
+    free(r->param_active);
+}
+
 /* Move r's parameters into one allocation (r->param_block): a runner keeps
  * every trial's record, and ten small blocks per trial (four arrays, a name
  * and a text per parameter) cost more in malloc's headers and rounding than
@@ -243,13 +256,8 @@ static void pack_params(tt_trial_record *r)
         p += a + b;
         x[i] = r->param_x[i];
         active[i] = r->param_active[i];
-        free(r->param_names[i]);
-        free(r->param_text[i]);
     }
-    free(r->param_names);
-    free(r->param_text);
-    free(r->param_x);
-    free(r->param_active);
+    free_loose_params(r);
     r->param_names = names;
     r->param_text = text;
     r->param_x = x;
@@ -476,18 +484,10 @@ void tt_trial_record_clear(tt_trial_record *r)
 {
     free(r->reason);
     free(r->job_id);
-    if (r->param_block) {
+    if (r->param_block)
         free(r->param_block);
-    } else {
-        for (size_t i = 0; i < r->n_params; i++) {
-            free(r->param_names[i]);
-            free(r->param_text[i]);
-        }
-        free(r->param_names);
-        free(r->param_text);
-        free(r->param_x);
-        free(r->param_active);
-    }
+    else
+        free_loose_params(r);
     memset(r, 0, sizeof *r);
 }
 

@@ -56,6 +56,18 @@ static void job_free(ui_fanova_job *job)
     free(job);
 }
 
+/* imp sized for n rows, stamped like a stored result. */
+static void panel_rows(tt_importance *imp, size_t n, long n_trials, double now)
+{
+    imp->n_trials = n_trials;
+    imp->t = now;
+    imp->n = n;
+    imp->params = tt_xcalloc(n + 1, sizeof *imp->params);
+    imp->value = tt_xcalloc(n + 1, sizeof *imp->value);
+    imp->low = tt_xcalloc(n + 1, sizeof *imp->low);
+    imp->high = tt_xcalloc(n + 1, sizeof *imp->high);
+}
+
 /* The result as the panel draws a stored one: parameter names, shares and
  * intervals; interactions as "a × b". */
 static void to_panel(ui_model *m, const tt_space *sp, const tt_importance_result *r,
@@ -63,28 +75,15 @@ static void to_panel(ui_model *m, const tt_space *sp, const tt_importance_result
 {
     tt_importance_clear(&m->importance);
     tt_importance_clear(&m->pairs);
-    tt_importance *imp = &m->importance;
-    imp->n_trials = (long)r->n_trials;
-    imp->t = now;
-    imp->n = r->n;
-    imp->params = tt_xcalloc(r->n + 1, sizeof *imp->params);
-    imp->value = tt_xcalloc(r->n + 1, sizeof *imp->value);
-    imp->low = tt_xcalloc(r->n + 1, sizeof *imp->low);
-    imp->high = tt_xcalloc(r->n + 1, sizeof *imp->high);
+    tt_importance *imp = &m->importance, *p = &m->pairs;
+    panel_rows(imp, r->n, (long)r->n_trials, now);
     for (size_t i = 0; i < r->n; i++) {
         imp->params[i] = tt_xstrdup(sp->params[r->params[i].param].name);
         imp->value[i] = r->params[i].value;
         imp->low[i] = r->params[i].low;
         imp->high[i] = r->params[i].high;
     }
-    tt_importance *p = &m->pairs;
-    p->n_trials = imp->n_trials;
-    p->t = now;
-    p->n = r->n_pairs;
-    p->params = tt_xcalloc(r->n_pairs + 1, sizeof *p->params);
-    p->value = tt_xcalloc(r->n_pairs + 1, sizeof *p->value);
-    p->low = tt_xcalloc(r->n_pairs + 1, sizeof *p->low);
-    p->high = tt_xcalloc(r->n_pairs + 1, sizeof *p->high);
+    panel_rows(p, r->n_pairs, (long)r->n_trials, now);
     for (size_t i = 0; i < r->n_pairs; i++) {
         p->params[i] = tt_xasprintf("%s × %s", sp->params[r->pairs[i].a].name,
                                     sp->params[r->pairs[i].b].name);
