@@ -205,7 +205,7 @@ START_TEST(test_trials_since)
         add_trial2(st, "a", "1", NULL, NULL);
     tt_trial_record *rows = NULL;
     size_t n = 0, cap = 0;
-    ck_assert_int_eq(tt_store_trials_since(st, 0, &rows, &n, &cap, &err), 0);
+    ck_assert_int_eq(tt_store_trials_since(st, 0, 0, &rows, &n, &cap, &err), 0);
     ck_assert_uint_eq(n, 3);
     long seen = 0;
     for (size_t i = 0; i < n; i++) {
@@ -215,11 +215,11 @@ START_TEST(test_trials_since)
         tt_trial_record_clear(&rows[i]);
     }
     n = 0;
-    ck_assert_int_eq(tt_store_trials_since(st, seen, &rows, &n, &cap, &err), 0);
+    ck_assert_int_eq(tt_store_trials_since(st, seen, 0, &rows, &n, &cap, &err), 0);
     ck_assert_uint_eq(n, 0);
 
     ck_assert_int_eq(tt_store_trial_started(st, 2, 10, 20, NULL, &err), 0);
-    ck_assert_int_eq(tt_store_trials_since(st, seen, &rows, &n, &cap, &err), 0);
+    ck_assert_int_eq(tt_store_trials_since(st, seen, 0, &rows, &n, &cap, &err), 0);
     ck_assert_uint_eq(n, 1);
     ck_assert_int_eq(rows[0].number, 2);
     ck_assert_int_eq(rows[0].state, TT_TRIAL_RUNNING);
@@ -230,13 +230,51 @@ START_TEST(test_trials_since)
 
     ck_assert_int_eq(tt_store_trial_set_value(st, 3, 0.1, 1, &err), 0);
     ck_assert_int_eq(tt_store_trial_set_value(st, 1, 0.2, 1, &err), 0);
-    ck_assert_int_eq(tt_store_trials_since(st, seen, &rows, &n, &cap, &err), 0);
+    ck_assert_int_eq(tt_store_trials_since(st, seen, 0, &rows, &n, &cap, &err), 0);
     ck_assert_uint_eq(n, 2);
     ck_assert_int_eq(rows[0].number, 1);
     ck_assert_int_eq(rows[1].number, 3);
     ck_assert_int_gt(rows[0].seq, rows[1].seq);
     for (size_t i = 0; i < n; i++)
         tt_trial_record_clear(&rows[i]);
+    free(rows);
+    tt_store_close(st);
+}
+END_TEST
+
+/* Issue 18: a limited read returns the rows of lowest seq (sorted by number)
+ * and the next read resumes after them; slices cover every change once. */
+START_TEST(test_trials_since_limit)
+{
+    tt_error err = {0};
+    tt_store *st = new_study();
+    for (int i = 0; i < 7; i++)
+        add_trial2(st, "a", "1", NULL, NULL);
+    /* trial 2 changes last: its seq is now the highest */
+    ck_assert_int_eq(tt_store_trial_started(st, 2, 10, 20, NULL, &err), 0);
+    tt_trial_record *rows = NULL;
+    size_t n = 0, cap = 0;
+    long seen = 0, got[8] = {0};
+    size_t slices = 0;
+    for (;;) {
+        n = 0;
+        ck_assert_int_eq(tt_store_trials_since(st, seen, 3, &rows, &n, &cap, &err), 0);
+        if (n == 0)
+            break;
+        ck_assert_uint_le(n, 3);
+        slices++;
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0)
+                ck_assert_int_lt(rows[i - 1].number, rows[i].number);
+            got[rows[i].number]++;
+            if (rows[i].seq > seen)
+                seen = rows[i].seq;
+            tt_trial_record_clear(&rows[i]);
+        }
+    }
+    ck_assert_uint_eq(slices, 3);   /* 3 + 3 + 1 */
+    for (int k = 1; k <= 7; k++)
+        ck_assert_int_eq(got[k], 1);
     free(rows);
     tt_store_close(st);
 }
@@ -645,7 +683,7 @@ START_TEST(test_reader_not_blocked)
     double t0 = monotonic();
     tt_trial_record *rows = NULL;
     size_t n = 0, cap = 0;
-    ck_assert_msg(tt_store_trials_since(r, 0, &rows, &n, &cap, &err) == 0, "%s", err.msg);
+    ck_assert_msg(tt_store_trials_since(r, 0, 0, &rows, &n, &cap, &err) == 0, "%s", err.msg);
     ck_assert_uint_eq(n, 1);
     tt_trial_record_clear(&rows[0]);
     n = 0;
@@ -659,7 +697,7 @@ START_TEST(test_reader_not_blocked)
     ck_assert(monotonic() - t0 < 1.0);
 
     ck_assert_int_eq(tt_store_commit(w, &err), 0);
-    ck_assert_int_eq(tt_store_trials_since(r, 0, &rows, &n, &cap, &err), 0);
+    ck_assert_int_eq(tt_store_trials_since(r, 0, 0, &rows, &n, &cap, &err), 0);
     ck_assert_uint_eq(n, 2);
     for (size_t i = 0; i < n; i++)
         tt_trial_record_clear(&rows[i]);
@@ -1375,7 +1413,7 @@ static int read_under_no_space(size_t want_trials)
         return 2;
     tt_trial_record *rows = NULL;
     size_t n = 0, cap = 0;
-    int rc = tt_store_trials_since(st, 0, &rows, &n, &cap, &err) == 0 && n == want_trials ? 0 : 3;
+    int rc = tt_store_trials_since(st, 0, 0, &rows, &n, &cap, &err) == 0 && n == want_trials ? 0 : 3;
     for (size_t i = 0; i < n; i++)
         tt_trial_record_clear(&rows[i]);
     free(rows);
@@ -1421,7 +1459,7 @@ Suite *suite_store(void)
     Suite *s = suite_create("store");
     TCase *tc = tt_add_tcase(s, "store", 30,
                              TT_TESTS(test_study_and_spaces, test_trial_roundtrip,
-                                      test_trials_since, test_summary_queries,
+                                      test_trials_since, test_trials_since_limit, test_summary_queries,
                                       test_metrics_since, test_metric_names,
                                       test_metric_buffer, test_events, test_reader_not_blocked,
                                       test_commands, test_retry, test_importance,

@@ -147,13 +147,13 @@ START_TEST(reader_incremental)
 
     tt_trial_record *rows = NULL;
     size_t n = 0, cap = 0;
-    ck_assert_int_eq(tt_study_reader_trials(&r, &rows, &n, &cap, &err), 0);
+    ck_assert_int_eq(tt_study_reader_trials(&r, 0, &rows, &n, &cap, &err), 0);
     ck_assert_uint_eq(n, 2);
     size_t before = n;
-    ck_assert_int_eq(tt_study_reader_trials(&r, &rows, &n, &cap, &err), 0);
+    ck_assert_int_eq(tt_study_reader_trials(&r, 0, &rows, &n, &cap, &err), 0);
     ck_assert_uint_eq(n, before); /* nothing new */
     ck_assert_int_eq(tt_store_trial_started(st, t2, 0, 0, NULL, &err), 0);
-    ck_assert_int_eq(tt_study_reader_trials(&r, &rows, &n, &cap, &err), 0);
+    ck_assert_int_eq(tt_study_reader_trials(&r, 0, &rows, &n, &cap, &err), 0);
     ck_assert_uint_eq(n, before + 1);
     ck_assert_int_eq(rows[n - 1].number, t2);
     ck_assert_int_eq(rows[n - 1].state, TT_TRIAL_RUNNING);

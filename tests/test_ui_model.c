@@ -81,7 +81,7 @@ START_TEST(incremental_poll)
 
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 100, &err), 0);
     ck_assert_str_eq(m.study.info.name, "modeltest");
     ck_assert_str_eq(m.study.metric, "loss");
     ck_assert_int_eq(m.study.goal, TT_GOAL_MINIMIZE);
@@ -95,7 +95,7 @@ START_TEST(incremental_poll)
     ck_assert_uint_eq(m.n_events, 1);
     int id = ui_model_metric_id(&m, "loss");
     ck_assert_int_eq(id, 0);
-    const ui_series *s = ui_model_series(ui_model_trial(&m, t1), id);
+    const ui_series *s = ui_model_series(&m, t1, id);
     ck_assert_ptr_nonnull(s);
     ck_assert_uint_eq(s->n, 5);
     ck_assert_int_eq(s->pts[4].step, 5);
@@ -104,7 +104,7 @@ START_TEST(incremental_poll)
 
     /* nothing new: nothing changes */
     unsigned gen = m.generation;
-    ck_assert_int_eq(ui_model_poll(&m, 0, 101, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 101, &err), 0);
     ck_assert_uint_eq(m.generation, gen);
 
     /* new rows only */
@@ -112,18 +112,18 @@ START_TEST(incremental_poll)
     tt_store_add_metric(st, t2, 1, 1, "loss", 0.5, 0, &err);
     tt_store_add_metric(st, t2, 1, 1, "acc", 0.7, 0, &err);
     tt_store_add_event(st, -1, "state", "parallel set to 5", &err);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 102, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 102, &err), 0);
     ck_assert_uint_gt(m.generation, gen);
     ck_assert_int_eq(m.counts[TT_TRIAL_RUNNING], 1);
     ck_assert_int_eq(m.parallel, 5);
     ck_assert_uint_eq(m.n_metric_names, 2);
-    ck_assert_uint_eq(ui_model_series(ui_model_trial(&m, t1), id)->n, 5);
-    ck_assert_uint_eq(ui_model_series(ui_model_trial(&m, t2), id)->n, 1);
+    ck_assert_uint_eq(ui_model_series(&m, t1, id)->n, 5);
+    ck_assert_uint_eq(ui_model_series(&m, t2, id)->n, 1);
     ck_assert_str_eq(ui_model_event(&m, 0)->message, "parallel set to 5");
 
     /* a better trial becomes the best */
     tt_store_trial_finished(st, t2, TT_TRIAL_COMPLETED, 0.1, NULL, &err);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 103, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 103, &err), 0);
     ck_assert_int_eq(m.best, t2);
     long *ranked = NULL;
     ck_assert_uint_eq(ui_model_ranked(&m, &ranked, 0), 2);
@@ -144,20 +144,28 @@ START_TEST(backlog_retry_and_bounds)
     long t = add_trial(st, "0.01", "adam");
     tt_store_trial_started(st, t, 0, 0, NULL, &err);
     tt_store_begin(st, &err);
-    for (long s = 0; s < 5000; s++)
+    for (long s = 0; s < 2000; s++)
         tt_store_add_metric(st, t, 1, s, "loss", (double)s, 0, &err);
     tt_store_commit(st, &err);
 
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
-    /* slices of 1000 rows: five polls read the backlog */
+    /* the points before the first poll are read when the trial is shown;
+     * those after it by the polls, in slices of 1000 rows: three polls */
+    ck_assert_int_eq(ui_model_poll(&m, 0, 1000, 0, &err), 0);
+    ck_assert(!m.metrics_backlog);
+    ck_assert_ptr_nonnull(ui_model_series(&m, t, 0));
+    tt_store_begin(st, &err);
+    for (long s = 2000; s < 5000; s++)
+        tt_store_add_metric(st, t, 1, s, "loss", (double)s, 0, &err);
+    tt_store_commit(st, &err);
     int polls = 0;
     do {
-        ck_assert_int_eq(ui_model_poll(&m, 1000, 0, &err), 0);
+        ck_assert_int_eq(ui_model_poll(&m, 0, 1000, 0, &err), 0);
         polls++;
     } while (m.metrics_backlog && polls < 20);
-    ck_assert_int_ge(polls, 5);
-    const ui_series *s = ui_model_series(ui_model_trial(&m, t), 0);
+    ck_assert_int_ge(polls, 3);
+    const ui_series *s = ui_model_series(&m, t, 0);
     ck_assert_ptr_nonnull(s);
     ck_assert_uint_le(s->n, UI_SERIES_MAX);
     ck_assert_uint_ge(s->n, UI_SERIES_MAX / 4);
@@ -173,8 +181,8 @@ START_TEST(backlog_retry_and_bounds)
     tt_store_trial_retry(st, t, "boom", &err);
     tt_store_trial_started(st, t, 0, 0, NULL, &err);
     tt_store_add_metric(st, t, 2, 0, "loss", 42, 0, &err);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 0, &err), 0);
-    s = ui_model_series(ui_model_trial(&m, t), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 0, &err), 0);
+    s = ui_model_series(&m, t, 0);
     ck_assert_uint_eq(s->n, 1);
     ck_assert_int_eq(s->attempt, 2);
     ck_assert_double_eq(s->last, 42);
@@ -196,6 +204,92 @@ START_TEST(backlog_retry_and_bounds)
 }
 END_TEST
 
+/* Issue 18: a big study loads in slices of trial rows (the screen stays
+ * live), and a trial's points are read only when it is shown — each point
+ * once, whether it came before the first poll or after — with at most
+ * UI_LOADED_MAX trials' series kept. */
+START_TEST(trials_in_slices)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    tt_store_begin(st, &err);
+    for (int i = 0; i < 25; i++)
+        add_trial(st, "0.01", "adam");
+    tt_store_commit(st, &err);
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    int polls = 0;
+    do {
+        ck_assert_int_eq(ui_model_poll(&m, 10, 0, 0, &err), 0);
+        polls++;
+        ck_assert_int_eq(m.trials_known, 25);
+        ck_assert_int_eq(m.counts[TT_TRIAL_QUEUED], polls * 10 < 25 ? polls * 10 : 25);
+    } while (m.trials_backlog && polls < 10);
+    ck_assert_int_eq(polls, 3);
+    ck_assert_uint_eq(m.n_trials, 25);
+    ui_model_close(&m);
+    tt_store_close(st);
+    rm_rf(root);
+}
+END_TEST
+
+START_TEST(series_read_when_shown)
+{
+    tt_store *st = create_study();
+    tt_error err = {0};
+    size_t n_trials = UI_LOADED_MAX + 100;
+    tt_store_begin(st, &err);
+    for (size_t i = 1; i <= n_trials; i++) {
+        add_trial(st, "0.01", "adam");
+        tt_store_trial_started(st, (long)i, 0, 0, NULL, &err);
+        tt_store_add_metric(st, (long)i, 1, 1, "loss", (double)i, 0, &err);
+        tt_store_trial_finished(st, (long)i, TT_TRIAL_COMPLETED, (double)i, NULL, &err);
+    }
+    tt_store_commit(st, &err);
+    /* trial 1 runs again with a second attempt: it stays loaded */
+    ui_model m;
+    ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 0, &err), 0);
+    ck_assert_uint_eq(m.n_metric_names, 1);   /* the names, without reading points */
+    ck_assert_uint_eq(m.n_loaded, 0);
+    ck_assert(!ui_model_trial(&m, 7)->loaded);
+    ck_assert_uint_eq(ui_model_trial(&m, 7)->n_series, 0);
+
+    /* a point after the first poll, for a trial not shown yet: read with
+     * the rest when it is shown, once */
+    tt_store_add_metric(st, 7, 1, 2, "loss", 0.5, 0, &err);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 1, &err), 0);
+    ck_assert(!ui_model_trial(&m, 7)->loaded);
+    const ui_series *s = ui_model_series(&m, 7, 0);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(s->n, 2);
+    ck_assert_double_eq(s->last, 0.5);
+    /* then kept up to date by the polls, once */
+    tt_store_add_metric(st, 7, 1, 3, "loss", 0.25, 0, &err);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 2, &err), 0);
+    s = ui_model_series(&m, 7, 0);
+    ck_assert_uint_eq(s->n, 3);
+    ck_assert_int_eq(s->pts[2].step, 3);
+
+    /* showing every trial keeps at most UI_LOADED_MAX of them */
+    for (size_t i = 1; i <= n_trials; i++) {
+        s = ui_model_series(&m, (long)i, 0);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_double_eq(s->last, i == 7 ? 0.25 : (double)i);
+        ck_assert_uint_le(m.n_loaded, UI_LOADED_MAX);
+    }
+    /* the least recently shown went first; shown again, read again */
+    ck_assert(!ui_model_trial(&m, 7)->loaded);
+    ck_assert(ui_model_trial(&m, (long)n_trials)->loaded);
+    s = ui_model_series(&m, 7, 0);
+    ck_assert_uint_eq(s->n, 3);
+    ck_assert_double_eq(s->last, 0.25);
+    ui_model_close(&m);
+    tt_store_close(st);
+    rm_rf(root);
+}
+END_TEST
+
 START_TEST(rank_correlation)
 {
     tt_store *st = create_study();
@@ -210,7 +304,7 @@ START_TEST(rank_correlation)
     tt_store_trial_finished(st, failed, TT_TRIAL_FAILED, NAN, "x", &err);
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 0, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 0, &err), 0);
     ui_corr *c = NULL;
     long nt = 0;
     size_t n = ui_rank_correlations(&m, &c, &nt);
@@ -246,7 +340,7 @@ START_TEST(completed_caches)
     tt_store_trial_started(st, run, 0, 0, NULL, &err);
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 100, &err), 0);
     size_t n = 0;
     const long *r1 = ui_model_ranking(&m, &n);
     ck_assert_uint_eq(n, 4);
@@ -263,7 +357,7 @@ START_TEST(completed_caches)
     unsigned trials_gen = m.trials_gen, completed_gen = m.completed_gen;
     for (long s = 1; s <= 3; s++) {
         ck_assert_int_eq(tt_store_trial_set_value(st, run, 0.5 / (double)s, s, &err), 0);
-        ck_assert_int_eq(ui_model_poll(&m, 0, 100 + (double)s, &err), 0);
+        ck_assert_int_eq(ui_model_poll(&m, 0, 0, 100 + (double)s, &err), 0);
         ck_assert_uint_gt(m.trials_gen, trials_gen);
         trials_gen = m.trials_gen;
         ck_assert_uint_eq(m.completed_gen, completed_gen);
@@ -275,7 +369,7 @@ START_TEST(completed_caches)
 
     /* it completes with the best value: both are rebuilt */
     tt_store_trial_finished(st, run, TT_TRIAL_COMPLETED, 0.1, NULL, &err);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 110, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 110, &err), 0);
     ck_assert_uint_gt(m.completed_gen, completed_gen);
     const long *r2 = ui_model_ranking(&m, &n);
     ck_assert_uint_eq(n, 5);
@@ -286,9 +380,9 @@ START_TEST(completed_caches)
     /* a queued trial, then a failed one: no completed trial changed */
     completed_gen = m.completed_gen;
     long failed = add_trial(st, "0.1", "sgd");
-    ck_assert_int_eq(ui_model_poll(&m, 0, 111, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 111, &err), 0);
     tt_store_trial_finished(st, failed, TT_TRIAL_FAILED, NAN, "x", &err);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 112, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 112, &err), 0);
     ck_assert_uint_eq(m.completed_gen, completed_gen);
     ui_model_ranking(&m, &n);
     ck_assert_uint_eq(n, 5);
@@ -308,7 +402,7 @@ START_TEST(stored_importance)
     tt_error err = {0};
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 100, &err), 0);
     ck_assert_uint_eq(m.importance.n, 0);
 
     char *names[] = {"lr", "opt"};
@@ -319,10 +413,10 @@ START_TEST(stored_importance)
     ck_assert_int_eq(tt_store_set_importance(st, "fanova-pairs", 12, 1, pairs, pv, pl, ph, &err),
                      0);
     /* not read again within 5 s of the last read */
-    ck_assert_int_eq(ui_model_poll(&m, 0, 103, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 103, &err), 0);
     ck_assert_uint_eq(m.importance.n, 0);
     unsigned gen = m.importance_gen;
-    ck_assert_int_eq(ui_model_poll(&m, 0, 106, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 106, &err), 0);
     ck_assert_uint_gt(m.importance_gen, gen);
     ck_assert_str_eq(m.importance_method, "fanova");
     ck_assert_uint_eq(m.importance.n, 2);
@@ -333,14 +427,14 @@ START_TEST(stored_importance)
     ck_assert(!ui_importance_unstable(&m.importance, 3, NULL));
     /* the same result read again: nothing to redraw */
     gen = m.importance_gen;
-    ck_assert_int_eq(ui_model_poll(&m, 0, 112, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 112, &err), 0);
     ck_assert_uint_eq(m.importance_gen, gen);
 
     /* a newer result whose intervals overlap */
     double lo2[] = {0.4, 0.2}, hi2[] = {0.8, 0.5};
     double v2[] = {0.6, 0.4};
     ck_assert_int_eq(tt_store_set_importance(st, "fanova", 13, 2, names, v2, lo2, hi2, &err), 0);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 118, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 118, &err), 0);
     ck_assert_uint_gt(m.importance_gen, gen);
     ck_assert_int_eq(m.importance.n_trials, 13);
     size_t at = 99;
@@ -381,7 +475,7 @@ START_TEST(fanova_when_none_stored)
     }
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 100, &err), 0);
     ui_corr *c = NULL;
     long nt = 0;
     size_t nc = ui_rank_correlations(&m, &c, &nt);
@@ -391,7 +485,7 @@ START_TEST(fanova_when_none_stored)
     free(c);
     for (int i = 0; i < 500 && !m.importance_here; i++) {
         usleep(10000);
-        ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+        ck_assert_int_eq(ui_model_poll(&m, 0, 0, 100, &err), 0);
     }
     ck_assert_msg(m.importance_here, "no fANOVA computed by the dashboard");
     ck_assert_str_eq(m.importance_method, "fanova");
@@ -404,7 +498,7 @@ START_TEST(fanova_when_none_stored)
     char *stored[] = {"opt", "lr"};
     double v[] = {0.6, 0.4}, lo[] = {0.5, 0.3}, hi[] = {0.7, 0.5};
     ck_assert_int_eq(tt_store_set_importance(st, "fanova", 41, 2, stored, v, lo, hi, &err), 0);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 106, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 106, &err), 0);
     ck_assert(!m.importance_here);
     ck_assert_int_eq(m.importance.n_trials, 41);
     ck_assert_str_eq(m.importance.params[0], "opt");
@@ -443,13 +537,12 @@ START_TEST(detail_metric_best)
 
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 100, &err), 0);
     ck_assert_ptr_nonnull(m.study.sweep);
     ck_assert_uint_eq(m.study.sweep->n_metrics, 3);
-    const ui_trial *tr = ui_model_trial(&m, t);
     static const double best[] = {0.2, 0.9, 0.9, 0.2, 0.9};
     for (size_t k = 0; k < 5; k++) {
-        const ui_series *s = ui_model_series(tr, ui_model_metric_id(&m, names[k]));
+        const ui_series *s = ui_model_series(&m, t, ui_model_metric_id(&m, names[k]));
         ck_assert_ptr_nonnull(s);
         ui_metric_stats row;
         ui_detail_metric_stats(&m, names[k], s, &row);
@@ -560,10 +653,10 @@ START_TEST(folds_mean_and_std)
 
     ui_model m;
     ck_assert_int_eq(ui_model_open(&m, dir, &err), 0);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 100, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 100, &err), 0);
     const ui_trial *tr = ui_model_trial(&m, t);
     ck_assert_int_eq(tr->rec.folds, 3);
-    const ui_series *s = ui_model_series(tr, ui_model_metric_id(&m, "loss"));
+    const ui_series *s = ui_model_series(&m, t, ui_model_metric_id(&m, "loss"));
     ck_assert_ptr_nonnull(s);
     /* mean of 1/step + 0, + 1, + 2 = 1/step + 1, at steps 1 and 2 only */
     ck_assert_uint_eq(s->n, 2);
@@ -589,11 +682,11 @@ START_TEST(folds_mean_and_std)
                                               &err),
                      0);
     unsigned study_gen = m.study_gen;
-    ck_assert_int_eq(ui_model_poll(&m, 0, 101, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 101, &err), 0);
     ck_assert_uint_gt(m.study_gen, study_gen);
     ck_assert_str_eq(m.study.info.stop_reason, "target 1.3 reached by trial 1 (loss=1.25)");
     tr = ui_model_trial(&m, t);
-    s = ui_model_series(tr, ui_model_metric_id(&m, "loss"));
+    s = ui_model_series(&m, t, ui_model_metric_id(&m, "loss"));
     ck_assert_uint_eq(s->n, 4);
     ck_assert_int_eq(s->last_step, 4);
     ck_assert_double_eq_tol(s->last, 1.25, 1e-12);
@@ -626,7 +719,7 @@ START_TEST(folds_mean_and_std)
     long t2 = add_trial(st, "0.05", "sgd");
     tt_store_trial_started(st, t2, 0, 0, NULL, &err);
     tt_store_trial_finished(st, t2, TT_TRIAL_COMPLETED, 0.5, NULL, &err);
-    ck_assert_int_eq(ui_model_poll(&m, 0, 102, &err), 0);
+    ck_assert_int_eq(ui_model_poll(&m, 0, 0, 102, &err), 0);
     ui_format_value_std(&ui_model_trial(&m, t2)->rec, true, cell, sizeof cell);
     ck_assert_str_eq(cell, "0.5");
 
@@ -639,7 +732,8 @@ END_TEST
 Suite *suite_ui_model(void)
 {
     return tt_suite_of("ui_model", "core", 0,
-                       TT_TESTS(incremental_poll, backlog_retry_and_bounds, rank_correlation,
+                       TT_TESTS(incremental_poll, backlog_retry_and_bounds, trials_in_slices,
+                                series_read_when_shown, rank_correlation,
                                 completed_caches, stored_importance, fanova_when_none_stored,
                                 detail_metric_best, runs_mean_curve, folds_mean_and_std));
 }

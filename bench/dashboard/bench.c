@@ -28,7 +28,9 @@
  *       0.1 s per epoch, parallel 2.
  *
  *   usage: bench [--trials N] [--steps N] [--live SECONDS] [--keys N]
- *                [--bin TUNETOP] [--dir D] [--root REPO]
+ *                [--bin TUNETOP] [--dir D [--reuse]] [--root REPO]
+ * --reuse keeps D/big/study.db when it exists (writing 100,000 trials takes
+ * minutes); the simulated runner of 5a adds a few trials to it each run.
  * Build and run through bench/dashboard/run.sh.
  */
 #include <errno.h>
@@ -122,11 +124,19 @@ static long add_trial(tt_store *st, const trial_params *p)
 }
 
 /* 1. The synthetic study. */
-static void write_study(const char *dir, long trials, long steps)
+static void write_study(const char *dir, long trials, long steps, bool reuse)
 {
     tt_error err = {0};
     mkdir(dir, 0700);
     char *db = tt_xasprintf("%s/study.db", dir);
+    struct stat sb;
+    if (reuse && stat(db, &sb) == 0) {
+        /* --reuse: a study of 100,000 trials takes minutes to write */
+        printf("study: reused %s (%.0f MB)\n", db, (double)sb.st_size / 1e6);
+        free(db);
+        return;
+    }
+    unlink(db);
     tt_store *st = tt_store_open(db, TT_STORE_CREATE, &err);
     if (!st)
         die("create", &err);
@@ -166,7 +176,6 @@ static void write_study(const char *dir, long trials, long steps)
     if (tt_store_set_study_state(st, TT_STUDY_FINISHED, &err) != 0)
         die("state", &err);
     tt_store_close(st);
-    struct stat sb;
     stat(db, &sb);
     printf("study: %ld trials x %ld steps x 3 metrics = %ld points written in %.1f s "
            "(study.db %.0f MB)\n",
@@ -481,11 +490,17 @@ int main(int argc, char **argv)
     long trials = 10000, steps = 100, n_keys = 40;
     double live_s = 20;
     const char *bin = "./tunetop", *base = NULL, *root = ".";
+    bool reuse = false;
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--reuse")) {
+            reuse = true;
+            i--;
+            continue;
+        }
         if (!v) {
             fprintf(stderr, "usage: bench [--trials N] [--steps N] [--live S] [--keys N] "
-                            "[--bin TUNETOP] [--dir D] [--root REPO]\n");
+                            "[--bin TUNETOP] [--dir D [--reuse]] [--root REPO]\n");
             return 2;
         }
         if (!strcmp(a, "--trials"))
@@ -512,7 +527,7 @@ int main(int argc, char **argv)
     if (!dir)
         die("mkdtemp", NULL);
     char *big = tt_xasprintf("%s/big", dir);
-    write_study(big, trials, steps);
+    write_study(big, trials, steps, reuse && base);
 
     /* 2. first frame, full load */
     dash d;
@@ -525,6 +540,8 @@ int main(int argc, char **argv)
     dash_settle(&d, 20, 5);
     double first_frame = (d.last_byte - d.t0) * 1000;
     size_t first_bytes = d.bytes;
+    /* keys while the study loads (a big one loads in slices) */
+    key_result loading_keys = time_key(&d, "j while loading", "j", 10);
     dash_settle(&d, 1500, 60);
     double loaded = (d.last_byte - d.t0) * 1000;
     double load_cpu = cpu_ns(d.pid) / 1e6;
@@ -590,6 +607,9 @@ int main(int argc, char **argv)
     printf("  frames after a key (%ld each): wall median / p95 / max, dashboard CPU per frame, "
            "bytes\n",
            n_keys);
+    printf("    %-36s %6.2f / %6.2f / %6.2f ms  %6.2f ms CPU  %6.0f B\n", loading_keys.name,
+           loading_keys.median_ms, loading_keys.p95_ms, loading_keys.max_ms, loading_keys.cpu_ms,
+           loading_keys.bytes);
     for (int i = 0; i < 4; i++)
         printf("    %-36s %6.2f / %6.2f / %6.2f ms  %6.2f ms CPU  %6.0f B\n", keys[i].name,
                keys[i].median_ms, keys[i].p95_ms, keys[i].max_ms, keys[i].cpu_ms, keys[i].bytes);

@@ -13,10 +13,15 @@
 #  2. The CLI on each random study: `status --json` and `best`, median wall
 #     of 5; `importance` (fANOVA) wall and peak RSS.
 #  3. Ratios of each figure to the smallest size's.
-# The dashboard's figures at 10k and 100k trials x 100 steps come from
-# bench/dashboard (`bench/dashboard/run.sh --trials 100000 --live 0`).
+#  4. The dashboard on DASH_SIZES trials x 100 steps x 3 metrics (studies
+#     written through the store by bench/dashboard, the real dashboard on a
+#     120x40 pseudo-terminal): time to first frame, CPU until the whole
+#     study is shown, RSS, the slowest of 10 presses of `j` while it loads,
+#     and the slowest key after (of j, s = sort by the next column, m,
+#     Ctrl-L), with ratios to the smallest size.
 #
-#   usage: [SIZES=1000,10000,100000] [TPE_SIZES=1000,10000] bench/scale/run.sh
+#   usage: [SIZES=1000,10000,100000] [TPE_SIZES=1000,10000]
+#          [DASH_SIZES=1000,10000,100000] bench/scale/run.sh
 # Run it on an idle machine; each size runs once (the 100k random study
 # takes a couple of minutes). Study folders go under /dev/shm (tmpfs) when
 # there is one, else $TMPDIR (SCALE_DIR=... to choose): on this VM's
@@ -27,6 +32,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 sizes=${SIZES:-1000,10000,100000}
 tpe_sizes=${TPE_SIZES:-1000,10000}
+dash_sizes=${DASH_SIZES:-1000,10000,100000}
 make -s tunetop tunetop-shim
 [ -x /usr/bin/time ] || { echo "bench/scale: needs GNU time (apt-get install time)" >&2; exit 1; }
 base=${SCALE_DIR:-}
@@ -113,3 +119,34 @@ echo
 echo "| method | trials | completed | wall | runner CPU per trial (vs smallest) | of it outside sampler and importance | runner peak RSS (vs smallest) | status --json (vs smallest) | best (vs smallest) | importance |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 cat "$tmp/table"
+
+# 4. the dashboard
+dash=$tmp/dash-results
+: >"$dash"
+for n in $(echo "$dash_sizes" | tr , ' '); do
+    mkdir -p "$tmp/dash-$n"
+    bench/dashboard/run.sh --trials "$n" --steps 100 --live 0 --keys 10 --dir "$tmp/dash-$n" \
+        >"$tmp/dash-$n.out" 2>&1
+    awk -v n="$n" '
+        /time to first frame/ { ff = $5 }
+        /points are shown/ { sub(/.*\(CPU /, ""); load = $1 }
+        /RSS after loading/ { rss = $4 }
+        / ms CPU / && /\// {
+            # "name ... median / p95 / max ms": the max is the field before "ms"
+            for (i = 1; i <= NF; i++) if ($i == "ms" && $(i - 2) == "/") { mx = $(i - 1); break }
+            if ($0 ~ /while loading/) loading = mx; else if (mx > after) after = mx
+        }
+        END { print n, ff, load, rss, loading, after }' "$tmp/dash-$n.out" >>"$dash"
+    rm -rf "$tmp/dash-$n"
+    echo "  dashboard $n trials done" >&2
+done
+echo
+echo "Dashboard, N trials x 100 steps x 3 metrics, 120x40:"
+echo
+echo "| trials | first frame | CPU until all shown | RSS | slowest key while loading | slowest key after |"
+echo "|---|---|---|---|---|---|"
+awk '
+function ratio(v, b) { return b > 0 ? sprintf("%.1fx", v / b) : "-" }
+NR == 1 { f = $2; l = $3; r = $4 }
+{ printf "| %d | %.0f ms (%s) | %.0f ms (%s) | %.0f MB (%s) | %.1f ms | %.1f ms |\n", $1, $2,
+      ratio($2, f), $3, ratio($3, l), $4, ratio($4, r), $5, $6 }' "$dash"

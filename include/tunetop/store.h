@@ -252,10 +252,12 @@ int tt_store_trial_set_std(tt_store *st, long number, double std, tt_error *err)
 /* The runs a trial is made of, set when its first run starts. */
 int tt_store_trial_set_runs(tt_store *st, long number, int folds, int repeats, tt_error *err);
 
-/* Readers. Trials with seq > since_seq, ordered by number, appended to *rows
- * (grown with tt_grow; *n and *cap updated). Pass 0 for all. */
-int tt_store_trials_since(tt_store *st, long since_seq, tt_trial_record **rows, size_t *n,
-                          size_t *cap, tt_error *err);
+/* Readers. Trials with seq > since_seq, appended to *rows (grown with
+ * tt_grow; *n and *cap updated) ordered by number. Pass 0 for all. With
+ * limit > 0, only the limit rows of lowest seq: the next read resumes after
+ * the highest seq returned (a dashboard loads 100,000 trials in slices). */
+int tt_store_trials_since(tt_store *st, long since_seq, size_t limit, tt_trial_record **rows,
+                          size_t *n, size_t *cap, tt_error *err);
 int tt_store_get_trial(tt_store *st, long number, tt_trial_record *out, tt_error *err);
 /* What a summary needs without reading every trial (`status` and `best` on
  * a study of 100,000 trials, issue 18): how many trials are in each state
@@ -280,6 +282,17 @@ tt_named_params tt_trial_record_params(const tt_trial_record *r);
 int tt_store_metrics_since(tt_store *st, int64_t since, long trial,
                            int (*fn)(const tt_metric_point *p, void *ud), void *ud,
                            tt_error *err);
+/* The points of one trial with rowid <= upto, in rowid order: with
+ * tt_store_metrics_since(upto, …) after it, every point exactly once (the
+ * dashboard reads a trial's curve when it is first shown, issue 18). */
+int tt_store_metrics_upto(tt_store *st, long trial, int64_t upto,
+                          int (*fn)(const tt_metric_point *p, void *ud), void *ud,
+                          tt_error *err);
+/* The rowid of the newest point (0 when there is none). */
+int tt_store_metrics_last_id(tt_store *st, int64_t *id, tt_error *err);
+/* Every metric name reported so far, in the order first reported. */
+int tt_store_metric_names(tt_store *st, int (*fn)(const char *name, void *ud), void *ud,
+                          tt_error *err);
 int tt_store_events_since(tt_store *st, int64_t since,
                           int (*fn)(const tt_event *e, void *ud), void *ud, tt_error *err);
 

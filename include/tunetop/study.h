@@ -120,8 +120,9 @@ void tt_study_reader_close(tt_study_reader *r);
  * the previous sweep). Returns a TT_STUDY_READ_* mask, or a negative code. */
 int tt_study_reader_poll(tt_study_reader *r, tt_error *err);
 /* The trial rows changed since the last call (all of them on the first),
- * appended to *rows as tt_store_trials_since does. */
-int tt_study_reader_trials(tt_study_reader *r, tt_trial_record **rows, size_t *n,
+ * appended to *rows as tt_store_trials_since does; with limit > 0 at most
+ * that many, the rest on the next calls. */
+int tt_study_reader_trials(tt_study_reader *r, size_t limit, tt_trial_record **rows, size_t *n,
                            size_t *cap, tt_error *err);
 /* Look at the runner's lock again: r->runner_pid, which it returns. */
 long tt_study_reader_runner(tt_study_reader *r);

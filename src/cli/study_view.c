@@ -45,7 +45,7 @@ int cli_view_open(const char *dir, cli_view *v, bool quiet)
     if (open_study(dir, v, quiet) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
     tt_error err = {0};
-    if (tt_study_reader_trials(&v->study, &v->trials, &v->n_trials, &v->cap_trials, &err) < 0) {
+    if (tt_study_reader_trials(&v->study, 0, &v->trials, &v->n_trials, &v->cap_trials, &err) < 0) {
         fprintf(stderr, "tunetop: %s: %s\n", dir, err.msg);
         cli_view_close(v);
         return CLI_EXIT_FAIL;

@@ -51,7 +51,7 @@ void rn_schedule_sync(rn_runner *r)
     tt_trial_record *rows = NULL;
     size_t n = 0, cap = 0;
     tt_error err = {0};
-    if (tt_store_trials_since(r->store, r->seen_seq, &rows, &n, &cap, &err) < 0) {
+    if (tt_store_trials_since(r->store, r->seen_seq, 0, &rows, &n, &cap, &err) < 0) {
         rn_runner_say(r, "cannot read trials: %s", err.msg);
         return;
     }

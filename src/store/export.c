@@ -35,7 +35,7 @@ static void export_data_free(export_data *d)
 static int load(tt_store *st, export_data *d, tt_error *err)
 {
     memset(d, 0, sizeof *d);
-    int rc = tt_store_trials_since(st, 0, &d->rows, &d->n, &d->cap, err);
+    int rc = tt_store_trials_since(st, 0, 0, &d->rows, &d->n, &d->cap, err);
     if (rc != 0)
         return rc;
     for (size_t i = 0; i < d->n; i++) {

@@ -207,17 +207,20 @@ int tt_store_add_event(tt_store *st, long trial, const char *kind, const char *m
     return store_step_done(st, s, err, "cannot add event '%s'", kind ? kind : "");
 }
 
-/* The rows of one trial, through its runs: in rowid order (runs are
- * disjoint ranges, walked in last_id order, each by rowid), so no sort. */
+/* The rows of one trial in (?1, ?3], through its runs: in rowid order
+ * (runs are disjoint ranges, walked in last_id order, each by rowid), so no
+ * sort. */
 #define METRICS_OF_TRIAL                                                                     \
     "SELECT p.id, p.trial, p.attempt, p.step, p.name_id, p.value, p.t, p.run"                \
     " FROM metric_runs r JOIN metric_points p ON p.id BETWEEN r.first_id AND r.last_id"      \
-    " WHERE r.trial = ?2 AND r.last_id > ?1 AND p.id > ?1 AND p.trial = ?2"                  \
+    " WHERE r.trial = ?2 AND r.last_id > ?1 AND r.first_id <= ?3"                            \
+    " AND p.id > ?1 AND p.id <= ?3 AND p.trial = ?2"                                         \
     " ORDER BY r.last_id, p.id"
 
-int tt_store_metrics_since(tt_store *st, int64_t since, long trial,
-                           int (*fn)(const tt_metric_point *p, void *ud), void *ud,
-                           tt_error *err)
+/* The points with since < rowid <= upto (of one trial, or all with
+ * trial < 0), in rowid order, to fn until it returns non-zero. */
+static int metrics_read(tt_store *st, int64_t since, int64_t upto, long trial,
+                        int (*fn)(const tt_metric_point *p, void *ud), void *ud, tt_error *err)
 {
     int ret = store_metrics_flush(st, err);
     if (ret != 0)
@@ -226,7 +229,7 @@ int tt_store_metrics_since(tt_store *st, int64_t since, long trial,
     if (trial < 0)
         s = store_stmt(st, SQL_METRICS_SINCE,
                        "SELECT id, trial, attempt, step, name_id, value, t, run FROM metric_points"
-                       " WHERE id > ?1 ORDER BY id",
+                       " WHERE id > ?1 AND id <= ?3 ORDER BY id",
                        err, "read metrics");
     else
         s = store_stmt(st, SQL_METRICS_SINCE_TRIAL, METRICS_OF_TRIAL, err, "read metrics");
@@ -235,6 +238,7 @@ int tt_store_metrics_since(tt_store *st, int64_t since, long trial,
     sqlite3_bind_int64(s, 1, since);
     if (trial >= 0)
         sqlite3_bind_int64(s, 2, trial);
+    sqlite3_bind_int64(s, 3, upto);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         tt_metric_point p = {
@@ -258,6 +262,60 @@ int tt_store_metrics_since(tt_store *st, int64_t since, long trial,
     }
     if (rc != SQLITE_DONE)
         ret = store_fail(st, rc, err, "cannot read metrics");
+    sqlite3_reset(s);
+    return ret;
+}
+
+int tt_store_metrics_since(tt_store *st, int64_t since, long trial,
+                           int (*fn)(const tt_metric_point *p, void *ud), void *ud,
+                           tt_error *err)
+{
+    return metrics_read(st, since, INT64_MAX, trial, fn, ud, err);
+}
+
+int tt_store_metrics_upto(tt_store *st, long trial, int64_t upto,
+                          int (*fn)(const tt_metric_point *p, void *ud), void *ud,
+                          tt_error *err)
+{
+    return metrics_read(st, 0, upto, trial, fn, ud, err);
+}
+
+int tt_store_metrics_last_id(tt_store *st, int64_t *id, tt_error *err)
+{
+    *id = 0;
+    int ret = store_metrics_flush(st, err);
+    if (ret != 0)
+        return ret;
+    /* max() of the rowid is one step down the b-tree's right edge */
+    sqlite3_stmt *s = store_stmt(st, SQL_METRICS_LAST, "SELECT max(id) FROM metric_points", err,
+                                 "read metrics");
+    if (s == NULL)
+        return -TT_ERR_IO;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);   /* NULL (no point yet) reads as 0 */
+    else
+        ret = store_fail(st, rc, err, "cannot read metrics");
+    sqlite3_reset(s);
+    return ret;
+}
+
+int tt_store_metric_names(tt_store *st, int (*fn)(const char *name, void *ud), void *ud,
+                          tt_error *err)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_METRIC_NAMES, "SELECT name FROM metric_names ORDER BY id",
+                                 err, "read metric names");
+    if (s == NULL)
+        return -TT_ERR_IO;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        if (fn(name ? name : "", ud) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    int ret = rc == SQLITE_DONE ? 0 : store_fail(st, rc, err, "cannot read metric names");
     sqlite3_reset(s);
     return ret;
 }

@@ -105,7 +105,7 @@ static int add_version_if_changed(tt_store *st, const char *dir, const char *abs
         tt_diags_free(&diags);
         tt_trial_record *rows = NULL;
         size_t n = 0, cap = 0;
-        if (old && tt_store_trials_since(st, 0, &rows, &n, &cap, NULL) == 0 && n > 0)
+        if (old && tt_store_trials_since(st, 0, 0, &rows, &n, &cap, NULL) == 0 && n > 0)
             why = tt_sweep_objective_change(old, sw);
         for (size_t i = 0; i < n; i++)
             tt_trial_record_clear(&rows[i]);

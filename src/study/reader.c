@@ -91,11 +91,11 @@ int tt_study_reader_poll(tt_study_reader *r, tt_error *err)
     return changed;
 }
 
-int tt_study_reader_trials(tt_study_reader *r, tt_trial_record **rows, size_t *n, size_t *cap,
-                           tt_error *err)
+int tt_study_reader_trials(tt_study_reader *r, size_t limit, tt_trial_record **rows, size_t *n,
+                           size_t *cap, tt_error *err)
 {
     size_t from = *n;
-    if (tt_store_trials_since(r->store, r->last_seq, rows, n, cap, err) < 0)
+    if (tt_store_trials_since(r->store, r->last_seq, limit, rows, n, cap, err) < 0)
         return -TT_ERR_IO;
     for (size_t i = from; i < *n; i++)
         if ((*rows)[i].seq > r->last_seq)

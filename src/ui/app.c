@@ -177,7 +177,7 @@ static int open_study(ui_app *a, const char *dir, tt_error *err)
     if (ui_model_open(&a->model, dir, err) < 0)
         return -1;
     a->model_open = true;
-    if (ui_model_poll(&a->model, 20000, ui_now_wall(), err) < 0)
+    if (ui_model_poll(&a->model, UI_POLL_TRIAL_ROWS, UI_POLL_METRIC_ROWS, ui_now_wall(), err) < 0)
         return -1;
     if (a->result)
         snprintf(a->result->study_dir, sizeof a->result->study_dir, "%s", dir);
@@ -204,13 +204,21 @@ static int run_loop(ui_app *a)
         if (ui_winch_take())
             resize(a);
         double t = ui_now_mono();
-        if (t >= next_poll || a->model.metrics_backlog) {
+        bool loading = a->model.metrics_backlog || a->model.trials_backlog;
+        if (t >= next_poll || loading) {
             a->now = ui_now_wall();
             tt_error err = {0};
-            if (ui_model_poll(&a->model, 50000, a->now, &err) < 0)
+            if (ui_model_poll(&a->model, UI_POLL_TRIAL_ROWS, UI_POLL_METRIC_ROWS, a->now, &err) < 0)
                 ui_message(a, true, "cannot read the study: %s", err.msg);
             ui_check_pending(a);
-            mark_changed(a);
+            /* while a big study loads, the panels follow it four times a
+             * second, not after every slice: each redraw sorts and plots
+             * every trial read so far, and a key waits for it */
+            bool still = a->model.metrics_backlog || a->model.trials_backlog;
+            if (!still || t - a->marked_at >= 0.25) {
+                mark_changed(a);
+                a->marked_at = t;
+            }
             if (a->model.study.runner_pid != 0)
                 a->dirty[UI_PANEL_HEADER] = true;
             if (a->model.counts[TT_TRIAL_RUNNING] > 0)
@@ -226,7 +234,8 @@ static int run_loop(ui_app *a)
         }
         draw(a);
 
-        int timeout = a->model.metrics_backlog ? 0 : (int)((next_poll - ui_now_mono()) * 1000) + 1;
+        loading = a->model.metrics_backlog || a->model.trials_backlog;
+        int timeout = loading ? 0 : (int)((next_poll - ui_now_mono()) * 1000) + 1;
         if (timeout < 0)
             timeout = 0;
         struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
@@ -263,6 +272,9 @@ static int run_loop(ui_app *a)
                 if (ui_term_winch_pending() || ui_quit_requested())
                     break;
             }
+            /* answer the keys now, not after the next poll (a slice of a
+             * loading study) */
+            draw(a);
         }
     }
 }

@@ -104,7 +104,7 @@ void ui_curves_draw(ui_app *a, void *win)
     size_t ns = 0;
     double x_max = -INFINITY, x_min = INFINITY;
     for (size_t i = 0; i < np; i++) {
-        const ui_series *s = ui_model_series(ui_model_trial(m, picks[i].number), id);
+        const ui_series *s = ui_model_series(&a->model, picks[i].number, id);
         if (!s)
             continue;
         double *x = tt_xmalloc(s->n * sizeof *x), *y = tt_xmalloc(s->n * sizeof *y);

@@ -328,7 +328,7 @@ void ui_detail_draw(ui_app *a, void *win)
     WINDOW *w = win;
     struct ui_detail_state *d = a->detail;
     int h = getmaxy(w), wd = getmaxx(w);
-    const ui_trial *t = d ? ui_model_trial(&a->model, d->trial) : NULL;
+    const ui_trial *t = d ? ui_model_loaded(&a->model, d->trial) : NULL;
     if (!t) {
         ui_draw_title(a, w, "Trial", "Esc back", true);
         ui_put(w, 2, 2, "this trial is not in the study (yet)", wd - 4, false);

@@ -130,7 +130,14 @@ void ui_header_draw(ui_app *a, void *win)
                   m->counts[TT_TRIAL_TIMEOUT] + m->counts[TT_TRIAL_INTERRUPTED];
     bool wide = wd >= 110;
     int len = 0;
-    if (m->total > 0)
+    if (m->trials_backlog) {
+        /* a big study loads in slices (model.c): say how far it is */
+        long read = 0;
+        for (int st = 0; st < TT_TRIAL_STATE_COUNT; st++)
+            read += m->counts[st];
+        len = snprintf(counts, sizeof counts, " loading %ld of %ld trials…", read,
+                       m->trials_known > read ? m->trials_known : read);
+    } else if (m->total > 0)
         len = snprintf(counts, sizeof counts, " %ld/%ld done  running %ld", done, m->total,
                        m->counts[TT_TRIAL_RUNNING]);
     else

@@ -162,7 +162,22 @@ typedef struct ui_trial {
     size_t n_runs;
     bool runs_stale;      /* points came since the mean was computed */
     int runs_done;        /* attempt whose runs were dropped when it ended; 0 = none */
+    /* The series are read from the store when a panel first asks for them
+     * (ui_model_series) and then kept up to date by the polls; used is the
+     * model's use clock at the last ask, for evicting the least recent. */
+    bool loaded;
+    unsigned long used;
 } ui_trial;
+
+/* Trials whose series are kept in memory at most (the curves of the few
+ * shown, those looked at lately): 100,000 trials × 3 metrics of curves
+ * were 300 MB (issue 18). Past it, the least recently shown are dropped
+ * (read again if shown again). */
+#define UI_LOADED_MAX 2048
+/* How much one poll reads while loading a study, so that the screen stays
+ * live (a key waits for at most one slice): trial rows, metric points. */
+#define UI_POLL_TRIAL_ROWS 1000
+#define UI_POLL_METRIC_ROWS 50000
 
 #define UI_EVENTS_MAX 256
 
@@ -182,9 +197,18 @@ typedef struct ui_model {
 
     ui_trial *trials;       /* index = number - 1 */
     size_t n_trials, cap_trials;
+    /* Metric points up to this rowid are accounted for: a loaded trial's
+     * series hold them, an unloaded one reads them when loaded. The first
+     * poll starts it at the newest point: a study's backlog of curves is
+     * never read as a whole. */
     int64_t last_metric_rowid;
     int64_t last_event_id;
     bool metrics_backlog;   /* more metric rows wait: poll again soon */
+    bool primed;            /* the first poll has set the cursors */
+    bool trials_backlog;    /* more trial rows wait (loading a big study) */
+    long trials_known;      /* the highest trial number at the first poll (progress) */
+    size_t n_loaded;        /* trials with loaded series */
+    unsigned long use_clock;
 
     char **metric_names;    /* interned, in order of first appearance */
     size_t n_metric_names;
@@ -234,16 +258,22 @@ typedef struct ui_model {
 /* Open dir's store for reading. Returns 0 or a negative code (err filled). */
 int ui_model_open(ui_model *m, const char *dir, tt_error *err);
 void ui_model_close(ui_model *m);
-/* Read what changed since the last poll: study row, new trial rows, up to
- * max_metric_rows new metric points (0 = no limit), new events, runner
+/* Read what changed since the last poll: study row, up to max_trial_rows
+ * changed trial rows and max_metric_rows new metric points (0 = no limit;
+ * trials_backlog / metrics_backlog say more wait), new events, runner
  * liveness. Never blocks on the runner (WAL reads). Returns 0 or negative. */
-int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err);
+int ui_model_poll(ui_model *m, size_t max_trial_rows, size_t max_metric_rows, double now,
+                  tt_error *err);
 /* The trial with this number, NULL when unknown. */
 ui_trial *ui_model_trial(const ui_model *m, long number);
 /* Metric id of name, or -1. */
 int ui_model_metric_id(const ui_model *m, const char *name);
-/* The series of metric id for trial t; NULL when it has none. */
-const ui_series *ui_model_series(const ui_trial *t, int metric_id);
+/* The series of metric id for trial number (its points read from the store
+ * the first time it is asked for); NULL when it has none. */
+const ui_series *ui_model_series(ui_model *m, long number, int metric_id);
+/* Trial number's series read (as ui_model_series does), for a panel that
+ * walks all of them (the detail view); NULL when the trial is unknown. */
+ui_trial *ui_model_loaded(ui_model *m, long number);
 /* Whether a is better than b for the model's goal (NaN is never better). */
 bool ui_model_better(const ui_model *m, double a, double b);
 /* Completed trials with a finite value, best first; returns the count and
@@ -434,6 +464,7 @@ struct ui_app {
     bool dirty[UI_PANEL_COUNT];
     bool overlay_dirty;
     unsigned seen_gen[UI_PANEL_COUNT];
+    double marked_at;           /* when the panels last followed the model (app.c) */
     int focus;                  /* ui_panel_id */
     bool show_history;          /* in a shared rect */
     ui_overlay overlay;

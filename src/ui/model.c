@@ -2,9 +2,15 @@
  * model — what the dashboard knows of one study, kept up to date by
  * incremental reads (htop's Machine: panels read it, never the store).
  * Each poll reads only what changed: the study row, trial rows with a
- * newer seq, metric points and events with a newer rowid. The metric
- * backlog of a big study is read in slices (max_metric_rows per poll) so
- * that the first frame comes at once and the loop never stalls. The study
+ * newer seq, metric points and events with a newer rowid. A big study's
+ * trial rows are read in slices (max_trial_rows per poll) so that the first
+ * frame comes at once and keys are answered while it loads. Its backlog of
+ * metric points is never read as a whole: a trial's curves are read from
+ * the store when a panel first shows them (ui_model_series: the few curves
+ * on screen, the detail view), then kept up to date by the polls, and the
+ * least recently shown are dropped past UI_LOADED_MAX trials (issue 18: at
+ * 100,000 trials × 100 steps reading every point took 14 s of CPU and
+ * 324 MB for curves nobody looks at). The study
  * row, the newest sweep, trial rows and the runner's liveness come through
  * the study module's reader (tt_study_reader, shared with `tunetop status`
  * and the other read-only commands); metric points, events and importance
@@ -107,12 +113,6 @@ int ui_model_metric_id(const ui_model *m, const char *name)
     return -1;
 }
 
-const ui_series *ui_model_series(const ui_trial *t, int id)
-{
-    if (!t || id < 0 || (size_t)id >= t->n_series || t->series[id].n == 0)
-        return NULL;
-    return &t->series[id];
-}
 
 bool ui_model_better(const ui_model *m, double a, double b)
 {
@@ -176,6 +176,18 @@ static bool ranked_trial(const tt_trial_record *r)
     return r->number && r->state == TT_TRIAL_COMPLETED && isfinite(r->value);
 }
 
+/* The slot of trial number, growing the table. */
+static ui_trial *trial_slot(ui_model *m, long number)
+{
+    size_t need = (size_t)number;
+    if (need > m->n_trials) {
+        tt_grow((void **)&m->trials, &m->cap_trials, need, sizeof *m->trials);
+        memset(m->trials + m->n_trials, 0, (need - m->n_trials) * sizeof *m->trials);
+        m->n_trials = need;
+    }
+    return &m->trials[number - 1];
+}
+
 static void recount(ui_model *m)
 {
     memset(m->counts, 0, sizeof m->counts);
@@ -195,12 +207,13 @@ static void recount(ui_model *m)
     }
 }
 
-static int poll_trials(ui_model *m, tt_error *err)
+static int poll_trials(ui_model *m, size_t limit, tt_error *err)
 {
     tt_trial_record *rows = NULL;
     size_t n = 0, cap = 0;
-    if (tt_study_reader_trials(&m->study, &rows, &n, &cap, err) < 0)
+    if (tt_study_reader_trials(&m->study, limit, &rows, &n, &cap, err) < 0)
         return -TT_ERR_IO;
+    m->trials_backlog = limit && n >= limit;
     bool completed_changed = false;
     for (size_t i = 0; i < n; i++) {
         tt_trial_record *r = &rows[i];
@@ -208,13 +221,7 @@ static int poll_trials(ui_model *m, tt_error *err)
             tt_trial_record_clear(r);
             continue;
         }
-        size_t need = (size_t)r->number;
-        if (need > m->n_trials) {
-            tt_grow((void **)&m->trials, &m->cap_trials, need, sizeof *m->trials);
-            memset(m->trials + m->n_trials, 0, (need - m->n_trials) * sizeof *m->trials);
-            m->n_trials = need;
-        }
-        ui_trial *t = &m->trials[r->number - 1];
+        ui_trial *t = trial_slot(m, r->number);
         bool was = ranked_trial(&t->rec), is = ranked_trial(r);
         if (was != is || (is && t->rec.value != r->value))
             completed_changed = true;
@@ -280,19 +287,6 @@ typedef struct metric_ctx {
     size_t max, seen;
 } metric_ctx;
 
-/* The slot of trial number (growing the table: points may come before
- * their trial's row has been read). */
-static ui_trial *trial_slot(ui_model *m, long number)
-{
-    size_t need = (size_t)number;
-    if (need > m->n_trials) {
-        tt_grow((void **)&m->trials, &m->cap_trials, need, sizeof *m->trials);
-        memset(m->trials + m->n_trials, 0, (need - m->n_trials) * sizeof *m->trials);
-        m->n_trials = need;
-    }
-    return &m->trials[number - 1];
-}
-
 /* Series id of *v (of *n), growing it with empty series. */
 static ui_series *series_slot(ui_series **v, size_t *n, int id)
 {
@@ -330,6 +324,30 @@ static void run_point(ui_trial *t, int id, const tt_metric_point *p)
     t->runs_stale = true;
 }
 
+/* Metric id of name, interning a new one. */
+static int metric_id(ui_model *m, const char *name)
+{
+    int id = ui_model_metric_id(m, name);
+    if (id < 0) {
+        (void)intern(&m->metric_names, &m->n_metric_names, name);
+        id = (int)m->n_metric_names - 1;
+    }
+    return id;
+}
+
+/* A point of trial t into its series (or its run's). */
+static void add_point(ui_model *m, ui_trial *t, const tt_metric_point *p)
+{
+    int id = metric_id(m, p->name);
+    ui_series *s = series_slot(&t->series, &t->n_series, id);
+    if (has_runs(t, p->run))
+        run_point(t, id, p);
+    else
+        ui_series_add(s, p->attempt, p->step, p->value);
+}
+
+/* A new point: kept for a trial whose series are loaded; another trial
+ * reads it with the rest when it is loaded (ui_model_loaded). */
 static int on_metric(const tt_metric_point *p, void *ud)
 {
     metric_ctx *c = ud;
@@ -337,17 +355,10 @@ static int on_metric(const tt_metric_point *p, void *ud)
     m->last_metric_rowid = p->rowid;
     c->seen++;
     if (p->trial >= 1) {
-        int id = ui_model_metric_id(m, p->name);
-        if (id < 0) {
-            (void)intern(&m->metric_names, &m->n_metric_names, p->name);
-            id = (int)m->n_metric_names - 1;
-        }
-        ui_trial *t = trial_slot(m, p->trial);
-        ui_series *s = series_slot(&t->series, &t->n_series, id);
-        if (has_runs(t, p->run))
-            run_point(t, id, p);
-        else
-            ui_series_add(s, p->attempt, p->step, p->value);
+        int id = metric_id(m, p->name);
+        (void)id;
+        if ((size_t)p->trial <= m->n_trials && m->trials[p->trial - 1].loaded)
+            add_point(m, &m->trials[p->trial - 1], p);
     }
     return c->max && c->seen >= c->max;
 }
@@ -378,18 +389,108 @@ static bool ended(tt_trial_state s)
  * trial would multiply the model's memory by the number of runs. Only
  * when no metric backlog is left: the trial's row and all its points are
  * then from the same read. */
+static void runs_update_one(const ui_model *m, ui_trial *t)
+{
+    if (t->runs_stale)
+        runs_mean(t);
+    if (t->n_runs && !m->metrics_backlog && t->rec.number && ended(t->rec.state) &&
+        t->rec.attempt > t->runs_done) {
+        runs_free(t);
+        t->runs_done = t->rec.attempt;
+    }
+}
+
 static void runs_update(ui_model *m)
 {
+    for (size_t i = 0; i < m->n_trials; i++)
+        if (m->trials[i].loaded)
+            runs_update_one(m, &m->trials[i]);
+}
+
+/* ---- series read when first shown ------------------------------------------ */
+
+static void unload(ui_model *m, ui_trial *t)
+{
+    for (size_t k = 0; k < t->n_series; k++)
+        ui_series_free(&t->series[k]);
+    free(t->series);
+    t->series = NULL;
+    t->n_series = 0;
+    runs_free(t);
+    t->runs_stale = false;
+    t->runs_done = 0;   /* a reload reads every run's points again */
+    t->loaded = false;
+    m->n_loaded--;
+}
+
+static int by_use(const void *a, const void *b)
+{
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Past UI_LOADED_MAX, drop the least recently shown quarter at once (one
+ * walk of the table per UI_LOADED_MAX / 4 loads). A running trial stays:
+ * its points have no other reader than the polls. */
+static void evict(ui_model *m)
+{
+    unsigned long *use = tt_xmalloc(m->n_loaded * sizeof *use);
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_trials && n < m->n_loaded; i++)
+        if (m->trials[i].loaded)
+            use[n++] = m->trials[i].used;
+    qsort(use, n, sizeof *use, by_use);
+    unsigned long cutoff = use[n - UI_LOADED_MAX * 3 / 4];
+    free(use);
     for (size_t i = 0; i < m->n_trials; i++) {
         ui_trial *t = &m->trials[i];
-        if (t->runs_stale)
-            runs_mean(t);
-        if (t->n_runs && !m->metrics_backlog && t->rec.number && ended(t->rec.state) &&
-            t->rec.attempt > t->runs_done) {
-            runs_free(t);
-            t->runs_done = t->rec.attempt;
-        }
+        if (t->loaded && t->used < cutoff && t->rec.state != TT_TRIAL_RUNNING)
+            unload(m, t);
     }
+}
+
+typedef struct load_ctx {
+    ui_model *m;
+    ui_trial *t;
+} load_ctx;
+
+static int on_loaded_point(const tt_metric_point *p, void *ud)
+{
+    load_ctx *c = ud;
+    add_point(c->m, c->t, p);
+    return 0;
+}
+
+ui_trial *ui_model_loaded(ui_model *m, long number)
+{
+    ui_trial *t = ui_model_trial(m, number);
+    if (!t)
+        return NULL;
+    t->used = ++m->use_clock;
+    if (t->loaded)
+        return t;
+    /* the points the polls skipped: all up to their cursor, which the
+     * polls continue from (nothing is deleted, so rows up to it are final) */
+    load_ctx c = {m, t};
+    t->loaded = true;
+    m->n_loaded++;
+    if (tt_store_metrics_upto(m->study.store, number, m->last_metric_rowid, on_loaded_point, &c,
+                              NULL) < 0) {
+        unload(m, t);   /* unreadable now: no curve rather than a partial one */
+        return t;
+    }
+    runs_update_one(m, t);
+    if (m->n_loaded > UI_LOADED_MAX)
+        evict(m);
+    return t;
+}
+
+const ui_series *ui_model_series(ui_model *m, long number, int id)
+{
+    const ui_trial *t = ui_model_loaded(m, number);
+    if (!t || id < 0 || (size_t)id >= t->n_series || t->series[id].n == 0)
+        return NULL;
+    return &t->series[id];
 }
 
 static int on_event(const tt_event *e, void *ud)
@@ -463,10 +564,39 @@ static void poll_importance(ui_model *m, double now)
     ui_fanova_maybe_start(m, now);   /* nothing stored: compute it here */
 }
 
-int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err)
+static int on_name(const char *name, void *ud)
+{
+    ui_model *m = ud;
+    (void)metric_id(m, name);
+    return 0;
+}
+
+/* The first poll: the metric names so far, the cursor at the newest point
+ * (every trial's earlier points are read when it is shown), and how many
+ * trials there are (the loading progress). */
+static int first_poll(ui_model *m, tt_error *err)
+{
+    long counts[TT_TRIAL_STATE_COUNT];
+    if (tt_store_metric_names(m->study.store, on_name, m, err) < 0 ||
+        tt_store_metrics_last_id(m->study.store, &m->last_metric_rowid, err) < 0 ||
+        tt_store_trial_counts(m->study.store, counts, &m->trials_known, err) < 0)
+        return -TT_ERR_IO;
+    m->primed = true;
+    return 0;
+}
+
+int ui_model_poll(ui_model *m, size_t max_trial_rows, size_t max_metric_rows, double now,
+                  tt_error *err)
 {
     /* one read snapshot for the whole poll */
     tt_store_begin(m->study.store, NULL);
+    if (!m->primed) {
+        int frc = first_poll(m, err);
+        if (frc < 0) {
+            tt_store_commit(m->study.store, NULL);
+            return frc;
+        }
+    }
     int rc = tt_study_reader_poll(&m->study, err);
     if (rc < 0)
         goto out;
@@ -477,7 +607,7 @@ int ui_model_poll(ui_model *m, size_t max_metric_rows, double now, tt_error *err
         m->elapsed_seen = m->study.info.elapsed_s;
         m->elapsed_seen_at = now;
     }
-    if ((rc = poll_trials(m, err)) < 0)
+    if ((rc = poll_trials(m, max_trial_rows, err)) < 0)
         goto out;
     metric_ctx mc = {.m = m, .max = max_metric_rows};
     if ((rc = tt_store_metrics_since(m->study.store, m->last_metric_rowid, -1, on_metric, &mc,
@@ -518,30 +648,40 @@ out:
     return rc;
 }
 
-static const ui_model *rank_model;
+/* A completed trial in the ranking: its value beside its number, so that
+ * the sort compares contiguous pairs instead of reaching into the trial
+ * table (at 100,000 trials the cache misses were most of the cost). The
+ * value is negated when maximising: the sort is then always ascending. */
+typedef struct rank_entry {
+    double key;
+    long number;
+} rank_entry;
 
-static int by_value(const void *a, const void *b)
+static int by_key(const void *a, const void *b)
 {
-    long x = *(const long *)a, y = *(const long *)b;
-    double vx = rank_model->trials[x - 1].rec.value, vy = rank_model->trials[y - 1].rec.value;
-    if (vx != vy)
-        return ui_model_better(rank_model, vx, vy) ? -1 : 1;
-    return x < y ? -1 : 1;
+    const rank_entry *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->number < y->number ? -1 : x->number > y->number;
 }
 
 size_t ui_model_ranked(const ui_model *m, long **out, size_t max)
 {
-    long *list = tt_xcalloc(m->n_trials + 1, sizeof *list);
+    rank_entry *e = tt_xmalloc((m->n_trials + 1) * sizeof *e);
+    double sign = m->study.goal == TT_GOAL_MAXIMIZE ? -1 : 1;
     size_t n = 0;
     for (size_t i = 0; i < m->n_trials; i++) {
         const tt_trial_record *r = &m->trials[i].rec;
         if (r->number && r->state == TT_TRIAL_COMPLETED && isfinite(r->value))
-            list[n++] = r->number;
+            e[n++] = (rank_entry){sign * r->value, r->number};
     }
-    rank_model = m;
-    qsort(list, n, sizeof *list, by_value);
+    qsort(e, n, sizeof *e, by_key);
     if (max && n > max)
         n = max;
+    long *list = tt_xmalloc((n + 1) * sizeof *list);
+    for (size_t i = 0; i < n; i++)
+        list[i] = e[i].number;
+    free(e);
     *out = list;
     return n;
 }

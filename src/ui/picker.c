@@ -53,12 +53,12 @@ size_t ui_picker_scan(const char *runs_dir, ui_study_entry **out)
         s.dir = dir;
         ui_model m;
         tt_error err = {0};
-        if (ui_model_open(&m, dir, &err) == 0 && ui_model_poll(&m, 1, 0, &err) == 0) {
+        /* the study row and one trial row; the counts in one query (a
+         * study of 100,000 trials is not read to list it) */
+        if (ui_model_open(&m, dir, &err) == 0 && ui_model_poll(&m, 1, 1, 0, &err) == 0 &&
+            tt_store_trial_counts(m.study.store, s.counts, &s.n_trials, &err) == 0) {
             s.name = tt_xstrdup(m.study.info.name ? m.study.info.name : e->d_name);
             snprintf(s.state, sizeof s.state, "%s", ui_model_state(&m));
-            memcpy(s.counts, m.counts, sizeof s.counts);
-            for (size_t i = 0; i < m.n_trials; i++)
-                s.n_trials += m.trials[i].rec.number != 0;
         } else {
             s.name = tt_xstrdup(e->d_name);
             snprintf(s.state, sizeof s.state, "unreadable");
