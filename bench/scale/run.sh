@@ -128,7 +128,7 @@ for n in $(echo "$dash_sizes" | tr , ' '); do
     bench/dashboard/run.sh --trials "$n" --steps 100 --live 0 --keys 10 --dir "$tmp/dash-$n" \
         >"$tmp/dash-$n.out" 2>&1
     awk -v n="$n" '
-        /time to first frame/ { ff = $5 }
+        /^  time to first frame/ { ff = $5 }
         /points are shown/ { sub(/.*\(CPU /, ""); load = $1 }
         /RSS after loading/ { rss = $4 }
         / ms CPU / && /\// {

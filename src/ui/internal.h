@@ -176,7 +176,7 @@ typedef struct ui_trial {
 #define UI_LOADED_MAX 2048
 /* How much one poll reads while loading a study, so that the screen stays
  * live (a key waits for at most one slice): trial rows, metric points. */
-#define UI_POLL_TRIAL_ROWS 1000
+#define UI_POLL_TRIAL_ROWS 500
 #define UI_POLL_METRIC_ROWS 50000
 
 #define UI_EVENTS_MAX 256
