@@ -138,4 +138,28 @@ int tt_config_parse_params(const tt_space *space, const char *text, tt_assignmen
  * Returns -1 when text is not a duration. */
 double tt_parse_duration(const char *text);
 
+/* A narrowing of one parameter of a search space (`tunetop narrow`): a
+ * smaller range of a numeric parameter (min and/or max, in the values the
+ * trial sees, also for a log_uniform written in exponents), a subset of a
+ * categorical's values, or one value (pin). Values are given as text, as
+ * typed; exactly one kind of change per request. */
+typedef struct tt_narrow {
+    const char *param;       /* flattened name ("optimizer.lr") */
+    const char *min, *max;   /* NULL when not given */
+    const char *const *values;
+    size_t n_values;         /* 0 when not given */
+    const char *pin;         /* NULL when not given */
+} tt_narrow;
+
+/* The sweep file text (named name in messages) with req applied: only that
+ * parameter's mapping changes (a pin becomes `value: V`, W&B's constant),
+ * the rest of the text, comments included, stays byte for byte. The result
+ * is checked with the loader: it must load, with every other parameter
+ * unchanged. Returns the new text (caller frees), or NULL with err filled
+ * (-TT_ERR_INVALID): an invalid file, an unknown parameter (the known ones
+ * listed), a change of the wrong kind for the parameter, a value that is
+ * not a number or not one of its values, a widening (the old range named). */
+char *tt_sweep_narrow(const char *name, const char *text, size_t len, const tt_narrow *req,
+                      tt_error *err);
+
 #endif

@@ -84,6 +84,30 @@ long tt_study_runner_pid(const char *study_dir);
 int tt_study_prepare(const char *sweep_path, const char *dir, char **study_dir,
                      tt_diags *diags, tt_error *err);
 
+/* ---- changing the search space (save.c) ------------------------------------
+ * A study's space changes one way, whoever changes it (the dashboard's
+ * editor, `tunetop narrow`): the study's sweep file is written, then the
+ * runner is asked to `reload` it; the runner validates it and records the
+ * next space version (sweep-vK.yaml). */
+
+/* The sweep file the study was created from (its row's sweep_path, made
+ * absolute with its working folder); NULL when the row names none. The
+ * caller frees. */
+char *tt_study_sweep_file(const tt_study_info *info);
+/* Write text to path atomically: a temporary file in the same folder with
+ * the old file's mode (0666 & ~umask for a new one), fsync, the old file
+ * kept as PATH~, rename over path (a symlink's target is written, the link
+ * kept). Returns 0, or -TT_ERR_IO with err filled. */
+int tt_study_write_sweep(const char *path, const char *text, size_t len, tt_error *err);
+/* tt_study_write_sweep, then a `reload` row in st's commands (st may be a
+ * reader's: readers may write commands). The live runner takes it at its
+ * next tick; with none alive, the next runner to start does. An invalid
+ * text is written too: the runner refuses it and keeps its space, so ask
+ * before saving one. Returns the command's id (> 0, for its answer:
+ * tt_store_get_command_result), or a negative code with err filled. */
+int64_t tt_study_save_sweep(tt_store *st, const char *path, const char *text, size_t len,
+                            tt_error *err);
+
 /* ---- reading a study (reader.c) --------------------------------------------
  * What every reader of a study needs, read incrementally: the study row,
  * the newest sweep version (for the objective's name and goal), trial rows

@@ -71,6 +71,10 @@ enum { CLI_RUNNER_ELSEWHERE = 1 };
  * (≤ 10 s) for its answer, printed as "DIR: kind[: what it did]" or, when
  * refused, as "tunetop NAME: why" on stderr. Returns an exit status. */
 int cli_ask_runner(const char *name, const char *dir, const char *kind, const char *arg);
+/* The waiting half of cli_ask_runner: command id, already in st, sent to
+ * the runner pid; prints its answer the same way. */
+int cli_wait_answer(const char *name, const char *dir, tt_store *st, int64_t id, long pid,
+                    const char *kind, const char *arg);
 
 int cli_start_runner(const char *dir, long *pid, tt_error *err);
 /* 0 when dir's study.db holds a study (or cannot be read: the caller's
@@ -93,6 +97,7 @@ int cli_cmd_pause(int argc, char **argv);
 int cli_cmd_resume(int argc, char **argv);
 int cli_cmd_kill(int argc, char **argv);
 int cli_cmd_gc(int argc, char **argv);
+int cli_cmd_narrow(int argc, char **argv);
 int cli_cmd_suggest(int argc, char **argv);
 int cli_cmd_help(int argc, char **argv);
 

@@ -37,6 +37,15 @@ int cli_ask_runner(const char *name, const char *dir, const char *kind, const ch
         tt_store_close(st);
         return CLI_EXIT_FAIL;
     }
+    int status = cli_wait_answer(name, dir, st, id, pid, kind, arg);
+    tt_store_close(st);
+    return status;
+}
+
+int cli_wait_answer(const char *name, const char *dir, tt_store *st, int64_t id, long pid,
+                    const char *kind, const char *arg)
+{
+    tt_error err = {0};
     int status = CLI_EXIT_FAIL;
     char *result = NULL;
     for (int i = 0; i < 400; i++) {
@@ -57,7 +66,6 @@ int cli_ask_runner(const char *name, const char *dir, const char *kind, const ch
         fprintf(stderr, "tunetop %s: %s\n", name, result);
     }
     free(result);
-    tt_store_close(st);
     return status;
 }
 

@@ -154,6 +154,36 @@ const cli_command cli_commands[] = {
      "interrupted trials are left alone. Safe while the runner runs.\n"
      "  --dry-run, -n   say what would go, remove nothing\n"
      "Exit status: 0 ok, 1 not a study, 2 usage error.\n"},
+    {"narrow", cli_cmd_narrow,
+     "narrow DIR --param NAME [--min A] [--max B] [--values a,b] [--pin V]   narrow the space",
+     "usage: tunetop narrow DIR --param NAME [--min A] [--max B]\n"
+     "       tunetop narrow DIR --param NAME --values a,b,...\n"
+     "       tunetop narrow DIR --param NAME --pin V\n"
+     "\n"
+     "Narrow the search space of the study in DIR by one parameter, the way the\n"
+     "dashboard's editor saves an edited sweep file: the study's sweep file is\n"
+     "rewritten atomically (the previous one kept as FILE~), changing only that\n"
+     "parameter's mapping, and the runner is asked to reload it; it records the\n"
+     "next space version (DIR/sweep-vK.yaml) and every trial it samples from\n"
+     "then on stays in the new space. With no runner alive the file is written\n"
+     "and the next `tunetop run DIR` takes it before its first trial.\n"
+     "\n"
+     "  --param NAME     the parameter (a nested one by its dotted name)\n"
+     "  --min A, --max B a numeric parameter's new bounds, within its current\n"
+     "                   range (narrow only; in the values a trial sees, also\n"
+     "                   for a log_uniform written in exponents)\n"
+     "  --values a,b,... a categorical's values to keep (existing ones; at\n"
+     "                   least one; probabilities are rescaled)\n"
+     "  --pin V          fix the parameter to V: written as `value: V`, W&B's\n"
+     "                   constant (a number in range, or one of its values)\n"
+     "\n"
+     "Undo: copy FILE~ (or DIR/sweep-v<K-1>.yaml) back over the sweep file and\n"
+     "run `tunetop run FILE` (it asks a live runner to reload): the old space\n"
+     "becomes the next version. The sweep file must be the study's newest\n"
+     "version (not edited since); narrow refuses otherwise.\n"
+     "Exit status: 0 written (and reloaded, when a runner is alive), 1 refused\n"
+     "(not a study, unknown parameter, widening, a value out of range, the\n"
+     "runner refused the reload), 2 usage error.\n"},
     {"help", cli_cmd_help, "help [COMMAND]               show help for a command",
      "usage: tunetop help [COMMAND]\n\nShow the help text of COMMAND, or the list of commands.\n"},
     {0},

@@ -168,4 +168,31 @@ void cfg_load_nni(cfg_ctx *c, const cfg_node *map, const char *path);
 void cfg_load_extensions(cfg_ctx *c, const cfg_node *root);
 void cfg_load_early_terminate(cfg_ctx *c, const cfg_node *n, const char *path);
 
+/* Minimal edits of a file's text (yaml_edit.c), located by node positions:
+ * a command changing one parameter rewrites only its bytes, keeping the
+ * rest of the file (comments, order, quoting) as the user wrote it. */
+size_t cfg_text_offset(const char *text, size_t len, int line, int col);
+size_t cfg_line_start(const char *text, size_t at);
+size_t cfg_next_line(const char *text, size_t len, size_t at);
+/* The bytes [start, end) of a scalar (quoted, plain on one line, tagged) or
+ * a flow list/mapping; -1 for a block collection or what cannot be found. */
+int cfg_node_span(const char *text, size_t len, const cfg_node *n, size_t *start, size_t *end);
+/* n as written (its span), or as flow YAML (its JSON) when it is a block
+ * collection; NULL when neither. The caller frees. */
+char *cfg_span_text(const char *text, size_t len, const cfg_node *n);
+/* Whether n is written as a flow list or mapping ([...], {...}). */
+bool cfg_is_flow(const char *text, size_t len, const cfg_node *n);
+typedef struct cfg_edit {
+    size_t start, end;      /* bytes of the original text replaced */
+    char *with;
+} cfg_edit;
+typedef struct cfg_edits {
+    cfg_edit *items;
+    size_t n, cap;
+} cfg_edits;
+void cfg_edits_add(cfg_edits *e, size_t start, size_t end, const char *with);
+void cfg_edits_free(cfg_edits *e);
+/* The text with every edit applied (malloc'd); NULL when two overlap. */
+char *cfg_edits_apply(cfg_edits *e, const char *text, size_t len);
+
 #endif

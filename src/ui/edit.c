@@ -29,12 +29,9 @@ struct ui_editor_state {
 
 static char *sweep_path(ui_app *a)
 {
-    const char *p = a->opts.sweep_path ? a->opts.sweep_path : a->model.study.info.sweep_path;
-    if (!p || !*p)
-        return NULL;
-    if (p[0] != '/' && a->model.study.info.workdir && !a->opts.sweep_path)
-        return tt_xasprintf("%s/%s", a->model.study.info.workdir, p);
-    return tt_xstrdup(p);
+    if (a->opts.sweep_path && *a->opts.sweep_path)
+        return tt_xstrdup(a->opts.sweep_path);
+    return tt_study_sweep_file(&a->model.study.info);
 }
 
 void ui_editor_close(ui_app *a)
@@ -190,13 +187,17 @@ static void save(ui_app *a, void *arg)
     if (!e)
         return;
     tt_error err = {0};
-    if (ui_buffer_save(e->ed, e->path, &err) < 0) {
+    /* The study module writes the file and asks for the reload: the same
+     * path as `tunetop narrow` (tt_study_save_sweep). */
+    int64_t id = ui_buffer_save_study(e->ed, a->model.study.store, e->path, &err);
+    if (id < 0) {
         ui_message(a, true, "cannot save: %s", err.msg);
         return;
     }
     e->saved_once = true;
     const tt_diags *d = ui_buffer_diags(e->ed);
-    if (ui_send(a, "reload", NULL) == 0 && a->model.study.runner_pid == 0)
+    ui_track(a, "reload", id);
+    if (a->model.study.runner_pid == 0)
         ui_message(a, d->n_errors != 0,
                    "saved %s (old version in %s~); no runner is running: R starts one, which "
                    "reloads it",

@@ -52,6 +52,7 @@
 #include <stdint.h>
 
 #include "tunetop/config.h"
+#include "tunetop/store.h"
 #include "tunetop/util.h"
 
 typedef struct ui_buffer ui_buffer;
@@ -138,7 +139,7 @@ const tt_diag *ui_buffer_diag_at_cursor(const ui_buffer *ed);
  * points from 1, as libyaml does) on its line. */
 size_t ui_buffer_diag_col_display(const ui_buffer *ed, const tt_diag *d);
 
-/* Write the text to path atomically: a temporary file in the same
+/* Write the text to path atomically (tt_study_write_sweep): a temporary file in the same
  * directory with the old file's mode (0666 & ~umask for a new one), fsync,
  * the old file kept as PATH~, rename over path (a symlink's target is
  * written, the link kept). An invalid text is saved too: the runner keeps
@@ -146,5 +147,9 @@ size_t ui_buffer_diag_col_display(const ui_buffer *ed, const tt_diag *d);
  * before saving with errors. Returns 0 and marks the text clean, or
  * -TT_ERR_IO with err filled. */
 int ui_buffer_save(ui_buffer *ed, const char *path, tt_error *err);
+/* The same, then a `reload` row in st's commands: the study's space
+ * changes as it does from `tunetop narrow` (tt_study_save_sweep). Returns
+ * the command's id and marks the text clean, or a negative code. */
+int64_t ui_buffer_save_study(ui_buffer *ed, tt_store *st, const char *path, tt_error *err);
 
 #endif

@@ -550,6 +550,9 @@ int ui_dispatch_key(ui_app *a, int key);
 void ui_message(ui_app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Send a command to the runner; says so in the status line. */
 int ui_send(ui_app *a, const char *kind, const char *arg);
+/* Follow command id (added to the store elsewhere, e.g. by a save): its
+ * answer comes back into the status line. */
+void ui_track(ui_app *a, const char *kind, int64_t id);
 void ui_confirm(ui_app *a, const char *question, ui_confirm_fn fn, void *arg);
 void ui_mark_all(ui_app *a);
 /* Attribute of a trial's state (running, best, pruned…). */

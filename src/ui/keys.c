@@ -35,6 +35,12 @@ int ui_send(ui_app *a, const char *kind, const char *arg)
         ui_message(a, true, "cannot send %s: %s", kind, err.msg);
         return -1;
     }
+    ui_track(a, kind, id);
+    return 0;
+}
+
+void ui_track(ui_app *a, const char *kind, int64_t id)
+{
     a->pending_cmd = id;
     snprintf(a->pending_kind, sizeof a->pending_kind, "%s", kind);
     if (a->model.study.runner_pid == 0)
@@ -42,7 +48,6 @@ int ui_send(ui_app *a, const char *kind, const char *arg)
                    kind);
     else
         ui_message(a, false, "%s sent to the runner…", kind);
-    return 0;
 }
 
 void ui_confirm(ui_app *a, const char *question, ui_confirm_fn fn, void *arg)
