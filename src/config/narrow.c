@@ -622,7 +622,10 @@ char *tt_sweep_narrow(const char *name, const char *text, size_t len, const tt_n
     out = cfg_edits_apply(&c.ed, text, len);
     tt_sweep *nw = out ? tt_sweep_load_text(name, out, strlen(out), &diags) : NULL;
     if (!nw || !as_asked(sw->space, nw->space, (size_t)k, req)) {
-        const char *why = diags.n ? diags.items[0].message : "the result changes more than asked";
+        const char *why = "the result changes more than asked";
+        for (size_t i = diags.n; i-- > 0;)
+            if (diags.items[i].severity == TT_DIAG_ERROR)
+                why = diags.items[i].message;
         tt_error_set(err, TT_ERR_INVALID,
                      "narrowing '%s' would not give a valid sweep file (%s); nothing changed: "
                      "edit the file instead", req->param, why);
