@@ -207,8 +207,8 @@ static int narrow(narrow_opts *o)
     } else {
         /* As the editor does: the reload waits for the next runner. */
         printf("no runner is alive for %s: `tunetop run %s` resumes the study in the "
-               "narrowed space (space v%ld + 1)\n",
-               o->dir, o->dir, info.space_version);
+               "narrowed space (space v%ld)\n",
+               o->dir, o->dir, info.space_version + 1);
         status = CLI_EXIT_OK;
     }
 done:
