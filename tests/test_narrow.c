@@ -286,9 +286,6 @@ START_TEST(test_no_runner_next_run_takes_it)
     /* written, recorded by the next runner before its first trial */
     ck_assert_int_eq(e2e_study_long(w.study, "SELECT max(version) FROM spaces"), 1);
     long before = e2e_study_long(w.study, "SELECT count(*) FROM trials");
-    double t0 = (double)e2e_study_long(w.study, "SELECT CAST(max(started_at) AS INTEGER) + 1 "
-                                                 "FROM trials");
-    (void)t0;
     const char *run[] = {"tunetop", "run", w.study, "--detach", NULL};
     r = tunetop(run);
     ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
@@ -344,7 +341,9 @@ START_TEST(test_command_errors)
     char *text = e2e_read(w.tmp, "sweep.yaml");
     ck_assert_ptr_nonnull(strstr(text, "max: 1.0"));
     free(text);
-    ck_assert(!e2e_exists(tt_xasprintf("%s~", w.sweep)));
+    char *backup = tt_xasprintf("%s~", w.sweep);
+    ck_assert(!e2e_exists(backup));
+    free(backup);
     const char *help[] = {"tunetop", "help", "narrow", NULL};
     e2e_result r = tunetop(help);
     ck_assert_int_eq(r.status, 0);

@@ -1,7 +1,8 @@
 /*
  * editor — the text buffer behind the dashboard's search-space editor: the
  * sweep file as lines, a cursor, scrolling, undo, live validation through
- * the config loader, and an atomic save. Pure apart from ui_buffer_save: it
+ * the config loader, and an atomic save (through the study module, the
+ * path `tunetop narrow` takes too). Pure apart from the saves: it
  * never draws; the panel reads lines, cursor and diagnostics and draws them,
  * so every behaviour is testable without a terminal.
  *
