@@ -538,6 +538,11 @@ void ui_draw_title(ui_app *a, void *win, const char *title, const char *right, b
  * form may be NULL: no such form), and only then drops the label. */
 void ui_draw_title_fit(ui_app *a, void *win, const char *title, const char *short_title,
                        const char *right, const char *short_right, bool focused);
+/* The same with n forms of the label, longest first: the first form that
+ * fits beside title or else beside short_title (may be NULL); none when
+ * none fits. */
+void ui_draw_title_forms(ui_app *a, void *win, const char *title, const char *short_title,
+                         const char *const *rights, size_t n, bool focused);
 /* Put s at (y, x) clipped to width columns (cleaned of controls first);
  * pads with blanks to width when pad. Returns columns used. */
 int ui_put(void *win, int y, int x, const char *s, int width, bool pad);
