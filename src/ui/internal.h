@@ -419,6 +419,7 @@ typedef struct ui_list {
 struct ui_editor_state;
 struct ui_picker_state;
 struct ui_detail_state;
+struct ui_history_cache;
 
 typedef struct ui_app ui_app;
 typedef void (*ui_confirm_fn)(ui_app *a, void *arg);
@@ -460,6 +461,9 @@ struct ui_app {
     int curves_metric;          /* metric id; -1 = objective */
     bool curves_log, curves_zoom;
     bool history_log;
+    /* What the history panel draws, rebuilt only when the completed
+     * trials (completed_gen), its width or its scale change (history.c). */
+    struct ui_history_cache *history_cache;
 
     struct ui_detail_state *detail;
     struct ui_editor_state *editor;
@@ -573,6 +577,8 @@ int ui_curves_metric(const ui_app *a);
 int ui_curves_key(ui_app *a, int key);
 void ui_history_draw(ui_app *a, void *win);
 int ui_history_key(ui_app *a, int key);
+/* Free what the history panel keeps between frames (at exit). */
+void ui_history_free(ui_app *a);
 void ui_importance_draw(ui_app *a, void *win);
 void ui_help_draw(ui_app *a, void *win);
 int ui_help_key(ui_app *a, int key);
