@@ -15,7 +15,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1509,6 +1511,187 @@ START_TEST(test_folds_sweep)
 }
 END_TEST
 
+/* ---- the history of a big study ---------------------------------------------- */
+
+/* The objective of trial i of a synthetic tuning run of 100,000 trials,
+ * written straight into a store: values that narrow towards the best as
+ * the run goes on (0.05 + spread·u², u uniform in [0, 1), spread from 1.1
+ * down to 0.15), and every 97th trial diverged at 5. The diverged ones are
+ * 1 % of each bucket of trials, above its 90th percentile. */
+static double history_value(long i)
+{
+    uint64_t h = (uint64_t)i * 0x9E3779B97F4A7C15ULL; /* splitmix64's finaliser */
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+    double u = (double)((h ^ (h >> 31)) >> 11) * 0x1p-53;
+    if (i % 97 == 5)
+        return 5.0;
+    return 0.05 + (exp(-3.0 * (double)i / 100000.0) + 0.1) * u * u;
+}
+
+static const char history_sweep[] = "name: history-band\n"
+                                    "method: random\n"
+                                    "command: [/bin/true]\n"
+                                    "metric: {name: val_loss, goal: minimize}\n"
+                                    "parameters:\n"
+                                    "  lr: {min: 0.0, max: 1.0}\n";
+
+/* Trials first..last completed with history_value, written through the
+ * store API in transactions of 1,000 (creating the study when first is 1):
+ * 100,000 take about a second. */
+static void history_trials(const char *study, long first, long last)
+{
+    char *db = tt_xasprintf("%s/study.db", study);
+    tt_error err = {0};
+    if (first == 1)
+        mkdir(study, 0700);
+    tt_store *st = tt_store_open(db, first == 1 ? TT_STORE_CREATE : TT_STORE_WRITE, &err);
+    ck_assert_msg(st != NULL, "%s", err.msg);
+    if (first == 1) {
+        ck_assert_int_eq(tt_store_init_study(st, "history-band", "sweep.yaml", study, &err), 0);
+        ck_assert_int_eq(tt_store_add_space(st, "sweep.yaml", history_sweep, &err), 1);
+    }
+    char *names[] = {"lr"};
+    for (long i = first; i <= last;) {
+        ck_assert_int_eq(tt_store_begin(st, &err), 0);
+        for (long end = i + 1000; i <= last && i < end; i++) {
+            char text[32];
+            double x = (double)(i % 1000) / 1000.0;
+            snprintf(text, sizeof text, "%.3f", x);
+            char *texts[] = {text};
+            long n = tt_store_add_trial(st, 1, 1, names, texts, &x, NULL, &err);
+            ck_assert_msg(n == i, "trial %ld stored as %ld: %s", i, n, err.msg);
+            ck_assert_int_eq(tt_store_trial_started(st, n, 0, 0, NULL, &err), 0);
+            ck_assert_int_eq(tt_store_trial_finished(st, n, TT_TRIAL_COMPLETED, history_value(i),
+                                                     "exit code 0", &err),
+                             0);
+        }
+        ck_assert_msg(tt_store_commit(st, &err) == 0, "%s", err.msg);
+    }
+    tt_store_close(st);
+    free(db);
+}
+
+/* Columns x0..x1 (exclusive) of row y, one column per character. */
+static char *screen_cols(const char *screen, int y, int x0, int x1)
+{
+    char *row = screen_row(screen, y), *p = row;
+    for (int c = 0; c < x0 && *p; c++)
+        do
+            p++;
+        while (((unsigned char)*p & 0xC0) == 0x80);
+    char *e = p;
+    for (int c = x0; c < x1 && *e; c++)
+        do
+            e++;
+        while (((unsigned char)*e & 0xC0) == 0x80);
+    char *out = tt_xstrndup(p, (size_t)(e - p));
+    free(row);
+    return out;
+}
+
+/* At 120×40 the history panel is columns 60..89, its title on row 2, its
+ * chart rows 3..14 (tick labels in columns 61..67), its x axis row 15. */
+enum { HIST_X0 = 60, HIST_X1 = 90, HIST_TOP = 3, HIST_AXIS = 15 };
+
+/* The chart's top tick label: the highest value on its y axis. */
+static double history_top_tick(const char *screen)
+{
+    char *lab = screen_cols(screen, HIST_TOP, HIST_X0 + 1, HIST_X0 + 8);
+    double v = strtod(lab, NULL);
+    free(lab);
+    return v;
+}
+
+/* Whether the chart rows of the history panel at 120×40 hold text. */
+static bool history_chart_has(const char *screen, const char *text)
+{
+    bool found = false;
+    for (int y = HIST_TOP; y < HIST_AXIS && !found; y++) {
+        char *r = screen_cols(screen, y, HIST_X0 + 9, HIST_X1 - 1);
+        found = strstr(r, text) != NULL;
+        free(r);
+    }
+    return found;
+}
+
+static bool history_title_has(const char *screen, const void *text)
+{
+    char *r = screen_cols(screen, 2, HIST_X0, HIST_X1);
+    bool ok = strstr(r, (const char *)text) != NULL;
+    free(r);
+    return ok;
+}
+
+/* A study that grows from 200 trials (a chart of dots) to 100,000 while
+ * the dashboard watches: the history turns into the 10–90% band (its
+ * shade, the median and staircase, the best trial marked) and says so in
+ * its title; the diverged trials (5, above every 90th percentile) no
+ * longer set the y range as they did the dots'; `l` keeps the band on a
+ * log scale; a wider panel gets the long title; ASCII draws the band with
+ * ':' and marks the best with '*'. */
+START_TEST(test_history_band)
+{
+    NEED_TMUX();
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    history_trials(study, 1, 200);
+
+    tmx t;
+    tmx_launch(&t, 120, 40, "xterm-256color", "C.UTF-8", study);
+    char *s = tmx_wait(&t, "200 completed", 10);
+    SCREEN_ASSERT(history_title_has(s, " History ") && history_title_has(s, "val_loss") &&
+                      !history_title_has(s, "10–90%"),
+                  s, "200 trials on 40 dot columns are not dots");
+    SCREEN_ASSERT(history_top_tick(s) >= 5.0 && !history_chart_has(s, "◆"), s,
+                  "the dots do not reach the diverged trials' 5");
+    free(s);
+
+    /* 99,800 more trials, written while it watches */
+    history_trials(study, 201, 100000);
+    s = tmx_wait(&t, "100000 completed", 20);
+    SCREEN_ASSERT(history_title_has(s, "val_loss 10–90%"), s, "the history is not banded");
+    SCREEN_ASSERT(history_chart_has(s, "⢕") && history_chart_has(s, "◆"), s,
+                  "no shaded band or no best marker");
+    double top = history_top_tick(s);
+    SCREEN_ASSERT(top > 0.2 && top < 2.0, s, "the band's y range tops out at %g", top);
+    char *axis = screen_cols(s, HIST_AXIS, HIST_X0, HIST_X1);
+    SCREEN_ASSERT(strstr(axis, "100k"), s, "the x axis does not end at trial 100k: %s", axis);
+    free(axis);
+    free(s);
+
+    /* Tab twice (curves, then history), l: still the band, on a log scale */
+    KEYS(&t, "Tab", "Tab", "l");
+    s = tmx_wait_for(&t, history_title_has, "val_loss log", "the history's log scale", 5);
+    SCREEN_ASSERT(history_title_has(s, "▶") && history_chart_has(s, "⢕") &&
+                      history_chart_has(s, "◆"),
+                  s, "the log scale lost the band");
+    free(s);
+
+    /* 200 columns: a longer title; without the log scale, the whole one */
+    tmx_resize(&t, 200, 60);
+    free(tmx_wait(&t, " val_loss · 10–90% band · log ", 5));
+    KEYS(&t, "l");
+    s = tmx_wait(&t, " val_loss by trial · 10–90% band ", 5);
+    SCREEN_ASSERT(strstr(s, "▶ History ─"), s, "the focused history lost its title");
+    free(s);
+    KEYS(&t, "q");
+    ck_assert_int_eq(tmx_wait_exit(&t, 10), 0);
+
+    /* ASCII (no UTF-8 locale): ':' shades, '*' marks, "10-90%" */
+    tmx_resize(&t, 120, 40);
+    tmx_respawn(&t, "xterm-256color", "C", study);
+    s = tmx_wait_for(&t, history_title_has, "val_loss 10-90%", "the ASCII band", 10);
+    SCREEN_ASSERT(history_chart_has(s, ":::") && history_chart_has(s, "*") && all_ascii(s), s,
+                  "the ASCII band is not ':' with a '*'");
+    free(s);
+    tmx_stop(&t);
+    e2e_rmtree(tmp);
+    free(study);
+    free(tmp);
+}
+END_TEST
+
 Suite *suite_dashboard(void)
 {
     unsetenv("TMUX"); /* our servers are private, even when run inside tmux */
@@ -1519,7 +1702,7 @@ Suite *suite_dashboard(void)
                                       test_sighup_leaves_runner, test_terms,
                                       test_unusable_terminals, test_importance_label_at_80x24,
                                       test_help_at_80x24, test_stored_importance,
-                                      test_folds_sweep));
+                                      test_folds_sweep, test_history_band));
     tcase_add_unchecked_fixture(tc, finished_study_setup, finished_study_teardown);
     return s;
 }

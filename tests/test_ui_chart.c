@@ -3,7 +3,8 @@
  * against the Unicode dot numbering, the ASCII form, automatic ranges and
  * their padding, log scale, NaN gaps, layering, decimation of long series,
  * tick labels, the best-so-far staircase, and whole charts compared with
- * their expected pictures.
+ * their expected pictures; bands (shaded spans per dot column, under the
+ * lines), markers, and the per-column quantiles a band is made of.
  */
 #include <check.h>
 #include <math.h>
@@ -364,11 +365,264 @@ START_TEST(test_best_so_far)
 }
 END_TEST
 
+START_TEST(test_span_shade)
+{
+    /* Braille: every other dot (a checkerboard across the two dot columns
+     * of a cell: ⢕ when filled) and both ends of the span. Dot column 0
+     * keeps even rows, column 1 odd rows, plus rows 0 and 15 (the ends). */
+    ui_canvas *c = ui_canvas_new(1, 4, true);
+    ui_canvas_span(c, 0, 0, 15, 4);
+    ui_canvas_span(c, 1, 15, 0, 4); /* either order */
+    ck_render(c, "\u289d\n\u2895\n\u2895\n\u28d5");
+    char cell[8];
+    int color;
+    ck_assert_int_eq(ui_canvas_cell(c, 0, 1, cell, &color), 1);
+    ck_assert_int_eq(color, 4);
+    /* A line hides the shade in the cells it crosses, whichever came
+     * first, and gives them its colour. */
+    ui_canvas_line(c, 0, 6, 1, 6, 7);
+    ui_canvas_span(c, 0, 0, 15, 4);
+    ck_render(c, "\u289d\n\u2824\n\u2895\n\u28d5");
+    ui_canvas_cell(c, 0, 1, cell, &color);
+    ck_assert_int_eq(color, 7);
+    ui_canvas_cell(c, 0, 2, cell, &color);
+    ck_assert_int_eq(color, 4);
+    /* A span of one dot is that dot; off the canvas or NaN: nothing;
+     * clipped at the edges. */
+    ui_canvas_clear(c);
+    ui_canvas_span(c, 1, 9, 9, 1);
+    ui_canvas_span(c, 2, 0, 15, 1);
+    ui_canvas_span(c, NAN, 0, 15, 1);
+    ui_canvas_span(c, 0, INFINITY, 3, 1);
+    ui_canvas_span(c, 0, -9, -2, 1);
+    ck_render(c, " \n \n\u2810\n ");
+    ui_canvas_span(c, 0, -9, 0.2, 1);
+    ck_render(c, "\u2801\n \n\u2810\n ");
+    ui_canvas_free(c);
+
+    /* ASCII: a cell with any shaded dot is ':'; lines still win. */
+    c = ui_canvas_new(3, 2, false);
+    ui_canvas_span(c, 1, 1, 4, 2);
+    ui_canvas_span(c, 2, 5, 5, 2);
+    ck_render(c, " : \n ::");
+    ui_canvas_line(c, 0, 4, 2, 4, 3);
+    ck_render(c, " : \n---");
+    ui_canvas_free(c);
+}
+END_TEST
+
+START_TEST(test_mark)
+{
+    /* A marker replaces its cell's dots, lines and shade alike. */
+    ui_canvas *c = ui_canvas_new(3, 1, true);
+    ui_canvas_line(c, 0, 1, 5, 1, 2);
+    ui_canvas_mark(c, 2.4, 1.4, 9);
+    ui_canvas_mark(c, 6, 0, 9); /* off the canvas */
+    ck_render(c, "\u2812\u25c6\u2812");
+    char cell[8];
+    int color;
+    ck_assert_int_eq(ui_canvas_cell(c, 1, 0, cell, &color), 1);
+    ck_assert_int_eq(color, 9);
+    ui_canvas_clear(c);
+    ck_render(c, "   ");
+    ui_canvas_free(c);
+    c = ui_canvas_new(3, 1, false);
+    ui_canvas_mark(c, 0, 2, 1);
+    ck_render(c, "*  ");
+    ui_canvas_free(c);
+
+    /* tt_chart_mark places a data point as the chart placed it. */
+    const double x[] = {0, 10}, y[] = {1, 100};
+    tt_chart_series s = {.x = x, .y = y, .n = 2};
+    tt_chart_opts o = {.log_y = true, .x_min = NAN, .x_max = NAN, .y_min = 1, .y_max = 100};
+    c = ui_canvas_new(11, 3, false);
+    tt_chart_axes ax;
+    tt_chart_plot(c, &s, 0, &o, &ax); /* just the frame */
+    ax.x_min = 0;
+    ax.x_max = 10;
+    tt_chart_mark(c, &ax, 5, 10, 1);  /* middle column, middle decade */
+    tt_chart_mark(c, &ax, 10, 1, 1);  /* bottom right */
+    tt_chart_mark(c, &ax, 0, 0, 1);   /* no place on a log axis */
+    ck_render(c, "           \n     *     \n          *");
+    ui_canvas_free(c);
+}
+END_TEST
+
+START_TEST(test_plot_band)
+{
+    /* Five columns with ranges, one without; the y range spans the band
+     * (padded), a line over it hides the band where it crosses. */
+    const double lo[] = {0, 1, NAN, 2, 3}, hi[] = {4, 3, NAN, 2, 8};
+    tt_chart_band b = {lo, hi, 5, 6};
+    tt_chart_opts o = {.x_min = 0, .x_max = 4, .y_min = NAN, .y_max = NAN};
+    ui_canvas *c = ui_canvas_new(5, 3, false);
+    tt_chart_axes ax;
+    ck_assert_uint_eq(tt_chart_plot_band(c, &b, NULL, 0, &o, &ax), 4);
+    ck_near(ax.y_min, -0.4);
+    ck_near(ax.y_max, 8.4);
+    ck_near(ax.x_min, 0);
+    ck_near(ax.x_max, 4);
+    /* 9 dot rows over -0.4..8.4, 1.1 per dot: column 0 (0..4) covers dot
+     * rows 4..8, column 3 (2) row 6 only, column 4 (3..8) rows 0..5. */
+    ck_render(c, "    :\n::  :\n:: : ");
+    /* A line on top: the cells it crosses show the line. */
+    const double ly[] = {6, 6};
+    const double lx[] = {0, 4};
+    tt_chart_series s = {.x = lx, .y = ly, .n = 2, .color = 1};
+    ui_canvas_clear(c);
+    ck_assert_uint_eq(tt_chart_plot_band(c, &b, &s, 1, &o, &ax), 6);
+    ck_render(c, "_____\n::  :\n:: : ");
+    char cell[8];
+    int color;
+    ui_canvas_cell(c, 4, 0, cell, &color);
+    ck_assert_int_eq(color, 1);
+    ui_canvas_cell(c, 4, 1, cell, &color);
+    ck_assert_int_eq(color, 6);
+    /* Log axis: a column whose range reaches 0 or below has no place. */
+    o.log_y = true;
+    ui_canvas_clear(c);
+    ck_assert_uint_eq(tt_chart_plot_band(c, &b, NULL, 0, &o, &ax), 3);
+    ck_near(ax.y_max, pow(10, log10(8) + 0.05 * (log10(8) - log10(1))));
+    char *text = ui_canvas_render(c);
+    ck_assert_msg(text[0] == ' ' && text[6] == ' ' && text[12] == ' ', "column 0 drawn: [%s]",
+                  text);
+    free(text);
+    /* A band with nothing to show: no data. */
+    const double none[] = {NAN};
+    tt_chart_band empty = {none, none, 1, 6};
+    ck_assert_uint_eq(tt_chart_plot_band(c, &empty, NULL, 0, NULL, NULL), 0);
+    ui_canvas_free(c);
+}
+END_TEST
+
+/* 10,000 trials, 100 dot columns: on the x range 50.5..9950.5, dot column
+ * k = round((x - 50.5) / 100) holds exactly trials 100k+1 .. 100k+100
+ * (no trial number is at a column's edge, k + 0.5 = (x - 50.5) / 100 at
+ * x = 100k + 100.5). Column k's values are 1000k + a permutation of
+ * 1..100, so its quantiles are known: type 7 puts the 10th percentile at
+ * rank 99·0.1 = 9.9 (between 10 and 11: 10.9), the median at 50.5 and
+ * the 90th at 90.1. */
+static void quantile_study(double *x, double *y)
+{
+    for (int i = 0; i < 10000; i++) {
+        int k = i / 100, j = i % 100;
+        x[i] = i + 1;
+        y[i] = 1000.0 * k + (double)((j * 37) % 100 + 1); /* 37 is prime to 100 */
+    }
+}
+
+START_TEST(test_column_quantiles)
+{
+    enum { N = 10000, W = 100 };
+    double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    quantile_study(x, y);
+    double lo[W], mid[W], hi[W], *out[3] = {lo, mid, hi};
+    const double q[3] = {0.1, 0.5, 0.9};
+    tt_chart_series p = {.x = x, .y = y, .n = N};
+    tt_chart_opts r = {.x_min = 50.5, .x_max = 9950.5, .y_min = NAN, .y_max = NAN};
+    ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, W, q, 3, out), N);
+    for (int k = 0; k < W; k++) {
+        ck_near(lo[k], 1000.0 * k + 10.9);
+        ck_near(mid[k], 1000.0 * k + 50.5);
+        ck_near(hi[k], 1000.0 * k + 90.1);
+    }
+    /* The same in reverse order and shuffled: x need not be sorted, and
+     * the answer does not depend on the order of the values. */
+    for (int i = 0; i < N; i++) {
+        int j = (int)(((long)i * 7919) % N);
+        double tx = x[i], ty = y[i];
+        x[i] = x[j];
+        y[i] = y[j];
+        x[j] = tx;
+        y[j] = ty;
+    }
+    ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, W, q, 3, out), N);
+    for (int k = 0; k < W; k++)
+        ck_near(mid[k], 1000.0 * k + 50.5);
+    /* q = 0 and 1: each column's minimum and maximum; asked out of
+     * order, still right. */
+    const double ends[3] = {1, 0, 0.5};
+    ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, W, ends, 3, out), N);
+    for (int k = 0; k < W; k++) {
+        ck_near(lo[k], 1000.0 * k + 100);
+        ck_near(mid[k], 1000.0 * k + 1);
+        ck_near(hi[k], 1000.0 * k + 50.5);
+    }
+    free(x);
+    free(y);
+}
+END_TEST
+
+START_TEST(test_column_quantiles_skips)
+{
+    /* Columns of 4 on a width of 3 over x 0..2; NaN, infinite and, on a
+     * log axis, non-positive values are left out; a column with nothing
+     * left is NaN; points off the x range are left out. */
+    const double x[] = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 5};
+    const double y[] = {4, 1, 3, 2, -1, 0, NAN, INFINITY, -3, 6, NAN, 9, 100};
+    tt_chart_series p = {.x = x, .y = y, .n = 13};
+    tt_chart_opts r = {.x_min = 0, .x_max = 2, .y_min = NAN, .y_max = NAN};
+    double lo[3], mid[3], hi[3], *out[3] = {lo, mid, hi};
+    const double q[3] = {0.25, 0.5, 1};
+    ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, 3, q, 3, out), 9);
+    ck_near(lo[0], 1.75); /* 1 2 3 4: rank 0.75 */
+    ck_near(mid[0], 2.5);
+    ck_near(hi[0], 4);
+    ck_near(lo[1], -0.75); /* -1 0: rank 0.25 */
+    ck_near(hi[1], 0);
+    ck_near(lo[2], 1.5); /* -3 6 9: rank 0.5 */
+    ck_near(mid[2], 6);
+    r.log_y = true;
+    ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, 3, q, 3, out), 6);
+    ck_assert(isnan(lo[1]) && isnan(mid[1]) && isnan(hi[1]));
+    ck_near(lo[2], 6.75); /* 6 9 */
+    /* Automatic x range: the points' own (x 0..5, so trial 5 is counted
+     * and 1 lands in column round(1 / 5 · 2) = 0). */
+    r = (tt_chart_opts){.x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
+    ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, 3, q, 3, out), 10);
+    ck_near(hi[2], 100);
+    ck_near(hi[0], 4);
+    ck_near(lo[0], 0.25); /* -1 0 1 2 3 4: rank 1.25 */
+    /* No points, or no width: nothing, no harm. */
+    p.n = 0;
+    ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, 3, q, 3, out), 0);
+    ck_assert(isnan(mid[1]));
+    ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, 0, q, 3, out), 0);
+}
+END_TEST
+
+START_TEST(test_column_quantiles_match_plot)
+{
+    /* A point's quantile column is the dot column tt_chart_plot draws it
+     * in, also at the edges between columns. */
+    enum { W = 37 };
+    tt_chart_opts r = {.x_min = 3, .x_max = 1003, .y_min = 0, .y_max = 1};
+    for (int i = 0; i <= 400; i++) {
+        double x = 3 + i * 2.5, y = 0.5;
+        tt_chart_series p = {.x = &x, .y = &y, .n = 1};
+        double v[W], *out[1] = {v};
+        const double half = 0.5;
+        ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, W, &half, 1, out), 1);
+        ui_canvas *c = ui_canvas_new(W, 1, false);
+        tt_chart_plot(c, &p, 1, &r, NULL);
+        for (int k = 0; k < W; k++) {
+            char cell[8];
+            bool drawn = ui_canvas_cell(c, k, 0, cell, NULL) == 1;
+            ck_assert_msg(drawn == !isnan(v[k]), "x %g: column %d drawn %d, quantile %g", x, k,
+                          drawn, v[k]);
+        }
+        ui_canvas_free(c);
+    }
+}
+END_TEST
+
 Suite *suite_ui_chart(void)
 {
     return tt_suite_of("ui_chart", "core", 0,
                        TT_TESTS(test_braille_single_dots, test_braille_diagonal, test_line_clipped,
                                 test_ascii_lines, test_ranges_and_padding, test_log_scale,
                                 test_nan_breaks_line, test_layers, test_decimation_keeps_spike,
-                                test_chart_pictures, test_format_tick, test_best_so_far));
+                                test_chart_pictures, test_format_tick, test_best_so_far,
+                                test_span_shade, test_mark, test_plot_band, test_column_quantiles,
+                                test_column_quantiles_skips, test_column_quantiles_match_plot));
 }

@@ -356,6 +356,7 @@ int tt_ui_run(const tt_ui_opts *opts, tt_ui_result *res, tt_error *err)
         snprintf(res->state, sizeof res->state, "%s", ui_model_state(&a->model));
     ui_detail_close(a);
     ui_editor_close(a);
+    ui_history_free(a);
     ui_filter_free(&a->filter);
     free(a->rows);
     ui_strings_free(a->theme_names, a->n_theme_names);

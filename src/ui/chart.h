@@ -16,6 +16,12 @@
  *
  * A cell has one colour: that of the last line that put a dot in it, so a
  * chart draws its most important series last (tt_chart_series.layer).
+ *
+ * Under the lines a canvas holds shaded dots (a band: a range per dot
+ * column, ui_canvas_span) and over them markers (ui_canvas_mark). A cell
+ * shows its marker if it has one, else its lines' dots, else its shade:
+ * a line hides the band in the cells it crosses whatever the order they
+ * were drawn in, as an opaque line lies on a shaded area.
  */
 #ifndef TUNETOP_UI_CHART_H
 #define TUNETOP_UI_CHART_H
@@ -43,6 +49,16 @@ void ui_canvas_dot(ui_canvas *c, double x, double y, int color);
  * rounded to the nearest dot, Bresenham between them), clipped to the
  * canvas. A segment with a NaN or infinite end draws nothing. */
 void ui_canvas_line(ui_canvas *c, double x0, double y0, double x1, double y1, int color);
+
+/* Shade dot column round(x) from y0 to y1 (either order; clipped) in
+ * color: in braille every other dot of the column (a checkerboard with its
+ * neighbours, so a filled cell is ⢕, lighter than a line) and both ends,
+ * so the band's edges are exact; in ASCII every dot, a cell with any
+ * shown as ':'. A NaN or infinite argument shades nothing. */
+void ui_canvas_span(ui_canvas *c, double x, double y0, double y1, int color);
+/* A marker at (round(x), round(y)): its cell shows "◆" (braille) or "*"
+ * (ASCII) in color instead of its dots. Off the canvas: ignored. */
+void ui_canvas_mark(ui_canvas *c, double x, double y, int color);
 
 /* The cell at (col, row): its UTF-8 text in utf8 (NUL-terminated; " " when
  * empty) and in *color (may be NULL) the colour of the last line that drew
@@ -94,6 +110,44 @@ typedef struct tt_chart_axes {
  * plotted (0: the caller may say "no data"). */
 size_t tt_chart_plot(ui_canvas *c, const tt_chart_series *s, size_t n,
                      const tt_chart_opts *opts, tt_chart_axes *out);
+
+/* A band under a chart's lines: in dot column k (0 ≤ k < n) the range
+ * between lo[k] and hi[k], in data units (NaN: nothing in that column; on
+ * a log axis a bound ≤ 0 is nothing too). Its columns are the canvas's
+ * dot columns, so they must have been computed for the chart's x range
+ * and width: tt_chart_column_quantiles with the opts the chart is drawn
+ * with, whose x_min and x_max should then be fixed (not NaN) so the lines
+ * are scaled to the same range. */
+typedef struct tt_chart_band {
+    const double *lo, *hi;
+    size_t n;
+    int color;
+} tt_chart_band;
+
+/* tt_chart_plot with a band (may be NULL) shaded under the series: the
+ * automatic y range spans the band too, and each of its columns with a
+ * range counts as a point plotted. */
+size_t tt_chart_plot_band(ui_canvas *c, const tt_chart_band *band, const tt_chart_series *s,
+                          size_t n, const tt_chart_opts *opts, tt_chart_axes *out);
+
+/* Mark the point (x, y), in data units, of a chart drawn with axes on c
+ * (ui_canvas_mark); on a log axis y ≤ 0 is not marked. */
+void tt_chart_mark(ui_canvas *c, const tt_chart_axes *axes, double x, double y, int color);
+
+/* Per dot column quantiles of points, for a band: each point (x[i], y[i])
+ * goes to the dot column in which tt_chart_plot would draw it on a canvas
+ * `width` dots wide with range's x range (range->x_min/x_max; NaN: the
+ * points' own, as for a chart of these points alone) and log_y; then in
+ * each column, for each j < nq, out[j][col] gets the q[j] quantile of the
+ * column's y values: linear between the order statistics around rank
+ * (count - 1)·q (R's default, type 7; numpy's "linear"), so q = 0 and 1
+ * are the column's minimum and maximum. A column without points gets NaN.
+ * Points with a NaN or infinite coordinate, off the x range, or (log_y)
+ * with y ≤ 0 are left out. x need not be sorted. Ask the q in increasing
+ * order: the column's order statistics are then found together, O(n)
+ * expected in all (Hoare's selection, no sort). Returns the points used. */
+size_t tt_chart_column_quantiles(const tt_chart_series *points, const tt_chart_opts *range,
+                                 int width, const double *q, size_t nq, double *const *out);
 
 /* The y value (data units) at the centre of cell row `row` (0 = top) of a
  * chart drawn with axes on a canvas of `rows` rows of cells, following the

@@ -101,27 +101,12 @@ static bool right_fits(int wd, int x0, int used, const char *right)
     return wd - ui_text_width(rb) - 1 > x0 + 1 + used;
 }
 
-void ui_draw_title_fit(ui_app *a, void *win, const char *title, const char *short_title,
-                       const char *right, const char *short_right, bool focused)
+/* The title row: a rule, the title (marked when focused), right at the
+ * right end when it fits. */
+static void title_row(ui_app *a, WINDOW *w, const char *title, const char *right, bool focused)
 {
-    WINDOW *w = win;
     int h = getmaxy(w), wd = getmaxx(w);
     int x0 = getbegx(w) > 0 ? 1 : 0;
-    /* the longest forms that fit together: the label says what a panel
-     * shows, so it goes short before it goes */
-    if (right && *right) {
-        const char *titles[] = {title, title, short_title};
-        const char *rights[] = {right, short_right, short_right};
-        for (int i = 0; i < 3; i++) {
-            if (!titles[i] || !rights[i] || !*rights[i])
-                continue;
-            if (right_fits(wd, x0, title_width(a, titles[i], focused), rights[i])) {
-                title = titles[i];
-                right = rights[i];
-                break;
-            }
-        }
-    }
     wattrset(w, a->attr[UI_ROLE_BORDER]);
     if (x0) {
         /* a panel to the right of another: a rule separates them */
@@ -141,6 +126,48 @@ void ui_draw_title_fit(ui_app *a, void *win, const char *title, const char *shor
         ui_put(w, 0, wd - rw - 1, rb, rw, false);
     }
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+}
+
+void ui_draw_title_fit(ui_app *a, void *win, const char *title, const char *short_title,
+                       const char *right, const char *short_right, bool focused)
+{
+    WINDOW *w = win;
+    int wd = getmaxx(w);
+    int x0 = getbegx(w) > 0 ? 1 : 0;
+    /* the longest forms that fit together: the label says what a panel
+     * shows, so it goes short before it goes */
+    if (right && *right) {
+        const char *titles[] = {title, title, short_title};
+        const char *rights[] = {right, short_right, short_right};
+        for (int i = 0; i < 3; i++) {
+            if (!titles[i] || !rights[i] || !*rights[i])
+                continue;
+            if (right_fits(wd, x0, title_width(a, titles[i], focused), rights[i])) {
+                title = titles[i];
+                right = rights[i];
+                break;
+            }
+        }
+    }
+    title_row(a, w, title, right, focused);
+}
+
+/* Here a longer label beats the longer title: a label of several forms
+ * says more in each, and the title's short form is as clear. */
+void ui_draw_title_forms(ui_app *a, void *win, const char *title, const char *short_title,
+                         const char *const *rights, size_t n, bool focused)
+{
+    WINDOW *w = win;
+    int wd = getmaxx(w), x0 = getbegx(w) > 0 ? 1 : 0;
+    const char *titles[] = {title, short_title};
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++)
+            if (titles[k] && rights[i] && *rights[i] &&
+                right_fits(wd, x0, title_width(a, titles[k], focused), rights[i])) {
+                title_row(a, w, titles[k], rights[i], focused);
+                return;
+            }
+    title_row(a, w, title, NULL, focused);
 }
 
 void ui_draw_title(ui_app *a, void *win, const char *title, const char *right, bool focused)

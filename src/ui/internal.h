@@ -449,6 +449,7 @@ typedef struct ui_list {
 struct ui_editor_state;
 struct ui_picker_state;
 struct ui_detail_state;
+struct ui_history_cache;
 
 typedef struct ui_app ui_app;
 typedef void (*ui_confirm_fn)(ui_app *a, void *arg);
@@ -491,6 +492,9 @@ struct ui_app {
     int curves_metric;          /* metric id; -1 = objective */
     bool curves_log, curves_zoom;
     bool history_log;
+    /* What the history panel draws, rebuilt only when the completed
+     * trials (completed_gen), its width or its scale change (history.c). */
+    struct ui_history_cache *history_cache;
 
     struct ui_detail_state *detail;
     struct ui_editor_state *editor;
@@ -572,6 +576,11 @@ void ui_draw_title(ui_app *a, void *win, const char *title, const char *right, b
  * form may be NULL: no such form), and only then drops the label. */
 void ui_draw_title_fit(ui_app *a, void *win, const char *title, const char *short_title,
                        const char *right, const char *short_right, bool focused);
+/* The same with n forms of the label, longest first: the first form that
+ * fits beside title or else beside short_title (may be NULL); none when
+ * none fits. */
+void ui_draw_title_forms(ui_app *a, void *win, const char *title, const char *short_title,
+                         const char *const *rights, size_t n, bool focused);
 /* Put s at (y, x) clipped to width columns (cleaned of controls first);
  * pads with blanks to width when pad. Returns columns used. */
 int ui_put(void *win, int y, int x, const char *s, int width, bool pad);
@@ -602,6 +611,8 @@ int ui_curves_metric(const ui_app *a);
 int ui_curves_key(ui_app *a, int key);
 void ui_history_draw(ui_app *a, void *win);
 int ui_history_key(ui_app *a, int key);
+/* Free what the history panel keeps between frames (at exit). */
+void ui_history_free(ui_app *a);
 void ui_importance_draw(ui_app *a, void *win);
 void ui_help_draw(ui_app *a, void *win);
 int ui_help_key(ui_app *a, int key);

@@ -18,4 +18,14 @@ size_t ui_plot_draw(ui_app *a, void *win, int y, int x, int h, int w,
                     const tt_chart_series *series, size_t n, const tt_chart_opts *opts,
                     const char *x_label);
 
+/* ui_plot_draw in parts, for a chart plotted by its panel. The canvas of
+ * an h×w area, in cells (false: the area is too small for a chart). */
+bool ui_plot_canvas_size(int h, int w, int *cols, int *rows);
+/* Canvas c, plotted with axes, into the area at (y, x) sized by
+ * ui_plot_canvas_size: tick labels, cells, x range with x_label. */
+void ui_plot_show(ui_app *a, void *win, int y, int x, const ui_canvas *c,
+                  const tt_chart_axes *axes, const char *x_label);
+/* "no data yet" in the h×w area at (y, x). */
+void ui_plot_no_data(ui_app *a, void *win, int y, int x, int h, int w);
+
 #endif
