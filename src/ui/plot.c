@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chart.h"
+#include "tunetop/chart.h"
 #include "internal.h"
 #include "plot.h"
 
@@ -37,11 +37,11 @@ size_t ui_plot_draw(ui_app *a, void *win, int y, int x, int h, int w,
     int cw = w - label_w - 1, ch = h - 1;
     if (cw < 4 || ch < 2)
         return 0;
-    ui_canvas *c = ui_canvas_new(cw, ch, a->braille);
+    tt_canvas *c = tt_canvas_new(cw, ch, a->braille);
     tt_chart_axes axes;
     size_t plotted = tt_chart_plot(c, series, n, opts, &axes);
     if (plotted == 0) {
-        ui_canvas_free(c);
+        tt_canvas_free(c);
         wattrset(win_, a->attr[UI_ROLE_AXIS]);
         ui_put(win_, y + ch / 2, x + 2, "no data yet", w - 4, false);
         wattrset(win_, a->attr[UI_ROLE_DEFAULT]);
@@ -65,7 +65,7 @@ size_t ui_plot_draw(ui_app *a, void *win, int y, int x, int h, int w,
         wmove(win_, y + r, x + label_w);
         for (int col = 0; col < cw; col++) {
             int color = -1;
-            if (ui_canvas_cell(c, col, r, cell, &color) > 0) {
+            if (tt_canvas_cell(c, col, r, cell, &color) > 0) {
                 wattrset(win_, ui_plot_attr(a, color));
                 waddstr(win_, cell);
             } else {
@@ -88,6 +88,6 @@ size_t ui_plot_draw(ui_app *a, void *win, int y, int x, int h, int w,
     if (mw + 2 * 8 < cw)
         ui_put(win_, by, x + label_w + (cw - mw) / 2, mid, mw, false);
     wattrset(win_, a->attr[UI_ROLE_DEFAULT]);
-    ui_canvas_free(c);
+    tt_canvas_free(c);
     return plotted;
 }

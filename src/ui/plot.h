@@ -4,7 +4,7 @@
 #ifndef TUNETOP_UI_PLOT_H
 #define TUNETOP_UI_PLOT_H
 
-#include "chart.h"
+#include "tunetop/chart.h"
 #include "internal.h"
 
 /* Colours of chart series: 0..7 are the per-trial slots; these are roles. */

@@ -11,47 +11,47 @@
  *            (middle), _ (bottom); a cell crossed by a steep segment over two
  *            or more sub-rows shows / or \ by the segment's direction, or |
  *            when it is vertical or both directions crossed it.
- * Dot coordinates: x grows rightwards from 0 to ui_canvas_width() - 1,
- * y grows downwards from 0 (the top) to ui_canvas_height() - 1.
+ * Dot coordinates: x grows rightwards from 0 to tt_canvas_width() - 1,
+ * y grows downwards from 0 (the top) to tt_canvas_height() - 1.
  *
  * A cell has one colour: that of the last line that put a dot in it, so a
  * chart draws its most important series last (tt_chart_series.layer).
  */
-#ifndef TUNETOP_UI_CHART_H
-#define TUNETOP_UI_CHART_H
+#ifndef TUNETOP_CHART_H
+#define TUNETOP_CHART_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct ui_canvas ui_canvas;
+typedef struct tt_canvas tt_canvas;
 
 /* A blank canvas of cols × rows cells (each at least 1). Never NULL. */
-ui_canvas *ui_canvas_new(int cols, int rows, bool braille);
-void ui_canvas_free(ui_canvas *c);
+tt_canvas *tt_canvas_new(int cols, int rows, bool braille);
+void tt_canvas_free(tt_canvas *c);
 /* Remove every dot and colour. */
-void ui_canvas_clear(ui_canvas *c);
-int ui_canvas_cols(const ui_canvas *c);
-int ui_canvas_rows(const ui_canvas *c);
-bool ui_canvas_braille(const ui_canvas *c);
+void tt_canvas_clear(tt_canvas *c);
+int tt_canvas_cols(const tt_canvas *c);
+int tt_canvas_rows(const tt_canvas *c);
+bool tt_canvas_braille(const tt_canvas *c);
 /* Size in dots: cols × 2 and rows × 4 (braille), cols and rows × 3 (ASCII). */
-int ui_canvas_width(const ui_canvas *c);
-int ui_canvas_height(const ui_canvas *c);
+int tt_canvas_width(const tt_canvas *c);
+int tt_canvas_height(const tt_canvas *c);
 
 /* Set the dot at (round(x), round(y)); dots off the canvas are ignored. */
-void ui_canvas_dot(ui_canvas *c, double x, double y, int color);
+void tt_canvas_dot(tt_canvas *c, double x, double y, int color);
 /* A straight line of dots between two points in dot coordinates (ends
  * rounded to the nearest dot, Bresenham between them), clipped to the
  * canvas. A segment with a NaN or infinite end draws nothing. */
-void ui_canvas_line(ui_canvas *c, double x0, double y0, double x1, double y1, int color);
+void tt_canvas_line(tt_canvas *c, double x0, double y0, double x1, double y1, int color);
 
 /* The cell at (col, row): its UTF-8 text in utf8 (NUL-terminated; " " when
  * empty) and in *color (may be NULL) the colour of the last line that drew
  * in it, or -1 when empty. Returns 1 when the cell has dots, 0 when empty,
  * -1 (with " " and -1) when col/row are outside the canvas. */
-int ui_canvas_cell(const ui_canvas *c, int col, int row, char utf8[8], int *color);
+int tt_canvas_cell(const tt_canvas *c, int col, int row, char utf8[8], int *color);
 /* The whole canvas as text, rows separated by '\n' (no trailing newline),
  * for tests and logs. The caller frees it. */
-char *ui_canvas_render(const ui_canvas *c);
+char *tt_canvas_render(const tt_canvas *c);
 
 /* One line of a chart: n points (x[i], y[i]). x may be NULL: the index is
  * then the x value. x should not decrease (steps, trial numbers). NaN and
@@ -92,14 +92,14 @@ typedef struct tt_chart_axes {
  * 100,000 points stays visible. out (may be NULL) receives the ranges;
  * with no plottable point they are 0..1. Returns the number of points
  * plotted (0: the caller may say "no data"). */
-size_t tt_chart_plot(ui_canvas *c, const tt_chart_series *s, size_t n,
+size_t tt_chart_plot(tt_canvas *c, const tt_chart_series *s, size_t n,
                      const tt_chart_opts *opts, tt_chart_axes *out);
 
 /* The y value (data units) at the centre of cell row `row` (0 = top) of a
  * chart drawn with axes on a canvas of `rows` rows of cells, following the
  * log scale; likewise x at cell column `col`. For tick labels. */
-double tt_chart_y_at(const tt_chart_axes *axes, const ui_canvas *c, int row);
-double tt_chart_x_at(const tt_chart_axes *axes, const ui_canvas *c, int col);
+double tt_chart_y_at(const tt_chart_axes *axes, const tt_canvas *c, int row);
+double tt_chart_x_at(const tt_chart_axes *axes, const tt_canvas *c, int col);
 
 /* A compact tick label, at most 7 characters for finite values: "0", "0.25",
  * "-3.5", "123", "1.2e-05", "1k", "12.5k", "3.2M". buf of 12 bytes is enough;
