@@ -268,6 +268,8 @@ void cli_plot_frame(cli_plot *p, int top, const char *title, const tt_canvas *c,
     /* y ticks on about every fourth row, always the top and bottom ones */
     int n_ticks = cr / 4 + 1;
     n_ticks = n_ticks < 2 ? 2 : n_ticks > 6 ? 6 : n_ticks;
+    /* which rows carry a tick, for the axis glyph (a taller canvas: its
+     * lower rows just get the plain axis) */
     bool tick_row[512] = {0};
     for (int k = 0; k < n_ticks && cr > 1; k++) {
         int r = (int)floor((double)k * (cr - 1) / (n_ticks - 1) + 0.5);
