@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/ui/chart.h"
+#include "tunetop/chart.h"
 #include "check_util.h"
 
-static void ck_render(const ui_canvas *c, const char *want)
+static void ck_render(const tt_canvas *c, const char *want)
 {
-    char *got = ui_canvas_render(c);
+    char *got = tt_canvas_render(c);
     ck_assert_msg(strcmp(got, want) == 0, "got\n[%s]\nexpected\n[%s]", got, want);
     free(got);
 }
@@ -40,33 +40,33 @@ START_TEST(test_braille_single_dots)
         {1, 0, "\u2808"}, {1, 1, "\u2810"}, {1, 2, "\u2820"}, {1, 3, "\u2880"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        ui_canvas *c = ui_canvas_new(1, 1, true);
-        ui_canvas_dot(c, cases[i].x, cases[i].y, 5);
+        tt_canvas *c = tt_canvas_new(1, 1, true);
+        tt_canvas_dot(c, cases[i].x, cases[i].y, 5);
         char cell[8];
         int color;
-        ck_assert_int_eq(ui_canvas_cell(c, 0, 0, cell, &color), 1);
+        ck_assert_int_eq(tt_canvas_cell(c, 0, 0, cell, &color), 1);
         ck_assert_str_eq(cell, cases[i].text);
         ck_assert_int_eq(color, 5);
-        ui_canvas_free(c);
+        tt_canvas_free(c);
     }
     /* All eight dots: U+28FF; an empty cell is a space with colour -1. */
-    ui_canvas *c = ui_canvas_new(2, 1, true);
+    tt_canvas *c = tt_canvas_new(2, 1, true);
     for (int y = 0; y < 4; y++)
         for (int x = 0; x < 2; x++)
-            ui_canvas_dot(c, x, y, 1);
+            tt_canvas_dot(c, x, y, 1);
     char cell[8];
     int color;
-    ui_canvas_cell(c, 0, 0, cell, &color);
+    tt_canvas_cell(c, 0, 0, cell, &color);
     ck_assert_str_eq(cell, "\u28ff");
-    ck_assert_int_eq(ui_canvas_cell(c, 1, 0, cell, &color), 0);
+    ck_assert_int_eq(tt_canvas_cell(c, 1, 0, cell, &color), 0);
     ck_assert_str_eq(cell, " ");
     ck_assert_int_eq(color, -1);
-    ck_assert_int_eq(ui_canvas_cell(c, 2, 0, cell, &color), -1);
-    ck_assert_int_eq(ui_canvas_width(c), 4);
-    ck_assert_int_eq(ui_canvas_height(c), 4);
-    ui_canvas_clear(c);
+    ck_assert_int_eq(tt_canvas_cell(c, 2, 0, cell, &color), -1);
+    ck_assert_int_eq(tt_canvas_width(c), 4);
+    ck_assert_int_eq(tt_canvas_height(c), 4);
+    tt_canvas_clear(c);
     ck_render(c, "  ");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -75,53 +75,53 @@ START_TEST(test_braille_diagonal)
     /* (0,0)→(3,7) over 2×2 cells: Bresenham sets (0,0) (0,1) (1,2) (1,3) in
      * the top-left cell = dots 1 2 6 8 = 0xA3, and the same shape in the
      * bottom-right cell; the other two cells stay empty. */
-    ui_canvas *c = ui_canvas_new(2, 2, true);
-    ui_canvas_line(c, 0, 0, 3, 7, 2);
+    tt_canvas *c = tt_canvas_new(2, 2, true);
+    tt_canvas_line(c, 0, 0, 3, 7, 2);
     ck_render(c, "\u28a3 \n \u28a3");
     /* The same line drawn backwards sets the same dots. */
-    ui_canvas_clear(c);
-    ui_canvas_line(c, 3, 7, 0, 0, 2);
+    tt_canvas_clear(c);
+    tt_canvas_line(c, 3, 7, 0, 0, 2);
     ck_render(c, "\u28a3 \n \u28a3");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
 START_TEST(test_line_clipped)
 {
     /* A line from far outside crosses the canvas; NaN and inf draw nothing. */
-    ui_canvas *c = ui_canvas_new(3, 1, false);
-    ui_canvas_line(c, -1e9, 1, 1e9, 1, 0);
+    tt_canvas *c = tt_canvas_new(3, 1, false);
+    tt_canvas_line(c, -1e9, 1, 1e9, 1, 0);
     ck_render(c, "---");
-    ui_canvas_clear(c);
-    ui_canvas_line(c, NAN, 0, 2, 2, 0);
-    ui_canvas_line(c, 0, 0, INFINITY, 2, 0);
-    ui_canvas_line(c, -5, -5, -1, -1, 0);
+    tt_canvas_clear(c);
+    tt_canvas_line(c, NAN, 0, 2, 2, 0);
+    tt_canvas_line(c, 0, 0, INFINITY, 2, 0);
+    tt_canvas_line(c, -5, -5, -1, -1, 0);
     ck_render(c, "   ");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
 START_TEST(test_ascii_lines)
 {
     /* Sub-rows: ' top, - middle, _ bottom. */
-    ui_canvas *c = ui_canvas_new(8, 2, false);
-    ck_assert_int_eq(ui_canvas_width(c), 8);
-    ck_assert_int_eq(ui_canvas_height(c), 6);
-    ui_canvas_line(c, 0, 5, 7, 0, 1);
+    tt_canvas *c = tt_canvas_new(8, 2, false);
+    ck_assert_int_eq(tt_canvas_width(c), 8);
+    ck_assert_int_eq(tt_canvas_height(c), 6);
+    tt_canvas_line(c, 0, 5, 7, 0, 1);
     ck_render(c, "    _--'\n_--'    ");
-    ui_canvas_clear(c);
-    ui_canvas_line(c, 0, 0, 7, 5, 1);
+    tt_canvas_clear(c);
+    tt_canvas_line(c, 0, 0, 7, 5, 1);
     ck_render(c, "'--_    \n    '--_");
     /* Steep segments: / rising, \ falling, | vertical. */
-    ui_canvas_free(c);
-    c = ui_canvas_new(4, 2, false);
-    ui_canvas_line(c, 0, 5, 3, 0, 1);
+    tt_canvas_free(c);
+    c = tt_canvas_new(4, 2, false);
+    tt_canvas_line(c, 0, 5, 3, 0, 1);
     ck_render(c, "  /'\n_/  ");
-    ui_canvas_clear(c);
-    ui_canvas_line(c, 0, 0, 0, 5, 1);
-    ui_canvas_line(c, 3, 0, 2, 5, 1);
+    tt_canvas_clear(c);
+    tt_canvas_line(c, 0, 0, 0, 5, 1);
+    tt_canvas_line(c, 3, 0, 2, 5, 1);
     ck_render(c, "|  /\n| / ");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -132,7 +132,7 @@ START_TEST(test_ranges_and_padding)
 {
     const double y[] = {1, 2, 3}, x[] = {10, 20, 30};
     tt_chart_series s = {.x = x, .y = y, .n = 3};
-    ui_canvas *c = ui_canvas_new(10, 4, true);
+    tt_canvas *c = tt_canvas_new(10, 4, true);
     tt_chart_axes ax;
     ck_assert_uint_eq(tt_chart_plot(c, &s, 1, NULL, &ax), 3);
     /* x tight, y padded by 5% of the span each side. */
@@ -143,7 +143,7 @@ START_TEST(test_ranges_and_padding)
     ck_assert(!ax.log_y);
     /* Fixed bounds are kept; y then spans the points inside the x range. */
     tt_chart_opts o = {.x_min = 20, .x_max = 30, .y_min = NAN, .y_max = NAN};
-    ui_canvas_clear(c);
+    tt_canvas_clear(c);
     tt_chart_plot(c, &s, 1, &o, &ax);
     ck_near(ax.x_min, 20);
     ck_near(ax.x_max, 30);
@@ -159,31 +159,31 @@ START_TEST(test_ranges_and_padding)
     ck_near(tt_chart_y_at(&ax, c, 0), 15 - 1.5);
     ck_near(tt_chart_y_at(&ax, c, 3), 1.5);
     ck_near(tt_chart_x_at(&ax, c, 0), 0.5);
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 
     /* A constant series is a flat line through the middle row. */
     const double flat[] = {5, 5, 5, 5};
     s = (tt_chart_series){.y = flat, .n = 4};
-    c = ui_canvas_new(2, 3, true);
+    c = tt_canvas_new(2, 3, true);
     tt_chart_plot(c, &s, 1, NULL, &ax);
     ck_near(ax.y_min, 4.5);
     ck_near(ax.y_max, 5.5);
     ck_near(ax.x_min, 0);
     ck_near(ax.x_max, 3);
     ck_render(c, "  \n\u2824\u2824\n  ");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 
     /* No plottable point: nothing drawn, unit ranges. */
     const double none[] = {NAN, INFINITY};
     s = (tt_chart_series){.y = none, .n = 2};
-    c = ui_canvas_new(4, 2, false);
+    c = tt_canvas_new(4, 2, false);
     ck_assert_uint_eq(tt_chart_plot(c, &s, 1, NULL, &ax), 0);
     ck_near(ax.x_min, 0);
     ck_near(ax.x_max, 1);
     ck_near(ax.y_min, 0);
     ck_near(ax.y_max, 1);
     ck_render(c, "    \n    ");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -193,7 +193,7 @@ START_TEST(test_log_scale)
     const double y[] = {100, 10, 1, 0, -1};
     tt_chart_series s = {.y = y, .n = 5};
     tt_chart_opts o = {.log_y = true, .x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
-    ui_canvas *c = ui_canvas_new(3, 3, false);
+    tt_canvas *c = tt_canvas_new(3, 3, false);
     tt_chart_axes ax;
     ck_assert_uint_eq(tt_chart_plot(c, &s, 1, &o, &ax), 3);
     ck_assert(ax.log_y);
@@ -207,7 +207,7 @@ START_TEST(test_log_scale)
     o.y_min = 0;
     tt_chart_plot(c, &s, 1, &o, &ax);
     ck_near(ax.y_min, pow(10, -0.1));
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -216,13 +216,13 @@ START_TEST(test_nan_breaks_line)
     const double y[] = {0, 0, 0, 0, NAN, NAN, 1, 1, 1, 1};
     tt_chart_series s = {.y = y, .n = 10};
     tt_chart_opts o = {.x_min = NAN, .x_max = NAN, .y_min = 0, .y_max = 1};
-    ui_canvas *c = ui_canvas_new(10, 1, false);
+    tt_canvas *c = tt_canvas_new(10, 1, false);
     ck_assert_uint_eq(tt_chart_plot(c, &s, 1, &o, NULL), 8);
     ck_render(c, "____  ''''");
     /* Without the gap the rise is drawn. */
     const double joined[] = {0, 0, 0, 0, 0.5, 0.5, 1, 1, 1, 1};
     s.y = joined;
-    ui_canvas_clear(c);
+    tt_canvas_clear(c);
     tt_chart_plot(c, &s, 1, &o, NULL);
     ck_render(c, "____--''''");
     /* An isolated point between gaps is still a dot. */
@@ -230,10 +230,10 @@ START_TEST(test_nan_breaks_line)
     s.y = lone;
     o.x_min = 0;
     o.x_max = 9;
-    ui_canvas_clear(c);
+    tt_canvas_clear(c);
     tt_chart_plot(c, &s, 1, &o, NULL);
     ck_render(c, "    -    '");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -244,25 +244,25 @@ START_TEST(test_layers)
     const double y[] = {1, 2, 3, 4};
     tt_chart_series s[2] = {{.y = y, .n = 4, .color = 7, .layer = 1},
                             {.y = y, .n = 4, .color = 3, .layer = 0}};
-    ui_canvas *c = ui_canvas_new(4, 2, true);
+    tt_canvas *c = tt_canvas_new(4, 2, true);
     tt_chart_plot(c, s, 2, NULL, NULL);
     char cell[8];
     int color, cells = 0;
     for (int r = 0; r < 2; r++)
         for (int col = 0; col < 4; col++)
-            if (ui_canvas_cell(c, col, r, cell, &color) == 1) {
+            if (tt_canvas_cell(c, col, r, cell, &color) == 1) {
                 ck_assert_int_eq(color, 7);
                 cells++;
             }
     ck_assert_int_gt(cells, 3);
     s[0].layer = -1;
-    ui_canvas_clear(c);
+    tt_canvas_clear(c);
     tt_chart_plot(c, s, 2, NULL, NULL);
     for (int r = 0; r < 2; r++)
         for (int col = 0; col < 4; col++)
-            if (ui_canvas_cell(c, col, r, cell, &color) == 1)
+            if (tt_canvas_cell(c, col, r, cell, &color) == 1)
                 ck_assert_int_eq(color, 3);
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -274,22 +274,22 @@ START_TEST(test_decimation_keeps_spike)
         y[i] = 0.001 * (double)(i % 7);
     y[123457] = 5.0; /* one step out of 200,000 */
     tt_chart_series s = {.y = y, .n = N};
-    ui_canvas *c = ui_canvas_new(20, 5, true);
+    tt_canvas *c = tt_canvas_new(20, 5, true);
     tt_chart_axes ax;
     ck_assert_uint_eq(tt_chart_plot(c, &s, 1, NULL, &ax), N);
     ck_assert(ax.y_max > 5.0);
     /* The spike's dot column is round(123457 / 199999 * 39) = 24: cell 12,
      * whose top row holds the peak. */
     char cell[8];
-    ck_assert_int_eq(ui_canvas_cell(c, 12, 0, cell, NULL), 1);
+    ck_assert_int_eq(tt_canvas_cell(c, 12, 0, cell, NULL), 1);
     for (int col = 0; col < 20; col++)
         if (col != 12)
-            ck_assert_int_eq(ui_canvas_cell(c, col, 0, cell, NULL), 0);
+            ck_assert_int_eq(tt_canvas_cell(c, col, 0, cell, NULL), 0);
     /* The noise floor is drawn along the bottom across the whole width. */
     for (int col = 0; col < 20; col++)
-        ck_assert_int_eq(ui_canvas_cell(c, col, 4, cell, NULL), 1);
+        ck_assert_int_eq(tt_canvas_cell(c, col, 4, cell, NULL), 1);
     free(y);
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -298,7 +298,7 @@ START_TEST(test_chart_pictures)
     /* Two loss curves; the first (layer 1) is drawn over the second. */
     tt_chart_series s[2] = {{.y = loss_a, .n = 10, .color = 1, .layer = 1},
                             {.y = loss_b, .n = 10, .color = 2, .layer = 0}};
-    ui_canvas *c = ui_canvas_new(20, 5, false);
+    tt_canvas *c = tt_canvas_new(20, 5, false);
     tt_chart_axes ax;
     tt_chart_plot(c, s, 2, NULL, &ax);
     ck_near(ax.y_min, 0.55);
@@ -308,15 +308,15 @@ START_TEST(test_chart_pictures)
                  " '\\-___             \n"
                  "   \\_  '''''''''''''\n"
                  "     ''-------------");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 
-    c = ui_canvas_new(12, 4, true);
+    c = tt_canvas_new(12, 4, true);
     tt_chart_plot(c, s, 2, NULL, NULL);
     ck_render(c, "\u2886           \n"
                  "\u2819\u2886          \n"
                  " \u2808\u288f\u2811\u2812\u2812\u2812\u2812\u2812\u2812\u2812\u2812\n"
                  "   \u2809\u2822\u2824\u2824\u2824\u2824\u2824\u2824\u2824");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -370,72 +370,72 @@ START_TEST(test_span_shade)
     /* Braille: every other dot (a checkerboard across the two dot columns
      * of a cell: ⢕ when filled) and both ends of the span. Dot column 0
      * keeps even rows, column 1 odd rows, plus rows 0 and 15 (the ends). */
-    ui_canvas *c = ui_canvas_new(1, 4, true);
-    ui_canvas_span(c, 0, 0, 15, 4);
-    ui_canvas_span(c, 1, 15, 0, 4); /* either order */
+    tt_canvas *c = tt_canvas_new(1, 4, true);
+    tt_canvas_span(c, 0, 0, 15, 4);
+    tt_canvas_span(c, 1, 15, 0, 4); /* either order */
     ck_render(c, "\u289d\n\u2895\n\u2895\n\u28d5");
     char cell[8];
     int color;
-    ck_assert_int_eq(ui_canvas_cell(c, 0, 1, cell, &color), 1);
+    ck_assert_int_eq(tt_canvas_cell(c, 0, 1, cell, &color), 1);
     ck_assert_int_eq(color, 4);
     /* A line hides the shade in the cells it crosses, whichever came
      * first, and gives them its colour. */
-    ui_canvas_line(c, 0, 6, 1, 6, 7);
-    ui_canvas_span(c, 0, 0, 15, 4);
+    tt_canvas_line(c, 0, 6, 1, 6, 7);
+    tt_canvas_span(c, 0, 0, 15, 4);
     ck_render(c, "\u289d\n\u2824\n\u2895\n\u28d5");
-    ui_canvas_cell(c, 0, 1, cell, &color);
+    tt_canvas_cell(c, 0, 1, cell, &color);
     ck_assert_int_eq(color, 7);
-    ui_canvas_cell(c, 0, 2, cell, &color);
+    tt_canvas_cell(c, 0, 2, cell, &color);
     ck_assert_int_eq(color, 4);
     /* A span of one dot is that dot; off the canvas or NaN: nothing;
      * clipped at the edges. */
-    ui_canvas_clear(c);
-    ui_canvas_span(c, 1, 9, 9, 1);
-    ui_canvas_span(c, 2, 0, 15, 1);
-    ui_canvas_span(c, NAN, 0, 15, 1);
-    ui_canvas_span(c, 0, INFINITY, 3, 1);
-    ui_canvas_span(c, 0, -9, -2, 1);
+    tt_canvas_clear(c);
+    tt_canvas_span(c, 1, 9, 9, 1);
+    tt_canvas_span(c, 2, 0, 15, 1);
+    tt_canvas_span(c, NAN, 0, 15, 1);
+    tt_canvas_span(c, 0, INFINITY, 3, 1);
+    tt_canvas_span(c, 0, -9, -2, 1);
     ck_render(c, " \n \n\u2810\n ");
-    ui_canvas_span(c, 0, -9, 0.2, 1);
+    tt_canvas_span(c, 0, -9, 0.2, 1);
     ck_render(c, "\u2801\n \n\u2810\n ");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 
     /* ASCII: a cell with any shaded dot is ':'; lines still win. */
-    c = ui_canvas_new(3, 2, false);
-    ui_canvas_span(c, 1, 1, 4, 2);
-    ui_canvas_span(c, 2, 5, 5, 2);
+    c = tt_canvas_new(3, 2, false);
+    tt_canvas_span(c, 1, 1, 4, 2);
+    tt_canvas_span(c, 2, 5, 5, 2);
     ck_render(c, " : \n ::");
-    ui_canvas_line(c, 0, 4, 2, 4, 3);
+    tt_canvas_line(c, 0, 4, 2, 4, 3);
     ck_render(c, " : \n---");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
 START_TEST(test_mark)
 {
     /* A marker replaces its cell's dots, lines and shade alike. */
-    ui_canvas *c = ui_canvas_new(3, 1, true);
-    ui_canvas_line(c, 0, 1, 5, 1, 2);
-    ui_canvas_mark(c, 2.4, 1.4, 9);
-    ui_canvas_mark(c, 6, 0, 9); /* off the canvas */
+    tt_canvas *c = tt_canvas_new(3, 1, true);
+    tt_canvas_line(c, 0, 1, 5, 1, 2);
+    tt_canvas_mark(c, 2.4, 1.4, 9);
+    tt_canvas_mark(c, 6, 0, 9); /* off the canvas */
     ck_render(c, "\u2812\u25c6\u2812");
     char cell[8];
     int color;
-    ck_assert_int_eq(ui_canvas_cell(c, 1, 0, cell, &color), 1);
+    ck_assert_int_eq(tt_canvas_cell(c, 1, 0, cell, &color), 1);
     ck_assert_int_eq(color, 9);
-    ui_canvas_clear(c);
+    tt_canvas_clear(c);
     ck_render(c, "   ");
-    ui_canvas_free(c);
-    c = ui_canvas_new(3, 1, false);
-    ui_canvas_mark(c, 0, 2, 1);
+    tt_canvas_free(c);
+    c = tt_canvas_new(3, 1, false);
+    tt_canvas_mark(c, 0, 2, 1);
     ck_render(c, "*  ");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 
     /* tt_chart_mark places a data point as the chart placed it. */
     const double x[] = {0, 10}, y[] = {1, 100};
     tt_chart_series s = {.x = x, .y = y, .n = 2};
     tt_chart_opts o = {.log_y = true, .x_min = NAN, .x_max = NAN, .y_min = 1, .y_max = 100};
-    c = ui_canvas_new(11, 3, false);
+    c = tt_canvas_new(11, 3, false);
     tt_chart_axes ax;
     tt_chart_plot(c, &s, 0, &o, &ax); /* just the frame */
     ax.x_min = 0;
@@ -444,7 +444,7 @@ START_TEST(test_mark)
     tt_chart_mark(c, &ax, 10, 1, 1);  /* bottom right */
     tt_chart_mark(c, &ax, 0, 0, 1);   /* no place on a log axis */
     ck_render(c, "           \n     *     \n          *");
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -455,7 +455,7 @@ START_TEST(test_plot_band)
     const double lo[] = {0, 1, NAN, 2, 3}, hi[] = {4, 3, NAN, 2, 8};
     tt_chart_band b = {lo, hi, 5, 6};
     tt_chart_opts o = {.x_min = 0, .x_max = 4, .y_min = NAN, .y_max = NAN};
-    ui_canvas *c = ui_canvas_new(5, 3, false);
+    tt_canvas *c = tt_canvas_new(5, 3, false);
     tt_chart_axes ax;
     ck_assert_uint_eq(tt_chart_plot_band(c, &b, NULL, 0, &o, &ax), 4);
     ck_near(ax.y_min, -0.4);
@@ -469,21 +469,21 @@ START_TEST(test_plot_band)
     const double ly[] = {6, 6};
     const double lx[] = {0, 4};
     tt_chart_series s = {.x = lx, .y = ly, .n = 2, .color = 1};
-    ui_canvas_clear(c);
+    tt_canvas_clear(c);
     ck_assert_uint_eq(tt_chart_plot_band(c, &b, &s, 1, &o, &ax), 6);
     ck_render(c, "_____\n::  :\n:: : ");
     char cell[8];
     int color;
-    ui_canvas_cell(c, 4, 0, cell, &color);
+    tt_canvas_cell(c, 4, 0, cell, &color);
     ck_assert_int_eq(color, 1);
-    ui_canvas_cell(c, 4, 1, cell, &color);
+    tt_canvas_cell(c, 4, 1, cell, &color);
     ck_assert_int_eq(color, 6);
     /* Log axis: a column whose range reaches 0 or below has no place. */
     o.log_y = true;
-    ui_canvas_clear(c);
+    tt_canvas_clear(c);
     ck_assert_uint_eq(tt_chart_plot_band(c, &b, NULL, 0, &o, &ax), 3);
     ck_near(ax.y_max, pow(10, log10(8) + 0.05 * (log10(8) - log10(1))));
-    char *text = ui_canvas_render(c);
+    char *text = tt_canvas_render(c);
     ck_assert_msg(text[0] == ' ' && text[6] == ' ' && text[12] == ' ', "column 0 drawn: [%s]",
                   text);
     free(text);
@@ -491,7 +491,7 @@ START_TEST(test_plot_band)
     const double none[] = {NAN};
     tt_chart_band empty = {none, none, 1, 6};
     ck_assert_uint_eq(tt_chart_plot_band(c, &empty, NULL, 0, NULL, NULL), 0);
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 END_TEST
 
@@ -603,15 +603,15 @@ START_TEST(test_column_quantiles_match_plot)
         double v[W], *out[1] = {v};
         const double half = 0.5;
         ck_assert_uint_eq(tt_chart_column_quantiles(&p, &r, W, &half, 1, out), 1);
-        ui_canvas *c = ui_canvas_new(W, 1, false);
+        tt_canvas *c = tt_canvas_new(W, 1, false);
         tt_chart_plot(c, &p, 1, &r, NULL);
         for (int k = 0; k < W; k++) {
             char cell[8];
-            bool drawn = ui_canvas_cell(c, k, 0, cell, NULL) == 1;
+            bool drawn = tt_canvas_cell(c, k, 0, cell, NULL) == 1;
             ck_assert_msg(drawn == !isnan(v[k]), "x %g: column %d drawn %d, quantile %g", x, k,
                           drawn, v[k]);
         }
-        ui_canvas_free(c);
+        tt_canvas_free(c);
     }
 }
 END_TEST

@@ -55,7 +55,7 @@ static void load(ui_app *a, const char *dir)
         exit(1);
     }
     do {
-        if (ui_model_poll(&a->model, 0, 0, &err) < 0) {
+        if (ui_model_poll(&a->model, 0, 0, 0, &err) < 0) {
             fprintf(stderr, "history: %s\n", err.msg);
             exit(1);
         }

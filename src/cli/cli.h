@@ -99,6 +99,7 @@ int cli_cmd_kill(int argc, char **argv);
 int cli_cmd_gc(int argc, char **argv);
 int cli_cmd_narrow(int argc, char **argv);
 int cli_cmd_suggest(int argc, char **argv);
+int cli_cmd_plot(int argc, char **argv);
 int cli_cmd_help(int argc, char **argv);
 
 #endif

@@ -132,6 +132,33 @@ const cli_command cli_commands[] = {
      "ordered yet. The sweep's `seed` (else 0) makes the output reproducible.\n"
      "Exit status: 0 ok, 1 not a study or its sweep file does not load, 2 usage\n"
      "error.\n"},
+    {"plot", cli_cmd_plot,
+     "plot DIR [--kind K] [--param P] [--metric M] [--width W] [--height H] [--ascii]   a chart as text",
+     "usage: tunetop plot DIR [--kind history|slice|curves|timeline] [--param P]\n"
+     "                    [--metric M] [--width W] [--height H] [--ascii]\n"
+     "\n"
+     "Print one chart of the study as plain text on standard output (no escape\n"
+     "sequences; a running study is only read): Unicode braille dots in a UTF-8\n"
+     "locale, ASCII with --ascii or in another locale. The y axis grows upwards;\n"
+     "both axes carry values and names.\n"
+     "\n"
+     "  --kind history   the objective of each completed trial by trial number,\n"
+     "                   with the best-so-far staircase (default)\n"
+     "  --kind slice     the objective against one parameter (--param P), a log\n"
+     "                   axis for log-distributed ones, one column per value of a\n"
+     "                   categorical one; without --param, one chart per parameter,\n"
+     "                   the most important first (from the stored importance)\n"
+     "  --kind curves    a metric (--metric M, default the objective) against step\n"
+     "                   for the 3 best completed trials and the running ones\n"
+     "  --kind timeline  the parallel slots over time: each trial a bar from its\n"
+     "                   start to its end, = completed, ~ pruned, x failed (killed,\n"
+     "                   timed out, interrupted), > running\n"
+     "  --width W, --height H   at most W columns and H rows (default: the\n"
+     "                   terminal's size, else 80x24; at least 24x6)\n"
+     "  --ascii          ASCII instead of braille\n"
+     "\n"
+     "The best trial is marked *. Exit status: 0 ok, 1 not a study or nothing to\n"
+     "plot yet, 2 usage error (unknown kind, parameter or metric; too small).\n"},
     {"stop", cli_cmd_stop, "stop DIR [--now]             no new trials (--now: kill running ones)",
      "usage: tunetop stop DIR [--now]\n"
      "\n"

@@ -261,7 +261,7 @@ static void draw_title(ui_app *a, WINDOW *w, bool banded, bool focused)
 }
 
 /* The band, the median and the staircase on c, the best trial marked. */
-static size_t plot_band(const ui_history_cache *h, ui_canvas *c, tt_chart_axes *axes)
+static size_t plot_band(const ui_history_cache *h, tt_canvas *c, tt_chart_axes *axes)
 {
     tt_chart_band band = {h->lo, h->hi, (size_t)h->width, UI_PLOT_DIM};
     tt_chart_series s[2] = {
@@ -275,7 +275,7 @@ static size_t plot_band(const ui_history_cache *h, ui_canvas *c, tt_chart_axes *
     return plotted;
 }
 
-static size_t plot_dots(const ui_history_cache *h, ui_canvas *c, tt_chart_axes *axes)
+static size_t plot_dots(const ui_history_cache *h, tt_canvas *c, tt_chart_axes *axes)
 {
     tt_chart_opts opts = {h->log, NAN, NAN, NAN, NAN};
     return tt_chart_plot(c, h->dots, h->n_dots + 1, &opts, axes);
@@ -292,10 +292,10 @@ void ui_history_draw(ui_app *a, void *win)
         draw_title(a, w, false, focused);
         return;
     }
-    ui_canvas *c = ui_canvas_new(cols, rows, a->braille);
+    tt_canvas *c = tt_canvas_new(cols, rows, a->braille);
     ui_history_cache *h = cache_of(a);
     points_update(h, m);
-    view_update(h, ui_canvas_width(c), a->history_log, m->study.goal != TT_GOAL_MAXIMIZE);
+    view_update(h, tt_canvas_width(c), a->history_log, m->study.goal != TT_GOAL_MAXIMIZE);
     draw_title(a, w, h->banded, focused);
     tt_chart_axes axes;
     size_t plotted = h->banded ? plot_band(h, c, &axes) : plot_dots(h, c, &axes);
@@ -303,7 +303,7 @@ void ui_history_draw(ui_app *a, void *win)
         ui_plot_show(a, w, 1, x0, c, &axes, "trial");
     else
         ui_plot_no_data(a, w, 1, x0, ph, pw);
-    ui_canvas_free(c);
+    tt_canvas_free(c);
 }
 
 int ui_history_key(ui_app *a, int key)

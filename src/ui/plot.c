@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chart.h"
+#include "tunetop/chart.h"
 #include "internal.h"
 #include "plot.h"
 
@@ -50,10 +50,10 @@ void ui_plot_no_data(ui_app *a, void *win, int y, int x, int h, int w)
 }
 
 /* y axis: labels on the top, middle and bottom rows, and the axis line. */
-static void show_y_axis(ui_app *a, WINDOW *win, int y, int x, const ui_canvas *c,
+static void show_y_axis(ui_app *a, WINDOW *win, int y, int x, const tt_canvas *c,
                         const tt_chart_axes *axes)
 {
-    int ch = ui_canvas_rows(c);
+    int ch = tt_canvas_rows(c);
     wattrset(win, a->attr[UI_ROLE_AXIS]);
     int rows_lab[3] = {0, ch / 2, ch - 1};
     for (int i = 0; i < 3; i++) {
@@ -67,14 +67,14 @@ static void show_y_axis(ui_app *a, WINDOW *win, int y, int x, const ui_canvas *c
         mvwaddstr(win, y + r, x + LABEL_W - 1, a->utf8 ? "┤" : "|");
 }
 
-static void show_cells(ui_app *a, WINDOW *win, int y, int x, const ui_canvas *c)
+static void show_cells(ui_app *a, WINDOW *win, int y, int x, const tt_canvas *c)
 {
     char cell[8];
-    for (int r = 0; r < ui_canvas_rows(c); r++) {
+    for (int r = 0; r < tt_canvas_rows(c); r++) {
         wmove(win, y + r, x + LABEL_W);
-        for (int col = 0; col < ui_canvas_cols(c); col++) {
+        for (int col = 0; col < tt_canvas_cols(c); col++) {
             int color = -1;
-            if (ui_canvas_cell(c, col, r, cell, &color) > 0) {
+            if (tt_canvas_cell(c, col, r, cell, &color) > 0) {
                 wattrset(win, ui_plot_attr(a, color));
                 waddstr(win, cell);
             } else {
@@ -86,10 +86,10 @@ static void show_cells(ui_app *a, WINDOW *win, int y, int x, const ui_canvas *c)
 }
 
 /* x axis: the range under the canvas, x_label in the middle when it fits. */
-static void show_x_axis(ui_app *a, WINDOW *win, int y, int x, const ui_canvas *c,
+static void show_x_axis(ui_app *a, WINDOW *win, int y, int x, const tt_canvas *c,
                         const tt_chart_axes *axes, const char *x_label)
 {
-    int cw = ui_canvas_cols(c), by = y + ui_canvas_rows(c);
+    int cw = tt_canvas_cols(c), by = y + tt_canvas_rows(c);
     wattrset(win, a->attr[UI_ROLE_AXIS]);
     char lo[16], hi[16], mid[64];
     tt_chart_format_tick(axes->x_min, lo, sizeof lo);
@@ -104,7 +104,7 @@ static void show_x_axis(ui_app *a, WINDOW *win, int y, int x, const ui_canvas *c
     wattrset(win, a->attr[UI_ROLE_DEFAULT]);
 }
 
-void ui_plot_show(ui_app *a, void *win, int y, int x, const ui_canvas *c,
+void ui_plot_show(ui_app *a, void *win, int y, int x, const tt_canvas *c,
                   const tt_chart_axes *axes, const char *x_label)
 {
     show_y_axis(a, win, y, x, c, axes);
@@ -119,13 +119,13 @@ size_t ui_plot_draw(ui_app *a, void *win, int y, int x, int h, int w,
     int cw, ch;
     if (!ui_plot_canvas_size(h, w, &cw, &ch))
         return 0;
-    ui_canvas *c = ui_canvas_new(cw, ch, a->braille);
+    tt_canvas *c = tt_canvas_new(cw, ch, a->braille);
     tt_chart_axes axes;
     size_t plotted = tt_chart_plot(c, series, n, opts, &axes);
     if (plotted)
         ui_plot_show(a, win, y, x, c, &axes, x_label);
     else
         ui_plot_no_data(a, win, y, x, h, w);
-    ui_canvas_free(c);
+    tt_canvas_free(c);
     return plotted;
 }

@@ -4,7 +4,7 @@
 #ifndef TUNETOP_UI_PLOT_H
 #define TUNETOP_UI_PLOT_H
 
-#include "chart.h"
+#include "tunetop/chart.h"
 #include "internal.h"
 
 /* Colours of chart series: 0..7 are the per-trial slots; these are roles. */
@@ -23,7 +23,7 @@ size_t ui_plot_draw(ui_app *a, void *win, int y, int x, int h, int w,
 bool ui_plot_canvas_size(int h, int w, int *cols, int *rows);
 /* Canvas c, plotted with axes, into the area at (y, x) sized by
  * ui_plot_canvas_size: tick labels, cells, x range with x_label. */
-void ui_plot_show(ui_app *a, void *win, int y, int x, const ui_canvas *c,
+void ui_plot_show(ui_app *a, void *win, int y, int x, const tt_canvas *c,
                   const tt_chart_axes *axes, const char *x_label);
 /* "no data yet" in the h×w area at (y, x). */
 void ui_plot_no_data(ui_app *a, void *win, int y, int x, int h, int w);

@@ -13,7 +13,7 @@
  * drawing every segment, at the cost of one pass, so a series of 100,000
  * steps on an 80-column chart costs 160 strokes and still shows its spikes.
  */
-#include "chart.h"
+#include "tunetop/chart.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -31,14 +31,14 @@ enum { DIR_RISING = 1, DIR_FALLING = 2, DIR_VERTICAL = 4 };
 typedef struct dot_cell {
     uint8_t bits;         /* dots of lines */
     uint8_t dirs;         /* DIR_* (ASCII only) */
-    uint8_t shade;        /* dots of bands (ui_canvas_span) */
+    uint8_t shade;        /* dots of bands (tt_canvas_span) */
     int color;            /* of the last line, -1 */
     int shade_color;      /* of the last band, -1 */
-    bool marked;          /* a marker (ui_canvas_mark) */
+    bool marked;          /* a marker (tt_canvas_mark) */
     int mark_color;
 } dot_cell;
 
-struct ui_canvas {
+struct tt_canvas {
     int cols, rows;
     bool braille;
     int dot_w, dot_h;     /* dots per cell: 2×4 or 1×3 */
@@ -54,20 +54,20 @@ static const uint8_t braille_bit[4][2] = {
     {0x40, 0x80},
 };
 
-ui_canvas *ui_canvas_new(int cols, int rows, bool braille)
+tt_canvas *tt_canvas_new(int cols, int rows, bool braille)
 {
-    ui_canvas *c = tt_xcalloc(1, sizeof *c);
+    tt_canvas *c = tt_xcalloc(1, sizeof *c);
     c->cols = cols > 0 ? cols : 1;
     c->rows = rows > 0 ? rows : 1;
     c->braille = braille;
     c->dot_w = braille ? 2 : 1;
     c->dot_h = braille ? 4 : 3;
     c->cells = tt_xmalloc((size_t)c->cols * (size_t)c->rows * sizeof *c->cells);
-    ui_canvas_clear(c);
+    tt_canvas_clear(c);
     return c;
 }
 
-void ui_canvas_free(ui_canvas *c)
+void tt_canvas_free(tt_canvas *c)
 {
     if (!c)
         return;
@@ -75,38 +75,38 @@ void ui_canvas_free(ui_canvas *c)
     free(c);
 }
 
-void ui_canvas_clear(ui_canvas *c)
+void tt_canvas_clear(tt_canvas *c)
 {
     size_t n = (size_t)c->cols * (size_t)c->rows;
     for (size_t i = 0; i < n; i++)
         c->cells[i] = (dot_cell){.color = -1, .shade_color = -1, .mark_color = -1};
 }
 
-int ui_canvas_cols(const ui_canvas *c) { return c->cols; }
-int ui_canvas_rows(const ui_canvas *c) { return c->rows; }
-bool ui_canvas_braille(const ui_canvas *c) { return c->braille; }
-int ui_canvas_width(const ui_canvas *c) { return c->cols * c->dot_w; }
-int ui_canvas_height(const ui_canvas *c) { return c->rows * c->dot_h; }
+int tt_canvas_cols(const tt_canvas *c) { return c->cols; }
+int tt_canvas_rows(const tt_canvas *c) { return c->rows; }
+bool tt_canvas_braille(const tt_canvas *c) { return c->braille; }
+int tt_canvas_width(const tt_canvas *c) { return c->cols * c->dot_w; }
+int tt_canvas_height(const tt_canvas *c) { return c->rows * c->dot_h; }
 
 /* The cell holding dot (x, y), which must be on the canvas. */
-static dot_cell *cell_of(ui_canvas *c, int x, int y)
+static dot_cell *cell_of(tt_canvas *c, int x, int y)
 {
     return &c->cells[(size_t)(y / c->dot_h) * (size_t)c->cols + (size_t)(x / c->dot_w)];
 }
 
 /* The bit of dot (x, y) in its cell's mask. */
-static uint8_t dot_bit(const ui_canvas *c, int x, int y)
+static uint8_t dot_bit(const tt_canvas *c, int x, int y)
 {
     int dx = x % c->dot_w, dy = y % c->dot_h;
     return c->braille ? braille_bit[dy][dx] : (uint8_t)(1u << dy);
 }
 
-static bool on_canvas(const ui_canvas *c, int x, int y)
+static bool on_canvas(const tt_canvas *c, int x, int y)
 {
     return x >= 0 && y >= 0 && x < c->cols * c->dot_w && y < c->rows * c->dot_h;
 }
 
-static void set_dot(ui_canvas *c, int x, int y, int color, uint8_t dir)
+static void set_dot(tt_canvas *c, int x, int y, int color, uint8_t dir)
 {
     if (!on_canvas(c, x, y))
         return;
@@ -119,9 +119,9 @@ static void set_dot(ui_canvas *c, int x, int y, int color, uint8_t dir)
 /* Nearest dot; callers pass values already within the canvas. */
 static int round_dot(double v) { return (int)floor(v + 0.5); }
 
-void ui_canvas_dot(ui_canvas *c, double x, double y, int color)
+void tt_canvas_dot(tt_canvas *c, double x, double y, int color)
 {
-    if (!(x > -0.5 && y > -0.5 && x < ui_canvas_width(c) - 0.5 && y < ui_canvas_height(c) - 0.5))
+    if (!(x > -0.5 && y > -0.5 && x < tt_canvas_width(c) - 0.5 && y < tt_canvas_height(c) - 0.5))
         return;
     set_dot(c, round_dot(x), round_dot(y), color, 0);
 }
@@ -130,7 +130,7 @@ void ui_canvas_dot(ui_canvas *c, double x, double y, int color)
  * (a checkerboard, so a filled cell reads as a light texture, ⢕, and any
  * line through it stays legible) plus both ends, so the band's edges are
  * exact; in ASCII each covered cell shows ':' (ascii_text). */
-void ui_canvas_span(ui_canvas *c, double x, double y0, double y1, int color)
+void tt_canvas_span(tt_canvas *c, double x, double y0, double y1, int color)
 {
     if (!isfinite(x) || !isfinite(y0) || !isfinite(y1))
         return;
@@ -139,8 +139,8 @@ void ui_canvas_span(ui_canvas *c, double x, double y0, double y1, int color)
         y0 = y1;
         y1 = t;
     }
-    double h = ui_canvas_height(c) - 1;
-    if (x <= -0.5 || x >= ui_canvas_width(c) - 0.5 || y1 <= -0.5 || y0 >= h + 0.5)
+    double h = tt_canvas_height(c) - 1;
+    if (x <= -0.5 || x >= tt_canvas_width(c) - 0.5 || y1 <= -0.5 || y0 >= h + 0.5)
         return;
     int dx = round_dot(x), top = round_dot(fmax(y0, 0.0)), bottom = round_dot(fmin(y1, h));
     for (int y = top; y <= bottom; y++) {
@@ -152,9 +152,9 @@ void ui_canvas_span(ui_canvas *c, double x, double y0, double y1, int color)
     }
 }
 
-void ui_canvas_mark(ui_canvas *c, double x, double y, int color)
+void tt_canvas_mark(tt_canvas *c, double x, double y, int color)
 {
-    if (!(x > -0.5 && y > -0.5 && x < ui_canvas_width(c) - 0.5 && y < ui_canvas_height(c) - 0.5))
+    if (!(x > -0.5 && y > -0.5 && x < tt_canvas_width(c) - 0.5 && y < tt_canvas_height(c) - 0.5))
         return;
     dot_cell *k = cell_of(c, round_dot(x), round_dot(y));
     k->marked = true;
@@ -179,11 +179,11 @@ static bool clip_axis(double p, double d, double lo, double hi, double *t0, doub
     return *t0 <= *t1;
 }
 
-void ui_canvas_line(ui_canvas *c, double x0, double y0, double x1, double y1, int color)
+void tt_canvas_line(tt_canvas *c, double x0, double y0, double x1, double y1, int color)
 {
     if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1))
         return;
-    double w = ui_canvas_width(c) - 1, h = ui_canvas_height(c) - 1;
+    double w = tt_canvas_width(c) - 1, h = tt_canvas_height(c) - 1;
     double dx = x1 - x0, dy = y1 - y0, t0 = 0.0, t1 = 1.0;
     if (!clip_axis(x0, dx, 0.0, w, &t0, &t1) || !clip_axis(y0, dy, 0.0, h, &t0, &t1))
         return;
@@ -245,7 +245,7 @@ static void braille_text(uint8_t bits, char *out)
 /* What a cell shows, most important first: a marker; else its lines (a
  * line hides the band under it in its cells, the way an opaque line lies
  * on a shaded area); else its band. */
-int ui_canvas_cell(const ui_canvas *c, int col, int row, char utf8[8], int *color)
+int tt_canvas_cell(const tt_canvas *c, int col, int row, char utf8[8], int *color)
 {
     utf8[0] = ' ';
     utf8[1] = '\0';
@@ -278,7 +278,7 @@ int ui_canvas_cell(const ui_canvas *c, int col, int row, char utf8[8], int *colo
     return 1;
 }
 
-char *ui_canvas_render(const ui_canvas *c)
+char *tt_canvas_render(const tt_canvas *c)
 {
     tt_buf b = {0};
     char cell[8];
@@ -286,7 +286,7 @@ char *ui_canvas_render(const ui_canvas *c)
         if (r)
             tt_buf_puts(&b, "\n");
         for (int col = 0; col < c->cols; col++) {
-            ui_canvas_cell(c, col, r, cell, NULL);
+            tt_canvas_cell(c, col, r, cell, NULL);
             tt_buf_puts(&b, cell);
         }
     }
@@ -441,7 +441,7 @@ typedef struct bucket {
 } bucket;
 
 typedef struct pen {
-    ui_canvas *c;
+    tt_canvas *c;
     int color;
     bool has_prev;
     double prev_x, prev_y;
@@ -454,18 +454,18 @@ static void flush(pen *p)
     if (!b->active)
         return;
     if (p->has_prev)
-        ui_canvas_line(p->c, p->prev_x, p->prev_y, b->first_x, b->first_y, p->color);
+        tt_canvas_line(p->c, p->prev_x, p->prev_y, b->first_x, b->first_y, p->color);
     if (b->min_y < b->max_y)
-        ui_canvas_line(p->c, (double)b->col, b->min_y, (double)b->col, b->max_y, p->color);
+        tt_canvas_line(p->c, (double)b->col, b->min_y, (double)b->col, b->max_y, p->color);
     else
-        ui_canvas_line(p->c, b->first_x, b->first_y, b->first_x, b->first_y, p->color);
+        tt_canvas_line(p->c, b->first_x, b->first_y, b->first_x, b->first_y, p->color);
     p->has_prev = true;
     p->prev_x = b->last_x;
     p->prev_y = b->last_y;
     b->active = false;
 }
 
-static void plot_series(ui_canvas *c, const tt_chart_series *s, const frame *f)
+static void plot_series(tt_canvas *c, const tt_chart_series *s, const frame *f)
 {
     pen p = {.c = c, .color = s->color};
     for (size_t i = 0; i < s->n; i++) {
@@ -498,23 +498,23 @@ static void plot_series(ui_canvas *c, const tt_chart_series *s, const frame *f)
     flush(&p);
 }
 
-static void plot_band(ui_canvas *c, const tt_chart_band *b, const frame *f)
+static void plot_band(tt_canvas *c, const tt_chart_band *b, const frame *f)
 {
-    size_t n = b->n < (size_t)ui_canvas_width(c) ? b->n : (size_t)ui_canvas_width(c);
+    size_t n = b->n < (size_t)tt_canvas_width(c) ? b->n : (size_t)tt_canvas_width(c);
     for (size_t k = 0; k < n; k++) {
         double lo, hi;
         if (band_range(b, k, f->log_y, &lo, &hi))
-            ui_canvas_span(c, (double)k, frame_y(f, hi), frame_y(f, lo), b->color);
+            tt_canvas_span(c, (double)k, frame_y(f, hi), frame_y(f, lo), b->color);
     }
 }
 
-size_t tt_chart_plot(ui_canvas *c, const tt_chart_series *s, size_t n,
+size_t tt_chart_plot(tt_canvas *c, const tt_chart_series *s, size_t n,
                      const tt_chart_opts *opts, tt_chart_axes *out)
 {
     return tt_chart_plot_band(c, NULL, s, n, opts, out);
 }
 
-size_t tt_chart_plot_band(ui_canvas *c, const tt_chart_band *band, const tt_chart_series *s,
+size_t tt_chart_plot_band(tt_canvas *c, const tt_chart_band *band, const tt_chart_series *s,
                           size_t n, const tt_chart_opts *opts, tt_chart_axes *out)
 {
     tt_chart_opts auto_opts = {.x_min = NAN, .x_max = NAN, .y_min = NAN, .y_max = NAN};
@@ -522,8 +522,8 @@ size_t tt_chart_plot_band(ui_canvas *c, const tt_chart_band *band, const tt_char
         opts = &auto_opts;
     frame f;
     size_t count = choose_frame(s, n, band, opts, &f);
-    f.w = ui_canvas_width(c) - 1;
-    f.h = ui_canvas_height(c) - 1;
+    f.w = tt_canvas_width(c) - 1;
+    f.h = tt_canvas_height(c) - 1;
     if (out) {
         out->x_min = f.x0;
         out->x_max = f.x1;
@@ -553,24 +553,24 @@ size_t tt_chart_plot_band(ui_canvas *c, const tt_chart_band *band, const tt_char
 }
 
 /* The frame a chart was drawn with, back from its axes. */
-static void frame_of(const tt_chart_axes *a, const ui_canvas *c, frame *f)
+static void frame_of(const tt_chart_axes *a, const tt_canvas *c, frame *f)
 {
     f->x0 = a->x_min;
     f->x1 = a->x_max;
     f->log_y = a->log_y;
     f->t0 = a->log_y ? log10(a->y_min) : a->y_min;
     f->t1 = a->log_y ? log10(a->y_max) : a->y_max;
-    f->w = ui_canvas_width(c) - 1;
-    f->h = ui_canvas_height(c) - 1;
+    f->w = tt_canvas_width(c) - 1;
+    f->h = tt_canvas_height(c) - 1;
 }
 
-void tt_chart_mark(ui_canvas *c, const tt_chart_axes *axes, double x, double y, int color)
+void tt_chart_mark(tt_canvas *c, const tt_chart_axes *axes, double x, double y, int color)
 {
     if (!isfinite(x) || !isfinite(y) || (axes->log_y && y <= 0.0))
         return;
     frame f;
     frame_of(axes, c, &f);
-    ui_canvas_mark(c, frame_x(&f, x), frame_y(&f, axes->log_y ? log10(y) : y), color);
+    tt_canvas_mark(c, frame_x(&f, x), frame_y(&f, axes->log_y ? log10(y) : y), color);
 }
 
 /* ---- per-column quantiles ---- */
@@ -732,9 +732,9 @@ size_t tt_chart_column_quantiles(const tt_chart_series *points, const tt_chart_o
     return used;
 }
 
-double tt_chart_y_at(const tt_chart_axes *a, const ui_canvas *c, int row)
+double tt_chart_y_at(const tt_chart_axes *a, const tt_canvas *c, int row)
 {
-    int dh = c->dot_h, h = ui_canvas_height(c) - 1;
+    int dh = c->dot_h, h = tt_canvas_height(c) - 1;
     double t0 = a->log_y ? log10(a->y_min) : a->y_min;
     double t1 = a->log_y ? log10(a->y_max) : a->y_max;
     double y = row * dh + (dh - 1) / 2.0;
@@ -742,9 +742,9 @@ double tt_chart_y_at(const tt_chart_axes *a, const ui_canvas *c, int row)
     return a->log_y ? pow(10.0, t) : t;
 }
 
-double tt_chart_x_at(const tt_chart_axes *a, const ui_canvas *c, int col)
+double tt_chart_x_at(const tt_chart_axes *a, const tt_canvas *c, int col)
 {
-    int dw = c->dot_w, w = ui_canvas_width(c) - 1;
+    int dw = c->dot_w, w = tt_canvas_width(c) - 1;
     double x = col * dw + (dw - 1) / 2.0;
     return w > 0 ? a->x_min + x / w * (a->x_max - a->x_min) : (a->x_min + a->x_max) / 2.0;
 }

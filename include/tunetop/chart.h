@@ -11,63 +11,63 @@
  *            (middle), _ (bottom); a cell crossed by a steep segment over two
  *            or more sub-rows shows / or \ by the segment's direction, or |
  *            when it is vertical or both directions crossed it.
- * Dot coordinates: x grows rightwards from 0 to ui_canvas_width() - 1,
- * y grows downwards from 0 (the top) to ui_canvas_height() - 1.
+ * Dot coordinates: x grows rightwards from 0 to tt_canvas_width() - 1,
+ * y grows downwards from 0 (the top) to tt_canvas_height() - 1.
  *
  * A cell has one colour: that of the last line that put a dot in it, so a
  * chart draws its most important series last (tt_chart_series.layer).
  *
  * Under the lines a canvas holds shaded dots (a band: a range per dot
- * column, ui_canvas_span) and over them markers (ui_canvas_mark). A cell
+ * column, tt_canvas_span) and over them markers (tt_canvas_mark). A cell
  * shows its marker if it has one, else its lines' dots, else its shade:
  * a line hides the band in the cells it crosses whatever the order they
  * were drawn in, as an opaque line lies on a shaded area.
  */
-#ifndef TUNETOP_UI_CHART_H
-#define TUNETOP_UI_CHART_H
+#ifndef TUNETOP_CHART_H
+#define TUNETOP_CHART_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct ui_canvas ui_canvas;
+typedef struct tt_canvas tt_canvas;
 
 /* A blank canvas of cols × rows cells (each at least 1). Never NULL. */
-ui_canvas *ui_canvas_new(int cols, int rows, bool braille);
-void ui_canvas_free(ui_canvas *c);
+tt_canvas *tt_canvas_new(int cols, int rows, bool braille);
+void tt_canvas_free(tt_canvas *c);
 /* Remove every dot and colour. */
-void ui_canvas_clear(ui_canvas *c);
-int ui_canvas_cols(const ui_canvas *c);
-int ui_canvas_rows(const ui_canvas *c);
-bool ui_canvas_braille(const ui_canvas *c);
+void tt_canvas_clear(tt_canvas *c);
+int tt_canvas_cols(const tt_canvas *c);
+int tt_canvas_rows(const tt_canvas *c);
+bool tt_canvas_braille(const tt_canvas *c);
 /* Size in dots: cols × 2 and rows × 4 (braille), cols and rows × 3 (ASCII). */
-int ui_canvas_width(const ui_canvas *c);
-int ui_canvas_height(const ui_canvas *c);
+int tt_canvas_width(const tt_canvas *c);
+int tt_canvas_height(const tt_canvas *c);
 
 /* Set the dot at (round(x), round(y)); dots off the canvas are ignored. */
-void ui_canvas_dot(ui_canvas *c, double x, double y, int color);
+void tt_canvas_dot(tt_canvas *c, double x, double y, int color);
 /* A straight line of dots between two points in dot coordinates (ends
  * rounded to the nearest dot, Bresenham between them), clipped to the
  * canvas. A segment with a NaN or infinite end draws nothing. */
-void ui_canvas_line(ui_canvas *c, double x0, double y0, double x1, double y1, int color);
+void tt_canvas_line(tt_canvas *c, double x0, double y0, double x1, double y1, int color);
 
 /* Shade dot column round(x) from y0 to y1 (either order; clipped) in
  * color: in braille every other dot of the column (a checkerboard with its
  * neighbours, so a filled cell is ⢕, lighter than a line) and both ends,
  * so the band's edges are exact; in ASCII every dot, a cell with any
  * shown as ':'. A NaN or infinite argument shades nothing. */
-void ui_canvas_span(ui_canvas *c, double x, double y0, double y1, int color);
+void tt_canvas_span(tt_canvas *c, double x, double y0, double y1, int color);
 /* A marker at (round(x), round(y)): its cell shows "◆" (braille) or "*"
  * (ASCII) in color instead of its dots. Off the canvas: ignored. */
-void ui_canvas_mark(ui_canvas *c, double x, double y, int color);
+void tt_canvas_mark(tt_canvas *c, double x, double y, int color);
 
 /* The cell at (col, row): its UTF-8 text in utf8 (NUL-terminated; " " when
  * empty) and in *color (may be NULL) the colour of the last line that drew
  * in it, or -1 when empty. Returns 1 when the cell has dots, 0 when empty,
  * -1 (with " " and -1) when col/row are outside the canvas. */
-int ui_canvas_cell(const ui_canvas *c, int col, int row, char utf8[8], int *color);
+int tt_canvas_cell(const tt_canvas *c, int col, int row, char utf8[8], int *color);
 /* The whole canvas as text, rows separated by '\n' (no trailing newline),
  * for tests and logs. The caller frees it. */
-char *ui_canvas_render(const ui_canvas *c);
+char *tt_canvas_render(const tt_canvas *c);
 
 /* One line of a chart: n points (x[i], y[i]). x may be NULL: the index is
  * then the x value. x should not decrease (steps, trial numbers). NaN and
@@ -108,7 +108,7 @@ typedef struct tt_chart_axes {
  * 100,000 points stays visible. out (may be NULL) receives the ranges;
  * with no plottable point they are 0..1. Returns the number of points
  * plotted (0: the caller may say "no data"). */
-size_t tt_chart_plot(ui_canvas *c, const tt_chart_series *s, size_t n,
+size_t tt_chart_plot(tt_canvas *c, const tt_chart_series *s, size_t n,
                      const tt_chart_opts *opts, tt_chart_axes *out);
 
 /* A band under a chart's lines: in dot column k (0 ≤ k < n) the range
@@ -127,12 +127,12 @@ typedef struct tt_chart_band {
 /* tt_chart_plot with a band (may be NULL) shaded under the series: the
  * automatic y range spans the band too, and each of its columns with a
  * range counts as a point plotted. */
-size_t tt_chart_plot_band(ui_canvas *c, const tt_chart_band *band, const tt_chart_series *s,
+size_t tt_chart_plot_band(tt_canvas *c, const tt_chart_band *band, const tt_chart_series *s,
                           size_t n, const tt_chart_opts *opts, tt_chart_axes *out);
 
 /* Mark the point (x, y), in data units, of a chart drawn with axes on c
- * (ui_canvas_mark); on a log axis y ≤ 0 is not marked. */
-void tt_chart_mark(ui_canvas *c, const tt_chart_axes *axes, double x, double y, int color);
+ * (tt_canvas_mark); on a log axis y ≤ 0 is not marked. */
+void tt_chart_mark(tt_canvas *c, const tt_chart_axes *axes, double x, double y, int color);
 
 /* Per dot column quantiles of points, for a band: each point (x[i], y[i])
  * goes to the dot column in which tt_chart_plot would draw it on a canvas
@@ -152,8 +152,8 @@ size_t tt_chart_column_quantiles(const tt_chart_series *points, const tt_chart_o
 /* The y value (data units) at the centre of cell row `row` (0 = top) of a
  * chart drawn with axes on a canvas of `rows` rows of cells, following the
  * log scale; likewise x at cell column `col`. For tick labels. */
-double tt_chart_y_at(const tt_chart_axes *axes, const ui_canvas *c, int row);
-double tt_chart_x_at(const tt_chart_axes *axes, const ui_canvas *c, int col);
+double tt_chart_y_at(const tt_chart_axes *axes, const tt_canvas *c, int row);
+double tt_chart_x_at(const tt_chart_axes *axes, const tt_canvas *c, int col);
 
 /* A compact tick label, at most 7 characters for finite values: "0", "0.25",
  * "-3.5", "123", "1.2e-05", "1k", "12.5k", "3.2M". buf of 12 bytes is enough;
