@@ -1,0 +1,34 @@
+/*
+ * views.h — the exploration views (issue 19): `v` cycles the dashboard's
+ * main area from its panels (curves, history, importance, best, trials)
+ * through slice, contour, parallel coordinates, timeline and compare. Each
+ * view is one file (view_<name>.c) that exports one ui_view; views.c lists
+ * them in the order `v` visits them and is the only file that names them
+ * all. A view draws from the model (ui_model, internal.h) and the pure
+ * chart module (tunetop/chart.h), never from the store, and keeps what it
+ * must remember (selection, cached grids) in state private to its file.
+ */
+#ifndef TUNETOP_UI_VIEWS_H
+#define TUNETOP_UI_VIEWS_H
+
+#include "internal.h"
+
+typedef struct ui_view {
+    const char *name;   /* "slice", "contour", …: the title, the help, `v`'s message */
+    /* Draw into win (a WINDOW * covering the main area, between the header
+     * and the status line), whole: the view owns the area while shown. */
+    void (*draw)(ui_app *a, void *win);
+    /* A key while the view is shown: UI_* flags (internal.h), UI_IGNORED
+     * for the keys the dashboard handles itself (q, ?, v, Tab, …). */
+    int (*key)(ui_app *a, int key);
+    /* Free what the view keeps (may be NULL), when the dashboard closes. */
+    void (*free)(void);
+} ui_view;
+
+extern const ui_view ui_view_slice;
+extern const ui_view ui_view_contour;
+extern const ui_view ui_view_parallel;
+extern const ui_view ui_view_timeline;
+extern const ui_view ui_view_compare;
+
+#endif
