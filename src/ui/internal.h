@@ -496,6 +496,14 @@ struct ui_app {
      * trials (completed_gen), its width or its scale change (history.c). */
     struct ui_history_cache *history_cache;
 
+    /* The exploration views (views.c): 0 = the panels, k = the k-th view
+     * of the table, drawn into overlay_win (the body) when view_dirty. */
+    int view;
+    bool view_dirty;
+    unsigned view_gen;          /* model generation the view was drawn from */
+    /* The trial list keeps the running trials on screen (F, htop's follow). */
+    bool trials_follow;
+
     struct ui_detail_state *detail;
     struct ui_editor_state *editor;
     struct ui_picker_state *picker;
