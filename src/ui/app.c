@@ -285,6 +285,10 @@ static int run_loop(ui_app *a)
                 }
                 if (f & UI_REDRAW)
                     a->dirty[a->focus] = true;
+                /* a list's selection is highlighted in the charts */
+                if ((f & UI_REDRAW) &&
+                    (a->focus == UI_PANEL_TRIALS || a->focus == UI_PANEL_BEST))
+                    a->dirty[UI_PANEL_CURVES] = a->dirty[UI_PANEL_HISTORY] = true;
                 if (f & UI_HANDLED)
                     a->dirty[UI_PANEL_STATUS] = true;
                 if (ui_term_winch_pending() || ui_quit_requested())

@@ -617,6 +617,9 @@ void ui_curves_draw(ui_app *a, void *win);
  * before any point of it came. */
 int ui_curves_metric(const ui_app *a);
 int ui_curves_key(ui_app *a, int key);
+/* The trial selected in the best table (when focused) or else the trial
+ * list, 0 when none: the curves and the history highlight it. */
+long ui_selected_trial(ui_app *a);
 void ui_history_draw(ui_app *a, void *win);
 int ui_history_key(ui_app *a, int key);
 /* Free what the history panel keeps between frames (at exit). */

@@ -1,7 +1,7 @@
 /*
  * views — the exploration views `v` cycles through (views.h), in the order
  * it visits them. This table is the only place that names them all: adding
- * a view is one line here (its object, its status-line keys, its help).
+ * a view is one entry here (its object, its status-line keys, its help).
  * The loop (app.c) draws the shown view into the body's window instead of
  * the panels; keys.c gives it keys before the dashboard's own.
  */
@@ -12,17 +12,21 @@
 static const ui_view_entry views[] = {
     {&ui_view_slice,
      "←→↑↓ select  Enter full size  Esc back  [ ] marker  n narrow  x drop  p pin",
-     "←→↑↓|select a parameter's chart (the grid of small charts)\n"
-     "Enter  Esc|open the selected chart full size / back to the grid\n"
-     "[  ]|full size, numeric: select the low / high range marker (←→ move it)\n"
-     "x|full size, categorical: drop / keep the value under the cursor (←→ move it)\n"
-     "n|narrow the parameter to the markers' range or the kept values (asks first)\n"
-     "p|pin the parameter to the best trial's value (asks first)"},
+     (const char *const[]){
+         "← → ↑ ↓|select a parameter's chart (the grid of small charts)",
+         "Enter  Esc|open the selected chart full size / back to the grid",
+         "[  ]|full size, a number: select the low / high range marker (← → move it)",
+         "x|full size, a categorical: drop / keep the value under the cursor (← → move it)",
+         "n|narrow the parameter to the markers' range or the kept values (asks first; "
+         "writes the next space version as `tunetop narrow` does)",
+         "p|pin the parameter to the value under the cursor, else the best trial's (asks first)",
+         NULL}},
     {&ui_view_timeline,
      "↑↓ select trial  Enter detail  z whole study / newest window",
-     "↑ ↓  ← →|select a trial's bar (up/down: slots, left/right: along the slot)\n"
-     "Enter|open the selected trial's detail\n"
-     "z|zoom out to the whole study / back to the newest window"},
+     (const char *const[]){
+         "↑ ↓  ← →|select a trial's bar (up/down: slots, left/right: along the slot)",
+         "Enter|open the selected trial's detail",
+         "z|zoom out to the whole study / back to the newest window", NULL}},
 };
 
 size_t ui_views_count(void)

@@ -34,13 +34,13 @@ extern const ui_view ui_view_compare;
 /* ---- the list `v` visits (views.c) ---------------------------------------- */
 
 /* A view as the dashboard lists it: the status line's keys while it is
- * shown, and its lines of the help overlay ("KEYS|what they do", one per
- * line, '\n'-separated; the help's format). Kept beside the table rather
- * than in ui_view so the views' files need not change when the help does. */
+ * shown, and its lines of the help overlay ("KEYS|what they do", the
+ * help's format; NULL-terminated). Kept beside the table rather than in
+ * ui_view so the views' files need not change when the help does. */
 typedef struct ui_view_entry {
     const ui_view *view;
     const char *hints;
-    const char *help;
+    const char *const *help;
 } ui_view_entry;
 
 /* How many views there are, and the i-th (0-based) in `v`'s order. */
