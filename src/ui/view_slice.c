@@ -221,11 +221,12 @@ static void draw(ui_app *a, void *win)
         gr = 1;
     size_t per = (size_t)gc * (size_t)gr;
     if (per > n) {
-        /* fewer charts than places: fewer columns first, then fewer rows */
-        while (gc > 1 && (size_t)(gc - 1) * (size_t)gr >= n)
-            gc--;
+        /* fewer charts than places: fewer rows first (a chart gets taller,
+         * its y axis more telling), then fewer columns */
         while (gr > 1 && (size_t)gc * (size_t)(gr - 1) >= n)
             gr--;
+        while (gc > 1 && (size_t)(gc - 1) * (size_t)gr >= n)
+            gc--;
         per = (size_t)gc * (size_t)gr;
     }
     st.grid_cols = gc;
