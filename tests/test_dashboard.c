@@ -1692,6 +1692,297 @@ START_TEST(test_history_band)
 }
 END_TEST
 
+/* ---- the exploration views (issue 19) ------------------------------------ */
+
+static const char views_sweep[] = "name: views\nmethod: random\ncommand: [/bin/true]\n"
+                                  "metric: {name: loss, goal: minimize}\n"
+                                  "parameters:\n"
+                                  "  alpha: {min: 0.0, max: 1.0}\n"
+                                  "  beta: {min: 0.0, max: 1.0}\n"
+                                  "  idle: {min: 0.0, max: 1.0}\n"
+                                  "  opt: {values: [sgd, adam]}\n";
+
+/* A fixed pseudo-random sequence (xorshift): the same study every run. */
+static double views_unit(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (double)(*s >> 11) / 9007199254740992.0;
+}
+
+/* A study of f = 10·alpha + beta (idle and opt have no effect), 80
+ * completed trials, one running, the importance stored (alpha first), its
+ * sweep file beside it (study.db's sweep_path) as the study recorded it. */
+static void views_study(const char *dir)
+{
+    mkdir(dir, 0700);
+    char *db = tt_xasprintf("%s/study.db", dir), *sweep = tt_xasprintf("%s/sweep.yaml", dir);
+    e2e_write(sweep, views_sweep);
+    tt_error err = {0};
+    tt_store *st = tt_store_open(db, TT_STORE_CREATE, &err);
+    ck_assert_msg(st != NULL, "%s", err.msg);
+    ck_assert_int_eq(tt_store_init_study(st, "views", "sweep.yaml", dir, &err), 0);
+    ck_assert_int_eq(tt_store_add_space(st, "sweep.yaml", views_sweep, &err), 1);
+    ck_assert_int_eq(tt_store_begin(st, &err), 0);
+    uint64_t seed = 0x9E3779B97F4A7C15u;
+    char *names[] = {"alpha", "beta", "idle", "opt"};
+    for (int i = 0; i <= 80; i++) {
+        double a = views_unit(&seed), b = views_unit(&seed), idle = views_unit(&seed);
+        int o = i % 2;
+        char ta[32], tb[32], ti[32];
+        snprintf(ta, sizeof ta, "%.6g", a);
+        snprintf(tb, sizeof tb, "%.6g", b);
+        snprintf(ti, sizeof ti, "%.6g", idle);
+        char *texts[] = {ta, tb, ti, o ? "adam" : "sgd"};
+        double x[] = {a, b, idle, o};
+        long n = tt_store_add_trial(st, 1, 4, names, texts, x, NULL, &err);
+        ck_assert_msg(n > 0, "%s", err.msg);
+        ck_assert_int_eq(tt_store_trial_started(st, n, 0, 0, NULL, &err), 0);
+        if (i < 80)
+            ck_assert_int_eq(tt_store_trial_finished(st, n, TT_TRIAL_COMPLETED, 10 * a + b,
+                                                     "exit code 0", &err), 0);
+    }
+    char *params[] = {"alpha", "beta", "idle", "opt"};
+    double v[] = {0.9, 0.08, 0.01, 0.01};
+    ck_assert_int_eq(tt_store_set_importance(st, "fanova", 80, 4, params, v, v, v, &err), 0);
+    ck_assert_int_eq(tt_store_commit(st, &err), 0);
+    tt_store_close(st);
+    free(db);
+    free(sweep);
+}
+
+static bool is_braille(const char *p)
+{
+    return (unsigned char)p[0] == 0xE2 && ((unsigned char)p[1] & 0xFC) == 0xA0 &&
+           !((unsigned char)p[1] == 0xA0 && (unsigned char)p[2] == 0x80);
+}
+
+/* The dots of the slice chart titled `name` on screen: the mean screen
+ * row of the dots in the canvas's left and right halves (rising: the
+ * right half's dots stand higher, on smaller rows). Returns the dots. */
+static int slice_halves(const char *screen, const char *name, double *left, double *right)
+{
+    int rows = screen_rows(screen), title = -1, x0 = 0;
+    for (int y = 2; y < rows && title < 0; y++) {
+        char *r = screen_row(screen, y);
+        char *p = strstr(r, name);
+        if (p && p > r && p[-1] == ' ' && (p[strlen(name)] == ' ' || !p[strlen(name)])) {
+            title = y;
+            char *before = tt_xstrndup(r, (size_t)(p - r));
+            x0 = utf8_cols(before);
+            free(before);
+            /* the chart starts a column left of its title; a selected one's
+             * title has "▶ " before the name */
+            x0 = strstr(r, "▶ ") && strstr(r, "▶ ") + 4 == p ? x0 - 3 : x0 - 1;
+            if (x0 < 0)
+                x0 = 0;
+        }
+        free(r);
+    }
+    if (title < 0)
+        return -1;
+    int n[2] = {0, 0};
+    double sum[2] = {0, 0};
+    int c0 = x0 + 8, c1 = x0 + 58; /* the canvas of a 60-column chart */
+    for (int y = title + 1; y < rows; y++) {
+        char *cells = screen_cols(screen, y, c0, c1);
+        bool axis = strstr(cells, "└") != NULL;
+        int c = 0;
+        for (char *p = cells; *p; c++) {
+            if (is_braille(p)) {
+                int h = c < (c1 - c0) / 2 ? 0 : 1;
+                n[h]++;
+                sum[h] += y;
+            }
+            do
+                p++;
+            while (((unsigned char)*p & 0xC0) == 0x80);
+        }
+        free(cells);
+        char *lab = screen_cols(screen, y, x0, x0 + 8);
+        axis |= strstr(lab, "└") != NULL;
+        free(lab);
+        if (axis)
+            break;
+    }
+    *left = n[0] ? sum[0] / n[0] : NAN;
+    *right = n[1] ? sum[1] / n[1] : NAN;
+    return n[0] + n[1];
+}
+
+/* v shows the slice view (alpha first: the stored importance; its dots
+ * rise from left to right for f = 10·alpha + beta), then the timeline
+ * (bars in slots), then the panels again; the help lists the views' keys;
+ * from the full-size slice of alpha, a range marker and n (after y) write
+ * the next version of the sweep file through the narrowing path, as
+ * `tunetop narrow` does without a runner: the file narrowed, FILE~ kept,
+ * the reload waiting for the next runner (space v2 then). */
+START_TEST(test_views_slice_timeline_narrow)
+{
+    NEED_TMUX();
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    views_study(study);
+    tmx t;
+    tmx_launch(&t, 120, 40, "xterm-256color", "C.UTF-8", study);
+    free(tmx_wait(&t, "80 completed", 10));
+
+    KEYS(&t, "v");
+    char *s = tmx_wait(&t, "slice view:", 5);
+    SCREEN_ASSERT(strstr(s, "Slice: loss by parameter") && strstr(s, "▶ alpha"), s,
+                  "the slice view does not open on alpha");
+    double l = 0, r = 0;
+    int dots = slice_halves(s, "alpha", &l, &r);
+    SCREEN_ASSERT(dots >= 10 && r < l - 1.5, s,
+                  "alpha's points do not rise: %d dots, mean row %.2f left, %.2f right", dots, l,
+                  r);
+    SCREEN_ASSERT(strstr(s, "sgd") && strstr(s, "adam"), s, "the categorical has no labels");
+    free(s);
+
+    KEYS(&t, "v");
+    s = tmx_wait(&t, "timeline view:", 5);
+    /* the trials were stored within a moment: the completed ones are a
+     * cell at the start, the running one a bar from there to now */
+    SCREEN_ASSERT(strstr(s, "Timeline: 81 trials") && strstr(s, "slot 1│=") &&
+                      strstr(s, ">>>>>>>>") && strstr(s, "> running 1"),
+                  s, "the timeline shows no bars");
+    free(s);
+    KEYS(&t, "?");
+    s = tmx_wait(&t, "Help: keys", 5);
+    free(s);
+    KEYS(&t, "G");
+    s = tmx_wait(&t, "timeline view (v)", 5);
+    free(s);
+    KEYS(&t, "Escape");
+    free(tmx_wait(&t, "timeline view:", 5));
+    KEYS(&t, "v");
+    free(tmx_wait(&t, " Best trials ", 5));
+
+    /* steer: the slice of alpha full size, the high marker 20 dots left, n, y */
+    KEYS(&t, "V", "V");
+    free(tmx_wait(&t, "slice view:", 5));
+    KEYS(&t, "Enter");
+    free(tmx_wait(&t, "Slice: loss by alpha", 5));
+    KEYS(&t, "]");
+    for (int i = 0; i < 20; i++)
+        KEYS(&t, "Left");
+    KEYS(&t, "n");
+    s = tmx_wait(&t, "Narrow alpha to (min) .. 0.", 5);
+    free(s);
+    KEYS(&t, "y");
+    s = tmx_wait(&t, "alpha narrowed in sweep.yaml", 5);
+    SCREEN_ASSERT(strstr(s, "space v2"), s, "the status line does not say the new version");
+    free(s);
+    char *path = tt_xasprintf("%s/sweep.yaml", study), *backup = tt_xasprintf("%s~", path);
+    char *text = tt_read_file(path, NULL, NULL);
+    ck_assert_msg(text && strcmp(text, views_sweep) != 0 &&
+                      !strstr(text, "alpha: {min: 0.0, max: 1.0}") &&
+                      strstr(text, "beta: {min: 0.0, max: 1.0}"),
+                  "the sweep file: %s", text);
+    ck_assert_msg(e2e_exists(backup), "no %s", backup);
+    char *old = tt_read_file(backup, NULL, NULL);
+    ck_assert_str_eq(old, views_sweep);
+    /* the same outcome as `tunetop narrow` without a runner: a reload waits */
+    const char *argv[] = {"tunetop", "narrow", study, "--param", "beta", "--max", "0.9", NULL};
+    e2e_result nr = e2e_run(argv, 10);
+    ck_assert_msg(nr.status == 0 && strstr(nr.out, "space v2"), "narrow after the view: %s%s",
+                  nr.out, nr.err);
+    e2e_result_free(&nr);
+    KEYS(&t, "q");
+    ck_assert_int_eq(tmx_wait_exit(&t, 5), 0);
+    tmx_stop(&t);
+    free(text);
+    free(old);
+    free(path);
+    free(backup);
+    e2e_rmtree(tmp);
+    free(study);
+    free(tmp);
+}
+END_TEST
+
+/* On a live sweep: the curves' legend; F keeps a running trial in the list; narrowing from the
+ * slice view (a marker or a dropped value, n, y) reaches the runner: the
+ * study's space version 2 and FILE~ beside the sweep file. */
+START_TEST(test_views_live_follow_and_narrow)
+{
+    NEED_TMUX();
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    char *sweep = live_sweep(tmp, "views-live", 400);
+    cleanup_study(study);
+    tmx t;
+    char *args = tt_xasprintf("%s --dir %s", sweep, study);
+    tmx_launch(&t, 100, 30, "xterm-256color", "C.UTF-8", args);
+    free(args);
+    /* enough trials done that the running ones are off the first page */
+    double end = mono() + 30;
+    for (;;) {
+        char *s = tmx_screen(&t, false);
+        long d = done_count(s);
+        free(s);
+        if (d >= 24)
+            break;
+        ck_assert_msg(mono() < end, "the sweep did not get to 24 trials");
+        e2e_sleep(0.2);
+    }
+    /* the curves' legend */
+    char *s = tmx_wait(&t, "━ best ━ running ━ ended", 5);
+    free(s);
+    KEYS(&t, "F");
+    s = tmx_wait(&t, "following running", 5);
+    free(s);
+    s = tmx_wait(&t, " running ", 5);
+    free(s);
+    /* the list rows (below the best table) show a running trial */
+    bool seen = false;
+    for (int tries = 0; tries < 20 && !seen; tries++) {
+        s = tmx_screen(&t, false);
+        int rows = screen_rows(s), list = -1;
+        for (int y = 0; y < rows; y++) {
+            char *row = screen_row(s, y);
+            if (strstr(row, "Trials") && strstr(row, "following"))
+                list = y;
+            if (list >= 0 && y > list && strstr(row, "running"))
+                seen = true;
+            free(row);
+        }
+        free(s);
+        if (!seen)
+            e2e_sleep(0.1);
+    }
+    ck_assert_msg(seen, "following, the trial list shows no running trial");
+
+    KEYS(&t, "v");
+    free(tmx_wait(&t, "slice view:", 5));
+    KEYS(&t, "Enter");
+    free(tmx_wait(&t, "Slice: val_loss by ", 5));
+    /* a number: the high marker left; a categorical: drop the first value */
+    KEYS(&t, "]");
+    for (int i = 0; i < 10; i++)
+        KEYS(&t, "Left");
+    KEYS(&t, "x", "n");
+    free(tmx_wait(&t, "Narrow ", 5));
+    KEYS(&t, "y");
+    /* the runner's answer soon replaces the status line's "narrowed" */
+    char *js = wait_status(study, "\"space_version\": 2", 15);
+    free(js);
+    char *backup = tt_xasprintf("%s~", sweep);
+    ck_assert_msg(e2e_exists(backup), "no %s", backup);
+    free(backup);
+    free(tmx_wait(&t, "space v2", 10));
+    KEYS(&t, "q");
+    ck_assert_int_eq(tmx_wait_exit(&t, 5), 0);
+    tmx_stop(&t);
+    stop_runner(study);
+    e2e_rmtree(tmp);
+    free(sweep);
+    free(study);
+    free(tmp);
+}
+END_TEST
+
 Suite *suite_dashboard(void)
 {
     unsetenv("TMUX"); /* our servers are private, even when run inside tmux */
@@ -1704,5 +1995,10 @@ Suite *suite_dashboard(void)
                                       test_help_at_80x24, test_stored_importance,
                                       test_folds_sweep, test_history_band));
     tcase_add_unchecked_fixture(tc, finished_study_setup, finished_study_teardown);
+    /* its own case, so that CK_RUN_CASE=views runs it alone */
+    TCase *views = tt_add_tcase(s, "views", 60,
+                                TT_TESTS(test_views_slice_timeline_narrow,
+                                         test_views_live_follow_and_narrow));
+    tcase_add_unchecked_fixture(views, finished_study_setup, finished_study_teardown);
     return s;
 }

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "tunetop/chart.h"
+#include "tunetop/space.h"
+#include "tunetop/store.h"
 #include "check_util.h"
 
 static void ck_render(const tt_canvas *c, const char *want)
@@ -616,6 +618,122 @@ START_TEST(test_column_quantiles_match_plot)
 }
 END_TEST
 
+/* ---- slice placement and timeline slots (slice.c, slots.c) ---------------- */
+
+/* A record of one trial with one parameter "p" (text, x, active). */
+static tt_trial_record slice_rec(tt_trial_state st, double value, const char *text, double x,
+                                 bool active, char **names, char **texts, double *xs,
+                                 bool *act)
+{
+    names[0] = "other";
+    names[1] = "p";
+    texts[0] = "0";
+    texts[1] = (char *)text;
+    xs[0] = 0;
+    xs[1] = x;
+    act[0] = true;
+    act[1] = active;
+    tt_trial_record r = {.number = 1, .state = st, .value = value, .n_params = 2,
+                         .param_names = names, .param_text = texts, .param_x = xs,
+                         .param_active = act};
+    return r;
+}
+
+START_TEST(test_slice_scale_and_x)
+{
+    tt_param lin = {.name = "p", .dist = TT_DIST_UNIFORM, .min = 0, .max = 1};
+    tt_param lg = {.name = "p", .dist = TT_DIST_LOG_UNIFORM_VALUES, .min = 1e-4, .max = 1};
+    tt_value vals[3] = {{.kind = TT_VALUE_STRING, .s = "sgd"},
+                        {.kind = TT_VALUE_STRING, .s = "adam"},
+                        {.kind = TT_VALUE_STRING, .s = "adamw"}};
+    tt_param cat = {.name = "p", .dist = TT_DIST_CATEGORICAL, .values = vals, .n_values = 3};
+    ck_assert_int_eq(tt_slice_scale_of(&lin), TT_SLICE_LINEAR);
+    ck_assert_int_eq(tt_slice_scale_of(&lg), TT_SLICE_LOG10);
+    ck_assert_int_eq(tt_slice_scale_of(&cat), TT_SLICE_CATEGORIES);
+
+    char *names[2], *texts[2];
+    double xs[2], x = -1;
+    bool act[2];
+    size_t hint = 0;
+    tt_trial_record r = slice_rec(TT_TRIAL_COMPLETED, 1.5, "0.25", 0.25, true, names, texts, xs,
+                                  act);
+    ck_assert(tt_slice_x(&lin, TT_SLICE_LINEAR, &r, &hint, &x));
+    ck_assert_double_eq(x, 0.25);
+    ck_assert_uint_eq(hint, 1); /* found at index 1: remembered */
+    /* log: log10 of the value; and back */
+    r = slice_rec(TT_TRIAL_COMPLETED, 1.5, "0.001", 0.001, true, names, texts, xs, act);
+    ck_assert(tt_slice_x(&lg, TT_SLICE_LOG10, &r, &hint, &x));
+    ck_assert_double_eq_tol(x, -3, 1e-12);
+    ck_assert_double_eq_tol(tt_slice_value(TT_SLICE_LOG10, x), 0.001, 1e-15);
+    ck_assert_double_eq(tt_slice_value(TT_SLICE_LINEAR, 0.5), 0.5);
+    /* a categorical: the stored index, else the value's text (an older space) */
+    r = slice_rec(TT_TRIAL_COMPLETED, 1.5, "adamw", 2, true, names, texts, xs, act);
+    ck_assert(tt_slice_x(&cat, TT_SLICE_CATEGORIES, &r, &hint, &x));
+    ck_assert_double_eq(x, 2);
+    r = slice_rec(TT_TRIAL_COMPLETED, 1.5, "adam", NAN, true, names, texts, xs, act);
+    ck_assert(tt_slice_x(&cat, TT_SLICE_CATEGORIES, &r, &hint, &x));
+    ck_assert_double_eq(x, 1);
+    r = slice_rec(TT_TRIAL_COMPLETED, 1.5, "rmsprop", NAN, true, names, texts, xs, act);
+    ck_assert(!tt_slice_x(&cat, TT_SLICE_CATEGORIES, &r, &hint, &x));
+    /* no point: not completed, no value, inactive, a log value <= 0, absent */
+    r = slice_rec(TT_TRIAL_RUNNING, 1.5, "0.25", 0.25, true, names, texts, xs, act);
+    ck_assert(!tt_slice_x(&lin, TT_SLICE_LINEAR, &r, &hint, &x));
+    r = slice_rec(TT_TRIAL_COMPLETED, NAN, "0.25", 0.25, true, names, texts, xs, act);
+    ck_assert(!tt_slice_x(&lin, TT_SLICE_LINEAR, &r, &hint, &x));
+    r = slice_rec(TT_TRIAL_COMPLETED, 1, "0.25", 0.25, false, names, texts, xs, act);
+    ck_assert(!tt_slice_x(&lin, TT_SLICE_LINEAR, &r, &hint, &x));
+    r = slice_rec(TT_TRIAL_COMPLETED, 1, "0", 0, true, names, texts, xs, act);
+    ck_assert(!tt_slice_x(&lg, TT_SLICE_LOG10, &r, &hint, &x));
+    tt_param other = {.name = "q", .dist = TT_DIST_UNIFORM};
+    ck_assert(!tt_slice_x(&other, TT_SLICE_LINEAR, &r, &hint, &x));
+    /* the text when x is not stored */
+    r = slice_rec(TT_TRIAL_COMPLETED, 1, "0.75", NAN, true, names, texts, xs, act);
+    ck_assert(tt_slice_x(&lin, TT_SLICE_LINEAR, &r, &hint, &x));
+    ck_assert_double_eq(x, 0.75);
+}
+END_TEST
+
+START_TEST(test_slice_x_range)
+{
+    double lo, hi;
+    tt_slice_x_range(TT_SLICE_CATEGORIES, 3, NULL, 0, &lo, &hi);
+    ck_assert_double_eq(lo, -0.5);
+    ck_assert_double_eq(hi, 2.5);
+    double x[] = {1, 3, 2};
+    tt_slice_x_range(TT_SLICE_LINEAR, 0, x, 3, &lo, &hi);
+    ck_assert_double_eq_tol(lo, 1 - 0.06, 1e-12);
+    ck_assert_double_eq_tol(hi, 3 + 0.06, 1e-12);
+    /* one value, or none: automatic (NaN) */
+    tt_slice_x_range(TT_SLICE_LOG10, 0, x, 1, &lo, &hi);
+    ck_assert(isnan(lo) && isnan(hi));
+    tt_slice_x_range(TT_SLICE_LINEAR, 0, x, 0, &lo, &hi);
+    ck_assert(isnan(lo) && isnan(hi));
+}
+END_TEST
+
+START_TEST(test_assign_slots)
+{
+    /* three trials at once, then a fourth when the second ends: it takes
+     * the second's slot (the lowest free), a fifth the first's */
+    double start[] = {0, 0, 0, 5, 10};
+    double end[] = {10, 5, 20, 30, 12};
+    size_t order[] = {0, 1, 2, 3, 4}, slot[5];
+    ck_assert_uint_eq(tt_chart_assign_slots(start, end, order, 5, slot), 3);
+    ck_assert_uint_eq(slot[0], 0);
+    ck_assert_uint_eq(slot[1], 1);
+    ck_assert_uint_eq(slot[2], 2);
+    ck_assert_uint_eq(slot[3], 1); /* free at 5, when it starts */
+    ck_assert_uint_eq(slot[4], 0);
+    /* the order given is the order taken: indices need not be sorted */
+    double s2[] = {5, 0}, e2[] = {6, 5};
+    size_t o2[] = {1, 0}, sl2[2];
+    ck_assert_uint_eq(tt_chart_assign_slots(s2, e2, o2, 2, sl2), 1);
+    ck_assert_uint_eq(sl2[0], 0);
+    ck_assert_uint_eq(sl2[1], 0);
+    ck_assert_uint_eq(tt_chart_assign_slots(NULL, NULL, NULL, 0, NULL), 0);
+}
+END_TEST
+
 Suite *suite_ui_chart(void)
 {
     return tt_suite_of("ui_chart", "core", 0,
@@ -624,5 +742,6 @@ Suite *suite_ui_chart(void)
                                 test_nan_breaks_line, test_layers, test_decimation_keeps_spike,
                                 test_chart_pictures, test_format_tick, test_best_so_far,
                                 test_span_shade, test_mark, test_plot_band, test_column_quantiles,
-                                test_column_quantiles_skips, test_column_quantiles_match_plot));
+                                test_column_quantiles_skips, test_column_quantiles_match_plot,
+                                test_slice_scale_and_x, test_slice_x_range, test_assign_slots));
 }

@@ -166,4 +166,51 @@ void tt_chart_format_tick(double v, char *buf, size_t n);
  * when there is none. */
 size_t tt_chart_best_so_far(const double *y, size_t n, bool minimize, double *out);
 
+
+/* ---- what the charts of several kinds share (slice.c, slots.c) ---------
+ * `tunetop plot` (src/cli) and the dashboard's views (src/ui) draw the same
+ * charts; the parts that turn a study's records into chart coordinates
+ * live here, once, so the two cannot drift apart. */
+
+struct tt_param;
+struct tt_trial_record;
+
+/* How a parameter's values lie along a slice chart's x axis: as they are,
+ * as log10 (a log-distributed parameter, spread as the sampler drew it),
+ * or as category indices 0..n-1 (a categorical or constant: one column of
+ * points per value). */
+typedef enum tt_slice_scale {
+    TT_SLICE_LINEAR,
+    TT_SLICE_LOG10,
+    TT_SLICE_CATEGORIES
+} tt_slice_scale;
+
+tt_slice_scale tt_slice_scale_of(const struct tt_param *p);
+/* The x of trial r in a slice of parameter p: false when r has no point
+ * there (not completed, no finite objective, p inactive or absent, a value
+ * that is no category of p, a log value <= 0). Matched by parameter name;
+ * *hint (start it at 0) remembers where p was in the last record, so a
+ * study of one space version costs one comparison per trial. A categorical
+ * value is its stored index, else the category whose text matches (a
+ * trial of an older space version). */
+bool tt_slice_x(const struct tt_param *p, tt_slice_scale scale,
+                const struct tt_trial_record *r, size_t *hint, double *x);
+/* The x range of a slice of n points x[] (after tt_slice_x): -0.5..n-0.5
+ * for n_values categories; else the points' span with 3% of it added on
+ * each side, so that no point sits on the y axis; NaN (automatic) when the
+ * points do not span a range. */
+void tt_slice_x_range(tt_slice_scale scale, size_t n_values, const double *x, size_t n,
+                      double *lo, double *hi);
+/* A slice x back to the parameter's value (10^x on a log scale). */
+double tt_slice_value(tt_slice_scale scale, double x);
+
+/* Slots of a timeline: intervals [start[i], end[i]] taken in order of
+ * order[] (indices sorted by start), each put in the lowest slot free by
+ * its start (a slot is free once its last interval ended at or before
+ * it), as a sweep's parallel slots fill. slot[i] gets interval i's slot;
+ * returns the number of slots. The store does not record which slot ran a
+ * trial: this packs the bars into as few rows as their overlaps need. */
+size_t tt_chart_assign_slots(const double *start, const double *end, const size_t *order,
+                             size_t n, size_t *slot);
+
 #endif

@@ -107,6 +107,15 @@ int tt_study_write_sweep(const char *path, const char *text, size_t len, tt_erro
  * tt_store_get_command_result), or a negative code with err filled. */
 int64_t tt_study_save_sweep(tt_store *st, const char *path, const char *text, size_t len,
                             tt_error *err);
+/* Narrow one parameter of the study (narrow.c; `tunetop narrow`, the
+ * dashboard's slice view): the study's sweep file, which must be the space
+ * version info records or one saved for the next runner (a pending
+ * reload), narrowed by tt_sweep_narrow, then tt_study_save_sweep. *path
+ * gets the sweep file written (caller frees; NULL on failure). Returns the
+ * reload command's id, or a negative code with err filled (the refusal's
+ * words: an edited file, an unknown parameter, a widening…). */
+int64_t tt_study_narrow(tt_store *st, const tt_study_info *info, const tt_narrow *req,
+                        char **path, tt_error *err);
 
 /* ---- reading a study (reader.c) --------------------------------------------
  * What every reader of a study needs, read incrementally: the study row,

@@ -1,11 +1,11 @@
 /*
  * narrow — `tunetop narrow DIR --param NAME [--min A] [--max B]
  * [--values a,b,…] [--pin V]`: the options and the messages. The narrowing
- * of the text is config's (tt_sweep_narrow: only that parameter's mapping
- * changes, the result checked by the loader); writing the study's sweep
- * file and asking for the reload is study's (tt_study_save_sweep), the
- * same path the dashboard's editor saves through, so a narrowed space is
- * recorded and taken by the runner exactly as an edited one.
+ * is study's (tt_study_narrow: the sweep file checked against the recorded
+ * version, narrowed by config's tt_sweep_narrow, saved by
+ * tt_study_save_sweep), which the dashboard's slice view calls too, the
+ * same path the editor saves through, so a narrowed space is recorded and
+ * taken by the runner exactly as an edited one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,51 +115,6 @@ static int parse(int argc, char **argv, narrow_opts *o)
     return 0;
 }
 
-/* Whether a `reload` waits for a runner: the sweep file was saved (by the
- * editor or an earlier narrow) with no runner alive, and is the version
- * the next runner records. */
-static bool reload_pending(tt_store *st)
-{
-    tt_command *cmds = NULL;
-    size_t n = 0;
-    bool pending = false;
-    if (tt_store_pending_commands(st, &cmds, &n, NULL) == 0)
-        for (size_t i = 0; i < n; i++)
-            pending |= strcmp(cmds[i].kind, "reload") == 0;
-    tt_command_list_free(cmds, n);
-    return pending;
-}
-
-/* The text to narrow: the sweep file, which must be the study's newest
- * version, or saved for the next runner to record (a pending reload) — an
- * edit made behind the study's back would slip into the new version
- * unseen. A missing file is the newest version (the editor does the same;
- * saving creates it). NULL with a message printed. */
-static char *current_text(tt_store *st, const char *path, long version)
-{
-    tt_error err = {0};
-    char *latest = tt_store_get_space(st, 0, &err);
-    if (!latest) {
-        fprintf(stderr, "tunetop narrow: %s\n", err.msg);
-        return NULL;
-    }
-    char *text = tt_read_file(path, NULL, NULL);
-    if (!text)
-        return latest;
-    if (strcmp(text, latest) != 0 && !reload_pending(st)) {
-        fprintf(stderr,
-                "tunetop narrow: %s differs from the study's space v%ld (edited since it was "
-                "recorded): record it first (`tunetop run %s`), or copy the study's "
-                "sweep-v%ld.yaml over it\n",
-                path, version, path, version);
-        free(text);
-        free(latest);
-        return NULL;
-    }
-    free(latest);
-    return text;
-}
-
 static int narrow(narrow_opts *o)
 {
     tt_error err = {0};
@@ -179,24 +134,13 @@ static int narrow(narrow_opts *o)
     }
     int status = CLI_EXIT_FAIL;
     tt_study_info info = {0};
-    char *path = NULL, *text = NULL, *out = NULL;
+    char *path = NULL;
     if (tt_store_get_study(st, &info, &err) < 0) {
         fprintf(stderr, "tunetop narrow: %s\n", err.msg);
         goto done;
     }
-    if (!(path = tt_study_sweep_file(&info))) {
-        fprintf(stderr, "tunetop narrow: the study in %s does not say which sweep file it came "
-                        "from\n", o->dir);
-        goto done;
-    }
-    if (!(text = current_text(st, path, info.space_version)))
-        goto done;
-    if (!(out = tt_sweep_narrow(path, text, strlen(text), &o->req, &err))) {
-        fprintf(stderr, "tunetop narrow: %s\n", err.msg);
-        goto done;
-    }
     long pid = tt_study_runner_pid(o->dir);
-    int64_t id = tt_study_save_sweep(st, path, out, strlen(out), &err);
+    int64_t id = tt_study_narrow(st, &info, &o->req, &path, &err);
     if (id < 0) {
         fprintf(stderr, "tunetop narrow: %s\n", err.msg);
         goto done;
@@ -212,8 +156,6 @@ static int narrow(narrow_opts *o)
         status = CLI_EXIT_OK;
     }
 done:
-    free(out);
-    free(text);
     free(path);
     tt_study_info_clear(&info);
     tt_store_close(st);

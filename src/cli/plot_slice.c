@@ -24,6 +24,7 @@
 
 typedef struct slice {
     const tt_param *param;
+    tt_slice_scale scale;
     bool log_x, categorical;
     double *x, *y;
     long *number;
@@ -31,58 +32,15 @@ typedef struct slice {
     double importance;     /* NAN when none is stored */
 } slice;
 
-static bool log_dist(tt_dist d)
-{
-    switch (d) {
-    case TT_DIST_LOG_UNIFORM:
-    case TT_DIST_LOG_UNIFORM_VALUES:
-    case TT_DIST_Q_LOG_UNIFORM:
-    case TT_DIST_Q_LOG_UNIFORM_VALUES:
-    case TT_DIST_INV_LOG_UNIFORM:
-    case TT_DIST_INV_LOG_UNIFORM_VALUES:
-    case TT_DIST_LOG_NORMAL:
-    case TT_DIST_Q_LOG_NORMAL:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* Index of the parameter named name in r, or -1. Trials of one space
- * version list their parameters in the same order, so *hint (the last
- * index found) is nearly always right at once: 100,000 trials cost one
- * comparison each. */
-static long param_of(const tt_trial_record *r, const char *name, size_t *hint)
-{
-    if (*hint < r->n_params && strcmp(r->param_names[*hint], name) == 0)
-        return (long)*hint;
-    for (size_t i = 0; i < r->n_params; i++)
-        if (strcmp(r->param_names[i], name) == 0) {
-            *hint = i;
-            return (long)i;
-        }
-    return -1;
-}
-
-/* The category index of a value: the stored index when it is one, else
- * the value whose text matches (a trial of an older space version). */
-static double category_of(const tt_param *P, double x, const char *text)
-{
-    if (isfinite(x) && x >= 0 && x < (double)P->n_values && x == floor(x))
-        return x;
-    char buf[128];
-    for (size_t k = 0; k < P->n_values; k++)
-        if (strcmp(tt_value_format(&P->values[k], buf, sizeof buf), text) == 0)
-            return (double)k;
-    return NAN;
-}
-
+/* The points (chart.h's tt_slice_x places each trial, as the dashboard's
+ * slice view does). */
 static void slice_collect(const cli_view *v, const tt_param *P, slice *s)
 {
     memset(s, 0, sizeof *s);
     s->param = P;
-    s->categorical = P->dist == TT_DIST_CATEGORICAL || P->dist == TT_DIST_CONSTANT;
-    s->log_x = !s->categorical && log_dist(P->dist);
+    s->scale = tt_slice_scale_of(P);
+    s->categorical = s->scale == TT_SLICE_CATEGORIES;
+    s->log_x = s->scale == TT_SLICE_LOG10;
     s->importance = NAN;
     s->x = tt_xmalloc((v->n_trials + 1) * sizeof *s->x);
     s->y = tt_xmalloc((v->n_trials + 1) * sizeof *s->y);
@@ -91,20 +49,8 @@ static void slice_collect(const cli_view *v, const tt_param *P, slice *s)
     size_t hint = 0;
     for (size_t i = 0; i < v->n_trials; i++) {
         const tt_trial_record *r = &v->trials[i];
-        if (r->state != TT_TRIAL_COMPLETED || !isfinite(r->value))
-            continue;
-        long k = param_of(r, P->name, &hint);
-        if (k < 0 || (r->param_active && !r->param_active[k]))
-            continue;
-        double x = r->param_x ? r->param_x[k] : NAN;
-        const char *text = r->param_text ? r->param_text[k] : "";
-        if (s->categorical)
-            x = category_of(P, x, text);
-        else if (!isfinite(x))
-            x = strtod(text, NULL);
-        if (s->log_x)
-            x = x > 0 ? log10(x) : NAN;
-        if (!isfinite(x))
+        double x;
+        if (!tt_slice_x(P, s->scale, r, &hint, &x))
             continue;
         s->x[s->n] = x;
         s->y[s->n] = r->value;
@@ -131,22 +77,7 @@ static void slice_draw(cli_plot *p, const slice *s, int top, int rows)
     for (size_t i = 0; i < s->n; i++)
         ser[i] = (tt_chart_series){&s->x[i], &s->y[i], 1, 0, 0};
     tt_chart_opts opts = {false, NAN, NAN, NAN, NAN};
-    if (s->categorical) {
-        opts.x_min = -0.5;
-        opts.x_max = (double)P->n_values - 0.5;
-    } else if (s->n) {
-        /* a little room left and right, so that no dot sits on the y axis */
-        double lo = INFINITY, hi = -INFINITY;
-        for (size_t i = 0; i < s->n; i++) {
-            lo = fmin(lo, s->x[i]);
-            hi = fmax(hi, s->x[i]);
-        }
-        double pad = hi > lo ? (hi - lo) * 0.03 : 0;
-        opts.x_min = lo - pad;
-        opts.x_max = hi + pad;
-        if (!(hi > lo))
-            opts.x_min = opts.x_max = NAN;
-    }
+    tt_slice_x_range(s->scale, P->n_values, s->x, s->n, &opts.x_min, &opts.x_max);
     tt_canvas *c = cli_plot_canvas(p, rows);
     tt_chart_axes axes;
     tt_chart_plot(c, ser, s->n, &opts, &axes);

@@ -55,23 +55,25 @@ static int by_start(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* Greedy slots (see the file comment); returns how many. */
+/* Greedy slots (see the file comment, and chart.h's
+ * tt_chart_assign_slots, which the dashboard's timeline shares); returns
+ * how many. bars are sorted by start. */
 static size_t assign_slots(bar *bars, size_t n)
 {
-    double *free_at = NULL;
-    size_t n_slots = 0, cap = 0;
+    double *start = tt_xmalloc((n + 1) * sizeof *start), *end = tt_xmalloc((n + 1) * sizeof *end);
+    size_t *order = tt_xmalloc((n + 1) * sizeof *order), *slot = tt_xmalloc((n + 1) * sizeof *slot);
     for (size_t i = 0; i < n; i++) {
-        size_t s = 0;
-        while (s < n_slots && free_at[s] > bars[i].start)
-            s++;
-        if (s == n_slots) {
-            tt_grow((void **)&free_at, &cap, n_slots + 1, sizeof *free_at);
-            n_slots++;
-        }
-        free_at[s] = bars[i].end;
-        bars[i].slot = s;
+        start[i] = bars[i].start;
+        end[i] = bars[i].end;
+        order[i] = i;
     }
-    free(free_at);
+    size_t n_slots = tt_chart_assign_slots(start, end, order, n, slot);
+    for (size_t i = 0; i < n; i++)
+        bars[i].slot = slot[i];
+    free(start);
+    free(end);
+    free(order);
+    free(slot);
     return n_slots;
 }
 

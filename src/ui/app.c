@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "views.h"
 
 double ui_now_wall(void)
 {
@@ -85,6 +86,7 @@ void ui_mark_all(ui_app *a)
     for (int p = 0; p < UI_PANEL_COUNT; p++)
         a->dirty[p] = true;
     a->overlay_dirty = true;
+    a->view_dirty = true;
 }
 
 /* ---- drawing ---------------------------------------------------------------------------- */
@@ -119,8 +121,8 @@ static void draw(ui_app *a)
         if (!a->dirty[p])
             continue;
         a->dirty[p] = false;
-        bool hidden = a->overlay != UI_OVERLAY_NONE && p != UI_PANEL_HEADER &&
-                      p != UI_PANEL_STATUS;
+        bool hidden = (a->overlay != UI_OVERLAY_NONE || a->view > 0) &&
+                      p != UI_PANEL_HEADER && p != UI_PANEL_STATUS;
         if (a->layout.history_shared && ((p == UI_PANEL_HISTORY && !a->show_history) ||
                                          (p == UI_PANEL_IMPORTANCE && a->show_history)))
             hidden = true;
@@ -141,7 +143,19 @@ static void draw(ui_app *a)
         wnoutrefresh(w);
         a->overlay_dirty = false;
         any = true;
+    } else if (a->overlay == UI_OVERLAY_NONE && a->view_dirty && a->overlay_win) {
+        /* a view owns the body as an overlay does, under the overlays */
+        const ui_view_entry *e = ui_views_shown(a);
+        if (e) {
+            WINDOW *w = a->overlay_win;
+            werase(w);
+            e->view->draw(a, w);
+            wnoutrefresh(w);
+            any = true;
+        }
     }
+    if (a->overlay == UI_OVERLAY_NONE)
+        a->view_dirty = false;
     if (any)
         doupdate();
 }
@@ -157,6 +171,10 @@ static void mark_changed(ui_app *a)
             a->dirty[p] = true;
             a->seen_gen[p] = g;
         }
+    }
+    if (a->view > 0 && a->view_gen != g) {
+        a->view_gen = g;
+        a->view_dirty = true;
     }
     if (a->overlay == UI_OVERLAY_DETAIL || (a->overlay == UI_OVERLAY_EDITOR && a->dirty[UI_PANEL_HEADER]))
         a->overlay_dirty = true;
@@ -267,6 +285,10 @@ static int run_loop(ui_app *a)
                 }
                 if (f & UI_REDRAW)
                     a->dirty[a->focus] = true;
+                /* a list's selection is highlighted in the charts */
+                if ((f & UI_REDRAW) &&
+                    (a->focus == UI_PANEL_TRIALS || a->focus == UI_PANEL_BEST))
+                    a->dirty[UI_PANEL_CURVES] = a->dirty[UI_PANEL_HISTORY] = true;
                 if (f & UI_HANDLED)
                     a->dirty[UI_PANEL_STATUS] = true;
                 if (ui_term_winch_pending() || ui_quit_requested())
@@ -357,6 +379,7 @@ int tt_ui_run(const tt_ui_opts *opts, tt_ui_result *res, tt_error *err)
     ui_detail_close(a);
     ui_editor_close(a);
     ui_history_free(a);
+    ui_views_free();
     ui_filter_free(&a->filter);
     free(a->rows);
     ui_strings_free(a->theme_names, a->n_theme_names);

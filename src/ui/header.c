@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "views.h"
 
 static long finished_count(const ui_model *m)
 {
@@ -237,11 +238,18 @@ void ui_status_draw(ui_app *a, void *win)
         break;
     default:
         hints = " q detach  ? help  Tab panel  Enter detail  / filter  s sort  p pause  "
-                "+/- parallel  e edit  t theme  Q stop";
+                "+/- parallel  v views  e edit  t theme  Q stop";
+    }
+    char view_hints[320];
+    const ui_view_entry *v = ui_views_shown(a);
+    if (v && a->overlay == UI_OVERLAY_NONE) {
+        snprintf(view_hints, sizeof view_hints, " %s view: %s  v next  V back  q detach  ? help",
+                 v->view->name, v->hints);
+        hints = view_hints;
     }
     wattrset(w, a->attr[UI_ROLE_AXIS]);
     if (!a->utf8) {
-        char buf[256];
+        char buf[400];
         snprintf(buf, sizeof buf, "%s", hints);
         for (char *p = strstr(buf, "↑↓"); p; p = strstr(buf, "↑↓")) {
             memmove(p + 5, p + 6, strlen(p + 6) + 1);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "views.h"
 
 static const char *const help_lines[] = {
     "#Everywhere",
@@ -25,6 +26,7 @@ static const char *const help_lines[] = {
     "t|next colour theme",
     "/|filter the trial list (Enter applies, empty clears, Esc cancels)",
     "Ctrl-L|repaint the screen",
+    "v  V|next / previous view of the main area (slice, timeline…; after the last, the panels)",
     "#Trial list and best trials",
     "↑ ↓  j k|select a trial (mouse wheel scrolls)",
     "PgUp PgDn  Home End  g G|page, first, last",
@@ -32,6 +34,7 @@ static const char *const help_lines[] = {
     "Enter|open the trial's detail (or click a selected row)",
     "s  S|sort by the next column / reverse the order (or click a header)",
     "Esc|clear the filter",
+    "F|trial list: follow the running trials (keep them on screen)",
     "#Filter examples",
     "state=failed|trials in a state (prefixes work: state=fail)",
     "lr>0.01  batch_size<=32|parameter comparisons (= != < <= > >= ~)",
@@ -55,17 +58,42 @@ static const char *const help_lines[] = {
     "Ctrl-K  Ctrl-U|cut line / paste",
 };
 
+/* help_lines, then each view's keys under its own heading (views.c):
+ * built at the first draw. */
+#define HELP_LINES_MAX 160
+static const char *all_lines[HELP_LINES_MAX];
+static char view_heads[16][64];
+static int n_all;
+
+static void build_lines(void)
+{
+    if (n_all)
+        return;
+    int n = 0, count = (int)(sizeof help_lines / sizeof *help_lines);
+    for (int i = 0; i < count && n < HELP_LINES_MAX; i++)
+        all_lines[n++] = help_lines[i];
+    for (size_t v = 0; v < ui_views_count() && v < 16; v++) {
+        const ui_view_entry *e = ui_views_get(v);
+        snprintf(view_heads[v], sizeof view_heads[v], "#%s view (v)", e->view->name);
+        if (n < HELP_LINES_MAX)
+            all_lines[n++] = view_heads[v];
+        for (size_t k = 0; e->help && e->help[k] && n < HELP_LINES_MAX; k++)
+            all_lines[n++] = e->help[k];
+    }
+    n_all = n;
+}
+
 /* One screen row of the help: a heading, or a piece of an entry's text
  * (the key only on its first piece). Entries wrap at word boundaries to
  * the overlay's width, so nothing is cut at 80 columns; the rows scroll
  * when the screen has fewer. */
 typedef struct help_row {
-    int entry;          /* index into help_lines */
+    int entry;          /* index into all_lines */
     size_t off, len;    /* the piece of the text after '|' (or the heading) */
     bool first;
 } help_row;
 
-#define HELP_ROWS_MAX 256
+#define HELP_ROWS_MAX 400
 
 static int help_scroll;
 static int help_page = 10;  /* rows shown at the last draw: PgUp/PgDn */
@@ -101,9 +129,9 @@ static size_t wrap(int entry, const char *text, int width, help_row *rows, size_
 static size_t layout(int text_w, int head_w, help_row *rows, size_t max)
 {
     size_t n = 0;
-    int count = (int)(sizeof help_lines / sizeof *help_lines);
-    for (int i = 0; i < count && n < max; i++) {
-        const char *line = help_lines[i];
+    build_lines();
+    for (int i = 0; i < n_all && n < max; i++) {
+        const char *line = all_lines[i];
         if (line[0] == '#')
             n = wrap(i, line + 1, head_w, rows, n, max);
         else
@@ -145,7 +173,7 @@ void ui_help_draw(ui_app *a, void *win)
     ui_draw_title_fit(a, w, "Help: keys", "Help", right, "Esc closes", true);
     for (int i = help_scroll, y = 1; i < n && y < h; i++, y++) {
         const help_row *r = &rows[i];
-        const char *line = help_lines[r->entry];
+        const char *line = all_lines[r->entry];
         char piece[256];
         if (line[0] == '#') {
             snprintf(piece, sizeof piece, "%.*s", (int)r->len, line + 1 + r->off);

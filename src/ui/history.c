@@ -299,6 +299,11 @@ void ui_history_draw(ui_app *a, void *win)
     draw_title(a, w, h->banded, focused);
     tt_chart_axes axes;
     size_t plotted = h->banded ? plot_band(h, c, &axes) : plot_dots(h, c, &axes);
+    /* the trial selected in a list, where it lies among the others */
+    long sel = ui_selected_trial(a);
+    const ui_trial *st = sel && sel != m->best ? ui_model_trial(m, sel) : NULL;
+    if (plotted && st && st->rec.state == TT_TRIAL_COMPLETED)
+        tt_chart_mark(c, &axes, (double)sel, st->rec.value, UI_PLOT_SELECT);
     if (plotted)
         ui_plot_show(a, w, 1, x0, c, &axes, "trial");
     else

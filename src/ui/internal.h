@@ -496,6 +496,14 @@ struct ui_app {
      * trials (completed_gen), its width or its scale change (history.c). */
     struct ui_history_cache *history_cache;
 
+    /* The exploration views (views.c): 0 = the panels, k = the k-th view
+     * of the table, drawn into overlay_win (the body) when view_dirty. */
+    int view;
+    bool view_dirty;
+    unsigned view_gen;          /* model generation the view was drawn from */
+    /* The trial list keeps the running trials on screen (F, htop's follow). */
+    bool trials_follow;
+
     struct ui_detail_state *detail;
     struct ui_editor_state *editor;
     struct ui_picker_state *picker;
@@ -609,6 +617,9 @@ void ui_curves_draw(ui_app *a, void *win);
  * before any point of it came. */
 int ui_curves_metric(const ui_app *a);
 int ui_curves_key(ui_app *a, int key);
+/* The trial selected in the best table (when focused) or else the trial
+ * list, 0 when none: the curves and the history highlight it. */
+long ui_selected_trial(ui_app *a);
 void ui_history_draw(ui_app *a, void *win);
 int ui_history_key(ui_app *a, int key);
 /* Free what the history panel keeps between frames (at exit). */

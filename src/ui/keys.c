@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "views.h"
 
 void ui_message(ui_app *a, bool error, const char *fmt, ...)
 {
@@ -229,6 +230,8 @@ static int mouse_event(ui_app *a)
             a->overlay_dirty = true;
         return f;
     }
+    if (a->view > 0)
+        return UI_IGNORED; /* the views are driven by keys */
     int p = ui_layout_hit(&a->layout, ev.y, ev.x, a->show_history);
     if (p < 0 || p == UI_PANEL_HEADER || p == UI_PANEL_STATUS)
         return UI_IGNORED;
@@ -312,6 +315,9 @@ static int global_key(ui_app *a, int key)
     case 'e':
     case 'E':
         return ui_editor_open(a, key == 'E');
+    case 'v':
+    case 'V':
+        return ui_views_cycle(a, key == 'v' ? 1 : -1);
     case KEY_MOUSE:
         return mouse_event(a);
     case KEY_RESIZE:
@@ -345,6 +351,17 @@ int ui_dispatch_key(ui_app *a, int key)
                                 (key == '?' && a->overlay != UI_OVERLAY_HELP)))
             return global_key(a, key);
         return f;
+    }
+    const ui_view_entry *v = ui_views_shown(a);
+    if (v) {
+        /* the view first, then the keys that work everywhere; the panels'
+         * own keys (sorting, the list's selection) wait until it is left */
+        int f = v->view->key ? v->view->key(a, key) : UI_IGNORED;
+        if (f != UI_IGNORED) {
+            a->view_dirty = true;
+            return f & ~UI_REDRAW;
+        }
+        return global_key(a, key);
     }
     int f = panel_key(a, a->focus, key);
     if (f != UI_IGNORED)

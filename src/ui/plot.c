@@ -25,6 +25,10 @@ unsigned ui_plot_attr(const ui_app *a, int color)
         return a->attr[UI_ROLE_AXIS];
     if (color == UI_PLOT_FAILED)
         return a->attr[UI_ROLE_FAILED];
+    if (color == UI_PLOT_RUNNING)
+        return a->attr[UI_ROLE_RUNNING];
+    if (color == UI_PLOT_SELECT)
+        return a->attr[UI_ROLE_SELECTION];
     if (color >= 0 && color < 8)
         return a->trial_color[color] ? a->trial_color[color] : a->attr[UI_ROLE_RUNNING];
     return a->attr[UI_ROLE_DEFAULT];
@@ -104,11 +108,17 @@ static void show_x_axis(ui_app *a, WINDOW *win, int y, int x, const tt_canvas *c
     wattrset(win, a->attr[UI_ROLE_DEFAULT]);
 }
 
-void ui_plot_show(ui_app *a, void *win, int y, int x, const tt_canvas *c,
-                  const tt_chart_axes *axes, const char *x_label)
+void ui_plot_show_chart(ui_app *a, void *win, int y, int x, const tt_canvas *c,
+                        const tt_chart_axes *axes)
 {
     show_y_axis(a, win, y, x, c, axes);
     show_cells(a, win, y, x, c);
+}
+
+void ui_plot_show(ui_app *a, void *win, int y, int x, const tt_canvas *c,
+                  const tt_chart_axes *axes, const char *x_label)
+{
+    ui_plot_show_chart(a, win, y, x, c, axes);
     show_x_axis(a, win, y, x, c, axes, x_label);
 }
 

@@ -1,7 +1,7 @@
 /*
  * trials — the list of every trial: sortable by any column (`s` next
  * column, `S` reverse, or a click on a header), filtered with `/` (see
- * filter.c for the language). The shown rows (numbers, filtered and
+ * filter.c for the language); F follows the running trials. The shown rows (numbers, filtered and
  * sorted) are rebuilt only when the model changed, and the selection stays
  * on the same trial across rebuilds.
  */
@@ -103,12 +103,32 @@ int ui_trials_apply_filter(ui_app *a, const char *text)
     return 0;
 }
 
+/* Follow (F): the first running trial's row is selected and the page
+ * starts at it, so the running ones are on screen whatever the sort, as
+ * htop's F keeps a process in view; stays put when none runs. */
+static void follow_running(ui_app *a)
+{
+    const ui_model *m = &a->model;
+    for (size_t i = 0; i < a->n_rows; i++) {
+        const ui_trial *t = ui_model_trial(m, a->rows[i]);
+        if (t && t->rec.state == TT_TRIAL_RUNNING) {
+            a->trials.sel = i;
+            a->trials.top = i;
+            return;
+        }
+    }
+}
+
 void ui_trials_draw(ui_app *a, void *win)
 {
     WINDOW *w = win;
     ui_trials_refresh_rows(a);
+    if (a->trials_follow)
+        follow_running(a);
     char right[160];
-    if (a->filter.n)
+    if (a->trials_follow)
+        snprintf(right, sizeof right, "following running · %zu trials · F stops", a->n_rows);
+    else if (a->filter.n)
         snprintf(right, sizeof right, "%zu of %zu · filter: %.60s", a->n_rows, a->model.n_trials,
                  a->filter_text);
     else
@@ -167,8 +187,20 @@ int ui_trials_key(ui_app *a, int key)
             return UI_HANDLED | UI_REDRAW;
         }
         return UI_IGNORED;
-    default:
-        return ui_table_list_key(&a->trials, a->n_rows, key);
+    case 'F':
+        a->trials_follow = !a->trials_follow;
+        ui_message(a, false, a->trials_follow ? "following the running trials (F stops)"
+                                              : "not following the running trials");
+        return UI_HANDLED | UI_REDRAW;
+    default: {
+        int f = ui_table_list_key(&a->trials, a->n_rows, key);
+        /* moving by hand stops following, as in htop */
+        if (f != UI_IGNORED && a->trials_follow) {
+            a->trials_follow = false;
+            ui_message(a, false, "not following the running trials (F follows)");
+        }
+        return f;
+    }
     }
 }
 

@@ -31,4 +31,27 @@ extern const ui_view ui_view_parallel;
 extern const ui_view ui_view_timeline;
 extern const ui_view ui_view_compare;
 
+/* ---- the list `v` visits (views.c) ---------------------------------------- */
+
+/* A view as the dashboard lists it: the status line's keys while it is
+ * shown, and its lines of the help overlay ("KEYS|what they do", the
+ * help's format; NULL-terminated). Kept beside the table rather than in
+ * ui_view so the views' files need not change when the help does. */
+typedef struct ui_view_entry {
+    const ui_view *view;
+    const char *hints;
+    const char *const *help;
+} ui_view_entry;
+
+/* How many views there are, and the i-th (0-based) in `v`'s order. */
+size_t ui_views_count(void);
+const ui_view_entry *ui_views_get(size_t i);
+/* The view shown (a->view: 0 = the panels, k = the k-th view), or NULL. */
+const ui_view_entry *ui_views_shown(const ui_app *a);
+/* v (dir 1) and V (dir -1): the next or previous view, the panels counted
+ * as one more place in the cycle. Says which in the status line. */
+int ui_views_cycle(ui_app *a, int dir);
+/* Each view's free, when the dashboard closes. */
+void ui_views_free(void);
+
 #endif

@@ -1,0 +1,62 @@
+/*
+ * views — the exploration views `v` cycles through (views.h), in the order
+ * it visits them. This table is the only place that names them all: adding
+ * a view is one entry here (its object, its status-line keys, its help).
+ * The loop (app.c) draws the shown view into the body's window instead of
+ * the panels; keys.c gives it keys before the dashboard's own.
+ */
+#include <stdio.h>
+
+#include "views.h"
+
+static const ui_view_entry views[] = {
+    {&ui_view_slice,
+     "←→↑↓ select  Enter full size  Esc back  [ ] marker  n narrow  x drop  p pin",
+     (const char *const[]){
+         "← → ↑ ↓|select a parameter's chart (the grid of small charts)",
+         "Enter  Esc|open the selected chart full size / back to the grid",
+         "[  ]|full size, a number: select the low / high range marker (← → move it)",
+         "x|full size, a categorical: drop / keep the value under the cursor (← → move it)",
+         "n|narrow the parameter to the markers' range or the kept values (asks first; "
+         "writes the next space version as `tunetop narrow` does)",
+         "p|pin the parameter to the value under the cursor, else the best trial's (asks first)",
+         NULL}},
+    {&ui_view_timeline,
+     "↑↓ select trial  Enter detail  z whole study / newest window",
+     (const char *const[]){
+         "↑ ↓  ← →|select a trial's bar (up/down: slots, left/right: along the slot)",
+         "Enter|open the selected trial's detail",
+         "z|zoom out to the whole study / back to the newest window", NULL}},
+};
+
+size_t ui_views_count(void)
+{
+    return sizeof views / sizeof *views;
+}
+
+const ui_view_entry *ui_views_get(size_t i)
+{
+    return i < ui_views_count() ? &views[i] : NULL;
+}
+
+const ui_view_entry *ui_views_shown(const ui_app *a)
+{
+    return a->view > 0 ? ui_views_get((size_t)a->view - 1) : NULL;
+}
+
+int ui_views_cycle(ui_app *a, int dir)
+{
+    int n = (int)ui_views_count() + 1;
+    a->view = ((a->view + dir) % n + n) % n;
+    a->view_dirty = true;
+    /* the status line names the view and its keys (header.c) */
+    a->message[0] = '\0';
+    return UI_REDRAW_ALL;
+}
+
+void ui_views_free(void)
+{
+    for (size_t i = 0; i < ui_views_count(); i++)
+        if (views[i].view->free)
+            views[i].view->free();
+}
