@@ -147,11 +147,11 @@ static void draw_warning(ui_app *a, WINDOW *w, int y, size_t n, char label[][128
     for (size_t i = 1; i < n; i++)
         goals |= ui_compare_model(a, i)->study.goal != m0->study.goal;
     char line[1024];
-    int len = snprintf(line, sizeof line, "! %s: each study on its own objective, best so far of",
-                       goals ? "goals differ (min and max)" : "objectives differ");
+    int len = snprintf(line, sizeof line, "! %s, each study on its own objective:",
+                       goals ? "goals differ" : "objectives differ");
     for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof line; i++) {
         const ui_model *m = ui_compare_model(a, i);
-        len += snprintf(line + len, sizeof line - (size_t)len, "%s %s: %s %s", i ? ";" : "",
+        len += snprintf(line + len, sizeof line - (size_t)len, "%s %s: %s %s", i ? "," : "",
                         label[i], goal_word(m), m->study.metric);
     }
     wattrset(w, a->attr[UI_ROLE_ERROR]);
