@@ -447,9 +447,124 @@ START_TEST(same_name_labels)
 }
 END_TEST
 
+/* ---- end to end: the command line ------------------------------------------ */
+
+START_TEST(cli_refusals)
+{
+    studies();
+    /* a folder that is not a study: the usual message, exit 1 */
+    const char *bad[] = {"tunetop", dir_a, tmp, NULL};
+    e2e_result r = e2e_run(bad, 20);
+    ck_assert_msg(r.status == 1, "exit %d: %s", r.status, e2e_tail(r.err));
+    ck_assert_msg(strstr(r.err, "is not a tunetop study (no study.db in it)"), "%s", r.err);
+    e2e_result_free(&r);
+    char *missing = tt_xasprintf("%s/nope", tmp);
+    const char *gone[] = {"tunetop", missing, dir_a, NULL};
+    r = e2e_run(gone, 20);
+    ck_assert_msg(r.status == 1 && strstr(r.err, missing), "exit %d: %s", r.status, r.err);
+    e2e_result_free(&r);
+    free(missing);
+    /* the same study twice, by two paths: refused, exit 2 */
+    char *again = tt_xasprintf("%s/../a/", dir_b);
+    const char *twice[] = {"tunetop", dir_a, dir_b, again, NULL};
+    r = e2e_run(twice, 20);
+    ck_assert_msg(r.status == 2 && strstr(r.err, "same study"), "exit %d: %s", r.status, r.err);
+    e2e_result_free(&r);
+    free(again);
+    /* nine studies: more than 8 */
+    const char *nine[] = {"tunetop", dir_a, dir_b, dir_c, dir_a, dir_b, dir_c, dir_a, dir_b,
+                          dir_c, NULL};
+    r = e2e_run(nine, 20);
+    ck_assert_msg(r.status == 2 && strstr(r.err, "at most 8 studies"), "exit %d: %s", r.status,
+                  r.err);
+    e2e_result_free(&r);
+    /* --dir is for a sweep file */
+    const char *withdir[] = {"tunetop", dir_a, dir_b, "--dir", tmp, NULL};
+    r = e2e_run(withdir, 20);
+    ck_assert_msg(r.status == 2 && strstr(r.err, "--dir"), "exit %d: %s", r.status, r.err);
+    e2e_result_free(&r);
+    studies_free();
+}
+END_TEST
+
+/* Run `tmux -L sock ARGS…`; returns its result. */
+static e2e_result tmux(const char *sock, const char *const *args)
+{
+    const char *argv[24] = {"tmux", "-u", "-L", sock, "-f", "/dev/null"};
+    size_t n = 6;
+    for (size_t i = 0; args[i] && n + 1 < sizeof argv / sizeof *argv; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    return e2e_run(argv, 10);
+}
+
+/* Poll the pane until it shows text (at most timeout s); returns it. */
+static char *pane_wait(const char *sock, const char *text, double timeout)
+{
+    const char *cap[] = {"capture-pane", "-p", "-J", "-S", "-50", "-t", "tt", NULL};
+    for (double t = 0;; t += 0.05) {
+        e2e_result r = tmux(sock, cap);
+        free(r.err);
+        if (r.status == 0 && strstr(r.out, text))
+            return r.out;
+        if (t > timeout) {
+            fprintf(stderr, "---- pane ----\n%s\n----\n", r.out);
+            free(r.out);
+            ck_abort_msg("the pane did not show %s (pane on stderr)", text);
+        }
+        free(r.out);
+        e2e_sleep(0.05);
+    }
+}
+
+/* `tunetop A B C` in a terminal: the dashboard of the first study starts
+ * (its header, its trials); q detaches as with one study. */
+START_TEST(cli_several_studies_dashboard)
+{
+    const char *probe[] = {"tmux", "-V", NULL};
+    e2e_result v = e2e_run(probe, 10);
+    bool have_tmux = v.status == 0;
+    e2e_result_free(&v);
+    if (!have_tmux) {
+        fprintf(stderr, "SKIPPED: %s: tmux is not installed\n", __func__);
+        return;
+    }
+    studies();
+    unsetenv("TMUX");
+    setenv("TMUX_TMPDIR", tmp, 1);
+    char sock[64];
+    snprintf(sock, sizeof sock, "tt-compare-%ld", (long)getpid());
+    char *line = tt_xasprintf("cd '%s' && env -u NO_COLOR TERM=xterm-256color LANG=C.UTF-8 "
+                              "XDG_CONFIG_HOME='%s' '%s' '%s' '%s' '%s'; echo \"[exit $?]\"; "
+                              "exec sleep 300",
+                              e2e_root(), tmp, e2e_bin(), dir_a, dir_b, dir_c);
+    const char *start[] = {"new-session", "-d", "-s", "tt", "-x", "120", "-y", "40", line, NULL};
+    e2e_result r = tmux(sock, start);
+    ck_assert_msg(r.status == 0, "tmux: %s", e2e_tail(r.err));
+    e2e_result_free(&r);
+    char *s = pane_wait(sock, "4 completed", 10);
+    ck_assert_msg(strstr(s, "alpha") && !strstr(s, "[exit"), "%s", s);
+    free(s);
+    const char *q[] = {"send-keys", "-t", "tt", "q", NULL};
+    r = tmux(sock, q);
+    e2e_result_free(&r);
+    s = pane_wait(sock, "[exit 0]", 10);
+    ck_assert_msg(strstr(s, "tunetop ") && strstr(s, dir_a), "%s", s);
+    free(s);
+    const char *kill[] = {"kill-server", NULL};
+    r = tmux(sock, kill);
+    e2e_result_free(&r);
+    free(line);
+    studies_free();
+}
+END_TEST
+
 Suite *suite_ui_compare(void)
 {
-    return tt_suite_of("ui_compare", "view", 30,
-                       TT_TESTS(two_studies_curves_legend_table, goals_differ_warns,
-                                live_select_and_switch, one_study_and_limits, same_name_labels));
+    Suite *s = suite_create("ui_compare");
+    tt_add_tcase(s, "view", 30,
+                 TT_TESTS(two_studies_curves_legend_table, goals_differ_warns,
+                          live_select_and_switch, one_study_and_limits, same_name_labels));
+    tt_add_tcase(s, "cli", 60, TT_TESTS(cli_refusals, cli_several_studies_dashboard));
+    return s;
 }
