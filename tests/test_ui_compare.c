@@ -559,12 +559,74 @@ START_TEST(cli_several_studies_dashboard)
 }
 END_TEST
 
+/* `tunetop` alone: Space marks two studies in the picker, Enter opens
+ * them together — the dashboard of one starts (no error in the footer). */
+START_TEST(cli_picker_marks)
+{
+    const char *probe[] = {"tmux", "-V", NULL};
+    e2e_result v = e2e_run(probe, 10);
+    bool have_tmux = v.status == 0;
+    e2e_result_free(&v);
+    if (!have_tmux) {
+        fprintf(stderr, "SKIPPED: %s: tmux is not installed\n", __func__);
+        return;
+    }
+    tmp = e2e_tmpdir();
+    char *runs = tt_xasprintf("%s/tunetop-runs", tmp);
+    ck_assert_int_eq(mkdir(runs, 0700), 0);
+    dir_a = tt_xasprintf("%s/a", runs);
+    dir_b = tt_xasprintf("%s/b", runs);
+    dir_c = NULL;
+    char *na[] = {"lr", "opt"};
+    double v1[] = {0.5}, v2[] = {0.2, 0.3};
+    char *t1[][2] = {{"0.01", "adam"}}, *t2[][2] = {{"0.02", "sgd"}, {"0.03", "adam"}};
+    tt_store_close(make_study(dir_a, "alpha", sweep_a, 2, na, 1, v1, t1));
+    tt_store_close(make_study(dir_b, "beta", sweep_a, 2, na, 2, v2, t2));
+    unsetenv("TMUX");
+    setenv("TMUX_TMPDIR", tmp, 1);
+    char sock[64];
+    snprintf(sock, sizeof sock, "tt-picker-%ld", (long)getpid());
+    char *line = tt_xasprintf("cd '%s' && env -u NO_COLOR TERM=xterm-256color LANG=C.UTF-8 "
+                              "XDG_CONFIG_HOME='%s' '%s'; echo \"[exit $?]\"; exec sleep 300",
+                              tmp, tmp, e2e_bin());
+    const char *start[] = {"new-session", "-d", "-s", "tt", "-x", "120", "-y", "40", line, NULL};
+    e2e_result r = tmux(sock, start);
+    ck_assert_msg(r.status == 0, "tmux: %s", e2e_tail(r.err));
+    e2e_result_free(&r);
+    free(pane_wait(sock, "Space mark to compare", 10));
+    const char *space[] = {"send-keys", "-t", "tt", "Space", NULL};
+    r = tmux(sock, space);
+    e2e_result_free(&r);
+    r = tmux(sock, space);
+    e2e_result_free(&r);
+    char *s = pane_wait(sock, "2 marked: Enter opens them together", 10);
+    ck_assert_msg(strstr(s, "● alpha") && strstr(s, "● beta"), "%s", s);
+    free(s);
+    const char *enter[] = {"send-keys", "-t", "tt", "Enter", NULL};
+    r = tmux(sock, enter);
+    e2e_result_free(&r);
+    s = pane_wait(sock, "completed", 10);
+    ck_assert_msg(!strstr(s, "marked") && !strstr(s, "[exit"), "%s", s);
+    free(s);
+    const char *q[] = {"send-keys", "-t", "tt", "q", NULL};
+    r = tmux(sock, q);
+    e2e_result_free(&r);
+    free(pane_wait(sock, "[exit 0]", 10));
+    const char *kill[] = {"kill-server", NULL};
+    r = tmux(sock, kill);
+    e2e_result_free(&r);
+    free(line);
+    free(runs);
+    studies_free();
+}
+END_TEST
+
 Suite *suite_ui_compare(void)
 {
     Suite *s = suite_create("ui_compare");
     tt_add_tcase(s, "view", 30,
                  TT_TESTS(two_studies_curves_legend_table, goals_differ_warns,
                           live_select_and_switch, one_study_and_limits, same_name_labels));
-    tt_add_tcase(s, "cli", 60, TT_TESTS(cli_refusals, cli_several_studies_dashboard));
+    tt_add_tcase(s, "cli", 60, TT_TESTS(cli_refusals, cli_several_studies_dashboard, cli_picker_marks));
     return s;
 }
