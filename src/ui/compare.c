@@ -11,6 +11,7 @@
  * into itself, and its fANOVA job none into the model), so neither study
  * is read again from the start.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,18 @@ struct ui_compare {
     ui_model *m[UI_COMPARE_MAX];
     size_t n, shown;
 };
+
+/* A compared study computes no fANOVA of its own: the view shows no
+ * importance, and eight studies' forests on worker threads would take
+ * the machine from the sweeps. ui_fanova_maybe_start waits for 2 % more
+ * completed trials than its last computation saw; a last count out of
+ * reach keeps it waiting, and a count of 0 lets the dashboard's study
+ * start at once (a job in flight is collected by the polls either way). */
+static void fanova_hold(ui_model *m, bool hold)
+{
+    m->fanova_trials = hold ? LONG_MAX / 2 : 0;
+    m->fanova_at = 0;
+}
 
 int ui_compare_open(ui_app *a, const char *const *dirs, size_t n, tt_error *err)
 {
@@ -37,7 +50,12 @@ int ui_compare_open(ui_app *a, const char *const *dirs, size_t n, tt_error *err)
         c->m[i + 1] = m;
         /* the whole study at once: a compared study is not browsed, and
          * its best-so-far needs every completed trial (no curves are read) */
-        if (ui_model_open(m, dirs[i], err) < 0 || ui_model_poll(m, 0, 1, a->now, err) < 0) {
+        int rc = ui_model_open(m, dirs[i], err);
+        if (rc == 0) {
+            fanova_hold(m, true);
+            rc = ui_model_poll(m, 0, 1, a->now, err);
+        }
+        if (rc < 0) {
             ui_model_close(m);
             c->m[i + 1] = NULL;
             for (size_t k = 1; k <= i; k++) {
@@ -147,6 +165,8 @@ bool ui_compare_show(ui_app *a, size_t i)
     c->m[i] = NULL;
     c->shown = i;
     bump_generations(&a->model, other);
+    fanova_hold(&a->model, false);
+    fanova_hold(other, true);
 
     /* what the panels kept of the other study: selections, the sort
      * column (an index into its parameters), the curves' metric id, the
