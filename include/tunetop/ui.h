@@ -17,6 +17,9 @@
  * must not print. */
 typedef int (*tt_ui_start_runner_fn)(const char *study_dir, long *pid, tt_error *err);
 
+/* Studies the dashboard compares at most (its own included). */
+#define TT_UI_COMPARE_MAX 8
+
 typedef struct tt_ui_opts {
     const char *study_dir;   /* the study to show; NULL = pick one under runs_dir */
     const char *runs_dir;    /* where the picker looks; NULL = ./tunetop-runs */
@@ -25,6 +28,10 @@ typedef struct tt_ui_opts {
     double refresh_hz;       /* 0 = config or 2 */
     bool ascii;              /* force ASCII charts (else from the locale) */
     tt_ui_start_runner_fn start_runner;   /* for `R`; NULL = not offered */
+    /* More studies for the compare view (`tunetop DIR1 DIR2 …`), read-only
+     * beside study_dir; at most TT_UI_COMPARE_MAX - 1, none twice. */
+    const char *const *compare_dirs;
+    size_t n_compare;
 } tt_ui_opts;
 
 typedef struct tt_ui_result {

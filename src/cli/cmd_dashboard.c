@@ -2,9 +2,12 @@
  * dashboard — the default command: `tunetop SWEEP.yaml` (create or open
  * the study, start its runner detached when none is alive, open the
  * dashboard), `tunetop DIR` (attach to a running or saved study),
- * `tunetop` alone (pick a study under ./tunetop-runs/). Leaving the
- * dashboard never touches the sweep; afterwards we say how to come back.
+ * `tunetop` alone (pick a study under ./tunetop-runs/), `tunetop DIR1 DIR2
+ * …` (the first study's dashboard, the others beside it in the compare
+ * view). Leaving the dashboard never touches the sweep; afterwards we say
+ * how to come back.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +41,46 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
+/* `tunetop DIR1 DIR2 …`: every target a study that can be read, none
+ * twice (two paths to one folder included), at most TT_UI_COMPARE_MAX.
+ * Returns CLI_EXIT_OK or the exit status, having said why. */
+static int check_studies(const char *const *targets, size_t n, const char *dir)
+{
+    if (dir)
+        return cli_usage_error("dashboard", "--dir is for a sweep file; %s and the others "
+                                            "are study folders", targets[0]);
+    if (n > TT_UI_COMPARE_MAX)
+        return cli_usage_error("dashboard", "at most %d studies can be compared at once "
+                                            "(%zu given)", TT_UI_COMPARE_MAX, n);
+    char real[TT_UI_COMPARE_MAX][PATH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        tt_error err = {0};
+        if (!tt_study_is_dir(targets[i])) {
+            fprintf(stderr, "tunetop: %s is not a tunetop study (no study.db in it)%s\n",
+                    targets[i], n > 1 ? "; several targets must all be study folders" : "");
+            return CLI_EXIT_FAIL;
+        }
+        if (cli_study_ready(targets[i], &err) < 0) {
+            fprintf(stderr, "tunetop: %s\n", err.msg);
+            return CLI_EXIT_FAIL;
+        }
+        if (!realpath(targets[i], real[i]))
+            snprintf(real[i], sizeof real[i], "%s", targets[i]);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(real[i], real[j]) == 0)
+                return cli_usage_error("dashboard", "%s and %s are the same study: give each "
+                                                    "study once", targets[j], targets[i]);
+    }
+    return CLI_EXIT_OK;
+}
+
 int cli_cmd_dashboard(int argc, char **argv)
 {
     const char *target = NULL, *dir = NULL;
+    /* every target, for `tunetop DIR1 DIR2 …`; only the first
+     * TT_UI_COMPARE_MAX + 1 are kept (enough to say there are too many) */
+    const char *targets[TT_UI_COMPARE_MAX + 1];
+    size_t n_targets = 0;
     tt_ui_opts opts = {0};
     opts.start_runner = start_runner;
     for (int i = 0; i < argc; i++) {
@@ -65,11 +105,19 @@ int cli_cmd_dashboard(int argc, char **argv)
                 return cli_usage_error("dashboard", "--dir needs a folder");
         } else if (a[0] == '-' && a[1]) {
             return cli_usage_error("dashboard", "unknown option '%s'", a);
-        } else if (target) {
-            return cli_usage_error("dashboard", "expected one sweep file or study folder");
         } else {
-            target = a;
+            if (n_targets <= TT_UI_COMPARE_MAX)
+                targets[n_targets] = a;
+            n_targets++;
+            target = targets[0];
         }
+    }
+    if (n_targets > 1) {
+        int st = check_studies(targets, n_targets, dir);
+        if (st != CLI_EXIT_OK)
+            return st;
+        opts.compare_dirs = targets + 1;
+        opts.n_compare = n_targets - 1;
     }
 
     char *study_dir = NULL;

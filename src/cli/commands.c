@@ -14,15 +14,23 @@
 
 const cli_command cli_commands[] = {
     {"dashboard", cli_cmd_dashboard,
-     "[dashboard] [SWEEP.yaml|DIR] [--theme T] [--refresh HZ] [--ascii]   the dashboard",
+     "[dashboard] [SWEEP.yaml|DIR...] [--theme T] [--refresh HZ] [--ascii]   the dashboard",
      "usage: tunetop SWEEP.yaml [--dir DIR] [--theme NAME|PATH] [--refresh HZ] [--ascii]\n"
      "       tunetop DIR [--theme NAME|PATH] [--refresh HZ] [--ascii]\n"
+     "       tunetop DIR1 DIR2 [DIR...] [--theme NAME|PATH] ...\n"
      "       tunetop [--theme NAME|PATH] ...\n"
      "\n"
      "The dashboard. With a sweep file: create or open its study (./tunetop-runs/NAME,\n"
      "or --dir), start the study's runner in the background when none is running,\n"
      "and watch it. With a study folder: attach to it, running or saved (R resumes a\n"
-     "saved one). Alone: pick a study under ./tunetop-runs/.\n"
+     "saved one). Alone: pick a study under ./tunetop-runs/ (Space marks several to\n"
+     "open together).\n"
+     "\n"
+     "With several study folders (at most 8, each once): the first study's\n"
+     "dashboard, and the compare view of them all, followed live: each study's best\n"
+     "so far against the trial number, one colour each, and their best trials side\n"
+     "by side with their parameters. Each study is compared on its own objective; a\n"
+     "warning says so when the objectives' names or goals (min, max) differ.\n"
      "\n"
      "q detaches (the sweep goes on; `tunetop DIR` re-attaches), Q stops the sweep,\n"
      "? lists every key. Closing the terminal or losing the SSH session never stops\n"
@@ -38,7 +46,8 @@ const cli_command cli_commands[] = {
      "Defaults come from $XDG_CONFIG_HOME/tunetop/config.yaml (theme:, refresh:).\n"
      "Needs a terminal of at least 60x18 with cursor addressing (TERM=dumb is\n"
      "refused). Exit status: 0 ok, 1 cannot run (no terminal, too small, invalid\n"
-     "sweep file, not a study), 2 usage error.\n"},
+     "sweep file, not a study), 2 usage error (also: a study given twice, more\n"
+     "than 8).\n"},
     {"validate", cli_cmd_validate, "validate FILE...             check sweep files, summarise each",
      "usage: tunetop validate FILE...\n"
      "\n"
@@ -230,6 +239,7 @@ void cli_print_usage(FILE *out)
             "tunetop %s — a terminal dashboard for hyperparameter tuning\n"
             "\n"
             "usage: tunetop SWEEP.yaml | DIR      open the dashboard (starts the sweep)\n"
+            "       tunetop DIR1 DIR2 ...         several studies: the dashboard and a compare view\n"
             "       tunetop                       pick a study under ./tunetop-runs/\n"
             "       tunetop COMMAND [ARGS...]\n"
             "       tunetop --help | --version\n"

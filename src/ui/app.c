@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "internal.h"
 #include "views.h"
 
@@ -228,6 +229,10 @@ static int run_loop(ui_app *a)
             tt_error err = {0};
             if (ui_model_poll(&a->model, UI_POLL_TRIAL_ROWS, UI_POLL_METRIC_ROWS, a->now, &err) < 0)
                 ui_message(a, true, "cannot read the study: %s", err.msg);
+            /* the compared studies (compare.c): a change there is one the
+             * compare view shows, so it counts as the model's */
+            if (ui_compare_poll(a, a->now))
+                a->model.generation++;
             ui_check_pending(a);
             /* while a big study loads, the panels follow it four times a
              * second, not after every slice: each redraw sorts and plots
@@ -338,7 +343,8 @@ int tt_ui_run(const tt_ui_opts *opts, tt_ui_result *res, tt_error *err)
     a->braille = a->utf8 && !opts->ascii;
     a->now = ui_now_wall();
 
-    if (opts->study_dir && open_study(a, opts->study_dir, err) < 0) {
+    if (opts->study_dir && (open_study(a, opts->study_dir, err) < 0 ||
+                            ui_compare_open(a, opts->compare_dirs, opts->n_compare, err) < 0)) {
         ui_model_close(&a->model);
         free(a);
         return -TT_ERR_IO;
@@ -383,6 +389,7 @@ int tt_ui_run(const tt_ui_opts *opts, tt_ui_result *res, tt_error *err)
     ui_filter_free(&a->filter);
     free(a->rows);
     ui_strings_free(a->theme_names, a->n_theme_names);
+    ui_compare_close(a);
     if (a->model_open)
         ui_model_close(&a->model);
     free(a);

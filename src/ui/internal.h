@@ -521,6 +521,10 @@ struct ui_app {
     bool message_error;
     int64_t pending_cmd;        /* last command sent; its ack is shown */
     char pending_kind[16];
+
+    /* issue 19, compare view: the other studies set beside this one
+     * (compare.h); NULL when the dashboard shows one study alone */
+    struct ui_compare *compare;
 };
 
 /* The terminal session (term.c). start: checks the terminal can run the

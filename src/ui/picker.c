@@ -2,7 +2,8 @@
  * picker — `tunetop` alone: the studies under ./tunetop-runs/ with their
  * state and trial counts, newest first; Enter opens one, q leaves. It runs
  * its own small loop inside the dashboard's terminal session, so opening a
- * study does not flash the screen.
+ * study does not flash the screen. Space marks studies to open together
+ * (issue 19): the dashboard then shows one and the compare view all.
  */
 #include <curses.h>
 #include <dirent.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "internal.h"
 
 void ui_picker_entries_free(ui_study_entry *e, size_t n)
@@ -74,8 +76,68 @@ size_t ui_picker_scan(const char *runs_dir, ui_study_entry **out)
     return n;
 }
 
+/* ---- marks: studies opened together (compare view) ---- */
+
+typedef struct marks {
+    char *dir[UI_COMPARE_MAX];
+    size_t n;
+    char note[160];     /* said in the footer until the next key */
+} marks;
+
+static bool marked(const marks *mk, const char *dir)
+{
+    for (size_t i = 0; i < mk->n; i++)
+        if (strcmp(mk->dir[i], dir) == 0)
+            return true;
+    return false;
+}
+
+static void mark_toggle(marks *mk, const char *dir)
+{
+    for (size_t i = 0; i < mk->n; i++)
+        if (strcmp(mk->dir[i], dir) == 0) {
+            free(mk->dir[i]);
+            mk->dir[i] = mk->dir[--mk->n];
+            return;
+        }
+    if (mk->n == UI_COMPARE_MAX)
+        snprintf(mk->note, sizeof mk->note, "at most %d studies can be compared at once",
+                 UI_COMPARE_MAX);
+    else
+        mk->dir[mk->n++] = tt_xstrdup(dir);
+}
+
+static void marks_free(marks *mk)
+{
+    for (size_t i = 0; i < mk->n; i++)
+        free(mk->dir[i]);
+    mk->n = 0;
+}
+
+/* Enter with studies marked: the one under the cursor (when marked, else
+ * the first marked) in the dashboard, the others read beside it. Returns
+ * it, or NULL with the reason in the footer. */
+static char *open_marked(ui_app *a, marks *mk, const char *cursor)
+{
+    size_t first = 0;
+    for (size_t i = 0; i < mk->n; i++)
+        if (strcmp(mk->dir[i], cursor) == 0)
+            first = i;
+    const char *rest[UI_COMPARE_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < mk->n; i++)
+        if (i != first)
+            rest[n++] = mk->dir[i];
+    tt_error err = {0};
+    if (ui_compare_open(a, rest, n, &err) < 0) {
+        snprintf(mk->note, sizeof mk->note, "%.150s", err.msg);
+        return NULL;
+    }
+    return tt_xstrdup(mk->dir[first]);
+}
+
 static void draw(ui_app *a, WINDOW *w, const char *runs_dir, ui_study_entry *e, size_t n,
-                 size_t sel)
+                 size_t sel, const marks *mk)
 {
     werase(w);
     int h = getmaxy(w), wd = getmaxx(w);
@@ -114,7 +176,8 @@ static void draw(ui_app *a, WINDOW *w, const char *runs_dir, ui_study_entry *e, 
         int used = 0;
         size_t fit = ui_text_fit(s->name, 28, &used);
         snprintf(name, sizeof name, "%.*s%*s", (int)fit, s->name, 28 - used, "");
-        snprintf(line, sizeof line, "  %s %-10s %7ld %7ld %7ld %7ld %7ld  %s", name, s->state,
+        snprintf(line, sizeof line, "%s %s %-10s %7ld %7ld %7ld %7ld %7ld  %s",
+                 marked(mk, s->dir) ? (a->utf8 ? "●" : "*") : " ", name, s->state,
                  s->n_trials, s->counts[TT_TRIAL_COMPLETED], s->counts[TT_TRIAL_RUNNING],
                  s->counts[TT_TRIAL_PRUNED],
                  s->counts[TT_TRIAL_FAILED] + s->counts[TT_TRIAL_KILLED] +
@@ -123,7 +186,16 @@ static void draw(ui_app *a, WINDOW *w, const char *runs_dir, ui_study_entry *e, 
         ui_put(w, 3 + r, 0, line, wd, true);
     }
     wattrset(w, a->attr[UI_ROLE_AXIS]);
-    ui_put(w, h - 1, 0, " Enter open  ↑↓ select  r rescan  q quit", wd, true);
+    char foot[256];
+    if (mk->note[0])
+        snprintf(foot, sizeof foot, " %s", mk->note);
+    else if (mk->n)
+        snprintf(foot, sizeof foot, " %zu marked: Enter opens them together (v: compare)  "
+                 "Space mark  q quit", mk->n);
+    else
+        snprintf(foot, sizeof foot, " Enter open  Space mark to compare  ↑↓ select  r rescan  "
+                 "q quit");
+    ui_put(w, h - 1, 0, foot, wd, true);
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
     wnoutrefresh(w);
     doupdate();
@@ -138,9 +210,10 @@ int ui_picker_run(ui_app *a, const char *runs_dir, char **chosen)
     wbkgdset(w, (chtype)a->attr[UI_ROLE_DEFAULT] | ' ');
     int rc = 0;
     bool redraw = true;
+    marks mk = {0};
     for (;;) {
         if (redraw)
-            draw(a, w, runs_dir, e, n, sel);
+            draw(a, w, runs_dir, e, n, sel, &mk);
         redraw = false;
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
         int pr = poll(&pfd, 1, 2000);
@@ -170,8 +243,20 @@ int ui_picker_run(ui_app *a, const char *runs_dir, char **chosen)
             continue;
         }
         redraw = true;
+        mk.note[0] = '\0';
         if (key == 'q' || key == 27)
             break;
+        if (key == ' ' && n > 0) {
+            mark_toggle(&mk, e[sel].dir);
+            if (sel + 1 < n)
+                sel++;
+            continue;
+        }
+        if ((key == '\n' || key == '\r' || key == KEY_ENTER) && mk.n > 0) {
+            if ((*chosen = open_marked(a, &mk, e[sel].dir)) != NULL)
+                break;
+            continue;
+        }
         if ((key == KEY_DOWN || key == 'j') && sel + 1 < n)
             sel++;
         else if ((key == KEY_UP || key == 'k') && sel > 0)
@@ -206,6 +291,7 @@ int ui_picker_run(ui_app *a, const char *runs_dir, char **chosen)
         }
     }
     delwin(w);
+    marks_free(&mk);
     ui_picker_entries_free(e, n);
     werase(stdscr);
     wnoutrefresh(stdscr);
