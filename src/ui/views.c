@@ -27,6 +27,11 @@ static const ui_view_entry views[] = {
          "↑ ↓  ← →|select a trial's bar (up/down: slots, left/right: along the slot)",
          "Enter|open the selected trial's detail",
          "z|zoom out to the whole study / back to the newest window", NULL}},
+    {&ui_view_compare,
+     "↑↓ select study  Enter show it in the dashboard",
+     (const char *const[]){
+         "↑ ↓|select a study in the table (`tunetop DIR1 DIR2 …`, or Space in the picker)",
+         "Enter|show the selected study in the dashboard's panels", NULL}},
 };
 
 size_t ui_views_count(void)
