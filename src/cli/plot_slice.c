@@ -31,23 +31,6 @@ typedef struct slice {
     double importance;     /* NAN when none is stored */
 } slice;
 
-static bool log_dist(tt_dist d)
-{
-    switch (d) {
-    case TT_DIST_LOG_UNIFORM:
-    case TT_DIST_LOG_UNIFORM_VALUES:
-    case TT_DIST_Q_LOG_UNIFORM:
-    case TT_DIST_Q_LOG_UNIFORM_VALUES:
-    case TT_DIST_INV_LOG_UNIFORM:
-    case TT_DIST_INV_LOG_UNIFORM_VALUES:
-    case TT_DIST_LOG_NORMAL:
-    case TT_DIST_Q_LOG_NORMAL:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* Index of the parameter named name in r, or -1. Trials of one space
  * version list their parameters in the same order, so *hint (the last
  * index found) is nearly always right at once: 100,000 trials cost one
@@ -82,7 +65,7 @@ static void slice_collect(const cli_view *v, const tt_param *P, slice *s)
     memset(s, 0, sizeof *s);
     s->param = P;
     s->categorical = P->dist == TT_DIST_CATEGORICAL || P->dist == TT_DIST_CONSTANT;
-    s->log_x = !s->categorical && log_dist(P->dist);
+    s->log_x = !s->categorical && cli_plot_log_dist(P->dist);
     s->importance = NAN;
     s->x = tt_xmalloc((v->n_trials + 1) * sizeof *s->x);
     s->y = tt_xmalloc((v->n_trials + 1) * sizeof *s->y);
@@ -186,38 +169,6 @@ static void slice_draw(cli_plot *p, const slice *s, int top, int rows)
     free(ser);
 }
 
-/* The parameters to stack, most important first (see the file comment). */
-static size_t stack_order(const cli_view *v, const tt_space *sp, size_t *order, double *imp_of)
-{
-    static const char *const methods[] = {"fanova", "ped-anova", "corr"};
-    size_t n = 0;
-    bool *used = tt_xcalloc(sp->n + 1, sizeof *used);
-    for (size_t i = 0; i < sp->n; i++)
-        imp_of[i] = NAN;
-    for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
-        tt_importance imp = {0};
-        if (tt_store_get_importance(v->study.store, methods[m], &imp, NULL) < 0 || imp.n == 0) {
-            tt_importance_clear(&imp);
-            continue;
-        }
-        for (size_t k = 0; k < imp.n; k++) {
-            long i = tt_space_find(sp, imp.params[k]);
-            if (i >= 0 && !used[i] && sp->params[i].dist != TT_DIST_CONSTANT) {
-                used[i] = true;
-                imp_of[i] = imp.value[k];
-                order[n++] = (size_t)i;
-            }
-        }
-        tt_importance_clear(&imp);
-        break;
-    }
-    for (size_t i = 0; i < sp->n; i++)
-        if (!used[i] && sp->params[i].dist != TT_DIST_CONSTANT)
-            order[n++] = i;
-    free(used);
-    return n;
-}
-
 int cli_plot_slice(cli_plot *p)
 {
     const cli_view *v = &p->view;
@@ -245,7 +196,7 @@ int cli_plot_slice(cli_plot *p)
     }
     size_t *order = tt_xmalloc((sp->n + 1) * sizeof *order);
     double *imp_of = tt_xmalloc((sp->n + 1) * sizeof *imp_of);
-    size_t n = stack_order(v, sp, order, imp_of);
+    size_t n = cli_plot_param_order(v, sp, order, imp_of);
     int rc = CLI_EXIT_OK;
     if (n == 0) {
         rc = cli_plot_fail("%s: the space has no parameter that varies", p->dir);
