@@ -429,7 +429,7 @@ START_TEST(test_plot_parallel_axes)
     r = plot(study_dir, "parallel", NULL, 40, 12, true);
     ck_assert_msg(r.status == 0, "%s", r.err);
     check_shape("parallel 40x12", r.out, 40, 12, true);
-    ck_assert_msg(strstr(r.out, "left out"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "more (--width)"), "%s", r.out);
     e2e_result_free(&r);
 }
 END_TEST

@@ -148,8 +148,7 @@ int cli_plot_parallel(cli_plot *p)
                        best);
     if (left_out)
         snprintf(legend + len, sizeof legend - (size_t)len,
-                 "; %zu more parameter%s left out (--width)", left_out,
-                 left_out == 1 ? "" : "s");
+                 "; %zu more (--width)", left_out);
     cli_plot_grid_put(g, 4 + rows, 0, legend, -1);
     p->rows_used = 5 + rows;
     free(vals);
