@@ -423,7 +423,7 @@ START_TEST(test_plot_parallel_axes)
                       strstr(r.out, "* best #"),
                   "%s", r.out);
     (void)l;
-    ck_assert_msg(strstr(r.out, "parallel coordinates of 60 trials"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "parallel coordinates of the best 15 of 60 trials"), "%s", r.out);
     e2e_result_free(&r);
     /* narrow: fewer axes, and it says so */
     r = plot(study_dir, "parallel", NULL, 40, 12, true);

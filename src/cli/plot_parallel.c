@@ -8,9 +8,10 @@
  * categorical axis puts each value at its band and names it there.
  *
  * Text has no colour, so the rank tiers the dashboard colours collapse to
- * one glyph; the best trial is marked '*' where it crosses each axis. At
- * most LINES_MAX lines are drawn (every line of the best 10 %, the rest
- * thinned by rank): past that a canvas of text is solid dots.
+ * one glyph, and 60 lines already make a solid block of it: the chart
+ * draws the best quarter of the trials (at least SHOWN_MIN, at most
+ * LINES_MAX), which is where the good region is, and says so; the best
+ * trial is marked '*' where it crosses each axis.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "tunetop/util.h"
 
 #define LINES_MAX 400
+#define SHOWN_MIN 10
 /* Columns between two axes at least: room for a name or a label. */
 #define AXIS_GAP 10
 
@@ -87,7 +89,10 @@ int cli_plot_parallel(cli_plot *p)
         vals[r * A + n_axes] = cli_plot_data_value(&data, t);
     }
     const int tiers[4] = {0, 1, 2, 3};
-    size_t drawn = tt_parallel_plot(c, axes, A, vals, data.d.n, tiers, LINES_MAX);
+    size_t n_best = data.d.n / 4;
+    n_best = n_best < SHOWN_MIN ? SHOWN_MIN : n_best > LINES_MAX ? LINES_MAX : n_best;
+    n_best = n_best > data.d.n ? data.d.n : n_best;
+    size_t drawn = tt_parallel_plot(c, axes, A, vals, n_best, tiers, LINES_MAX);
     for (size_t k = 0; k < A; k++) {
         double y = tt_parallel_y(c, &axes[k], vals[k]);
         if (!isnan(y))
@@ -97,10 +102,9 @@ int cli_plot_parallel(cli_plot *p)
     cli_plot_grid *g = p->grid;
     char title[512], more[160] = "";
     if (drawn < data.d.n)
-        snprintf(more, sizeof more, " (%zu drawn: the best 10%%, the rest thinned by rank)",
-                 drawn);
-    snprintf(title, sizeof title, "%s: parallel coordinates of %zu trials%s", v->study.metric,
-             data.d.n, more);
+        snprintf(more, sizeof more, "the best %zu of ", drawn);
+    snprintf(title, sizeof title, "%s: parallel coordinates of %s%zu trials", v->study.metric,
+             more, data.d.n);
     cli_plot_grid_put(g, 0, 0, title, -1);
     int dw = tt_canvas_width(c) / tt_canvas_cols(c);
     int gap = A > 1 ? W / (int)(A - 1) : W;
