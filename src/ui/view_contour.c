@@ -122,7 +122,7 @@ static void fit(const ui_view_data *v, double now)
     tt_error err = {0};
     if (tt_importance_grid(v->space, (const double *const *)v->d.x,
                            (const bool *const *)v->d.active, v->d.y, v->d.n, st.a, xa,
-                           (size_t)st.cols, st.b, xb, (size_t)st.rows, GRID_ROWS, 0,
+                           (size_t)st.cols, st.b, xb, (size_t)st.rows, GRID_ROWS, v->seed,
                            st.values, &err) < 0) {
         snprintf(st.error, sizeof st.error, "%s", err.msg);
         for (size_t k = 0; k < cells; k++)

@@ -57,6 +57,7 @@ const ui_view_data *ui_view_data_get(ui_model *m)
     v->gen = gen;
     v->space = sw->space;
     v->maximize = m->study.goal == TT_GOAL_MAXIMIZE;
+    v->seed = sw->seed;
     tt_importance_trial *in = tt_xcalloc(m->n_trials + 1, sizeof *in);
     size_t n = 0;
     for (size_t i = 0; i < m->n_trials; i++) {

@@ -15,6 +15,7 @@
 typedef struct ui_view_data {
     const tt_space *space;     /* the model's sweep's: valid while gen holds */
     bool maximize;
+    uint64_t seed;             /* the sweep's: the same forest as `tunetop plot` */
     tt_importance_data d;      /* x[t][param]: raw value, a categorical's choice index */
     size_t *rank;              /* rows of d by loss, best first */
     unsigned gen;              /* bumped whenever the data is rebuilt */
