@@ -1327,9 +1327,9 @@ START_TEST(test_help_at_80x24)
     free(s);
     /* End: the last lines, the first ones gone; Home: back */
     KEYS(&t, "End");
-    s = tmx_wait(&t, "cut line / paste", 5);
-    SCREEN_ASSERT(!strstr(s, "re-attaches)") && strstr(s, "(asks when there are unsaved"), s,
-                  "End does not scroll the help to its end");
+    s = tmx_wait(&t, "compare view (v)", 5);
+    SCREEN_ASSERT(!strstr(s, "re-attaches)") && strstr(s, "show the selected study"), s,
+                  "End does not scroll the help to its end (the last view's keys)");
     free(s);
     KEYS(&t, "Home");
     free(tmx_wait(&t, "re-attaches)", 5));
@@ -1840,7 +1840,7 @@ START_TEST(test_views_slice_timeline_narrow)
     SCREEN_ASSERT(strstr(s, "sgd") && strstr(s, "adam"), s, "the categorical has no labels");
     free(s);
 
-    KEYS(&t, "v");
+    KEYS(&t, "v", "v", "v");   /* contour, parallel, timeline (views.c's order) */
     s = tmx_wait(&t, "timeline view:", 5);
     /* the trials were stored within a moment: the completed ones are a
      * cell at the start, the running one a bar from there to now */
@@ -1852,15 +1852,15 @@ START_TEST(test_views_slice_timeline_narrow)
     s = tmx_wait(&t, "Help: keys", 5);
     free(s);
     KEYS(&t, "G");
-    s = tmx_wait(&t, "timeline view (v)", 5);
+    s = tmx_wait(&t, "compare view (v)", 5);   /* the last group of the help */
     free(s);
     KEYS(&t, "Escape");
     free(tmx_wait(&t, "timeline view:", 5));
-    KEYS(&t, "v");
+    KEYS(&t, "v", "v");   /* compare, then the panels */
     free(tmx_wait(&t, " Best trials ", 5));
 
     /* steer: the slice of alpha full size, the high marker 20 dots left, n, y */
-    KEYS(&t, "V", "V");
+    KEYS(&t, "v");
     free(tmx_wait(&t, "slice view:", 5));
     KEYS(&t, "Enter");
     free(tmx_wait(&t, "Slice: loss by alpha", 5));

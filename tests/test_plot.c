@@ -188,19 +188,29 @@ static void setup(void)
 
 static void teardown(void)
 {
+    /* TUNETOP_KEEP_PLOT_STUDY=DIR: keep a copy of the fixture to look at */
+    const char *keep = getenv("TUNETOP_KEEP_PLOT_STUDY");
+    if (keep) {
+        char *cmd = tt_xasprintf("rm -rf '%s' && cp -r '%s' '%s'", keep, study_dir, keep);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not keep the study in %s\n", keep);
+        free(cmd);
+    }
     char *slash = strrchr(study_dir, '/');
     *slash = 0;
     e2e_rmtree(study_dir);
     free(study_dir);
 }
 
-static const char *const kinds[] = {"history", "slice", "curves", "timeline"};
+static const char *const kinds[] = {"history", "slice", "curves", "timeline", "contour",
+                                    "parallel"};
+#define N_KINDS (sizeof kinds / sizeof *kinds)
 
 START_TEST(test_plot_kinds_fit_and_are_ascii)
 {
     /* every kind, ASCII and braille, at a few sizes */
     const int sizes[][2] = {{60, 15}, {24, 6}, {80, 24}, {133, 41}};
-    for (size_t k = 0; k < 4; k++)
+    for (size_t k = 0; k < N_KINDS; k++)
         for (size_t s = 0; s < 4; s++)
             for (int ascii = 0; ascii < 2; ascii++) {
                 int w = sizes[s][0], h = sizes[s][1];
@@ -211,7 +221,11 @@ START_TEST(test_plot_kinds_fit_and_are_ascii)
                 snprintf(what, sizeof what, "%s %dx%d%s", kinds[k], w, h, ascii ? " ascii" : "");
                 ck_assert_msg(r.status == 0, "%s: exit %d: %s", what, r.status, r.err);
                 check_shape(what, r.out, w, h, ascii);
-                if (!ascii && strcmp(kinds[k], "timeline") != 0)
+                if (!ascii && strcmp(kinds[k], "contour") == 0)
+                    ck_assert_msg(strstr(r.out, "\u2591") || strstr(r.out, "\u2592") ||
+                                      strstr(r.out, "\u2593") || strstr(r.out, "\u2588"),
+                                  "%s: no shade in\n%s", what, r.out);
+                else if (!ascii && strcmp(kinds[k], "timeline") != 0)
                     ck_assert_msg(strstr(r.out, "\xe2\xa0") || strstr(r.out, "\xe2\xa1") ||
                                       strstr(r.out, "\xe2\xa2") || strstr(r.out, "\xe2\xa3"),
                                   "%s: no braille in\n%s", what, r.out);
@@ -223,7 +237,7 @@ END_TEST
 START_TEST(test_plot_ascii_without_utf8_locale)
 {
     setenv("LC_ALL", "C", 1);
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < N_KINDS; k++) {
         e2e_result r = plot(study_dir, kinds[k], NULL, 70, 20, false);
         ck_assert_msg(r.status == 0, "%s: %s", kinds[k], r.err);
         check_shape(kinds[k], r.out, 70, 20, true);
@@ -320,6 +334,106 @@ START_TEST(test_plot_refuses_bad_requests)
 }
 END_TEST
 
+/* Where the contour's lightest shades lie: the mean column (0 = left) and
+ * mean row from the bottom (0 = bottom) of the cells at the lowest two
+ * levels of " .:-=+*#%@", as fractions of the grid. */
+static void lightest(const char *out, int w, double *col, double *row)
+{
+    static const char ramp[] = " .:-=+*#%@";
+    int cols = w - 8, rows = 0;
+    double sc = 0, sr = 0;
+    int n = 0;
+    const char *first = NULL;
+    for (const char *line = out; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > 7 && line[7] == '|') {
+            if (!first)
+                first = line;
+            rows++;
+        }
+        line += len + (end ? 1 : 0);
+    }
+    int r = 0;
+    for (const char *line = first; line && r < rows; r++) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        for (int c = 0; c < cols; c++) {
+            char ch = 8 + (size_t)c < len ? line[8 + c] : ' ';
+            const char *at = strchr(ramp, ch);
+            if (ch && at && at - ramp <= 1) {
+                sc += (double)c / (cols - 1);
+                sr += (double)(rows - 1 - r) / (rows - 1);
+                n++;
+            }
+        }
+        line = end ? end + 1 : line + len;
+    }
+    ck_assert_msg(n > 3, "no light cells in\n%s", out);
+    *col = sc / n;
+    *row = sr / n;
+}
+
+START_TEST(test_plot_contour_lowest_at_low_alpha_and_beta)
+{
+    e2e_result r = plot(study_dir, "contour", "--params=alpha,beta", 70, 20, true);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    check_shape("contour", r.out, 70, 20, true);
+    double col, row;
+    lightest(r.out, 70, &col, &row);
+    /* f = 10 alpha + beta: the light region hugs the left edge; beta
+     * tilts it towards the bottom */
+    ck_assert_msg(col < 0.25 && row < 0.5, "lightest at column %.2f, row %.2f:\n%s", col, row,
+                  r.out);
+    ck_assert_msg(strstr(r.out, "loss by alpha (x) and beta (y)") && strstr(r.out, "X best #") &&
+                      strstr(r.out, "low [ .:-=+*#%@] high"),
+                  "%s", r.out);
+    e2e_result_free(&r);
+    /* categorical and log axes: the choices named, powers of ten */
+    r = plot(study_dir, "contour", "--params=opt,lr", 70, 20, true);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "sgd") && strstr(r.out, "adamw") && strstr(r.out, "(log y)"),
+                  "%s", r.out);
+    e2e_result_free(&r);
+    /* without --params: the two most important (stored: alpha, beta) */
+    r = plot(study_dir, "contour", NULL, 70, 20, true);
+    ck_assert_msg(strstr(r.out, "by alpha (x) and beta (y)"), "%s", r.out);
+    e2e_result_free(&r);
+    const char *d = study_dir;
+    expect_error((const char *[]){"tunetop", "plot", d, "--kind", "contour", "--params", "alpha",
+                                  NULL},
+                 2, "two parameters");
+    expect_error((const char *[]){"tunetop", "plot", d, "--kind", "contour", "--params",
+                                  "alpha,gamma", NULL},
+                 2, "no parameter 'gamma'");
+    expect_error((const char *[]){"tunetop", "plot", d, "--kind", "slice", "--params",
+                                  "alpha,beta", NULL},
+                 2, "--params is for --kind contour");
+}
+END_TEST
+
+START_TEST(test_plot_parallel_axes)
+{
+    e2e_result r = plot(study_dir, "parallel", NULL, 70, 20, true);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    check_shape("parallel", r.out, 70, 20, true);
+    /* importance order, the objective last, the choices named, the best marked */
+    const char *a = strstr(r.out, "alpha"), *b = strstr(r.out, "beta"), *l = strstr(r.out, "loss\n");
+    ck_assert_msg(a && b && a < b && strstr(r.out, "lr (log)") && strstr(r.out, "sgd") &&
+                      strstr(r.out, "* best #"),
+                  "%s", r.out);
+    (void)l;
+    ck_assert_msg(strstr(r.out, "parallel coordinates of the best 15 of 60 trials"), "%s", r.out);
+    e2e_result_free(&r);
+    /* narrow: fewer axes, and it says so */
+    r = plot(study_dir, "parallel", NULL, 40, 12, true);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    check_shape("parallel 40x12", r.out, 40, 12, true);
+    ck_assert_msg(strstr(r.out, "more (--width)"), "%s", r.out);
+    e2e_result_free(&r);
+}
+END_TEST
+
 /* A real sweep of f = 10·alpha + beta: the slice of alpha rises. */
 START_TEST(test_plot_real_run)
 {
@@ -335,7 +449,7 @@ START_TEST(test_plot_real_run)
     ck_assert_msg(a.status == 0, "%s", a.err);
     double up = rise(a.out, 60);
     ck_assert_msg(up > 4, "alpha rises by %.2f rows only:\n%s", up, a.out);
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < N_KINDS; k++) {
         e2e_result r = plot(w.study, kinds[k], NULL, 60, 15, true);
         ck_assert_msg(r.status == 0, "%s: %s", kinds[k], r.err);
         check_shape(kinds[k], r.out, 60, 15, true);
@@ -354,7 +468,9 @@ Suite *suite_plot(void)
                                       test_plot_ascii_without_utf8_locale,
                                       test_plot_slice_shows_the_trend,
                                       test_plot_timeline_and_curves_say_what_they_show,
-                                      test_plot_refuses_bad_requests));
+                                      test_plot_refuses_bad_requests,
+                                      test_plot_contour_lowest_at_low_alpha_and_beta,
+                                      test_plot_parallel_axes));
     tcase_add_checked_fixture(tc, setup, teardown);
     tt_add_tcase(s, "plot_run", 60, TT_TESTS(test_plot_real_run));
     return s;

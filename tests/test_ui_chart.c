@@ -4,7 +4,9 @@
  * their padding, log scale, NaN gaps, layering, decimation of long series,
  * tick labels, the best-so-far staircase, and whole charts compared with
  * their expected pictures; bands (shaded spans per dot column, under the
- * lines), markers, and the per-column quantiles a band is made of.
+ * lines), markers, and the per-column quantiles a band is made of; the
+ * parameter axes (linear, log, categorical bands), the contour's shading,
+ * glyphs and points, and parallel coordinates' lines, tiers and thinning.
  */
 #include <check.h>
 #include <math.h>
@@ -734,6 +736,143 @@ START_TEST(test_assign_slots)
 }
 END_TEST
 
+START_TEST(test_axis_positions)
+{
+    tt_chart_axis lin = {0, 10, false, 0}, lg = {1e-5, 1, true, 0}, cat = {0, 0, false, 4};
+    ck_near(tt_chart_axis_pos(&lin, 2.5), 0.25);
+    ck_assert(isnan(tt_chart_axis_pos(&lin, 11)));
+    ck_assert(isnan(tt_chart_axis_pos(&lin, NAN)));
+    ck_near(tt_chart_axis_pos(&lg, 1e-3), 0.4);
+    ck_assert(isnan(tt_chart_axis_pos(&lg, 0)));
+    ck_near(tt_chart_axis_value(&lg, 0.4), 1e-3);
+    ck_near(tt_chart_axis_pos(&cat, 1), 0.375);
+    ck_assert(isnan(tt_chart_axis_pos(&cat, 4)));
+    ck_assert(isnan(tt_chart_axis_pos(&cat, 0.5)));
+    ck_near(tt_chart_axis_value(&cat, 0.3), 1);
+    ck_near(tt_chart_axis_value(&cat, 1.0), 3);
+    tt_chart_axis flat = {3, 3, false, 0};
+    ck_near(tt_chart_axis_pos(&flat, 3), 0.5);
+}
+END_TEST
+
+START_TEST(test_contour_shade_and_points)
+{
+    /* value = column: the lowest level on the left, the highest on the right */
+    tt_chart_axis x = {0, 10, false, 0}, y = {0, 1, false, 0};
+    tt_contour *c = tt_contour_new(10, 2, &x, &y, false, false);
+    ck_assert_int_eq(tt_contour_levels(c), 10);
+    double v[20];
+    for (int r = 0; r < 2; r++)
+        for (int col = 0; col < 10; col++)
+            v[r * 10 + col] = tt_contour_x_at(c, col);
+    v[19] = NAN;
+    tt_contour_shade(c, v);
+    double lo, hi;
+    tt_contour_range(c, &lo, &hi);
+    ck_near(lo, 0.5);
+    ck_near(hi, 9.5);
+    char *got = tt_contour_render(c);
+    ck_assert_str_eq(got, " .:-=+*#%@\n .:-=+*#% ");
+    free(got);
+    /* the centre of the top row is high on y; points and the best on top */
+    ck_assert(tt_contour_y_at(c, 0) > tt_contour_y_at(c, 1));
+    tt_contour_point(c, 0.2, 0.9, false);
+    tt_contour_point(c, 9.9, 0.1, true);
+    tt_contour_point(c, 9.9, 0.1, false);   /* hides no best */
+    tt_contour_point(c, 11, 0.1, false);    /* off the grid */
+    char cell[8];
+    int level;
+    ck_assert_int_eq(tt_contour_cell(c, 0, 0, cell, &level), 1);
+    ck_assert_str_eq(cell, "o");
+    ck_assert_int_eq(level, 0);
+    ck_assert_int_eq(tt_contour_cell(c, 9, 1, cell, &level), 2);
+    ck_assert_str_eq(cell, "X");
+    ck_assert_int_eq(tt_contour_cell(c, 10, 0, cell, &level), -1);
+    int col, row;
+    ck_assert(tt_contour_cell_of(c, 10, 1, &col, &row));
+    ck_assert_int_eq(col, 9);
+    ck_assert_int_eq(row, 0);
+    tt_contour_free(c);
+
+    /* Unicode: 5 levels and its markers; colour: blanks, a ramp of distinct colours */
+    c = tt_contour_new(5, 1, &x, &y, true, false);
+    tt_contour_shade(c, (double[]){1, 2, 3, 4, 5});
+    tt_contour_point(c, 9.9, 0.5, true);
+    got = tt_contour_render(c);
+    ck_assert_str_eq(got, " \u2591\u2592\u2593\u25c6");
+    free(got);
+    tt_contour_free(c);
+    c = tt_contour_new(3, 1, &x, &y, true, true);
+    tt_contour_shade(c, (double[]){1, 2, 3});
+    ck_assert_int_eq(tt_contour_cell(c, 2, 0, cell, &level), 0);
+    ck_assert_str_eq(cell, " ");
+    ck_assert_int_eq(level, TT_CONTOUR_COLORS - 1);
+    for (int l = 1; l < TT_CONTOUR_COLORS; l++)
+        ck_assert_int_ne(tt_contour_color256(l, TT_CONTOUR_COLORS),
+                         tt_contour_color256(l - 1, TT_CONTOUR_COLORS));
+    tt_contour_free(c);
+
+    /* categorical and log axes: a band per value, decades evenly spread */
+    tt_chart_axis cat = {0, 0, false, 3}, lg = {1e-4, 1, true, 0};
+    c = tt_contour_new(6, 4, &cat, &lg, false, false);
+    ck_near(tt_contour_x_at(c, 0), 0);
+    ck_near(tt_contour_x_at(c, 3), 1);
+    ck_near(tt_contour_x_at(c, 5), 2);
+    ck_near(tt_contour_y_at(c, 0), pow(10, -0.5));   /* a decade per row: row centres */
+    ck_near(tt_contour_y_at(c, 3), pow(10, -3.5));
+    ck_assert(tt_contour_cell_of(c, 2, 1e-4, &col, &row));
+    ck_assert_int_eq(col, 5);
+    ck_assert_int_eq(row, 3);
+    tt_contour_free(c);
+}
+END_TEST
+
+START_TEST(test_parallel_lines)
+{
+    tt_chart_axis ax[3] = {{0, 1, false, 0}, {0, 0, false, 2}, {1e-3, 1, true, 0}};
+    tt_canvas *c = tt_canvas_new(9, 3, false);   /* 9 × 9 dots */
+    ck_assert_int_eq(tt_parallel_axis_x(c, 0, 3), 0);
+    ck_assert_int_eq(tt_parallel_axis_x(c, 1, 3), 4);
+    ck_assert_int_eq(tt_parallel_axis_x(c, 2, 3), 8);
+    ck_near(tt_parallel_y(c, &ax[0], 1), 0);
+    ck_near(tt_parallel_y(c, &ax[0], 0), 8);
+    ck_near(tt_parallel_y(c, &ax[1], 0), 6);    /* band 0 of 2: centre at 0.25 */
+    ck_near(tt_parallel_y(c, &ax[2], 0.1), 8.0 / 3);
+    /* a flat line at the top, then one with a gap (NaN in the middle) */
+    tt_parallel_line(c, ax, 3, (double[]){1, 1, 1}, 4);
+    char cell[8];
+    int color;
+    ck_assert_int_eq(tt_canvas_cell(c, 0, 0, cell, &color), 1);
+    ck_assert_int_eq(color, 4);
+    tt_canvas_clear(c);
+    tt_parallel_line(c, ax, 3, (double[]){0, NAN, 1}, 4);
+    char *got = tt_canvas_render(c);
+    ck_assert_str_eq(got, "         \n         \n         ");
+    free(got);
+    tt_canvas_free(c);
+
+    /* ranks: 100 lines, the best on top in the best colour; thinning */
+    enum { N = 100 };
+    static double v[N * 3];
+    for (int i = 0; i < N; i++) {
+        v[i * 3 + 0] = 0.5;                /* all cross the middle of axis 0 */
+        v[i * 3 + 1] = i % 2;
+        v[i * 3 + 2] = 0.01;
+    }
+    c = tt_canvas_new(20, 5, true);
+    const int tiers[4] = {7, 6, 5, 4};
+    ck_assert_uint_eq(tt_parallel_plot(c, ax, 3, v, N, tiers, 0), N);
+    int mid = (int)floor(tt_parallel_y(c, &ax[0], 0.5) + 0.5) / 4;
+    ck_assert_int_eq(tt_canvas_cell(c, 0, mid, cell, &color), 1);
+    ck_assert_int_eq(color, 7);
+    tt_canvas_clear(c);
+    ck_assert_uint_eq(tt_parallel_plot(c, ax, 3, v, N, tiers, 30), 30);
+    ck_assert_uint_eq(tt_parallel_plot(c, ax, 3, v, N, tiers, 5), 10);  /* the top 10 % stays */
+    ck_assert_uint_eq(tt_parallel_plot(c, ax, 3, v, 0, tiers, 5), 0);
+    tt_canvas_free(c);
+}
+END_TEST
+
 Suite *suite_ui_chart(void)
 {
     return tt_suite_of("ui_chart", "core", 0,
@@ -743,5 +882,7 @@ Suite *suite_ui_chart(void)
                                 test_chart_pictures, test_format_tick, test_best_so_far,
                                 test_span_shade, test_mark, test_plot_band, test_column_quantiles,
                                 test_column_quantiles_skips, test_column_quantiles_match_plot,
-                                test_slice_scale_and_x, test_slice_x_range, test_assign_slots));
+                                test_slice_scale_and_x, test_slice_x_range, test_assign_slots,
+                                test_axis_positions, test_contour_shade_and_points,
+                                test_parallel_lines));
 }

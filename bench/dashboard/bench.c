@@ -559,8 +559,10 @@ int main(int argc, char **argv)
      * Ctrl-L, which redraws the whole view, N times; v after the last
      * brings the panels back. The names are src/ui/views.c's, in order;
      * a view is known to be shown by its title ("Slice: …"). */
-    static const char *const view_names[] = {"slice", "timeline", "compare"};
-    static const char *const view_titles[] = {"Slice:", "Timeline:", "Compare"};
+    static const char *const view_names[] = {"slice", "contour", "parallel", "timeline",
+                                             "compare"};
+    static const char *const view_titles[] = {"Slice:", "contour", "parallel coordinates",
+                                              "Timeline:", "Compare"};
     enum { N_VIEWS = sizeof view_names / sizeof *view_names };
     key_result views[N_VIEWS];
     char *view_labels[N_VIEWS];

@@ -213,4 +213,95 @@ double tt_slice_value(tt_slice_scale scale, double x);
 size_t tt_chart_assign_slots(const double *start, const double *end, const size_t *order,
                              size_t n, size_t *slot);
 
+/* ---- axes of parameters (axis.c) -------------------------------------------
+ * An axis of a parameter's values, for the contour and parallel-coordinate
+ * charts: linear, log10 (min and max > 0) or categorical (n_categories > 0:
+ * value k, 0 ≤ k < n, is the band k of n equal bands, its centre at
+ * (k + 0.5) / n). */
+typedef struct tt_chart_axis {
+    double min, max;        /* data units; ignored for a categorical axis */
+    bool log;
+    size_t n_categories;
+} tt_chart_axis;
+
+/* The position of v along the axis in [0, 1] (0 at min); NAN when v is not
+ * finite, off the range (beyond a relative 1e-9), ≤ 0 on a log axis, or not
+ * a category's index. A degenerate range (min ≥ max) puts every value at
+ * 0.5. */
+double tt_chart_axis_pos(const tt_chart_axis *ax, double v);
+/* The data value at position p in [0, 1]: the inverse of tt_chart_axis_pos
+ * (a categorical axis gives the index of the band holding p). */
+double tt_chart_axis_value(const tt_chart_axis *ax, double p);
+
+/* ---- contour: a shaded grid (contour.c) ------------------------------------
+ * A grid of cols × rows cells over an x and a y axis, each cell shaded by a
+ * value (lowest: level 0) with the points of trials on top. Three looks:
+ *   ASCII    10 levels " .:-=+*#%@", points 'o', the best 'X';
+ *   Unicode  5 levels " ░▒▓█", points '•', the best '◆';
+ *   colour   TT_CONTOUR_COLORS levels, the cell's glyph a blank (the
+ *            caller paints its background with tt_contour_color256), the
+ *            points as in Unicode or ASCII.
+ * The dashboard paints the cells, `tunetop plot` prints their glyphs. */
+#define TT_CONTOUR_COLORS 10
+
+typedef struct tt_contour tt_contour;
+
+tt_contour *tt_contour_new(int cols, int rows, const tt_chart_axis *x, const tt_chart_axis *y,
+                           bool utf8, bool color);
+void tt_contour_free(tt_contour *c);
+int tt_contour_cols(const tt_contour *c);
+int tt_contour_rows(const tt_contour *c);
+/* Shading levels of this look (10, 5 or TT_CONTOUR_COLORS). */
+int tt_contour_levels(const tt_contour *c);
+/* The data value at the centre of column col (row row, 0 = top): where the
+ * caller evaluates what it shades. */
+double tt_contour_x_at(const tt_contour *c, int col);
+double tt_contour_y_at(const tt_contour *c, int row);
+/* The cell of data point (x, y): *col, *row; false when off the grid. */
+bool tt_contour_cell_of(const tt_contour *c, double x, double y, int *col, int *row);
+/* Shade every cell from values[row * cols + col] (NaN: left blank): the
+ * finite values' range cut into equal levels, the lowest value level 0. */
+void tt_contour_shade(tt_contour *c, const double *values);
+/* The range the shading spans (NAN, NAN before any finite value). */
+void tt_contour_range(const tt_contour *c, double *lo, double *hi);
+/* A trial's point at (x, y) in data units; best marks the best trial,
+ * which no later point hides. Off the grid: ignored. */
+void tt_contour_point(tt_contour *c, double x, double y, bool best);
+/* The cell's text in utf8 (its marker, else its shade glyph; " " when
+ * blank) and level (-1 when blank). Returns 2 for the best trial's marker,
+ * 1 for a point, 0 for a shade or a blank, -1 off the grid. */
+int tt_contour_cell(const tt_contour *c, int col, int row, char utf8[8], int *level);
+/* The glyph of level (0 .. levels - 1) in this look (" " in colour). */
+const char *tt_contour_glyph(const tt_contour *c, int level);
+/* The xterm 256-colour palette index of level of levels: a ramp from dark
+ * blue (low) through teal and green to yellow (high), as viridis, whose
+ * steps stay distinct in lightness for readers with a colour deficiency. */
+int tt_contour_color256(int level, int levels);
+/* The grid as text, rows separated by '\n' (tests, logs). Caller frees. */
+char *tt_contour_render(const tt_contour *c);
+
+/* ---- parallel coordinates (parallel.c) -------------------------------------
+ * One vertical axis per dimension spread evenly across a canvas, each line
+ * a polyline through its value on every axis (top: the axis's max; a
+ * categorical value at its band's centre). */
+
+/* The dot column of axis k of n (the first at 0, the last at the right
+ * edge; a single axis in the middle). */
+int tt_parallel_axis_x(const tt_canvas *c, size_t k, size_t n);
+/* The dot row of value v on axis ax (0 = top), NAN when v has no place. */
+double tt_parallel_y(const tt_canvas *c, const tt_chart_axis *ax, double v);
+/* One polyline through values[0..n) on axes[0..n); a NaN value leaves out
+ * the segments on either side of it. */
+void tt_parallel_line(tt_canvas *c, const tt_chart_axis *axes, size_t n, const double *values,
+                      int color);
+/* Lines by rank: values holds n_lines rows of n_axes values, the best line
+ * first. Tiers: tier_color[0] the best line, [1] the rest of the best 10 %,
+ * [2] up to the best half, [3] the rest; drawn worst first so that the
+ * best lie on top. At most max_lines are drawn (0: all): every line of the
+ * best 10 %, the rest thinned evenly by rank, so that 10,000 lines stay a
+ * picture and a frame stays cheap. Returns the lines drawn. */
+size_t tt_parallel_plot(tt_canvas *c, const tt_chart_axis *axes, size_t n_axes,
+                        const double *values, size_t n_lines, const int tier_color[4],
+                        size_t max_lines);
+
 #endif

@@ -1,6 +1,7 @@
 /*
- * plot — `tunetop plot DIR --kind history|slice|curves|timeline [--param P]
- * [--metric M] [--width W] [--height H] [--ascii]`: one of the dashboard's
+ * plot — `tunetop plot DIR --kind history|slice|curves|timeline|contour|
+ * parallel [--param P] [--params P,Q] [--metric M] [--width W] [--height H]
+ * [--ascii]`: one of the dashboard's
  * charts (and two it does not have) as plain text on stdout, for a script,
  * a log, a CI job or a terminal without the dashboard. The command never
  * starts ncurses and prints no escape sequence: braille dots in a UTF-8
@@ -36,6 +37,8 @@ static const plot_kind kinds[] = {
     {"slice", cli_plot_slice, true},
     {"curves", cli_plot_curves, false},
     {"timeline", cli_plot_timeline, true},
+    {"contour", cli_plot_contour, true},
+    {"parallel", cli_plot_parallel, true},
 };
 
 /* How many of the best trials `curves` shows (as the dashboard: src/ui/curves.c). */
@@ -72,7 +75,8 @@ static const char *option(int argc, char **argv, int *i, const char *opt, bool *
 
 int cli_cmd_plot(int argc, char **argv)
 {
-    const char *dir = NULL, *kind_name = "history", *param = NULL, *metric = NULL;
+    const char *dir = NULL, *kind_name = "history", *param = NULL, *params = NULL;
+    const char *metric = NULL;
     long width = 0, height = 0;
     bool ascii = false;
     for (int i = 0; i < argc; i++) {
@@ -80,6 +84,8 @@ int cli_cmd_plot(int argc, char **argv)
         const char *v;
         if ((v = option(argc, argv, &i, "--kind", &bad)))
             kind_name = v;
+        else if ((v = option(argc, argv, &i, "--params", &bad)))
+            params = v;
         else if ((v = option(argc, argv, &i, "--param", &bad)))
             param = v;
         else if ((v = option(argc, argv, &i, "--metric", &bad)))
@@ -112,10 +118,13 @@ int cli_cmd_plot(int argc, char **argv)
         if (strcmp(kinds[k].name, kind_name) == 0)
             kind = &kinds[k];
     if (!kind)
-        return cli_usage_error("plot", "unknown kind '%s' (history, slice, curves, timeline)",
+        return cli_usage_error("plot", "unknown kind '%s' (history, slice, curves, timeline, "
+                                       "contour, parallel)",
                                kind_name);
     if (param && strcmp(kind->name, "slice") != 0)
         return cli_usage_error("plot", "--param is for --kind slice");
+    if (params && strcmp(kind->name, "contour") != 0)
+        return cli_usage_error("plot", "--params is for --kind contour");
     if (metric && strcmp(kind->name, "curves") != 0)
         return cli_usage_error("plot", "--metric is for --kind curves");
 
@@ -143,7 +152,7 @@ int cli_cmd_plot(int argc, char **argv)
     setlocale(LC_ALL, "");
     bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 && !ascii;
 
-    cli_plot p = {.dir = dir, .param = param, .metric = metric, .braille = utf8, .utf8 = utf8};
+    cli_plot p = {.dir = dir, .param = param, .params = params, .metric = metric, .braille = utf8, .utf8 = utf8};
     int rc = kind->all_trials ? cli_view_open(dir, &p.view, true)
                               : cli_view_open_summary(dir, &p.view, true, CURVES_BEST);
     if (rc != CLI_EXIT_OK)

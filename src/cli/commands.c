@@ -142,9 +142,10 @@ const cli_command cli_commands[] = {
      "Exit status: 0 ok, 1 not a study or its sweep file does not load, 2 usage\n"
      "error.\n"},
     {"plot", cli_cmd_plot,
-     "plot DIR [--kind K] [--param P] [--metric M] [--width W] [--height H] [--ascii]   a chart as text",
-     "usage: tunetop plot DIR [--kind history|slice|curves|timeline] [--param P]\n"
-     "                    [--metric M] [--width W] [--height H] [--ascii]\n"
+     "plot DIR [--kind K] [--param P] [--params P,Q] [--metric M] [--width W] [--height H] [--ascii]   a chart as text",
+     "usage: tunetop plot DIR [--kind history|slice|curves|timeline|contour|parallel]\n"
+     "                    [--param P] [--params P,Q] [--metric M] [--width W] [--height H]\n"
+     "                    [--ascii]\n"
      "\n"
      "Print one chart of the study as plain text on standard output (no escape\n"
      "sequences; a running study is only read): Unicode braille dots in a UTF-8\n"
@@ -162,6 +163,17 @@ const cli_command cli_commands[] = {
      "  --kind timeline  the parallel slots over time: each trial a bar from its\n"
      "                   start to its end, = completed, ~ pruned, x failed (killed,\n"
      "                   timed out, interrupted), > running\n"
+     "  --kind contour   the objective over two parameters (--params P,Q; default:\n"
+     "                   the strongest stored interaction, else the two most\n"
+     "                   important): each cell shaded by the random forest's\n"
+     "                   predicted mean, the other parameters averaged out as\n"
+     "                   fANOVA does (ASCII \" .:-=+*#%@\", else shade blocks);\n"
+     "                   the best trials as o (the best X, or a dot and a diamond)\n"
+     "  --kind parallel  parallel coordinates: an axis per parameter, the most\n"
+     "                   important first, as many as fit, and the objective last;\n"
+     "                   a line for each of the best quarter of the completed\n"
+     "                   trials (10 at least, 400 at most), the best marked * on\n"
+     "                   each axis\n"
      "  --width W, --height H   at most W columns and H rows (default: the\n"
      "                   terminal's size, else 80x24; at least 24x6)\n"
      "  --ascii          ASCII instead of braille\n"

@@ -13,6 +13,8 @@
 
 #include "cli.h"
 #include "tunetop/chart.h"
+#include "tunetop/importance.h"
+#include "tunetop/space.h"
 
 /* Columns left of the canvas: a tick label of at most 7 characters, then
  * the y axis (as in the dashboard's panels, src/ui/plot.c). */
@@ -63,6 +65,7 @@ typedef struct cli_plot {
                                  the best few and the running ones (curves) */
     const char *dir;
     const char *param;        /* --param, NULL when not given */
+    const char *params;       /* --params P,Q (contour), NULL when not given */
     const char *metric;       /* --metric, NULL when not given */
     bool braille;             /* canvases of braille dots; else ASCII */
     bool utf8;                /* the axes may use box-drawing characters */
@@ -92,10 +95,41 @@ void cli_plot_format_seconds(double s, char *buf, size_t n);
 /* Prints "tunetop plot: MESSAGE" to stderr; returns CLI_EXIT_FAIL. */
 int cli_plot_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The completed trials with a finite value, mapped onto the study's space
+ * (plot_params.c), for the kinds over parameters (contour, parallel). */
+typedef struct cli_plot_data {
+    const tt_space *space;     /* borrowed from the view's sweep */
+    bool maximize;
+    tt_importance_data d;      /* x[t][param]: raw value, a categorical's choice index */
+    size_t *rank;              /* rows of d by loss, best first */
+} cli_plot_data;
+
+/* v's sweep must have loaded. */
+void cli_plot_data_collect(const cli_view *v, cli_plot_data *out);
+void cli_plot_data_free(cli_plot_data *d);
+/* Row's objective as reported (d.y is a loss). */
+double cli_plot_data_value(const cli_plot_data *d, size_t row);
+/* The axis of parameter param (a space index): a band per choice, else log
+ * or linear over the values the trials took. False: no trial has a value. */
+bool cli_plot_param_axis(const cli_plot_data *d, size_t param, tt_chart_axis *ax);
+bool cli_plot_log_dist(tt_dist d);
+/* The non-constant parameters, most important first by the stored
+ * importance (fANOVA, else PED-ANOVA, else rank correlation), the rest in
+ * the space's order; imp_of[i] their importance (NAN: none). Returns how
+ * many. order and imp_of hold sp->n. */
+size_t cli_plot_param_order(const cli_view *v, const tt_space *sp, size_t *order,
+                            double *imp_of);
+/* The strongest stored fANOVA interaction "a × b" between two parameters
+ * of sp; false when none is stored. */
+bool cli_plot_strongest_pair(const cli_view *v, const tt_space *sp, size_t *a, size_t *b,
+                             double *value);
+
 /* The kinds. Each returns an exit status (bad --param / --metric: usage). */
 int cli_plot_history(cli_plot *p);
 int cli_plot_slice(cli_plot *p);
 int cli_plot_curves(cli_plot *p);
 int cli_plot_timeline(cli_plot *p);
+int cli_plot_contour(cli_plot *p);
+int cli_plot_parallel(cli_plot *p);
 
 #endif

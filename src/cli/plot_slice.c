@@ -117,38 +117,6 @@ static void slice_draw(cli_plot *p, const slice *s, int top, int rows)
     free(ser);
 }
 
-/* The parameters to stack, most important first (see the file comment). */
-static size_t stack_order(const cli_view *v, const tt_space *sp, size_t *order, double *imp_of)
-{
-    static const char *const methods[] = {"fanova", "ped-anova", "corr"};
-    size_t n = 0;
-    bool *used = tt_xcalloc(sp->n + 1, sizeof *used);
-    for (size_t i = 0; i < sp->n; i++)
-        imp_of[i] = NAN;
-    for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
-        tt_importance imp = {0};
-        if (tt_store_get_importance(v->study.store, methods[m], &imp, NULL) < 0 || imp.n == 0) {
-            tt_importance_clear(&imp);
-            continue;
-        }
-        for (size_t k = 0; k < imp.n; k++) {
-            long i = tt_space_find(sp, imp.params[k]);
-            if (i >= 0 && !used[i] && sp->params[i].dist != TT_DIST_CONSTANT) {
-                used[i] = true;
-                imp_of[i] = imp.value[k];
-                order[n++] = (size_t)i;
-            }
-        }
-        tt_importance_clear(&imp);
-        break;
-    }
-    for (size_t i = 0; i < sp->n; i++)
-        if (!used[i] && sp->params[i].dist != TT_DIST_CONSTANT)
-            order[n++] = i;
-    free(used);
-    return n;
-}
-
 int cli_plot_slice(cli_plot *p)
 {
     const cli_view *v = &p->view;
@@ -176,7 +144,7 @@ int cli_plot_slice(cli_plot *p)
     }
     size_t *order = tt_xmalloc((sp->n + 1) * sizeof *order);
     double *imp_of = tt_xmalloc((sp->n + 1) * sizeof *imp_of);
-    size_t n = stack_order(v, sp, order, imp_of);
+    size_t n = cli_plot_param_order(v, sp, order, imp_of);
     int rc = CLI_EXIT_OK;
     if (n == 0) {
         rc = cli_plot_fail("%s: the space has no parameter that varies", p->dir);

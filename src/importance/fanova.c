@@ -527,9 +527,8 @@ static pair_score *make_pairs(const size_t *features, size_t nf, size_t T, size_
     return pairs;
 }
 
-/* The training data: y centred and scaled, inactive values drawn from the
- * prior so that no split prefers them. False for a constant objective. */
-static bool training_data(const imp_data *data, uint64_t seed, double **u_out,
+/* The forest's training data (internal.h); grid.c fits on it too. */
+bool imp_training_data(const imp_data *data, uint64_t seed, double **u_out,
                           double **y_out)
 {
     size_t n = data->n, d = data->d;
@@ -622,7 +621,7 @@ static void fanova_all(const imp_data *data, uint64_t seed, tt_importance_result
     size_t n = data->n, d = data->d, T = TT_IMPORTANCE_TREES;
     out->explained = 0;
     double *u, *y;
-    if (n < 2 || d == 0 || !training_data(data, seed, &u, &y))
+    if (n < 2 || d == 0 || !imp_training_data(data, seed, &u, &y))
         return;     /* nothing to tell: all zero */
     imp_fitter *fit = imp_fitter_new(data, u, y, TT_IMPORTANCE_MAX_DEPTH, seed);
     /* With few parameters one pass reads each tree as soon as it is

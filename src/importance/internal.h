@@ -65,6 +65,13 @@ void imp_fitter_tree(imp_fitter *fit, size_t k, imp_tree *out);
 void imp_fitter_free(imp_fitter *fit);
 void imp_tree_free(imp_tree *tree);
 
+/* The training data of a forest (fanova.c): y centred and scaled to unit
+ * variance (its mean and sd are the data's: a caller that wants
+ * predictions in y's units multiplies back), inactive values drawn from the
+ * prior so that no split prefers them. *u_out (n x d) and *y_out are
+ * malloc'd. False (nothing allocated) for a constant objective. */
+bool imp_training_data(const imp_data *data, uint64_t seed, double **u_out, double **y_out);
+
 /* ---- the methods ------------------------------------------------------- */
 
 void imp_fanova(const imp_data *d, uint64_t seed, tt_importance_result *out);

@@ -21,6 +21,15 @@ static const ui_view_entry views[] = {
          "writes the next space version as `tunetop narrow` does)",
          "p|pin the parameter to the value under the cursor, else the best trial's (asks first)",
          NULL}},
+    {&ui_view_contour,
+     "x X  y Y step the axes' parameters",
+     (const char *const[]){
+         "x  X|step the x axis's parameter (importance order) / backwards",
+         "y  Y|step the y axis's parameter / backwards", NULL}},
+    {&ui_view_parallel,
+     "one axis per parameter, the objective last; the best 10 % bright",
+     (const char *const[]){"|no keys of its own: lines are coloured by rank, best on top",
+                           NULL}},
     {&ui_view_timeline,
      "↑↓ select trial  Enter detail  z whole study / newest window",
      (const char *const[]){
