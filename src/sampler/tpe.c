@@ -160,12 +160,56 @@ static bool is_finished(tt_trial_state s)
     return s == TT_TRIAL_COMPLETED || s == TT_TRIAL_PRUNED;
 }
 
+/* Whether completed trial a ranks before b: by value, ties by index (the
+ * order tpe_sort_centres gives). */
+static bool centre_before(tpe_centre a, tpe_centre b)
+{
+    return a.mu < b.mu || (a.mu == b.mu && a.index < b.index);
+}
+
+/* Sift h[at] down the max-heap h[0..n) (ordered by centre_before). */
+static void heap_down(tpe_centre *h, size_t n, size_t at)
+{
+    for (;;) {
+        size_t top = at, l = 2 * at + 1, r = l + 1;
+        if (l < n && centre_before(h[top], h[l]))
+            top = l;
+        if (r < n && centre_before(h[top], h[r]))
+            top = r;
+        if (top == at)
+            return;
+        tpe_centre t = h[at];
+        h[at] = h[top];
+        h[top] = t;
+        at = top;
+    }
+}
+
+/* Move the k first-ranked of c[0..n) into c[0..k) (in no particular order):
+ * only membership of "below" matters, so a heap of the best k so far
+ * replaces sorting all of them (most trials lose at the root). */
+static void select_best(tpe_centre *c, size_t n, size_t k)
+{
+    if (k == 0 || k >= n)
+        return;
+    for (size_t i = k / 2; i-- > 0;)
+        heap_down(c, k, i);
+    for (size_t i = k; i < n; i++)
+        if (centre_before(c[i], c[0])) {
+            tpe_centre t = c[0];
+            c[0] = c[i];
+            c[i] = t;
+            heap_down(c, k, 0);
+        }
+}
+
 /* Split the finished trials into below and above (role[]); returns n. */
 static size_t split_trials(study *st)
 {
     const tt_history *h = st->history;
     ranked *r = tt_xmalloc((st->T ? st->T : 1) * sizeof *r);
-    size_t n = 0;
+    tpe_centre *c = tt_xmalloc((st->T ? st->T : 1) * sizeof *c);
+    size_t np = 0, nc = 0;
     for (size_t i = 0; i < st->T; i++) {
         const tt_observation *ob = &h->obs[i];
         st->role[i] = ROLE_NONE;
@@ -175,34 +219,27 @@ static size_t split_trials(study *st)
                 v = -v;
             if (isnan(v))
                 v = INFINITY;
-            bool pruned = ob->state == TT_TRIAL_PRUNED;
-            r[n++] = (ranked){pruned, pruned ? -(double)ob->last_step : 0.0, v, i};
+            if (ob->state == TT_TRIAL_PRUNED)
+                r[np++] = (ranked){1, -(double)ob->last_step, v, i};
+            else
+                c[nc++] = (tpe_centre){v, i};
         } else if (st->o->constant_liar &&
                    (ob->state == TT_TRIAL_RUNNING || ob->state == TT_TRIAL_QUEUED)) {
             st->role[i] = ROLE_ABOVE;
         }
     }
-    /* Completed trials (the bulk) with the fast sort of (value, index);
-     * the pruned ones, ranked on two keys, after them with qsort. */
-    tpe_centre *c = tt_xmalloc((n ? n : 1) * sizeof *c);
-    size_t nc = 0;
-    for (size_t k = 0; k < n; k++)
-        if (r[k].cls == 0)
-            c[nc++] = (tpe_centre){r[k].value, r[k].index};
-    tpe_sort_centres(c, nc);
-    size_t np = 0;
-    for (size_t k = 0; k < n; k++)
-        if (r[k].cls == 1)
-            r[np++] = r[k];
-    qsort(r, np, sizeof *r, ranked_cmp);
-    for (size_t k = np; k-- > 0;)
-        r[nc + k] = r[k];
+    /* Completed trials rank before pruned ones: the best completed ones,
+     * then (when the below group is larger) the best pruned ones, ranked
+     * on their two keys. */
+    size_t n = nc + np, n_below = tpe_gamma(st->o, n);
+    select_best(c, nc, n_below);
     for (size_t k = 0; k < nc; k++)
-        r[k] = (ranked){0, 0.0, c[k].mu, c[k].index};
+        st->role[c[k].index] = k < n_below ? ROLE_BELOW : ROLE_ABOVE;
+    if (n_below > nc)
+        qsort(r, np, sizeof *r, ranked_cmp);
+    for (size_t k = 0; k < np; k++)
+        st->role[r[k].index] = nc + k < n_below ? ROLE_BELOW : ROLE_ABOVE;
     free(c);
-    size_t n_below = tpe_gamma(st->o, n);
-    for (size_t k = 0; k < n; k++)
-        st->role[r[k].index] = k < n_below ? ROLE_BELOW : ROLE_ABOVE;
     free(r);
     return n;
 }
@@ -319,9 +356,18 @@ static void find_groups(const study *st, groups *g)
     uint64_t *next = tt_xcalloc((2 * P + 2) * words, sizeof *next);
     uint64_t *cur = tt_xcalloc(words, sizeof *cur), *cover = tt_xcalloc(words, sizeof *cover);
     bool first = true;
+    const unsigned char *prev = NULL;
     for (size_t i = 0; i < st->T; i++) {
         if (!is_finished(st->history->obs[i].state))
             continue;
+        /* A trial with the parameter set of the previous finished one
+         * changes nothing (splitting by a set twice, or intersecting with
+         * it twice, gives the same groups in the same order), and most
+         * trials of a study hold the same set. */
+        const unsigned char *row = st->has + i * P;
+        if (prev && memcmp(row, prev, P) == 0)
+            continue;
+        prev = row;
         memset(cur, 0, words * sizeof *cur);
         for (size_t p = 0; p < P; p++)
             if (st->has[i * P + p])
@@ -427,16 +473,8 @@ int tpe_suggest_with(const tpe_options *o, const tt_space *space,
     st.wtmp = tt_xmalloc(TT * sizeof *st.wtmp);
     for (size_t p = 0; p < P; p++)
         st.dims[p] = tpe_dim_of(&space->params[p]);
-    for (size_t i = 0; i < T; i++) {
-        const tt_assignment *a = &history->obs[i].params;
-        for (size_t p = 0; p < P; p++) {
-            const tpe_dim *d = &st.dims[p];
-            bool ok = p < a->n && a->active[p] && d->kind != TPE_FIXED &&
-                      tpe_dim_valid(d, a->x[p]);
-            st.has[i * P + p] = ok;
-            st.t[i * P + p] = ok ? tpe_dim_to_internal(d, a->x[p]) : 0.0;
-        }
-    }
+    for (size_t p = 0; p < P; p++)
+        tpe_dim_column(&st.dims[p], p, history->obs, T, P, st.has + p, st.t + p);
     split_trials(&st);
 
     bool *done = tt_xcalloc(PP, sizeof *done);

@@ -95,6 +95,13 @@ double tpe_dim_from_internal(const tpe_dim *d, double t);
 /* Whether x is usable as an observation of d (finite; a category index in
  * range). */
 bool tpe_dim_valid(const tpe_dim *d, double x);
+/* Parameter p (modelled as d) over the observations obs[0..n), one column
+ * of a row-major table: has[i * stride] whether observation i holds a
+ * usable value of it, t[i * stride] its internal coordinate (0 if not).
+ * One call per parameter, so that the per-kind choices are made per
+ * column. */
+void tpe_dim_column(const tpe_dim *d, size_t p, const tt_observation *obs, size_t n,
+                    size_t stride, unsigned char *has, double *t);
 /* The prior probability of category c (the parameter's `probabilities`, or
  * uniform). */
 double tpe_dim_prior(const tpe_dim *d, size_t c);
