@@ -72,6 +72,12 @@ double tpe_log_ndtr_diff(double a, double b)
     return lb + log1p(-exp(d));
 }
 
+double tpe_numeric_log_const(const tpe_dim *d, double mu, double s, double log_s)
+{
+    double lz = tpe_log_ndtr_diff((d->low - mu) / s, (d->high - mu) / s);
+    return d->kind == TPE_CONTINUOUS ? -log_s - TPE_LOG_SQRT_2PI - lz : -lz;
+}
+
 double tpe_truncnorm_logpdf(double x, double mu, double sigma, double low, double high)
 {
     double z = (x - mu) / sigma;
