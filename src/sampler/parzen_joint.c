@@ -56,7 +56,8 @@ struct tpe_joint {
     unsigned char *loose; /* [D m]: log_const holds its upper bound */
     double *pack;         /* [m ENTRY(D)], kernel-major */
     double *t;            /* [D LANES]: a block's coordinates */
-    double *term;         /* [m]: one point's exact terms */
+    double *term;         /* [m]: one point's exact terms; before the
+                             pack, each kernel's slack */
     double *bound;        /* [LANES m]: the near kernels' bounds, per point;
                              also the probe's and the dense sums' scratch */
     size_t *index;        /* [LANES m]: the near kernels, per point */
@@ -93,12 +94,10 @@ tpe_joint *tpe_joint_place(double *mem, size_t m, size_t D)
     jt->loose = memset(at, 0, m * D);
     at += doubles_for(m * D);
     jt->pack = at;
-    for (size_t k = 0; k < m; k++)
-        jt->pack[k * ENTRY(D) + 1] = 0.0; /* tpe_joint_constants adds */
     at += m * ENTRY(D);
     jt->t = at;
     at += D * TPE_LANES;
-    jt->term = at;
+    jt->term = memset(at, 0, m * sizeof *at); /* tpe_joint_constants adds */
     at += m;
     jt->bound = at;
     at += TPE_LANES * m;
@@ -138,7 +137,7 @@ void tpe_joint_constants(tpe_estimator *e, size_t j)
                                      5.8e-7, 2e-9, 2.6e-12, 1.3e-15, 0.0};
     const tpe_dim *d = e->dims[j];
     tpe_joint *jt = e->joint;
-    size_t m = e->n_kernels, w = ENTRY(e->n_dims);
+    size_t m = e->n_kernels;
     const double *mu = e->mu + j * m, *sg = e->sigma + j * m;
     double prev_s = NAN, prev_log = 0.0, prev_inv = 0.0, l0 = 0.0;
     for (size_t k = 0; k < m; k++) {
@@ -158,7 +157,7 @@ void tpe_joint_constants(tpe_estimator *e, size_t j)
         }
         e->log_const[j * m + k] = l0 + slack[tier];
         jt->loose[j * m + k] = tier < 9;
-        jt->pack[k * w + 1] += slack[tier];
+        jt->term[k] += slack[tier];
     }
 }
 
@@ -175,6 +174,7 @@ void tpe_joint_pack(tpe_estimator *e)
             p[3 + 2 * j] = e->inv_sigma[j * m + k] * 0.70710678118654752440;
         }
         p[0] = c;
+        p[1] = e->joint->term[k];
     }
 }
 

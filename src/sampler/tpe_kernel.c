@@ -298,15 +298,17 @@ typedef struct gap_cell {
 
 /* Centre i (value x) into its cell (first = +inf, last = −inf while
  * empty). Centres come by increasing index, so an equal value never comes
- * before the one held: ties need no test. Selects, not branches: early in
- * the pass they go either way at random. */
+ * before the one held: ties need no test. */
 static void cell_add(gap_cell *g, double x, size_t i)
 {
-    bool first = x < g->first, last = x >= g->last;
-    g->first = first ? x : g->first;
-    g->first_index = first ? i : g->first_index;
-    g->last = last ? x : g->last;
-    g->last_index = last ? i : g->last_index;
+    if (x < g->first) {
+        g->first = x;
+        g->first_index = i;
+    }
+    if (x >= g->last) {
+        g->last = x;
+        g->last_index = i;
+    }
     g->count++;
 }
 
