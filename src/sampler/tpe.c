@@ -97,10 +97,12 @@ void tpe_optuna_options(tpe_options *o)
  * 5 startup trials (noise). The constant liar is on (Optuna 5's default)
  * so parallel workers spread out; with one worker it changes nothing.
  *
- * Latency (6-D, 1000 completed trials, CPU time per suggestion on this
- * machine): 0.42 ms with these defaults, 0.34 ms univariate (Optuna's
- * settings), 0.50 ms multivariate with the Scott rule; 0.07 ms at 100
- * trials, 0.22 ms at 500. Optuna's TPESampler takes 46.5 ms at 1000.
+ * Latency (6-D, 1000 random completed trials, median per suggestion on
+ * the shared benchmark machine, 2026-12-08): 0.33 ms with these defaults
+ * (0.68 ms before issue 18's speed-up, measured alongside), 0.45 ms
+ * univariate (Optuna's settings), 0.6 ms multivariate with the Scott rule;
+ * 0.08 ms at 100 trials, 0.2 ms at 500. Optuna's TPESampler took 48–60 ms
+ * at 1000 in the same runs (docs/benchmarks.md).
  */
 void tpe_default_options(tpe_options *o)
 {
