@@ -1,10 +1,14 @@
 /*
- * Tests of the TPE sampler (src/sampler/tpe.c, parzen.c, tpe_dim.c): the
- * densities against values computed by hand (mpmath, 40 digits), the
- * bandwidth, gamma and weight rules of docs/algorithms.md §1.4.2–1.4.5,
- * mixtures against their definition, determinism, parallel suggestions under
- * the constant liar, every parameter kind and conditional spaces, trial
- * states, and a short optimisation that must beat random search.
+ * Tests of the TPE sampler (src/sampler/tpe.c, parzen.c, parzen_joint.c,
+ * tpe_dim.c): the densities against values computed by hand (mpmath, 40
+ * digits), the bandwidth, gamma and weight rules of docs/algorithms.md
+ * §1.4.2–1.4.5 (for unsorted centres, which take a way without sorting,
+ * against the same centres sorted, to the bit), mixtures against their
+ * definition (joint continuous estimators, which skip the kernels far from
+ * a point, against the full sum, to the bit), determinism, parallel
+ * suggestions under the constant liar, every parameter kind and
+ * conditional spaces, trial states, and a short optimisation that must
+ * beat random search.
  */
 #include <check.h>
 #include <math.h>
@@ -359,6 +363,159 @@ START_TEST(test_tpe_mixture)
 }
 END_TEST
 
+/* The log density of a joint continuous estimator the way parzen.c sums
+ * every other one: every kernel's constants exact, each term built dim by
+ * dim, the largest, then the sum in kernel order. The joint path
+ * (parzen_joint.c) computes most constants and terms only where they can
+ * matter, and must give the same double. */
+static double full_sum(const tpe_estimator *e, const double *v)
+{
+    size_t m = e->n_kernels;
+    double *acc = tt_xmalloc(m * sizeof *acc), top = -INFINITY, sum = 0.0;
+    for (size_t k = 0; k < m; k++) {
+        acc[k] = e->log_weight[k];
+        for (size_t j = 0; j < e->n_dims; j++) {
+            const tpe_dim *d = e->dims[j];
+            double mu = e->mu[j * m + k], sg = e->sigma[j * m + k];
+            double z = (tpe_dim_to_internal(d, v[j]) - mu) * (1.0 / sg);
+            acc[k] += tpe_numeric_log_const(d, mu, sg, log(sg)) - 0.5 * z * z;
+        }
+        if (acc[k] > top)
+            top = acc[k];
+    }
+    for (size_t k = 0; k < m; k++) {
+        double d = acc[k] - top;
+        sum += d > -TPE_NEGLIGIBLE ? tpe_exp_small(d) : 0.0;
+    }
+    free(acc);
+    return top + log(sum);
+}
+
+START_TEST(test_tpe_joint)
+{
+    /* Six continuous dims (one on a log scale); observations spread over
+     * the box (most kernels far from a point: the screened path) or in a
+     * small cluster (most kernels near: the dense path); 25 or 1000 of
+     * them; points drawn from the estimator, uniform, and on the bounds. */
+    enum { D = 6, NPT = 45 };
+    tt_space *s = tt_space_new();
+    for (int j = 0; j < D; j++) {
+        char name[8];
+        snprintf(name, sizeof name, "x%d", j);
+        if (j == D - 1)
+            add_num(s, name, TT_DIST_LOG_UNIFORM_VALUES, 1e-4, 1.0, 1.0, false);
+        else
+            add_num(s, name, TT_DIST_UNIFORM, -5.0, 10.0, 1.0, false);
+    }
+    finish(s);
+    tpe_dim dims[D];
+    const tpe_dim *dp[D];
+    for (int j = 0; j < D; j++) {
+        dims[j] = tpe_dim_of(&s->params[j]);
+        dp[j] = &dims[j];
+        ck_assert_int_eq(dims[j].kind, TPE_CONTINUOUS);
+    }
+    ck_assert(tpe_joint_applies(dp, D));
+    tpe_options o;
+    tpe_default_options(&o);
+    tt_rng rng;
+    tt_rng_seed(&rng, 11);
+    static const size_t sizes[2] = {25, 1000};
+    double *x = tt_xmalloc(1000 * D * sizeof *x), *w = tt_xmalloc(1000 * sizeof *w);
+    double pts[NPT * D], out[NPT];
+    for (int clustered = 0; clustered < 2; clustered++)
+        for (int si = 0; si < 2; si++) {
+            size_t n = sizes[si];
+            for (size_t r = 0; r < n; r++)
+                for (int j = 0; j < D; j++) {
+                    double u = tt_rng_uniform(&rng);
+                    if (clustered)
+                        u = 0.7 + 0.03 * (u - 0.5);
+                    x[r * D + j] = dims[j].low + (dims[j].high - dims[j].low) * u;
+                }
+            tpe_weights(&o, n, w);
+            tpe_estimator e;
+            tpe_estimator_init(&e, &o, TPE_BW_HYPEROPT, dp, D, x, w, n);
+            for (int i = 0; i < NPT; i++) {
+                double *pt = pts + i * D;
+                if (i % 3 == 0)
+                    tpe_estimator_sample(&e, &rng, pt);
+                for (int j = 0; j < D; j++) {
+                    double u = tt_rng_uniform(&rng);
+                    if (i % 3 == 1)
+                        pt[j] = tpe_dim_from_internal(&dims[j], dims[j].low +
+                                                                    (dims[j].high - dims[j].low) * u);
+                    else if (i % 3 == 2)
+                        pt[j] = u < 0.5 ? dims[j].vlow : dims[j].vhigh;
+                }
+            }
+            tpe_estimator_logpdf_many(&e, pts, NPT, out);
+            for (int i = 0; i < NPT; i++) {
+                double want = full_sum(&e, pts + i * D);
+                ck_assert_msg(out[i] == want, "n %zu, clustered %d, point %d: %a, not %a", n,
+                              clustered, i, out[i], want);
+            }
+            ck_assert(tpe_estimator_logpdf(&e, pts) == out[0]);
+            tpe_estimator_free(&e);
+        }
+    free(x);
+    free(w);
+    tt_space_free(s);
+}
+END_TEST
+
+START_TEST(test_tpe_bandwidth_unsorted)
+{
+    /* Many centres given unsorted (a joint estimator's dims) take a way
+     * without sorting (cells of the clip width); every centre must get the
+     * σ it gets when the same centres come sorted (the walk over sorted
+     * gaps): clustered centres, ties, centres on the bounds, wide gaps,
+     * each gap rule, with and without endpoints and the Scott floor. */
+    static const tpe_bandwidth rules[3] = {TPE_BW_OPTUNA, TPE_BW_OPTUNA_PRIOR,
+                                           TPE_BW_HYPEROPT};
+    static const size_t sizes[3] = {64, 300, 1000};
+    double *mu = tt_xmalloc(1000 * sizeof *mu), *sorted = tt_xmalloc(1000 * sizeof *sorted);
+    double *sg = tt_xmalloc(1000 * sizeof *sg), *sg_sorted = tt_xmalloc(1000 * sizeof *sg);
+    tpe_centre *c = tt_xmalloc(1000 * sizeof *c);
+    tt_rng rng;
+    tt_rng_seed(&rng, 3);
+    tpe_options o;
+    tpe_default_options(&o);
+    for (int ri = 0; ri < 3; ri++)
+        for (int v = 0; v < 4; v++)
+            for (int si = 0; si < 3; si++) {
+                size_t n = sizes[si], D = v & 1 ? 4 : 1;
+                o.endpoints = v & 2;
+                for (size_t i = 0; i < n; i++) {
+                    double u = tt_rng_uniform(&rng);
+                    if (u < 0.6)
+                        mu[i] = 0.3 + 0.02 * tt_rng_uniform(&rng);
+                    else if (u < 0.85)
+                        mu[i] = -1.0 + 3.0 * tt_rng_uniform(&rng);
+                    else if (u < 0.9)
+                        mu[i] = u < 0.875 ? -1.0 : 2.0;
+                    else
+                        mu[i] = i > 0 ? mu[tt_rng_below(&rng, i)] : 0.5;
+                    c[i] = (tpe_centre){mu[i], i};
+                }
+                tpe_sort_centres(c, n);
+                for (size_t i = 0; i < n; i++)
+                    sorted[i] = c[i].mu;
+                tpe_bandwidths(&o, rules[ri], mu, n, D, -1.0, 2.0, sg);
+                tpe_bandwidths(&o, rules[ri], sorted, n, D, -1.0, 2.0, sg_sorted);
+                for (size_t i = 0; i < n; i++)
+                    ck_assert_msg(sg[c[i].index] == sg_sorted[i],
+                                  "rule %d, variant %d, n %zu, centre %zu: %a, not %a", ri, v,
+                                  n, c[i].index, sg[c[i].index], sg_sorted[i]);
+            }
+    free(mu);
+    free(sorted);
+    free(sg);
+    free(sg_sorted);
+    free(c);
+}
+END_TEST
+
 /* ---- the sampler ---- */
 
 /* n completed trials of a d-D sphere, drawn by random search. */
@@ -658,7 +815,8 @@ Suite *suite_tpe(void)
 {
     return tt_suite_of("tpe", "tpe", 30,
                        TT_TESTS(test_tpe_truncnorm, test_tpe_bin_mass, test_tpe_categorical_kernel,
-                                test_tpe_bandwidth, test_tpe_gamma_weights, test_tpe_mixture,
+                                test_tpe_bandwidth, test_tpe_bandwidth_unsorted,
+                                test_tpe_gamma_weights, test_tpe_mixture, test_tpe_joint,
                                 test_tpe_startup_and_determinism, test_tpe_states,
                                 test_tpe_parallel, test_tpe_every_kind, test_tpe_conditional,
                                 test_tpe_beats_random, test_tpe_dispatch));

@@ -8,8 +8,11 @@
  * the per-kernel constants (1/σ, log σ, log Z) are computed once per
  * estimator; evaluating a point costs one multiply-add per kernel and dim,
  * and an exponential only for kernels within 40 nats of the best one (the
- * others change the sum by less than 1e-17 each). 1-D continuous
- * estimators keep their kernels sorted and visit only those near the point.
+ * others change the sum by less than 1e-17 each). Joint estimators over
+ * continuous dims, the multivariate sampler's usual case, go through
+ * parzen_joint.c, which computes log Z only for kernels near the points
+ * (with the same result). 1-D continuous estimators keep their kernels
+ * sorted and visit only those near the point.
  * Discrete dims would need two erfc per kernel: a cheap upper bound of each
  * bin mass (width · largest density in the bin) screens the kernels first,
  * and the exact mass is computed only for kernels whose bound comes within
@@ -24,48 +27,11 @@
 #include <string.h>
 
 #define LOG_SQRT_2PI TPE_LOG_SQRT_2PI
-/* Terms this far (in nats) below the largest add < 4e-18 each to a sum. */
-#define NEGLIGIBLE 40.0
+#define NEGLIGIBLE TPE_NEGLIGIBLE
 
 static double clamp(double x, double lo, double hi)
 {
     return x < lo ? lo : x > hi ? hi : x;
-}
-
-/* 2^(j/32), j = 0..31, correctly rounded. */
-static const double exp2_32[32] = {
-    0x1.0000000000000p+0, 0x1.059b0d3158574p+0, 0x1.0b5586cf9890fp+0, 0x1.11301d0125b51p+0,
-    0x1.172b83c7d517bp+0, 0x1.1d4873168b9aap+0, 0x1.2387a6e756238p+0, 0x1.29e9df51fdee1p+0,
-    0x1.306fe0a31b715p+0, 0x1.371a7373aa9cbp+0, 0x1.3dea64c123422p+0, 0x1.44e086061892dp+0,
-    0x1.4bfdad5362a27p+0, 0x1.5342b569d4f82p+0, 0x1.5ab07dd485429p+0, 0x1.6247eb03a5585p+0,
-    0x1.6a09e667f3bcdp+0, 0x1.71f75e8ec5f74p+0, 0x1.7a11473eb0187p+0, 0x1.82589994cce13p+0,
-    0x1.8ace5422aa0dbp+0, 0x1.93737b0cdc5e5p+0, 0x1.9c49182a3f090p+0, 0x1.a5503b23e255dp+0,
-    0x1.ae89f995ad3adp+0, 0x1.b7f76f2fb5e47p+0, 0x1.c199bdd85529cp+0, 0x1.cb720dcef9069p+0,
-    0x1.d5818dcfba487p+0, 0x1.dfc97337b9b5fp+0, 0x1.ea4afa2a490dap+0, 0x1.f50765b6e4540p+0,
-};
-
-/* e^x for −NEGLIGIBLE < x <= 0, within 3e-16 relative: x = (32 m + j) ln2/32 + r
- * with |r| <= ln2/64, e^x = 2^m · 2^(j/32) · e^r, e^r by its Taylor
- * polynomial to degree 6 (remainder < 4e-18). Inline and
- * branch-free, about three times cheaper than libm's exp in the
- * estimator's inner loop, and the same on every machine. */
-static inline double exp_small(double x)
-{
-    const double shift = 0x1.8p52;
-    double kf = (x * 46.166241308446828 + shift) - shift; /* round(32 x / ln 2) */
-    double r = (x - kf * 0x1.62e42fefa0000p-6) - kf * 0x1.cf79abc9e3b3ap-45;
-    double p = 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    int64_t k = (int64_t)kf + 32 * 64; /* > 0 for x > −NEGLIGIBLE */
-    uint64_t bits = (uint64_t)((k >> 5) - 64 + 1023) << 52;
-    double scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * exp2_32[k & 31] * scale;
 }
 
 /* Where a value sits for the kernels of dim d: t for continuous dims, the
@@ -74,65 +40,36 @@ typedef struct point_dim {
     double t, tl, tr, log_width;
 } point_dim;
 
-void tpe_estimator_init(tpe_estimator *e, const tpe_options *o,
-                        tpe_bandwidth rule, const tpe_dim *const *dims,
-                        size_t n_dims, const double *x, const double *w, size_t n_obs)
+/* A 1-D numeric estimator keeps its kernels sorted by centre, so that
+ * tpe_estimator_logpdf can visit only the kernels near a point: x and w in
+ * centre order, in a block the caller frees (NULL when already sorted). */
+static double *sort_1d(const double **x, const double **w, size_t n_obs)
 {
-    memset(e, 0, sizeof *e);
-    size_t m = n_obs + 1;
-    /* A 1-D numeric estimator keeps its kernels sorted by centre, so that
-     * tpe_estimator_logpdf can visit only the kernels near a point. */
-    double *sorted_x = NULL, *sorted_w = NULL;
-    if (n_dims == 1 && dims[0]->kind != TPE_CATEGORICAL) {
-        bool sorted = true;
-        for (size_t k = 1; k < n_obs && sorted; k++)
-            sorted = x[k] >= x[k - 1];
-        if (!sorted) {
-            tpe_centre *c = tt_xmalloc(n_obs * sizeof *c);
-            for (size_t k = 0; k < n_obs; k++)
-                c[k] = (tpe_centre){x[k], k};
-            tpe_sort_centres(c, n_obs);
-            sorted_x = tt_xmalloc(2 * n_obs * sizeof *sorted_x);
-            sorted_w = sorted_x + n_obs;
-            for (size_t k = 0; k < n_obs; k++) {
-                sorted_x[k] = c[k].mu;
-                sorted_w[k] = w[c[k].index];
-            }
-            free(c);
-            x = sorted_x;
-            w = sorted_w;
-        }
-        e->sorted = dims[0]->kind == TPE_CONTINUOUS;
+    bool sorted = true;
+    for (size_t k = 1; k < n_obs && sorted; k++)
+        sorted = (*x)[k] >= (*x)[k - 1];
+    if (sorted)
+        return NULL;
+    tpe_centre *c = tt_xmalloc(n_obs * sizeof *c);
+    for (size_t k = 0; k < n_obs; k++)
+        c[k] = (tpe_centre){(*x)[k], k};
+    tpe_sort_centres(c, n_obs);
+    double *sorted_x = tt_xmalloc(2 * n_obs * sizeof *sorted_x);
+    double *sorted_w = sorted_x + n_obs;
+    for (size_t k = 0; k < n_obs; k++) {
+        sorted_x[k] = c[k].mu;
+        sorted_w[k] = (*w)[c[k].index];
     }
-    e->n_dims = n_dims;
-    e->dims = dims;
-    e->n_kernels = m;
-    size_t kmax = 1;
-    for (size_t j = 0; j < n_dims; j++)
-        if (dims[j]->kind == TPE_CATEGORICAL && dims[j]->n_choices > kmax)
-            kmax = dims[j]->n_choices;
-    e->max_choices = kmax;
-    size_t nd = n_dims ? n_dims : 1;
-    /* One block: weights (2m), five per-dim arrays (5 m D), categorical
-     * tables (3 K D + D), scratch (m, and K for a categorical row). */
-    size_t total = 2 * m + 5 * m * nd + 3 * kmax * nd + nd + m + kmax;
-    double *block = tt_xmalloc(total * sizeof *block);
-    e->log_weight = block;
-    e->cum_weight = block + m;
-    e->mu = block + 2 * m;
-    e->sigma = e->mu + m * nd;
-    e->inv_sigma = e->sigma + m * nd;
-    e->log_sigma = e->inv_sigma + m * nd;
-    e->log_const = e->log_sigma + m * nd;
-    e->cat_hit = e->log_const + m * nd;
-    e->cat_miss = e->cat_hit + kmax * nd;
-    e->cat_prior = e->cat_miss + kmax * nd;
-    e->cat_keep = e->cat_prior + kmax * nd;
-    e->scratch = e->cat_keep + nd;
-    double *row = e->scratch + m;
-    e->points = tt_xmalloc(nd * sizeof(point_dim));
+    free(c);
+    *x = sorted_x;
+    *w = sorted_w;
+    return sorted_x;
+}
 
-    /* Weights: observations, then the prior; normalised. */
+/* Weights: observations, then the prior; normalised. */
+static void init_weights(tpe_estimator *e, const tpe_options *o, const double *w, size_t n_obs)
+{
+    size_t m = n_obs + 1;
     double sum = 0.0;
     for (size_t k = 0; k < n_obs; k++)
         sum += w[k];
@@ -150,53 +87,125 @@ void tpe_estimator_init(tpe_estimator *e, const tpe_options *o,
         e->cum_weight[k] = cum;
     }
     e->cum_weight[m - 1] = 1.0;
+}
 
+/* Categorical dim j: rows of the observation kernels differ only in where
+ * the +1 sits, so two numbers per category describe them all. */
+static void init_categorical(tpe_estimator *e, const tpe_options *o, size_t j, size_t n_obs,
+                             double *row)
+{
+    const tpe_dim *d = e->dims[j];
+    size_t K = d->n_choices, kmax = e->max_choices;
+    double a_total = 0.0;
+    double *hit = e->cat_hit + j * kmax, *miss = e->cat_miss + j * kmax,
+           *pri = e->cat_prior + j * kmax;
+    for (size_t c = 0; c < K; c++) {
+        tpe_categorical_row(d, n_obs, o->prior_weight, c, row);
+        hit[c] = log(row[c]);
+        double p = tpe_dim_prior(d, c);
+        double a = o->prior_weight / (double)(n_obs + 1) * (double)K * p;
+        miss[c] = log(row[c] * a / (a + 1.0));
+        pri[c] = log(p);
+        a_total += a;
+    }
+    e->cat_keep[j] = 1.0 / (1.0 + a_total);
+    e->mu[j * e->n_kernels + n_obs] = -1.0;
+}
+
+/* The exact constants of numeric dim j (σ mostly equal: one log and one
+ * division each). */
+static void exact_constants(tpe_estimator *e, size_t j)
+{
+    const tpe_dim *d = e->dims[j];
+    size_t m = e->n_kernels;
+    const double *mu = e->mu + j * m, *sg = e->sigma + j * m;
+    double prev_s = NAN, prev_log = 0.0, prev_inv = 0.0;
+    for (size_t k = 0; k < m; k++) {
+        double s = sg[k];
+        if (s != prev_s) {
+            prev_s = s;
+            prev_log = log(s);
+            prev_inv = 1.0 / s;
+        }
+        e->inv_sigma[j * m + k] = prev_inv;
+        e->log_sigma[j * m + k] = prev_log;
+        e->log_const[j * m + k] = tpe_numeric_log_const(d, mu[k], s, prev_log);
+    }
+}
+
+/* Numeric dim j: bandwidths, the prior kernel, per-kernel constants. */
+static void init_numeric(tpe_estimator *e, const tpe_options *o, tpe_bandwidth rule,
+                         size_t j, size_t n_obs)
+{
+    const tpe_dim *d = e->dims[j];
+    size_t m = e->n_kernels;
+    double *mu = e->mu + j * m, *sg = e->sigma + j * m;
+    tpe_bandwidths(o, rule, mu, n_obs, e->n_dims, d->low, d->high, sg);
+    mu[n_obs] = 0.5 * (d->low + d->high);
+    sg[n_obs] = d->high - d->low;
+    for (size_t k = 0; k < n_obs; k++)
+        if (sg[k] > e->sigma_max)
+            e->sigma_max = sg[k];
+    if (e->joint)
+        tpe_joint_constants(e, j);
+    else
+        exact_constants(e, j);
+}
+
+void tpe_estimator_init(tpe_estimator *e, const tpe_options *o,
+                        tpe_bandwidth rule, const tpe_dim *const *dims,
+                        size_t n_dims, const double *x, const double *w, size_t n_obs)
+{
+    memset(e, 0, sizeof *e);
+    size_t m = n_obs + 1;
+    double *sorted_x = NULL;
+    if (n_dims == 1 && dims[0]->kind != TPE_CATEGORICAL) {
+        sorted_x = sort_1d(&x, &w, n_obs);
+        e->sorted = dims[0]->kind == TPE_CONTINUOUS;
+    }
+    e->n_dims = n_dims;
+    e->dims = dims;
+    e->n_kernels = m;
+    size_t kmax = 1;
+    for (size_t j = 0; j < n_dims; j++)
+        if (dims[j]->kind == TPE_CATEGORICAL && dims[j]->n_choices > kmax)
+            kmax = dims[j]->n_choices;
+    e->max_choices = kmax;
+    size_t nd = n_dims ? n_dims : 1;
+    /* One block: weights (2m), five per-dim arrays (5 m D), categorical
+     * tables (3 K D + D), scratch (m, and K for a categorical row), the
+     * joint path's state. */
+    size_t joint = tpe_joint_applies(dims, n_dims) ? tpe_joint_size(m, n_dims) : 0;
+    size_t total = joint + 2 * m + 5 * m * nd + 3 * kmax * nd + nd + m + kmax;
+    double *block = tt_xmalloc(total * sizeof *block);
+    if (joint)
+        e->joint = tpe_joint_place(block, m, n_dims);
+    e->log_weight = block + joint;
+    e->cum_weight = e->log_weight + m;
+    e->mu = e->log_weight + 2 * m;
+    e->sigma = e->mu + m * nd;
+    e->inv_sigma = e->sigma + m * nd;
+    e->log_sigma = e->inv_sigma + m * nd;
+    e->log_const = e->log_sigma + m * nd;
+    e->cat_hit = e->log_const + m * nd;
+    e->cat_miss = e->cat_hit + kmax * nd;
+    e->cat_prior = e->cat_miss + kmax * nd;
+    e->cat_keep = e->cat_prior + kmax * nd;
+    e->scratch = e->cat_keep + nd;
+    e->points = tt_xmalloc(nd * sizeof(point_dim));
+
+    init_weights(e, o, w, n_obs);
     for (size_t j = 0; j < n_dims; j++) {
-        const tpe_dim *d = dims[j];
-        double *mu = e->mu + j * m, *sg = e->sigma + j * m;
+        double *mu = e->mu + j * m;
         for (size_t k = 0; k < n_obs; k++)
             mu[k] = x[k * n_dims + j];
-        if (d->kind == TPE_CATEGORICAL) {
-            size_t K = d->n_choices;
-            double a_total = 0.0;
-            double *hit = e->cat_hit + j * kmax, *miss = e->cat_miss + j * kmax,
-                   *pri = e->cat_prior + j * kmax;
-            /* Rows of the observation kernels differ only in where the +1
-             * sits, so two numbers per category describe them all. */
-            for (size_t c = 0; c < K; c++) {
-                tpe_categorical_row(d, n_obs, o->prior_weight, c, row);
-                hit[c] = log(row[c]);
-                double p = tpe_dim_prior(d, c);
-                double a = o->prior_weight / (double)(n_obs + 1) * (double)K * p;
-                miss[c] = log(row[c] * a / (a + 1.0));
-                pri[c] = log(p);
-                a_total += a;
-            }
-            e->cat_keep[j] = 1.0 / (1.0 + a_total);
-            mu[n_obs] = -1.0;
-            continue;
-        }
-        double range = d->high - d->low;
-        tpe_bandwidths(o, rule, mu, n_obs, n_dims, d->low, d->high, sg);
-        mu[n_obs] = 0.5 * (d->low + d->high);
-        sg[n_obs] = range;
-        for (size_t k = 0; k < n_obs; k++)
-            if (sg[k] > e->sigma_max)
-                e->sigma_max = sg[k];
-        double prev_s = NAN, prev_log = 0.0;
-        for (size_t k = 0; k < m; k++) {
-            double s = sg[k];
-            if (s != prev_s) {
-                prev_s = s;
-                prev_log = log(s);
-            }
-            e->inv_sigma[j * m + k] = 1.0 / s;
-            e->log_sigma[j * m + k] = prev_log;
-            double lz = tpe_log_ndtr_diff((d->low - mu[k]) / s, (d->high - mu[k]) / s);
-            e->log_const[j * m + k] =
-                d->kind == TPE_CONTINUOUS ? -prev_log - LOG_SQRT_2PI - lz : -lz;
-        }
+        if (dims[j]->kind == TPE_CATEGORICAL)
+            init_categorical(e, o, j, n_obs, e->scratch + m);
+        else
+            init_numeric(e, o, rule, j, n_obs);
     }
+    if (e->joint)
+        tpe_joint_pack(e);
     e->top_const = -INFINITY;
     if (e->sorted)
         for (size_t k = 0; k < n_obs; k++)
@@ -207,7 +216,8 @@ void tpe_estimator_init(tpe_estimator *e, const tpe_options *o,
 
 void tpe_estimator_free(tpe_estimator *e)
 {
-    free(e->log_weight);
+    /* The block starts with the joint state when there is one. */
+    free(e->joint ? (void *)e->joint : (void *)e->log_weight);
     free(e->points);
     memset(e, 0, sizeof *e);
 }
@@ -346,10 +356,10 @@ static double logpdf_sorted(const tpe_estimator *e, double t)
         if (acc[k] > top)
             top = acc[k];
     }
-    double sum = prior - top > -NEGLIGIBLE ? exp_small(prior - top) : 0.0;
+    double sum = prior - top > -NEGLIGIBLE ? tpe_exp_small(prior - top) : 0.0;
     for (size_t k = lo; k < hi; k++) {
         double d = acc[k] - top;
-        sum += d > -NEGLIGIBLE ? exp_small(d) : 0.0;
+        sum += d > -NEGLIGIBLE ? tpe_exp_small(d) : 0.0;
     }
     return top + log(sum);
 }
@@ -362,8 +372,23 @@ static void exact_bins(const tpe_estimator *e, size_t k, const point_dim *pts, d
             acc[k] += bin_exact(e, j, k, &pts[j]) - bin_bound(e, j, k, &pts[j]);
 }
 
+void tpe_estimator_logpdf_many(const tpe_estimator *e, const double *v, size_t n, double *out)
+{
+    if (e->joint) {
+        tpe_joint_logpdf(e, v, n, out);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = tpe_estimator_logpdf(e, v + i * e->n_dims);
+}
+
 double tpe_estimator_logpdf(const tpe_estimator *e, const double *v)
 {
+    if (e->joint) {
+        double out;
+        tpe_joint_logpdf(e, v, 1, &out);
+        return out;
+    }
     if (e->sorted)
         return logpdf_sorted(e, tpe_dim_to_internal(e->dims[0], v[0]));
     size_t m = e->n_kernels, D = e->n_dims;
@@ -417,7 +442,7 @@ double tpe_estimator_logpdf(const tpe_estimator *e, const double *v)
     double sum = 0.0;
     for (size_t k = 0; k < m; k++) {
         double d = acc[k] - top;
-        sum += d > -NEGLIGIBLE ? exp_small(d) : 0.0;
+        sum += d > -NEGLIGIBLE ? tpe_exp_small(d) : 0.0;
     }
     return top + log(sum);
 }

@@ -185,3 +185,35 @@ double tpe_dim_from_internal(const tpe_dim *d, double t)
         x = tt_param_decode(d->param, tt_param_encode(d->param, x));
     return x;
 }
+
+/* tpe_dim_column for a numeric dim in value space, the common case: there
+ * the checks and the coordinate of tpe_dim_valid and tpe_dim_to_internal
+ * come down to a finite test and a clamp, written out so that the loop
+ * makes no call per value. */
+static void linear_column(const tpe_dim *d, size_t p, const tt_observation *obs, size_t n,
+                          size_t stride, unsigned char *has, double *t)
+{
+    for (size_t i = 0; i < n; i++) {
+        const tt_assignment *a = &obs[i].params;
+        double x = p < a->n && a->active[p] ? a->x[p] : NAN;
+        bool ok = isfinite(x);
+        has[i * stride] = ok;
+        t[i * stride] = ok ? clamp(x, d->low, d->high) : 0.0;
+    }
+}
+
+void tpe_dim_column(const tpe_dim *d, size_t p, const tt_observation *obs, size_t n,
+                    size_t stride, unsigned char *has, double *t)
+{
+    if (d->scale == TPE_LINEAR && (d->kind == TPE_CONTINUOUS || d->kind == TPE_DISCRETE)) {
+        linear_column(d, p, obs, n, stride, has, t);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const tt_assignment *a = &obs[i].params;
+        bool ok = d->kind != TPE_FIXED && p < a->n && a->active[p] &&
+                  tpe_dim_valid(d, a->x[p]);
+        has[i * stride] = ok;
+        t[i * stride] = ok ? tpe_dim_to_internal(d, a->x[p]) : 0.0;
+    }
+}

@@ -1,6 +1,6 @@
 /*
- * tpe_impl — the parts of the TPE sampler (tpe.c, tpe_dim.c, parzen.c) that
- * its files share and that tests/test_tpe.c checks one by one; not part of
+ * tpe_impl — the parts of the TPE sampler (tpe.c, tpe_dim.c, tpe_kernel.c,
+ * parzen.c, parzen_joint.c) that its files share and that tests/test_tpe.c checks one by one; not part of
  * the public interface (include/tunetop/sampler.h has tt_tpe_suggest), so
  * its names take the private prefix tpe_ (TPE_ for constants), as
  * gp_internal.h's take gp_: tt_ is for the public headers.
@@ -15,6 +15,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "tunetop/sampler.h"
 
@@ -95,6 +97,13 @@ double tpe_dim_from_internal(const tpe_dim *d, double t);
 /* Whether x is usable as an observation of d (finite; a category index in
  * range). */
 bool tpe_dim_valid(const tpe_dim *d, double x);
+/* Parameter p (modelled as d) over the observations obs[0..n), one column
+ * of a row-major table: has[i * stride] whether observation i holds a
+ * usable value of it, t[i * stride] its internal coordinate (0 if not).
+ * One call per parameter, so that the per-kind choices are made per
+ * column. */
+void tpe_dim_column(const tpe_dim *d, size_t p, const tt_observation *obs, size_t n,
+                    size_t stride, unsigned char *has, double *t);
 /* The prior probability of category c (the parameter's `probabilities`, or
  * uniform). */
 double tpe_dim_prior(const tpe_dim *d, size_t c);
@@ -103,8 +112,54 @@ double tpe_dim_prior(const tpe_dim *d, size_t c);
 
 #define TPE_LOG_SQRT_2PI 0.91893853320467274178
 
+/* Terms this far (in nats) below the largest add < 4e-18 each to a sum of
+ * exponentials: the estimators skip them. */
+#define TPE_NEGLIGIBLE 40.0
+
+/* e^x for −TPE_NEGLIGIBLE < x <= 0, within 3e-16 relative: x = (32 m + j)
+ * ln2/32 + r with |r| <= ln2/64, e^x = 2^m · 2^(j/32) · e^r, e^r by its
+ * Taylor polynomial to degree 6 (remainder < 4e-18). Inline and
+ * branch-free, about three times cheaper than libm's exp in the
+ * estimators' inner loops, and the same on every machine. */
+static inline double tpe_exp_small(double x)
+{
+    /* 2^(j/32), j = 0..31, correctly rounded. */
+    static const double exp2_32[32] = {
+        0x1.0000000000000p+0, 0x1.059b0d3158574p+0, 0x1.0b5586cf9890fp+0,
+        0x1.11301d0125b51p+0, 0x1.172b83c7d517bp+0, 0x1.1d4873168b9aap+0,
+        0x1.2387a6e756238p+0, 0x1.29e9df51fdee1p+0, 0x1.306fe0a31b715p+0,
+        0x1.371a7373aa9cbp+0, 0x1.3dea64c123422p+0, 0x1.44e086061892dp+0,
+        0x1.4bfdad5362a27p+0, 0x1.5342b569d4f82p+0, 0x1.5ab07dd485429p+0,
+        0x1.6247eb03a5585p+0, 0x1.6a09e667f3bcdp+0, 0x1.71f75e8ec5f74p+0,
+        0x1.7a11473eb0187p+0, 0x1.82589994cce13p+0, 0x1.8ace5422aa0dbp+0,
+        0x1.93737b0cdc5e5p+0, 0x1.9c49182a3f090p+0, 0x1.a5503b23e255dp+0,
+        0x1.ae89f995ad3adp+0, 0x1.b7f76f2fb5e47p+0, 0x1.c199bdd85529cp+0,
+        0x1.cb720dcef9069p+0, 0x1.d5818dcfba487p+0, 0x1.dfc97337b9b5fp+0,
+        0x1.ea4afa2a490dap+0, 0x1.f50765b6e4540p+0,
+    };
+    const double shift = 0x1.8p52;
+    double kf = (x * 46.166241308446828 + shift) - shift; /* round(32 x / ln 2) */
+    double r = (x - kf * 0x1.62e42fefa0000p-6) - kf * 0x1.cf79abc9e3b3ap-45;
+    double p = 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    int64_t k = (int64_t)kf + 32 * 64; /* > 0 for x > −TPE_NEGLIGIBLE */
+    uint64_t bits = (uint64_t)((k >> 5) - 64 + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * exp2_32[k & 31] * scale;
+}
+
 /* log(Φ(b) − Φ(a)) for a <= b, accurate in both tails. */
 double tpe_log_ndtr_diff(double a, double b);
+/* The constant of a kernel (centre mu, σ = s, log σ = log_s) of numeric dim
+ * d, the estimators' log_const: −log σ − log √2π − log Z for a continuous
+ * dim, −log Z for a discrete one (Z its mass in the domain). */
+double tpe_numeric_log_const(const tpe_dim *d, double mu, double s, double log_s);
 /* Log density of N(mu, sigma²) truncated to [low, high], at x in it. */
 double tpe_truncnorm_logpdf(double x, double mu, double sigma, double low, double high);
 /* A draw from N(mu, sigma²) truncated to [low, high] by inverse CDF at u in
@@ -152,7 +207,8 @@ typedef struct tpe_estimator {
     double *sigma;
     double *inv_sigma;
     double *log_sigma;
-    double *log_const;   /* continuous: −log σ − log √2π − log Z; discrete: −log Z */
+    double *log_const;   /* continuous: −log σ − log √2π − log Z; discrete: −log Z
+                            (joint: an upper bound until a point needs it) */
     /* Categorical dims, per dim K entries at offset d * max_choices: */
     double *cat_hit, *cat_miss, *cat_prior; /* log p(c) for a kernel that
                                                observed c / another / prior */
@@ -164,7 +220,30 @@ typedef struct tpe_estimator {
     double top_const;    /* sorted: max of log weight + log_const */
     double *scratch;     /* [n_kernels] */
     void *points;        /* [n_dims] scratch of tpe_estimator_logpdf */
+    struct tpe_joint *joint; /* joint continuous estimators: the state of
+                                parzen_joint.c (which fills log_const as it
+                                goes), NULL for the others */
 } tpe_estimator;
+
+/* The joint continuous path (parzen_joint.c): estimators over two or more
+ * dims, all continuous, whose log density needs only the truncation
+ * constants of the kernels near the points; tpe_estimator_init and
+ * tpe_estimator_logpdf(_many) use it. */
+typedef struct tpe_joint tpe_joint;
+bool tpe_joint_applies(const tpe_dim *const *dims, size_t n_dims);
+/* The state lives in the estimator's block (one allocation: large blocks
+ * allocated and freed per suggestion can cost page faults each time):
+ * tpe_joint_size doubles of it, laid out by tpe_joint_place. */
+size_t tpe_joint_size(size_t n_kernels, size_t n_dims);
+tpe_joint *tpe_joint_place(double *mem, size_t n_kernels, size_t n_dims);
+/* Dim j's per-kernel constants (after its bandwidths), log_const deferred. */
+void tpe_joint_constants(tpe_estimator *e, size_t j);
+/* After every dim's constants. */
+void tpe_joint_pack(tpe_estimator *e);
+/* Log densities of n points v[i * n_dims ..] into out[0..n). */
+void tpe_joint_logpdf(const tpe_estimator *e, const double *v, size_t n, double *out);
+/* Points the joint path scores together. */
+#define TPE_LANES 4
 
 /* Build the estimator of the observations x[r * n_dims + j] (internal
  * coordinates; r < n_obs, j < n_dims in dims order) with raw weights
@@ -178,5 +257,10 @@ void tpe_estimator_free(tpe_estimator *e);
 void tpe_estimator_sample(const tpe_estimator *e, tt_rng *rng, double *v);
 /* log density of the point with values v[0..n_dims) (as sampled). */
 double tpe_estimator_logpdf(const tpe_estimator *e, const double *v);
+/* The same for n points, v[i * n_dims + j], into out[0..n): the same
+ * values, faster for a joint continuous estimator (which fills in its
+ * deferred constants as points need them). */
+void tpe_estimator_logpdf_many(const tpe_estimator *e, const double *v, size_t n,
+                               double *out);
 
 #endif
