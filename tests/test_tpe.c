@@ -400,7 +400,7 @@ START_TEST(test_tpe_joint)
     enum { D = 6, NPT = 45 };
     tt_space *s = tt_space_new();
     for (int j = 0; j < D; j++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "x%d", j);
         if (j == D - 1)
             add_num(s, name, TT_DIST_LOG_UNIFORM_VALUES, 1e-4, 1.0, 1.0, false);

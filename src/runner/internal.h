@@ -176,6 +176,13 @@ typedef struct rn_runner {
     size_t n_hist, cap_hist;
     long hist_version;       /* the space version its mappings are for */
     const tt_space *hist_space;
+    unsigned char *hist_flags; /* per entry: known trial, changed since the snapshot */
+    size_t n_hist_known;     /* entries of a known trial (no gap when == n_hist) */
+    size_t *hist_dirty;      /* entries changed since the last snapshot */
+    size_t n_hist_dirty, cap_hist_dirty;
+    tt_observation *snap;    /* the last snapshot, the sampler's (history.c) */
+    size_t n_snap, cap_snap;
+    bool snap_rebuild;       /* copy every entry at the next snapshot */
     long best_trial;         /* 0 when none */
     double best_value;
 
@@ -352,13 +359,13 @@ void rn_prune_free(rn_runner *r);
 typedef struct rn_suggest_job rn_suggest_job;
 /* Methods too slow to run inside a tick. */
 bool rn_suggest_is_slow(tt_method m);
-/* Start a suggestion; takes ownership of the array obs (n_obs entries
- * whose assignments are borrowed from the history and must not change until
- * the job is finished, nor must sweep). The worker
- * writes a zero byte to wake_fd when done. NULL with err on failure (obs is
- * then still the caller's). */
-rn_suggest_job *rn_suggest_start(const tt_sweep *sweep, long space_version, tt_observation *obs,
-                                 size_t n_obs, uint64_t seed, int wake_fd, tt_error *err);
+/* Start a suggestion on obs (n_obs entries: the runner's history snapshot,
+ * which, like the assignments it borrows and sweep, must not change until
+ * the job is finished). The worker writes a zero byte to wake_fd when
+ * done. NULL with err on failure. */
+rn_suggest_job *rn_suggest_start(const tt_sweep *sweep, long space_version,
+                                 const tt_observation *obs, size_t n_obs, uint64_t seed,
+                                 int wake_fd, tt_error *err);
 /* Collect a finished job (joins the thread, frees the job): the sampler's
  * return code, the space version it ran on, and its suggestion in out. */
 int rn_suggest_finish(rn_suggest_job *job, long *space_version, tt_assignment *out, double *cpu,
@@ -421,10 +428,10 @@ void rn_schedule_drop_prepared(rn_runner *r);
 /* history.c: what a sampler sees, kept with the trial cache. */
 /* r->trials[idx] changed (a new row, a new state or value). */
 void rn_history_update(rn_runner *r, size_t idx);
-/* Every known trial, in number order, mapped onto the current space: a new
- * array (caller frees it) borrowing the cache's assignments, which stay
- * unchanged until the next snapshot. */
-tt_observation *rn_history_snapshot(rn_runner *r, size_t *n_out);
+/* Every known trial, in number order, mapped onto the current space: the
+ * runner's snapshot array (not the caller's to free), borrowing the
+ * cache's assignments; both stay unchanged until the next snapshot. */
+const tt_observation *rn_history_snapshot(rn_runner *r, size_t *n_out);
 void rn_history_free(rn_runner *r);
 
 /* commands.c */

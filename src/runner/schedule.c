@@ -589,7 +589,7 @@ static long next_trial(rn_runner *r, tt_error *err)
         return collect_job(r, err);
     }
     size_t n_obs;
-    tt_observation *obs = NULL;
+    const tt_observation *obs = NULL;
     if (sampler_reads_history(r->sweep->method)) {
         obs = rn_history_snapshot(r, &n_obs);
     } else {
@@ -608,7 +608,6 @@ static long next_trial(rn_runner *r, tt_error *err)
     double t0 = rn_thread_cpu();
     int rc = tt_sampler_suggest(r->sweep->method, r->sweep->space, &h, r->seed, &a, err);
     r->sampler_cpu += rn_thread_cpu() - t0;
-    free(obs);   /* the snapshot's array; its assignments are the cache's */
     long number = use_suggestion(r, rc, &a, err);
     tt_assignment_free(&a);
     return number;

@@ -2,10 +2,10 @@
  * suggest — running a slow sampler off the loop. GP-BO can take up to a
  * second per suggestion at hundreds of trials; the loop must keep tailing
  * trial files and answering commands meanwhile (nothing slow stalls the
- * runner). A suggestion for such a method runs on a worker thread
- * that owns a copy of the history; when it is done it writes a zero byte to
- * the runner's self-pipe (signal numbers are never zero), and the next tick
- * picks the result up. Only the samplers whose cost does not grow with the
+ * runner). A suggestion for such a method runs on a worker thread that
+ * reads the runner's snapshot of the history; when it is done it writes a
+ * zero byte to the runner's self-pipe (signal numbers are never zero), and
+ * the next tick picks the result up. Only the samplers whose cost does not grow with the
  * study run inline (random, sobol, grid): every model-based one can pass a
  * few milliseconds (CMA-ES took 5 s a suggestion at 500 parameters inside
  * the tick's transaction, and `pause` or `stop --now` found the database
@@ -20,12 +20,13 @@
 
 struct rn_suggest_job {
     pthread_t thread;
-    /* Inputs: the sweep is kept alive by the runner; obs is the job's,
-     * the assignments it points to the runner's history (history.c), which
-     * leaves them alone until the job is collected. */
+    /* Inputs: the sweep is kept alive by the runner; obs is the runner's
+     * snapshot of its history and the assignments it points to the
+     * history's (history.c): the runner takes no other snapshot and
+     * changes no assignment until the job is collected. */
     const tt_sweep *sweep;
     long space_version;
-    tt_observation *obs;
+    const tt_observation *obs;
     size_t n_obs;
     uint64_t seed;
     int wake_fd;
@@ -56,8 +57,9 @@ static void *job_main(void *arg)
     return NULL;
 }
 
-rn_suggest_job *rn_suggest_start(const tt_sweep *sweep, long space_version, tt_observation *obs,
-                                 size_t n_obs, uint64_t seed, int wake_fd, tt_error *err)
+rn_suggest_job *rn_suggest_start(const tt_sweep *sweep, long space_version,
+                                 const tt_observation *obs, size_t n_obs, uint64_t seed,
+                                 int wake_fd, tt_error *err)
 {
     rn_suggest_job *job = tt_xcalloc(1, sizeof *job);
     job->sweep = sweep;
@@ -70,7 +72,6 @@ rn_suggest_job *rn_suggest_start(const tt_sweep *sweep, long space_version, tt_o
     int rc = pthread_create(&job->thread, NULL, job_main, job);
     if (rc != 0) {
         tt_error_set(err, TT_ERR_IO, "cannot start the sampler thread: %s", strerror(rc));
-        job->obs = NULL; /* still the caller's */
         tt_assignment_free(&job->out);
         free(job);
         return NULL;
@@ -81,7 +82,6 @@ rn_suggest_job *rn_suggest_start(const tt_sweep *sweep, long space_version, tt_o
 /* Free a joined job with everything it owns. */
 static void release(rn_suggest_job *job)
 {
-    free(job->obs);
     tt_assignment_free(&job->out);
     free(job);
 }
