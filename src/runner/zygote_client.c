@@ -302,6 +302,13 @@ int rn_zygote_send(rn_zygote *z, const char *shim_exe, const char *trial_dir, do
     }
     double deadline = mono_ms() + ZYGOTE_TIMEOUT_MS;
     int sent = -1;
+    /* A zygote that died and was reaped (the loop's waitpid(-1)) can still
+     * look connected: a shim it forked a moment before holds a copy of its
+     * socket until the shim first runs and closes it. A request sent then
+     * is buffered, never served, and read back as a reset ("did not
+     * answer", seen under ASan on a loaded machine); start a new one now. */
+    if (z->pid > 0 && z->pending == 0 && kill(z->pid, 0) != 0 && errno == ESRCH)
+        zygote_close(z);
     /* A zygote that died since the last trial (killed from outside) is
      * started again, once, when it owed nothing: nothing of this request
      * reached it. */
