@@ -21,7 +21,8 @@
 #include "views.h"
 
 static struct {
-    ui_contour_frame f;          /* the last frame; f.cols == 0: none */
+    ui_contour_frame f;          /* the last frame with a grid */
+    bool shown;                  /* the frame shows that grid (not a message) */
     double *xs, *ys;             /* f's copies */
     char pa[256], pb[256];       /* the pair the markers belong to */
     int x0, x1;                  /* the rectangle's columns, x0 <= x1 */
@@ -40,10 +41,9 @@ static void reset_markers(void)
 
 void ui_contour_steer_frame(const ui_contour_frame *f)
 {
-    if (!f) {
-        cs.f.cols = 0;
-        return;
-    }
+    cs.shown = f != NULL;
+    if (!f)
+        return;   /* the markers stay for when the grid is back */
     bool same = cs.placed && strcmp(cs.pa, f->pa->name) == 0 &&
                 strcmp(cs.pb, f->pb->name) == 0 && cs.f.cols == f->cols &&
                 cs.f.rows == f->rows;
@@ -84,7 +84,7 @@ static bool whole_grid(void)
 void ui_contour_steer_overlay(ui_app *a, void *win)
 {
     WINDOW *w = win;
-    if (!cs.placed || cs.f.cols == 0 || whole_grid())
+    if (!cs.placed || !cs.shown || whole_grid())
         return;
     bool u = a->utf8;
     int top = cs.f.top + (cs.f.rows - 1 - cs.y1), bottom = cs.f.top + (cs.f.rows - 1 - cs.y0);
@@ -132,7 +132,7 @@ static double y_value(int from_bottom)
 
 void ui_contour_steer_label(const ui_app *a, char *buf, size_t n)
 {
-    if (!cs.placed || cs.f.cols == 0 || whole_grid()) {
+    if (!cs.placed || !cs.shown || whole_grid()) {
         snprintf(buf, n, "[ ] corner  %s move  n narrow  p pin", a->utf8 ? "←→↑↓" : "arrows");
         return;
     }
@@ -253,7 +253,7 @@ static void move_corner(int dx, int dy)
 
 int ui_contour_steer_key(ui_app *a, int key)
 {
-    if (!cs.placed || cs.f.cols == 0)
+    if (!cs.placed || !cs.shown)
         return key == 'n' || key == 'p' ? UI_HANDLED : UI_IGNORED;
     switch (key) {
     case '[':
@@ -290,7 +290,7 @@ int ui_contour_steer_key(ui_app *a, int key)
 static bool cell_at(int y, int x, int *col, int *row)
 {
     int c = x - cs.f.left, r = y - cs.f.top;
-    if (cs.f.cols == 0 || c < 0 || c >= cs.f.cols || r < 0 || r >= cs.f.rows)
+    if (!cs.shown || c < 0 || c >= cs.f.cols || r < 0 || r >= cs.f.rows)
         return false;
     *col = c;
     *row = cs.f.rows - 1 - r;
