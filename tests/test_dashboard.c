@@ -1886,6 +1886,24 @@ START_TEST(test_views_slice_timeline_narrow)
     KEYS(&t, "v", "v");   /* compare, then the panels */
     free(tmx_wait(&t, " Best trials ", 5));
 
+    /* the panels act on a click's press only: the release the views get
+     * for their drags must not click again (and open the row just
+     * selected); a second click on it opens its detail */
+    s = tmx_screen(&t, false);
+    int list = row_of(s, "Trials ");
+    free(s);
+    ck_assert_int_ge(list, 0);
+    tmx_drag(&t, 10, list + 4, 10, list + 4);
+    e2e_sleep(0.5);
+    s = tmx_screen(&t, false);
+    SCREEN_ASSERT(!strstr(s, "· space v1"), s, "a click's release opened the detail");
+    free(s);
+    tmx_drag(&t, 10, list + 4, 10, list + 4);
+    free(tmx_wait(&t, "· space v1", 5));
+    KEYS(&t, "Escape");
+    free(tmx_wait(&t, " Best trials ", 5));
+
+
     /* steer: the slice of alpha full size, the high marker 20 dots left, n, y */
     KEYS(&t, "v");
     free(tmx_wait(&t, "slice view:", 5));
