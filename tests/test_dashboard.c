@@ -1811,6 +1811,33 @@ static int slice_halves(const char *screen, const char *name, double *left, doub
     return n[0] + n[1];
 }
 
+/* A mouse drag of button 1 from (x0, y0) to (x1, y1) (0-based screen
+ * cells), typed into the pane as the terminal would send it: xterm's SGR
+ * reports (mode 1006, the xterm-256color terminfo's kmous), a press then a
+ * release. */
+static void tmx_drag(const tmx *t, int x0, int y0, int x1, int y1)
+{
+    char seq[64];
+    snprintf(seq, sizeof seq, "\033[<0;%d;%dM", x0 + 1, y0 + 1);
+    tmx_type(t, seq);
+    snprintf(seq, sizeof seq, "\033[<0;%d;%dm", x1 + 1, y1 + 1);
+    tmx_type(t, seq);
+}
+
+/* The row of the screen holding text, or -1. */
+static int row_of(const char *screen, const char *text)
+{
+    int rows = screen_rows(screen);
+    for (int y = 0; y < rows; y++) {
+        char *row = screen_row(screen, y);
+        bool hit = strstr(row, text) != NULL;
+        free(row);
+        if (hit)
+            return y;
+    }
+    return -1;
+}
+
 /* v shows the slice view (alpha first: the stored importance; its dots
  * rise from left to right for f = 10·alpha + beta), then the timeline
  * (bars in slots), then the panels again; the help lists the views' keys;
@@ -1859,6 +1886,24 @@ START_TEST(test_views_slice_timeline_narrow)
     KEYS(&t, "v", "v");   /* compare, then the panels */
     free(tmx_wait(&t, " Best trials ", 5));
 
+    /* the panels act on a click's press only: the release the views get
+     * for their drags must not click again (and open the row just
+     * selected); a second click on it opens its detail */
+    s = tmx_screen(&t, false);
+    int list = row_of(s, "Trials ");
+    free(s);
+    ck_assert_int_ge(list, 0);
+    tmx_drag(&t, 10, list + 4, 10, list + 4);
+    e2e_sleep(0.5);
+    s = tmx_screen(&t, false);
+    SCREEN_ASSERT(!strstr(s, "· space v1"), s, "a click's release opened the detail");
+    free(s);
+    tmx_drag(&t, 10, list + 4, 10, list + 4);
+    free(tmx_wait(&t, "· space v1", 5));
+    KEYS(&t, "Escape");
+    free(tmx_wait(&t, " Best trials ", 5));
+
+
     /* steer: the slice of alpha full size, the high marker 20 dots left, n, y */
     KEYS(&t, "v");
     free(tmx_wait(&t, "slice view:", 5));
@@ -1883,6 +1928,20 @@ START_TEST(test_views_slice_timeline_narrow)
     ck_assert_msg(e2e_exists(backup), "no %s", backup);
     char *old = tt_read_file(backup, NULL, NULL);
     ck_assert_str_eq(old, views_sweep);
+    /* the mouse: a drag across the full-size chart (its canvas starts 3
+     * rows under the title, 8 columns in) sets both markers; n asks for
+     * the dragged range, with both bounds; any other key cancels */
+    s = tmx_screen(&t, false);
+    int title = row_of(s, "Slice: loss by alpha");
+    free(s);
+    ck_assert_int_ge(title, 0);
+    tmx_drag(&t, 8 + 20, title + 10, 8 + 60, title + 12);
+    KEYS(&t, "n");
+    s = tmx_wait(&t, "Narrow alpha to 0.", 5);
+    SCREEN_ASSERT(!strstr(s, "(min)") && !strstr(s, "(max)"), s,
+                  "the drag did not set both markers");
+    free(s);
+    KEYS(&t, "Escape");
     /* the same outcome as `tunetop narrow` without a runner: a reload waits */
     const char *argv[] = {"tunetop", "narrow", study, "--param", "beta", "--max", "0.9", NULL};
     e2e_result nr = e2e_run(argv, 10);
@@ -1983,6 +2042,74 @@ START_TEST(test_views_live_follow_and_narrow)
 }
 END_TEST
 
+/* On a live sweep of lr (log) and optimizer (categorical): the contour
+ * view's rectangle, its high corner moved left and down with the arrows,
+ * then n and y, narrows both parameters in one new version — the runner's
+ * space version 2, lr's max and optimizer's values in the sweep file, the
+ * old file kept as FILE~. */
+START_TEST(test_views_contour_narrow)
+{
+    NEED_TMUX();
+    char *tmp = e2e_tmpdir();
+    char *study = tt_xasprintf("%s/study", tmp);
+    char *sweep = live_sweep(tmp, "contour-live", 400);
+    cleanup_study(study);
+    tmx t;
+    char *args = tt_xasprintf("%s --dir %s", sweep, study);
+    tmx_launch(&t, 100, 30, "xterm-256color", "C.UTF-8", args);
+    free(args);
+    double end = mono() + 30;
+    for (;;) {
+        char *s = tmx_screen(&t, false);
+        long d = done_count(s);
+        free(s);
+        if (d >= 6)
+            break;
+        ck_assert_msg(mono() < end, "the sweep did not get to 6 trials");
+        e2e_sleep(0.2);
+    }
+    KEYS(&t, "v", "v");   /* slice, then contour (views.c's order) */
+    char *s = tmx_wait(&t, "[ ] corner", 10);
+    SCREEN_ASSERT(strstr(s, "contour view:"), s, "not the contour view");
+    free(s);
+    /* the high corner: 60 cells left (past the middle of a categorical x
+     * axis's two bands), 14 rows down (past the middle of a y axis's) */
+    KEYS(&t, "]");
+    for (int i = 0; i < 60; i++)
+        KEYS(&t, "Left");
+    for (int i = 0; i < 14; i++)
+        KEYS(&t, "Down");
+    s = tmx_wait(&t, "n narrow", 5);
+    free(s);
+    KEYS(&t, "n");
+    s = tmx_wait(&t, "Narrow ", 5);
+    SCREEN_ASSERT(strstr(s, " and ") && strstr(s, "optimizer to {sgd}") &&
+                      strstr(s, "lr to (min) .. "),
+                  s, "the question does not name both parameters");
+    free(s);
+    KEYS(&t, "y");
+    char *js = wait_status(study, "\"space_version\": 2", 15);
+    free(js);
+    char *text = tt_read_file(sweep, NULL, NULL);
+    ck_assert_msg(text && !strstr(text, "max: 0.5\n") && strstr(text, "sgd") &&
+                      !strstr(text, "adam"),
+                  "the sweep file: %s", text);
+    free(text);
+    char *backup = tt_xasprintf("%s~", sweep);
+    ck_assert_msg(e2e_exists(backup), "no %s", backup);
+    free(backup);
+    free(tmx_wait(&t, "space v2", 10));
+    KEYS(&t, "q");
+    ck_assert_int_eq(tmx_wait_exit(&t, 5), 0);
+    tmx_stop(&t);
+    stop_runner(study);
+    e2e_rmtree(tmp);
+    free(sweep);
+    free(study);
+    free(tmp);
+}
+END_TEST
+
 Suite *suite_dashboard(void)
 {
     unsetenv("TMUX"); /* our servers are private, even when run inside tmux */
@@ -1998,7 +2125,8 @@ Suite *suite_dashboard(void)
     /* its own case, so that CK_RUN_CASE=views runs it alone */
     TCase *views = tt_add_tcase(s, "views", 60,
                                 TT_TESTS(test_views_slice_timeline_narrow,
-                                         test_views_live_follow_and_narrow));
+                                         test_views_live_follow_and_narrow,
+                                         test_views_contour_narrow));
     tcase_add_unchecked_fixture(views, finished_study_setup, finished_study_teardown);
     return s;
 }

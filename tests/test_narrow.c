@@ -11,10 +11,13 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check_util.h"
 #include "e2e.h"
 #include "tunetop/config.h"
+#include "tunetop/store.h"
+#include "tunetop/study.h"
 #include "tunetop/util.h"
 
 static const char base[] =
@@ -353,10 +356,70 @@ START_TEST(test_command_errors)
 }
 END_TEST
 
+/* tt_study_narrow_many (the contour view's two axes): a refusal of any one
+ * writes nothing; two narrowings that pass are written once, as one new
+ * version, with one reload for the next runner. */
+START_TEST(test_study_narrow_many)
+{
+    static const char two[] = "name: two\nmethod: random\ncommand: [/bin/true]\n"
+                              "metric: {name: loss}\nparameters:\n"
+                              "  alpha: {min: 0.0, max: 1.0}\n"
+                              "  opt: {values: [sgd, adam, adamw]}\n";
+    char *tmp = e2e_tmpdir(), *study = tt_xasprintf("%s/study", tmp);
+    char *db = tt_xasprintf("%s/study.db", study), *sweep = tt_xasprintf("%s/sweep.yaml", study);
+    ck_assert_int_eq(mkdir(study, 0700), 0);
+    e2e_write(sweep, two);
+    tt_error err = {0};
+    tt_store *st = tt_store_open(db, TT_STORE_CREATE, &err);
+    ck_assert_msg(st != NULL, "%s", err.msg);
+    ck_assert_int_eq(tt_store_init_study(st, "two", "sweep.yaml", study, &err), 0);
+    ck_assert_int_eq(tt_store_add_space(st, "sweep.yaml", two, &err), 1);
+    tt_study_info info = {0};
+    ck_assert_int_eq(tt_store_get_study(st, &info, &err), 0);
+    char *path = NULL;
+    /* the second widens: refused, nothing written */
+    const char *keep[] = {"sgd", "adam"};
+    tt_narrow bad[] = {{.param = "alpha", .max = "0.3"}, {.param = "alpha", .max = "2"}};
+    ck_assert_int_lt(tt_study_narrow_many(st, &info, bad, 2, &path, &err), 0);
+    ck_assert_ptr_null(path);
+    char *text = tt_read_file(sweep, NULL, NULL);
+    ck_assert_str_eq(text, two);
+    free(text);
+    char *backup = tt_xasprintf("%s~", sweep);
+    ck_assert(!e2e_exists(backup));
+    /* both pass: one write */
+    tt_narrow good[] = {{.param = "alpha", .max = "0.3"},
+                        {.param = "opt", .values = keep, .n_values = 2}};
+    ck_assert_msg(tt_study_narrow_many(st, &info, good, 2, &path, &err) > 0, "%s", err.msg);
+    ck_assert_str_eq(path, sweep);
+    free(path);
+    text = tt_read_file(sweep, NULL, NULL);
+    ck_assert_msg(strstr(text, "max: 0.3") && strstr(text, "adam") && !strstr(text, "adamw"),
+                  "%s", text);
+    free(text);
+    ck_assert(e2e_exists(backup));
+    tt_command *cmds = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(tt_store_pending_commands(st, &cmds, &n, &err), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(cmds[0].kind, "reload");
+    tt_command_list_free(cmds, n);
+    tt_study_info_clear(&info);
+    tt_store_close(st);
+    e2e_rmtree(tmp);
+    free(backup);
+    free(sweep);
+    free(db);
+    free(study);
+    free(tmp);
+}
+END_TEST
+
 Suite *suite_narrow(void)
 {
     Suite *s = suite_create("narrow");
-    tt_add_tcase(s, "text", 0, TT_TESTS(test_range, test_values, test_pin, test_refusals));
+    tt_add_tcase(s, "text", 0, TT_TESTS(test_range, test_values, test_pin, test_refusals,
+                                           test_study_narrow_many));
     tt_add_tcase(s, "command", 60,
                  TT_TESTS(test_live_runner_reloads, test_no_runner_next_run_takes_it,
                           test_command_errors));

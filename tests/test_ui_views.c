@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../src/ui/internal.h"
+#include "../src/ui/slice.h"
 #include "../src/ui/views.h"
 #include "check_util.h"
 #include "tunetop/chart.h"
@@ -283,6 +284,166 @@ START_TEST(test_parallel_view_draws)
 }
 END_TEST
 
+
+/* Say yes to the question the view asked (the prompt's y). */
+static void say_yes(ui_app *a)
+{
+    ck_assert_int_eq(a->prompt, UI_PROMPT_CONFIRM);
+    a->prompt = UI_PROMPT_NONE;
+    a->confirm_fn(a, a->confirm_arg);
+}
+
+/* The sweep file the steering wrote (the study's sweep.yaml). */
+static char *sweep_text(void)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/sweep.yaml", dir);
+    char *text = tt_read_file(path, NULL, NULL);
+    ck_assert_msg(text != NULL, "no %s", path);
+    return text;
+}
+
+/* The full-size slice of alpha: a mouse drag (press, release) across the
+ * chart sets both range markers to its ends, whichever way it goes; a
+ * click moves the selected marker; a release with no press, or a press
+ * off the chart, does nothing; n then asks to narrow alpha to the dragged
+ * range and y writes it. */
+START_TEST(test_slice_mouse_drag)
+{
+    uint64_t seed = 0x9E3779B97F4A7C15u;
+    tt_store *st = make_study(80, &seed);
+    open_terminal("xterm-256color");
+    ui_app a;
+    open_app(&a, true);
+    WINDOW *w = newwin(40, 120, 0, 0);
+    ui_view_slice.draw(&a, w);
+    ck_assert_int_eq(ui_view_slice.mouse(&a, UI_MOUSE_PRESS, 10, 20), UI_IGNORED); /* the grid */
+    ck_assert_int_eq(ui_view_slice.key(&a, '\n'), UI_HANDLED);
+    ui_view_slice.draw(&a, w);
+    dump(w);
+    ui_slice_state *s = ui_slice_state_get();
+    ck_assert_int_eq(s->chart_left, 8);
+    ck_assert_int_eq(s->lo_dot, 0);
+    ck_assert_int_eq(s->hi_dot, s->dot_w - 1);
+    int per = s->dot_w / s->chart_cols;
+    ck_assert_int_eq(per, 2); /* braille: two dot columns a cell */
+    /* a release alone is no drag */
+    ck_assert_int_eq(ui_view_slice.mouse(&a, UI_MOUSE_RELEASE, 10, 8 + 40), UI_IGNORED);
+    /* right to left: the markers take the drag's ends, each cell whole */
+    ck_assert_int_eq(ui_view_slice.mouse(&a, UI_MOUSE_PRESS, 10, 8 + 70), UI_HANDLED);
+    ck_assert_int_eq(ui_view_slice.mouse(&a, UI_MOUSE_RELEASE, 12, 8 + 20), UI_HANDLED);
+    ck_assert_int_eq(s->lo_dot, 20 * per);
+    ck_assert_int_eq(s->hi_dot, 70 * per + per - 1);
+    /* a click moves the selected (low) marker */
+    ck_assert_int_eq(ui_view_slice.mouse(&a, UI_MOUSE_PRESS, 10, 8 + 30), UI_HANDLED);
+    ck_assert_int_eq(ui_view_slice.mouse(&a, UI_MOUSE_RELEASE, 10, 8 + 30), UI_HANDLED);
+    ck_assert_int_eq(s->lo_dot, 30 * per);
+    ck_assert_int_eq(s->hi_dot, 70 * per + per - 1);
+    /* off the chart (the title row): nothing */
+    ck_assert_int_eq(ui_view_slice.mouse(&a, UI_MOUSE_PRESS, 0, 8 + 5), UI_IGNORED);
+    ck_assert_int_eq(s->lo_dot, 30 * per);
+    ui_view_slice.draw(&a, w);
+    ck_assert_msg(strstr(row_text(w, 0), "range >0.2"), "%s", row_text(w, 0));
+    /* the keys still move the markers */
+    ck_assert_int_eq(ui_view_slice.key(&a, KEY_RIGHT), UI_HANDLED);
+    ck_assert_int_eq(s->lo_dot, 30 * per + 1);
+    ck_assert_int_eq(ui_view_slice.key(&a, 'n'), UI_HANDLED);
+    ck_assert_msg(strstr(a.confirm_text, "Narrow alpha to 0.") &&
+                      !strstr(a.confirm_text, "(min)") && !strstr(a.confirm_text, "(max)"),
+                  "%s", a.confirm_text);
+    say_yes(&a);
+    ck_assert_msg(strstr(a.message, "alpha narrowed in sweep.yaml") &&
+                      strstr(a.message, "space v2"), "%s", a.message);
+    char *text = sweep_text();
+    ck_assert_msg(!strstr(text, "alpha: {min: 0.0, max: 1.0}") &&
+                      strstr(text, "beta: {min: 0.0, max: 1.0}"), "%s", text);
+    free(text);
+    ui_view_slice.free();
+    delwin(w);
+    ui_model_close(&a.model);
+    close_terminal();
+    tt_store_close(st);
+    remove_study();
+}
+END_TEST
+
+/* The contour of alpha × beta: the high corner moved left with ← and down
+ * with ↓ draws a rectangle (Unicode corners; '+' in ASCII) and n asks to
+ * narrow both parameters; y writes both in one file version. A mouse drag
+ * sets the rectangle too; an axis the rectangle spans whole is left
+ * alone; p pins both to the best trial's values. */
+START_TEST(test_contour_steer)
+{
+    uint64_t seed = 0x9E3779B97F4A7C15u;
+    tt_store *st = make_study(80, &seed);
+    open_terminal("vt100");
+    ui_app a;
+    open_app(&a, true);
+    WINDOW *w = newwin(40, 120, 0, 0);
+    ui_view_contour.draw(&a, w);
+    ck_assert_msg(strstr(row_text(w, 39), "[ ] corner"), "%s", row_text(w, 39));
+    ck_assert_int_eq(ui_view_contour.key(&a, 'n'), UI_HANDLED); /* the whole grid: nothing */
+    ck_assert_int_eq(a.prompt, UI_PROMPT_NONE);
+    ck_assert_int_eq(ui_view_contour.key(&a, ']'), UI_HANDLED);
+    for (int i = 0; i < 40; i++)
+        ck_assert_int_eq(ui_view_contour.key(&a, KEY_LEFT), UI_HANDLED);
+    for (int i = 0; i < 12; i++)
+        ck_assert_int_eq(ui_view_contour.key(&a, KEY_DOWN), UI_HANDLED);
+    ui_view_contour.draw(&a, w);
+    dump(w);
+    /* the grid is 112 × 36 from (1, 8): the high corner at column 71, row 12 */
+    ck_assert_msg(strstr(row_text(w, 13), "┐"), "%s", row_text(w, 13));
+    ck_assert_msg(strstr(row_text(w, 36), "└"), "%s", row_text(w, 36));
+    ck_assert_msg(strstr(row_text(w, 39), "alpha 0") && strstr(row_text(w, 39), "× beta 0"),
+                  "%s", row_text(w, 39));
+    ck_assert_int_eq(ui_view_contour.key(&a, 'n'), UI_HANDLED);
+    ck_assert_msg(strstr(a.confirm_text, "Narrow alpha to (min) .. 0.") &&
+                      strstr(a.confirm_text, " and beta to (min) .. 0."), "%s", a.confirm_text);
+    say_yes(&a);
+    ck_assert_msg(strstr(a.message, "alpha and beta narrowed in sweep.yaml") &&
+                      strstr(a.message, "space v2"), "%s", a.message);
+    char *text = sweep_text();
+    ck_assert_msg(!strstr(text, "alpha: {min: 0.0, max: 1.0}") &&
+                      !strstr(text, "beta: {min: 0.0, max: 1.0}") &&
+                      strstr(text, "idle: {min: 0.0, max: 1.0}"), "%s", text);
+    free(text);
+    /* one write: one reload command waits for a runner */
+    tt_command *cmds = NULL;
+    size_t n = 0;
+    tt_error err = {0};
+    ck_assert_int_eq(tt_store_pending_commands(st, &cmds, &n, &err), 0);
+    size_t reloads = 0;
+    for (size_t i = 0; i < n; i++)
+        reloads += strcmp(cmds[i].kind, "reload") == 0;
+    tt_command_list_free(cmds, n);
+    ck_assert_int_eq(reloads, 1);
+
+    /* the mouse: a drag inside the grid; the rectangle spans every row, so
+     * only alpha would narrow */
+    ui_view_contour.draw(&a, w);
+    ck_assert_int_eq(ui_view_contour.mouse(&a, UI_MOUSE_PRESS, 1, 8 + 30), UI_HANDLED);
+    ck_assert_int_eq(ui_view_contour.mouse(&a, UI_MOUSE_RELEASE, 36, 8 + 10), UI_HANDLED);
+    ck_assert_int_eq(ui_view_contour.key(&a, 'n'), UI_HANDLED);
+    ck_assert_msg(strstr(a.confirm_text, "Narrow alpha to 0.") &&
+                      !strstr(a.confirm_text, "beta"), "%s", a.confirm_text);
+    a.prompt = UI_PROMPT_NONE; /* cancel */
+    /* ASCII: the rectangle's corners are '+' */
+    a.utf8 = a.braille = false;
+    ui_view_contour.draw(&a, w);
+    ck_assert_msg(strstr(row_text(w, 1), "+"), "%s", row_text(w, 1));
+    ck_assert_int_eq(ui_view_contour.key(&a, 'p'), UI_HANDLED);
+    ck_assert_msg(strstr(a.confirm_text, "Pin alpha to ") && strstr(a.confirm_text, " and beta to "),
+                  "%s", a.confirm_text);
+    a.prompt = UI_PROMPT_NONE;
+    ui_view_contour.free();
+    delwin(w);
+    ui_model_close(&a.model);
+    close_terminal();
+    tt_store_close(st);
+    remove_study();
+}
+END_TEST
+
 static double ms_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -347,5 +508,6 @@ Suite *suite_ui_views(void)
 {
     return tt_suite_of("ui_views", "views", 120,
                        TT_TESTS(test_contour_view_draws, test_parallel_view_draws,
+                                test_slice_mouse_drag, test_contour_steer,
                                 test_views_frame_cost));
 }

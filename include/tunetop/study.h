@@ -116,6 +116,12 @@ int64_t tt_study_save_sweep(tt_store *st, const char *path, const char *text, si
  * words: an edited file, an unknown parameter, a widening…). */
 int64_t tt_study_narrow(tt_store *st, const tt_study_info *info, const tt_narrow *req,
                         char **path, tt_error *err);
+/* tt_study_narrow of several parameters at once (the contour view narrows
+ * both of its axes): reqs[0..n) applied in turn to the text, each checked
+ * as tt_sweep_narrow checks one, the result written and reloaded once —
+ * one new space version. Any refusal writes nothing. */
+int64_t tt_study_narrow_many(tt_store *st, const tt_study_info *info, const tt_narrow *reqs,
+                             size_t n, char **path, tt_error *err);
 
 /* ---- reading a study (reader.c) --------------------------------------------
  * What every reader of a study needs, read incrementally: the study row,

@@ -1,6 +1,6 @@
 /*
- * study/narrow — narrowing one parameter of a study's space, whoever asks
- * (`tunetop narrow`, the dashboard's slice view): the text narrowed is the
+ * study/narrow — narrowing parameters of a study's space, whoever asks
+ * (`tunetop narrow`, the dashboard's slice and contour views): the text narrowed is the
  * study's sweep file, checked to be the version the study recorded (or one
  * saved for the next runner), so that an edit made behind the study's
  * back cannot slip into the new version unseen; the narrowing itself is
@@ -52,23 +52,39 @@ static char *current_text(tt_store *st, const char *path, long version, tt_error
     return text;
 }
 
-int64_t tt_study_narrow(tt_store *st, const tt_study_info *info, const tt_narrow *req,
-                        char **path_out, tt_error *err)
+int64_t tt_study_narrow_many(tt_store *st, const tt_study_info *info, const tt_narrow *reqs,
+                             size_t n, char **path_out, tt_error *err)
 {
     *path_out = NULL;
+    if (n == 0)
+        return tt_error_set(err, TT_ERR_INVALID, "nothing to narrow");
     char *path = tt_study_sweep_file(info);
     if (!path)
         return tt_error_set(err, TT_ERR_INVALID,
                             "the study does not say which sweep file it came from");
     int64_t id = -TT_ERR_INVALID;
-    char *text = current_text(st, path, info->space_version, err), *out = NULL;
-    if (text && (out = tt_sweep_narrow(path, text, strlen(text), req, err)))
-        id = tt_study_save_sweep(st, path, out, strlen(out), err);
-    free(out);
+    char *text = current_text(st, path, info->space_version, err);
+    /* each narrowing applies to the text the one before it produced, so
+     * each is checked by the loader on its own (only its parameter
+     * changed, as asked) while the file is written, and the runner
+     * reloads it, once: one new space version for all of them */
+    for (size_t i = 0; text && i < n; i++) {
+        char *out = tt_sweep_narrow(path, text, strlen(text), &reqs[i], err);
+        free(text);
+        text = out;
+    }
+    if (text)
+        id = tt_study_save_sweep(st, path, text, strlen(text), err);
     free(text);
     if (id < 0)
         free(path);
     else
         *path_out = path;
     return id;
+}
+
+int64_t tt_study_narrow(tt_store *st, const tt_study_info *info, const tt_narrow *req,
+                        char **path_out, tt_error *err)
+{
+    return tt_study_narrow_many(st, info, req, 1, path_out, err);
 }

@@ -512,7 +512,7 @@ struct ui_app {
     ui_prompt_kind prompt;
     char prompt_buf[256];
     size_t prompt_len;
-    char confirm_text[160];
+    char confirm_text[320];   /* a question naming two parameters (the contour view) */
     ui_confirm_fn confirm_fn;
     void *confirm_arg;
 

@@ -212,6 +212,24 @@ static int panel_key(ui_app *a, int panel, int key)
     }
 }
 
+/* A mouse event in a view: button 1's press, motion and release, in the
+ * view window's coordinates, to the view's mouse handler (a drag across a
+ * chart selects a range there); the rest is ignored. */
+static int view_mouse(ui_app *a, const MEVENT *ev)
+{
+    const ui_view_entry *v = ui_views_shown(a);
+    int what = ev->bstate & BUTTON1_PRESSED    ? UI_MOUSE_PRESS
+               : ev->bstate & BUTTON1_RELEASED ? UI_MOUSE_RELEASE
+               : ev->bstate & REPORT_MOUSE_POSITION ? UI_MOUSE_DRAG
+                                                    : -1;
+    if (!v || !v->view->mouse || what < 0)
+        return UI_IGNORED;
+    int f = v->view->mouse(a, what, ev->y - a->layout.body.y, ev->x - a->layout.body.x);
+    if (f != UI_IGNORED)
+        a->view_dirty = true;
+    return f & ~UI_REDRAW;
+}
+
 static int mouse_event(ui_app *a)
 {
     MEVENT ev;
@@ -231,7 +249,11 @@ static int mouse_event(ui_app *a)
         return f;
     }
     if (a->view > 0)
-        return UI_IGNORED; /* the views are driven by keys */
+        return view_mouse(a, &ev);
+    /* the panels act on the press; the release (reported for the views'
+     * drags) would act a second time */
+    if (!(ev.bstate & ~(mmask_t)BUTTON1_RELEASED))
+        return UI_IGNORED;
     int p = ui_layout_hit(&a->layout, ev.y, ev.x, a->show_history);
     if (p < 0 || p == UI_PANEL_HEADER || p == UI_PANEL_STATUS)
         return UI_IGNORED;

@@ -276,7 +276,9 @@ int ui_picker_run(ui_app *a, const char *runs_dir, char **chosen)
             break;
         } else if (key == KEY_MOUSE) {
             MEVENT ev;
-            if (getmouse(&ev) == OK && ev.y >= 3) {
+            /* a click acts on its press; its release (reported for the
+             * dashboard's drags) would open the row it just selected */
+            if (getmouse(&ev) == OK && ev.y >= 3 && (ev.bstate & ~(mmask_t)BUTTON1_RELEASED)) {
                 int page = LINES - 5;
                 size_t top = sel >= (size_t)page ? sel - (size_t)page + 1 : 0;
                 size_t i = top + (size_t)(ev.y - 3);

@@ -24,6 +24,9 @@ typedef struct ui_slice_state {
     tt_chart_axes axes;
     int dot_w;
     size_t n_values;
+    int chart_top, chart_left;   /* the canvas's first cell in the view's window */
+    int chart_cols, chart_rows;  /* its size in cells */
+    int drag_dot;                /* the dot column a mouse press began on; -1: none */
 } ui_slice_state;
 
 ui_slice_state *ui_slice_state_get(void);
@@ -57,5 +60,10 @@ void ui_slice_steer_overlay(ui_app *a, tt_canvas *c, const tt_chart_axes *axes,
                             const tt_param *P, tt_slice_scale scale);
 void ui_slice_steer_label(ui_app *a, const tt_param *P, char *buf, size_t n);
 int ui_slice_steer_key(ui_app *a, int key);
+/* A mouse event (views.h's what) at (y, x) of the view's window, the chart
+ * full size: a drag across a number's chart sets both markers to its ends,
+ * a click moves the selected marker there; on a categorical a click moves
+ * the cursor to the value under it. */
+int ui_slice_steer_mouse(ui_app *a, int what, int y, int x);
 
 #endif

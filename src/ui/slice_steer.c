@@ -4,11 +4,9 @@
  * which moves, ← → move it one dot column) and n narrows the parameter to
  * the range between them; for a categorical, x drops the value under the
  * cursor (its label dimmed) and n keeps the others; p pins the parameter
- * to the value under the cursor or the best trial's. Nothing is written
- * before the user says yes (ui_confirm); then tt_study_narrow does what
- * `tunetop narrow` does — the sweep file checked against the recorded
- * version, narrowed by config, saved atomically (FILE~ kept), reloaded by
- * the live runner or the next one — and the status line says the outcome.
+ * to the value under the cursor or the best trial's. A mouse drag across
+ * the chart places both markers at once. The question, the write and the
+ * status line's answer are steer.c's, shared with the contour view.
  */
 #include <curses.h>
 #include <math.h>
@@ -18,24 +16,8 @@
 
 #include "plot.h"
 #include "slice.h"
-#include "tunetop/study.h"
-
-/* The request waiting for the user's yes: its texts live here. */
-static struct {
-    char param[256];
-    char min[40], max[40], pin[256];
-    bool has_min, has_max, has_pin;
-    char **values;
-    size_t n_values;
-} pending;
-
-static void pending_clear(void)
-{
-    for (size_t i = 0; i < pending.n_values; i++)
-        free(pending.values[i]);
-    free(pending.values);
-    memset(&pending, 0, sizeof pending);
-}
+#include "steer.h"
+#include "views.h"
 
 void ui_slice_steer_follow(const tt_param *P)
 {
@@ -48,32 +30,9 @@ void ui_slice_steer_follow(const tt_param *P)
     s->marker = 0;
     s->lo_dot = s->hi_dot = -1;
     s->cursor = 0;
+    s->drag_dot = -1;
     s->n_dropped = P->n_values;
     s->dropped = tt_xcalloc(P->n_values + 1, sizeof *s->dropped);
-}
-
-/* The parameter's range in the values a trial sees; ±inf when unbounded. */
-static void space_bounds(const tt_param *P, double *lo, double *hi)
-{
-    *lo = -INFINITY;
-    *hi = INFINITY;
-    switch (P->dist) {
-    case TT_DIST_INT_UNIFORM:
-    case TT_DIST_UNIFORM:
-    case TT_DIST_Q_UNIFORM:
-    case TT_DIST_LOG_UNIFORM_VALUES:
-    case TT_DIST_Q_LOG_UNIFORM_VALUES:
-        *lo = P->min;
-        *hi = P->max;
-        break;
-    case TT_DIST_LOG_UNIFORM:
-    case TT_DIST_Q_LOG_UNIFORM:
-        *lo = exp(P->min);
-        *hi = exp(P->max);
-        break;
-    default:
-        break;
-    }
 }
 
 /* The value at dot column d of the full-size chart. */
@@ -113,31 +72,13 @@ void ui_slice_steer_overlay(ui_app *a, tt_canvas *c, const tt_chart_axes *axes,
 }
 
 /* The numeric request of the markers: the bounds they set inside the
- * space's range (a marker at the chart's edge or outside the range sets
- * none). Returns how many bounds. */
-static int numeric_request(const ui_slice_state *s, const tt_param *P)
+ * space's range (a marker at the chart's edge sets none). Returns how many
+ * bounds. */
+static int numeric_request(const ui_slice_state *s, const tt_param *P, ui_steer_req *r)
 {
     tt_slice_scale scale = tt_slice_scale_of(P);
-    double lo = value_at(s, scale, s->lo_dot), hi = value_at(s, scale, s->hi_dot);
-    double blo, bhi;
-    space_bounds(P, &blo, &bhi);
-    if (P->is_int) {
-        lo = ceil(lo);
-        hi = floor(hi);
-    }
-    const char *fmt = P->is_int ? "%.0f" : "%.4g";
-    int n = 0;
-    if (s->lo_dot > 0 && lo > blo) {
-        snprintf(pending.min, sizeof pending.min, fmt, lo);
-        pending.has_min = strtod(pending.min, NULL) > blo;
-        n += pending.has_min;
-    }
-    if (s->hi_dot < s->dot_w - 1 && hi < bhi) {
-        snprintf(pending.max, sizeof pending.max, fmt, hi);
-        pending.has_max = strtod(pending.max, NULL) < bhi;
-        n += pending.has_max;
-    }
-    return n;
+    return ui_steer_range(r, P, value_at(s, scale, s->lo_dot), s->lo_dot <= 0,
+                          value_at(s, scale, s->hi_dot), s->hi_dot >= s->dot_w - 1);
 }
 
 void ui_slice_steer_label(ui_app *a, const tt_param *P, char *buf, size_t n)
@@ -164,53 +105,12 @@ void ui_slice_steer_label(ui_app *a, const tt_param *P, char *buf, size_t n)
     (void)a;
 }
 
-static void narrow_now(ui_app *a, void *arg)
+/* After a write: the new space's chart starts with fresh markers. */
+static void forget_markers(void)
 {
-    (void)arg;
-    ui_model *m = &a->model;
-    const char **values = NULL;
-    if (pending.n_values) {
-        values = tt_xcalloc(pending.n_values, sizeof *values);
-        for (size_t i = 0; i < pending.n_values; i++)
-            values[i] = pending.values[i];
-    }
-    tt_narrow req = {.param = pending.param,
-                     .min = pending.has_min ? pending.min : NULL,
-                     .max = pending.has_max ? pending.max : NULL,
-                     .values = values,
-                     .n_values = pending.n_values,
-                     .pin = pending.has_pin ? pending.pin : NULL};
-    tt_error err = {0};
-    char *path = NULL;
-    long version = m->study.info.space_version;
-    int64_t id = tt_study_narrow(m->study.store, &m->study.info, &req, &path, &err);
-    free(values);
-    if (id < 0) {
-        ui_message(a, true, "narrow %s refused: %s", pending.param, err.msg);
-    } else {
-        ui_track(a, "reload", id);
-        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-        if (m->study.runner_pid == 0)
-            ui_message(a, false, "%s narrowed in %s (old file %s~): space v%ld once a runner "
-                                 "starts (R)", pending.param, base, base, version + 1);
-        else
-            ui_message(a, false, "%s narrowed in %s (old file %s~): space v%ld when the runner "
-                                 "reloads it", pending.param, base, base, version + 1);
-        /* the new space's chart starts with fresh markers */
-        ui_slice_state *s = ui_slice_state_get();
-        free(s->param);
-        s->param = NULL;
-    }
-    free(path);
-    pending_clear();
-}
-
-static void ask(ui_app *a, const char *what)
-{
-    char q[160];
-    snprintf(q, sizeof q, "%.80s? y = write the next space version (old file kept as FILE~), "
-                          "other = cancel", what);
-    ui_confirm(a, q, narrow_now, NULL);
+    ui_slice_state *s = ui_slice_state_get();
+    free(s->param);
+    s->param = NULL;
 }
 
 static const tt_param *selected_param(ui_app *a)
@@ -226,68 +126,53 @@ static const tt_param *selected_param(ui_app *a)
 static int narrow_key(ui_app *a, const tt_param *P)
 {
     ui_slice_state *s = ui_slice_state_get();
-    pending_clear();
-    snprintf(pending.param, sizeof pending.param, "%s", P->name);
+    ui_steer_begin();
+    ui_steer_req *r = ui_steer_add(P);
     char what[400];
     if (tt_slice_scale_of(P) == TT_SLICE_CATEGORIES) {
-        pending.values = tt_xcalloc(P->n_values + 1, sizeof *pending.values);
         for (size_t k = 0; k < P->n_values; k++)
-            if (k >= s->n_dropped || !s->dropped[k]) {
-                char buf[256];
-                pending.values[pending.n_values++] =
-                    tt_xstrdup(tt_value_format(&P->values[k], buf, sizeof buf));
-            }
-        if (pending.n_values == P->n_values) {
+            if (k >= s->n_dropped || !s->dropped[k])
+                ui_steer_keep(r, P, k);
+        if (r->n_values == P->n_values) {
             ui_message(a, false, "drop a value first (x on the value under the cursor)");
-            pending_clear();
             return UI_HANDLED;
         }
-        if (pending.n_values == 0) {
+        if (r->n_values == 0) {
             ui_message(a, true, "every value is dropped: keep at least one (x)");
-            pending_clear();
             return UI_HANDLED;
         }
         snprintf(what, sizeof what, "Narrow %s to %zu of its %zu values", P->name,
-                 pending.n_values, P->n_values);
+                 r->n_values, P->n_values);
     } else {
-        if (numeric_request(s, P) == 0) {
+        if (numeric_request(s, P, r) == 0) {
             ui_message(a, false, "move a marker inside the space's range first ([ ] select, "
-                                 "←→ move)");
-            pending_clear();
+                                 "←→ move, or drag across the chart)");
             return UI_HANDLED;
         }
         snprintf(what, sizeof what, "Narrow %s to %s .. %s", P->name,
-                 pending.has_min ? pending.min : "(min)", pending.has_max ? pending.max : "(max)");
+                 r->has_min ? r->min : "(min)", r->has_max ? r->max : "(max)");
     }
-    ask(a, what);
+    ui_steer_ask(a, what, forget_markers);
     return UI_HANDLED;
 }
 
 static int pin_key(ui_app *a, const tt_param *P)
 {
     ui_slice_state *s = ui_slice_state_get();
-    pending_clear();
-    snprintf(pending.param, sizeof pending.param, "%s", P->name);
+    ui_steer_begin();
+    ui_steer_req *r = ui_steer_add(P);
     const char *from;
     if (tt_slice_scale_of(P) == TT_SLICE_CATEGORIES && P->n_values) {
-        char buf[256];
-        snprintf(pending.pin, sizeof pending.pin, "%s",
-                 tt_value_format(&P->values[s->cursor], buf, sizeof buf));
+        ui_steer_pin_value(r, P, (size_t)s->cursor);
         from = "the value under the cursor";
     } else {
-        const ui_trial *best = a->model.best ? ui_model_trial(&a->model, a->model.best) : NULL;
-        const char *v = best ? ui_trial_param(&best->rec, P->name) : NULL;
-        if (!v || !*v) {
-            ui_message(a, true, "no completed trial has %s: nothing to pin it to", P->name);
+        if (!ui_steer_pin_best(a, r, P))
             return UI_HANDLED;
-        }
-        snprintf(pending.pin, sizeof pending.pin, "%s", v);
         from = "the best trial's value";
     }
-    pending.has_pin = true;
     char what[400];
-    snprintf(what, sizeof what, "Pin %s to %s (%s)", P->name, pending.pin, from);
-    ask(a, what);
+    snprintf(what, sizeof what, "Pin %s to %s (%s)", P->name, r->pin, from);
+    ui_steer_ask(a, what, forget_markers);
     return UI_HANDLED;
 }
 
@@ -337,4 +222,63 @@ int ui_slice_steer_key(ui_app *a, int key)
     default:
         return UI_IGNORED;
     }
+}
+
+/* The dot column under window column x, the left (low) or right (high)
+ * dot of its cell: a drag's ends include the cells they are on. -1 when x
+ * is off the chart's columns. */
+static int dot_at(const ui_slice_state *s, int x, bool high)
+{
+    int col = x - s->chart_left;
+    if (s->chart_cols <= 0 || s->dot_w <= 1 || col < 0 || col >= s->chart_cols)
+        return -1;
+    int per = s->dot_w / s->chart_cols > 0 ? s->dot_w / s->chart_cols : 1;
+    int d = col * per + (high ? per - 1 : 0);
+    return d < s->dot_w ? d : s->dot_w - 1;
+}
+
+int ui_slice_steer_mouse(ui_app *a, int what, int y, int x)
+{
+    ui_slice_state *s = ui_slice_state_get();
+    const tt_param *P = selected_param(a);
+    /* the chart's rows and its axis row (where a categorical's labels are) */
+    if (!P || y < s->chart_top || y > s->chart_top + s->chart_rows) {
+        s->drag_dot = -1;   /* a drag that ends off the chart selects nothing */
+        return UI_IGNORED;
+    }
+    if (tt_slice_scale_of(P) == TT_SLICE_CATEGORIES) {
+        int col = x - s->chart_left;
+        if (what != UI_MOUSE_PRESS || P->n_values == 0 || col < 0 || col >= s->chart_cols)
+            return UI_IGNORED;
+        s->cursor = (int)((size_t)col * P->n_values / (size_t)s->chart_cols);
+        return UI_HANDLED;
+    }
+    if (s->lo_dot < 0)
+        return UI_IGNORED;   /* not drawn yet: no markers to move */
+    if (what == UI_MOUSE_PRESS) {
+        s->drag_dot = dot_at(s, x, false);
+        return s->drag_dot < 0 ? UI_IGNORED : UI_HANDLED;
+    }
+    int here = dot_at(s, x, false);
+    if (s->drag_dot < 0 || here < 0)
+        return UI_IGNORED;
+    int from = s->drag_dot;
+    if (what == UI_MOUSE_RELEASE)
+        s->drag_dot = -1;
+    if (here == from) {
+        if (what == UI_MOUSE_DRAG)
+            return UI_IGNORED;
+        /* a click: the selected marker to it, kept on its side of the other */
+        if (s->marker == 0)
+            s->lo_dot = here < s->hi_dot ? here : s->hi_dot;
+        else
+            s->hi_dot = here > s->lo_dot ? here : s->lo_dot;
+        return UI_HANDLED;
+    }
+    /* a drag either way: its ends, each cell counted whole */
+    int lo = here < from ? here : from, hi = here < from ? from : here;
+    s->lo_dot = lo;
+    s->hi_dot = dot_at(s, s->chart_left + (hi / (s->dot_w / s->chart_cols > 0
+                                                     ? s->dot_w / s->chart_cols : 1)), true);
+    return UI_HANDLED;
 }

@@ -268,7 +268,11 @@ int ui_term_start(ui_app *a, tt_error *err)
         if (key_defined(extra_keys[i].seq) == 0)
             define_key(extra_keys[i].seq, extra_keys[i].key);
     mouseinterval(0);
-    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    /* the release too: a press and a release apart are a drag, which sets
+     * a range in the slice and contour views (keys.c ignores it elsewhere) */
+    mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON4_PRESSED |
+                  BUTTON5_PRESSED,
+              NULL);
     a->colors = has_colors();
     if (a->colors) {
         start_color();

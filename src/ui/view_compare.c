@@ -372,4 +372,4 @@ static int compare_key(ui_app *a, int key)
     return UI_IGNORED;
 }
 
-const ui_view ui_view_compare = {"compare", compare_draw, compare_key, view_free};
+const ui_view ui_view_compare = {"compare", compare_draw, compare_key, view_free, NULL};

@@ -12,6 +12,11 @@
  * (`X`, `Y` backwards) step the parameter on either axis through the
  * parameters in importance order, and the choice then stays.
  *
+ * Steering (contour_steer.c): a selection rectangle over the grid — `[`
+ * `]` pick its corner, the arrows move it, a mouse drag draws it — and `n`
+ * narrows both parameters to it (`p` pins both to the best trial's
+ * values), as the slice view narrows one.
+ *
  * Shading: a background ramp on a 256-colour terminal (viridis), Unicode
  * shade blocks in UTF-8, ASCII density glyphs otherwise.
  *
@@ -28,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "contour.h"
 #include "plot.h"
 #include "view_data.h"
 #include "views.h"
@@ -70,6 +76,7 @@ static void drop_picture(void)
 
 static void contour_free(void)
 {
+    ui_contour_steer_free();
     drop_picture();
     ui_view_data_free();
     memset(&st, 0, sizeof st);
@@ -295,17 +302,40 @@ static void draw_legend(ui_app *a, WINDOW *w, int row, int width, const ui_view_
     wattrset(w, a->attr[UI_ROLE_AXIS]);
     double lo, hi;
     tt_contour_range(st.c, &lo, &hi);
-    char tlo[16], thi[16], tbest[16], text[256];
+    char tlo[16], thi[16], tbest[16], text[480];
     tt_chart_format_tick(lo, tlo, sizeof tlo);
     tt_chart_format_tick(hi, thi, sizeof thi);
     size_t best = v->rank[0];
     tt_chart_format_tick(ui_view_data_value(v, best), tbest, sizeof tbest);
-    snprintf(text, sizeof text, "%s high: %s .. %s   %s trial  %s best #%ld (%s)   x y: axes",
+    char steer[200];
+    ui_contour_steer_label(a, steer, sizeof steer);
+    snprintf(text, sizeof text, "%s high: %s .. %s   %s trial  %s best #%ld (%s)   %s",
              st.color ? "" : "]", tlo, thi, a->utf8 ? "•" : "o", a->utf8 ? "◆" : "X",
-             v->d.trial[best], tbest);
+             v->d.trial[best], tbest, steer);
     int x = getcurx(w);
     ui_put(w, row, x, text, width - x, false);
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+}
+
+/* Tell the steering where the grid just drawn lies and what its cells
+ * hold. */
+static void steer_frame(const ui_view_data *v, int top)
+{
+    ui_contour_frame f = {.pa = &v->space->params[st.a], .pb = &v->space->params[st.b],
+                          .top = top, .left = LABEL_W, .cols = st.cols, .rows = st.rows};
+    ui_view_param_axis(v, st.a, &f.ax);
+    ui_view_param_axis(v, st.b, &f.ay);
+    double *xs = tt_xmalloc(((size_t)st.cols + 1) * sizeof *xs);
+    double *ys = tt_xmalloc(((size_t)st.rows + 1) * sizeof *ys);
+    for (int i = 0; i < st.cols; i++)
+        xs[i] = tt_contour_x_at(st.c, i);
+    for (int j = 0; j < st.rows; j++)
+        ys[j] = tt_contour_y_at(st.c, j);
+    f.xs = xs;
+    f.ys = ys;
+    ui_contour_steer_frame(&f);
+    free(xs);
+    free(ys);
 }
 
 static void say(ui_app *a, WINDOW *w, const char *text)
@@ -322,6 +352,7 @@ static void contour_draw(ui_app *a, void *win)
     int h = getmaxy(w), width = getmaxx(w);
     ui_model *m = &a->model;
     const ui_view_data *v = ui_view_data_get(m);
+    ui_contour_steer_frame(NULL);   /* no grid to steer until one is drawn */
     wattrset(w, a->attr[UI_ROLE_TITLE]);
     ui_put(w, 0, 0, "contour", width, false);
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
@@ -371,6 +402,8 @@ static void contour_draw(ui_app *a, void *win)
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
     draw_cells(a, w, 1);
     draw_axes(a, w, 1, v);
+    steer_frame(v, 1);
+    ui_contour_steer_overlay(a, w);
     draw_legend(a, w, h - 1, width, v);
 }
 
@@ -399,7 +432,7 @@ static size_t step_param(const ui_model *m, const tt_space *sp, size_t cur, size
 static int contour_key(ui_app *a, int key)
 {
     if (key != 'x' && key != 'y' && key != 'X' && key != 'Y')
-        return UI_IGNORED;
+        return ui_contour_steer_key(a, key);
     const ui_view_data *v = ui_view_data_get(&a->model);
     if (!v || !st.space || st.space != v->space)
         return UI_HANDLED;
@@ -413,4 +446,10 @@ static int contour_key(ui_app *a, int key)
     return UI_REDRAW;
 }
 
-const ui_view ui_view_contour = {"contour", contour_draw, contour_key, contour_free};
+static int contour_mouse(ui_app *a, int what, int y, int x)
+{
+    return ui_contour_steer_mouse(a, what, y, x);
+}
+
+const ui_view ui_view_contour = {"contour", contour_draw, contour_key, contour_free,
+                                 contour_mouse};

@@ -233,4 +233,4 @@ static int parallel_key(ui_app *a, int key)
     return UI_IGNORED;
 }
 
-const ui_view ui_view_parallel = {"parallel", parallel_draw, parallel_key, parallel_free};
+const ui_view ui_view_parallel = {"parallel", parallel_draw, parallel_key, parallel_free, NULL};

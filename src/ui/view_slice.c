@@ -11,7 +11,8 @@
  * Enter opens the selected chart full size, where the sweep can be steered
  * (slice_steer.c): two range markers for a number, dropped values for a
  * categorical, then n narrows the parameter (or p pins it), through
- * tt_study_narrow, as `tunetop narrow` does.
+ * tt_study_narrow, as `tunetop narrow` does. A mouse drag across the
+ * full-size chart sets the range markers too.
  */
 #include <curses.h>
 #include <math.h>
@@ -168,8 +169,11 @@ void ui_slice_chart(ui_app *a, void *win, int y, int x, int h, int w, const tt_p
     tt_chart_mark(c, &axes, pts.x[pts.best], pts.y[pts.best], UI_PLOT_BEST);
     ui_plot_show_chart(a, wn, y + 1, x, c, &axes);
     x_axis_row(a, wn, y + 1 + rows, x, c, &axes, P, scale);
-    if (full)
+    if (full) {
         st.axes = axes, st.dot_w = tt_canvas_width(c), st.n_values = P->n_values;
+        st.chart_top = y + 1, st.chart_left = x + UI_PLOT_LABEL_W;
+        st.chart_cols = cols, st.chart_rows = rows;
+    }
     tt_canvas_free(c);
     free(ser);
     free(colors);
@@ -310,6 +314,13 @@ static int key(ui_app *a, int k)
     }
 }
 
+/* The mouse steers the full-size chart (slice_steer.c); the grid of small
+ * charts is driven by keys. */
+static int mouse(ui_app *a, int what, int y, int x)
+{
+    return st.full ? ui_slice_steer_mouse(a, what, y, x) : UI_IGNORED;
+}
+
 ui_slice_state *ui_slice_state_get(void)
 {
     return &st;
@@ -327,4 +338,5 @@ const ui_view ui_view_slice = {
     .draw = draw,
     .key = key,
     .free = free_state,
+    .mouse = mouse,
 };

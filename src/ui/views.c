@@ -15,17 +15,24 @@ static const ui_view_entry views[] = {
      (const char *const[]){
          "← → ↑ ↓|select a parameter's chart (the grid of small charts)",
          "Enter  Esc|open the selected chart full size / back to the grid",
-         "[  ]|full size, a number: select the low / high range marker (← → move it)",
+         "[  ]|full size, a number: select the low / high range marker (← → move it; "
+         "a mouse drag across the chart sets both)",
          "x|full size, a categorical: drop / keep the value under the cursor (← → move it)",
          "n|narrow the parameter to the markers' range or the kept values (asks first; "
          "writes the next space version as `tunetop narrow` does)",
          "p|pin the parameter to the value under the cursor, else the best trial's (asks first)",
          NULL}},
     {&ui_view_contour,
-     "x X  y Y step the axes' parameters",
+     "x X  y Y axes  [ ] corner  ←→↑↓ move  n narrow  p pin  (or drag)",
      (const char *const[]){
          "x  X|step the x axis's parameter (importance order) / backwards",
-         "y  Y|step the y axis's parameter / backwards", NULL}},
+         "y  Y|step the y axis's parameter / backwards",
+         "[  ]|select the rectangle's low (bottom left) / high (top right) corner",
+         "← →  ↑ ↓|move the corner: the x parameter's / the y parameter's bound "
+         "(a mouse drag across the grid draws the rectangle)",
+         "n|narrow both parameters to the rectangle in one new space version (a categorical "
+         "axis: the values it covers; asks first)",
+         "p|pin both parameters to the best trial's values (asks first)", NULL}},
     {&ui_view_parallel,
      "one axis per parameter, the objective last; the best 10 % bright",
      (const char *const[]){"|no keys of its own: lines are coloured by rank, best on top",

@@ -23,7 +23,15 @@ typedef struct ui_view {
     int (*key)(ui_app *a, int key);
     /* Free what the view keeps (may be NULL), when the dashboard closes. */
     void (*free)(void);
+    /* A mouse button 1 event (may be NULL: the view ignores the mouse):
+     * what is UI_MOUSE_PRESS, UI_MOUSE_DRAG or UI_MOUSE_RELEASE, at (y, x)
+     * inside the view's window. A drag is a press, perhaps moves, and a
+     * release — terminals that report no motion send the two ends only.
+     * Returns UI_* flags as key does. */
+    int (*mouse)(ui_app *a, int what, int y, int x);
 } ui_view;
+
+enum { UI_MOUSE_PRESS, UI_MOUSE_DRAG, UI_MOUSE_RELEASE };
 
 extern const ui_view ui_view_slice;
 extern const ui_view ui_view_contour;
