@@ -153,8 +153,8 @@ int cli_cmd_plot(int argc, char **argv)
     bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 && !ascii;
 
     cli_plot p = {.dir = dir, .param = param, .params = params, .metric = metric, .braille = utf8, .utf8 = utf8};
-    int rc = kind->all_trials ? cli_view_open(dir, &p.view, true)
-                              : cli_view_open_summary(dir, &p.view, true, CURVES_BEST);
+    int rc = kind->all_trials ? cli_view_open(dir, NULL, &p.view, true)
+                              : cli_view_open_summary(dir, NULL, &p.view, true, CURVES_BEST);
     if (rc != CLI_EXIT_OK)
         return rc;
     p.grid = cli_plot_grid_new((int)width, (int)height, !utf8);

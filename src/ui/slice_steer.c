@@ -207,6 +207,8 @@ static void narrow_now(ui_app *a, void *arg)
 
 static void ask(ui_app *a, const char *what)
 {
+    if (ui_read_only(a))
+        return;
     char q[160];
     snprintf(q, sizeof q, "%.80s? y = write the next space version (old file kept as FILE~), "
                           "other = cancel", what);

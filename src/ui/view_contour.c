@@ -302,7 +302,7 @@ static void draw_legend(ui_app *a, WINDOW *w, int row, int width, const ui_view_
     tt_chart_format_tick(ui_view_data_value(v, best), tbest, sizeof tbest);
     snprintf(text, sizeof text, "%s high: %s .. %s   %s trial  %s best #%ld (%s)   x y: axes",
              st.color ? "" : "]", tlo, thi, a->utf8 ? "•" : "o", a->utf8 ? "◆" : "X",
-             v->d.trial[best], tbest);
+             ui_model_shown(&a->model, v->d.trial[best]), tbest);
     int x = getcurx(w);
     ui_put(w, row, x, text, width - x, false);
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);
