@@ -222,8 +222,11 @@ static void read_trial_details(reader *rd, opt_trial *t)
     sqlite3_finalize(s);
 
     if (t->state == TT_TRIAL_FAILED) {
+        /* Optuna 3.x logs why a trial failed rather than storing it;
+         * what it does store: a value it could not tell, or (older) a
+         * fail_reason */
         s = prep(rd, "SELECT json_extract(value_json, '$') FROM trial_system_attributes"
-                     " WHERE trial_id = ?1 AND key = 'fail_reason'");
+                     " WHERE trial_id = ?1 AND key IN ('STUDY_TELL_WARNING', 'fail_reason')");
         if (s)
             sqlite3_bind_int64(s, 1, t->id);
         if (row(rd, s) && sqlite3_column_text(s, 0))
