@@ -166,7 +166,7 @@ const cli_command cli_commands[] = {
      "plot DIR [--kind K] [--param P] [--params P,Q] [--metric M] [--width W] [--height H] [--ascii]   a chart as text",
      "usage: tunetop plot DIR [--kind history|slice|curves|timeline|contour|parallel]\n"
      "                    [--param P] [--params P,Q] [--metric M] [--width W] [--height H]\n"
-     "                    [--ascii]\n"
+     "                    [--ascii] [--study NAME]\n"
      "\n"
      "Print one chart of the study as plain text on standard output (no escape\n"
      "sequences; a running study is only read): Unicode braille dots in a UTF-8\n"
@@ -198,6 +198,7 @@ const cli_command cli_commands[] = {
      "  --width W, --height H   at most W columns and H rows (default: the\n"
      "                   terminal's size, else 80x24; at least 24x6)\n"
      "  --ascii          ASCII instead of braille\n"
+     "  --study NAME     the study of an Optuna SQLite file (DIR may be one)\n"
      "\n"
      "The best trial is marked *. Exit status: 0 ok, 1 not a study or nothing to\n"
      "plot yet, 2 usage error (unknown kind, parameter or metric; too small).\n"},

@@ -71,6 +71,8 @@ typedef struct ui_filter_term {
 typedef struct ui_filter {
     ui_filter_term *terms;
     size_t n;
+    long number_shift;  /* stored number - shown number (1 for an Optuna study,
+                           whose trials are shown from 0): "#5" means what is shown */
 } ui_filter;
 
 /* Parse "state=failed lr>0.01 adam": whitespace-separated terms, each
