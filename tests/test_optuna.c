@@ -15,7 +15,8 @@
  *     parameters x (float), lr (log float), n (int), opt (categorical);
  *   beta (maximize): two trials;
  *   gamma (minimize): 40 trials of random search on x^2 + small terms,
- *     where x matters most.
+ *     where x matters most;
+ *   multi: two objectives (minimize, maximize), two trials.
  */
 #include <check.h>
 #include <math.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,7 +65,10 @@ static const char make_py[] =
     "    n = tr.suggest_int('n', 1, 8)\n"
     "    o = tr.suggest_categorical('opt', ['adam', 'sgd'])\n"
     "    return x * x + 0.01 * n + (0.05 if o == 'sgd' else 0)\n"
-    "g.optimize(obj, n_trials=40)\n";
+    "g.optimize(obj, n_trials=40)\n"
+    "m = optuna.create_study(study_name='multi', storage=url, directions=['minimize', 'maximize'])\n"
+    "m.add_trial(create_trial(params={'x': 1.0}, distributions={'x': F(-5, 5)}, values=[2.0, 9.0]))\n"
+    "m.add_trial(create_trial(params={'x': 2.0}, distributions={'x': F(-5, 5)}, values=[1.0, 3.0]))\n";
 
 /* The live Optuna process: the running trial of alpha ends, and a new
  * trial comes. */
@@ -272,17 +277,17 @@ START_TEST(test_several_studies)
     file_state before = file_look(db);
     e2e_result r = TT("status", db);
     ck_assert_int_eq(r.status, 1);
-    assert_has(r.err, "alpha, beta, gamma");
+    assert_has(r.err, "alpha, beta, gamma, multi");
     assert_has(r.err, "--study");
     e2e_result_free(&r);
     r = TT("export", db, "--study", "delta");
     ck_assert_int_eq(r.status, 1);
     assert_has(r.err, "no Optuna study named 'delta'");
-    assert_has(r.err, "alpha, beta, gamma");
+    assert_has(r.err, "alpha, beta, gamma, multi");
     e2e_result_free(&r);
     r = TT("best", db);
     ck_assert_int_eq(r.status, 1);
-    assert_has(r.err, "alpha, beta, gamma");
+    assert_has(r.err, "alpha, beta, gamma, multi");
     e2e_result_free(&r);
     assert_untouched(db, &before);
 }
@@ -447,6 +452,85 @@ START_TEST(test_live)
 }
 END_TEST
 
+/* A multi-objective study shows its first objective, and says so. */
+START_TEST(test_multi_objective)
+{
+    char *out = ok_out(TT("status", db, "--study", "multi", "--json"));
+    assert_has(out, "\"objectives\": 2");
+    assert_has(out, "\"goal\": \"minimize\"");
+    assert_has(out, "\"best\": {\"trial\": 1, \"value\": 1,");
+    free(out);
+    out = ok_out(TT("status", db, "--study", "multi"));
+    assert_has(out, "objective 1 of 2 shown");
+    free(out);
+}
+END_TEST
+
+START_TEST(test_plot)
+{
+    file_state before = file_look(db);
+    char *out = ok_out(TT("plot", db, "--study", "alpha", "--kind", "history", "--width", "60",
+                          "--height", "10", "--ascii"));
+    assert_has(out, "best #5 = 0.5");
+    free(out);
+    out = ok_out(TT("plot", db, "--study", "gamma", "--kind", "slice", "--param", "x",
+                    "--width", "60", "--height", "10", "--ascii"));
+    assert_has(out, "40 trials");
+    free(out);
+    assert_untouched(db, &before);
+}
+END_TEST
+
+/* An Optuna writer holding its lock: a poll gives up at once (nothing new
+ * yet) and reads it all once the lock is gone; the dashboard never waits. */
+static const char lock_py[] =
+    "import sqlite3, sys, time\n"
+    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "c.execute('BEGIN EXCLUSIVE')\n"
+    "open(sys.argv[1] + '.locked', 'w').close()\n"
+    "time.sleep(3)\n"
+    "c.execute('ROLLBACK')\n";
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+START_TEST(test_locked_file)
+{
+    tt_study_reader r;
+    tt_error err = {0};
+    char *target = tt_study_target_with(db, "alpha");
+    ck_assert_msg(tt_study_reader_open(&r, target, TT_STORE_READ, &err) == 0, "%s", err.msg);
+    ck_assert_int_ge(tt_study_reader_poll(&r, &err), 0);
+    char *script = tt_xasprintf("%s/lock.py", tmp), *flag = tt_xasprintf("%s.locked", db);
+    e2e_write(script, lock_py);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        execl("/usr/bin/python3", "python3", script, db, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200 && !e2e_exists(flag); i++)
+        e2e_sleep(0.02);
+    ck_assert_msg(e2e_exists(flag), "the locking writer did not start");
+    double t0 = mono();
+    int rc = tt_study_reader_poll(&r, &err);
+    double took = mono() - t0;
+    ck_assert_msg(rc >= 0, "a locked file is an error: %s", err.msg);
+    ck_assert_msg(took < 1.0, "a poll waited %.2f s for the writer's lock", took);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ck_assert_int_ge(tt_study_reader_poll(&r, &err), 0);
+    tt_study_reader_close(&r);
+    free(target);
+    free(script);
+    free(flag);
+}
+END_TEST
+
 /* ---- the dashboard --------------------------------------------------------- */
 
 static bool have_tmux(void)
@@ -541,6 +625,9 @@ Suite *suite_optuna(void)
     tcase_add_test(tc, test_tunetop_study_db);
     tcase_add_test(tc, test_writers_refuse);
     tcase_add_test(tc, test_live);
+    tcase_add_test(tc, test_multi_objective);
+    tcase_add_test(tc, test_plot);
+    tcase_add_test(tc, test_locked_file);
     tcase_add_test(tc, test_dashboard);
     suite_add_tcase(s, tc);
     return s;
