@@ -366,6 +366,10 @@ START_TEST(test_tunetop_study_db)
     ck_assert_int_eq(r.status, 1);
     assert_has(r.err, "is a tunetop study");
     e2e_result_free(&r);
+    /* and a folder whose study.db is Optuna's is that Optuna file */
+    out = ok_out(TT("status", tmp, "--study", "alpha", "--json"));
+    assert_has(out, "\"state\": \"optuna\"");
+    free(out);
     free(file);
     free(dir);
 }

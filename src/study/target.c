@@ -59,8 +59,18 @@ tt_study_kind tt_study_target(const char *target, char **path, char **study)
         *study = tt_xstrdup(hash + 1);
     }
     *path = file;
-    if (tt_study_is_dir(file))
+    if (tt_study_is_dir(file)) {
+        /* a folder holding an Optuna file called study.db (Optuna users
+         * name theirs so too) is that file's study, not a broken folder */
+        char *db = tt_study_db_path(file);
+        if (tt_optuna_is_db(db)) {
+            free(*path);
+            *path = db;
+            return TT_STUDY_OPTUNA;
+        }
+        free(db);
         return TT_STUDY_FOLDER;
+    }
     if (!is_file(file))
         return TT_STUDY_NONE;
     if (tt_optuna_is_db(file))
