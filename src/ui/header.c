@@ -44,14 +44,18 @@ static void header_line(const ui_app *a, const char *reason, unsigned drop, char
                          : m->study.sweep ? tt_method_name(m->study.sweep->method) : "?";
     const char *dot = a->utf8 ? (m->study.runner_pid ? "● " : "○ ") : "";
     char parallel[48] = "", space[48] = "";
-    if (m->parallel > 0 && !(drop & HEAD_PARALLEL))
+    if (m->parallel > 0 && !(drop & HEAD_PARALLEL) && !m->study.optuna)
         snprintf(parallel, sizeof parallel, " │ parallel %ld", m->parallel);
     if (!(drop & HEAD_SPACE) && !m->study.optuna)
         snprintf(space, sizeof space, " │ space v%ld", m->study.info.space_version);
-    snprintf(buf, n, " %s │ %s │ %s%s%s%s%s%s │ elapsed %s%s%s",
-             m->study.info.name ? m->study.info.name : "?", method, dot, ui_model_state(m),
-             reason ? ": " : "", reason ? reason : "", space, parallel, el,
-             eta[0] ? " │ ETA " : "", eta);
+    if (m->study.optuna) /* Optuna records no runner time: no elapsed, no ETA */
+        snprintf(buf, n, " %s │ %s │ %s%s", m->study.info.name ? m->study.info.name : "?",
+                 method, dot, ui_model_state(m));
+    else
+        snprintf(buf, n, " %s │ %s │ %s%s%s%s%s%s │ elapsed %s%s%s",
+                 m->study.info.name ? m->study.info.name : "?", method, dot, ui_model_state(m),
+                 reason ? ": " : "", reason ? reason : "", space, parallel, el,
+                 eta[0] ? " │ ETA " : "", eta);
     if (!a->utf8)
         for (char *p = strstr(buf, "│"); p; p = strstr(buf, "│")) {
             /* "│" is 3 bytes; " | " keeps the width honest */
