@@ -247,6 +247,12 @@ void ui_status_draw(ui_app *a, void *win)
         hints = " q detach  ? help  Tab panel  Enter detail  / filter  s sort  p pause  "
                 "+/- parallel  v views  e edit  t theme  Q stop";
     }
+    /* an Optuna study is only read: no key that would change it is offered */
+    if (a->model.study.optuna && a->overlay == UI_OVERLAY_DETAIL)
+        hints = " Esc back  ←→ prev/next trial  ? help  (Optuna study: read-only)";
+    else if (a->model.study.optuna && a->overlay == UI_OVERLAY_NONE)
+        hints = " q quit  ? help  Tab panel  Enter detail  / filter  s sort  v views  t theme  "
+                "(Optuna study: read-only)";
     char view_hints[320];
     const ui_view_entry *v = ui_views_shown(a);
     if (v && a->overlay == UI_OVERLAY_NONE) {
