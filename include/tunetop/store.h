@@ -41,12 +41,16 @@ typedef enum tt_store_mode {
                              read-only otherwise; other writes are refused) */
     TT_STORE_WRITE,       /* the runner; fails if the file is not writable */
     TT_STORE_CREATE,      /* like WRITE, creating the file (mode 0600) */
-    TT_STORE_SNAPSHOT     /* a one-shot reader (status, best, export): READ,
+    TT_STORE_SNAPSHOT,    /* a one-shot reader (status, best, export): READ,
                              and when the filesystem refuses the -shm file a
                              WAL reader needs (a full disk, no runner alive
                              to hold it) it reads under an exclusive lock
                              without shared memory instead. Close it soon:
                              that lock keeps a runner from writing. */
+    TT_STORE_MEMORY       /* a private in-memory database (path ":memory:"
+                             by convention; no file is touched): a mirror of
+                             another tool's study (the optuna module), written
+                             through this API and read like any study */
 } tt_store_mode;
 
 typedef enum tt_study_state {
@@ -137,6 +141,21 @@ tt_store *tt_store_open(const char *path, tt_store_mode mode, tt_error *err);
 void tt_store_close(tt_store *st);
 /* The path given to tt_store_open (borrowed). */
 const char *tt_store_path(const tt_store *st);
+
+/* Trial numbers as the user sees them. The store numbers trials 1, 2, …;
+ * a mirror of a tool that numbers from 0 (Optuna) sets first = 0 on its
+ * connection, and exports and tt_store_shown_number then show number - 1 +
+ * first, so `export`, `status` and the dashboard say what that tool says.
+ * The default is 1 (numbers shown as stored). */
+void tt_store_set_first_number(tt_store *st, long first);
+long tt_store_shown_number(const tt_store *st, long number);
+/* Write a whole trial row as given — number (>= 1), attempt, space_version,
+ * state, value, reason, queued/started/finished times, last_step and the
+ * parameters (names, text, x, active) — replacing the row and parameters
+ * that number had; the row takes a new seq. For mirrors of another tool's
+ * study (the optuna module), whose trials arrive whole rather than through
+ * the runner's state changes. Atomic, also inside a transaction. */
+int tt_store_put_trial(tt_store *st, const tt_trial_record *r, tt_error *err);
 
 /* One transaction around a tick's writes (in READ mode: one read snapshot).
  * Nested calls are counted; the outermost commit writes. When a write fails

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "tunetop/config.h"
+#include "tunetop/optuna.h"
 #include "tunetop/store.h"
 #include "tunetop/util.h"
 
@@ -123,16 +124,43 @@ int64_t tt_study_narrow(tt_store *st, const tt_study_info *info, const tt_narrow
 int64_t tt_study_narrow_many(tt_store *st, const tt_study_info *info, const tt_narrow *reqs,
                              size_t n, char **path, tt_error *err);
 
+/* ---- what a target names (target.c) ----------------------------------------
+ * A reader opens a study folder or an Optuna database (read through the
+ * optuna module's mirror): `DIR`, `DIR/study.db` (the folder's own
+ * database: the folder), `FILE` or `sqlite:///FILE` (an Optuna file, told
+ * apart from a tunetop study.db by its tables), each optionally followed
+ * by `#STUDY` (the Optuna study to read, when the file has several; the
+ * CLI's --study). */
+typedef enum tt_study_kind {
+    TT_STUDY_NONE,        /* neither (missing, another file, another database) */
+    TT_STUDY_FOLDER,
+    TT_STUDY_OPTUNA
+} tt_study_kind;
+
+/* *path: the folder or the Optuna file the target names (for NONE: the
+ * target without sqlite:/// and #STUDY); *study: the name after '#', or
+ * NULL. Both malloc'd (caller frees). */
+tt_study_kind tt_study_target(const char *target, char **path, char **study);
+/* "TARGET#STUDY" (study NULL: the target itself); caller frees. */
+char *tt_study_target_with(const char *target, const char *study);
+
 /* ---- reading a study (reader.c) --------------------------------------------
  * What every reader of a study needs, read incrementally: the study row,
  * the newest sweep version (for the objective's name and goal), trial rows
  * changed since the last read (by seq), and whether its runner is alive.
  * `status`, `best`, `export` and `importance` read once from a snapshot;
  * the dashboard polls the same reader. Metric points, events and the rest
- * are read through store with the reader's store. */
+ * are read through store with the reader's store.
+ *
+ * On an Optuna file the store is the optuna module's in-memory mirror,
+ * synced by every poll; there is no runner (runner_pid stays 0), nothing
+ * may be written (check `optuna` before sending commands or saving a
+ * sweep file), and trial numbers are shown as Optuna shows them, from 0
+ * (tt_store_shown_number). */
 typedef struct tt_study_reader {
-    char *dir;
+    char *dir;              /* the study folder, or the Optuna file */
     tt_store *store;
+    tt_optuna *optuna;      /* an Optuna study's mirror; NULL for a tunetop study */
     tt_study_info info;     /* as of the last tt_study_reader_poll */
     tt_sweep *sweep;        /* newest version that loads; NULL while none does */
     long sweep_version;     /* the study's space version when sweep was last read */
@@ -148,9 +176,11 @@ enum {
     TT_STUDY_READ_SWEEP = 2   /* a newer sweep version was loaded */
 };
 
-/* Open dir's study for reading with the store in mode (TT_STORE_READ or
- * TT_STORE_SNAPSHOT). Returns 0, or a negative code with err filled ("DIR
- * is not a tunetop study (no study.db in it)", or the store's words). */
+/* Open the study a target names (tt_study_target) for reading, a folder's
+ * store in mode (TT_STORE_READ or TT_STORE_SNAPSHOT). Returns 0, or a
+ * negative code with err filled ("DIR is not a tunetop study (no study.db
+ * in it)", "FILE is neither a tunetop study nor an Optuna database (…)",
+ * the optuna module's words on studies and revisions, or the store's). */
 int tt_study_reader_open(tt_study_reader *r, const char *dir, tt_store_mode mode,
                          tt_error *err);
 void tt_study_reader_close(tt_study_reader *r);

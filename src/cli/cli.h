@@ -50,12 +50,25 @@ typedef struct cli_view {
     size_t n_best;
 } cli_view;
 
-/* Opens dir or prints why not; returns CLI_EXIT_OK or CLI_EXIT_FAIL. */
-int cli_view_open(const char *dir, cli_view *v, bool quiet);
+/* Opens dir — a study folder, its study.db, or an Optuna file (study: the
+ * --study NAME given, or NULL) — or prints why not; returns CLI_EXIT_OK or
+ * CLI_EXIT_FAIL. */
+int cli_view_open(const char *dir, const char *study, cli_view *v, bool quiet);
 /* The same without reading every trial (`status`, `best`: under 100 ms at
  * 100,000 trials, issue 18): the counts, the best_k best trials and the
  * running ones, by query. */
-int cli_view_open_summary(const char *dir, cli_view *v, bool quiet, size_t best_k);
+int cli_view_open_summary(const char *dir, const char *study, cli_view *v, bool quiet,
+                          size_t best_k);
+/* A trial's number as the user knows it (Optuna's from 0). */
+long cli_view_number(const cli_view *v, long number);
+/* `--study NAME` or `--study=NAME` at argv[*i]: 1 with *study set (and *i
+ * past the value), 0 when argv[*i] is something else, or -1 after printing
+ * the usage error (return CLI_EXIT_USAGE). */
+int cli_study_option(const char *cmd, int argc, char **argv, int *i, const char **study);
+/* Commands that write a study refuse an Optuna file: prints "tunetop
+ * CMD: read-only: …" and returns CLI_EXIT_FAIL when target is one, else
+ * CLI_EXIT_OK. */
+int cli_refuse_optuna(const char *cmd, const char *target);
 void cli_view_close(cli_view *v);
 /* running|paused|stopped|finished, seen from outside the runner. */
 const char *cli_view_state(const cli_view *v);

@@ -88,6 +88,8 @@ static int simple(const char *name, int argc, char **argv, const char *kind, con
     }
     if (!dir)
         return cli_usage_error(name, "expected a study folder");
+    if (cli_refuse_optuna(name, dir) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
     return cli_ask_runner(name, dir, now ? now_kind : kind, NULL);
 }
 
@@ -116,5 +118,7 @@ int cli_cmd_kill(int argc, char **argv)
         return cli_usage_error("kill", "expected a study folder and a trial number");
     if (cli_parse_count(argv[1]) < 1)
         return cli_usage_error("kill", "expected a trial number, found '%s'", argv[1]);
+    if (cli_refuse_optuna("kill", argv[0]) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
     return cli_ask_runner("kill", argv[0], "kill", argv[1]);
 }

@@ -4,7 +4,8 @@
  * dashboard), `tunetop DIR` (attach to a running or saved study),
  * `tunetop` alone (pick a study under ./tunetop-runs/), `tunetop DIR1 DIR2
  * …` (the first study's dashboard, the others beside it in the compare
- * view). Leaving the dashboard never touches the sweep; afterwards we say
+ * view), `tunetop FILE.db|sqlite:///FILE.db [--study NAME]` (an Optuna
+ * study, read-only: the study module's reader mirrors it). Leaving the dashboard never touches the sweep; afterwards we say
  * how to come back.
  */
 #include <limits.h>
@@ -74,15 +75,43 @@ static int check_studies(const char *const *targets, size_t n, const char *dir)
     return CLI_EXIT_OK;
 }
 
+/* Whether path starts like an SQLite database: such a file is never a
+ * sweep file, so the reader says what it is instead of the YAML parser. */
+static bool sqlite_file(const char *path)
+{
+    char head[16] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == sizeof head && memcmp(head, "SQLite format 3", 16) == 0;
+}
+
+/* The reader's words on a target it cannot open (exit 1). */
+static int cannot_open(const char *target)
+{
+    tt_study_reader r;
+    tt_error err = {0};
+    if (tt_study_reader_open(&r, target, TT_STORE_SNAPSHOT, &err) == 0) {
+        tt_study_reader_close(&r);
+        return CLI_EXIT_OK;
+    }
+    tt_study_reader_close(&r);
+    fprintf(stderr, "tunetop: %s\n", err.msg);
+    return CLI_EXIT_FAIL;
+}
+
 int cli_cmd_dashboard(int argc, char **argv)
 {
-    const char *target = NULL, *dir = NULL;
+    const char *target = NULL, *dir = NULL, *study = NULL;
     /* every target, for `tunetop DIR1 DIR2 …`; only the first
      * TT_UI_COMPARE_MAX + 1 are kept (enough to say there are too many) */
     const char *targets[TT_UI_COMPARE_MAX + 1];
     size_t n_targets = 0;
     tt_ui_opts opts = {0};
     opts.start_runner = start_runner;
+    int so;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -100,6 +129,9 @@ int cli_cmd_dashboard(int argc, char **argv)
             if (!v || end == v || *end || !(hz > 0 && hz <= 60))
                 return cli_usage_error("dashboard", "--refresh needs a rate in Hz, 0 < HZ <= 60");
             opts.refresh_hz = hz;
+        } else if ((so = cli_study_option("dashboard", argc, argv, &i, &study)) != 0) {
+            if (so < 0)
+                return CLI_EXIT_USAGE;
         } else if (strncmp(a, "--dir", 5) == 0 && (a[5] == '\0' || a[5] == '=')) {
             if (!(dir = option_value(argc, argv, &i, "--dir")))
                 return cli_usage_error("dashboard", "--dir needs a folder");
@@ -120,18 +152,47 @@ int cli_cmd_dashboard(int argc, char **argv)
         opts.n_compare = n_targets - 1;
     }
 
-    char *study_dir = NULL;
+    char *study_dir = NULL, *resolved = NULL, *hash_study = NULL;
     const char *note = NULL;
-    if (target && tt_study_is_dir(target)) {
-        if (dir)
-            return cli_usage_error("dashboard", "--dir is for a sweep file; %s is a study",
-                                   target);
-        tt_error err = {0};
-        if (cli_study_ready(target, &err) < 0) {
-            fprintf(stderr, "tunetop: %s\n", err.msg);
+    tt_study_kind kind = target ? tt_study_target(target, &resolved, &hash_study) : TT_STUDY_NONE;
+    bool optuna = kind == TT_STUDY_OPTUNA;
+    free(hash_study);
+    if (study && !optuna) {
+        free(resolved);
+        return cli_usage_error("dashboard", "--study picks a study of an Optuna file; %s is "
+                               "none", target ? target : "(no target)");
+    }
+    if ((optuna || kind == TT_STUDY_FOLDER) && dir) {
+        free(resolved);
+        return cli_usage_error("dashboard", "--dir is for a sweep file; %s is a study", target);
+    }
+    if (optuna) {
+        if (n_targets > 1) {
+            free(resolved);
+            return cli_usage_error("dashboard", "an Optuna study is shown alone (the compare "
+                                   "view takes study folders)");
+        }
+        /* the reader opens it (and says why not: several studies, an
+         * unknown revision) before the terminal is taken over */
+        study_dir = tt_study_target_with(target, study);
+        if (cannot_open(study_dir) != CLI_EXIT_OK) {
+            free(resolved);
+            free(study_dir);
             return CLI_EXIT_FAIL;
         }
-        study_dir = tt_xstrdup(target);
+    } else if (kind == TT_STUDY_FOLDER) {
+        tt_error err = {0};
+        if (cli_study_ready(resolved, &err) < 0) {
+            fprintf(stderr, "tunetop: %s\n", err.msg);
+            free(resolved);
+            return CLI_EXIT_FAIL;
+        }
+        study_dir = tt_xstrdup(resolved);
+    } else if (target && (strncmp(target, "sqlite:///", 10) == 0 || sqlite_file(resolved))) {
+        free(resolved);
+        if (cannot_open(target) == CLI_EXIT_OK) /* not expected: it is no study */
+            fprintf(stderr, "tunetop: cannot show %s\n", target);
+        return CLI_EXIT_FAIL;
     } else if (target) {
         tt_diags diags = {0};
         tt_error err = {0};
@@ -175,6 +236,9 @@ int cli_cmd_dashboard(int argc, char **argv)
         status = CLI_EXIT_FAIL;
     } else if (res.hangup) {
         /* the terminal is gone: nothing to say, nobody to say it to */
+    } else if (res.study_dir[0] && optuna) {
+        printf("closed the Optuna study in %s (it was only read).\nlook again with: tunetop %s%s%s\n",
+               resolved, target, study ? " --study " : "", study ? study : "");
     } else if (res.study_dir[0]) {
         long pid = tt_study_runner_pid(res.study_dir);
         if (res.stopped)
@@ -192,5 +256,6 @@ int cli_cmd_dashboard(int argc, char **argv)
                    res.study_dir, res.state, res.study_dir);
     }
     free(study_dir);
+    free(resolved);
     return status;
 }

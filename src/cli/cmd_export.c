@@ -14,9 +14,14 @@
 
 int cli_cmd_export(int argc, char **argv)
 {
-    const char *dir = NULL, *format = "csv", *path = NULL;
+    const char *dir = NULL, *format = "csv", *path = NULL, *study = NULL;
     bool metrics = false, runs = false;
     for (int i = 0; i < argc; i++) {
+        int so = cli_study_option("export", argc, argv, &i, &study);
+        if (so < 0)
+            return CLI_EXIT_USAGE;
+        if (so > 0)
+            continue;
         if (strcmp(argv[i], "--metrics") == 0) {
             metrics = true;
         } else if (strcmp(argv[i], "--runs") == 0) {
@@ -51,7 +56,7 @@ int cli_cmd_export(int argc, char **argv)
                                             "or --format json");
 
     cli_view v;
-    if (cli_view_open(dir, &v, true) != CLI_EXIT_OK)
+    if (cli_view_open(dir, study, &v, true) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
     FILE *out = stdout;
     char *tmp = NULL;

@@ -114,7 +114,9 @@ int cli_cmd_gc(int argc, char **argv)
     if (!dir)
         return cli_usage_error("gc", "expected a study folder");
     cli_view v;
-    if (cli_view_open(dir, &v, true) != CLI_EXIT_OK)
+    if (cli_refuse_optuna("gc", dir) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
+    if (cli_view_open(dir, NULL, &v, true) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
     long left = 0;
     for (size_t i = 0; i < v.n_trials; i++) {

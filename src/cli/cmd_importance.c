@@ -146,9 +146,14 @@ static void print_table(const cli_view *v, const tt_space *sp, const tt_importan
 
 int cli_cmd_importance(int argc, char **argv)
 {
-    const char *dir = NULL, *method = "fanova";
+    const char *dir = NULL, *method = "fanova", *study = NULL;
     bool json = false;
     for (int i = 0; i < argc; i++) {
+        int so = cli_study_option("importance", argc, argv, &i, &study);
+        if (so < 0)
+            return CLI_EXIT_USAGE;
+        if (so > 0)
+            continue;
         if (strcmp(argv[i], "--method") == 0 || strcmp(argv[i], "-m") == 0) {
             if (++i >= argc)
                 return cli_usage_error("importance", "--method needs fanova, ped-anova or corr");
@@ -175,7 +180,7 @@ int cli_cmd_importance(int argc, char **argv)
         return cli_usage_error("importance", "unknown method '%s' (fanova, ped-anova, corr)",
                                method);
     cli_view v;
-    if (cli_view_open(dir, &v, true) != CLI_EXIT_OK)
+    if (cli_view_open(dir, study, &v, true) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
     if (!v.study.sweep || !v.study.sweep->space) {
         fprintf(stderr, "tunetop importance: %s: the study's sweep file does not load, so its "

@@ -118,6 +118,8 @@ static int parse(int argc, char **argv, narrow_opts *o)
 static int narrow(narrow_opts *o)
 {
     tt_error err = {0};
+    if (cli_refuse_optuna("narrow", o->dir) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
     if (!tt_study_is_dir(o->dir)) {
         fprintf(stderr, "tunetop narrow: %s is not a tunetop study (no study.db in it)\n",
                 o->dir);

@@ -76,12 +76,17 @@ static const char *option(int argc, char **argv, int *i, const char *opt, bool *
 int cli_cmd_plot(int argc, char **argv)
 {
     const char *dir = NULL, *kind_name = "history", *param = NULL, *params = NULL;
-    const char *metric = NULL;
+    const char *metric = NULL, *study = NULL;
     long width = 0, height = 0;
     bool ascii = false;
     for (int i = 0; i < argc; i++) {
         bool bad = false;
         const char *v;
+        int so = cli_study_option("plot", argc, argv, &i, &study);
+        if (so < 0)
+            return CLI_EXIT_USAGE;
+        if (so > 0)
+            continue;
         if ((v = option(argc, argv, &i, "--kind", &bad)))
             kind_name = v;
         else if ((v = option(argc, argv, &i, "--params", &bad)))
@@ -153,8 +158,8 @@ int cli_cmd_plot(int argc, char **argv)
     bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 && !ascii;
 
     cli_plot p = {.dir = dir, .param = param, .params = params, .metric = metric, .braille = utf8, .utf8 = utf8};
-    int rc = kind->all_trials ? cli_view_open(dir, &p.view, true)
-                              : cli_view_open_summary(dir, &p.view, true, CURVES_BEST);
+    int rc = kind->all_trials ? cli_view_open(dir, study, &p.view, true)
+                              : cli_view_open_summary(dir, study, &p.view, true, CURVES_BEST);
     if (rc != CLI_EXIT_OK)
         return rc;
     p.grid = cli_plot_grid_new((int)width, (int)height, !utf8);

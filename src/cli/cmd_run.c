@@ -95,6 +95,8 @@ int cli_cmd_run(int argc, char **argv)
     if (!target)
         return cli_usage_error("run", "expected a sweep file or a study folder");
 
+    if (cli_refuse_optuna("run", target) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
     char *study_dir = NULL;
     bool was_file = !tt_study_is_dir(target);
     if (!was_file) {

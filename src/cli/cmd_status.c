@@ -92,6 +92,27 @@ static void json_runs(FILE *o, const cli_view *v, const tt_trial_record *t)
     fputc(']', o);
 }
 
+/* An Optuna study's own words: its file and name, how many objectives
+ * (the first is the one shown), and the counts under Optuna's state
+ * names, so a script can compare them with optuna's without a table. */
+static void optuna_json(FILE *o, const cli_view *v)
+{
+    static const struct {
+        const char *name;
+        tt_trial_state state;
+    } states[] = {{"COMPLETE", TT_TRIAL_COMPLETED}, {"PRUNED", TT_TRIAL_PRUNED},
+                  {"FAIL", TT_TRIAL_FAILED},        {"RUNNING", TT_TRIAL_RUNNING},
+                  {"WAITING", TT_TRIAL_QUEUED}};
+    fputs(", \"optuna\": {\"file\": ", o);
+    tt_json_string(o, tt_optuna_path(v->study.optuna));
+    fputs(", \"study\": ", o);
+    tt_json_string(o, tt_optuna_study_name(v->study.optuna));
+    fprintf(o, ", \"objectives\": %d, \"counts\": {", tt_optuna_objectives(v->study.optuna));
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+        fprintf(o, "%s\"%s\": %ld", i ? ", " : "", states[i].name, v->counts[states[i].state]);
+    fputs("}}", o);
+}
+
 static int status_json(const cli_view *v, const tt_trial_record *best)
 {
     FILE *o = stdout;
@@ -112,7 +133,7 @@ static int status_json(const cli_view *v, const tt_trial_record *best)
     tt_json_string(o, v->study.metric);
     fprintf(o, ", \"goal\": \"%s\", \"best\": ", tt_goal_name(v->study.goal));
     if (best) {
-        fprintf(o, "{\"trial\": %ld, \"value\": ", best->number);
+        fprintf(o, "{\"trial\": %ld, \"value\": ", cli_view_number(v, best->number));
         json_number(o, best->value);
         json_runs(o, v, best);
         fputs(", \"params\": ", o);
@@ -139,7 +160,10 @@ static int status_json(const cli_view *v, const tt_trial_record *best)
         fprintf(o, "%ld", v->study.runner_pid);
     else
         fputs("null", o);
-    fprintf(o, ", \"space_version\": %ld}\n", v->study.info.space_version);
+    fprintf(o, ", \"space_version\": %ld", v->study.info.space_version);
+    if (v->study.optuna)
+        optuna_json(o, v);
+    fputs("}\n", o);
     return CLI_EXIT_OK;
 }
 
@@ -189,10 +213,17 @@ static void status_text(FILE *o, const cli_view *v, const tt_trial_record *best)
     fprintf(o, "study    %s (%s)\n", v->study.info.name, v->study.dir);
     print_description(o, v->study.sweep);
     fprintf(o, "state    %s", cli_view_state(v));
+    if (v->study.optuna) {
+        int k = tt_optuna_objectives(v->study.optuna);
+        fprintf(o, " (read-only), %s %s", tt_goal_name(v->study.goal), v->study.metric);
+        if (k > 1)
+            fprintf(o, ", objective 1 of %d shown", k);
+    }
     if (v->study.runner_pid > 0)
         fprintf(o, ", runner pid %ld", v->study.runner_pid);
-    fprintf(o, ", sweep v%ld", v->study.info.space_version);
-    if (v->study.sweep)
+    if (!v->study.optuna)
+        fprintf(o, ", sweep v%ld", v->study.info.space_version);
+    if (v->study.sweep && !v->study.optuna)
         fprintf(o, ", method %s", tt_method_name(v->study.sweep->method));
     fprintf(o, "\ntrials   %ld", v->total);
     if (v->study.sweep && v->study.sweep->run_cap > 0)
@@ -202,7 +233,8 @@ static void status_text(FILE *o, const cli_view *v, const tt_trial_record *best)
             fprintf(o, ", %ld %s", v->counts[s], tt_trial_state_name((tt_trial_state)s));
     fprintf(o, "\nbest     ");
     if (best) {
-        fprintf(o, "trial %ld, %s=%.6g ", best->number, v->study.metric, best->value);
+        fprintf(o, "trial %ld, %s=%.6g ", cli_view_number(v, best->number), v->study.metric,
+                best->value);
         if (tt_runs_count(best->folds, best->repeats) > 1)
             fprintf(o, "± %.3g over %d runs ", best->value_std,
                     tt_runs_count(best->folds, best->repeats));
@@ -212,7 +244,10 @@ static void status_text(FILE *o, const cli_view *v, const tt_trial_record *best)
     } else {
         fprintf(o, "none yet");
     }
-    fprintf(o, "\nelapsed  %s\n", el);
+    if (v->study.optuna)
+        fputc('\n', o); /* Optuna records no runner time */
+    else
+        fprintf(o, "\nelapsed  %s\n", el);
     const char *state = cli_view_state(v);
     if (v->study.info.stop_reason && strcmp(state, "running") != 0 && strcmp(state, "paused") != 0)
         fprintf(o, "ended    %s\n", v->study.info.stop_reason);
@@ -231,9 +266,14 @@ static void status_text(FILE *o, const cli_view *v, const tt_trial_record *best)
 
 int cli_cmd_status(int argc, char **argv)
 {
-    const char *dir = NULL;
+    const char *dir = NULL, *study = NULL;
     bool json = false;
     for (int i = 0; i < argc; i++) {
+        int so = cli_study_option("status", argc, argv, &i, &study);
+        if (so < 0)
+            return CLI_EXIT_USAGE;
+        if (so > 0)
+            continue;
         if (strcmp(argv[i], "--json") == 0)
             json = true;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -249,7 +289,7 @@ int cli_cmd_status(int argc, char **argv)
     if (!dir)
         return cli_usage_error("status", "expected a study folder");
     cli_view v;
-    if (cli_view_open_summary(dir, &v, json, 1) != CLI_EXIT_OK)
+    if (cli_view_open_summary(dir, study, &v, json, 1) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
     const tt_trial_record *best = v.n_best ? &v.trials[0] : NULL;
     if (json)
@@ -339,7 +379,8 @@ static void best_table(FILE *o, const cli_view *v, const tt_trial_record **list,
         fprintf(o, "  %-*s", (int)w[c], cols[c]);
     fprintf(o, "\n");
     for (size_t k = 0; k < n; k++) {
-        fprintf(o, "%4zu  %5ld  %-12.6g", k + 1, list[k]->number, list[k]->value);
+        fprintf(o, "%4zu  %5ld  %-12.6g", k + 1, cli_view_number(v, list[k]->number),
+                list[k]->value);
         if (runs && isfinite(list[k]->value_std))
             fprintf(o, "  ± %-8.3g", list[k]->value_std);
         else if (runs)
@@ -372,7 +413,7 @@ static void best_csv(const cli_view *v, const tt_trial_record **list, size_t n)
     putchar('\n');
     char buf[40];
     for (size_t k = 0; k < n; k++) {
-        printf("%zu,%ld,%s", k + 1, list[k]->number,
+        printf("%zu,%ld,%s", k + 1, cli_view_number(v, list[k]->number),
                tt_format_double(list[k]->value, buf, sizeof buf));
         if (runs)
             printf(",%s", isfinite(list[k]->value_std)
@@ -392,7 +433,7 @@ static void best_json(const cli_view *v, const tt_trial_record **list, size_t n)
     printf("[");
     for (size_t k = 0; k < n; k++) {
         printf("%s\n  {\"rank\": %zu, \"trial\": %ld, \"metric\": ", k ? "," : "", k + 1,
-               list[k]->number);
+               cli_view_number(v, list[k]->number));
         tt_json_string(stdout, v->study.metric);
         printf(", \"value\": ");
         json_number(stdout, list[k]->value);
@@ -406,9 +447,14 @@ static void best_json(const cli_view *v, const tt_trial_record **list, size_t n)
 
 int cli_cmd_best(int argc, char **argv)
 {
-    const char *dir = NULL, *format = "table";
+    const char *dir = NULL, *format = "table", *study = NULL;
     long long k = 10;
     for (int i = 0; i < argc; i++) {
+        int so = cli_study_option("best", argc, argv, &i, &study);
+        if (so < 0)
+            return CLI_EXIT_USAGE;
+        if (so > 0)
+            continue;
         if (strcmp(argv[i], "-n") == 0) {
             if (++i >= argc || (k = cli_parse_count(argv[i])) < 1)
                 return cli_usage_error("best", "-n expects a positive count");
@@ -434,7 +480,8 @@ int cli_cmd_best(int argc, char **argv)
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
         return cli_usage_error("best", "unknown format '%s' (table, csv, json)", format);
     cli_view v;
-    if (cli_view_open_summary(dir, &v, strcmp(format, "table") != 0, (size_t)k) != CLI_EXIT_OK)
+    if (cli_view_open_summary(dir, study, &v, strcmp(format, "table") != 0, (size_t)k) !=
+        CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
     size_t n = v.n_best;
     const tt_trial_record **ranked = tt_xcalloc(n + 1, sizeof *ranked);

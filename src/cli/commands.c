@@ -18,6 +18,7 @@ const cli_command cli_commands[] = {
      "usage: tunetop SWEEP.yaml [--dir DIR] [--theme NAME|PATH] [--refresh HZ] [--ascii]\n"
      "       tunetop DIR [--theme NAME|PATH] [--refresh HZ] [--ascii]\n"
      "       tunetop DIR1 DIR2 [DIR...] [--theme NAME|PATH] ...\n"
+     "       tunetop FILE.db|sqlite:///FILE.db [--study NAME] [--theme NAME|PATH] ...\n"
      "       tunetop [--theme NAME|PATH] ...\n"
      "\n"
      "The dashboard. With a sweep file: create or open its study (./tunetop-runs/NAME,\n"
@@ -25,6 +26,11 @@ const cli_command cli_commands[] = {
      "and watch it. With a study folder: attach to it, running or saved (R resumes a\n"
      "saved one). Alone: pick a study under ./tunetop-runs/ (Space marks several to\n"
      "open together).\n"
+     "\n"
+     "With an Optuna SQLite file (FILE, sqlite:///FILE, or DIR/study.db when it is\n"
+     "Optuna's): its study, read-only and followed live while Optuna writes it;\n"
+     "--study NAME picks one when the file holds several. Trial numbers are\n"
+     "Optuna's (from 0); keys that would change the study are refused.\n"
      "\n"
      "With several study folders (at most 8, each once): the first study's\n"
      "dashboard, and the compare view of them all, followed live: each study's best\n"
@@ -42,6 +48,7 @@ const cli_command cli_commands[] = {
      "  --refresh HZ       redraws per second (default 2)\n"
      "  --ascii            ASCII charts instead of Unicode braille\n"
      "  --dir DIR          the study folder for a sweep file\n"
+     "  --study NAME       the study of an Optuna file\n"
      "\n"
      "Defaults come from $XDG_CONFIG_HOME/tunetop/config.yaml (theme:, refresh:).\n"
      "Needs a terminal of at least 60x18 with cursor addressing (TERM=dumb is\n"
@@ -97,30 +104,41 @@ const cli_command cli_commands[] = {
      "Exit status: 0 when the study finished or was stopped, 1 on failure\n"
      "(invalid file, a runner already running in the foreground case).\n"},
     {"status", cli_cmd_status, "status DIR [--json]          state, counts, best trial",
-     "usage: tunetop status DIR [--json]\n"
+     "usage: tunetop status DIR|OPTUNA_FILE [--study NAME] [--json]\n"
      "\n"
      "The study's state (running, paused, stopped, finished), the number of\n"
      "trials in each state, the best trial and the elapsed time, under the\n"
      "sweep's description when it has one. --json prints one JSON object\n"
-     "(documented in the README).\n"},
+     "(documented in the README).\n"
+     "\n"
+     "DIR may also be an Optuna SQLite file (FILE or sqlite:///FILE), read-only;\n"
+     "--study NAME picks the study when the file holds several.\n"},
     {"best", cli_cmd_best, "best DIR [-n K] [--format table|csv|json]   the top K trials",
-     "usage: tunetop best DIR [-n K] [--format table|csv|json]\n"
+     "usage: tunetop best DIR|OPTUNA_FILE [--study NAME] [-n K] [--format table|csv|json]\n"
      "\n"
      "The K best completed trials (default 10), best first, with their\n"
-     "parameters.\n"},
+     "parameters.\n"
+     "\n"
+     "DIR may also be an Optuna SQLite file (FILE or sqlite:///FILE), read-only;\n"
+     "--study NAME picks the study when the file holds several.\n"},
     {"export", cli_cmd_export,
      "export DIR [--format csv|json] [--metrics|--runs] [-o FILE]   trials, metrics or runs",
-     "usage: tunetop export DIR [--format csv|json] [--metrics|--runs] [-o FILE]\n"
+     "usage: tunetop export DIR|OPTUNA_FILE [--study NAME] [--format csv|json]\n"
+     "                      [--metrics|--runs] [-o FILE]\n"
      "\n"
      "Every trial: trial, state, value, parameters, started, finished,\n"
      "duration_s, reason, value_std. With --metrics, every metric point in long\n"
      "format (trial, step, name, value, run); with --runs, one row per run of\n"
      "a trial (folds x repeats): trial, fold, repeat, value, state; with\n"
      "--format json, the trials as a JSON array (and their metrics with\n"
-     "--metrics). -o writes FILE atomically.\n"},
+     "--metrics). -o writes FILE atomically.\n"
+     "\n"
+     "DIR may also be an Optuna SQLite file (FILE or sqlite:///FILE), read-only;\n"
+     "--study NAME picks the study when the file holds several.\n"},
     {"importance", cli_cmd_importance,
      "importance DIR [--method fanova|ped-anova|corr] [--json]   which parameters matter",
-     "usage: tunetop importance DIR [--method fanova|ped-anova|corr] [--json]\n"
+     "usage: tunetop importance DIR|OPTUNA_FILE [--study NAME]\n"
+     "                          [--method fanova|ped-anova|corr] [--json]\n"
      "\n"
      "Rank the parameters by how much they matter, from the study's completed\n"
      "trials with a finite value (a running study is only read). Parameters are\n"
@@ -139,13 +157,16 @@ const cli_command cli_commands[] = {
      "Each importance comes with an interval (10th-90th percentile over trees or\n"
      "bootstrap resamples): parameters whose intervals overlap are not reliably\n"
      "ordered yet. The sweep's `seed` (else 0) makes the output reproducible.\n"
+     "\n"
+     "DIR may also be an Optuna SQLite file (FILE or sqlite:///FILE), read-only;\n"
+     "--study NAME picks the study when the file holds several.\n"
      "Exit status: 0 ok, 1 not a study or its sweep file does not load, 2 usage\n"
      "error.\n"},
     {"plot", cli_cmd_plot,
      "plot DIR [--kind K] [--param P] [--params P,Q] [--metric M] [--width W] [--height H] [--ascii]   a chart as text",
      "usage: tunetop plot DIR [--kind history|slice|curves|timeline|contour|parallel]\n"
      "                    [--param P] [--params P,Q] [--metric M] [--width W] [--height H]\n"
-     "                    [--ascii]\n"
+     "                    [--ascii] [--study NAME]\n"
      "\n"
      "Print one chart of the study as plain text on standard output (no escape\n"
      "sequences; a running study is only read): Unicode braille dots in a UTF-8\n"
@@ -177,6 +198,7 @@ const cli_command cli_commands[] = {
      "  --width W, --height H   at most W columns and H rows (default: the\n"
      "                   terminal's size, else 80x24; at least 24x6)\n"
      "  --ascii          ASCII instead of braille\n"
+     "  --study NAME     the study of an Optuna SQLite file (DIR may be one)\n"
      "\n"
      "The best trial is marked *. Exit status: 0 ok, 1 not a study or nothing to\n"
      "plot yet, 2 usage error (unknown kind, parameter or metric; too small).\n"},

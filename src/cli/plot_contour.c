@@ -230,7 +230,8 @@ int cli_plot_contour(cli_plot *p)
     size_t best = data.rank[0];
     tt_chart_format_tick(cli_plot_data_value(&data, best), tbest, sizeof tbest);
     tt_buf_printf(&legend, "] high: %s .. %s   %s trial  %s best #%ld (%s)", tlo, thi,
-                  p->utf8 ? "\u2022" : "o", p->utf8 ? "\u25c6" : "X", data.d.trial[best], tbest);
+                  p->utf8 ? "\u2022" : "o", p->utf8 ? "\u25c6" : "X",
+                  cli_view_number(&p->view, data.d.trial[best]), tbest);
     char *text = tt_buf_take(&legend);
     cli_plot_grid_put(p->grid, 3 + rows, 0, text, -1);
     free(text);

@@ -171,7 +171,7 @@ int cli_plot_curves(cli_plot *p)
                         n_best == 1 ? "" : "s");
     if (mark)
         len += snprintf(title + len, sizeof title - (size_t)len, " (#%ld ends at *)",
-                        v->trials[0].number);
+                        cli_view_number(v, v->trials[0].number));
     if (n_running)
         snprintf(title + len, sizeof title - (size_t)len, "%s%zu running", n_best ? ", " : "",
                  n_running);

@@ -21,7 +21,7 @@ int cli_plot_history(cli_plot *p)
     for (size_t i = 0; i < v->n_trials; i++) {
         const tt_trial_record *r = &v->trials[i];
         if (r->state == TT_TRIAL_COMPLETED && isfinite(r->value)) {
-            x[n] = (double)r->number;
+            x[n] = (double)cli_view_number(v, r->number); /* as the user knows it */
             y[n] = r->value;
             n++;
         }

@@ -148,8 +148,8 @@ int cli_plot_parallel(cli_plot *p)
     char best[16];
     tt_chart_format_tick(vals[n_axes], best, sizeof best);
     char legend[256];
-    int len = snprintf(legend, sizeof legend, "* best #%ld (%s)", data.d.trial[data.rank[0]],
-                       best);
+    int len = snprintf(legend, sizeof legend, "* best #%ld (%s)",
+                       cli_view_number(&p->view, data.d.trial[data.rank[0]]), best);
     if (left_out)
         snprintf(legend + len, sizeof legend - (size_t)len,
                  "; %zu more (--width)", left_out);

@@ -54,7 +54,7 @@ static void slice_collect(const cli_view *v, const tt_param *P, slice *s)
             continue;
         s->x[s->n] = x;
         s->y[s->n] = r->value;
-        s->number[s->n] = r->number;
+        s->number[s->n] = cli_view_number(v, r->number);
         if (s->n == 0 || (minimize ? r->value < s->y[s->best] : r->value > s->y[s->best]))
             s->best = s->n;
         s->n++;

@@ -92,7 +92,8 @@ int cli_plot_timeline(cli_plot *p)
             continue;
         double end = r->finished_at > 0 ? r->finished_at
                      : r->state == TT_TRIAL_RUNNING ? now : r->started_at;
-        bars[n] = (bar){r->started_at, end < r->started_at ? r->started_at : end, r->number,
+        bars[n] = (bar){r->started_at, end < r->started_at ? r->started_at : end,
+                        cli_view_number(v, r->number),
                         prio_of(r->state), 0};
         counts[bars[n].prio]++;
         n++;

@@ -12,10 +12,11 @@
 #include "cli.h"
 
 /* The reader on a snapshot of dir's study; prints why not. */
-static int open_study(const char *dir, cli_view *v, bool quiet)
+static int open_study(const char *dir, const char *study, cli_view *v, bool quiet)
 {
     memset(v, 0, sizeof *v);
     tt_error err = {0};
+    char *target = tt_study_target_with(dir, study);
     /* A study.db without a study (a crash right after creating it) says
      * how to make it one, for status, best, export and importance alike.
      * A folder that is no study at all is the reader's to say. */
@@ -23,7 +24,9 @@ static int open_study(const char *dir, cli_view *v, bool quiet)
         fprintf(stderr, "tunetop: %s\n", err.msg);
         return CLI_EXIT_FAIL;
     }
-    if (tt_study_reader_open(&v->study, dir, TT_STORE_SNAPSHOT, &err) < 0) {
+    int rc = tt_study_reader_open(&v->study, target, TT_STORE_SNAPSHOT, &err);
+    free(target);
+    if (rc < 0) {
         fprintf(stderr, "tunetop: %s\n", err.msg);
         cli_view_close(v);
         return CLI_EXIT_FAIL;
@@ -33,16 +36,16 @@ static int open_study(const char *dir, cli_view *v, bool quiet)
         cli_view_close(v);
         return CLI_EXIT_FAIL;
     }
-    if (!v->study.sweep && !quiet)
+    if (!v->study.sweep && !quiet && !v->study.optuna)
         fprintf(stderr, "tunetop: warning: the study's sweep file does not load; "
                         "assuming the objective is minimised\n");
     tt_study_reader_runner(&v->study);
     return CLI_EXIT_OK;
 }
 
-int cli_view_open(const char *dir, cli_view *v, bool quiet)
+int cli_view_open(const char *dir, const char *study, cli_view *v, bool quiet)
 {
-    if (open_study(dir, v, quiet) != CLI_EXIT_OK)
+    if (open_study(dir, study, v, quiet) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
     tt_error err = {0};
     if (tt_study_reader_trials(&v->study, 0, &v->trials, &v->n_trials, &v->cap_trials, &err) < 0) {
@@ -53,9 +56,10 @@ int cli_view_open(const char *dir, cli_view *v, bool quiet)
     return CLI_EXIT_OK;
 }
 
-int cli_view_open_summary(const char *dir, cli_view *v, bool quiet, size_t best_k)
+int cli_view_open_summary(const char *dir, const char *study, cli_view *v, bool quiet,
+                          size_t best_k)
 {
-    if (open_study(dir, v, quiet) != CLI_EXIT_OK)
+    if (open_study(dir, study, v, quiet) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
     tt_error err = {0};
     tt_store *st = v->study.store;
@@ -85,8 +89,51 @@ void cli_view_close(cli_view *v)
     memset(v, 0, sizeof *v);
 }
 
+long cli_view_number(const cli_view *v, long number)
+{
+    return tt_store_shown_number(v->study.store, number);
+}
+
+int cli_study_option(const char *cmd, int argc, char **argv, int *i, const char **study)
+{
+    const char *a = argv[*i];
+    if (strncmp(a, "--study=", 8) == 0) {
+        *study = a + 8;
+    } else if (strcmp(a, "--study") == 0) {
+        if (*i + 1 >= argc) {
+            cli_usage_error(cmd, "--study needs the name of a study in the Optuna file");
+            return -1;
+        }
+        *study = argv[++*i];
+    } else {
+        return 0;
+    }
+    if (!**study) {
+        cli_usage_error(cmd, "--study needs the name of a study in the Optuna file");
+        return -1;
+    }
+    return 1;
+}
+
+int cli_refuse_optuna(const char *cmd, const char *target)
+{
+    char *path = NULL, *study = NULL;
+    tt_study_kind kind = tt_study_target(target, &path, &study);
+    if (kind == TT_STUDY_OPTUNA)
+        fprintf(stderr, "tunetop %s: read-only: %s is an Optuna study; tunetop reads it "
+                        "(tunetop %s, status, best, export, importance) and never writes it\n",
+                cmd, path, path);
+    free(path);
+    free(study);
+    return kind == TT_STUDY_OPTUNA ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
 const char *cli_view_state(const cli_view *v)
 {
+    /* An Optuna study has no state of its own, and no tunetop runner:
+     * say whose it is. */
+    if (v->study.optuna)
+        return "optuna";
     /* A study recorded running whose runner is gone is not running. */
     if (v->study.runner_pid == 0 &&
         (v->study.info.state == TT_STUDY_RUNNING || v->study.info.state == TT_STUDY_PAUSED))

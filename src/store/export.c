@@ -116,7 +116,7 @@ int tt_store_export_trials_csv(tt_store *st, FILE *out, tt_error *err)
         format_time(r->started_at, started, sizeof started);
         format_time(r->finished_at, finished, sizeof finished);
         format_duration(r, duration, sizeof duration);
-        fprintf(out, "%ld,%s,%s", r->number, tt_trial_state_name(r->state), value);
+        fprintf(out, "%ld,%s,%s", tt_store_shown_number(st, r->number), tt_trial_state_name(r->state), value);
         for (size_t c = 0; c < d.n_columns; c++) {
             const char *text = param_text(r, d.columns[c]);
             fputc(',', out);
@@ -151,7 +151,7 @@ int tt_store_export_runs_csv(tt_store *st, FILE *out, tt_error *err)
             /* A trial of one run is that run. */
             if (!isnan(t->value))
                 tt_format_double(t->value, value, sizeof value);
-            fprintf(out, "%ld,%s,0,%s,%s\n", t->number, t->folds > 0 ? "0" : "", value,
+            fprintf(out, "%ld,%s,0,%s,%s\n", tt_store_shown_number(st, t->number), t->folds > 0 ? "0" : "", value,
                     tt_trial_state_name(t->state));
             continue;
         }
@@ -165,7 +165,7 @@ int tt_store_export_runs_csv(tt_store *st, FILE *out, tt_error *err)
             char fold[16] = "";
             if (t->folds > 0)
                 snprintf(fold, sizeof fold, "%d", runs[k].fold);
-            fprintf(out, "%ld,%s,%d,%s,%s\n", t->number, fold, runs[k].repeat, value,
+            fprintf(out, "%ld,%s,%d,%s,%s\n", tt_store_shown_number(st, t->number), fold, runs[k].repeat, value,
                     tt_trial_state_name(runs[k].state));
         }
         tt_run_records_free(runs, n);
@@ -192,7 +192,7 @@ int tt_store_export_metrics_csv(tt_store *st, FILE *out, tt_error *err)
         char value[32] = "";
         if (sqlite3_column_type(s, 3) != SQLITE_NULL)
             tt_format_double(sqlite3_column_double(s, 3), value, sizeof value);
-        fprintf(out, "%lld,%lld,", (long long)sqlite3_column_int64(s, 0),
+        fprintf(out, "%ld,%lld,", tt_store_shown_number(st, (long)sqlite3_column_int64(s, 0)),
                 (long long)sqlite3_column_int64(s, 1));
         const char *name = (const char *)sqlite3_column_text(s, 2);
         tt_csv_field(out, name ? name : "");
@@ -285,7 +285,8 @@ static int json_metrics(tt_store *st, FILE *out, sqlite3_stmt *s, const tt_trial
 static int json_trial(tt_store *st, FILE *out, const tt_trial_record *r, sqlite3_stmt *metrics,
                       tt_error *err)
 {
-    fprintf(out, "{\"trial\":%ld,\"attempt\":%d,\"state\":\"%s\",\"value\":", r->number,
+    fprintf(out, "{\"trial\":%ld,\"attempt\":%d,\"state\":\"%s\",\"value\":",
+            tt_store_shown_number(st, r->number),
             r->attempt, tt_trial_state_name(r->state));
     json_number(out, r->value);
     fputs(",\"value_std\":", out);

@@ -55,6 +55,8 @@ typedef enum store_sql {
     SQL_ADD_COMMAND,
     SQL_PENDING_COMMANDS,
     SQL_ACK_COMMAND,
+    SQL_PUT_TRIAL,
+    SQL_DROP_PARAMS,
     SQL_COUNT
 } store_sql;
 
@@ -99,6 +101,7 @@ struct tt_store {
     char *path;
     tt_store_mode mode;
     bool read_only;          /* the connection itself is read-only */
+    long first_number;       /* the number shown for trial 1 (tt_store_set_first_number) */
     int depth;               /* tt_store_begin nesting */
     char tx_error[640];      /* why SQLite abandoned the open transaction */
     sqlite3_stmt *stmts[SQL_COUNT];

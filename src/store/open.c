@@ -294,6 +294,10 @@ static int create_file(const char *path, tt_error *err)
 static int open_connection(tt_store *st, tt_error *err)
 {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    /* A mirror lives in this process's memory only: whatever its path
+     * says, no file is opened or created. */
+    if (st->mode == TT_STORE_MEMORY)
+        flags |= SQLITE_OPEN_MEMORY | SQLITE_OPEN_CREATE;
     int rc = sqlite3_open_v2(st->path, &st->db, flags, NULL);
     if (rc != SQLITE_OK && st->mode == TT_STORE_READ) {
         /* A reader of a study it may not write (someone else's runs) can
@@ -373,7 +377,9 @@ tt_store *tt_store_open(const char *path, tt_store_mode mode, tt_error *err)
     if (snapshot)
         mode = TT_STORE_READ;
     struct stat sb;
-    if (mode == TT_STORE_CREATE) {
+    if (mode == TT_STORE_MEMORY) {
+        /* no file to create or look at */
+    } else if (mode == TT_STORE_CREATE) {
         if (create_file(path, err) != 0)
             return NULL;
     } else if (stat(path, &sb) != 0) {
@@ -383,6 +389,7 @@ tt_store *tt_store_open(const char *path, tt_store_mode mode, tt_error *err)
     tt_store *st = tt_xcalloc(1, sizeof *st);
     st->path = tt_xstrdup(path);
     st->mode = mode;
+    st->first_number = 1;
     long version = 0;
     if (open_connection(st, err) != 0 || check_version(st, &version, err) != 0) {
         tt_error first = {0};
@@ -404,7 +411,9 @@ tt_store *tt_store_open(const char *path, tt_store_mode mode, tt_error *err)
                      path);
         goto fail;
     }
-    if (mode != TT_STORE_READ && configure_writer(st, err) != 0)
+    /* WAL and synchronous are about a file shared with readers; an
+     * in-memory database has neither. */
+    if (mode != TT_STORE_READ && mode != TT_STORE_MEMORY && configure_writer(st, err) != 0)
         goto fail;
     if (store_exec(st, "PRAGMA foreign_keys = ON", err, "configure the study database") != 0)
         goto fail;
@@ -435,4 +444,14 @@ void tt_store_close(tt_store *st)
 const char *tt_store_path(const tt_store *st)
 {
     return st->path;
+}
+
+void tt_store_set_first_number(tt_store *st, long first)
+{
+    st->first_number = first;
+}
+
+long tt_store_shown_number(const tt_store *st, long number)
+{
+    return number - 1 + st->first_number;
 }

@@ -7,27 +7,75 @@
  * whether the runner is alive. Reads are incremental — trial rows by seq,
  * the sweep only when the study's space version moved — so the dashboard
  * can poll it every frame. It never writes.
+ *
+ * An Optuna file is read through the optuna module: its mirror is the
+ * reader's store, each poll syncs it first, and the objective's name and
+ * goal are the optuna module's (the mirror's sweep file may not load: a
+ * study without parameters yet has an empty space).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
-int tt_study_reader_open(tt_study_reader *r, const char *dir, tt_store_mode mode,
+/* Why path, an existing file, is not something we read: the optuna
+ * module's probe says (not SQLite, no Optuna tables). */
+static int not_a_study_file(const char *path, tt_error *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    int rc = tt_optuna_studies(path, &names, &n, err);
+    tt_optuna_names_free(names, n);
+    if (rc == 0) /* cannot happen: the probe said no */
+        rc = tt_error_set(err, TT_ERR_INVALID, "%s is neither a tunetop study nor an Optuna "
+                          "database", path);
+    return rc;
+}
+
+static int open_optuna(tt_study_reader *r, const char *path, const char *study, tt_error *err)
+{
+    r->optuna = tt_optuna_open(path, study, err);
+    if (!r->optuna)
+        return -TT_ERR_INVALID;
+    r->store = tt_optuna_store(r->optuna);
+    r->dir = tt_xstrdup(path);
+    r->metric = tt_optuna_metric(r->optuna);
+    r->goal = tt_optuna_goal(r->optuna);
+    return 0;
+}
+
+int tt_study_reader_open(tt_study_reader *r, const char *target, tt_store_mode mode,
                          tt_error *err)
 {
     memset(r, 0, sizeof *r);
     r->metric = "value";
     r->goal = TT_GOAL_MINIMIZE;
-    if (!tt_study_is_dir(dir))
-        return tt_error_set(err, TT_ERR_INVALID, "%s is not a tunetop study (no study.db in it)",
-                            dir);
-    r->store = tt_study_open_store(dir, mode, err);
-    if (!r->store)
-        return -TT_ERR_IO;
-    r->dir = tt_xstrdup(dir);
-    return 0;
+    char *dir = NULL, *study = NULL;
+    tt_study_kind kind = tt_study_target(target, &dir, &study);
+    int rc = 0;
+    if (kind == TT_STUDY_OPTUNA) {
+        rc = open_optuna(r, dir, study, err);
+    } else if (kind == TT_STUDY_FOLDER && study) {
+        rc = tt_error_set(err, TT_ERR_INVALID, "%s is a tunetop study: a study name (--study "
+                          "%s) picks one of an Optuna file's studies", dir, study);
+    } else if (kind == TT_STUDY_FOLDER) {
+        r->store = tt_study_open_store(dir, mode, err);
+        rc = r->store ? 0 : -TT_ERR_IO;
+        if (r->store)
+            r->dir = tt_xstrdup(dir);
+    } else {
+        struct stat sb;
+        if (stat(dir, &sb) == 0 && S_ISREG(sb.st_mode))
+            rc = not_a_study_file(dir, err);
+        else
+            rc = tt_error_set(err, TT_ERR_INVALID, "%s is not a tunetop study (no study.db in it)",
+                              dir);
+    }
+    free(dir);
+    free(study);
+    return rc;
 }
 
 void tt_study_reader_close(tt_study_reader *r)
@@ -35,7 +83,9 @@ void tt_study_reader_close(tt_study_reader *r)
     tt_study_info_clear(&r->info);
     if (r->sweep)
         tt_sweep_free(r->sweep);
-    if (r->store)
+    if (r->optuna)
+        tt_optuna_close(r->optuna); /* and its mirror, r->store */
+    else if (r->store)
         tt_store_close(r->store);
     free(r->dir);
     memset(r, 0, sizeof *r);
@@ -61,8 +111,10 @@ static bool load_sweep(tt_study_reader *r)
     if (r->sweep)
         tt_sweep_free(r->sweep);
     r->sweep = sw;
-    r->metric = sw->metric.name ? sw->metric.name : "value";
-    r->goal = sw->metric.goal;
+    if (!r->optuna) {
+        r->metric = sw->metric.name ? sw->metric.name : "value";
+        r->goal = sw->metric.goal;
+    }
     return true;
 }
 
@@ -73,6 +125,8 @@ static bool same_text(const char *a, const char *b)
 
 int tt_study_reader_poll(tt_study_reader *r, tt_error *err)
 {
+    if (r->optuna && tt_optuna_sync(r->optuna, err) < 0)
+        return -TT_ERR_IO;
     tt_study_info info = {0};
     int rc = tt_store_get_study(r->store, &info, err);
     if (rc < 0) {
@@ -105,6 +159,7 @@ int tt_study_reader_trials(tt_study_reader *r, size_t limit, tt_trial_record **r
 
 long tt_study_reader_runner(tt_study_reader *r)
 {
-    r->runner_pid = tt_study_runner_pid(r->dir);
+    /* Optuna's own process is no tunetop runner */
+    r->runner_pid = r->optuna ? 0 : tt_study_runner_pid(r->dir);
     return r->runner_pid;
 }

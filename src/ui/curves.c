@@ -66,7 +66,7 @@ static void draw_legend(ui_app *a, WINDOW *w, int y, int x, int width, long sel)
 {
     char selected[32] = "";
     if (sel)
-        snprintf(selected, sizeof selected, "#%ld selected", sel);
+        snprintf(selected, sizeof selected, "#%ld selected", ui_model_shown(&a->model, sel));
     const char *dash = a->utf8 ? "━" : "-";
     struct { const char *text; unsigned attr; } items[] = {
         {"best", ui_plot_attr(a, UI_PLOT_BEST)},
@@ -115,7 +115,7 @@ static void label_end(ui_app *a, WINDOW *w, int y, int x, const tt_canvas *c,
     int dy = (int)((1 - (t - t0) / (t1 - t0)) * (tt_canvas_height(c) - 1) + 0.5);
     int col = dx / dw + 1, row = dy / dh;
     char num[24];
-    int n = snprintf(num, sizeof num, "#%ld", sel);
+    int n = snprintf(num, sizeof num, "#%ld", ui_model_shown(&a->model, sel));
     if (col + n > tt_canvas_cols(c))
         col = tt_canvas_cols(c) - n;
     if (col < 0)

@@ -288,6 +288,30 @@ void ui_detail_metric_stats(const ui_model *m, const char *name, const ui_series
     out->step = s->last_step;
 }
 
+/* An Optuna trial has no log here; its user attributes (Trial.set_user_attr)
+ * take the log's place. The optuna module records each as an "attr"
+ * event of its trial ("key = JSON value"); the model keeps the newest
+ * events, so a study with very many attributes shows its latest ones. */
+static void draw_attrs(ui_app *a, WINDOW *w, const tt_trial_record *r, int ly)
+{
+    int h = getmaxy(w), wd = getmaxx(w), row = ly;
+    wattrset(w, a->attr[UI_ROLE_BORDER]);
+    ui_hline(a, w, ly - 1, 0, wd);
+    wattrset(w, a->attr[UI_ROLE_TITLE]);
+    ui_put(w, ly - 1, 2, " User attributes (Optuna) ", wd - 4, false);
+    wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+    for (size_t i = a->model.n_events; i-- > 0 && row < h;) {
+        const ui_event *e = ui_model_event(&a->model, i); /* oldest first */
+        if (e && e->trial == r->number && strcmp(e->kind, "attr") == 0)
+            ui_put(w, row++, 2, e->message, wd - 4, false);
+    }
+    if (row == ly) {
+        wattrset(w, a->attr[UI_ROLE_AXIS]);
+        ui_put(w, ly, 2, "(none)", wd - 4, false);
+        wattrset(w, a->attr[UI_ROLE_DEFAULT]);
+    }
+}
+
 /* The log tail from row ly (its title on the row above) to the bottom. */
 static void draw_log(ui_app *a, WINDOW *w, struct ui_detail_state *d, const tt_trial_record *r,
                      int ly)
@@ -337,7 +361,7 @@ void ui_detail_draw(ui_app *a, void *win)
     const tt_trial_record *r = &t->rec;
     char title[192], v[64], dur[32];
     ui_format_value_std(r, a->utf8, v, sizeof v);
-    snprintf(title, sizeof title, "Trial %ld · %s · %s=%s%s", r->number,
+    snprintf(title, sizeof title, "Trial %ld · %s · %s=%s%s", ui_model_shown(&a->model, r->number),
              tt_trial_state_name(r->state), a->model.study.metric, v,
              r->number == a->model.best ? " · best" : "");
     char right[64];
@@ -445,7 +469,10 @@ void ui_detail_draw(ui_app *a, void *win)
             ui_detail_runs_draw(a, w, d->runs, ly - 1, rh);
         ly += rh;
     }
-    draw_log(a, w, d, r, ly);
+    if (a->model.study.optuna)
+        draw_attrs(a, w, r, ly);
+    else
+        draw_log(a, w, d, r, ly);
 }
 
 static void kill_trial(ui_app *a, void *arg)
@@ -543,6 +570,8 @@ int ui_detail_key(ui_app *a, int key)
         return UI_HANDLED;
     }
     case 'k':
+        if (ui_read_only(a))
+            return UI_HANDLED;
         if (!t || t->rec.state != TT_TRIAL_RUNNING) {
             ui_message(a, true, "trial %ld is not running", d->trial);
             return UI_HANDLED;

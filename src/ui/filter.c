@@ -151,10 +151,10 @@ static bool match_field(const ui_filter_term *t, const char *text, bool has_num,
     return false;
 }
 
-static bool contains_text(const tt_trial_record *r, const char *needle)
+static bool contains_text(const tt_trial_record *r, const char *needle, long shift)
 {
     char num[32];
-    snprintf(num, sizeof num, "%ld", r->number);
+    snprintf(num, sizeof num, "%ld", r->number - shift);
     if (strcmp(num, needle) == 0)
         return true;
     if (strcasestr(tt_trial_state_name(r->state), needle))
@@ -168,10 +168,11 @@ static bool contains_text(const tt_trial_record *r, const char *needle)
     return r->reason && strcasestr(r->reason, needle);
 }
 
-static bool match_term(const ui_filter_term *t, const tt_trial_record *r, const char *metric)
+static bool match_term(const ui_filter_term *t, const tt_trial_record *r, const char *metric,
+                       long shift)
 {
     if (t->op == UI_OP_TEXT)
-        return contains_text(r, t->text);
+        return contains_text(r, t->text, shift);
     const char *k = t->key;
     char buf[32];
     if (strcasecmp(k, "state") == 0) {
@@ -186,8 +187,8 @@ static bool match_term(const ui_filter_term *t, const tt_trial_record *r, const 
         return match_field(t, buf, true, r->value);
     }
     if (strcasecmp(k, "trial") == 0 || strcmp(k, "#") == 0 || strcasecmp(k, "number") == 0) {
-        snprintf(buf, sizeof buf, "%ld", r->number);
-        return match_field(t, buf, true, (double)r->number);
+        snprintf(buf, sizeof buf, "%ld", r->number - shift);
+        return match_field(t, buf, true, (double)(r->number - shift));
     }
     if (strcasecmp(k, "step") == 0) {
         snprintf(buf, sizeof buf, "%ld", r->last_step);
@@ -211,7 +212,7 @@ static bool match_term(const ui_filter_term *t, const tt_trial_record *r, const 
 bool ui_filter_match(const ui_filter *f, const tt_trial_record *r, const char *metric)
 {
     for (size_t i = 0; i < f->n; i++)
-        if (!match_term(&f->terms[i], r, metric))
+        if (!match_term(&f->terms[i], r, metric, f->number_shift))
             return false;
     return true;
 }

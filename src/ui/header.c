@@ -39,17 +39,23 @@ static void header_line(const ui_app *a, const char *reason, unsigned drop, char
         double rate = m->elapsed_shown / (double)done;
         ui_format_duration(rate * (double)(m->total - done), eta, sizeof eta);
     }
-    const char *method = m->study.sweep ? tt_method_name(m->study.sweep->method) : "?";
+    /* an Optuna study's sampler is Optuna's own, unknown here */
+    const char *method = m->study.optuna ? "read-only"
+                         : m->study.sweep ? tt_method_name(m->study.sweep->method) : "?";
     const char *dot = a->utf8 ? (m->study.runner_pid ? "● " : "○ ") : "";
     char parallel[48] = "", space[48] = "";
-    if (m->parallel > 0 && !(drop & HEAD_PARALLEL))
+    if (m->parallel > 0 && !(drop & HEAD_PARALLEL) && !m->study.optuna)
         snprintf(parallel, sizeof parallel, " │ parallel %ld", m->parallel);
-    if (!(drop & HEAD_SPACE))
+    if (!(drop & HEAD_SPACE) && !m->study.optuna)
         snprintf(space, sizeof space, " │ space v%ld", m->study.info.space_version);
-    snprintf(buf, n, " %s │ %s │ %s%s%s%s%s%s │ elapsed %s%s%s",
-             m->study.info.name ? m->study.info.name : "?", method, dot, ui_model_state(m),
-             reason ? ": " : "", reason ? reason : "", space, parallel, el,
-             eta[0] ? " │ ETA " : "", eta);
+    if (m->study.optuna) /* Optuna records no runner time: no elapsed, no ETA */
+        snprintf(buf, n, " %s │ %s │ %s%s", m->study.info.name ? m->study.info.name : "?",
+                 method, dot, ui_model_state(m));
+    else
+        snprintf(buf, n, " %s │ %s │ %s%s%s%s%s%s │ elapsed %s%s%s",
+                 m->study.info.name ? m->study.info.name : "?", method, dot, ui_model_state(m),
+                 reason ? ": " : "", reason ? reason : "", space, parallel, el,
+                 eta[0] ? " │ ETA " : "", eta);
     if (!a->utf8)
         for (char *p = strstr(buf, "│"); p; p = strstr(buf, "│")) {
             /* "│" is 3 bytes; " | " keeps the width honest */
@@ -157,7 +163,8 @@ void ui_header_draw(ui_app *a, void *win)
     if (bt) {
         char v[64];
         ui_format_value_std(&bt->rec, a->utf8, v, sizeof v);
-        snprintf(best, sizeof best, "  best #%ld %s=%s", m->best, m->study.metric, v);
+        snprintf(best, sizeof best, "  best #%ld %s=%s", ui_model_shown(m, m->best),
+                 m->study.metric, v);
     }
     int bar_w = wd / 8;
     if (bar_w > 30)
@@ -240,6 +247,12 @@ void ui_status_draw(ui_app *a, void *win)
         hints = " q detach  ? help  Tab panel  Enter detail  / filter  s sort  p pause  "
                 "+/- parallel  v views  e edit  t theme  Q stop";
     }
+    /* an Optuna study is only read: no key that would change it is offered */
+    if (a->model.study.optuna && a->overlay == UI_OVERLAY_DETAIL)
+        hints = " Esc back  ←→ prev/next trial  ? help  (Optuna study: read-only)";
+    else if (a->model.study.optuna && a->overlay == UI_OVERLAY_NONE)
+        hints = " q quit  ? help  Tab panel  Enter detail  / filter  s sort  v views  t theme  "
+                "(Optuna study: read-only)";
     char view_hints[320];
     const ui_view_entry *v = ui_views_shown(a);
     if (v && a->overlay == UI_OVERLAY_NONE) {

@@ -71,6 +71,8 @@ typedef struct ui_filter_term {
 typedef struct ui_filter {
     ui_filter_term *terms;
     size_t n;
+    long number_shift;  /* stored number - shown number (1 for an Optuna study,
+                           whose trials are shown from 0): "#5" means what is shown */
 } ui_filter;
 
 /* Parse "state=failed lr>0.01 adam": whitespace-separated terms, each
@@ -257,6 +259,9 @@ typedef struct ui_model {
 
 /* Open dir's store for reading. Returns 0 or a negative code (err filled). */
 int ui_model_open(ui_model *m, const char *dir, tt_error *err);
+/* A trial's number as shown (an Optuna study's from 0; the model keys
+ * trials by the store's number, from 1). */
+long ui_model_shown(const ui_model *m, long number);
 void ui_model_close(ui_model *m);
 /* Read what changed since the last poll: study row, up to max_trial_rows
  * changed trial rows and max_metric_rows new metric points (0 = no limit;
@@ -564,6 +569,10 @@ int ui_dispatch_key(ui_app *a, int key);
 
 /* Helpers shared by the panels (app.c). */
 void ui_message(ui_app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* True (having said so) when the study is an Optuna study, which nothing
+ * here may change: keys that would send a command, edit or narrow the
+ * space, or start a runner check this first. */
+bool ui_read_only(ui_app *a);
 /* Send a command to the runner; says so in the status line. */
 int ui_send(ui_app *a, const char *kind, const char *arg);
 /* Follow command id (added to the store elsewhere, e.g. by a save): its

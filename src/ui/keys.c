@@ -28,9 +28,19 @@ void ui_message(ui_app *a, bool error, const char *fmt, ...)
     a->dirty[UI_PANEL_STATUS] = true;
 }
 
+bool ui_read_only(ui_app *a)
+{
+    if (!a->model.study.optuna)
+        return false;
+    ui_message(a, true, "read-only: an Optuna study (tunetop reads it and never writes it)");
+    return true;
+}
+
 int ui_send(ui_app *a, const char *kind, const char *arg)
 {
     tt_error err = {0};
+    if (ui_read_only(a))
+        return -1;
     int64_t id = tt_store_add_command(a->model.study.store, kind, arg, &err);
     if (id < 0) {
         ui_message(a, true, "cannot send %s: %s", kind, err.msg);
@@ -275,6 +285,9 @@ static int mouse_event(ui_app *a)
 
 static int global_key(ui_app *a, int key)
 {
+    /* the keys that would change the study: an Optuna study is read only */
+    if (key > 0 && key < 128 && strchr("QpR+=-eE", key) && ui_read_only(a))
+        return UI_HANDLED;
     switch (key) {
     case 'q':
         return UI_QUIT;

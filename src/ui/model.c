@@ -56,6 +56,11 @@ int ui_model_open(ui_model *m, const char *dir, tt_error *err)
     return 0;
 }
 
+long ui_model_shown(const ui_model *m, long number)
+{
+    return m->study.store ? tt_store_shown_number(m->study.store, number) : number;
+}
+
 void ui_series_free(ui_series *s)
 {
     free(s->pts);
@@ -125,6 +130,8 @@ bool ui_model_better(const ui_model *m, double a, double b)
 
 const char *ui_model_state(const ui_model *m)
 {
+    if (m->study.optuna)
+        return "optuna"; /* no tunetop runner; Optuna's process has no state here */
     bool alive = m->study.runner_pid != 0;
     switch (m->study.info.state) {
     case TT_STUDY_RUNNING: return alive ? "running" : "stopped";

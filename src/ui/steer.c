@@ -196,6 +196,8 @@ static void narrow_now(ui_app *a, void *arg)
 
 void ui_steer_ask(ui_app *a, const char *what, void (*done)(void))
 {
+    if (ui_read_only(a))   /* an Optuna study: says so in the status line */
+        return;
     pending.done = done;
     char q[200];
     snprintf(q, sizeof q, "%.120s? y = write the next space version (old file kept as FILE~), "

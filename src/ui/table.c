@@ -23,7 +23,7 @@ static void table_cell(const ui_app *a, const tt_trial_record *r, size_t col, bo
                        char *buf, size_t n)
 {
     switch (col) {
-    case UI_COL_NUMBER: snprintf(buf, n, "%ld", r->number); break;
+    case UI_COL_NUMBER: snprintf(buf, n, "%ld", ui_model_shown(&a->model, r->number)); break;
     case UI_COL_STATE: snprintf(buf, n, "%s", ui_state_short(r->state)); break;
     case UI_COL_VALUE:
         if (with_std)

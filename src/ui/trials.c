@@ -62,6 +62,7 @@ void ui_trials_refresh_rows(ui_app *a)
     const ui_model *m = &a->model;
     a->n_rows = 0;
     tt_grow((void **)&a->rows, &a->cap_rows, m->n_trials + 1, sizeof *a->rows);
+    a->filter.number_shift = 1 - ui_model_shown(m, 1);
     for (size_t i = 0; i < m->n_trials; i++) {
         const tt_trial_record *r = &m->trials[i].rec;
         if (r->number && ui_filter_match(&a->filter, r, m->study.metric))

@@ -311,7 +311,7 @@ static void draw_legend(ui_app *a, WINDOW *w, int row, int width, const ui_view_
     ui_contour_steer_label(a, steer, sizeof steer);
     snprintf(text, sizeof text, "%s high: %s .. %s   %s trial  %s best #%ld (%s)   %s",
              st.color ? "" : "]", tlo, thi, a->utf8 ? "•" : "o", a->utf8 ? "◆" : "X",
-             v->d.trial[best], tbest, steer);
+             ui_model_shown(&a->model, v->d.trial[best]), tbest, steer);
     int x = getcurx(w);
     ui_put(w, row, x, text, width - x, false);
     wattrset(w, a->attr[UI_ROLE_DEFAULT]);

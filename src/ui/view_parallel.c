@@ -217,7 +217,7 @@ static void parallel_draw(ui_app *a, void *win)
     char legend[256], best[16];
     tt_chart_format_tick(st.best[st.n_axes], best, sizeof best);
     int len = snprintf(legend, sizeof legend, "%s best #%ld (%s) · best 10 %% bright · best half plain · rest dim",
-                       a->utf8 ? "◆" : "*", v->d.trial[v->rank[0]], best);
+                       a->utf8 ? "◆" : "*", ui_model_shown(&a->model, v->d.trial[v->rank[0]]), best);
     if (st.left_out && len > 0 && (size_t)len < sizeof legend)
         snprintf(legend + len, sizeof legend - (size_t)len, " · %zu more parameters: widen",
                  st.left_out);

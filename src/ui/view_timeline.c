@@ -220,7 +220,8 @@ static void draw(ui_app *a, void *win)
         ui_format_value(t->rec.value, val, sizeof val);
         ui_format_duration(tl.bars[si].end - tl.bars[si].start, d, sizeof d);
         snprintf(line, sizeof line, "#%ld %s in slot %zu for %s, value %s · Enter: its detail",
-                 tl.sel, ui_state_short(t->rec.state), tl.slot[si] + 1, d, val);
+                 ui_model_shown(&a->model, tl.sel), ui_state_short(t->rec.state), tl.slot[si] + 1,
+                 d, val);
         wattrset(w, a->attr[UI_ROLE_TITLE]);
         ui_put(w, ay + 1, 1, line, wd - 2, false);
     }
