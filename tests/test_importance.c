@@ -720,9 +720,21 @@ START_TEST(test_cli)
     ck_assert_int_eq(r.status, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "unknown method 'shap'"));
     e2e_result_free(&r);
-    r = e2e_run((const char *[]){"tunetop", "importance", db, NULL}, 30);
+    /* DIR/study.db names the study as DIR does (issue 20: the same forms
+     * as an Optuna file); a file that is no study is refused */
+    r = e2e_run((const char *[]){"tunetop", "importance", db, "--json", NULL}, 30);
+    ck_assert_msg(r.status == 0, "%s", e2e_tail(r.err));
+    ck_assert_ptr_nonnull(strstr(r.out, "\"trials\": 79"));
+    e2e_result_free(&r);
+    char *junk = tt_xasprintf("%s/not-a-study.txt", dir);
+    FILE *f = fopen(junk, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("hello\n", f);
+    fclose(f);
+    r = e2e_run((const char *[]){"tunetop", "importance", junk, NULL}, 30);
     ck_assert_int_eq(r.status, 1);
     e2e_result_free(&r);
+    free(junk);
     e2e_rmtree(dir);
     free(db);
     free(dir);
