@@ -362,8 +362,7 @@ static int on_metric(const tt_metric_point *p, void *ud)
     m->last_metric_rowid = p->rowid;
     c->seen++;
     if (p->trial >= 1) {
-        int id = metric_id(m, p->name);
-        (void)id;
+        (void)metric_id(m, p->name);   /* a new name is known at once (`m` cycles it) */
         if ((size_t)p->trial <= m->n_trials && m->trials[p->trial - 1].loaded)
             add_point(m, &m->trials[p->trial - 1], p);
     }
