@@ -485,6 +485,27 @@ START_TEST(test_condition_errors)
 }
 END_TEST
 
+/* Which parameters a chart draws on a log axis: the log-uniform and
+ * log-normal families (their values spread evenly there), nothing else. */
+START_TEST(test_dist_log_axis)
+{
+    static const tt_dist log_axis[] = {
+        TT_DIST_LOG_UNIFORM,     TT_DIST_LOG_UNIFORM_VALUES,     TT_DIST_Q_LOG_UNIFORM,
+        TT_DIST_Q_LOG_UNIFORM_VALUES, TT_DIST_INV_LOG_UNIFORM, TT_DIST_INV_LOG_UNIFORM_VALUES,
+        TT_DIST_LOG_NORMAL,      TT_DIST_Q_LOG_NORMAL};
+    size_t n_log = 0;
+    for (int d = 0; d < TT_DIST_COUNT; d++) {
+        bool expect = false;
+        for (size_t k = 0; k < sizeof log_axis / sizeof *log_axis; k++)
+            expect = expect || log_axis[k] == (tt_dist)d;
+        ck_assert_msg(tt_dist_log_axis((tt_dist)d) == expect, "%s", tt_dist_name((tt_dist)d));
+        n_log += expect;
+    }
+    ck_assert_uint_eq(n_log, 8);
+    ck_assert(!tt_dist_log_axis(TT_DIST_UNIFORM) && !tt_dist_log_axis(TT_DIST_CATEGORICAL));
+}
+END_TEST
+
 START_TEST(test_validation_errors)
 {
     tt_space *s = tt_space_new();
@@ -615,5 +636,5 @@ Suite *suite_space(void)
                                 test_contains, test_grid, test_quantised_range,
                                 test_conditions_order, test_conditions_activity,
                                 test_conditions_stable_stream, test_condition_errors,
-                                test_validation_errors, test_format_and_value));
+                                test_validation_errors, test_format_and_value, test_dist_log_axis));
 }

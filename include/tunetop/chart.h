@@ -232,6 +232,12 @@ double tt_chart_axis_pos(const tt_chart_axis *ax, double v);
 /* The data value at position p in [0, 1]: the inverse of tt_chart_axis_pos
  * (a categorical axis gives the index of the band holding p). */
 double tt_chart_axis_value(const tt_chart_axis *ax, double p);
+/* The axis of parameter p (index param of each row) over n rows x[t] /
+ * active[t]: a band per choice for a categorical, else log (the parameter's
+ * distribution says, tt_dist_log_axis) or linear over the values the rows
+ * took (≤ 0 left out on log). False when no row has a value: no axis. */
+bool tt_chart_param_axis(const struct tt_param *p, double *const *x, bool *const *active,
+                         size_t n, size_t param, tt_chart_axis *ax);
 
 /* ---- contour: a shaded grid (contour.c) ------------------------------------
  * A grid of cols × rows cells over an x and a y axis, each cell shaded by a

@@ -118,6 +118,9 @@ typedef struct tt_assignment {
 } tt_assignment;
 
 const char *tt_dist_name(tt_dist d);
+/* Whether values of d spread evenly on a log axis (the log-uniform and
+ * log-normal families): the axis a chart draws such a parameter on. */
+bool tt_dist_log_axis(tt_dist d);
 /* Returns -1 when name is not a distribution. */
 int tt_dist_from_name(const char *name);
 

@@ -7,8 +7,10 @@
  * and `tunetop plot` put the same value at the same place.
  */
 #include <math.h>
+#include <string.h>
 
 #include "tunetop/chart.h"
+#include "tunetop/space.h"
 
 double tt_chart_axis_pos(const tt_chart_axis *ax, double v)
 {
@@ -46,4 +48,28 @@ double tt_chart_axis_value(const tt_chart_axis *ax, double p)
     if (ax->log && ax->min > 0 && ax->max > 0)
         return pow(10.0, log10(ax->min) + p * (log10(ax->max) - log10(ax->min)));
     return ax->min + p * (ax->max - ax->min);
+}
+
+bool tt_chart_param_axis(const tt_param *p, double *const *x, bool *const *active, size_t n,
+                         size_t param, tt_chart_axis *ax)
+{
+    memset(ax, 0, sizeof *ax);
+    if (p->dist == TT_DIST_CATEGORICAL) {
+        ax->n_categories = p->n_values ? p->n_values : 1;
+        return true;
+    }
+    ax->log = tt_dist_log_axis(p->dist);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t t = 0; t < n; t++) {
+        double v = x[t][param];
+        if (!active[t][param] || !isfinite(v) || (ax->log && !(v > 0)))
+            continue;
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+    }
+    if (!(lo <= hi))
+        return false;
+    ax->min = lo;
+    ax->max = hi;
+    return true;
 }

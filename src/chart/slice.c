@@ -13,28 +13,11 @@
 #include "tunetop/space.h"
 #include "tunetop/store.h"
 
-static bool log_dist(tt_dist d)
-{
-    switch (d) {
-    case TT_DIST_LOG_UNIFORM:
-    case TT_DIST_LOG_UNIFORM_VALUES:
-    case TT_DIST_Q_LOG_UNIFORM:
-    case TT_DIST_Q_LOG_UNIFORM_VALUES:
-    case TT_DIST_INV_LOG_UNIFORM:
-    case TT_DIST_INV_LOG_UNIFORM_VALUES:
-    case TT_DIST_LOG_NORMAL:
-    case TT_DIST_Q_LOG_NORMAL:
-        return true;
-    default:
-        return false;
-    }
-}
-
 tt_slice_scale tt_slice_scale_of(const tt_param *p)
 {
     if (p->dist == TT_DIST_CATEGORICAL || p->dist == TT_DIST_CONSTANT)
         return TT_SLICE_CATEGORIES;
-    return log_dist(p->dist) ? TT_SLICE_LOG10 : TT_SLICE_LINEAR;
+    return tt_dist_log_axis(p->dist) ? TT_SLICE_LOG10 : TT_SLICE_LINEAR;
 }
 
 /* Index of the parameter named name in r, or -1 (see *hint above). */

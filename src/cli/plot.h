@@ -112,7 +112,6 @@ double cli_plot_data_value(const cli_plot_data *d, size_t row);
 /* The axis of parameter param (a space index): a band per choice, else log
  * or linear over the values the trials took. False: no trial has a value. */
 bool cli_plot_param_axis(const cli_plot_data *d, size_t param, tt_chart_axis *ax);
-bool cli_plot_log_dist(tt_dist d);
 /* The non-constant parameters, most important first by the stored
  * importance (fANOVA, else PED-ANOVA, else rank correlation), the rest in
  * the space's order; imp_of[i] their importance (NAN: none). Returns how

@@ -14,23 +14,6 @@
 
 #include "plot.h"
 
-bool cli_plot_log_dist(tt_dist d)
-{
-    switch (d) {
-    case TT_DIST_LOG_UNIFORM:
-    case TT_DIST_LOG_UNIFORM_VALUES:
-    case TT_DIST_Q_LOG_UNIFORM:
-    case TT_DIST_Q_LOG_UNIFORM_VALUES:
-    case TT_DIST_INV_LOG_UNIFORM:
-    case TT_DIST_INV_LOG_UNIFORM_VALUES:
-    case TT_DIST_LOG_NORMAL:
-    case TT_DIST_Q_LOG_NORMAL:
-        return true;
-    default:
-        return false;
-    }
-}
-
 typedef struct ranked {
     double y;
     size_t row;
@@ -82,26 +65,8 @@ double cli_plot_data_value(const cli_plot_data *d, size_t row)
 
 bool cli_plot_param_axis(const cli_plot_data *d, size_t param, tt_chart_axis *ax)
 {
-    const tt_param *P = &d->space->params[param];
-    memset(ax, 0, sizeof *ax);
-    if (P->dist == TT_DIST_CATEGORICAL) {
-        ax->n_categories = P->n_values ? P->n_values : 1;
-        return true;
-    }
-    ax->log = cli_plot_log_dist(P->dist);
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t t = 0; t < d->d.n; t++) {
-        double x = d->d.x[t][param];
-        if (!d->d.active[t][param] || !isfinite(x) || (ax->log && !(x > 0)))
-            continue;
-        lo = fmin(lo, x);
-        hi = fmax(hi, x);
-    }
-    if (!(lo <= hi))
-        return false;
-    ax->min = lo;
-    ax->max = hi;
-    return true;
+    return tt_chart_param_axis(&d->space->params[param], d->d.x, d->d.active, d->d.n, param,
+                               ax);
 }
 
 size_t cli_plot_param_order(const cli_view *v, const tt_space *sp, size_t *order,

@@ -30,6 +30,23 @@ static const char *const dist_names[TT_DIST_COUNT] = {
     [TT_DIST_Q_BETA] = "q_beta",
 };
 
+bool tt_dist_log_axis(tt_dist d)
+{
+    switch (d) {
+    case TT_DIST_LOG_UNIFORM:
+    case TT_DIST_LOG_UNIFORM_VALUES:
+    case TT_DIST_Q_LOG_UNIFORM:
+    case TT_DIST_Q_LOG_UNIFORM_VALUES:
+    case TT_DIST_INV_LOG_UNIFORM:
+    case TT_DIST_INV_LOG_UNIFORM_VALUES:
+    case TT_DIST_LOG_NORMAL:
+    case TT_DIST_Q_LOG_NORMAL:
+        return true;
+    default:
+        return false;
+    }
+}
+
 const char *tt_dist_name(tt_dist d)
 {
     if ((unsigned)d >= TT_DIST_COUNT)

@@ -96,45 +96,10 @@ double ui_view_data_value(const ui_view_data *v, size_t row)
     return v->maximize ? -v->d.y[row] : v->d.y[row];
 }
 
-static bool log_dist(tt_dist d)
-{
-    switch (d) {
-    case TT_DIST_LOG_UNIFORM:
-    case TT_DIST_LOG_UNIFORM_VALUES:
-    case TT_DIST_Q_LOG_UNIFORM:
-    case TT_DIST_Q_LOG_UNIFORM_VALUES:
-    case TT_DIST_INV_LOG_UNIFORM:
-    case TT_DIST_INV_LOG_UNIFORM_VALUES:
-    case TT_DIST_LOG_NORMAL:
-    case TT_DIST_Q_LOG_NORMAL:
-        return true;
-    default:
-        return false;
-    }
-}
-
 bool ui_view_param_axis(const ui_view_data *v, size_t param, tt_chart_axis *ax)
 {
-    const tt_param *P = &v->space->params[param];
-    memset(ax, 0, sizeof *ax);
-    if (P->dist == TT_DIST_CATEGORICAL) {
-        ax->n_categories = P->n_values ? P->n_values : 1;
-        return true;
-    }
-    ax->log = log_dist(P->dist);
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t t = 0; t < v->d.n; t++) {
-        double x = v->d.x[t][param];
-        if (!v->d.active[t][param] || !isfinite(x) || (ax->log && !(x > 0)))
-            continue;
-        lo = fmin(lo, x);
-        hi = fmax(hi, x);
-    }
-    if (!(lo <= hi))
-        return false;
-    ax->min = lo;
-    ax->max = hi;
-    return true;
+    return tt_chart_param_axis(&v->space->params[param], v->d.x, v->d.active, v->d.n, param,
+                               ax);
 }
 
 size_t ui_view_param_order(const ui_model *m, const tt_space *sp, size_t *order)
