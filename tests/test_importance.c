@@ -770,10 +770,25 @@ START_TEST(test_cli_sampled)
 }
 END_TEST
 
+/* The rows by loss, best first, ties in row order: what the charts draw on
+ * top (contour's best, parallel coordinates' tiers). */
+START_TEST(test_data_rank)
+{
+    double y[] = {3, 1, 2, 1};
+    tt_importance_data d = {.n = 4, .y = y};
+    size_t *rank = tt_importance_data_rank(&d);
+    ck_assert_uint_eq(rank[0], 1);
+    ck_assert_uint_eq(rank[1], 3);
+    ck_assert_uint_eq(rank[2], 2);
+    ck_assert_uint_eq(rank[3], 0);
+    free(rank);
+}
+END_TEST
+
 Suite *suite_importance(void)
 {
     return tt_suite_of("importance", "importance", 60,
-                       TT_TESTS(test_fanova_linear, test_fanova_additive,
+                       TT_TESTS(test_data_rank, test_fanova_linear, test_fanova_additive,
                                 test_fanova_log_and_categorical,
                                 test_fanova_many_choices_few_trials, test_fanova_interaction,
                                 test_constant_and_tiny, test_deterministic, test_intervals_in_unit,

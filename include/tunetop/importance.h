@@ -179,6 +179,9 @@ typedef struct tt_importance_data {
 void tt_importance_data_from_trials(const tt_space *space, const tt_importance_trial *trials,
                                     size_t n_trials, bool maximize, tt_importance_data *out);
 void tt_importance_data_free(tt_importance_data *d);
+/* The rows of d by loss, best first (ties: row order): a new array of d->n
+ * indices (caller frees), for charts that draw the best on top. */
+size_t *tt_importance_data_rank(const tt_importance_data *d);
 
 /* The forest's predicted objective over a grid of two parameters, for a
  * contour plot (docs/algorithms.md §3.4). A forest of

@@ -14,19 +14,6 @@
 
 #include "plot.h"
 
-typedef struct ranked {
-    double y;
-    size_t row;
-} ranked;
-
-static int by_loss(const void *a, const void *b)
-{
-    const ranked *x = a, *z = b;
-    if (x->y != z->y)
-        return x->y < z->y ? -1 : 1;
-    return x->row < z->row ? -1 : x->row > z->row;
-}
-
 void cli_plot_data_collect(const cli_view *v, cli_plot_data *out)
 {
     memset(out, 0, sizeof *out);
@@ -39,16 +26,7 @@ void cli_plot_data_collect(const cli_view *v, cli_plot_data *out)
     }
     tt_importance_data_from_trials(out->space, in, v->n_trials, out->maximize, &out->d);
     free(in);
-    /* the rows by loss, best first (ties: trial order) */
-    size_t n = out->d.n;
-    ranked *r = tt_xmalloc((n + 1) * sizeof *r);
-    for (size_t t = 0; t < n; t++)
-        r[t] = (ranked){out->d.y[t], t};
-    qsort(r, n, sizeof *r, by_loss);
-    out->rank = tt_xmalloc((n + 1) * sizeof *out->rank);
-    for (size_t t = 0; t < n; t++)
-        out->rank[t] = r[t].row;
-    free(r);
+    out->rank = tt_importance_data_rank(&out->d);
 }
 
 void cli_plot_data_free(cli_plot_data *d)

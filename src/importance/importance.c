@@ -281,3 +281,29 @@ void tt_importance_data_free(tt_importance_data *d)
     free(d->trial);
     memset(d, 0, sizeof *d);
 }
+
+typedef struct imp_ranked {
+    double y;
+    size_t row;
+} imp_ranked;
+
+static int imp_by_loss(const void *a, const void *b)
+{
+    const imp_ranked *x = a, *z = b;
+    if (x->y != z->y)
+        return x->y < z->y ? -1 : 1;
+    return x->row < z->row ? -1 : x->row > z->row;
+}
+
+size_t *tt_importance_data_rank(const tt_importance_data *d)
+{
+    imp_ranked *r = tt_xmalloc((d->n + 1) * sizeof *r);
+    for (size_t t = 0; t < d->n; t++)
+        r[t] = (imp_ranked){d->y[t], t};
+    qsort(r, d->n, sizeof *r, imp_by_loss);
+    size_t *rank = tt_xmalloc((d->n + 1) * sizeof *rank);
+    for (size_t t = 0; t < d->n; t++)
+        rank[t] = r[t].row;
+    free(r);
+    return rank;
+}

@@ -10,7 +10,7 @@
 #include "tunetop/space.h"
 
 typedef struct ui_slice_state {
-    size_t sel;             /* the selected parameter, in ui_slice_order's order */
+    size_t sel;             /* the selected parameter, in ui_view_param_order's order */
     bool full;              /* the selected chart full size */
     int grid_cols;          /* charts per row at the last draw: ↑↓ move by it */
     /* steering, for the parameter named param (reset when it changes) */
@@ -43,9 +43,6 @@ typedef struct ui_slice_points_t {
 
 void ui_slice_points(const ui_model *m, const tt_param *P, ui_slice_points_t *out);
 void ui_slice_points_free(ui_slice_points_t *p);
-/* The parameters that vary, most important first (see view_slice.c);
- * order holds sp->n entries; returns how many. */
-size_t ui_slice_order(const ui_model *m, const tt_space *sp, size_t *order);
 /* One chart of P in the h×w area at (y, x): a title row, the scatter, its
  * x axis row. full: the steering marks too. */
 void ui_slice_chart(ui_app *a, void *win, int y, int x, int h, int w, const tt_param *P,

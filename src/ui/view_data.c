@@ -21,19 +21,6 @@ static struct {
     ui_view_data data;
 } cache;
 
-typedef struct ranked {
-    double y;
-    size_t row;
-} ranked;
-
-static int by_loss(const void *a, const void *b)
-{
-    const ranked *x = a, *z = b;
-    if (x->y != z->y)
-        return x->y < z->y ? -1 : 1;
-    return x->row < z->row ? -1 : x->row > z->row;
-}
-
 static void data_clear(ui_view_data *v)
 {
     tt_importance_data_free(&v->d);
@@ -69,14 +56,7 @@ const ui_view_data *ui_view_data_get(ui_model *m)
     }
     tt_importance_data_from_trials(v->space, in, n, v->maximize, &v->d);
     free(in);
-    ranked *rk = tt_xmalloc((v->d.n + 1) * sizeof *rk);
-    for (size_t t = 0; t < v->d.n; t++)
-        rk[t] = (ranked){v->d.y[t], t};
-    qsort(rk, v->d.n, sizeof *rk, by_loss);
-    v->rank = tt_xmalloc((v->d.n + 1) * sizeof *v->rank);
-    for (size_t t = 0; t < v->d.n; t++)
-        v->rank[t] = rk[t].row;
-    free(rk);
+    v->rank = tt_importance_data_rank(&v->d);
     cache.valid = true;
     cache.model = m;
     cache.sweep = sw;

@@ -23,6 +23,7 @@
 #include "plot.h"
 #include "slice.h"
 #include "tunetop/space.h"
+#include "view_data.h"
 #include "views.h"
 
 /* A small chart wants at least this many cells: room for a readable
@@ -40,25 +41,6 @@ static int age_color(long number, long newest, int *layer)
     *layer = f < 0.5 ? 0 : f < 0.75 ? 1 : 2;
     static const int colors[] = {UI_PLOT_DIM, UI_PLOT_AXIS, 2};
     return colors[*layer];
-}
-
-size_t ui_slice_order(const ui_model *m, const tt_space *sp, size_t *order)
-{
-    size_t n = 0;
-    bool *used = tt_xcalloc(sp->n + 1, sizeof *used);
-    const tt_importance *imp = &m->importance;
-    for (size_t k = 0; k < imp->n; k++) {
-        long i = tt_space_find(sp, imp->params[k]);
-        if (i >= 0 && !used[i] && sp->params[i].dist != TT_DIST_CONSTANT) {
-            used[i] = true;
-            order[n++] = (size_t)i;
-        }
-    }
-    for (size_t i = 0; i < sp->n; i++)
-        if (!used[i] && sp->params[i].dist != TT_DIST_CONSTANT)
-            order[n++] = i;
-    free(used);
-    return n;
 }
 
 void ui_slice_points(const ui_model *m, const tt_param *P, ui_slice_points_t *out)
@@ -193,7 +175,7 @@ static void draw(ui_app *a, void *win)
         return;
     }
     size_t *order = tt_xmalloc((sp->n + 1) * sizeof *order);
-    size_t n = ui_slice_order(m, sp, order);
+    size_t n = ui_view_param_order(m, sp, order);
     if (n == 0) {
         ui_draw_title(a, w, "Slice", NULL, true);
         ui_put(w, 2, 2, "the space has no parameter that varies", wd - 4, false);
@@ -257,7 +239,7 @@ static size_t param_count(ui_app *a)
     if (!sp)
         return 0;
     size_t *order = tt_xmalloc((sp->n + 1) * sizeof *order);
-    size_t n = ui_slice_order(&a->model, sp, order);
+    size_t n = ui_view_param_order(&a->model, sp, order);
     free(order);
     return n;
 }
